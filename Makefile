@@ -1,0 +1,36 @@
+# Everything a newcomer needs: `make demo` and `make test` install what they use first.
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+BIN := .venv/bin
+export ARREARS_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: install demo test lint check-postgres bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --quiet --python $(PYTHON)
+
+demo: install
+	$(BIN)/arrears demo
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+
+check-postgres:
+	bash scripts/ensure-postgres.sh
+
+test: lint check-postgres
+	$(BIN)/pytest -n 2
+
+bench: install
+	$(BIN)/python benchmarks/import_bench.py
+
+clean:
+	rm -rf $(TOOLS) .venv .pytest_cache .mypy_cache .ruff_cache arrears-demo.db

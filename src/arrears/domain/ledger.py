@@ -1,0 +1,421 @@
+"""The account ledger: transactions, FIFO application of credits, balances, aging and plan delinquency.
+
+Every amount is integer cents. A ledger is replayed in posting order (posted date, then sequence):
+debits (charges, fees, penalties, deposit demands, positive adjustments) open items; credits
+(payments, write-offs, negative adjustments) pay the oldest unpaid items first (by due date, then
+posting order); credit left over waits for the next debit. A payment reversal (NSF) re-opens exactly
+what that payment paid and withdraws what it had left unapplied.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from arrears.domain.calendar import add_days, add_months
+
+
+class Kind(StrEnum):
+    """What a ledger line is."""
+
+    CHARGE = "charge"
+    PAYMENT = "payment"
+    ADJUSTMENT = "adjustment"
+    FEE = "fee"
+    PENALTY = "penalty"
+    DEPOSIT = "deposit"
+    WRITE_OFF = "write_off"
+    REVERSAL = "reversal"
+
+
+class Source(StrEnum):
+    """Who paid a payment."""
+
+    GUARANTOR = "guarantor"
+    INSURANCE = "insurance"
+
+
+DEBIT_KINDS = frozenset({Kind.CHARGE, Kind.FEE, Kind.PENALTY, Kind.DEPOSIT})
+CREDIT_KINDS = frozenset({Kind.PAYMENT, Kind.WRITE_OFF})
+
+
+class LedgerError(ValueError):
+    """A ledger line that breaks a ledger rule."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One ledger line. ``amount_cents`` is positive, except for adjustments, which are signed."""
+
+    seq: int
+    kind: Kind
+    amount_cents: int
+    posted: date
+    due: date | None = None
+    service: date | None = None
+    source: Source | None = None
+    reverses: int | None = None
+
+    @property
+    def is_debit(self) -> bool:
+        """True when the line raises what is owed and opens an item."""
+        return self.kind in DEBIT_KINDS or (self.kind is Kind.ADJUSTMENT and self.amount_cents > 0)
+
+    @property
+    def due_date(self) -> date:
+        """When a debit falls due: its due date, else the day it was posted."""
+        return self.due or self.posted
+
+
+def entry_problems(entry: Entry) -> list[tuple[str, str]]:
+    """The (field, rule) pairs that ``entry`` breaks on its own, without the rest of the ledger."""
+    problems: list[tuple[str, str]] = []
+    if entry.kind is Kind.ADJUSTMENT:
+        if entry.amount_cents == 0:
+            problems.append(("amount", "an adjustment must not be zero"))
+    elif entry.amount_cents <= 0:
+        problems.append(("amount", f"a {entry.kind.value} amount must be greater than zero"))
+    if entry.kind is Kind.CHARGE:
+        if entry.due is None:
+            problems.append(("due_date", "a charge needs a due date"))
+        if entry.service is not None and entry.due is not None and entry.due < entry.service:
+            problems.append(("due_date", "a charge cannot fall due before its service date"))
+    if entry.kind is Kind.PAYMENT and entry.source is None:
+        problems.append(("source", "a payment needs a source: guarantor or insurance"))
+    if entry.kind is not Kind.PAYMENT and entry.source is not None:
+        problems.append(("source", "only payments have a source"))
+    if entry.kind is Kind.REVERSAL and entry.reverses is None:
+        problems.append(("reverses", "a reversal must name the payment it reverses"))
+    if entry.kind is not Kind.REVERSAL and entry.reverses is not None:
+        problems.append(("reverses", "only a reversal reverses a payment"))
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItem:
+    """A debit not yet fully paid."""
+
+    seq: int
+    kind: Kind
+    due: date
+    original_cents: int
+    open_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentLine:
+    """A payment as the ledger sees it now."""
+
+    seq: int
+    posted: date
+    amount_cents: int
+    source: Source
+    reversed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerState:
+    """The result of replaying a ledger."""
+
+    balance_cents: int
+    open_items: tuple[OpenItem, ...]
+    unapplied_credit_cents: int
+    payments: tuple[PaymentLine, ...]
+    allocations: tuple[tuple[int, int, int], ...]
+    """(credit seq, debit seq, cents) for every application of a credit to a debit still standing."""
+
+    @property
+    def oldest_unpaid_due(self) -> date | None:
+        """The earliest due date among unpaid items, if any."""
+        return min((item.due for item in self.open_items), default=None)
+
+    def live_payments(self, source: Source | None = None) -> list[PaymentLine]:
+        """Payments that have not been reversed, optionally of one source."""
+        return [p for p in self.payments if not p.reversed and (source is None or p.source is source)]
+
+    @property
+    def last_payment(self) -> PaymentLine | None:
+        """The most recent payment that stands (latest posted, then latest sequence)."""
+        live = self.live_payments()
+        return max(live, key=lambda p: (p.posted, p.seq)) if live else None
+
+
+@dataclass(slots=True)
+class _Replay:
+    open_cents: dict[int, int] = field(default_factory=dict)
+    debits: dict[int, Entry] = field(default_factory=dict)
+    queue: list[tuple[date, int]] = field(default_factory=list)
+    pool: list[list[int]] = field(default_factory=list)  # [credit seq, unapplied cents], oldest first
+    allocations: dict[int, list[list[int]]] = field(default_factory=dict)  # credit -> [[debit, cents]]
+    payments: dict[int, Entry] = field(default_factory=dict)
+    reversed: set[int] = field(default_factory=set)
+
+    def open_debit(self, debit: Entry, cents: int) -> None:
+        if self.open_cents.get(debit.seq, 0) == 0:
+            bisect.insort(self.queue, (debit.due_date, debit.seq))
+        self.open_cents[debit.seq] = self.open_cents.get(debit.seq, 0) + cents
+
+    def apply(self, credit_seq: int, cents: int) -> int:
+        """Pay the oldest open items with ``cents`` of credit; return what is left."""
+        while cents > 0 and self.queue:
+            _, debit_seq = self.queue[0]
+            paid = min(cents, self.open_cents[debit_seq])
+            self.open_cents[debit_seq] -= paid
+            cents -= paid
+            self.allocations.setdefault(credit_seq, []).append([debit_seq, paid])
+            if self.open_cents[debit_seq] == 0:
+                self.queue.pop(0)
+        return cents
+
+    def apply_pool(self) -> None:
+        while self.pool and self.queue:
+            credit = self.pool[0]
+            credit[1] = self.apply(credit[0], credit[1])
+            if credit[1] == 0:
+                self.pool.pop(0)
+
+    def credit(self, credit_seq: int, cents: int) -> None:
+        left = self.apply(credit_seq, cents)
+        if left:
+            self.pool.append([credit_seq, left])
+
+    def reverse(self, reversal: Entry) -> None:
+        target = reversal.reverses
+        if target is None or target not in self.payments:
+            raise LedgerError(f"reversal {reversal.seq} names no earlier payment ({target})")
+        if target in self.reversed:
+            raise LedgerError(f"payment {target} is already reversed")
+        payment = self.payments[target]
+        if reversal.amount_cents != payment.amount_cents:
+            raise LedgerError(
+                f"reversal {reversal.seq} amount {reversal.amount_cents} differs from payment "
+                f"{target} amount {payment.amount_cents}"
+            )
+        self.reversed.add(target)
+        for debit_seq, cents in self.allocations.pop(target, []):
+            self.open_debit(self.debits[debit_seq], cents)
+        self.pool = [credit for credit in self.pool if credit[0] != target]
+        self.apply_pool()
+
+
+def replay(entries: Iterable[Entry]) -> LedgerState:
+    """Replay ``entries`` in posting order and return balances, open items and payments."""
+    state = _Replay()
+    balance = 0
+    for entry in sorted(entries, key=lambda e: (e.posted, e.seq)):
+        if entry.is_debit:
+            state.debits[entry.seq] = entry
+            state.open_debit(entry, entry.amount_cents)
+            state.apply_pool()
+            balance += entry.amount_cents
+        elif entry.kind is Kind.REVERSAL:
+            state.reverse(entry)
+            balance += entry.amount_cents
+        else:
+            cents = -entry.amount_cents if entry.kind is Kind.ADJUSTMENT else entry.amount_cents
+            if entry.kind is Kind.PAYMENT:
+                state.payments[entry.seq] = entry
+            state.credit(entry.seq, cents)
+            balance -= cents
+    open_items = tuple(
+        OpenItem(seq, state.debits[seq].kind, due, state.debits[seq].amount_cents, state.open_cents[seq])
+        for due, seq in state.queue
+    )
+    payments = tuple(
+        PaymentLine(p.seq, p.posted, p.amount_cents, p.source or Source.GUARANTOR, p.seq in state.reversed)
+        for p in state.payments.values()
+    )
+    allocations = tuple(
+        (credit, debit, cents) for credit, rows in state.allocations.items() for debit, cents in rows
+    )
+    return LedgerState(
+        balance_cents=balance,
+        open_items=open_items,
+        unapplied_credit_cents=sum(credit[1] for credit in state.pool),
+        payments=payments,
+        allocations=allocations,
+    )
+
+
+AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("current", -(10**6), 0),
+    ("1-30", 1, 30),
+    ("31-60", 31, 60),
+    ("61-90", 61, 90),
+    ("91-120", 91, 120),
+    ("120+", 121, None),
+)
+"""Bucket name, first and last day past due (inclusive); ``None`` means no upper bound."""
+
+
+def aging_bucket(days_past_due: int) -> str:
+    """The aging bucket for an item ``days_past_due`` days past its due date (0 or less is current)."""
+    for name, low, high in AGING_BUCKETS:
+        if days_past_due >= low and (high is None or days_past_due <= high):
+            return name
+    raise AssertionError("the buckets cover every integer")  # pragma: no cover
+
+
+def days_past_due(oldest_unpaid_due: date | None, as_of: date) -> int:
+    """Days from the oldest unpaid due date to ``as_of``; 0 when nothing is unpaid or not yet due."""
+    if oldest_unpaid_due is None:
+        return 0
+    return max(0, (as_of - oldest_unpaid_due).days)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """What an account owes at a date."""
+
+    as_of: date
+    balance_cents: int
+    oldest_unpaid_due: date | None
+    days_past_due: int
+    aging: tuple[tuple[str, int], ...]
+    last_payment_date: date | None
+    last_payment_cents: int | None
+
+    def bucket(self, name: str) -> int:
+        """Cents in the aging bucket ``name``."""
+        return dict(self.aging)[name]
+
+
+def position(entries: Iterable[Entry], as_of: date) -> Position:
+    """The account's balance, days past due, aging and last payment on ``as_of`` (lines posted by then)."""
+    state = replay(e for e in entries if e.posted <= as_of)
+    buckets = dict.fromkeys((name for name, _, _ in AGING_BUCKETS), 0)
+    for item in state.open_items:
+        buckets[aging_bucket((as_of - item.due).days)] += item.open_cents
+    buckets["current"] -= state.unapplied_credit_cents
+    last = state.last_payment
+    oldest = state.oldest_unpaid_due
+    return Position(
+        as_of=as_of,
+        balance_cents=state.balance_cents,
+        oldest_unpaid_due=oldest,
+        days_past_due=days_past_due(oldest, as_of),
+        aging=tuple(buckets.items()),
+        last_payment_date=last.posted if last else None,
+        last_payment_cents=last.amount_cents if last else None,
+    )
+
+
+def in_window(posted: date, as_of: date, days: int) -> bool:
+    """True when ``posted`` is within the last ``days`` days up to and including ``as_of``."""
+    return as_of - timedelta(days=days) < posted <= as_of
+
+
+def largest_payment(
+    entries: Iterable[Entry], as_of: date, days: int, source: Source | None = Source.GUARANTOR
+) -> int:
+    """The largest standing payment (of ``source``) posted in the last ``days`` days; 0 if none."""
+    state = replay(e for e in entries if e.posted <= as_of)
+    return max(
+        (p.amount_cents for p in state.live_payments(source) if in_window(p.posted, as_of, days)), default=0
+    )
+
+
+class Frequency(StrEnum):
+    """How often a payment plan's installments fall due."""
+
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPlan:
+    """Installments of a fixed amount from a first due date.
+
+    Standing guarantor payments posted on or after ``start`` count towards the installments; without
+    a start, every standing guarantor payment counts.
+    """
+
+    installment_cents: int
+    frequency: Frequency
+    first_due: date
+    grace_days: int = 0
+    start: date | None = None
+    installments: int | None = None
+
+    def due_date(self, index: int) -> date:
+        """Due date of installment ``index`` (0 is the first)."""
+        if self.frequency is Frequency.MONTHLY:
+            return add_months(self.first_due, index)
+        step = 7 if self.frequency is Frequency.WEEKLY else 14
+        return add_days(self.first_due, step * index)
+
+
+def plan_problems(plan: PaymentPlan) -> list[tuple[str, str]]:
+    """The (field, rule) pairs a payment plan breaks."""
+    problems: list[tuple[str, str]] = []
+    if plan.installment_cents <= 0:
+        problems.append(("installment", "must be greater than zero"))
+    if not 0 <= plan.grace_days <= 999:
+        problems.append(("grace_days", "must be between 0 and 999"))
+    if plan.installments is not None and plan.installments < 1:
+        problems.append(("installments", "must be at least 1"))
+    return problems
+
+
+def plan_paid_cents(plan: PaymentPlan, payments: Sequence[PaymentLine], as_of: date | None = None) -> int:
+    """Standing guarantor payments posted from the plan's start (up to ``as_of``) that count towards it."""
+    return sum(
+        p.amount_cents
+        for p in payments
+        if not p.reversed
+        and p.source is Source.GUARANTOR
+        and (plan.start is None or p.posted >= plan.start)
+        and (as_of is None or p.posted <= as_of)
+    )
+
+
+def plan_next_unpaid_due(plan: PaymentPlan, paid_cents: int) -> date | None:
+    """Due date of the first installment that ``paid_cents`` does not fully cover; None when all are paid."""
+    covered = paid_cents // plan.installment_cents
+    if plan.installments is not None and covered >= plan.installments:
+        return None
+    return plan.due_date(covered)
+
+
+def plan_delinquent(next_unpaid_due: date | None, grace_days: int, as_of: date) -> bool:
+    """True when an installment is still unpaid more than ``grace_days`` after it fell due."""
+    return next_unpaid_due is not None and as_of > next_unpaid_due + timedelta(days=grace_days)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The facts about an account that the daily run reads, kept current on every posting."""
+
+    balance_cents: int
+    oldest_unpaid_due: date | None
+    last_payment_date: date | None
+    last_payment_cents: int | None
+    last_guarantor_payment_date: date | None
+    plan_next_unpaid_due: date | None
+    plan_grace_days: int | None
+    on_payment_plan: bool
+
+
+def summarize(entries: Iterable[Entry], plan: PaymentPlan | None = None) -> Summary:
+    """Summarize a whole ledger (and the account's active plan) into the daily run's facts."""
+    state = replay(entries)
+    last = state.last_payment
+    guarantor = state.live_payments(Source.GUARANTOR)
+    last_guarantor = max(guarantor, key=lambda p: (p.posted, p.seq)) if guarantor else None
+    next_due = None
+    if plan is not None and state.balance_cents > 0:
+        next_due = plan_next_unpaid_due(plan, plan_paid_cents(plan, state.payments))
+    return Summary(
+        balance_cents=state.balance_cents,
+        oldest_unpaid_due=state.oldest_unpaid_due,
+        last_payment_date=last.posted if last else None,
+        last_payment_cents=last.amount_cents if last else None,
+        last_guarantor_payment_date=last_guarantor.posted if last_guarantor else None,
+        plan_next_unpaid_due=next_due,
+        plan_grace_days=plan.grace_days if plan is not None else None,
+        on_payment_plan=plan is not None,
+    )

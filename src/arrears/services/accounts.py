@@ -1,0 +1,226 @@
+"""Account and ledger use cases: open, close, post a transaction, reverse a payment, portfolios."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from arrears.domain.errors import NotFound, Problem, ValidationFailed
+from arrears.domain.ledger import Entry, Kind, LedgerError, Source, entry_problems, replay
+from arrears.domain.model import ENTERPRISE, Account, Mode, Party, PhoneType
+from arrears.store import summaries
+from arrears.store.db import Database
+from arrears.store.models import AccountRow, LedgerLineRow, PartyRow, PhoneRow, PortfolioRow
+from arrears.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """A ledger line to post: amounts in cents, positive except signed adjustments."""
+
+    kind: Kind
+    amount_cents: int
+    posted: date
+    due: date | None = None
+    service: date | None = None
+    source: Source | None = None
+    external_id: str | None = None
+    description: str = ""
+    reverses: int | None = None
+
+
+def time_zone_problem(name: str) -> Problem | None:
+    """A problem when ``name`` is not an IANA time zone."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return Problem("time_zone", "must be an IANA time zone such as America/Chicago", name)
+    return None
+
+
+def party_problems(party: Party) -> list[Problem]:
+    """Every rule a party breaks."""
+    problems = []
+    if not party.last_name.strip():
+        problems.append(Problem("last_name", "is required"))
+    if (zone := time_zone_problem(party.time_zone)) is not None:
+        problems.append(zone)
+    return problems
+
+
+def party_row(party: Party) -> PartyRow:
+    """A new ``party`` row for ``party``."""
+    return PartyRow(
+        first_name=party.first_name,
+        last_name=party.last_name,
+        address1=party.address1,
+        address2=party.address2,
+        city=party.city,
+        state=party.state,
+        postal_code=party.postal_code,
+        email=party.email,
+        time_zone=party.time_zone,
+        deceased=party.deceased,
+        bankruptcy=party.bankruptcy,
+        attorney_represented=party.attorney_represented,
+        cease_communication=party.cease_communication,
+        dispute_date=party.dispute_date,
+        do_not_call=party.do_not_call,
+        phones=[PhoneRow(number=p.number, type=PhoneType(p.type).value) for p in party.phones],
+    )
+
+
+def portfolio_ids(session: Session) -> dict[str, int]:
+    """Portfolio code → id."""
+    return {code: pid for code, pid in session.execute(select(PortfolioRow.code, PortfolioRow.id))}
+
+
+def create_portfolio(db: Database, code: str, name: str) -> int:
+    """Create a portfolio under the enterprise; return its id."""
+    problems = []
+    if not code.strip() or len(code) > 40:
+        problems.append(Problem("code", "is required and at most 40 characters", code))
+    if not name.strip():
+        problems.append(Problem("name", "is required"))
+    with UnitOfWork(db) as uow:
+        known = portfolio_ids(uow.session)
+        if code in known:
+            problems.append(Problem("code", "is already a portfolio", code))
+        if problems:
+            raise ValidationFailed(problems)
+        row = PortfolioRow(code=code, name=name, parent_id=known[ENTERPRISE])
+        uow.session.add(row)
+        uow.session.flush()
+        uow.commit()
+        return row.id
+
+
+def open_account(db: Database, account: Account) -> int:
+    """Open ``account`` with its guarantor; return the new account id."""
+    problems = party_problems(account.guarantor)
+    if not account.external_id.strip():
+        problems.append(Problem("external_id", "is required"))
+    with UnitOfWork(db) as uow:
+        session = uow.session
+        portfolio = portfolio_ids(session).get(account.portfolio)
+        if portfolio is None:
+            problems.append(Problem("portfolio", "is not a known portfolio", account.portfolio))
+        if session.scalar(select(AccountRow.id).where(AccountRow.external_id == account.external_id)):
+            problems.append(Problem("external_id", "is already an account", account.external_id))
+        if problems:
+            raise ValidationFailed(problems)
+        assert portfolio is not None
+        row = AccountRow(
+            external_id=account.external_id,
+            portfolio_id=portfolio,
+            guarantor=party_row(account.guarantor),
+            mode=Mode(account.mode).value,
+            status_code=account.status_code,
+            opened_date=account.opened,
+        )
+        session.add(row)
+        session.flush()
+        summaries.refresh(session.connection(), [row.id])
+        uow.commit()
+        return row.id
+
+
+def _account(session: Session, external_id: str) -> AccountRow:
+    row = session.scalar(select(AccountRow).where(AccountRow.external_id == external_id))
+    if row is None:
+        raise NotFound(f"no account {external_id!r}")
+    return row
+
+
+def close_account(db: Database, external_id: str, on: date) -> None:
+    """Close the account: mode closed from ``on``; its ledger stays."""
+    with UnitOfWork(db) as uow:
+        row = _account(uow.session, external_id)
+        if row.mode == Mode.CLOSED:
+            raise ValidationFailed([Problem("mode", "the account is already closed", external_id)])
+        row.mode, row.closed_date = Mode.CLOSED.value, on
+        uow.commit()
+
+
+def ledger_entries(session: Session, account_id: int) -> list[Entry]:
+    """The account's ledger as domain entries, in posting order."""
+    rows = session.execute(
+        select(LedgerLineRow.__table__).where(LedgerLineRow.account_id == account_id).order_by(LedgerLineRow.id)
+    )
+    return [summaries.entry_from_row(row) for row in rows]
+
+
+def post_transaction(db: Database, external_id: str, posting: Posting) -> int:
+    """Post ``posting`` to the account and bring its summary up to date, in one transaction."""
+    with UnitOfWork(db) as uow:
+        line_id = _post(uow.session, external_id, posting)
+        uow.commit()
+        return line_id
+
+
+def reverse_payment(db: Database, external_id: str, payment_id: int, on: date, reason: str = "NSF") -> int:
+    """Reverse a payment (NSF): re-opens what it paid. Returns the reversal's ledger line id."""
+    with UnitOfWork(db) as uow:
+        payment = uow.session.get(LedgerLineRow, payment_id)
+        account = _account(uow.session, external_id)
+        if payment is None or payment.account_id != account.id or payment.kind != Kind.PAYMENT:
+            raise ValidationFailed([Problem("payment", f"is not a payment of account {external_id}", str(payment_id))])
+        reversal = Posting(
+            Kind.REVERSAL,
+            payment.amount_cents,
+            on,
+            reverses=payment_id,
+            description=f"reversal of payment {payment_id}: {reason}",
+        )
+        line_id = _post(uow.session, external_id, reversal)
+        uow.commit()
+        return line_id
+
+
+def _post(session: Session, external_id: str, posting: Posting) -> int:
+    probe = Entry(
+        seq=0,
+        kind=Kind(posting.kind),
+        amount_cents=posting.amount_cents,
+        posted=posting.posted,
+        due=posting.due,
+        service=posting.service,
+        source=posting.source,
+        reverses=posting.reverses,
+    )
+    problems = [Problem(field, rule) for field, rule in entry_problems(probe)]
+    account = _account(session, external_id)
+    if posting.external_id and session.scalar(
+        select(LedgerLineRow.id).where(LedgerLineRow.external_id == posting.external_id)
+    ):
+        problems.append(Problem("external_id", "is already a posted transaction", posting.external_id))
+    entries = ledger_entries(session, account.id)
+    if not problems:
+        # Replay with the new line (a sequence after every other) so ledger rules are checked before writing.
+        candidate = replace(probe, seq=max((e.seq for e in entries), default=0) + 1)
+        try:
+            replay([*entries, candidate])
+        except LedgerError as error:
+            problems.append(Problem("reverses", str(error)))
+    if problems:
+        raise ValidationFailed(problems)
+    row = LedgerLineRow(
+        account_id=account.id,
+        external_id=posting.external_id,
+        kind=probe.kind.value,
+        amount_cents=posting.amount_cents,
+        posted_date=posting.posted,
+        due_date=posting.due,
+        service_date=posting.service,
+        source=posting.source.value if posting.source else None,
+        reverses_id=posting.reverses,
+        description=posting.description,
+    )
+    session.add(row)
+    session.flush()
+    summaries.refresh(session.connection(), [account.id])
+    return row.id

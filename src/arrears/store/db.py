@@ -1,0 +1,81 @@
+"""Connecting to the database: URL from the environment, SQLite pragmas, schema migration."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_URL = "sqlite:///arrears.db"
+
+
+def database_url(url: str | None = None) -> str:
+    """The database URL: the one given, else ``ARREARS_DATABASE_URL``, else ``./arrears.db``."""
+    return url or os.environ.get("ARREARS_DATABASE_URL") or DEFAULT_URL
+
+
+def sqlite_url(path: str | Path) -> str:
+    """The URL of a SQLite file."""
+    return f"sqlite:///{Path(path)}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite files run in WAL mode with foreign keys on."""
+    resolved = database_url(url)
+    if resolved.startswith("postgresql://"):
+        resolved = "postgresql+psycopg://" + resolved.removeprefix("postgresql://")
+    engine = create_engine(resolved, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Database:
+    """An engine and its sessions: the one handle services receive."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def connect(cls, url: str | None = None, *, migrate: bool = True) -> Database:
+        """Open the database at ``url`` (see :func:`database_url`), bringing its schema up to date."""
+        db = cls(make_engine(url))
+        if migrate:
+            from arrears.store.migrate import upgrade
+
+            upgrade(db.engine)
+        return db
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def session(self) -> Session:
+        """A new session; prefer :class:`arrears.store.uow.UnitOfWork` in services."""
+        return self._sessions()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work commits at the end of the block, or rolls back on an exception."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,180 @@
+"""SQLAlchemy 2 models: the tables of Arrears. Money columns hold integer cents."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base of every table; constraint names are deterministic so migrations stay stable."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class PortfolioRow(Base):
+    """A practice, creditor or division; the enterprise is the root (no parent)."""
+
+    __tablename__ = "portfolio"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("portfolio.id"))
+
+
+class PartyRow(Base):
+    """A person: the guarantor of one or more accounts."""
+
+    __tablename__ = "party"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100), index=True)
+    address1: Mapped[str] = mapped_column(String(200), default="")
+    address2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(40), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    deceased: Mapped[bool] = mapped_column(Boolean, default=False)
+    bankruptcy: Mapped[bool] = mapped_column(Boolean, default=False)
+    attorney_represented: Mapped[bool] = mapped_column(Boolean, default=False)
+    cease_communication: Mapped[bool] = mapped_column(Boolean, default=False)
+    dispute_date: Mapped[date | None] = mapped_column(Date)
+    do_not_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    phones: Mapped[list[PhoneRow]] = relationship(order_by="PhoneRow.id", cascade="all, delete-orphan")
+
+
+class PhoneRow(Base):
+    """A phone number of a party, with its type."""
+
+    __tablename__ = "phone"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id"), index=True)
+    number: Mapped[str] = mapped_column(String(40))
+    type: Mapped[str] = mapped_column(String(20), default="home")
+
+
+class AccountRow(Base):
+    """What is collected: one portfolio, one guarantor, a ledger."""
+
+    __tablename__ = "account"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolio.id"), index=True)
+    guarantor_id: Mapped[int] = mapped_column(ForeignKey("party.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(10), default="active")
+    status_code: Mapped[str] = mapped_column(String(20), default="")
+    opened_date: Mapped[date | None] = mapped_column(Date)
+    closed_date: Mapped[date | None] = mapped_column(Date)
+    guarantor: Mapped[PartyRow] = relationship()
+    portfolio: Mapped[PortfolioRow] = relationship()
+
+
+class LedgerLineRow(Base):
+    """An append-only ledger line (a transaction) of an account."""
+
+    __tablename__ = "ledger_line"
+    __table_args__ = (
+        Index("ix_ledger_line_account_posted", "account_id", "posted_date", "id"),
+        Index("ix_ledger_line_kind_posted", "kind", "posted_date"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    posted_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    service_date: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(String(10))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_line.id"), unique=True)
+    description: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ClaimRow(Base):
+    """An insurance claim on an account."""
+
+    __tablename__ = "claim"
+    __table_args__ = (Index("ix_claim_status_billed", "status", "billed_date"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    payer: Mapped[str] = mapped_column(String(200))
+    billed_date: Mapped[date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+
+
+class PaymentPlanRow(Base):
+    """A payment plan: installments from a first due date; the latest active one counts."""
+
+    __tablename__ = "payment_plan"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    installment_cents: Mapped[int] = mapped_column(BigInteger)
+    frequency: Mapped[str] = mapped_column(String(10))
+    first_due_date: Mapped[date] = mapped_column(Date)
+    grace_days: Mapped[int] = mapped_column(Integer, default=0)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    installments: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AccountSummaryRow(Base):
+    """One row per account with what the daily run reads, kept current by every posting."""
+
+    __tablename__ = "account_summary"
+    __table_args__ = (Index("ix_account_summary_portfolio_due", "portfolio_id", "oldest_unpaid_due"),)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolio.id"))
+    balance_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    oldest_unpaid_due: Mapped[date | None] = mapped_column(Date)
+    last_payment_date: Mapped[date | None] = mapped_column(Date)
+    last_payment_cents: Mapped[int | None] = mapped_column(BigInteger)
+    last_guarantor_payment_date: Mapped[date | None] = mapped_column(Date)
+    on_payment_plan: Mapped[bool] = mapped_column(Boolean, default=False)
+    plan_next_unpaid_due: Mapped[date | None] = mapped_column(Date)
+    plan_grace_days: Mapped[int | None] = mapped_column(Integer)
+    insurance_balance_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    oldest_open_claim_billed: Mapped[date | None] = mapped_column(Date)
+    open_claim_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """Who changed what, when: before and after as JSON text."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_key"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_key: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(20))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,98 @@
+"""Opening accounts and posting to their ledgers keeps the summary row current (SQLite and PostgreSQL)."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from arrears.domain.errors import NotFound, ValidationFailed
+from arrears.domain.ledger import Kind, Source
+from arrears.domain.model import Account, Mode, Party, Phone, PhoneType
+from arrears.services.accounts import (
+    Posting,
+    close_account,
+    create_portfolio,
+    open_account,
+    post_transaction,
+    reverse_payment,
+)
+from arrears.store.db import Database
+from arrears.store.models import AccountRow, AccountSummaryRow, LedgerLineRow
+from tests.notation import d
+
+
+def smith(external_id: str = "A-1", portfolio: str = "NORTH") -> Account:
+    party = Party("Ann", "Smith", city="Dayton", state="OH", time_zone="America/New_York",
+                  phones=(Phone("555-0100", PhoneType.MOBILE),))
+    return Account(external_id, portfolio, party, opened=d("2025-12-01"))
+
+
+def summary(db: Database, external_id: str = "A-1") -> AccountSummaryRow:
+    with db.session() as session:
+        row = session.scalar(
+            select(AccountSummaryRow).join(AccountRow, AccountRow.id == AccountSummaryRow.account_id)
+            .where(AccountRow.external_id == external_id)
+        )
+        assert row is not None
+        return row
+
+
+def test_open_account_creates_an_empty_summary(db: Database) -> None:
+    create_portfolio(db, "NORTH", "North Clinic")
+    open_account(db, smith())
+    row = summary(db)
+    assert (row.balance_cents, row.oldest_unpaid_due, row.on_payment_plan) == (0, None, False)
+
+
+def test_open_account_reports_every_problem_and_writes_nothing(db: Database) -> None:
+    bad = Account("", "NOWHERE", Party("Ann", "", time_zone="Mars/Olympus"))
+    with pytest.raises(ValidationFailed) as failure:
+        open_account(db, bad)
+    assert {(p.field, p.rule) for p in failure.value.problems} == {
+        ("last_name", "is required"),
+        ("time_zone", "must be an IANA time zone such as America/Chicago"),
+        ("external_id", "is required"),
+        ("portfolio", "is not a known portfolio"),
+    }
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(AccountRow)) == 0
+
+
+def test_posting_keeps_the_summary_current_and_nsf_reopens(db: Database) -> None:
+    create_portfolio(db, "NORTH", "North Clinic")
+    open_account(db, smith())
+    post_transaction(db, "A-1", Posting(Kind.CHARGE, 10000, d("2026-01-05"), due=d("2026-02-04")))
+    post_transaction(db, "A-1", Posting(Kind.CHARGE, 5000, d("2026-01-20"), due=d("2026-02-19")))
+    paid = post_transaction(db, "A-1", Posting(Kind.PAYMENT, 10000, d("2026-02-10"), source=Source.GUARANTOR))
+    row = summary(db)
+    assert (row.balance_cents, row.oldest_unpaid_due, row.last_payment_cents) == (5000, d("2026-02-19"), 10000)
+    reverse_payment(db, "A-1", paid, d("2026-02-20"))
+    row = summary(db)
+    assert (row.balance_cents, row.oldest_unpaid_due, row.last_payment_date) == (15000, d("2026-02-04"), None)
+
+
+def test_bad_posting_is_refused_whole(db: Database) -> None:
+    create_portfolio(db, "NORTH", "North Clinic")
+    open_account(db, smith())
+    with pytest.raises(ValidationFailed, match="a charge needs a due date"):
+        post_transaction(db, "A-1", Posting(Kind.CHARGE, 100, d("2026-01-05")))
+    paid = post_transaction(db, "A-1", Posting(Kind.PAYMENT, 700, d("2026-01-06"), source=Source.GUARANTOR))
+    reverse_payment(db, "A-1", paid, d("2026-01-07"))
+    with pytest.raises(ValidationFailed, match="already reversed"):
+        reverse_payment(db, "A-1", paid, d("2026-01-08"))
+    with pytest.raises(NotFound):
+        post_transaction(db, "NOPE", Posting(Kind.FEE, 100, d("2026-01-05")))
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(LedgerLineRow)) == 2
+    assert summary(db).balance_cents == 0
+
+
+def test_close_account(db: Database) -> None:
+    create_portfolio(db, "NORTH", "North Clinic")
+    open_account(db, smith())
+    close_account(db, "A-1", date(2026, 3, 1))
+    with db.session() as session:
+        row = session.scalar(select(AccountRow))
+        assert row is not None and (row.mode, row.closed_date) == (Mode.CLOSED, date(2026, 3, 1))
+    with pytest.raises(ValidationFailed, match="already closed"):
+        close_account(db, "A-1", date(2026, 3, 2))
