@@ -22,15 +22,22 @@ from tests.notation import d
 
 
 def smith(external_id: str = "A-1", portfolio: str = "NORTH") -> Account:
-    party = Party("Ann", "Smith", city="Dayton", state="OH", time_zone="America/New_York",
-                  phones=(Phone("555-0100", PhoneType.MOBILE),))
+    party = Party(
+        "Ann",
+        "Smith",
+        city="Dayton",
+        state="OH",
+        time_zone="America/New_York",
+        phones=(Phone("555-0100", PhoneType.MOBILE),),
+    )
     return Account(external_id, portfolio, party, opened=d("2025-12-01"))
 
 
 def summary(db: Database, external_id: str = "A-1") -> AccountSummaryRow:
     with db.session() as session:
         row = session.scalar(
-            select(AccountSummaryRow).join(AccountRow, AccountRow.id == AccountSummaryRow.account_id)
+            select(AccountSummaryRow)
+            .join(AccountRow, AccountRow.id == AccountSummaryRow.account_id)
             .where(AccountRow.external_id == external_id)
         )
         assert row is not None

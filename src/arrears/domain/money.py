@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-_MONEY_TEXT = re.compile(r"^\s*(?P<sign>[-+]?)\s*\$?\s*(?P<sign2>[-+]?)(?P<number>[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)\s*$")
+_MONEY_TEXT = re.compile(
+    r"^\s*(?P<sign>[-+]?)\s*\$?\s*(?P<sign2>[-+]?)(?P<number>[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)\s*$"
+)
 _GROUPED = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]*)?$")
 
 

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
-from arrears.domain.ledger import Entry, Kind, LedgerError, Source, entry_problems, replay
-from arrears.domain.model import ENTERPRISE, Account, Mode, Party, PhoneType
+from arrears.domain.ledger import Entry, Kind, LedgerError, PaymentPlan, Source, entry_problems, plan_problems, replay
+from arrears.domain.model import ENTERPRISE, Account, Claim, Mode, Party, PhoneType, claim_problems
 from arrears.store import summaries
 from arrears.store.db import Database
-from arrears.store.models import AccountRow, LedgerLineRow, PartyRow, PhoneRow, PortfolioRow
+from arrears.store.models import AccountRow, ClaimRow, LedgerLineRow, PartyRow, PaymentPlanRow, PhoneRow, PortfolioRow
 from arrears.store.uow import UnitOfWork
 
 
@@ -224,3 +224,61 @@ def _post(session: Session, external_id: str, posting: Posting) -> int:
     session.flush()
     summaries.refresh(session.connection(), [account.id])
     return row.id
+
+
+def add_payment_plan(db: Database, external_id: str, plan_id: str, plan: PaymentPlan) -> int:
+    """Put the account on ``plan`` (it replaces any active plan) and refresh its summary."""
+    problems = [Problem(field, rule) for field, rule in plan_problems(plan)]
+    with UnitOfWork(db) as uow:
+        session = uow.session
+        account = _account(session, external_id)
+        if session.scalar(select(PaymentPlanRow.id).where(PaymentPlanRow.external_id == plan_id)):
+            problems.append(Problem("external_id", "is already a payment plan", plan_id))
+        if problems:
+            raise ValidationFailed(problems)
+        for active in session.scalars(
+            select(PaymentPlanRow).where(PaymentPlanRow.account_id == account.id, PaymentPlanRow.active.is_(True))
+        ):
+            active.active = False
+        row = PaymentPlanRow(
+            external_id=plan_id,
+            account_id=account.id,
+            installment_cents=plan.installment_cents,
+            frequency=plan.frequency.value,
+            first_due_date=plan.first_due,
+            grace_days=plan.grace_days,
+            start_date=plan.start,
+            installments=plan.installments,
+            active=True,
+        )
+        session.add(row)
+        session.flush()
+        summaries.refresh(session.connection(), [account.id])
+        uow.commit()
+        return row.id
+
+
+def add_claim(db: Database, external_id: str, claim: Claim) -> int:
+    """Record an insurance claim on the account and refresh its summary."""
+    problems = [Problem(field, rule) for field, rule in claim_problems(claim)]
+    with UnitOfWork(db) as uow:
+        session = uow.session
+        account = _account(session, external_id)
+        if session.scalar(select(ClaimRow.id).where(ClaimRow.external_id == claim.external_id)):
+            problems.append(Problem("external_id", "is already a claim", claim.external_id))
+        if problems:
+            raise ValidationFailed(problems)
+        row = ClaimRow(
+            external_id=claim.external_id,
+            account_id=account.id,
+            payer=claim.payer,
+            billed_date=claim.billed,
+            amount_cents=claim.amount_cents,
+            paid_cents=claim.paid_cents,
+            status=claim.status.value,
+        )
+        session.add(row)
+        session.flush()
+        summaries.refresh(session.connection(), [account.id])
+        uow.commit()
+        return row.id
