@@ -1,0 +1,1 @@
+"""The daily run at scale: features frame, vectorized rules, partitioning, executors."""
