@@ -1,0 +1,8 @@
+"""The ``arrears`` command line (Typer). Each group of commands lives in a module of its own."""
+
+from __future__ import annotations
+
+from arrears.cli import accounts as _accounts  # noqa: F401  (registers its commands)
+from arrears.cli.app import app, main
+
+__all__ = ["app", "main"]

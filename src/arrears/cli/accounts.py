@@ -1,0 +1,139 @@
+"""Commands about the data itself: init, portfolios, accounts, rebuild-summaries."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, user_errors
+from arrears.domain.money import format_cents
+from arrears.services.accounts import create_portfolio
+from arrears.services.queries import account_view, list_accounts, list_portfolios
+from arrears.store import summaries
+
+accounts_app = typer.Typer(help="Look at accounts: their ledger, aging and summary.", no_args_is_help=True)
+portfolios_app = typer.Typer(
+    help="Portfolios: practices, clients, divisions under the enterprise.", no_args_is_help=True
+)
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(portfolios_app, name="portfolios")
+
+
+@app.command()
+def init(db: DbOption = None) -> None:
+    """Create the database (or bring its schema up to date)."""
+    database = open_db(db)
+    console.print(f"database ready: {database.engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command("rebuild-summaries")
+def rebuild_summaries(db: DbOption = None) -> None:
+    """Recompute every account summary from the ledger (one transaction)."""
+    database = open_db(db)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("summaries", total=None)
+        with database.engine.begin() as connection:
+            count = summaries.rebuild_all(connection, progress=lambda n: progress.advance(task, n))
+    console.print(f"rebuilt {count:,} account summaries")
+
+
+@portfolios_app.command("list")
+def portfolios_list(db: DbOption = None, json: JsonOption = False) -> None:
+    """List portfolios."""
+    rows = list_portfolios(open_db(db))
+    if json:
+        print_json(rows)
+        return
+    table = Table("code", "name", "parent")
+    for row in rows:
+        table.add_row(row["code"], row["name"], row["parent"] or "")
+    console.print(table)
+
+
+@portfolios_app.command("add")
+def portfolios_add(
+    code: Annotated[str, typer.Argument(help="Short unique code, e.g. NORTH.")],
+    name: Annotated[str, typer.Argument(help="Display name.")],
+    db: DbOption = None,
+) -> None:
+    """Add a portfolio under the enterprise."""
+    with user_errors():
+        create_portfolio(open_db(db), code, name)
+    console.print(f"portfolio {code} added")
+
+
+@accounts_app.command("list")
+def accounts_list(
+    portfolio: Annotated[str | None, typer.Option(help="Only this portfolio's accounts.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """List accounts, largest balance first."""
+    rows = list_accounts(open_db(db), portfolio, limit)
+    if json:
+        print_json(rows)
+        return
+    table = Table("account", "portfolio", "guarantor", "mode", "balance", "oldest unpaid due", "last payment")
+    for row in rows:
+        table.add_row(
+            row["external_id"],
+            row["portfolio"],
+            f"{row['last_name']}, {row['first_name']}",
+            row["mode"],
+            format_cents(row["balance_cents"]),
+            str(row["oldest_unpaid_due"] or ""),
+            str(row["last_payment_date"] or ""),
+        )
+    console.print(table)
+
+
+@accounts_app.command("show")
+def accounts_show(
+    account: Annotated[str, typer.Argument(help="The account's external id.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date of the position (default: today).")] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Show an account: guarantor, ledger, balance, days past due and aging."""
+    when = parse_date(as_of, "as-of") or date.today()
+    with user_errors():
+        view = account_view(open_db(db), account, when)
+    if json:
+        print_json(view.as_dict())
+        return
+    g = view.guarantor
+    console.print(f"[bold]{view.external_id}[/bold]  {g['name']}  ({view.portfolio}, {view.mode})")
+    console.print(f"{g['address']}  {g['time_zone']}  " + "  ".join(f"{p['type']}: {p['number']}" for p in g["phones"]))
+    if g["flags"]:
+        console.print("flags: " + ", ".join(g["flags"]))
+    ledger = Table("id", "posted", "kind", "amount", "due", "source", "note", title="ledger")
+    for line in view.lines:
+        note = line.description or (f"reverses {line.reverses}" if line.reverses else "")
+        ledger.add_row(
+            str(line.id),
+            str(line.posted),
+            line.kind,
+            format_cents(line.amount_cents),
+            str(line.due or ""),
+            line.source or "",
+            note,
+        )
+    console.print(ledger)
+    pos = view.position
+    aging = Table(*(name for name, _ in pos.aging), title=f"aging on {pos.as_of}")
+    aging.add_row(*(format_cents(cents) for _, cents in pos.aging))
+    console.print(aging)
+    console.print(
+        f"balance {format_cents(pos.balance_cents)}; {pos.days_past_due} days past due"
+        + (f" (oldest unpaid due {pos.oldest_unpaid_due})" if pos.oldest_unpaid_due else "")
+        + (
+            f"; last payment {format_cents(pos.last_payment_cents or 0)} on {pos.last_payment_date}"
+            if pos.last_payment_date
+            else "; no payment"
+        )
+    )

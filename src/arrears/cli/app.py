@@ -1,0 +1,72 @@
+"""The Typer application and what every command shares: the database option, JSON output, errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from arrears.domain.errors import NotFound, ValidationFailed
+from arrears.store.db import Database
+
+app = typer.Typer(
+    name="arrears",
+    help="Arrears: open collections automation. Database: --db URL, else ARREARS_DATABASE_URL, else ./arrears.db.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL (default: ARREARS_DATABASE_URL or sqlite:///arrears.db).", show_default=False
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def open_db(url: str | None) -> Database:
+    """Open (and migrate) the database the user named."""
+    return Database.connect(url)
+
+
+def parse_date(text: str | None, name: str = "date") -> date | None:
+    """An ISO date from an option, or a clear usage error naming the option."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)", param_hint=f"--{name}") from error
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as JSON (dates as ISO text)."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn validation and lookup failures into a readable message and exit code 1."""
+    try:
+        yield
+    except ValidationFailed as failure:
+        for problem in failure.problems:
+            errors.print(f"[red]error[/red] {problem}")
+        raise typer.Exit(1) from failure
+    except NotFound as missing:
+        errors.print(f"[red]error[/red] {missing}")
+        raise typer.Exit(1) from missing
+
+
+def main() -> None:
+    """Entry point of the ``arrears`` command."""
+    app()

@@ -1,0 +1,152 @@
+"""Read-only views for people: an account with its ledger and aging, account and portfolio listings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from arrears.domain.errors import NotFound
+from arrears.domain.ledger import Position, position
+from arrears.store import summaries
+from arrears.store.db import Database
+from arrears.store.models import AccountRow, AccountSummaryRow, LedgerLineRow, PartyRow, PortfolioRow
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    """A ledger line as shown to a person."""
+
+    id: int
+    external_id: str | None
+    kind: str
+    amount_cents: int
+    posted: date
+    due: date | None
+    source: str | None
+    reverses: int | None
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """An account, its guarantor, ledger and position at a date."""
+
+    external_id: str
+    portfolio: str
+    mode: str
+    status_code: str
+    guarantor: dict[str, Any]
+    lines: tuple[LedgerLine, ...]
+    position: Position
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {
+            "external_id": self.external_id,
+            "portfolio": self.portfolio,
+            "mode": self.mode,
+            "status_code": self.status_code,
+            "guarantor": self.guarantor,
+            "as_of": self.position.as_of.isoformat(),
+            "balance_cents": self.position.balance_cents,
+            "oldest_unpaid_due": self.position.oldest_unpaid_due,
+            "days_past_due": self.position.days_past_due,
+            "aging_cents": dict(self.position.aging),
+            "last_payment_date": self.position.last_payment_date,
+            "last_payment_cents": self.position.last_payment_cents,
+            "ledger": [_line_dict(line) for line in self.lines],
+        }
+
+
+def _line_dict(line: LedgerLine) -> dict[str, Any]:
+    return {name: getattr(line, name) for name in LedgerLine.__slots__}
+
+
+def account_view(db: Database, external_id: str, as_of: date) -> AccountView:
+    """The account ``external_id`` with its ledger and its position on ``as_of``."""
+    with db.session() as session:
+        account = session.scalar(select(AccountRow).where(AccountRow.external_id == external_id))
+        if account is None:
+            raise NotFound(f"no account {external_id!r}")
+        rows = session.execute(
+            select(LedgerLineRow.__table__)
+            .where(LedgerLineRow.account_id == account.id)
+            .order_by(LedgerLineRow.posted_date, LedgerLineRow.id)
+        ).all()
+        party: PartyRow = account.guarantor
+        guarantor = {
+            "name": f"{party.first_name} {party.last_name}".strip(),
+            "address": ", ".join(p for p in (party.address1, party.city, party.state, party.postal_code) if p),
+            "email": party.email,
+            "time_zone": party.time_zone,
+            "phones": [{"number": p.number, "type": p.type} for p in party.phones],
+            "flags": [
+                flag
+                for flag in ("deceased", "bankruptcy", "attorney_represented", "cease_communication", "do_not_call")
+                if getattr(party, flag)
+            ]
+            + ([f"disputed {party.dispute_date}"] if party.dispute_date else []),
+        }
+        lines = tuple(
+            LedgerLine(
+                r.id,
+                r.external_id,
+                r.kind,
+                r.amount_cents,
+                r.posted_date,
+                r.due_date,
+                r.source,
+                r.reverses_id,
+                r.description,
+            )
+            for r in rows
+        )
+        return AccountView(
+            external_id=account.external_id,
+            portfolio=account.portfolio.code,
+            mode=account.mode,
+            status_code=account.status_code,
+            guarantor=guarantor,
+            lines=lines,
+            position=position((summaries.entry_from_row(r) for r in rows), as_of),
+        )
+
+
+def list_accounts(db: Database, portfolio: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """Accounts with their summary (largest balance first), optionally of one portfolio."""
+    query = (
+        select(
+            AccountRow.external_id,
+            PortfolioRow.code.label("portfolio"),
+            PartyRow.last_name,
+            PartyRow.first_name,
+            AccountRow.mode,
+            AccountSummaryRow.balance_cents,
+            AccountSummaryRow.oldest_unpaid_due,
+            AccountSummaryRow.last_payment_date,
+        )
+        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
+        .join(AccountSummaryRow, AccountSummaryRow.account_id == AccountRow.id)
+        .order_by(AccountSummaryRow.balance_cents.desc(), AccountRow.external_id)
+        .limit(limit)
+    )
+    if portfolio:
+        query = query.where(PortfolioRow.code == portfolio)
+    with db.session() as session:
+        return [dict(row._mapping) for row in session.execute(query)]
+
+
+def list_portfolios(db: Database) -> list[dict[str, Any]]:
+    """Every portfolio with its parent."""
+    parent = PortfolioRow.__table__.alias("parent")
+    query = (
+        select(PortfolioRow.code, PortfolioRow.name, parent.c.code.label("parent"))
+        .outerjoin(parent, parent.c.id == PortfolioRow.parent_id)
+        .order_by(PortfolioRow.id)
+    )
+    with db.session() as session:
+        return [dict(row._mapping) for row in session.execute(query)]
