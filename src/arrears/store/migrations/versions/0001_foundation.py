@@ -58,9 +58,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("parent_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["parent_id"], ["portfolio.id"], name=op.f("fk_portfolio_parent_id_portfolio")
-        ),
+        sa.ForeignKeyConstraint(["parent_id"], ["portfolio.id"], name=op.f("fk_portfolio_parent_id_portfolio")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_portfolio")),
         sa.UniqueConstraint("code", name=op.f("uq_portfolio_code")),
     )
@@ -79,9 +77,7 @@ def upgrade() -> None:
         sa.Column("opened_date", sa.Date(), nullable=True),
         sa.Column("closed_date", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(["guarantor_id"], ["party.id"], name=op.f("fk_account_guarantor_id_party")),
-        sa.ForeignKeyConstraint(
-            ["portfolio_id"], ["portfolio.id"], name=op.f("fk_account_portfolio_id_portfolio")
-        ),
+        sa.ForeignKeyConstraint(["portfolio_id"], ["portfolio.id"], name=op.f("fk_account_portfolio_id_portfolio")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account")),
         sa.UniqueConstraint("external_id", name=op.f("uq_account_external_id")),
     )
@@ -117,18 +113,14 @@ def upgrade() -> None:
         sa.Column("oldest_open_claim_billed", sa.Date(), nullable=True),
         sa.Column("open_claim_count", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["account_id"], ["account.id"], name=op.f("fk_account_summary_account_id_account")
-        ),
+        sa.ForeignKeyConstraint(["account_id"], ["account.id"], name=op.f("fk_account_summary_account_id_account")),
         sa.ForeignKeyConstraint(
             ["portfolio_id"], ["portfolio.id"], name=op.f("fk_account_summary_portfolio_id_portfolio")
         ),
         sa.PrimaryKeyConstraint("account_id", name=op.f("pk_account_summary")),
     )
     with op.batch_alter_table("account_summary", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_account_summary_portfolio_due", ["portfolio_id", "oldest_unpaid_due"], unique=False
-        )
+        batch_op.create_index("ix_account_summary_portfolio_due", ["portfolio_id", "oldest_unpaid_due"], unique=False)
 
     op.create_table(
         "claim",
@@ -161,9 +153,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=10), nullable=True),
         sa.Column("reverses_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("description", sa.String(length=200), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["account_id"], ["account.id"], name=op.f("fk_ledger_line_account_id_account")
-        ),
+        sa.ForeignKeyConstraint(["account_id"], ["account.id"], name=op.f("fk_ledger_line_account_id_account")),
         sa.ForeignKeyConstraint(
             ["reverses_id"], ["ledger_line.id"], name=op.f("fk_ledger_line_reverses_id_ledger_line")
         ),
@@ -172,9 +162,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("reverses_id", name=op.f("uq_ledger_line_reverses_id")),
     )
     with op.batch_alter_table("ledger_line", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_ledger_line_account_posted", ["account_id", "posted_date", "id"], unique=False
-        )
+        batch_op.create_index("ix_ledger_line_account_posted", ["account_id", "posted_date", "id"], unique=False)
         batch_op.create_index("ix_ledger_line_kind_posted", ["kind", "posted_date"], unique=False)
 
     op.create_table(
@@ -189,9 +177,7 @@ def upgrade() -> None:
         sa.Column("start_date", sa.Date(), nullable=True),
         sa.Column("installments", sa.Integer(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["account_id"], ["account.id"], name=op.f("fk_payment_plan_account_id_account")
-        ),
+        sa.ForeignKeyConstraint(["account_id"], ["account.id"], name=op.f("fk_payment_plan_account_id_account")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_plan")),
         sa.UniqueConstraint("external_id", name=op.f("uq_payment_plan_external_id")),
     )
