@@ -40,7 +40,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
     """An engine on this worker's own, freshly migrated PostgreSQL schema."""
-    schema = f"arrears_test_{_worker()}"
+    schema = f"arrears_test_{_worker()}_{os.getpid()}"
     admin = make_engine(POSTGRES_URL)
     try:
         with admin.begin() as connection:
@@ -52,11 +52,13 @@ def postgres_engine() -> Iterator[Engine]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)")
         pytest.skip(reason)
-    admin.dispose()
     engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
     upgrade(engine)
     yield engine
     engine.dispose()
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
 
 
 def _reset_postgres(engine: Engine) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from arrears.cli import accounts as _accounts  # noqa: F401  (registers its commands)
+from arrears.cli import accounts as _accounts  # noqa: F401  (each module registers its commands)
+from arrears.cli import demo as _demo  # noqa: F401
 from arrears.cli.app import app, main
 
 __all__ = ["app", "main"]
