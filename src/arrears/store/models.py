@@ -89,6 +89,7 @@ class AccountRow(Base):
     status_code: Mapped[str] = mapped_column(String(20), default="")
     opened_date: Mapped[date | None] = mapped_column(Date)
     closed_date: Mapped[date | None] = mapped_column(Date)
+    statement_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     guarantor: Mapped[PartyRow] = relationship()
     portfolio: Mapped[PortfolioRow] = relationship()
 
@@ -197,3 +198,112 @@ class ConfigEntityRow(Base):
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class CollectionsCaseRow(Base):
+    """An account's collections case on one track (guarantor or insurance); episodes count relapses."""
+
+    __tablename__ = "collections_case"
+    __table_args__ = (Index("ix_collections_case_status", "status"),)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    track: Mapped[str] = mapped_column(String(10), primary_key=True)
+    episode: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    entered_on: Mapped[date] = mapped_column(Date)
+    entry_reason: Mapped[str] = mapped_column(Text)
+    assignee: Mapped[str] = mapped_column(String(60))
+    assignment_rule: Mapped[int | None] = mapped_column(Integer)
+    work: Mapped[str] = mapped_column(String(100))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    close_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class ActivityRow(Base):
+    """One scheduled or recorded thing on an account: pending → done or cancelled."""
+
+    __tablename__ = "activity"
+    __table_args__ = (
+        Index("ix_activity_due", "released", "due_date"),
+        Index("ix_activity_worklist", "status", "assignee", "due_date"),
+        Index("ix_activity_account", "account_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    track: Mapped[str] = mapped_column(String(10))
+    episode: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(100))
+    series: Mapped[str | None] = mapped_column(String(100))
+    step: Mapped[int | None] = mapped_column(Integer)
+    assignee: Mapped[str] = mapped_column(String(60))
+    due_date: Mapped[date] = mapped_column(Date)
+    due_time: Mapped[str | None] = mapped_column(String(8))
+    priority: Mapped[int] = mapped_column(Integer, default=50)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    released: Mapped[bool] = mapped_column(Boolean, default=False)
+    no_auto_delete: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(String(300))
+    done_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class LetterRow(Base):
+    """A letter queued for printing: the template and the merge data as of the day it was queued."""
+
+    __tablename__ = "letter"
+    __table_args__ = (Index("ix_letter_status", "status", "queued_on"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    template: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(10), default="letter")
+    queued_on: Mapped[date] = mapped_column(Date)
+    merge_data: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+
+
+class NoteRow(Base):
+    """A note on an account: collection action notes, and account notes (type collections)."""
+
+    __tablename__ = "note"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    scope: Mapped[str] = mapped_column(String(20))
+    note_type: Mapped[str] = mapped_column(String(20), default="collections")
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(100), default="arrears")
+
+
+class HistoryRow(Base):
+    """What happened to an account's collections and why: entered, assigned, resolved, referred..."""
+
+    __tablename__ = "history"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    event: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class RunRow(Base):
+    """One engine pass for one as-of date and scope (all portfolios, or one)."""
+
+    __tablename__ = "run"
+    __table_args__ = (UniqueConstraint("scope", "as_of"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(40))
+    as_of: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12))
+    owner: Mapped[str | None] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    counts: Mapped[str] = mapped_column(Text, default="{}")
+    errors: Mapped[str] = mapped_column(Text, default="[]")
