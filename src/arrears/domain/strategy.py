@@ -291,6 +291,9 @@ class EntryRules:
     suspend_statements: bool = False
     notes_to_account_notes: bool = False
     """Force collection action notes to show as account notes."""
+    insurance_claim_days_over: int | None = None
+    """Insurance collections: an unpaid claim billed more than this many days ago (0–999) opens an insurance
+    case; None leaves insurance collections off."""
 
     def required_payment_cents(self, balance_cents: int) -> int:
         """The payment that keeps an account out: max($Y, Z% of the balance rounded up to the cent)."""
@@ -329,6 +332,9 @@ class TaskAssignment:
     default_action: str = ""
     """Name of an action or a series."""
     rules: tuple[AssignmentRule, ...] = ()
+    insurance_action: str = ""
+    """Name of the insurance action or series that insurance cases start; required when insurance
+    collections are on for the portfolio."""
 
     def with_assignment_type(
         self, assignment_type: AssignmentType
@@ -594,6 +600,8 @@ def _references(strategy: Strategy) -> Iterator[_Ref]:
             ("collector", assignment.default_collector, f"{base}.assignment.default_collector",
              f"is the default collector {of}"),
             ("work", assignment.default_action, f"{base}.assignment.default_action", f"is the default action {of}"),
+            ("work", assignment.insurance_action, f"{base}.assignment.insurance_action",
+             f"is the insurance action {of}"),
         ]  # fmt: skip
         for number, rule in enumerate(assignment.rules, start=1):
             path, of_rule = f"{base}.assignment.rules[{number}]", f"of assignment rule {number} {of}"
@@ -881,13 +889,19 @@ class _Validator:
         self.between(f"{base}.min_payment_percent", rules.min_payment_percent, PERCENT_MIN, PERCENT_MAX)
         self.between(f"{base}.payment_window_days", rules.payment_window_days, DAYS_MIN, DAYS_MAX)
         self.between(f"{base}.delinquent_grace_days", rules.delinquent_grace_days, DAYS_MIN, DAYS_MAX)
+        if rules.insurance_claim_days_over is not None:
+            self.between(f"{base}.insurance_claim_days_over", rules.insurance_claim_days_over, DAYS_MIN, DAYS_MAX)
 
-    def work(self, path: str, name: str, portfolio: str) -> None:
+    def work(
+        self, path: str, name: str, portfolio: str, context: CollectionType = CollectionType.GUARANTOR
+    ) -> None:
         used = self.actions.get(name) or self.series.get(name)
         if used is not None:
-            self.fits(path, used, CollectionType.GUARANTOR, f"portfolio '{portfolio}'", False, (portfolio,))
+            self.fits(path, used, context, f"portfolio '{portfolio}'", False, (portfolio,))
 
-    def assignment(self, base: str, portfolio: str, enabled: bool, assignment: TaskAssignment) -> None:
+    def assignment(
+        self, base: str, portfolio: str, enabled: bool, assignment: TaskAssignment, insurance_on: bool = False
+    ) -> None:
         type_ok = self.one_of(f"{base}.assignment_type", assignment.assignment_type, AssignmentType)
         for name in ("default_collector", "default_action"):
             value = getattr(assignment, name)
@@ -896,6 +910,10 @@ class _Validator:
                     self.work(f"{base}.default_action", value, portfolio)
             elif enabled:
                 self.error(f"{base}.{name}", "is required")
+        if _given(assignment.insurance_action):
+            self.work(f"{base}.insurance_action", assignment.insurance_action, portfolio, CollectionType.INSURANCE)
+        elif enabled and insurance_on:
+            self.error(f"{base}.insurance_action", "is required when insurance collections are on")
         bounds: list[tuple[int, int] | None] = []
         for number, rule in enumerate(assignment.rules, start=1):
             path = f"{base}.rules[{number}]"
@@ -939,7 +957,14 @@ class _Validator:
                 self.error(f"{base}.rules", "is only allowed when override_enterprise is set")
             if settings.rules is not None:
                 self.entry_rules(f"{base}.rules", settings.rules)
-            self.assignment(f"{base}.assignment", settings.portfolio, settings.collections_enabled, settings.assignment)
+            effective = settings.rules if settings.override_enterprise and settings.rules else policy.enterprise
+            self.assignment(
+                f"{base}.assignment",
+                settings.portfolio,
+                settings.collections_enabled,
+                settings.assignment,
+                effective.insurance_claim_days_over is not None,
+            )
 
     # ---- cross references
 
