@@ -307,3 +307,15 @@ class RunRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     counts: Mapped[str] = mapped_column(Text, default="{}")
     errors: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class RunChunkRow(Base):
+    """What one committed chunk of a run did: counts and per-account errors, written with its effects."""
+
+    __tablename__ = "run_chunk"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id"), index=True)
+    first_account: Mapped[int] = mapped_column(Integer)
+    last_account: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[str] = mapped_column(Text)
+    errors: Mapped[str] = mapped_column(Text)

@@ -6,11 +6,17 @@ from arrears.store.models import Base
 
 engine = context.config.attributes["engine"]
 
-with engine.begin() as connection:
+with engine.connect() as connection:
+    if connection.dialect.name == "sqlite":
+        # Batch migrations copy tables; foreign keys are checked again by the application's own writes.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
-    context.run_migrations()
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

@@ -132,11 +132,26 @@ def upgrade() -> None:
     with op.batch_alter_table("note", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_note_account_id"), ["account_id"], unique=False)
 
-    with op.batch_alter_table("account", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("statement_hold", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.create_table(
+        "run_chunk",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("first_account", sa.Integer(), nullable=False),
+        sa.Column("last_account", sa.Integer(), nullable=False),
+        sa.Column("counts", sa.Text(), nullable=False),
+        sa.Column("errors", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["run_id"], ["run.id"], name=op.f("fk_run_chunk_run_id_run")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_run_chunk")),
+    )
+    with op.batch_alter_table("run_chunk", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_run_chunk_run_id"), ["run_id"], unique=False)
+
+    # A plain ADD COLUMN: on SQLite a batch operation would copy the account table under its foreign keys.
+    op.add_column("account", sa.Column("statement_hold", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
+    op.drop_table("run_chunk")
     with op.batch_alter_table("account", schema=None) as batch_op:
         batch_op.drop_column("statement_hold")
 

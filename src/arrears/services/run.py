@@ -1,0 +1,447 @@
+"""The daily run: one service that the CLI, the API and the scheduler call.
+
+For one as-of date and scope (every portfolio, or one): read the features frame partition by partition,
+evaluate entry, resolution and assignment vectorized, send only accounts with a transition or due work
+through :func:`arrears.domain.engine.decide`, and write the decisions in bulk, chunk by chunk, each chunk
+in one transaction with its own record. Every effect is keyed, so a second run of the same date writes
+nothing, and a run killed at any point resumes to the state an uninterrupted run reaches.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, select
+
+from arrears.batch import features, rules
+from arrears.domain.engine import (
+    Activity,
+    Case,
+    CaseStatus,
+    Decisions,
+    EngineError,
+    Entry,
+    Snapshot,
+    Track,
+    decide,
+)
+from arrears.domain.errors import NotFound
+from arrears.domain.strategy import Strategy
+from arrears.store.db import Database, make_engine
+from arrears.store.models import ActivityRow, PortfolioRow, RunChunkRow, RunRow
+from arrears.store.run_writer import write_chunk
+
+ALL = "ALL"
+ACTIVITY_COLUMNS = [
+    "key", "account_id", "track", "episode", "kind", "action", "series", "step", "assignee", "due_date",
+    "reason", "released", "status", "no_auto_delete", "priority",
+]  # fmt: skip
+
+
+class RunRefused(ValueError):
+    """The run may not start: back-dated, or another run of an overlapping scope is in progress."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountError:
+    """An account the run could not decide, and why; the run goes on."""
+
+    account_id: int
+    reason: str
+
+
+@dataclass(slots=True)
+class RunResult:
+    """What one run did."""
+
+    run_id: int
+    as_of: date
+    scope: str
+    accounts: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[AccountError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {
+            "run_id": self.run_id,
+            "as_of": self.as_of.isoformat(),
+            "scope": self.scope,
+            "accounts": self.accounts,
+            "counts": dict(sorted(self.counts.items())),
+            "errors": [{"account_id": e.account_id, "reason": e.reason} for e in self.errors],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(owner: str | None) -> bool:
+    """True when ``owner`` is another live process on this host."""
+    if not owner:
+        return False
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def latest_completed(connection: Connection, scope: str) -> date | None:
+    """The latest as-of date of a completed run that covers ``scope``."""
+    query = select(RunRow.as_of).where(RunRow.status == "completed")
+    if scope != ALL:
+        query = query.where(RunRow.scope.in_([ALL, scope]))
+    return connection.scalar(query.order_by(RunRow.as_of.desc()).limit(1))
+
+
+def start_run(db: Database, as_of: date, scope: str) -> int:
+    """Open (or resume) the run record of ``scope`` on ``as_of``; refuse back-dated or overlapping runs."""
+    with db.engine.begin() as connection:
+        latest = latest_completed(connection, scope)
+        if latest is not None and as_of < latest:
+            raise RunRefused(
+                f"a run for {latest} has already completed for {scope}; a run for an earlier date ({as_of}) "
+                "is refused because it would act on a past the later run has already acted on"
+            )
+        for run in connection.execute(select(RunRow).where(RunRow.status == "running")):
+            overlaps = ALL in (scope, run.scope) or run.scope == scope
+            if overlaps and _alive(run.owner):
+                raise RunRefused(f"run {run.id} ({run.scope}, {run.as_of}) is in progress in process {run.owner}")
+        existing = connection.execute(select(RunRow).where(RunRow.scope == scope, RunRow.as_of == as_of)).first()
+        now = datetime.now(UTC)
+        if existing is not None:
+            connection.execute(
+                RunRow.__table__.update()
+                .where(RunRow.id == existing.id)
+                .values(status="running", owner=_owner(), attempts=existing.attempts + 1, started_at=now)
+            )
+            return int(existing.id)
+        result = connection.execute(
+            RunRow.__table__.insert().values(
+                scope=scope,
+                as_of=as_of,
+                status="running",
+                owner=_owner(),
+                started_at=now,
+                attempts=1,
+                counts="{}",
+                errors="[]",
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+
+def _entry_reason(row: dict[str, Any]) -> dict[str, object]:
+    if row["qualifies_by_rules"]:
+        return {
+            "balance": row["balance"],
+            "balance_over": row["balance_over"],
+            "days_past_due": row["days_past_due"],
+            "days_over": row["days_over"],
+            "largest_payment": row["largest_payment"],
+            "required_payment": row["required_payment"],
+            "window_days": row["window_days"],
+        }
+    return {"plan_next_unpaid_due": row["plan_next_unpaid_due"], "plan_grace_days": row["plan_grace"]}
+
+
+def _case(row: dict[str, Any], prefix: str, track: Track) -> Case | None:
+    if row[f"{prefix}_status"] is None:
+        return None
+    return Case(
+        track,
+        row[f"{prefix}_episode"],
+        CaseStatus(row[f"{prefix}_status"]),
+        row[f"{prefix}_entered_on"],
+        row[f"{prefix}_assignee"],
+        row[f"{prefix}_work"],
+    )
+
+
+def _activity(row: Any) -> Activity:
+    return Activity(
+        key=row.key,
+        track=Track(row.track),
+        episode=row.episode,
+        kind=row.kind,
+        action=row.action,
+        series=row.series,
+        step=row.step,
+        assignee=row.assignee,
+        due=row.due_date,
+        reason=row.reason,
+        released=bool(row.released),
+        status=row.status,
+        no_auto_delete=bool(row.no_auto_delete),
+        priority=row.priority,
+    )
+
+
+def _activities(connection: Connection, *where: Any) -> dict[int, list[Activity]]:
+    table = ActivityRow.__table__
+    grouped: dict[int, list[Activity]] = {}
+    for row in connection.execute(select(*(table.c[c] for c in ACTIVITY_COLUMNS)).where(*where)):
+        grouped.setdefault(row.account_id, []).append(_activity(row))
+    return grouped
+
+
+def _pending(connection: Connection, account_ids: Sequence[int]) -> dict[int, list[Activity]]:
+    table = ActivityRow.__table__
+    grouped: dict[int, list[Activity]] = {}
+    for start in range(0, len(account_ids), 5000):
+        batch = account_ids[start : start + 5000]
+        grouped.update(_activities(connection, table.c.account_id.in_(batch), table.c.status == "pending"))
+    return grouped
+
+
+def _frame(
+    connection: Connection, strategy: Strategy, as_of: date, first: int, last: int, portfolio_id: int | None
+) -> pl.DataFrame:
+    frame = features.derive(features.read_accounts(connection, first, last, portfolio_id), as_of)
+    codes = frame.get_column("portfolio").unique().to_list()
+    window = rules.largest_window_days(strategy, codes)
+    payments = features.read_recent_guarantor_payments(connection, first, last, as_of, window)
+    frame = rules.evaluate_entry(frame, rules.rules_frame(strategy, codes), payments, as_of)
+    return rules.assign(frame, strategy)
+
+
+def decide_chunk(
+    connection: Connection, strategy: Strategy, as_of: date, first: int, last: int, portfolio_id: int | None
+) -> tuple[list[Decisions], dict[int, dict[str, Any]], list[AccountError], int]:
+    """Read and decide the accounts with ids in [first, last]: (decisions, letter merge data, errors, accounts)."""
+    frame = _frame(connection, strategy, as_of, first, last, portfolio_id)
+    table = ActivityRow.__table__
+    due = _activities(
+        connection,
+        table.c.released.is_(False),
+        table.c.status == "pending",
+        table.c.due_date <= as_of,
+        table.c.account_id.between(first, last),
+    )
+    transitions = pl.col("enters") | pl.col("resolves") | pl.col("enters_insurance") | pl.col("resolves_insurance")
+    candidates = frame.filter(transitions | pl.col("account_id").is_in(list(due)))
+    closing = candidates.filter(pl.col("resolves") | pl.col("resolves_insurance")).get_column("account_id")
+    pending = _pending(connection, sorted(set(closing.to_list()) | set(due)))
+    decisions, merge, errors = [], {}, []
+    for row in candidates.iter_rows(named=True):
+        account_id = row["account_id"]
+        try:
+            entries = []
+            if row["enters"]:
+                hold = bool(row["suspend_statements"]) and not row["on_payment_plan"]
+                entries.append(
+                    Entry(
+                        Track.GUARANTOR,
+                        row["assignee"],
+                        row["work"],
+                        row["rule_index"],
+                        _entry_reason(row),
+                        statement_hold=hold,
+                    )
+                )
+            if row["enters_insurance"]:
+                if not row["insurance_work"]:
+                    raise EngineError(f"portfolio {row['portfolio']} has no insurance action")
+                reason = {"oldest_claim_age_days": row["oldest_claim_age_days"], "days_over": row["insurance_days"]}
+                entries.append(Entry(Track.INSURANCE, row["assignee"], row["insurance_work"], None, reason))
+            cases = {t: c for t, p in ((Track.GUARANTOR, "g"), (Track.INSURANCE, "i")) if (c := _case(row, p, t))}
+            snapshot = Snapshot(
+                account_id=account_id,
+                portfolio=row["portfolio"],
+                balance_cents=row["balance"],
+                cases=cases,
+                entries=tuple(entries),
+                resolve=tuple(
+                    t
+                    for t, flag in ((Track.GUARANTOR, "resolves"), (Track.INSURANCE, "resolves_insurance"))
+                    if row[flag]
+                ),
+                due=tuple(due.get(account_id, ())),
+                pending=tuple(pending.get(account_id, ())),
+                notes_to_account=bool(row["notes_to_account"]),
+            )
+            decision = decide(snapshot, strategy, as_of)
+        except (EngineError, ValueError) as error:
+            errors.append(AccountError(account_id, str(error)))
+            continue
+        if decision.empty and decision.statement_hold is None:
+            continue
+        decisions.append(decision)
+        if any(e.kind in ("letter", "email", "sms") for e in decision.effects):
+            merge[account_id] = {
+                "external_id": row["external_id"], "first_name": row["guarantor_first_name"],
+                "last_name": row["guarantor_last_name"], "portfolio": row["portfolio"],
+                "balance_cents": row["balance"], "days_past_due": row["days_past_due"],
+                "oldest_unpaid_due": row["oldest_unpaid_due_date"], "as_of": as_of,
+            }  # fmt: skip
+    return decisions, merge, errors, frame.height
+
+
+def run_partition(
+    url: str,
+    run_id: int,
+    as_of: date,
+    strategy: Strategy,
+    first: int,
+    last: int,
+    chunk_size: int,
+    portfolio_id: int | None,
+    db: Database | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Counter[str], list[AccountError], int]:
+    """Run the accounts with ids in [first, last], one transaction per chunk of ids."""
+    database = db or Database(make_engine(url))
+    counts: Counter[str] = Counter()
+    errors: list[AccountError] = []
+    accounts = 0
+    try:
+        for low in range(first, last + 1, chunk_size):
+            high = min(last, low + chunk_size - 1)
+            with database.engine.connect() as connection:
+                decisions, merge, chunk_errors, seen = decide_chunk(
+                    connection, strategy, as_of, low, high, portfolio_id
+                )
+            with database.engine.begin() as connection:
+                counts += write_chunk(
+                    connection,
+                    run_id,
+                    as_of,
+                    decisions,
+                    merge,
+                    (low, high),
+                    [(e.account_id, e.reason) for e in chunk_errors],
+                )
+            errors += chunk_errors
+            accounts += seen
+            if progress:
+                progress(seen)
+    finally:
+        if db is None:
+            database.dispose()
+    return counts, errors, accounts
+
+
+def _partitions(first: int, last: int, parts: int) -> list[tuple[int, int]]:
+    size = max(1, -(-(last - first + 1) // parts))
+    return [(low, min(last, low + size - 1)) for low in range(first, last + 1, size)]
+
+
+def finish_run(db: Database, run_id: int) -> tuple[Counter[str], list[AccountError]]:
+    """Mark the run completed with the counts and errors of every chunk it committed (all attempts)."""
+    counts: Counter[str] = Counter()
+    errors: dict[int, str] = {}
+    with db.engine.begin() as connection:
+        for chunk in connection.execute(select(RunChunkRow).where(RunChunkRow.run_id == run_id)):
+            counts.update(json.loads(chunk.counts))
+            errors.update({e["account_id"]: e["reason"] for e in json.loads(chunk.errors)})
+        counts["errors"] = len(errors)
+        connection.execute(
+            RunRow.__table__.update()
+            .where(RunRow.id == run_id)
+            .values(
+                status="completed",
+                finished_at=datetime.now(UTC),
+                owner=None,
+                counts=json.dumps(dict(sorted(counts.items()))),
+                errors=json.dumps([{"account_id": a, "reason": r} for a, r in sorted(errors.items())]),
+            )
+        )
+    return counts, [AccountError(a, r) for a, r in sorted(errors.items())]
+
+
+def load_strategy_for(db: Database) -> Strategy:
+    """The saved configuration."""
+    from arrears.services.config import load_strategy
+
+    return load_strategy(db)
+
+
+def run_day(
+    db: Database,
+    as_of: date,
+    portfolio: str | None = None,
+    *,
+    strategy: Strategy | None = None,
+    workers: int = 1,
+    chunk_size: int = 20_000,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Run the engine for ``as_of`` over every account (or one portfolio's); see the module docstring.
+
+    ``workers`` > 1 partitions the accounts by id range over a process pool (or the ``executor`` given,
+    e.g. a distributed one); 1 runs in this process.
+    """
+    started = time.perf_counter()
+    scope = portfolio or ALL
+    portfolio_id = None
+    with db.engine.connect() as connection:
+        if portfolio is not None:
+            portfolio_id = connection.scalar(select(PortfolioRow.id).where(PortfolioRow.code == portfolio))
+            if portfolio_id is None:
+                raise NotFound(f"no portfolio {portfolio!r}")
+        span = features.account_id_range(connection)
+    plan = strategy or load_strategy_for(db)
+    run_id = start_run(db, as_of, scope)
+    result = RunResult(run_id, as_of, scope)
+    if span is not None:
+        url = db.engine.url.render_as_string(hide_password=False)
+        if workers <= 1 and executor is None:
+            _, _, result.accounts = run_partition(
+                url, run_id, as_of, plan, span[0], span[1], chunk_size, portfolio_id, db, progress
+            )
+        else:
+            db.engine.dispose()  # forked workers must not share pooled connections
+            pool = executor or ProcessPoolExecutor(max_workers=workers)
+            try:
+                futures = [
+                    pool.submit(run_partition, url, run_id, as_of, plan, low, high, chunk_size, portfolio_id)
+                    for low, high in _partitions(span[0], span[1], max(workers, 1) * 4)
+                ]
+                for future in futures:
+                    _, _, seen = future.result()
+                    result.accounts += seen
+                    if progress:
+                        progress(seen)
+            finally:
+                if executor is None:
+                    pool.shutdown()
+    result.counts, result.errors = finish_run(db, run_id)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def pending_dates(db: Database, through: date, portfolio: str | None = None, since: date | None = None) -> list[date]:
+    """Every date from the day after the latest completed run up to ``through``; without a completed run,
+    from ``since`` (or ``through`` alone)."""
+    with db.engine.connect() as connection:
+        latest = latest_completed(connection, portfolio or ALL)
+    start = (since or through) if latest is None else latest + timedelta(days=1)
+    return [start + timedelta(days=n) for n in range((through - start).days + 1)]
+
+
+def run_through(
+    db: Database, through: date, portfolio: str | None = None, since: date | None = None, **options: Any
+) -> list[RunResult]:
+    """Catch up: run every missing day up to ``through``, in order (see :func:`pending_dates`)."""
+    dates = pending_dates(db, through, portfolio, since)
+    return [run_day(db, day, portfolio, **options) for day in dates]
