@@ -213,9 +213,10 @@ def _pending(connection: Connection, account_ids: Sequence[int]) -> dict[int, li
     return grouped
 
 
-def _frame(
+def features_frame(
     connection: Connection, strategy: Strategy, as_of: date, first: int, last: int, portfolio_id: int | None
 ) -> pl.DataFrame:
+    """Accounts with ids in [first, last] with their features, entry, resolution and assignment columns."""
     frame = features.derive(features.read_accounts(connection, first, last, portfolio_id), as_of)
     codes = frame.get_column("portfolio").unique().to_list()
     window = rules.largest_window_days(strategy, codes)
@@ -228,7 +229,7 @@ def decide_chunk(
     connection: Connection, strategy: Strategy, as_of: date, first: int, last: int, portfolio_id: int | None
 ) -> tuple[list[Decisions], dict[int, dict[str, Any]], list[AccountError], int]:
     """Read and decide the accounts with ids in [first, last]: (decisions, letter merge data, errors, accounts)."""
-    frame = _frame(connection, strategy, as_of, first, last, portfolio_id)
+    frame = features_frame(connection, strategy, as_of, first, last, portfolio_id)
     table = ActivityRow.__table__
     due = _activities(
         connection,

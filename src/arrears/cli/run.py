@@ -1,0 +1,187 @@
+"""Commands of the daily run and the collectors: run, worklist, activity complete, explain."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from arrears.cli.app import DbOption, JsonOption, app, console, errors, open_db, parse_date, print_json, user_errors
+from arrears.services.config import load_strategy
+from arrears.services.explain import explain as explain_account
+from arrears.services.run import RunRefused, RunResult, pending_dates, run_day
+from arrears.services.worklist import assignees_for, complete_activity, priority_band, worklist
+
+activity_app = typer.Typer(help="Work on activities: complete a call or a review.", no_args_is_help=True)
+app.add_typer(activity_app, name="activity")
+
+
+def _print_run(result: RunResult) -> None:
+    counts = result.counts
+    table = Table("what", "count", title=f"run {result.run_id}: {result.scope} on {result.as_of}")
+    for name in sorted(counts):
+        if counts[name]:
+            table.add_row(name.replace("activities.", "activities: ").replace("_", " "), f"{counts[name]:,}")
+    console.print(table)
+    console.print(f"{result.accounts:,} accounts in {result.seconds:.2f} s")
+    for error in result.errors[:20]:
+        errors.print(f"[yellow]account {error.account_id}[/yellow]: {error.reason}")
+    if len(result.errors) > 20:
+        errors.print(f"... and {len(result.errors) - 20} more errors (see the run record)")
+
+
+@app.command()
+def run(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Run for this date (YYYY-MM-DD).")] = None,
+    through: Annotated[
+        str | None, typer.Option("--through", help="Catch up every missing day up to this date, in order.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="With --through and no earlier run: the first day to run.")
+    ] = None,
+    portfolio: Annotated[str | None, typer.Option(help="Only this portfolio (default: all).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes over account-id partitions.")] = 1,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Run the engine: entry, assignment, actions and series, resolution — idempotent and resumable."""
+    if (as_of is None) == (through is None):
+        raise typer.BadParameter("give exactly one of --as-of and --through")
+    database = open_db(db)
+    strategy = load_strategy(database)
+    if through is not None:
+        days = pending_dates(database, parse_date(through, "through"), portfolio, parse_date(since, "since"))
+    else:
+        days = [parse_date(as_of, "as-of")]  # type: ignore[list-item]
+    results = []
+    with user_errors():
+        try:
+            for day in days:
+                if json:
+                    results.append(run_day(database, day, portfolio, strategy=strategy, workers=workers))
+                    continue
+                with Progress(
+                    TextColumn(f"run {day}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
+                    console=console,
+                    transient=True,
+                ) as progress:
+                    task = progress.add_task("accounts", total=None)
+                    result = run_day(
+                        database,
+                        day,
+                        portfolio,
+                        strategy=strategy,
+                        workers=workers,
+                        progress=lambda n, task=task: progress.advance(task, n),
+                    )
+                results.append(result)
+                _print_run(result)
+        except RunRefused as refused:
+            errors.print(f"[red]refused[/red] {refused}")
+            raise typer.Exit(1) from refused
+    if json:
+        print_json([r.as_dict() for r in results])
+    elif not days:
+        console.print("nothing to run: every day up to that date has run")
+
+
+@app.command("worklist")
+def worklist_command(
+    collector: Annotated[str | None, typer.Option(help="A collector's work (and their groups').")] = None,
+    group: Annotated[str | None, typer.Option(help="A group's work (and its members').")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="The day of the worklist (default: today).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many lines.")] = 100,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """A collector's worklist in Collect!'s order: due today, then oldest first; priority, name, type."""
+    database = open_db(db)
+    day = parse_date(on, "date") or date.today()
+    items = worklist(database, day, assignees_for(load_strategy(database), collector, group), limit)
+    if json:
+        print_json([item.as_dict() for item in items])
+        return
+    table = Table(
+        "id",
+        "due",
+        "priority",
+        "account",
+        "guarantor",
+        "type",
+        "action",
+        "assignee",
+        title=f"worklist {collector or group or 'everyone'} on {day}",
+    )
+    for item in items:
+        table.add_row(
+            str(item.id),
+            f"{item.due}{' ' + item.due_time if item.due_time else ''}",
+            f"{item.priority} {priority_band(item.priority)}",
+            item.account,
+            item.guarantor,
+            item.kind,
+            item.action,
+            item.assignee,
+        )
+    console.print(table)
+
+
+@activity_app.command("complete")
+def activity_complete(
+    activity: Annotated[int, typer.Argument(help="The activity id (from the worklist).")],
+    outcome: Annotated[str, typer.Option(help="Outcome code, e.g. PROMISE, NOANSWER, LEFTMSG.")],
+    note: Annotated[str, typer.Option(help="A note for the account's collection notes.")] = "",
+    on: Annotated[str | None, typer.Option("--date", help="When it was done (default: today).")] = None,
+    actor: Annotated[str, typer.Option(help="Who completed it.")] = "cli",
+    db: DbOption = None,
+) -> None:
+    """Complete a pending activity with an outcome."""
+    with user_errors():
+        complete_activity(open_db(db), activity, outcome, note, on=parse_date(on, "date") or date.today(), actor=actor)
+    console.print(f"activity {activity} done: {outcome}")
+
+
+@app.command()
+def explain(
+    account: Annotated[str, typer.Argument(help="The account's external id.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="The date to explain (default: today).")] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Why an account is or is not in collections: each rule with its value and threshold, the assignment,
+    and every pending activity with the reason it exists."""
+    database = open_db(db)
+    with user_errors():
+        result = explain_account(database, account, parse_date(as_of, "as-of") or date.today(), load_strategy(database))
+    if json:
+        print_json(result.as_dict())
+        return
+    console.print(f"[bold]{result.account}[/bold] ({result.portfolio}) on {result.as_of}: {result.verdict}")
+    console.print(f"entry rules: {result.policy}")
+    if result.checks:
+        table = Table("rule", "account", "threshold", "holds")
+        for check in result.checks:
+            table.add_row(check.rule, check.value, check.threshold, "yes" if check.holds else "no")
+        console.print(table)
+    if result.assignment:
+        console.print(f"assignment: {result.assignment}")
+    for case in result.cases:
+        console.print(
+            f"case {case['track']} #{case['episode']}: {case['status']} since {case['entered_on']}"
+            + (f", closed {case['closed_on']}: {case['close_reason']}" if case["closed_on"] else "")
+        )
+    if result.pending:
+        table = Table("id", "due", "type", "action", "assignee", "why", title="pending activities")
+        for item in result.pending:
+            table.add_row(
+                str(item["id"]), str(item["due"]), item["kind"], item["action"], item["assignee"], item["reason"]
+            )
+        console.print(table)
+    for event in result.history[-10:]:
+        console.print(f"{event['on']} {event['event']}: {event['detail']}")

@@ -1,0 +1,148 @@
+"""Collectors' work: the worklist in Collect!'s order, and completing an activity."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from arrears.domain.engine import OPERATOR_KINDS
+from arrears.domain.errors import NotFound, Problem, ValidationFailed
+from arrears.domain.strategy import Strategy
+from arrears.store.db import Database
+from arrears.store.models import AccountRow, ActivityRow, AuditRow, NoteRow, PartyRow
+from arrears.store.uow import UnitOfWork
+
+PRIORITY_BANDS = ((66, 99, "high"), (34, 65, "medium"), (1, 33, "low"))
+"""Seed 002: priority 66–99 high, 34–65 medium, 1–33 low."""
+
+
+def priority_band(priority: int) -> str:
+    """The band of a priority (seed 002)."""
+    return next((name for low, high, name in PRIORITY_BANDS if low <= priority <= high), "low")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """One line of a collector's worklist."""
+
+    id: int
+    account: str
+    guarantor: str
+    kind: str
+    action: str
+    assignee: str
+    due: date
+    due_time: str | None
+    priority: int
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {name: getattr(self, name) for name in self.__slots__} | {"band": priority_band(self.priority)}
+
+
+def assignees_for(strategy: Strategy, collector: str | None, group: str | None) -> set[str] | None:
+    """Which assignee codes a worklist covers: a collector and their groups, or a group and its members."""
+    if collector:
+        found = strategy.collector(collector)
+        return {collector, *(found.groups if found else ())}
+    if group:
+        return {group, *(c.code for c in strategy.collectors if group in c.groups)}
+    return None
+
+
+def worklist(db: Database, on: date, assignees: set[str] | None = None, limit: int = 500) -> list[WorkItem]:
+    """Operator-assisted work released by the run and still pending on ``on``, in Collect!'s WIP order:
+    due today first, then oldest to newest; ties by priority (high first), guarantor name, type; timed
+    activities last, by time."""
+    query = (
+        select(ActivityRow, AccountRow.external_id, PartyRow.last_name, PartyRow.first_name)
+        .join(AccountRow, AccountRow.id == ActivityRow.account_id)
+        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
+        .where(
+            ActivityRow.status == "pending",
+            ActivityRow.released.is_(True),
+            ActivityRow.due_date <= on,
+            ActivityRow.kind.in_([kind.value for kind in OPERATOR_KINDS]),
+        )
+    )
+    if assignees is not None:
+        query = query.where(ActivityRow.assignee.in_(sorted(assignees)))
+    with db.session() as session:
+        rows = session.execute(query).all()
+    items = [
+        WorkItem(
+            a.id,
+            external_id,
+            f"{last}, {first}".strip(", "),
+            a.kind,
+            a.action,
+            a.assignee,
+            a.due_date,
+            a.due_time,
+            a.priority,
+            a.reason,
+        )
+        for a, external_id, last, first in rows
+    ]
+    items.sort(
+        key=lambda i: (
+            i.due_time is not None,
+            i.due_time or "",
+            i.due != on,
+            i.due,
+            -i.priority,
+            i.guarantor.lower(),
+            i.kind,
+            i.id,
+        )
+    )
+    return items[:limit]
+
+
+def complete_activity(
+    db: Database, activity_id: int, outcome: str, note: str = "", *, on: date, actor: str = "cli"
+) -> None:
+    """Mark a pending activity done with an outcome code; the note goes to the account's collection notes."""
+    problems = []
+    if not outcome.strip() or len(outcome) > 40:
+        problems.append(Problem("outcome", "is required, at most 40 characters", outcome))
+    with UnitOfWork(db) as uow:
+        session = uow.session
+        activity = session.get(ActivityRow, activity_id)
+        if activity is None:
+            raise NotFound(f"no activity {activity_id}")
+        if activity.status != "pending":
+            problems.append(Problem("activity", f"is {activity.status}, not pending", str(activity_id)))
+        if problems:
+            raise ValidationFailed(problems)
+        before = {"status": activity.status, "outcome": activity.outcome, "note": activity.note}
+        activity.status, activity.outcome, activity.note, activity.done_on = "done", outcome, note or None, on
+        text = f"{activity.action} ({activity.kind}) completed: {outcome}" + (f" — {note}" if note else "")
+        session.add(
+            NoteRow(
+                account_id=activity.account_id,
+                on=on,
+                scope="collection_action",
+                note_type="collections",
+                text=text,
+                author=actor,
+            )
+        )
+        after = {"status": "done", "outcome": outcome, "note": note or None}
+        session.add(
+            AuditRow(
+                at=datetime.now(UTC),
+                actor=actor,
+                entity="activity",
+                entity_key=str(activity_id),
+                action="completed",
+                before=json.dumps(before),
+                after=json.dumps(after),
+            )
+        )
+        uow.commit()
