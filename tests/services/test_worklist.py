@@ -1,0 +1,140 @@
+"""A collector's worklist in Collect!'s order, completing work, and explaining an account."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from arrears.domain.errors import ValidationFailed
+from arrears.domain.ledger import Kind
+from arrears.domain.model import Account, Party
+from arrears.domain.strategy import (
+    Action,
+    ActionKind,
+    AssignmentRule,
+    CollectionType,
+    Collector,
+    CollectorGroup,
+    EntryPolicy,
+    EntryRules,
+    PortfolioCollections,
+    Strategy,
+    TaskAssignment,
+)
+from arrears.services.accounts import Posting, create_portfolio, open_account, post_transaction
+from arrears.services.explain import explain
+from arrears.services.run import run_day
+from arrears.services.worklist import assignees_for, complete_activity, priority_band, worklist
+from arrears.store.db import Database
+from arrears.store.models import ActivityRow, AuditRow, NoteRow
+from tests.notation import d
+
+STRATEGY = Strategy(
+    collectors=(Collector("ann", "Ann", groups=("desk",)), Collector("ben", "Ben")),
+    groups=(CollectorGroup("desk", "Front desk"),),
+    actions=(
+        Action("Call 1", CollectionType.GUARANTOR, ActionKind.PHONE_CALL, next_action="Call 2", follow_up_days=7,
+               all_portfolios=True),
+        Action("Call 2", CollectionType.GUARANTOR, ActionKind.PHONE_CALL, all_portfolios=True),
+    ),
+    entry_policy=EntryPolicy(
+        EntryRules(balance_over_cents=2500, days_past_due_over=45, min_payment_cents=2500, min_payment_percent=10,
+                   payment_window_days=30),
+        (PortfolioCollections("NORTH", assignment=TaskAssignment(
+            default_collector="ben", default_action="Call 1",
+            rules=(AssignmentRule("A", "D", collector="ann"),))),),
+    ),
+)  # fmt: skip
+
+
+def given_accounts(db: Database, *names: str) -> None:
+    create_portfolio(db, "NORTH", "North Clinic")
+    for number, name in enumerate(names, start=1):
+        open_account(db, Account(f"N-{number}", "NORTH", Party("Pat", name)))
+        post_transaction(db, f"N-{number}", Posting(Kind.CHARGE, 10000, d("2026-01-01"), due=d("2026-01-15")))
+
+
+def test_worklist_order_due_today_first_then_oldest_priority_name_type_timed_last(db: Database) -> None:
+    given_accounts(db, "Baker", "Adams", "Cole")
+    run_day(db, d("2026-03-02"), strategy=STRATEGY)  # Jan 15 + 46 days: every account enters with Call 1
+    on = d("2026-03-10")
+    with db.transaction() as session:
+        calls = {a.account_id: a for a in session.scalars(select(ActivityRow).where(ActivityRow.action == "Call 1"))}
+        baker, adams, cole = (calls[i] for i in sorted(calls))
+        # Adams's call is due today, Baker's and Cole's are older; Cole's is more urgent; one is timed.
+        adams.due_date = on
+        cole.priority = 80
+        session.add(
+            ActivityRow(
+                key="timed",
+                account_id=baker.account_id,
+                track="guarantor",
+                episode=1,
+                kind="review",
+                action="Review",
+                assignee="ann",
+                due_date=on,
+                due_time="15:26",
+                priority=90,
+                status="pending",
+                released=True,
+                reason="timed review",
+            )
+        )
+    items = worklist(db, on, assignees_for(STRATEGY, "ann", None))
+    assert [(i.guarantor, i.due, i.priority, i.due_time) for i in items] == [
+        ("Adams, Pat", on, 50, None),
+        ("Cole, Pat", d("2026-03-02"), 80, None),
+        ("Baker, Pat", d("2026-03-02"), 50, None),
+        ("Baker, Pat", on, 90, "15:26"),
+    ]
+    assert [i.guarantor for i in worklist(db, on, assignees_for(STRATEGY, "ben", None))] == []
+    assert len(worklist(db, on, assignees_for(STRATEGY, None, "desk"))) == 4  # ann is in the desk group
+
+
+def test_priority_bands_follow_the_seed() -> None:
+    assert [priority_band(p) for p in (99, 66, 65, 34, 33, 1)] == ["high", "high", "medium", "medium", "low", "low"]
+
+
+def test_completing_an_activity_records_outcome_note_and_audit(db: Database) -> None:
+    given_accounts(db, "Adams")
+    run_day(db, d("2026-03-02"), strategy=STRATEGY)
+    item = worklist(db, d("2026-03-02"))[0]
+    complete_activity(db, item.id, "LEFTMSG", "left a voicemail", on=d("2026-03-02"), actor="ann")
+    assert worklist(db, d("2026-03-02")) == []
+    with db.session() as session:
+        done = session.get(ActivityRow, item.id)
+        assert done is not None and (done.status, done.outcome, done.done_on) == ("done", "LEFTMSG", d("2026-03-02"))
+        notes = session.scalars(select(NoteRow.text).where(NoteRow.author == "ann")).all()
+        assert notes == ["Call 1 (phone_call) completed: LEFTMSG — left a voicemail"]
+        audit = session.scalars(select(AuditRow).where(AuditRow.entity == "activity")).one()
+        assert (audit.actor, audit.action, audit.entity_key) == ("ann", "completed", str(item.id))
+    with pytest.raises(ValidationFailed, match="is done, not pending"):
+        complete_activity(db, item.id, "AGAIN", on=d("2026-03-03"))
+    run_day(db, d("2026-03-09"), strategy=STRATEGY)  # Call 2 falls due 7 days after Call 1
+    call_2 = worklist(db, d("2026-03-09"))[0]
+    assert call_2.action == "Call 2"
+    with pytest.raises(ValidationFailed, match="outcome: is required"):
+        complete_activity(db, call_2.id, "", on=d("2026-03-09"))
+
+
+def test_explain_shows_each_rule_value_and_threshold(db: Database) -> None:
+    given_accounts(db, "Adams")
+    before = explain(db, "N-1", d("2026-03-01"), STRATEGY)  # exactly 45 days past due: not more than 45
+    assert before.verdict == "does not qualify for guarantor collections"
+    assert [(c.rule, c.value, c.threshold, c.holds) for c in before.checks[:2]] == [
+        ("balance is greater than", "$100.00", "$25.00", True),
+        ("days past due is more than", "45", "45", False),
+    ]
+    assert before.assignment == "name range: rule 1 (A–D) → ann, work 'Call 1'"
+    run_day(db, d("2026-03-02"), strategy=STRATEGY)
+    after = explain(db, "N-1", d("2026-03-02"), STRATEGY)
+    assert after.verdict == "in collections (internal) since 2026-03-02"
+    assert [(p["action"], p["due"], p["released"]) for p in after.pending] == [
+        ("Call 1", date(2026, 3, 2), True),
+        ("Call 2", date(2026, 3, 9), False),
+    ]
+    assert after.pending[1]["reason"] == "next action of 'Call 1', 7 follow-up days after 2026-03-02"
+    assert after.history[0]["event"] == "entered"
