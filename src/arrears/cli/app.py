@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from arrears.domain.errors import NotFound, ValidationFailed
 from arrears.store.db import Database
@@ -60,10 +61,10 @@ def user_errors() -> Iterator[None]:
         yield
     except ValidationFailed as failure:
         for problem in failure.problems:
-            errors.print(f"[red]error[/red] {problem}")
+            errors.print(f"[red]error[/red] {escape(str(problem))}")
         raise typer.Exit(1) from failure
     except NotFound as missing:
-        errors.print(f"[red]error[/red] {missing}")
+        errors.print(f"[red]error[/red] {escape(str(missing))}")
         raise typer.Exit(1) from missing
 
 

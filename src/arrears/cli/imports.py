@@ -1,0 +1,137 @@
+"""``arrears import accounts|transactions|claims|plans FILE.csv``: validate a whole file, then write it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from arrears.cli.app import DbOption, JsonOption, app, console, errors, open_db, print_json, user_errors
+from arrears.services.importing import COLUMNS, ImportKind, ImportReport, import_file
+
+import_app = typer.Typer(
+    help=(
+        "Import a CSV file of accounts, transactions, claims or payment plans. The file is validated whole "
+        "first: one bad row rejects it, every problem is reported (row as numbered in the file, header = 1) "
+        "and nothing is written (exit code 1). Rows whose external_id is already stored are skipped as "
+        "unchanged (listed as conflicts when they differ), so importing a file twice changes nothing. "
+        "Columns are documented in docs/import.md and in each command's --help."
+    ),
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+FileArgument = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The CSV file (UTF-8, header row first).")
+]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+
+_PHASES = {"validate": "validating", "write": "writing", "summaries": "summaries"}
+
+
+def columns_help(kind: ImportKind) -> str:
+    """The documented columns of ``kind``, for a command's ``--help`` (required ones marked)."""
+    lines = [f"{column.name}{' (required)' if column.required else ''}: {column.help}" for column in COLUMNS[kind]]
+    return "\n\n".join(lines)
+
+
+def _progress_bar(enabled: bool) -> tuple[Progress | None, dict[str, TaskID]]:
+    if not enabled:
+        return None, {}
+    bar = Progress(
+        TextColumn("{task.description:<11}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=False,
+    )
+    return bar, {}
+
+
+def run_import(kind: ImportKind, path: Path, db: str | None, as_json: bool, dry_run: bool, quiet: bool) -> None:
+    """Import ``path``, show the report and exit 1 when the file was rejected."""
+    show_progress = not quiet and not as_json and errors.is_terminal
+    bar, tasks = _progress_bar(show_progress)
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if bar is None:
+            return
+        if phase not in tasks:
+            tasks[phase] = bar.add_task(_PHASES.get(phase, phase), total=total)
+        bar.update(tasks[phase], completed=done, total=total)
+
+    with user_errors():
+        database = open_db(db)
+        try:
+            if bar is not None:
+                with bar:
+                    report = import_file(database, kind, path, progress, dry_run=dry_run)
+            else:
+                report = import_file(database, kind, path, dry_run=dry_run)
+        finally:
+            database.dispose()
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        show_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def show_report(report: ImportReport) -> None:
+    """Counts, then conflicts and problems as tables."""
+    if not report.ok:
+        table = Table(title=f"{report.path}: rejected, nothing written", title_justify="left")
+        for name in ("row", "column", "value", "rule"):
+            table.add_column(name, justify="right" if name == "row" else "left")
+        for problem in report.problems:
+            table.add_row(str(problem.row), problem.column, problem.value, problem.rule)
+        console.print(table)
+        hidden = report.problem_count - len(report.problems)
+        more = f" ({hidden:,} more not shown)" if hidden else ""
+        console.print(f"[red]{report.problem_count:,} problem(s){more}[/red] in {report.rows:,} rows")
+        return
+    if report.dry_run:
+        console.print(f"{report.path}: {report.rows:,} rows valid (dry run: nothing written)")
+        return
+    console.print(
+        f"{report.path}: {report.rows:,} rows, inserted {report.inserted:,}, unchanged {report.unchanged:,}, "
+        f"conflicting {report.conflicting:,}; summaries refreshed for {report.accounts_refreshed:,} accounts"
+    )
+    if report.conflicts:
+        table = Table(title="conflicts: stored with different content, left as stored", title_justify="left")
+        table.add_column("row", justify="right")
+        table.add_column("external_id")
+        table.add_column("differing columns")
+        for conflict in report.conflicts:
+            table.add_row(str(conflict.row), conflict.external_id, ", ".join(conflict.columns))
+        console.print(table)
+
+
+def _command(kind: ImportKind, summary: str) -> None:
+    def command(
+        file: FileArgument,
+        db: DbOption = None,
+        as_json: JsonOption = False,
+        dry_run: DryRunOption = False,
+        quiet: QuietOption = False,
+    ) -> None:
+        run_import(kind, file, db, as_json, dry_run, quiet)
+
+    command.__doc__ = (
+        f"{summary}\n\nColumns (header names, any order; optional ones may be left out):\n\n" + columns_help(kind)
+    )
+    import_app.command(kind.value)(command)
+
+
+_command(ImportKind.ACCOUNTS, "Import accounts with their guarantor.")
+_command(ImportKind.TRANSACTIONS, "Import ledger transactions; refreshes the touched accounts' summaries.")
+_command(ImportKind.CLAIMS, "Import insurance claims; refreshes the touched accounts' summaries.")
+_command(ImportKind.PLANS, "Import payment plans; refreshes the touched accounts' summaries.")
+
+__all__ = ["import_app", "run_import"]
