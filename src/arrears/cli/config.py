@@ -1,0 +1,276 @@
+"""``arrears config``: the Collections Admin configuration as YAML, the portfolio table, letters, audit."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json
+from arrears.domain.errors import NotFound, ValidationFailed
+from arrears.domain.money import format_cents
+from arrears.domain.strategy import AssignmentType
+from arrears.letters.render import merge_fields
+from arrears.services.config import (
+    ApplyResult,
+    ConfirmationRequired,
+    apply_document,
+    audit_log,
+    change_assignment_type,
+    describe_rule,
+    export_document,
+    load_strategy,
+    portfolio_table,
+)
+from arrears.services.config_document import action_doc, dump_model, series_doc
+from arrears.services.letters import preview_letter
+
+config_app = typer.Typer(
+    help="Collections Admin configuration: export/apply YAML, show, portfolios, assignment type, letters, audit.",
+    no_args_is_help=True,
+)
+app.add_typer(config_app, name="config")
+
+ActorOption = Annotated[
+    str | None,
+    typer.Option("--actor", help="Who makes the change, for the audit (default: ARREARS_ACTOR or your login)."),
+]
+
+
+def _actor(name: str | None) -> str:
+    if name:
+        return name
+    try:
+        return os.environ.get("ARREARS_ACTOR") or getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        return "cli"
+
+
+def _error(text: str) -> None:
+    typer.echo(f"error: {text}", err=True)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Validation and lookup failures as plain lines on stderr (paths hold brackets) and exit code 1."""
+    try:
+        yield
+    except ValidationFailed as failure:
+        for problem in failure.problems:
+            _error(str(problem))
+        raise typer.Exit(1) from failure
+    except NotFound as missing:
+        _error(str(missing))
+        raise typer.Exit(1) from missing
+
+
+@config_app.command("export")
+def export(
+    file: Annotated[Path | None, typer.Argument(help="Write here (default: standard output).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write the whole configuration as YAML."""
+    text = export_document(open_db(db))
+    if file is None:
+        typer.echo(text, nl=False)
+    else:
+        file.write_text(text, encoding="utf-8")
+        console.print(f"configuration written to {escape(str(file))}")
+
+
+def _print_diff(result: ApplyResult) -> None:
+    if not result.changes:
+        console.print("no changes: the configuration is already as the document says")
+        return
+    table = Table("entity", "added", "changed", "removed", title="changes")
+    for kind, per in result.diff.items():
+        table.add_row(kind, *(escape(", ".join(per[change])) for change in ("added", "changed", "removed")))
+    console.print(table)
+    for change in result.changes:
+        if change.change == "changed":
+            console.print(f"  changed {change.kind} {escape(repr(change.key))}: {escape(', '.join(change.fields))}")
+
+
+@config_app.command("apply")
+def apply(
+    file: Annotated[Path, typer.Argument(help="The YAML (or JSON) document.", exists=True, dir_okay=False)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and show the changes; write nothing.")] = False,
+    actor: ActorOption = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Validate the document, show the changes and apply them atomically (or report every error)."""
+    result = apply_document(
+        open_db(db), file.read_text(encoding="utf-8"), str(file), dry_run=dry_run, actor=_actor(actor)
+    )
+    if json:
+        print_json(result.as_dict())
+        if not result.ok:
+            raise typer.Exit(1)
+        return
+    if not result.ok:
+        for error in result.errors:
+            typer.echo(str(error), err=True)
+        _error(f"{len(result.errors)} problem(s); nothing was changed")
+        raise typer.Exit(1)
+    _print_diff(result)
+    if result.changes:
+        done = "dry run: nothing was written" if dry_run else f"applied {len(result.changes)} change(s)"
+        console.print(done)
+
+
+@config_app.command("show")
+def show(db: DbOption = None, json: JsonOption = False) -> None:
+    """Summary of the configuration: actions, series with their steps and letters, collectors."""
+    strategy = load_strategy(open_db(db))
+    if json:
+        print_json(
+            {
+                "actions": [dump_model(action_doc(a)) for a in strategy.actions],
+                "series": [
+                    {**dump_model(series_doc(s)), "letters": list(s.step_letters(strategy.actions))}
+                    for s in strategy.series
+                ],
+                "collectors": [
+                    {"code": c.code, "name": c.name, "groups": list(c.groups), "active": c.active}
+                    for c in strategy.collectors
+                ],
+                "groups": [{"code": g.code, "name": g.name} for g in strategy.groups],
+            }
+        )
+        return
+    actions = Table("action", "type", "kind", "letter", "next action", "follow-up days", "portfolios", title="actions")
+    for a in strategy.actions:
+        letter = a.collection_letter
+        actions.add_row(
+            escape(a.name) + (" (inactive)" if a.inactive else ""),
+            a.collection_type.label,
+            a.kind.value,
+            escape(letter or ""),
+            escape(a.next_action or ""),
+            str(a.follow_up_days or ""),
+            "all" if a.all_portfolios else escape(", ".join(a.portfolios)),
+        )
+    console.print(actions)
+    series = Table("series", "type", "steps (days until next)", "final action", title="action series")
+    for s in strategy.series:
+        steps = "\n".join(
+            f"{n}. {escape(strategy.action_label(step.action))} ({step.days_until_next})"
+            for n, step in enumerate(s.steps, start=1)
+        )
+        final = "external collections" if s.final_action.value == "external_collections" else f"{s.custom_action}"
+        series.add_row(escape(s.name) + (" (inactive)" if s.inactive else ""), s.collection_type.label, steps,
+                       escape(final))  # fmt: skip
+    console.print(series)
+    collectors = Table("collector", "name", "groups", "user level", "active", title="collectors")
+    for c in strategy.collectors:
+        collectors.add_row(escape(c.code), escape(c.name), escape(", ".join(c.groups)), str(c.user_level),
+                           "yes" if c.active else "no")  # fmt: skip
+    console.print(collectors)
+
+
+@config_app.command("portfolios")
+def portfolios(db: DbOption = None, json: JsonOption = False) -> None:
+    """The portfolio table of the Guarantor Collections tab: enabled, assignment level, effective rules."""
+    lines = portfolio_table(open_db(db))
+    if json:
+        print_json([line.as_dict() for line in lines])
+        return
+    table = Table("portfolio", "enabled", "level", "entry rules", "assignment", title="guarantor collections")
+    for line in lines:
+        r, a = line.rules, line.assignment
+        table.add_row(
+            escape(f"{line.portfolio} {line.name}"),
+            line.collections_enabled,
+            line.assignment_level,
+            f"balance > {format_cents(r.balance_over_cents)}, > {r.days_past_due_over} days past due, no payment "
+            f"of {format_cents(r.min_payment_cents)} or {r.min_payment_percent}% in {r.payment_window_days} days",
+            escape(f"{a.assignment_type.value}: {len(a.rules)} rule(s), default {a.default_collector or '-'}"),
+        )
+    console.print(table)
+
+
+@config_app.command("assignment-type")
+def assignment_type(
+    portfolio: Annotated[str, typer.Argument(help="Portfolio code.")],
+    new_type: Annotated[AssignmentType, typer.Argument(metavar="TYPE", help="name_range or balance_range.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete the existing rules without asking.")] = False,
+    actor: ActorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Change a portfolio's assignment type; its assignment rules are deleted (asks first)."""
+    database = open_db(db)
+    with _user_errors():
+        try:
+            removed = change_assignment_type(database, portfolio, new_type, confirm=yes, actor=_actor(actor))
+        except ConfirmationRequired as question:
+            count = len(question.rules)
+            typer.echo(
+                f"Changing the assignment type of {portfolio} to {new_type.value} deletes its {count} assignment "
+                "rule(s):"
+            )
+            for number, rule in enumerate(question.rules, start=1):
+                typer.echo(f"  {number}. {describe_rule(rule)}")
+            if not typer.confirm("Delete them and change the type?", default=False):
+                typer.echo("aborted: nothing was changed")
+                raise typer.Exit(1) from question
+            removed = change_assignment_type(database, portfolio, new_type, confirm=True, actor=_actor(actor))
+    typer.echo(
+        f"assignment type of {portfolio} is {new_type.value}" + (f"; {len(removed)} rule(s) deleted" if removed else "")
+    )
+
+
+@config_app.command("preview-letter")
+def preview(
+    letter: Annotated[str, typer.Argument(help="Letter code.")],
+    account: Annotated[str, typer.Argument(help="Account external id.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Letter date (default: today).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Render a letter template for one account."""
+    when: date = parse_date(as_of, "as-of") or date.today()
+    with _user_errors():
+        subject, body = preview_letter(open_db(db), letter, account, when)
+    typer.echo(f"Subject: {subject}\n\n{body}", nl=not body.endswith("\n"))
+
+
+@config_app.command("merge-fields")
+def merge_fields_command(json: JsonOption = False) -> None:
+    """The merge fields letters may use."""
+    fields = dict(merge_fields())
+    if json:
+        print_json(fields)
+        return
+    table = Table("merge field", "meaning", title="letter merge fields")
+    for name, meaning in fields.items():
+        table.add_row(escape(name), escape(meaning))
+    console.print(table)
+
+
+@config_app.command("audit")
+def audit(
+    entity: Annotated[str | None, typer.Option("--entity", help="Only this entity kind, e.g. action.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Recent configuration changes: who, when, what, before and after."""
+    rows = audit_log(open_db(db), entity, limit)
+    if json:
+        print_json(rows)
+        return
+    table = Table("when", "actor", "entity", "key", "action", "changed", title="configuration audit")
+    for row in rows:
+        before, after = row["before"] or {}, row["after"] or {}
+        changed = [key for key in dict.fromkeys([*before, *after]) if before.get(key) != after.get(key)]
+        table.add_row(row["at"][:19], escape(row["actor"]), row["entity"], escape(row["key"]), row["action"],
+                      escape(", ".join(changed)) if row["action"] == "updated" else "")  # fmt: skip
+    console.print(table)

@@ -1,0 +1,800 @@
+"""The configuration document: the YAML (or JSON) form of the whole collections strategy.
+
+The document is described by pydantic v2 models (unknown keys are errors, types are strict: ``"10"`` is not a
+number and ``10`` is not text) and maps one-to-one to :class:`arrears.domain.strategy.Strategy`::
+
+    version: 1
+    collectors: [{code, name, groups, user_level, active}]
+    groups:     [{code, name}]
+    users:      [{login, name, user_level}]
+    letters:    [{code, name, subject, body}]
+    actions:    [{name, collection_type, kind, params: {...}, letter, next_action, follow_up_days,
+                  inactive, all_portfolios, portfolios}]
+    series:     [{name, collection_type, steps: [{action, days_until_next}], final_action, custom_action,
+                  inactive, all_portfolios, portfolios}]
+    entry_policy:
+      enterprise: {balance_over, days_past_due_over, min_payment, min_payment_percent, payment_window_days,
+                   force_delinquent_plans, delinquent_grace_days, suspend_statements, notes_to_account_notes}
+      portfolios: [{portfolio, collections_enabled, override_enterprise, rules: {...as enterprise},
+                    assignment: {type, default_collector, default_action,
+                                 rules: [{from, to, collector | group, action, missed_plan_only}]}}]
+
+Money is written as text dollars (``"25.00"``); days, percentages and levels as whole numbers; name-range
+ends as letters, balance-range ends as text dollars.
+
+Problems are :class:`DocumentError` ``(file, path, rule)``. Paths name list items by their key where they
+have one (``actions[Call 1].follow_up_days``, ``entry_policy.portfolios[ORTHO].rules.min_payment_percent``),
+else by their position counting from 1 (``series[Guarantor Letters].steps[2].action``, ``actions[3].name``
+when the third action has no name). Schema problems (pydantic) and configuration problems
+(:func:`arrears.domain.strategy.validate_strategy`, letter templates) are reported together.
+
+The same per-entity bodies are what the ``config_entity`` table stores (see :func:`entity_bodies`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, cast
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError
+from pydantic_core import ErrorDetails
+
+from arrears.domain.money import Money, MoneyError
+from arrears.domain.strategy import (
+    Action,
+    ActionKind,
+    ActionParams,
+    AssignmentRule,
+    AssignmentType,
+    CollectionType,
+    Collector,
+    CollectorGroup,
+    ConfigError,
+    EntryPolicy,
+    EntryRules,
+    FinalAction,
+    LetterTemplate,
+    PortfolioCollections,
+    Series,
+    SeriesStep,
+    Strategy,
+    TaskAssignment,
+    User,
+    validate_strategy,
+)
+from arrears.letters.render import template_problems
+
+DOCUMENT_VERSION = 1
+
+# ------------------------------------------------------------------------------------------ errors
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentError:
+    """One problem of a configuration document: the file, the path in the document and the rule."""
+
+    file: str
+    path: str
+    rule: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path}: {self.rule}" if self.path else f"{self.file}: {self.rule}"
+
+
+# ------------------------------------------------------------------------------------------ models
+
+
+def _money_text(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError('must be an amount written as text, e.g. "25.00"')
+    try:
+        cents = Money.parse(value).cents
+    except MoneyError as error:
+        raise ValueError(f'must be an amount such as "25.00" ({error})') from error
+    if cents < 0:
+        raise ValueError("must not be negative")
+    return cents
+
+
+def _range_end(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError('must be text: a letter A–Z (name range) or an amount such as "500.00" (balance range)')
+    return value
+
+
+MoneyText = Annotated[int, BeforeValidator(_money_text), PlainSerializer(lambda cents: Money(cents).plain())]
+"""Cents in the model, text dollars ("25.00") in the document."""
+RangeEnd = Annotated[str, BeforeValidator(_range_end)]
+
+CollectionTypeText = Literal["guarantor", "insurance", "guarantor_insurance"]
+SeriesTypeText = Literal["guarantor", "insurance"]
+ActionKindText = Literal[
+    "letter", "phone_call", "review", "note", "status_change", "fee", "service_request", "alert", "email", "sms",
+    "external_referral", "run_plan", "credit_points",
+]  # fmt: skip
+FinalActionText = Literal["custom", "external_collections"]
+AssignmentTypeText = Literal["name_range", "balance_range"]
+
+assert set(ActionKindText.__args__) == {k.value for k in ActionKind}  # type: ignore[attr-defined]
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class CollectorDoc(_Doc):
+    code: str
+    name: str
+    groups: list[str] = []
+    user_level: int = 0
+    active: bool = True
+
+
+class GroupDoc(_Doc):
+    code: str
+    name: str
+
+
+class UserDoc(_Doc):
+    login: str
+    name: str
+    user_level: int = 0
+
+
+class LetterDoc(_Doc):
+    code: str
+    name: str
+    subject: str = ""
+    body: str = ""
+
+
+class ParamsDoc(_Doc):
+    template_code: str | None = None
+    text: str | None = None
+    status_code: str | None = None
+    amount: MoneyText | None = None
+    description: str | None = None
+    agency: str | None = None
+    plan_code: str | None = None
+    points: int | None = None
+
+
+class ActionDoc(_Doc):
+    name: str
+    collection_type: CollectionTypeText
+    kind: ActionKindText
+    params: ParamsDoc = ParamsDoc()
+    letter: str | None = None
+    next_action: str | None = None
+    follow_up_days: int | None = None
+    inactive: bool = False
+    all_portfolios: bool = False
+    portfolios: list[str] = []
+
+
+class StepDoc(_Doc):
+    action: str
+    days_until_next: int
+
+
+class SeriesDoc(_Doc):
+    name: str
+    collection_type: SeriesTypeText
+    steps: list[StepDoc]
+    final_action: FinalActionText
+    custom_action: str | None = None
+    inactive: bool = False
+    all_portfolios: bool = False
+    portfolios: list[str] = []
+
+
+class EntryRulesDoc(_Doc):
+    balance_over: MoneyText
+    days_past_due_over: int
+    min_payment: MoneyText
+    min_payment_percent: int
+    payment_window_days: int
+    force_delinquent_plans: bool = False
+    delinquent_grace_days: int = 0
+    suspend_statements: bool = False
+    notes_to_account_notes: bool = False
+
+
+class RuleDoc(_Doc):
+    from_: RangeEnd = Field(alias="from")
+    to: RangeEnd
+    collector: str | None = None
+    group: str | None = None
+    action: str | None = None
+    missed_plan_only: bool = False
+
+
+class AssignmentDoc(_Doc):
+    type: AssignmentTypeText = "name_range"
+    default_collector: str = ""
+    default_action: str = ""
+    rules: list[RuleDoc] = []
+
+
+class PortfolioDoc(_Doc):
+    portfolio: str
+    collections_enabled: bool = True
+    override_enterprise: bool = False
+    rules: EntryRulesDoc | None = None
+    assignment: AssignmentDoc = AssignmentDoc()
+
+
+class EntryPolicyDoc(_Doc):
+    enterprise: EntryRulesDoc | None = None
+    portfolios: list[PortfolioDoc] = []
+
+
+class ConfigDocument(_Doc):
+    """The whole document (used for export and for the JSON schema; parsing goes item by item)."""
+
+    version: Literal[1] = 1
+    collectors: list[CollectorDoc] = []
+    groups: list[GroupDoc] = []
+    users: list[UserDoc] = []
+    letters: list[LetterDoc] = []
+    actions: list[ActionDoc] = []
+    series: list[SeriesDoc] = []
+    entry_policy: EntryPolicyDoc = EntryPolicyDoc()
+
+
+SECTIONS: Mapping[str, tuple[str, str, type[_Doc]]] = {
+    "collectors": ("collector", "code", CollectorDoc),
+    "groups": ("group", "code", GroupDoc),
+    "users": ("user", "login", UserDoc),
+    "letters": ("letter", "code", LetterDoc),
+    "actions": ("action", "name", ActionDoc),
+    "series": ("series", "name", SeriesDoc),
+}
+"""Document section → (entity kind, key field, item model)."""
+
+ENTERPRISE_RULES, PORTFOLIO_COLLECTIONS = "enterprise_rules", "portfolio_collections"
+ENTERPRISE_KEY = "enterprise"
+ENTITY_KINDS: tuple[str, ...] = (*(kind for kind, _, _ in SECTIONS.values()), ENTERPRISE_RULES, PORTFOLIO_COLLECTIONS)
+"""Every kind of stored configuration entity, in document order."""
+_KEY_OF_SECTION = {**{section: key for section, (_, key, _) in SECTIONS.items()}, "portfolios": "portfolio"}
+
+
+# ------------------------------------------------------------------------------- domain ↔ document
+
+
+def collector_doc(c: Collector) -> CollectorDoc:
+    return CollectorDoc(code=c.code, name=c.name, groups=list(c.groups), user_level=c.user_level, active=c.active)
+
+
+def group_doc(g: CollectorGroup) -> GroupDoc:
+    return GroupDoc(code=g.code, name=g.name)
+
+
+def user_doc(u: User) -> UserDoc:
+    return UserDoc(login=u.login, name=u.name, user_level=u.user_level)
+
+
+def letter_doc(t: LetterTemplate) -> LetterDoc:
+    return LetterDoc(code=t.code, name=t.name, subject=t.subject, body=t.body)
+
+
+def _text(cents: int | None) -> Any:
+    """Cents as the document's text dollars (the models parse them back)."""
+    return None if cents is None else Money(cents).plain()
+
+
+def action_doc(a: Action) -> ActionDoc:
+    p = a.params
+    params = ParamsDoc(
+        template_code=p.template_code, text=p.text, status_code=p.status_code, amount=_text(p.amount_cents),
+        description=p.description, agency=p.agency, plan_code=p.plan_code, points=p.points,
+    )  # fmt: skip
+    return ActionDoc(
+        name=a.name, collection_type=a.collection_type.value, kind=a.kind.value, params=params, letter=a.letter,
+        next_action=a.next_action, follow_up_days=a.follow_up_days, inactive=a.inactive,
+        all_portfolios=a.all_portfolios, portfolios=list(a.portfolios),
+    )  # fmt: skip
+
+
+def series_doc(s: Series) -> SeriesDoc:
+    return SeriesDoc(
+        name=s.name, collection_type=cast(Any, s.collection_type.value),
+        steps=[StepDoc(action=step.action, days_until_next=step.days_until_next) for step in s.steps],
+        final_action=s.final_action.value, custom_action=s.custom_action, inactive=s.inactive,
+        all_portfolios=s.all_portfolios, portfolios=list(s.portfolios),
+    )  # fmt: skip
+
+
+def rules_doc(r: EntryRules) -> EntryRulesDoc:
+    return EntryRulesDoc(
+        balance_over=_text(r.balance_over_cents), days_past_due_over=r.days_past_due_over,
+        min_payment=_text(r.min_payment_cents),
+        min_payment_percent=r.min_payment_percent, payment_window_days=r.payment_window_days,
+        force_delinquent_plans=r.force_delinquent_plans, delinquent_grace_days=r.delinquent_grace_days,
+        suspend_statements=r.suspend_statements, notes_to_account_notes=r.notes_to_account_notes,
+    )  # fmt: skip
+
+
+def _end_text(value: str | int) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Money(value).plain()
+    return str(value)
+
+
+def portfolio_doc(p: PortfolioCollections) -> PortfolioDoc:
+    a = p.assignment
+    rules = [
+        RuleDoc.model_validate(
+            {
+                "from": _end_text(rule.from_),
+                "to": _end_text(rule.to),
+                "collector": rule.collector,
+                "group": rule.group,
+                "action": rule.default_work,
+                "missed_plan_only": rule.missed_plan_only,
+            }
+        )
+        for rule in a.rules
+    ]
+    assignment = AssignmentDoc(
+        type=a.assignment_type.value, default_collector=a.default_collector, default_action=a.default_action,
+        rules=rules,
+    )  # fmt: skip
+    return PortfolioDoc(
+        portfolio=p.portfolio, collections_enabled=p.collections_enabled, override_enterprise=p.override_enterprise,
+        rules=rules_doc(p.rules) if p.rules is not None else None, assignment=assignment,
+    )  # fmt: skip
+
+
+def collector_from(d: CollectorDoc) -> Collector:
+    return Collector(d.code, d.name, tuple(d.groups), d.user_level, d.active)
+
+
+def group_from(d: GroupDoc) -> CollectorGroup:
+    return CollectorGroup(d.code, d.name)
+
+
+def user_from(d: UserDoc) -> User:
+    return User(d.login, d.name, d.user_level)
+
+
+def letter_from(d: LetterDoc) -> LetterTemplate:
+    return LetterTemplate(d.code, d.name, d.subject, d.body)
+
+
+def action_from(d: ActionDoc) -> Action:
+    p = d.params
+    params = ActionParams(
+        p.template_code, p.text, p.status_code, p.amount, p.description, p.agency, p.plan_code, p.points
+    )
+    return Action(
+        name=d.name, collection_type=CollectionType(d.collection_type), kind=ActionKind(d.kind), params=params,
+        letter=d.letter, next_action=d.next_action, follow_up_days=d.follow_up_days, inactive=d.inactive,
+        portfolios=tuple(d.portfolios), all_portfolios=d.all_portfolios,
+    )  # fmt: skip
+
+
+def series_from(d: SeriesDoc) -> Series:
+    return Series(
+        name=d.name, collection_type=CollectionType(d.collection_type),
+        steps=tuple(SeriesStep(step.action, step.days_until_next) for step in d.steps),
+        final_action=FinalAction(d.final_action), custom_action=d.custom_action, inactive=d.inactive,
+        portfolios=tuple(d.portfolios), all_portfolios=d.all_portfolios,
+    )  # fmt: skip
+
+
+def rules_from(d: EntryRulesDoc) -> EntryRules:
+    return EntryRules(
+        d.balance_over, d.days_past_due_over, d.min_payment, d.min_payment_percent, d.payment_window_days,
+        d.force_delinquent_plans, d.delinquent_grace_days, d.suspend_statements, d.notes_to_account_notes,
+    )  # fmt: skip
+
+
+def portfolio_from(d: PortfolioDoc, problems: list[tuple[str, str]] | None = None) -> PortfolioCollections:
+    """A portfolio's settings; balance-range ends that are not amounts are added to *problems*."""
+    a = d.assignment
+    assignment_type = AssignmentType(a.type)
+    rules = []
+    for number, rule in enumerate(a.rules, start=1):
+        ends: list[str | int] = []
+        for name, value in (("from", rule.from_), ("to", rule.to)):
+            end: str | int = value
+            if assignment_type is AssignmentType.BALANCE_RANGE:
+                path = f"entry_policy.portfolios[{d.portfolio}].assignment.rules[{number}].{name}"
+                try:
+                    end = Money.parse(value).cents
+                except MoneyError:
+                    if problems is not None:
+                        problems.append((path, 'must be an amount such as "500.00" for a balance range'))
+                else:
+                    if end < 0 and problems is not None:
+                        problems.append((path, "must not be negative"))
+            ends.append(end)
+        rules.append(AssignmentRule(ends[0], ends[1], rule.collector, rule.group, rule.action, rule.missed_plan_only))
+    assignment = TaskAssignment(assignment_type, a.default_collector, a.default_action, tuple(rules))
+    return PortfolioCollections(
+        d.portfolio, d.collections_enabled, d.override_enterprise,
+        rules_from(d.rules) if d.rules is not None else None, assignment,
+    )  # fmt: skip
+
+
+_TO_DOC: Mapping[str, Any] = {
+    "collector": collector_doc, "group": group_doc, "user": user_doc, "letter": letter_doc,
+    "action": action_doc, "series": series_doc,
+}  # fmt: skip
+_FROM_DOC: Mapping[str, Any] = {
+    "collector": collector_from, "group": group_from, "user": user_from, "letter": letter_from,
+    "action": action_from, "series": series_from,
+}  # fmt: skip
+
+
+def to_document(strategy: Strategy) -> ConfigDocument:
+    """The document of *strategy*."""
+    enterprise = strategy.entry_policy.enterprise
+    return ConfigDocument(
+        collectors=[collector_doc(c) for c in strategy.collectors],
+        groups=[group_doc(g) for g in strategy.groups],
+        users=[user_doc(u) for u in strategy.users],
+        letters=[letter_doc(t) for t in strategy.letters],
+        actions=[action_doc(a) for a in strategy.actions],
+        series=[series_doc(s) for s in strategy.series],
+        entry_policy=EntryPolicyDoc(
+            enterprise=rules_doc(enterprise), portfolios=[portfolio_doc(p) for p in strategy.entry_policy.portfolios]
+        ),
+    )
+
+
+# ------------------------------------------------------------------------------------- dumping
+
+
+def _prune(value: Any) -> Any:
+    """Drop None, empty lists and empty mappings (defaults that say nothing), recursively."""
+    if isinstance(value, dict):
+        pruned = {key: _prune(item) for key, item in value.items()}
+        return {key: item for key, item in pruned.items() if item is not None and item != [] and item != {}}
+    if isinstance(value, list):
+        return [_prune(item) for item in value]
+    return value
+
+
+def dump_model(model: BaseModel) -> dict[str, Any]:
+    """The document form of a model: aliases (``from``), money as text, nothing empty."""
+    return _prune(model.model_dump(mode="python", by_alias=True))  # type: ignore[no-any-return]
+
+
+def body_json(model: BaseModel) -> str:
+    """The stored JSON text of one entity: stable, key order as in the document."""
+    return json.dumps(dump_model(model), ensure_ascii=False, separators=(",", ":"))
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line text (letter bodies) as literal blocks; lists indented under their key."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+HEADER = (
+    "# Arrears collections configuration (arrears config export).\n"
+    "# Apply with: arrears config apply FILE --dry-run   (see docs/configuration.md)\n"
+)
+
+
+def dump_document(document: ConfigDocument) -> str:
+    """The YAML text of *document*: deterministic, key order as in the models."""
+    data = dump_model(document)
+    data.setdefault("entry_policy", {})
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
+    return HEADER + text
+
+
+# -------------------------------------------------------------------------------- stored entities
+
+
+def entity_bodies(strategy: Strategy) -> dict[tuple[str, str], tuple[int, str]]:
+    """(kind, key) → (position, JSON body) of every entity of *strategy*, as ``config_entity`` stores them."""
+    bodies: dict[tuple[str, str], tuple[int, str]] = {}
+    for kind, items, key in (
+        ("collector", strategy.collectors, "code"),
+        ("group", strategy.groups, "code"),
+        ("user", strategy.users, "login"),
+        ("letter", strategy.letters, "code"),
+        ("action", strategy.actions, "name"),
+        ("series", strategy.series, "name"),
+    ):
+        for position, item in enumerate(items):
+            bodies[(kind, getattr(item, key))] = (position, body_json(_TO_DOC[kind](item)))
+    bodies[(ENTERPRISE_RULES, ENTERPRISE_KEY)] = (0, body_json(rules_doc(strategy.entry_policy.enterprise)))
+    for position, settings in enumerate(strategy.entry_policy.portfolios):
+        bodies[(PORTFOLIO_COLLECTIONS, settings.portfolio)] = (position, body_json(portfolio_doc(settings)))
+    return bodies
+
+
+_MODEL_OF_KIND: Mapping[str, type[_Doc]] = {
+    **{kind: model for kind, _, model in SECTIONS.values()},
+    ENTERPRISE_RULES: EntryRulesDoc,
+    PORTFOLIO_COLLECTIONS: PortfolioDoc,
+}
+
+
+def strategy_from_bodies(rows: Iterable[tuple[str, str, int, str]]) -> Strategy:
+    """The strategy stored as ``(kind, key, position, JSON body)`` rows (any order; unknown kinds ignored)."""
+    found: dict[str, list[tuple[int, str, Any]]] = {kind: [] for kind in ENTITY_KINDS}
+    for kind, key, position, body in rows:
+        if kind in found:
+            model = _MODEL_OF_KIND[kind].model_validate(json.loads(body), strict=False)
+            found[kind].append((position, key, model))
+    ordered = {kind: [model for _, _, model in sorted(items, key=lambda x: x[:2])] for kind, items in found.items()}
+    enterprise = ordered[ENTERPRISE_RULES]
+    return Strategy(
+        collectors=tuple(collector_from(d) for d in ordered["collector"]),
+        groups=tuple(group_from(d) for d in ordered["group"]),
+        users=tuple(user_from(d) for d in ordered["user"]),
+        letters=tuple(letter_from(d) for d in ordered["letter"]),
+        actions=tuple(action_from(d) for d in ordered["action"]),
+        series=tuple(series_from(d) for d in ordered["series"]),
+        entry_policy=EntryPolicy(
+            enterprise=rules_from(enterprise[0]) if enterprise else EntryRules(),
+            portfolios=tuple(portfolio_from(d) for d in ordered[PORTFOLIO_COLLECTIONS]),
+        ),
+    )
+
+
+def entity_document(kind: str, body: str | None) -> Any:
+    """A stored body as document data (for audit displays); None stays None."""
+    return None if body is None else json.loads(body)
+
+
+# ------------------------------------------------------------------------------------- parsing
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice in one mapping (PyYAML silently keeps the last)."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _path(loc: Iterable[int | str], raw: Any) -> str:
+    """A pydantic location as a document path, naming list items by their key where they have one."""
+    text, node, previous = "", raw, None
+    for item in loc:
+        if isinstance(item, int):
+            shown: str | int = item + 1
+            child = node[item] if isinstance(node, list) and 0 <= item < len(node) else None
+            key = _KEY_OF_SECTION.get(str(previous))
+            if key and isinstance(child, dict) and isinstance(child.get(key), str) and child[key].strip():
+                shown = child[key]
+            text += f"[{shown}]"
+            node = child
+        else:
+            text += f".{item}" if text else item
+            node = node.get(item) if isinstance(node, dict) else None
+        previous = item
+    return text
+
+
+def _model_at(model: Any, loc: Iterable[int | str]) -> Any:
+    """The model class at a location (for listing the known keys), or None."""
+    current: Any = model
+    for item in loc:
+        current = _unwrap(current)
+        if isinstance(item, int):
+            args = getattr(current, "__args__", ())
+            current = args[0] if args else None
+        elif isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(item) or next(
+                (f for f in current.model_fields.values() if f.alias == item), None
+            )
+            current = field.annotation if field is not None else None
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X | None`` → X."""
+    args = [a for a in getattr(annotation, "__args__", ()) if a is not type(None)]
+    if type(None) in getattr(annotation, "__args__", ()) and len(args) == 1:
+        return args[0]
+    return annotation
+
+
+def _keys(model: type[BaseModel]) -> str:
+    return ", ".join(field.alias or name for name, field in model.model_fields.items())
+
+
+def _rule(error: ErrorDetails, model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        owner = _model_at(model, loc[:-1])
+        return f"is not a known key (known: {_keys(owner)})" if owner else "is not a known key"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "must be a whole number"
+    if kind == "string_type":
+        return "must be text"
+    if kind == "bool_type":
+        return "must be true or false"
+    if kind == "list_type":
+        return "must be a list"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be a mapping of keys to values"
+    if kind == "literal_error":
+        return f"must be one of {error.get('ctx', {}).get('expected', '')}"
+    if kind == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    return error["msg"].replace("Input should be", "must be")
+
+
+def _validate(
+    model: type[_Doc], data: Any, loc: tuple[int | str, ...], raw: Any, problems: list[tuple[str, str]]
+) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as failure:
+        for error in failure.errors():
+            full = (*loc, *error["loc"])
+            problems.append((_path(full, raw), _rule(error, model, tuple(error["loc"]))))
+        return None
+
+
+_DOMAIN_NAMES = (
+    (re.compile(r"\.(balance_over|min_payment|amount)_cents\b"), r".\1"),
+    (re.compile(r"\.assignment\.assignment_type\b"), ".assignment.type"),
+    (re.compile(r"\.default_work\b"), ".action"),
+)
+
+
+def document_path(domain_path: str) -> str:
+    """A :class:`ConfigError` path of the domain (``..._cents``, ``default_work``) in the document's names."""
+    for pattern, replacement in _DOMAIN_NAMES:
+        domain_path = pattern.sub(replacement, domain_path)
+    return domain_path
+
+
+def document_rule(rule: str) -> str:
+    """A domain rule in the document's words (amounts in dollars rather than cents)."""
+    return rule.replace("a whole number of cents, 0 or more", 'an amount such as "500.00", 0 or more')
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDocument:
+    """A document read: the strategy (None when it could not be read at all) and every problem found."""
+
+    strategy: Strategy | None
+    errors: tuple[DocumentError, ...]
+
+
+def _load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+
+
+def parse_document(
+    text: str,
+    file_name: str = "<document>",
+    portfolios: Collection[str] | None = None,
+    previous: Strategy | None = None,
+) -> ParsedDocument:
+    """Read and validate a configuration document: schema, then the strategy rules, then letter templates.
+
+    Every problem is reported, with its path; items whose schema is wrong are left out of the strategy and
+    references to them are not reported again as unknown.
+    """
+    try:
+        raw = _load_yaml(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error)
+        return ParsedDocument(None, (DocumentError(file_name, where, f"is not valid YAML: {problem}"),))
+    if raw is None:
+        return ParsedDocument(None, (DocumentError(file_name, "", "the document is empty"),))
+    if not isinstance(raw, dict):
+        return ParsedDocument(None, (DocumentError(file_name, "", "must be a mapping with the keys version, "
+                                                   f"{', '.join(SECTIONS)}, entry_policy"),))  # fmt: skip
+    problems: list[tuple[str, str]] = []
+    broken: set[str] = set()
+    known = ("version", *SECTIONS, "entry_policy")
+    for key in raw:
+        if key not in known:
+            problems.append((str(key), f"is not a known key (known: {', '.join(known)})"))
+    if "version" in raw and (raw["version"] != DOCUMENT_VERSION or isinstance(raw["version"], bool)):
+        problems.append(("version", f"must be {DOCUMENT_VERSION}"))
+    parts: dict[str, list[Any]] = {}
+    for section, (_, key, model) in SECTIONS.items():
+        items = raw.get(section) or []
+        parts[section] = []
+        if not isinstance(items, list):
+            problems.append((section, "must be a list"))
+            continue
+        for index, item in enumerate(items):
+            parsed = _validate(model, item, (section, index), raw, problems)
+            if parsed is None:
+                name = item.get(key) if isinstance(item, dict) else None
+                if isinstance(name, str):
+                    broken.add(name)
+                continue
+            parts[section].append(parsed)
+    enterprise = EntryRules()
+    portfolio_settings: list[PortfolioCollections] = []
+    policy = raw.get("entry_policy") or {}
+    if not isinstance(policy, dict):
+        problems.append(("entry_policy", "must be a mapping with the keys enterprise, portfolios"))
+        policy = {}
+    for key in policy:
+        if key not in ("enterprise", "portfolios"):
+            problems.append((f"entry_policy.{key}", "is not a known key (known: enterprise, portfolios)"))
+    if policy.get("enterprise") is not None:
+        rules = _validate(EntryRulesDoc, policy["enterprise"], ("entry_policy", "enterprise"), raw, problems)
+        if rules is not None:
+            enterprise = rules_from(rules)
+    settings_items = policy.get("portfolios") or []
+    if not isinstance(settings_items, list):
+        problems.append(("entry_policy.portfolios", "must be a list"))
+        settings_items = []
+    for index, item in enumerate(settings_items):
+        parsed = _validate(PortfolioDoc, item, ("entry_policy", "portfolios", index), raw, problems)
+        if parsed is not None:
+            portfolio_settings.append(portfolio_from(parsed, problems))
+    strategy = Strategy(
+        collectors=tuple(collector_from(d) for d in parts["collectors"]),
+        groups=tuple(group_from(d) for d in parts["groups"]),
+        users=tuple(user_from(d) for d in parts["users"]),
+        letters=tuple(letter_from(d) for d in parts["letters"]),
+        actions=tuple(action_from(d) for d in parts["actions"]),
+        series=tuple(series_from(d) for d in parts["series"]),
+        entry_policy=EntryPolicy(enterprise, tuple(portfolio_settings)),
+    )
+    reported = {path for path, _ in problems}
+    for found in strategy_problems(strategy, portfolios, previous):
+        path = document_path(found.path)
+        if path in reported or _names_broken(found.rule, broken):
+            continue
+        problems.append((path, document_rule(found.rule)))
+    return ParsedDocument(strategy, tuple(DocumentError(file_name, path, rule) for path, rule in problems))
+
+
+def _names_broken(rule: str, broken: set[str]) -> bool:
+    match = re.match(r"names (?:an unknown [a-z ]+|series) '(.*)'", rule)
+    return match is not None and match.group(1) in broken
+
+
+def strategy_problems(
+    strategy: Strategy, portfolios: Collection[str] | None = None, previous: Strategy | None = None
+) -> tuple[ConfigError, ...]:
+    """Every rule the strategy breaks (:func:`validate_strategy`) and every letter template problem."""
+    found = list(validate_strategy(strategy, portfolios, previous=previous))
+    for template in strategy.letters:
+        found.extend(template_problems(template))
+    return tuple(found)
+
+
+def dump_strategy(strategy: Strategy) -> str:
+    """The YAML document of *strategy*."""
+    return dump_document(to_document(strategy))

@@ -1,0 +1,263 @@
+"""The configuration as YAML: round trip, diff, atomic apply, and every error of a bad document with its path.
+
+The seeds' numbers through the document: follow-up days 0 and 1000 rejected, 1 and 999 accepted (only with a
+next action); percent 0 and 101 rejected; a series of one step rejected; an insurance series ending in external
+collections rejected; overlapping ranges rejected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from arrears.services import config
+from arrears.services.accounts import create_portfolio
+from arrears.services.config_document import DocumentError, dump_strategy, parse_document
+from arrears.store.db import Database
+from arrears.store.models import AuditRow, ConfigEntityRow
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "strategy.yaml"
+PORTFOLIOS = {"FAMILY", "ORTHO", "OUTPT"}
+
+
+def example() -> dict:
+    return yaml.safe_load(EXAMPLE.read_text())
+
+
+def problems(document: dict | str, portfolios: set[str] | None = PORTFOLIOS) -> list[str]:
+    text = document if isinstance(document, str) else yaml.safe_dump(document, sort_keys=False)
+    return [f"{e.path}: {e.rule}" for e in parse_document(text, "strategy.yaml", portfolios).errors]
+
+
+def action(document: dict, name: str) -> dict:
+    return next(a for a in document["actions"] if a["name"] == name)
+
+
+def counts(db: Database) -> tuple[int, int]:
+    with db.session() as session:
+        return (
+            session.scalar(select(func.count()).select_from(ConfigEntityRow)) or 0,
+            session.scalar(select(func.count()).select_from(AuditRow)) or 0,
+        )
+
+
+@pytest.fixture
+def portfolios(db: Database) -> Database:
+    for code in sorted(PORTFOLIOS):
+        create_portfolio(db, code, f"{code} practice")
+    return db
+
+
+# ------------------------------------------------------------------------------ the document alone
+
+
+def test_the_example_is_valid_and_realistic() -> None:
+    parsed = parse_document(EXAMPLE.read_text(), str(EXAMPLE), PORTFOLIOS)
+    assert parsed.errors == ()
+    strategy = parsed.strategy
+    assert strategy is not None
+    letters = strategy.series_named("Guarantor Letters")
+    assert letters is not None and letters.final_action.value == "external_collections"
+    assert [strategy.letter(code).name for code in letters.step_letters(strategy.actions)] == [  # type: ignore[union-attr,arg-type]
+        "Guarantor 30 day", "60 day", "90 day final notice"
+    ]  # fmt: skip
+    assert [step.days_until_next for step in letters.steps] == [30, 30, 30]
+    assert [(a.name, a.next_action, a.follow_up_days) for a in strategy.actions if a.name[-1].isdigit()] == [
+        ("Call 1", "Call 2", 7), ("Call 2", "Review", 14)
+    ]  # fmt: skip
+    policy = strategy.entry_policy
+    assert [policy.assignment_level(code) for code in ("FAMILY", "ORTHO", "OUTPT")] == [
+        "Enterprise", "Portfolio", "Enterprise"
+    ]  # fmt: skip
+    assert policy.enterprise.balance_over_cents == 2500 and policy.enterprise.min_payment_percent == 10
+    family = policy.assignment("FAMILY")
+    assert family is not None
+    assert [(r.from_, r.to, r.collector) for r in family.rules[:3]] == [
+        ("A", "H", "ann"), ("I", "P", "ben"), ("Q", "Z", "cho")
+    ]  # fmt: skip
+    ortho = policy.assignment("ORTHO")
+    assert ortho is not None and ortho.rules[1].from_ == 50000 and ortho.rules[1].to == 249999
+
+
+def test_follow_up_days_through_the_document() -> None:
+    for days, expected in ((0, ["must be between 1 and 999"]), (1000, ["must be between 1 and 999"]), (1, []),
+                           (999, [])):  # fmt: skip
+        document = example()
+        action(document, "Call 1")["follow_up_days"] = days
+        assert [p.split(": ", 1)[1] for p in problems(document)] == expected
+        assert all(p.startswith("actions[Call 1].follow_up_days") for p in problems(document))
+    document = example()
+    del action(document, "Call 1")["next_action"]
+    assert problems(document) == ["actions[Call 1].follow_up_days: is only allowed when a next action is set"]
+
+
+def test_percent_series_and_ranges_through_the_document() -> None:
+    for percent in (0, 101):
+        document = example()
+        document["entry_policy"]["enterprise"]["min_payment_percent"] = percent
+        document["entry_policy"]["portfolios"][1]["rules"]["min_payment_percent"] = percent
+        assert problems(document) == [
+            "entry_policy.enterprise.min_payment_percent: must be between 1 and 100",
+            "entry_policy.portfolios[ORTHO].rules.min_payment_percent: must be between 1 and 100",
+        ]
+    document = example()
+    document["series"][0]["steps"] = document["series"][0]["steps"][:1]
+    assert problems(document) == ["series[Guarantor Letters].steps: must include at least 2 actions"]
+    document = example()
+    insurance = document["series"][1]
+    insurance["final_action"] = "external_collections"
+    del insurance["custom_action"]
+    assert [p.split(" (")[0] for p in problems(document)] == [
+        "series[Insurance Follow-up].final_action: must be custom for an insurance series"
+    ]
+    document = example()
+    document["entry_policy"]["portfolios"][0]["assignment"]["rules"][1]["from"] = "G"
+    document["entry_policy"]["portfolios"][1]["assignment"]["rules"][1]["to"] = "2500.00"
+    assert problems(document) == [
+        "entry_policy.portfolios[FAMILY].assignment.rules[2]: overlaps assignment rule 1 (A–H)",
+        "entry_policy.portfolios[ORTHO].assignment.rules[3]: overlaps assignment rule 2 ($500.00–$2,500.00)",
+    ]
+
+
+def test_a_bad_document_reports_every_error_with_its_path() -> None:
+    document = example()
+    action(document, "Call 1")["follow_up_days"] = "7"  # wrong type
+    action(document, "Call 2")["colour"] = "blue"  # unknown key
+    action(document, "Review")["next_action"] = "Call 9"  # missing reference
+    action(document, "Review")["follow_up_days"] = 3
+    document["collectors"][0]["user_level"] = 100  # breaks a rule
+    document["entry_policy"]["enterprise"]["balance_over"] = 25  # money must be text
+    document["entry_policy"]["portfolios"][2]["assignment"]["default_collector"] = "dan"  # missing reference
+    document["entry_policy"]["portfolios"][1]["assignment"]["rules"][0]["from"] = "zero"
+    document["series"][0]["steps"].append({"action": "Letter 120"})  # missing key and reference
+    document["extras"] = []  # unknown section
+    assert problems(document) == [
+        "extras: is not a known key (known: version, collectors, groups, users, letters, actions, series, "
+        "entry_policy)",
+        "actions[Call 1].follow_up_days: must be a whole number",
+        "actions[Call 2].colour: is not a known key (known: name, collection_type, kind, params, letter, "
+        "next_action, follow_up_days, inactive, all_portfolios, portfolios)",
+        "series[Guarantor Letters].steps[4].days_until_next: is required",
+        'entry_policy.enterprise.balance_over: must be an amount written as text, e.g. "25.00"',
+        'entry_policy.portfolios[ORTHO].assignment.rules[1].from: must be an amount such as "500.00" for a '
+        "balance range",
+        "collectors[ann].user_level: must be between 0 and 99",
+        "actions[Review].next_action: names an unknown action 'Call 9'",
+        "entry_policy.portfolios[OUTPT].assignment.default_collector: names an unknown collector 'dan'",
+    ]
+
+
+def test_unknown_portfolios_kinds_and_unnamed_items() -> None:
+    document = example()
+    document["actions"].append({"collection_type": "guarantor", "kind": "telegram"})
+    document["entry_policy"]["portfolios"][0]["portfolio"] = "FAMILLY"
+    assert problems(document) == [
+        "actions[11].name: is required",
+        "actions[11].kind: must be one of 'letter', 'phone_call', 'review', 'note', 'status_change', 'fee', "
+        "'service_request', 'alert', 'email', 'sms', 'external_referral', 'run_plan' or 'credit_points'",
+        "entry_policy.portfolios[FAMILLY].portfolio: names an unknown portfolio 'FAMILLY'",
+    ]
+
+
+def test_not_yaml_duplicate_keys_and_empty_documents() -> None:
+    assert problems("actions: [\n  {name: x\n") == [
+        "line 3, column 1: is not valid YAML: expected ',' or '}', but got '<stream end>'"
+    ]
+    [duplicate] = problems("version: 1\nversion: 1\n")
+    assert duplicate.startswith("line 2, column 1: is not valid YAML: found duplicate key 'version'")
+    assert problems("") == [": the document is empty"]
+    assert str(DocumentError("a.yaml", "actions[x].kind", "is required")) == "a.yaml: actions[x].kind: is required"
+
+
+def test_the_yaml_round_trips_without_a_database() -> None:
+    strategy = parse_document(EXAMPLE.read_text(), "x", PORTFOLIOS).strategy
+    assert strategy is not None
+    text = dump_strategy(strategy)
+    again = parse_document(text, "x", PORTFOLIOS)
+    assert again.errors == () and again.strategy == strategy and dump_strategy(strategy) == text
+
+
+# ------------------------------------------------------------------------------ through the database
+
+
+def test_export_apply_export_is_identical_and_a_second_apply_changes_nothing(portfolios: Database) -> None:
+    db = portfolios
+    first = config.apply_document(db, EXAMPLE.read_text(), str(EXAMPLE), actor="admin")
+    assert first.applied and first.errors == ()
+    assert first.diff["action"]["added"][:4] == [
+        "Guarantor 30 day letter", "Guarantor 60 day letter", "Guarantor 90 day final notice", "Call 1"
+    ]  # fmt: skip
+    assert first.diff["portfolio_collections"]["added"] == ["FAMILY", "ORTHO", "OUTPT"]
+    exported = config.export_document(db)
+    rows, audit_rows = counts(db)
+    assert rows == audit_rows == len(first.changes) == 26
+
+    second = config.apply_document(db, exported, "exported.yaml", actor="admin")
+    assert second.applied and second.changes == () and second.diff == {}
+    assert counts(db) == (rows, audit_rows)  # no new audit rows
+    assert config.export_document(db) == exported
+    assert config.apply_document(db, EXAMPLE.read_text(), "again.yaml").changes == ()
+    assert config.load_strategy(db) == parse_document(EXAMPLE.read_text(), "x", PORTFOLIOS).strategy
+
+
+def test_apply_shows_added_changed_removed_and_dry_run_writes_nothing(portfolios: Database) -> None:
+    db = portfolios
+    config.apply_document(db, EXAMPLE.read_text(), "strategy.yaml")
+    before, exported = counts(db), config.export_document(db)
+    document = example()
+    document["actions"] = [a for a in document["actions"] if a["name"] != "Collection fee"]
+    action(document, "Call 1")["follow_up_days"] = 10
+    document["users"].append({"login": "mia", "name": "Mia Lopez", "user_level": 30})
+    text = yaml.safe_dump(document, sort_keys=False)
+
+    dry = config.apply_document(db, text, "new.yaml", dry_run=True)
+    assert dry.ok and not dry.applied
+    assert dry.diff == {
+        "user": {"added": ["mia"], "changed": [], "removed": []},
+        "action": {"added": [], "changed": ["Call 1", "Claim status check", "Call payer", "Bill guarantor"],
+                   "removed": ["Collection fee"]},
+    }  # fmt: skip
+    changed = {c.key: c.fields for c in dry.changes if c.change == "changed"}
+    assert changed["Call 1"] == ("follow_up_days",) and changed["Call payer"] == ("position",)
+    assert counts(db) == before and config.export_document(db) == exported
+
+    done = config.apply_document(db, text, "new.yaml", actor="manager")
+    assert done.applied and done.changes == dry.changes
+    assert counts(db) == (before[0], before[1] + len(done.changes))
+    log = config.audit_log(db, entity="action", limit=10)
+    removed = next(row for row in log if row["action"] == "deleted")
+    assert (removed["key"], removed["actor"], removed["after"]) == ("Collection fee", "manager", None)
+    assert removed["before"]["params"] == {"amount": "25.00", "description": "Collection processing fee"}
+
+
+def test_a_bad_file_changes_nothing_and_reports_every_error(portfolios: Database) -> None:
+    db = portfolios
+    config.apply_document(db, EXAMPLE.read_text(), "strategy.yaml")
+    before, exported = counts(db), config.export_document(db)
+    document = example()
+    action(document, "Call 1")["follow_up_days"] = "seven"  # wrong type
+    document["letters"][0]["footer"] = "x"  # unknown key
+    document["series"][0]["steps"][0]["action"] = "Guarantor 15 day letter"  # missing reference
+    document["users"] = []  # would remove users: valid on its own, but the document is refused as a whole
+    result = config.apply_document(db, yaml.safe_dump(document, sort_keys=False), "bad.yaml", actor="x")
+    assert not result.ok and not result.applied and result.changes == ()
+    assert [str(error) for error in result.errors] == [
+        "bad.yaml: letters[G30].footer: is not a known key (known: code, name, subject, body)",
+        "bad.yaml: actions[Call 1].follow_up_days: must be a whole number",
+        "bad.yaml: series[Guarantor Letters].steps[1].action: names an unknown action 'Guarantor 15 day letter'",
+    ]
+    assert counts(db) == before and config.export_document(db) == exported
+
+
+def test_a_document_naming_a_portfolio_the_database_does_not_know_is_refused(db: Database) -> None:
+    create_portfolio(db, "FAMILY", "Family")
+    result = config.apply_document(db, EXAMPLE.read_text(), "strategy.yaml")
+    assert {str(e).split(": ", 1)[1] for e in result.errors} == {
+        "actions[Collection fee].portfolios: names an unknown portfolio 'ORTHO'",
+        "entry_policy.portfolios[ORTHO].portfolio: names an unknown portfolio 'ORTHO'",
+        "entry_policy.portfolios[OUTPT].portfolio: names an unknown portfolio 'OUTPT'",
+    }
+    assert counts(db) == (0, 0)
