@@ -14,9 +14,10 @@ number and ``10`` is not text) and maps one-to-one to :class:`arrears.domain.str
                   inactive, all_portfolios, portfolios}]
     entry_policy:
       enterprise: {balance_over, days_past_due_over, min_payment, min_payment_percent, payment_window_days,
-                   force_delinquent_plans, delinquent_grace_days, suspend_statements, notes_to_account_notes}
+                   force_delinquent_plans, delinquent_grace_days, suspend_statements, notes_to_account_notes,
+                   insurance_claim_days_over}
       portfolios: [{portfolio, collections_enabled, override_enterprise, rules: {...as enterprise},
-                    assignment: {type, default_collector, default_action,
+                    assignment: {type, default_collector, default_action, insurance_action,
                                  rules: [{from, to, collector | group, action, missed_plan_only}]}}]
 
 Money is written as text dollars (``"25.00"``); days, percentages and levels as whole numbers; name-range
@@ -202,6 +203,7 @@ class EntryRulesDoc(_Doc):
     delinquent_grace_days: int = 0
     suspend_statements: bool = False
     notes_to_account_notes: bool = False
+    insurance_claim_days_over: int | None = None
 
 
 class RuleDoc(_Doc):
@@ -217,6 +219,7 @@ class AssignmentDoc(_Doc):
     type: AssignmentTypeText = "name_range"
     default_collector: str = ""
     default_action: str = ""
+    insurance_action: str = ""
     rules: list[RuleDoc] = []
 
 
@@ -316,6 +319,7 @@ def rules_doc(r: EntryRules) -> EntryRulesDoc:
         min_payment_percent=r.min_payment_percent, payment_window_days=r.payment_window_days,
         force_delinquent_plans=r.force_delinquent_plans, delinquent_grace_days=r.delinquent_grace_days,
         suspend_statements=r.suspend_statements, notes_to_account_notes=r.notes_to_account_notes,
+        insurance_claim_days_over=r.insurance_claim_days_over,
     )  # fmt: skip
 
 
@@ -342,7 +346,7 @@ def portfolio_doc(p: PortfolioCollections) -> PortfolioDoc:
     ]
     assignment = AssignmentDoc(
         type=a.assignment_type.value, default_collector=a.default_collector, default_action=a.default_action,
-        rules=rules,
+        insurance_action=a.insurance_action, rules=rules,
     )  # fmt: skip
     return PortfolioDoc(
         portfolio=p.portfolio, collections_enabled=p.collections_enabled, override_enterprise=p.override_enterprise,
@@ -391,6 +395,7 @@ def rules_from(d: EntryRulesDoc) -> EntryRules:
     return EntryRules(
         d.balance_over, d.days_past_due_over, d.min_payment, d.min_payment_percent, d.payment_window_days,
         d.force_delinquent_plans, d.delinquent_grace_days, d.suspend_statements, d.notes_to_account_notes,
+        d.insurance_claim_days_over,
     )  # fmt: skip
 
 
@@ -415,7 +420,9 @@ def portfolio_from(d: PortfolioDoc, problems: list[tuple[str, str]] | None = Non
                         problems.append((path, "must not be negative"))
             ends.append(end)
         rules.append(AssignmentRule(ends[0], ends[1], rule.collector, rule.group, rule.action, rule.missed_plan_only))
-    assignment = TaskAssignment(assignment_type, a.default_collector, a.default_action, tuple(rules))
+    assignment = TaskAssignment(
+        assignment_type, a.default_collector, a.default_action, tuple(rules), a.insurance_action
+    )
     return PortfolioCollections(
         d.portfolio, d.collections_enabled, d.override_enterprise,
         rules_from(d.rules) if d.rules is not None else None, assignment,
