@@ -73,8 +73,8 @@ def largest_payments(payments: pl.DataFrame, frame: pl.DataFrame, as_of: date) -
 
 
 def evaluate_entry(frame: pl.DataFrame, rules: pl.DataFrame, payments: pl.DataFrame, as_of: date) -> pl.DataFrame:
-    """Add entry and resolution columns: ``enters``, ``qualifies_by_rules``, ``plan_missed``, ``resolves``,
-    ``required_payment``, ``largest_payment``, and the insurance equivalents ``enters_insurance``,
+    """Add entry and resolution columns: ``enters``, ``qualifies_by_rules``, ``plan_late``, ``plan_missed``,
+    ``resolves``, ``required_payment``, ``largest_payment``, and the insurance equivalents ``enters_insurance``,
     ``resolves_insurance``."""
     frame = frame.join(rules, on="portfolio", how="left").with_columns(pl.col("enabled").fill_null(False))
     frame = frame.join(largest_payments(payments, frame, as_of), on="account_id", how="left").with_columns(
@@ -92,17 +92,20 @@ def evaluate_entry(frame: pl.DataFrame, rules: pl.DataFrame, payments: pl.DataFr
         & (pl.col("days_past_due") > pl.col("days_over"))
         & (pl.col("largest_payment") < required)
     )
-    plan_missed = (
-        pl.col("force_plans")
-        & pl.col("on_payment_plan")
+    # Delinquent beyond the policy's grace period: what forces an account in, and what a "missed payment
+    # plan only" assignment rule looks at (see :func:`assign`).
+    plan_late = (
+        pl.col("on_payment_plan")
         & pl.col("plan_next_unpaid_due").is_not_null()
         & ((pl.lit(as_of) - pl.col("plan_next_unpaid_due")).dt.total_days() > pl.col("plan_grace"))
     ).fill_null(False)
+    plan_missed = (pl.col("force_plans") & plan_late).fill_null(False)
     claim_age = pl.col("oldest_claim_age_days")
     insurance_due = (pl.col("insurance_days").is_not_null() & (claim_age > pl.col("insurance_days"))).fill_null(False)
     return frame.with_columns(
         required_payment=required,
         qualifies_by_rules=by_rules.fill_null(False),
+        plan_late=plan_late,
         plan_missed=plan_missed,
         enters=(active & ~g_open & (balance > 0) & (by_rules | plan_missed)).fill_null(False),
         resolves=(g_open & (balance <= 0)).fill_null(False),
@@ -128,9 +131,12 @@ def assign(frame: pl.DataFrame, strategy: Strategy) -> pl.DataFrame:
     """Add ``assignee``, ``work``, ``rule_index`` (0-based or null) and ``insurance_work`` per account.
 
     Missed-payment-plan-only rules come first for accounts whose plan is delinquent; then the table in
-    order; then the portfolio's default collector and default action.
+    order; then the portfolio's default collector and default action. After :func:`evaluate_entry`, a plan
+    is delinquent when an installment is unpaid beyond the policy's grace period (``plan_late``, the fact
+    that forces delinquent plans in), else by the plan's own grace (``payment_plan_delinquent``).
     """
     frame = frame.with_columns(initial=_initial())
+    delinquent = pl.col("plan_late" if "plan_late" in frame.columns else "payment_plan_delinquent")
     assignee = pl.lit(None, dtype=pl.Utf8)
     work = pl.lit(None, dtype=pl.Utf8)
     rule_index = pl.lit(None, dtype=pl.Int64)
@@ -150,7 +156,7 @@ def assign(frame: pl.DataFrame, strategy: Strategy) -> pl.DataFrame:
                 continue
             condition = _rule_condition(assignment, rule.from_, rule.to)
             if missed_only:
-                condition = condition & pl.col("payment_plan_delinquent")
+                condition = condition & delinquent
             condition = condition.fill_null(False)
             p_assignee = pl.when(condition).then(pl.lit(rule.assignee)).otherwise(p_assignee)
             p_work = pl.when(condition).then(pl.lit(rule.default_work or assignment.default_action)).otherwise(p_work)

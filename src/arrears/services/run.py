@@ -284,6 +284,9 @@ def decide_chunk(
         except (EngineError, ValueError) as error:
             errors.append(AccountError(account_id, str(error)))
             continue
+        except Exception as error:  # one bad account never aborts the run: it becomes an error of the run
+            errors.append(AccountError(account_id, f"{type(error).__name__}: {error}"))
+            continue
         if decision.empty and decision.statement_hold is None:
             continue
         decisions.append(decision)

@@ -6,6 +6,7 @@ does nothing, so writing the same decisions twice changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -14,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, update
 
-from arrears.domain.engine import Decisions
+from arrears.domain.engine import CaseStatus, Decisions
 from arrears.store import summaries
 from arrears.store.bulk import insert_ignore, upsert
 from arrears.store.models import (
@@ -39,6 +40,13 @@ ACCOUNTS = AccountRow.__table__
 HISTORY_EFFECTS = {"referral", "alert", "service_request", "credit_points", "run_plan"}
 
 
+def fee_external_id(key: str) -> str:
+    """The ledger external id of the fee posted by the activity ``key``: unique per key within 64 characters
+    (a long key is hashed rather than cut, so two fees never share an id)."""
+    readable = f"fee:{key}"
+    return readable if len(readable) <= 64 else f"fee:{hashlib.sha256(key.encode()).hexdigest()[:60]}"
+
+
 def write_chunk(
     connection: Connection,
     run_id: int,
@@ -52,9 +60,25 @@ def write_chunk(
     counts: Counter[str] = Counter()
     cases, created, released, cancelled, history = [], [], [], [], []
     letters, notes, fees, statuses, holds = [], [], [], [], []
+    closes: list[dict[str, Any]] = []
     for decision in decisions:
         account = decision.account_id
         for change in decision.cases:
+            if change.status is not CaseStatus.INTERNAL:
+                # A resolution or referral changes the case's standing only: the entry date, the rule values
+                # that caused the entry and the assignment stay as they were recorded.
+                closes.append(
+                    {
+                        "a": account,
+                        "t": change.track.value,
+                        "e": change.episode,
+                        "s": change.status.value,
+                        "c": change.closed_on,
+                        "r": change.close_reason,
+                    }
+                )
+                counts["resolved" if change.status is CaseStatus.RESOLVED else "referred"] += 1
+                continue
             cases.append(
                 {
                     "account_id": account,
@@ -70,7 +94,7 @@ def write_chunk(
                     "close_reason": change.close_reason,
                 }
             )
-            counts[{"internal": "entered", "resolved": "resolved", "pending_external": "referred"}[change.status]] += 1
+            counts["entered"] += 1
         for activity in decision.created:
             created.append(
                 {
@@ -135,7 +159,7 @@ def write_chunk(
                 fees.append(
                     {
                         "account_id": account,
-                        "external_id": f"fee:{effect.key}"[:64],
+                        "external_id": fee_external_id(effect.key),
                         "kind": "fee",
                         "amount_cents": int(str(values["amount_cents"])),
                         "posted_date": as_of,
@@ -159,6 +183,15 @@ def write_chunk(
                     }
                 )
     upsert(connection, CASES, cases, ["account_id", "track"])
+    if closes:
+        connection.execute(
+            update(CASES)
+            .where(
+                CASES.c.account_id == bindparam("a"), CASES.c.track == bindparam("t"), CASES.c.episode == bindparam("e")
+            )
+            .values(status=bindparam("s"), closed_on=bindparam("c"), close_reason=bindparam("r")),
+            closes,
+        )
     insert_ignore(connection, ACTIVITIES, created, ["key"])
     if released:
         connection.execute(
@@ -202,4 +235,3 @@ def write_chunk(
         },
     )
     return counts
-
