@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, insert, select, text
 
-from arrears.services.run import RunRefused, run_day
+from arrears.domain.strategy import Strategy
+from arrears.services.run import RunRefused, pending_dates, run_day, start_run
 from arrears.store import summaries
 from arrears.store.db import Database, make_engine, sqlite_url
 from arrears.store.models import (
@@ -216,3 +217,13 @@ def test_a_run_held_by_a_live_process_is_refused_and_a_dead_owner_is_taken_over(
     db.dispose()
     assert (result.run_id, run.status, run.attempts) == (1, "completed", 2)
     assert result.counts["entered"] > 60
+
+
+def test_a_later_day_waits_for_an_unfinished_run_and_catch_up_resumes_it(db: Database) -> None:
+    """An unfinished run (its process died) must be finished before a later date may run."""
+    start_run(db, date(2026, 3, 1), "ALL")  # as if the process running it had died
+    with db.engine.begin() as connection:
+        connection.execute(RunRow.__table__.update().values(owner="gone-host:1"))
+    with pytest.raises(RunRefused, match=r"the run for 2026-03-01 \(ALL\) did not finish; resume it first"):
+        run_day(db, date(2026, 3, 2), strategy=Strategy())
+    assert pending_dates(db, date(2026, 3, 3)) == [date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)]

@@ -126,6 +126,12 @@ def start_run(db: Database, as_of: date, scope: str) -> int:
             overlaps = ALL in (scope, run.scope) or run.scope == scope
             if overlaps and _alive(run.owner):
                 raise RunRefused(f"run {run.id} ({run.scope}, {run.as_of}) is in progress in process {run.owner}")
+            if overlaps and run.as_of < as_of:
+                # Going on would leave that day unfinished for good: it would become back-dated.
+                raise RunRefused(
+                    f"the run for {run.as_of} ({run.scope}) did not finish; resume it first "
+                    f"(arrears run --as-of {run.as_of}, or arrears run --through {as_of})"
+                )
         existing = connection.execute(select(RunRow).where(RunRow.scope == scope, RunRow.as_of == as_of)).first()
         now = datetime.now(UTC)
         if existing is not None:
@@ -435,11 +441,17 @@ def run_day(
 
 
 def pending_dates(db: Database, through: date, portfolio: str | None = None, since: date | None = None) -> list[date]:
-    """Every date from the day after the latest completed run up to ``through``; without a completed run,
-    from ``since`` (or ``through`` alone)."""
+    """Every date from the earliest unfinished run, else the day after the latest completed run, up to
+    ``through``; without any run, from ``since`` (or ``through`` alone)."""
+    scope = portfolio or ALL
     with db.engine.connect() as connection:
-        latest = latest_completed(connection, portfolio or ALL)
-    start = (since or through) if latest is None else latest + timedelta(days=1)
+        latest = latest_completed(connection, scope)
+        unfinished = select(RunRow.as_of).where(RunRow.status == "running")
+        if scope != ALL:
+            unfinished = unfinished.where(RunRow.scope.in_([ALL, scope]))
+        resume = connection.scalar(unfinished.order_by(RunRow.as_of).limit(1))
+    first_new = (since or through) if latest is None else latest + timedelta(days=1)
+    start = resume if resume is not None else first_new
     return [start + timedelta(days=n) for n in range((through - start).days + 1)]
 
 
