@@ -21,24 +21,37 @@ def day_number(value: date) -> int:
     return (value - EPOCH).days
 
 
-def _days(dialect: str, column: str) -> str:
-    if dialect == "sqlite":
-        return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
-    return f"({column} - DATE '1970-01-01')"
+def _date(dialect: str, column: str) -> str:
+    # SQLite keeps ISO text (parsed by Polars in bulk); PostgreSQL computes day numbers itself.
+    return column if dialect == "sqlite" else f"({column} - DATE '1970-01-01')"
 
 
 def _flag(dialect: str, column: str) -> str:
-    return f"CAST({column} AS INTEGER)" if dialect != "sqlite" else column
+    return column if dialect == "sqlite" else f"CAST({column} AS INTEGER)"
 
 
-BASE_COLUMNS: dict[str, Any] = {
+CORE_COLUMNS: dict[str, Any] = {
+    "account_id": pl.Int64,
+    "portfolio_id": pl.Int64,
+    "mode": pl.Utf8,
+    "guarantor_last_name": pl.Utf8,
+    "balance": pl.Int64,
+    "oldest_unpaid_due_date": pl.Date,
+    "on_payment_plan": pl.Boolean,
+    "plan_next_unpaid_due": pl.Date,
+    "plan_grace_days": pl.Int64,
+    "insurance_balance": pl.Int64,
+    "oldest_open_claim_billed": pl.Date,
+    "g_status": pl.Utf8,
+    "i_status": pl.Utf8,
+}
+"""What the vectorized rules read for every account: the summary, the guarantor's name, the case states."""
+
+DETAIL_COLUMNS: dict[str, Any] = {
     "account_id": pl.Int64,
     "external_id": pl.Utf8,
-    "portfolio": pl.Utf8,
-    "mode": pl.Utf8,
     "status_code": pl.Utf8,
     "statement_hold": pl.Boolean,
-    "guarantor_last_name": pl.Utf8,
     "guarantor_first_name": pl.Utf8,
     "guarantor_state": pl.Utf8,
     "deceased": pl.Boolean,
@@ -47,72 +60,96 @@ BASE_COLUMNS: dict[str, Any] = {
     "cease_communication": pl.Boolean,
     "disputed": pl.Boolean,
     "do_not_call": pl.Boolean,
-    "balance": pl.Int64,
-    "oldest_unpaid_due_date": pl.Date,
     "last_payment_date": pl.Date,
     "last_payment_amount": pl.Int64,
-    "on_payment_plan": pl.Boolean,
-    "plan_next_unpaid_due": pl.Date,
-    "plan_grace_days": pl.Int64,
-    "insurance_balance": pl.Int64,
-    "oldest_open_claim_billed": pl.Date,
     "open_claim_count": pl.Int64,
     "g_episode": pl.Int64,
-    "g_status": pl.Utf8,
     "g_entered_on": pl.Date,
     "g_assignee": pl.Utf8,
     "g_work": pl.Utf8,
     "i_episode": pl.Int64,
-    "i_status": pl.Utf8,
     "i_entered_on": pl.Date,
     "i_assignee": pl.Utf8,
     "i_work": pl.Utf8,
 }
+"""The rest of the account's facts, read only for accounts the run decides (and for explain)."""
+
+_CASES = """
+LEFT JOIN collections_case cg ON cg.account_id = a.id AND cg.track = 'guarantor'
+LEFT JOIN collections_case ci ON ci.account_id = a.id AND ci.track = 'insurance'"""
 
 
-def _select(dialect: str) -> str:
-    d = lambda column: _days(dialect, column)  # noqa: E731
+def _core_sql(dialect: str) -> str:
+    d = lambda column: _date(dialect, column)  # noqa: E731
+    return f"""
+SELECT a.id, a.portfolio_id, a.mode, g.last_name, s.balance_cents, {d("s.oldest_unpaid_due")},
+       {_flag(dialect, "s.on_payment_plan")}, {d("s.plan_next_unpaid_due")}, s.plan_grace_days,
+       s.insurance_balance_cents, {d("s.oldest_open_claim_billed")}, cg.status, ci.status
+FROM account a
+JOIN party g ON g.id = a.guarantor_id
+JOIN account_summary s ON s.account_id = a.id{_CASES}"""
+
+
+def _detail_sql(dialect: str) -> str:
+    d = lambda column: _date(dialect, column)  # noqa: E731
     f = lambda column: _flag(dialect, column)  # noqa: E731
     return f"""
-SELECT a.id, a.external_id, p.code, a.mode, a.status_code, {f("a.statement_hold")},
-       g.last_name, g.first_name, g.state, {f("g.deceased")}, {f("g.bankruptcy")},
-       {f("g.attorney_represented")}, {f("g.cease_communication")},
+SELECT a.id, a.external_id, a.status_code, {f("a.statement_hold")}, g.first_name, g.state,
+       {f("g.deceased")}, {f("g.bankruptcy")}, {f("g.attorney_represented")}, {f("g.cease_communication")},
        CASE WHEN g.dispute_date IS NULL THEN 0 ELSE 1 END, {f("g.do_not_call")},
-       s.balance_cents, {d("s.oldest_unpaid_due")}, {d("s.last_payment_date")}, s.last_payment_cents,
-       {f("s.on_payment_plan")}, {d("s.plan_next_unpaid_due")}, s.plan_grace_days,
-       s.insurance_balance_cents, {d("s.oldest_open_claim_billed")}, s.open_claim_count,
-       cg.episode, cg.status, {d("cg.entered_on")}, cg.assignee, cg.work,
-       ci.episode, ci.status, {d("ci.entered_on")}, ci.assignee, ci.work
+       {d("s.last_payment_date")}, s.last_payment_cents, s.open_claim_count,
+       cg.episode, {d("cg.entered_on")}, cg.assignee, cg.work, ci.episode, {d("ci.entered_on")}, ci.assignee, ci.work
 FROM account a
-JOIN portfolio p ON p.id = a.portfolio_id
 JOIN party g ON g.id = a.guarantor_id
-JOIN account_summary s ON s.account_id = a.id
-LEFT JOIN collections_case cg ON cg.account_id = a.id AND cg.track = 'guarantor'
-LEFT JOIN collections_case ci ON ci.account_id = a.id AND ci.track = 'insurance'
-WHERE a.id BETWEEN :first AND :last :portfolio
-ORDER BY a.id
-"""
+JOIN account_summary s ON s.account_id = a.id{_CASES}"""
 
 
-def _frame(rows: list[Any], columns: dict[str, Any]) -> pl.DataFrame:
+def _frame(rows: list[Any], columns: dict[str, Any], dialect: str) -> pl.DataFrame:
+    dates = [name for name, kind in columns.items() if kind == pl.Date]
+    as_text = dialect == "sqlite"
     raw_schema = {
-        name: (pl.Int32 if kind == pl.Date else pl.Int64 if kind == pl.Boolean else kind)
+        name: ((pl.Utf8 if as_text else pl.Int32) if kind == pl.Date else pl.Int64 if kind == pl.Boolean else kind)
         for name, kind in columns.items()
     }
     frame = pl.DataFrame(rows, schema=raw_schema, orient="row")
     return frame.with_columns(
-        [pl.col(n).cast(pl.Date) for n, k in columns.items() if k == pl.Date]
+        [pl.col(n).str.to_date("%Y-%m-%d") if as_text else pl.col(n).cast(pl.Date) for n in dates]
         + [pl.col(n).cast(pl.Boolean) for n, k in columns.items() if k == pl.Boolean]
     )
 
 
+def _portfolio_codes(connection: Connection) -> dict[int, str]:
+    return {int(i): str(code) for i, code in connection.exec_driver_sql("SELECT id, code FROM portfolio")}
+
+
+def read_core(connection: Connection, first: int, last: int, portfolio_id: int | None = None) -> pl.DataFrame:
+    """The columns every rule reads (:data:`CORE_COLUMNS` and ``portfolio``) for ids in [first, last]."""
+    dialect = connection.dialect.name
+    where = f" WHERE a.id BETWEEN {int(first)} AND {int(last)}"
+    if portfolio_id is not None:
+        where += f" AND a.portfolio_id = {int(portfolio_id)}"
+    rows = connection.exec_driver_sql(_core_sql(dialect) + where + " ORDER BY a.id").fetchall()
+    frame = _frame(rows, CORE_COLUMNS, dialect)
+    codes = _portfolio_codes(connection)
+    return frame.with_columns(
+        portfolio=pl.col("portfolio_id").replace_strict(codes, default=None, return_dtype=pl.Utf8)
+    )
+
+
+def read_details(connection: Connection, account_ids: list[int]) -> pl.DataFrame:
+    """The rest of the facts (:data:`DETAIL_COLUMNS`) of the accounts ``account_ids``."""
+    dialect = connection.dialect.name
+    rows: list[Any] = []
+    for start in range(0, len(account_ids), 5000):
+        batch = ", ".join(str(int(i)) for i in account_ids[start : start + 5000])
+        rows += connection.exec_driver_sql(f"{_detail_sql(dialect)} WHERE a.id IN ({batch})").fetchall()
+    return _frame(rows, DETAIL_COLUMNS, dialect)
+
+
 def read_accounts(connection: Connection, first: int, last: int, portfolio_id: int | None = None) -> pl.DataFrame:
-    """The raw account rows (summary, guarantor, cases) with ids between ``first`` and ``last``."""
-    only = f"AND a.portfolio_id = {int(portfolio_id)}" if portfolio_id is not None else ""
-    sql = _select(connection.dialect.name)
-    sql = sql.replace(":first", str(int(first))).replace(":last", str(int(last))).replace(":portfolio", only)
-    rows = connection.exec_driver_sql(sql).fetchall()
-    return _frame(rows, BASE_COLUMNS)
+    """Every fact of the accounts with ids in [first, last]: core and detail columns."""
+    core = read_core(connection, first, last, portfolio_id)
+    return core.join(read_details(connection, core.get_column("account_id").to_list()), on="account_id", how="left")
 
 
 def read_recent_guarantor_payments(
@@ -122,7 +159,7 @@ def read_recent_guarantor_payments(
     dialect = connection.dialect.name
     start = as_of - timedelta(days=days)
     sql = f"""
-SELECT l.account_id, {_days(dialect, "l.posted_date")}, l.amount_cents
+SELECT l.account_id, {_date(dialect, "l.posted_date")}, l.amount_cents
 FROM ledger_line l
 WHERE l.kind = 'payment' AND l.source = 'guarantor'
   AND l.posted_date > '{start.isoformat()}' AND l.posted_date <= '{as_of.isoformat()}'
@@ -130,30 +167,35 @@ WHERE l.kind = 'payment' AND l.source = 'guarantor'
   AND NOT EXISTS (SELECT 1 FROM ledger_line r WHERE r.reverses_id = l.id AND r.posted_date <= '{as_of.isoformat()}')
 """
     rows = connection.exec_driver_sql(sql).fetchall()
-    return _frame(rows, {"account_id": pl.Int64, "posted": pl.Date, "amount": pl.Int64})
+    return _frame(rows, {"account_id": pl.Int64, "posted": pl.Date, "amount": pl.Int64}, dialect)
 
 
 def derive(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
-    """Add the date-dependent fields of the condition catalogue (days past due, days in collections ...)."""
+    """Add the date-dependent fields of the condition catalogue (days past due, days in collections ...);
+    the fields that need detail columns are added when the frame has them."""
     today = pl.lit(as_of)
 
     def days_since(column: str) -> pl.Expr:
         return (today - pl.col(column)).dt.total_days()
 
     in_collections = pl.col("g_status") == "internal"
-    return frame.with_columns(
-        days_past_due=days_since("oldest_unpaid_due_date").clip(lower_bound=0).fill_null(0),
-        days_since_last_payment=days_since("last_payment_date"),
-        payment_plan_delinquent=(
+    derived = {
+        "days_past_due": days_since("oldest_unpaid_due_date").clip(lower_bound=0).fill_null(0),
+        "payment_plan_delinquent": (
             pl.col("on_payment_plan")
             & pl.col("plan_next_unpaid_due").is_not_null()
             & (days_since("plan_next_unpaid_due") > pl.col("plan_grace_days").fill_null(0))
         ).fill_null(False),
-        in_collections=in_collections.fill_null(False),
-        days_in_collections=pl.when(in_collections).then(days_since("g_entered_on")),
-        collector=pl.when(in_collections).then(pl.col("g_assignee")),
-        oldest_claim_age_days=days_since("oldest_open_claim_billed"),
-    )
+        "in_collections": in_collections.fill_null(False),
+        "oldest_claim_age_days": days_since("oldest_open_claim_billed"),
+    }
+    if "last_payment_date" in frame.columns:
+        derived |= {
+            "days_since_last_payment": days_since("last_payment_date"),
+            "days_in_collections": pl.when(in_collections).then(days_since("g_entered_on")),
+            "collector": pl.when(in_collections).then(pl.col("g_assignee")),
+        }
+    return frame.with_columns(**derived)
 
 
 def account_id_range(connection: Connection) -> tuple[int, int] | None:

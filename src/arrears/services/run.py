@@ -38,7 +38,7 @@ from arrears.domain.engine import (
 from arrears.domain.errors import NotFound
 from arrears.domain.strategy import Strategy
 from arrears.store.db import Database, make_engine
-from arrears.store.models import ActivityRow, PortfolioRow, RunChunkRow, RunRow
+from arrears.store.models import PortfolioRow, RunChunkRow, RunRow
 from arrears.store.run_writer import write_chunk
 
 ALL = "ALL"
@@ -183,47 +183,43 @@ def _case(row: dict[str, Any], prefix: str, track: Track) -> Case | None:
     )
 
 
-def _activity(row: Any) -> Activity:
-    return Activity(
-        key=row.key,
-        track=Track(row.track),
-        episode=row.episode,
-        kind=row.kind,
-        action=row.action,
-        series=row.series,
-        step=row.step,
-        assignee=row.assignee,
-        due=row.due_date,
-        reason=row.reason,
-        released=bool(row.released),
-        status=row.status,
-        no_auto_delete=bool(row.no_auto_delete),
-        priority=row.priority,
-    )
-
-
-def _activities(connection: Connection, *where: Any) -> dict[int, list[Activity]]:
-    table = ActivityRow.__table__
+def _activities(connection: Connection, where: str) -> dict[int, list[Activity]]:
+    """Activities matching the SQL condition ``where``, by account (read through the driver: it is hot)."""
+    as_text = connection.dialect.name == "sqlite"
+    sql = f"SELECT {', '.join(ACTIVITY_COLUMNS)} FROM activity WHERE {where}"
     grouped: dict[int, list[Activity]] = {}
-    for row in connection.execute(select(*(table.c[c] for c in ACTIVITY_COLUMNS)).where(*where)):
-        grouped.setdefault(row.account_id, []).append(_activity(row))
+    for key, account, track, episode, kind, action, series, step, assignee, due, reason, released, status, keep, \
+            priority in connection.exec_driver_sql(sql).fetchall():  # fmt: skip
+        activity = Activity(
+            key, Track(track), episode, kind, action, series, step, assignee,
+            date.fromisoformat(due) if as_text else due, reason, bool(released), status, bool(keep), priority,
+        )  # fmt: skip
+        grouped.setdefault(account, []).append(activity)
     return grouped
 
 
 def _pending(connection: Connection, account_ids: Sequence[int]) -> dict[int, list[Activity]]:
-    table = ActivityRow.__table__
     grouped: dict[int, list[Activity]] = {}
     for start in range(0, len(account_ids), 5000):
-        batch = account_ids[start : start + 5000]
-        grouped.update(_activities(connection, table.c.account_id.in_(batch), table.c.status == "pending"))
+        batch = ", ".join(str(int(i)) for i in account_ids[start : start + 5000])
+        grouped.update(_activities(connection, f"account_id IN ({batch}) AND status = 'pending'"))
     return grouped
 
 
 def features_frame(
-    connection: Connection, strategy: Strategy, as_of: date, first: int, last: int, portfolio_id: int | None
+    connection: Connection,
+    strategy: Strategy,
+    as_of: date,
+    first: int,
+    last: int,
+    portfolio_id: int | None,
+    *,
+    details: bool = True,
 ) -> pl.DataFrame:
-    """Accounts with ids in [first, last] with their features, entry, resolution and assignment columns."""
-    frame = features.derive(features.read_accounts(connection, first, last, portfolio_id), as_of)
+    """Accounts with ids in [first, last] with their features, entry, resolution and assignment columns;
+    without ``details`` only the columns the rules read (:data:`arrears.batch.features.CORE_COLUMNS`)."""
+    read = features.read_accounts if details else features.read_core
+    frame = features.derive(read(connection, first, last, portfolio_id), as_of)
     codes = frame.get_column("portfolio").unique().to_list()
     window = rules.largest_window_days(strategy, codes)
     payments = features.read_recent_guarantor_payments(connection, first, last, as_of, window)
@@ -235,17 +231,16 @@ def decide_chunk(
     connection: Connection, strategy: Strategy, as_of: date, first: int, last: int, portfolio_id: int | None
 ) -> tuple[list[Decisions], dict[int, dict[str, Any]], list[AccountError], int]:
     """Read and decide the accounts with ids in [first, last]: (decisions, letter merge data, errors, accounts)."""
-    frame = features_frame(connection, strategy, as_of, first, last, portfolio_id)
-    table = ActivityRow.__table__
+    frame = features_frame(connection, strategy, as_of, first, last, portfolio_id, details=False)
     due = _activities(
         connection,
-        table.c.released.is_(False),
-        table.c.status == "pending",
-        table.c.due_date <= as_of,
-        table.c.account_id.between(first, last),
+        f"released = FALSE AND account_id BETWEEN {int(first)} AND {int(last)} "
+        f"AND due_date <= '{as_of.isoformat()}' AND status = 'pending'",
     )
     transitions = pl.col("enters") | pl.col("resolves") | pl.col("enters_insurance") | pl.col("resolves_insurance")
     candidates = frame.filter(transitions | pl.col("account_id").is_in(list(due)))
+    ids = candidates.get_column("account_id").to_list()
+    candidates = candidates.join(features.read_details(connection, ids), on="account_id", how="left")
     closing = candidates.filter(pl.col("resolves") | pl.col("resolves_insurance")).get_column("account_id")
     pending = _pending(connection, sorted(set(closing.to_list()) | set(due)))
     decisions, merge, errors = [], {}, []
@@ -392,7 +387,7 @@ def run_day(
     *,
     strategy: Strategy | None = None,
     workers: int = 1,
-    chunk_size: int = 20_000,
+    chunk_size: int = 50_000,
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> RunResult:

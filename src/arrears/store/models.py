@@ -100,7 +100,7 @@ class LedgerLineRow(Base):
     __tablename__ = "ledger_line"
     __table_args__ = (
         Index("ix_ledger_line_account_posted", "account_id", "posted_date", "id"),
-        Index("ix_ledger_line_kind_posted", "kind", "posted_date"),
+        Index("ix_ledger_line_kind_account", "kind", "account_id", "posted_date"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
@@ -223,7 +223,7 @@ class ActivityRow(Base):
 
     __tablename__ = "activity"
     __table_args__ = (
-        Index("ix_activity_due", "released", "due_date"),
+        Index("ix_activity_due", "released", "account_id", "due_date"),
         Index("ix_activity_worklist", "status", "assignee", "due_date"),
         Index("ix_activity_account", "account_id", "status"),
     )

@@ -13,11 +13,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import Connection
 
 from arrears.domain.engine import CaseStatus, Decisions
 from arrears.store import summaries
-from arrears.store.bulk import insert_ignore, upsert
+from arrears.store.bulk import execute_many, insert_ignore, upsert
 from arrears.store.models import (
     AccountRow,
     ActivityRow,
@@ -184,29 +184,25 @@ def write_chunk(
                 )
     upsert(connection, CASES, cases, ["account_id", "track"])
     if closes:
-        connection.execute(
-            update(CASES)
-            .where(
-                CASES.c.account_id == bindparam("a"), CASES.c.track == bindparam("t"), CASES.c.episode == bindparam("e")
-            )
-            .values(status=bindparam("s"), closed_on=bindparam("c"), close_reason=bindparam("r")),
-            closes,
+        execute_many(
+            connection,
+            "UPDATE collections_case SET status = {}, closed_on = {}, close_reason = {} "
+            "WHERE account_id = {} AND track = {} AND episode = {}",
+            ((c["s"], c["c"], c["r"], c["a"], c["t"], c["e"]) for c in closes),
         )
     insert_ignore(connection, ACTIVITIES, created, ["key"])
     if released:
-        connection.execute(
-            update(ACTIVITIES)
-            .where(ACTIVITIES.c.key == bindparam("k"), ACTIVITIES.c.released.is_(False))
-            .values(released=True, status=bindparam("s"), done_on=bindparam("d")),
-            released,
+        execute_many(
+            connection,
+            "UPDATE activity SET released = TRUE, status = {}, done_on = {} WHERE key = {} AND released = FALSE",
+            ((r["s"], r["d"], r["k"]) for r in released),
         )
         counts["released"] += len(released)
     if cancelled:
-        connection.execute(
-            update(ACTIVITIES)
-            .where(ACTIVITIES.c.key == bindparam("k"), ACTIVITIES.c.status == "pending")
-            .values(status="cancelled"),
-            cancelled,
+        execute_many(
+            connection,
+            "UPDATE activity SET status = 'cancelled' WHERE key = {} AND status = 'pending'",
+            ((c["k"],) for c in cancelled),
         )
         counts["cancelled"] += len(cancelled)
     insert_ignore(connection, HISTORY, history, ["key"])
@@ -215,14 +211,8 @@ def write_chunk(
     if fees:
         insert_ignore(connection, LEDGER, fees, ["external_id"])
         summaries.refresh(connection, sorted({fee["account_id"] for fee in fees}))
-    if statuses:
-        connection.execute(
-            update(ACCOUNTS).where(ACCOUNTS.c.id == bindparam("i")).values(status_code=bindparam("c")), statuses
-        )
-    if holds:
-        connection.execute(
-            update(ACCOUNTS).where(ACCOUNTS.c.id == bindparam("i")).values(statement_hold=bindparam("h")), holds
-        )
+    execute_many(connection, "UPDATE account SET status_code = {} WHERE id = {}", ((s["c"], s["i"]) for s in statuses))
+    execute_many(connection, "UPDATE account SET statement_hold = {} WHERE id = {}", ((h["h"], h["i"]) for h in holds))
     counts["errors"] += len(errors)
     connection.execute(
         RunChunkRow.__table__.insert(),

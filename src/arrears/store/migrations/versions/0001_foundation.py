@@ -163,7 +163,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ledger_line", schema=None) as batch_op:
         batch_op.create_index("ix_ledger_line_account_posted", ["account_id", "posted_date", "id"], unique=False)
-        batch_op.create_index("ix_ledger_line_kind_posted", ["kind", "posted_date"], unique=False)
+        batch_op.create_index("ix_ledger_line_kind_account", ["kind", "account_id", "posted_date"], unique=False)
 
     op.create_table(
         "payment_plan",
@@ -191,7 +191,7 @@ def downgrade() -> None:
 
     op.drop_table("payment_plan")
     with op.batch_alter_table("ledger_line", schema=None) as batch_op:
-        batch_op.drop_index("ix_ledger_line_kind_posted")
+        batch_op.drop_index("ix_ledger_line_kind_account")
         batch_op.drop_index("ix_ledger_line_account_posted")
 
     op.drop_table("ledger_line")

@@ -58,7 +58,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("activity", schema=None) as batch_op:
         batch_op.create_index("ix_activity_account", ["account_id", "status"], unique=False)
-        batch_op.create_index("ix_activity_due", ["released", "due_date"], unique=False)
+        batch_op.create_index("ix_activity_due", ["released", "account_id", "due_date"], unique=False)
         batch_op.create_index("ix_activity_worklist", ["status", "assignee", "due_date"], unique=False)
 
     op.create_table(
