@@ -1,4 +1,5 @@
-"""``arrears demo``: builds the demo file, replaces it when asked again, and reports per portfolio."""
+"""``arrears demo``: builds the demo file, runs its last days, replaces it when asked again, and reports
+per portfolio and per collector."""
 
 import json
 from pathlib import Path
@@ -16,9 +17,9 @@ def demo(*args: str):
     return runner.invoke(app, ["demo", "--accounts", "200", "--as-of", "2026-03-01", *args])
 
 
-def test_demo_json_reports_every_portfolio(tmp_path: Path) -> None:
+def test_demo_json_reports_every_portfolio_and_what_collections_did(tmp_path: Path) -> None:
     out = tmp_path / "demo.db"
-    result = demo("--out", str(out), "--json")
+    result = demo("--out", str(out), "--days", "10", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert out.exists() and data["database"] == str(out)
@@ -30,24 +31,51 @@ def test_demo_json_reports_every_portfolio(tmp_path: Path) -> None:
     assert data["total"]["balance_cents"] == sum(p["balance_cents"] for p in data["portfolios"]) > 0
     assert len(data["time_zones"]) == 7 and len(data["behaviours"]) == 6
 
-    again = demo("--out", str(out), "--json")  # replaces the file: same seed, same figures
+    collections = data["collections"]
+    assert (data["days"], collections["runs"], collections["first_day"], collections["last_day"]) == (
+        10, 10, "2026-02-20", "2026-03-01"
+    )
+    for figure in ("entered", "resolved", "referred", "letters_queued", "fees_posted", "errors"):
+        assert collections[figure] == collections["counts"].get(figure, 0)
+    assert collections["entered"] > 0 and collections["letters_queued"] > 0 and collections["errors"] == 0
+    assert collections["activities"]["letter"] > 0
+    assert set(collections["activities_by_collector"]) <= {"ann", "ben", "cho", "early-out", "plans"}
+    by_kind: dict[str, int] = {}
+    for kinds in collections["activities_by_collector"].values():
+        for kind, count in kinds.items():
+            by_kind[kind] = by_kind.get(kind, 0) + count
+    assert by_kind == collections["activities"]
+    assert all(set(kinds) <= {"phone_call", "review"} for kinds in collections["worklist"].values())
+
+    again = demo("--out", str(out), "--days", "10", "--json")  # replaces the file: same seed, same figures
     assert again.exit_code == 0, again.output
     second = json.loads(again.stdout)
-    assert (second["portfolios"], second["total"], second["ledger_lines"]) == (
-        data["portfolios"], data["total"], data["ledger_lines"]
+    assert (second["portfolios"], second["total"], second["ledger_lines"], second["collections"]) == (
+        data["portfolios"], data["total"], data["ledger_lines"], data["collections"]
     )
-    other = json.loads(demo("--out", str(out), "--json", "--seed", "5").stdout)
-    assert other["total"] != data["total"]
+    other = json.loads(demo("--out", str(out), "--json", "--seed", "5", "--days", "0").stdout)
+    assert other["total"] != data["total"] and other["collections"] is None
 
 
-def test_demo_prints_a_table(tmp_path: Path) -> None:
-    result = demo("--out", str(tmp_path / "demo.db"))
+def test_demo_prints_the_aging_and_the_collections_tables(tmp_path: Path) -> None:
+    result = demo("--out", str(tmp_path / "demo.db"), "--days", "3", "--accounts", "80")
     assert result.exit_code == 0, result.output
-    for text in ("FAMILY", "ORTHO", "OUTPT", "Total", "120+", "91-120", "Summit Orthopedic Group", "200"):
-        assert text in result.stdout
+    for text in ("FAMILY", "ORTHO", "OUTPT", "Total", "120+", "91-120", "Summit Orthopedic Group", "80 accounts",
+                 "ran 3 days (2026-02-27 to 2026-03-01)", "Collections", "entered collections", "letters queued",
+                 "referred to external collections", "activities: letter", "Activities by collector", "ann",
+                 "open phone calls", "open reviews"):  # fmt: skip
+        assert text in result.stdout, text
 
 
-def test_demo_rejects_a_bad_date(tmp_path: Path) -> None:
+def test_demo_without_days_only_builds_the_data(tmp_path: Path) -> None:
+    result = demo("--out", str(tmp_path / "demo.db"), "--days", "0", "--accounts", "30")
+    assert result.exit_code == 0, result.output
+    assert "Portfolios at 2026-03-01" in result.stdout and "Collections" not in result.stdout
+
+
+def test_demo_rejects_a_bad_date_or_strategy(tmp_path: Path) -> None:
     result = demo("--out", str(tmp_path / "demo.db"), "--as-of", "2026-02-30")
     assert result.exit_code == 2
+    missing = demo("--out", str(tmp_path / "demo.db"), "--strategy", str(tmp_path / "none.yaml"))
+    assert missing.exit_code == 2 and "no strategy document" in missing.output
     assert not (tmp_path / "demo.db").exists()

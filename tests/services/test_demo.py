@@ -1,9 +1,13 @@
 """The demo portfolio: deterministic, realistic, and true to every ledger rule (SQLite and PostgreSQL)."""
 
 import hashlib
+import json
 import re
-from collections import defaultdict
+import shutil
+from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +16,8 @@ from arrears.domain.calendar import add_months
 from arrears.domain.errors import ValidationFailed
 from arrears.domain.ledger import Kind, entry_problems, plan_delinquent, replay, summarize
 from arrears.domain.model import Account, ClaimStatus, Party
-from arrears.services.accounts import create_portfolio, open_account
+from arrears.services.accounts import Posting, create_portfolio, open_account, post_transaction
+from arrears.services.config import load_strategy
 from arrears.services.demo import (
     DEMO_CODES,
     SERVICES,
@@ -24,17 +29,24 @@ from arrears.services.demo import (
     generate_demo,
 )
 from arrears.services.reports import BUCKETS, portfolio_report
-from arrears.store.db import Database, sqlite_url
+from arrears.store.db import Database, make_engine, sqlite_url
 from arrears.store.models import (
     AccountRow,
     AccountSummaryRow,
+    ActivityRow,
+    AuditRow,
     ClaimRow,
+    CollectionsCaseRow,
+    ConfigEntityRow,
+    HistoryRow,
     LedgerLineRow,
+    LetterRow,
     PartyRow,
     PaymentPlanRow,
     PhoneRow,
+    RunRow,
 )
-from arrears.store.summaries import claim_from_row, entry_from_row, plan_from_row
+from arrears.store.summaries import claim_from_row, compute, entry_from_row, plan_from_row
 
 AS_OF = date(2026, 3, 1)
 ACCOUNTS = 150
@@ -271,3 +283,183 @@ def test_new_rows_after_the_demo_get_fresh_ids(db: Database, demo: DemoResult) -
 def test_a_demo_needs_accounts() -> None:
     with pytest.raises(ValidationFailed):
         generate_demo(0, SEED, AS_OF)
+
+
+# --- the daily runs over the last days -------------------------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "strategy.yaml"
+RUN_ACCOUNTS = 120
+RUN_DAYS = 30
+
+
+def build_and_run(db: Database, accounts: int = RUN_ACCOUNTS, days: int = RUN_DAYS) -> DemoResult:
+    return build_demo(db, accounts, SEED, AS_OF, days=days, strategy_text=EXAMPLE.read_text(), strategy_name="s.yaml")
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[tuple[Database, DemoResult]]:
+    """A SQLite demo of 120 accounts whose last 30 days ran with examples/strategy.yaml (built once)."""
+    path = tmp_path_factory.mktemp("ran") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(make_engine(sqlite_url(path)))
+    yield db, build_and_run(db)
+    db.dispose()
+
+
+def contents(db: Database, model: type, *skip: str) -> list[tuple]:
+    """Every row of a table without the columns in ``skip``, sorted: comparable across two builds."""
+    table = model.__table__
+    columns = [c for c in table.c if c.name not in skip]
+    with db.engine.connect() as connection:
+        return sorted(tuple(row) for row in connection.execute(select(*columns)))
+
+
+def summaries_match_a_rebuild(db: Database) -> None:
+    table = AccountSummaryRow.__table__
+    with db.engine.connect() as connection:
+        stored = {row.account_id: row._asdict() for row in connection.execute(select(table))}
+        rebuilt = compute(connection, sorted(stored))
+    assert len(rebuilt) == len(stored)
+    for row in rebuilt:
+        expected, actual = dict(row), dict(stored[row["account_id"]])
+        expected.pop("updated_at"), actual.pop("updated_at")
+        assert actual == expected
+
+
+def test_the_demo_applies_the_strategy_and_runs_each_day(ran: tuple[Database, DemoResult]) -> None:
+    db, result = ran
+    days = [AS_OF - timedelta(days=RUN_DAYS - 1 - n) for n in range(RUN_DAYS)]
+    with db.session() as session:
+        kinds = set(session.scalars(select(ConfigEntityRow.kind)))
+        assert {"collector", "action", "series", "letter"} <= kinds
+        assert set(session.scalars(select(ConfigEntityRow.updated_by))) == {"demo"}
+        assert set(session.scalars(select(AuditRow.actor))) == {"demo"}
+        runs = session.scalars(select(RunRow).order_by(RunRow.id)).all()
+    assert [r.as_of for r in runs] == days  # one run a day, in order
+    assert {(r.scope, r.status, r.attempts) for r in runs} == {("ALL", "completed", 1)}
+    summary = result.collections
+    assert summary is not None and result.days == RUN_DAYS
+    assert (summary.first_day, summary.last_day, summary.runs) == (days[0], AS_OF, RUN_DAYS)
+    totals: Counter[str] = Counter()
+    for run in runs:
+        totals.update(json.loads(run.counts))
+    assert summary.counts == {name: count for name, count in totals.items() if count}
+    assert summary.count("entered") > 0 and summary.count("errors") == 0
+    assert set(result.seconds) == {"generate", "load", "summarize", "run", "total"}
+
+
+def test_the_runs_give_work_to_the_strategy_collectors_and_queue_letters(ran: tuple[Database, DemoResult]) -> None:
+    db, result = ran
+    summary = result.collections
+    assert summary is not None
+    strategy = load_strategy(db)
+    team = {c.code for c in strategy.collectors} | {g.code for g in strategy.groups}
+    with db.session() as session:
+        activities = session.scalars(select(ActivityRow)).all()
+        letters = session.scalars(select(LetterRow)).all()
+    assert activities and {a.assignee for a in activities} <= team
+    assert len({a.assignee for a in activities} & {c.code for c in strategy.collectors}) >= 2
+    assert Counter(a.kind for a in activities) == Counter(summary.activities)
+    assert {k: sum(n.values()) for k, n in summary.by_collector.items()} == Counter(a.assignee for a in activities)
+    assert summary.activities.keys() >= {"letter", "phone_call", "review"}
+    assert len(letters) == summary.count("letters_queued") > 0
+    assert {letter.template for letter in letters} <= {"G30", "G60", "G90"}
+    open_work = Counter(
+        (a.assignee, a.kind)
+        for a in activities
+        if a.status == "pending" and a.released and a.due_date <= AS_OF and a.kind in ("phone_call", "review")
+    )
+    assert open_work and {(who, kind): n for who, kinds in summary.worklist.items() for kind, n in kinds.items()} == (
+        open_work
+    )
+
+
+def test_each_run_saw_what_was_posted_by_its_day_and_nothing_later(ran: tuple[Database, DemoResult]) -> None:
+    db, _ = ran
+    grouped = ledgers(db)
+    for lines in grouped.values():
+        posted = [line.posted_date for line in lines]  # in id order
+        assert posted == sorted(posted) and posted[-1] <= AS_OF
+        replay([entry_from_row(line) for line in lines])
+    with db.session() as session:
+        letters = session.scalars(select(LetterRow)).all()
+    assert letters
+    for letter in letters:
+        # The merge data is what the run read on the day it queued the letter: the ledger up to that day.
+        seen = [
+            entry_from_row(line)
+            for line in grouped[letter.account_id]
+            if line.posted_date < letter.queued_on or (line.posted_date == letter.queued_on and line.kind != "fee")
+        ]
+        merge = json.loads(letter.merge_data)
+        expected = summarize(seen)
+        assert (merge["as_of"], merge["balance_cents"], merge["oldest_unpaid_due"]) == (
+            letter.queued_on.isoformat(),
+            expected.balance_cents,
+            expected.oldest_unpaid_due.isoformat(),
+        )
+    summaries_match_a_rebuild(db)
+
+
+def test_the_days_end_with_the_generated_history(ran: tuple[Database, DemoResult]) -> None:
+    """Written day by day, claims decided and plans paid off on the way, the rows end as generated."""
+    db, _ = ran
+    data = generate_demo(RUN_ACCOUNTS, SEED, AS_OF)
+    assert contents(db, ClaimRow) == sorted(tuple(row.values()) for row in data.claims)
+    assert contents(db, PaymentPlanRow) == sorted(tuple(row.values()) for row in data.plans)
+    window = AS_OF - timedelta(days=RUN_DAYS)
+    assert any(window < day for day in data.claims_decided.values())
+
+    def line(row: dict, reverses: tuple | None) -> tuple:
+        return (row["account_id"], row["kind"], row["amount_cents"], row["posted_date"], row["description"], reverses)
+
+    generated = {row["id"]: row for row in data.ledger}
+    expected = Counter(
+        line(row, line(generated[row["reverses_id"]], None) if row["reverses_id"] else None) for row in data.ledger
+    )
+    stored = {row.id: row._asdict() for lines in ledgers(db).values() for row in lines if row.kind != "fee"}
+    actual = Counter(
+        line(row, line(stored[row["reverses_id"]], None) if row["reverses_id"] else None) for row in stored.values()
+    )
+    assert actual == expected
+
+
+def test_the_same_seed_runs_the_same_days(ran: tuple[Database, DemoResult], sqlite_db: Database) -> None:
+    db, result = ran
+    again = build_and_run(sqlite_db)
+    assert again.collections == result.collections
+    for model, skip in (
+        (ActivityRow, ("id",)),
+        (LetterRow, ("id",)),
+        (CollectionsCaseRow, ()),
+        (HistoryRow, ("id",)),
+        (LedgerLineRow, ()),
+        (RunRow, ("started_at", "finished_at", "owner")),
+    ):
+        assert contents(sqlite_db, model, *skip) == contents(db, model, *skip), model.__tablename__
+
+
+def test_a_few_days_run_on_both_backends(db: Database) -> None:
+    result = build_and_run(db, accounts=60, days=3)
+    assert result.collections is not None and result.collections.runs == 3
+    with db.session() as session:
+        assert session.scalars(select(RunRow.status)).all() == ["completed"] * 3
+        assert session.scalar(select(func.max(LedgerLineRow.posted_date))) <= AS_OF
+        assert session.scalar(select(func.count()).select_from(ActivityRow)) > 0
+    summaries_match_a_rebuild(db)
+    # Ids were given explicitly, day by day: new rows still get fresh ones (PostgreSQL sequences moved).
+    with db.session() as session:
+        external_id, last_line = session.execute(
+            select(AccountRow.external_id, func.max(LedgerLineRow.id)).join(
+                LedgerLineRow, LedgerLineRow.account_id == AccountRow.id
+            ).group_by(AccountRow.external_id).order_by(AccountRow.external_id).limit(1)
+        ).one()
+        top = session.scalar(select(func.max(LedgerLineRow.id)))
+    line_id = post_transaction(db, external_id, Posting(Kind.CHARGE, 1000, AS_OF, due=AS_OF, description="test"))
+    assert line_id == top + 1 > last_line
+    assert open_account(db, Account("N-1", DEMO_CODES[0], Party("Ann", "Smith"))) == 61
+
+
+def test_days_must_not_be_negative(sqlite_db: Database) -> None:
+    with pytest.raises(ValidationFailed):
+        build_demo(sqlite_db, 10, SEED, AS_OF, days=-1)

@@ -1,22 +1,36 @@
-"""``arrears demo``: build a deterministic, realistic demo database and show its portfolios' aging."""
+"""``arrears demo``: build a deterministic, realistic demo database, run the collections engine over its
+last days, and show the portfolios' aging and what collections did."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from arrears.cli.app import JsonOption, app, console, errors, parse_date, print_json, user_errors
+from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.money import format_cents
-from arrears.services.demo import DemoResult, build_demo
+from arrears.services.demo import CollectionsSummary, DemoResult, build_demo, example_strategy_path
 from arrears.services.reports import BUCKETS, PortfolioReport, portfolio_report
 from arrears.store.db import Database, sqlite_url
 
-STAGES = {"generate": "generating accounts", "load": "loading rows", "summarize": "summarizing accounts"}
+STAGES = {
+    "generate": "generating accounts",
+    "load": "loading rows",
+    "summarize": "summarizing accounts",
+    "run": "running days",
+}
+FIGURES = (
+    ("entered", "entered collections"),
+    ("resolved", "resolved"),
+    ("referred", "referred to external collections"),
+    ("letters_queued", "letters queued"),
+    ("fees_posted", "fees posted"),
+)
 
 
 def _remove_database(path: Path) -> None:
@@ -42,10 +56,58 @@ def _table(report: PortfolioReport) -> Table:
     return table
 
 
+def _collections_table(summary: CollectionsSummary) -> Table:
+    """What the runs did, in total."""
+    table = Table(title=f"Collections: {summary.runs} daily runs", title_justify="left")
+    table.add_column("")
+    table.add_column("count", justify="right")
+    for name, label in FIGURES:
+        table.add_row(label, f"{summary.count(name):,}")
+    table.add_section()
+    for kind, count in sorted(summary.activities.items()):
+        table.add_row(f"activities: {kind.replace('_', ' ')}", f"{count:,}")
+    if summary.count("errors"):
+        table.add_section()
+        table.add_row("account errors", f"{summary.count('errors'):,}", style="yellow")
+    return table
+
+
+def _collector_table(summary: CollectionsSummary) -> Table:
+    """One column per assignee (collector or group) and the total; activities created, then open work."""
+    assignees = sorted(set(summary.by_collector) | set(summary.worklist))
+    kinds = sorted({kind for counts in summary.by_collector.values() for kind in counts})
+    operator = sorted(kind.value for kind in OPERATOR_KINDS)
+    table = Table(title="Activities by collector", title_justify="left")
+    table.add_column("")
+    for assignee in assignees:
+        table.add_column(assignee, justify="right", no_wrap=True)
+    table.add_column("Total", justify="right", no_wrap=True)
+
+    def row(label: str, counts: dict[str, dict[str, int]], kind: str, style: str | None = None) -> None:
+        values = [counts.get(assignee, {}).get(kind, 0) for assignee in assignees]
+        table.add_row(label, *(f"{value:,}" for value in values), f"{sum(values):,}", style=style)
+
+    for kind in kinds:
+        row(kind.replace("_", " "), summary.by_collector, kind)
+    table.add_section()
+    for kind in operator:
+        row(f"open {kind.replace('_', ' ')}s", summary.worklist, kind, "bold")
+    return table
+
+
 @app.command()
 def demo(
     accounts: Annotated[int, typer.Option("--accounts", min=1, help="How many accounts to generate.")] = 5000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same data.")] = 42,
+    days: Annotated[
+        int,
+        typer.Option(
+            "--days",
+            min=0,
+            help="Run the collections engine over the last N days of the history, day by day "
+            "(0: only build the data).",
+        ),
+    ] = 120,
     out: Annotated[
         Path, typer.Option("--out", help="SQLite file to create (an existing one is replaced).")
     ] = Path("arrears-demo.db"),
@@ -54,10 +116,22 @@ def demo(
         typer.Option("--as-of", help="Date the 18 months of history end (YYYY-MM-DD); default today.",
                      show_default=False),
     ] = None,
+    strategy: Annotated[
+        Path | None,
+        typer.Option("--strategy", help="Strategy document to apply before the runs (default: "
+                     "examples/strategy.yaml).", show_default=False),
+    ] = None,
     json: JsonOption = False,
 ) -> None:
-    """Build a realistic demo database: three medical portfolios with 18 months of ledgers, claims and plans."""
+    """Build a realistic demo database (three medical portfolios, 18 months of ledgers, claims and plans),
+    apply a collections strategy and run the engine over the last days, one run a day."""
     end = parse_date(as_of, "as-of") or date.today()
+    text, name = None, "strategy.yaml"
+    if days:
+        document = strategy or example_strategy_path()
+        if not document.is_file():
+            raise typer.BadParameter(f"no strategy document at {document}", param_hint="--strategy")
+        text, name = document.read_text(encoding="utf-8"), document.name
     _remove_database(out)
     database = Database.connect(sqlite_url(out))
     try:
@@ -69,27 +143,38 @@ def demo(
             console=errors,
             transient=True,
         ) as bar:
-            tasks = {stage: bar.add_task(label, total=None) for stage, label in STAGES.items()}
+            tasks: dict[str, TaskID] = {}
 
             def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total)
                 bar.update(tasks[stage], completed=done, total=total)
 
-            result = build_demo(database, accounts, seed, end, progress)
+            result = build_demo(
+                database, accounts, seed, end, progress, days=days, strategy_text=text, strategy_name=name
+            )
         report = portfolio_report(database, end)
     finally:
         database.dispose()
     if json:
         print_json(_as_json(result, report, out))
         return
+    ran = ""
+    if result.collections is not None:
+        first = end - timedelta(days=days - 1)
+        ran = f", ran {days} days ({first.isoformat()} to {end.isoformat()}) with {name}"
     console.print(
         f"Built {result.accounts:,} accounts, {result.ledger_lines:,} ledger lines, {result.claims:,} claims and "
-        f"{result.plans:,} payment plans in {out} (seed {seed}, history to {end.isoformat()}) "
+        f"{result.plans:,} payment plans in {out} (seed {seed}, history to {end.isoformat()}){ran} "
         f"in {result.seconds['total']:.1f} s.",
         soft_wrap=True,
     )
     console.print(_table(report))
     for portfolio in report.portfolios:
         console.print(f"  {portfolio.code:<8} {portfolio.name}", highlight=False, soft_wrap=True)
+    if result.collections is not None:
+        console.print(_collections_table(result.collections))
+        console.print(_collector_table(result.collections))
 
 
 def _as_json(result: DemoResult, report: PortfolioReport, out: Path) -> dict[str, object]:
@@ -97,6 +182,7 @@ def _as_json(result: DemoResult, report: PortfolioReport, out: Path) -> dict[str
         "database": str(out),
         "seed": result.seed,
         "as_of": result.as_of.isoformat(),
+        "days": result.days,
         "accounts": result.accounts,
         "parties": result.parties,
         "phones": result.phones,
@@ -107,4 +193,5 @@ def _as_json(result: DemoResult, report: PortfolioReport, out: Path) -> dict[str
         "time_zones": result.time_zones,
         "seconds": result.seconds,
         **report.as_dict(),
+        "collections": result.collections.as_dict() if result.collections is not None else None,
     }

@@ -1,8 +1,11 @@
 """A deterministic, realistic demo portfolio: three medical portfolios with 18 months of history.
 
 ``generate_demo`` is pure (no database): the same seed, number of accounts and as-of date give the
-same rows, byte for byte. ``load_demo`` writes those rows with bulk Core inserts and rebuilds the
-account summaries, all in the caller's transaction. ``build_demo`` does both in one transaction.
+same rows, byte for byte. ``load_demo`` writes those rows with bulk Core inserts, in the caller's
+transaction. ``build_demo`` does both and rebuilds the account summaries in one transaction; with
+``days`` (``arrears demo`` uses 120) it writes only the history up to ``as_of - days``, applies a strategy
+(``examples/strategy.yaml``) and then, day by day, writes that day's postings and runs the engine on it,
+so the demo ends with collections cases, worklists, letters and fees as a live system would have them.
 
 What is generated, per account (one guarantor each):
 
@@ -22,24 +25,30 @@ from __future__ import annotations
 
 import random
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from faker import Faker
-from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy import Connection, Table, func, select, text, update
 
 from arrears.domain.calendar import add_months
+from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import Problem, ValidationFailed
 from arrears.domain.ledger import Frequency, Kind, Source
 from arrears.domain.model import ENTERPRISE, ClaimStatus, Mode, PhoneType
+from arrears.domain.strategy import Strategy
+from arrears.services.config import apply_document, load_strategy
+from arrears.services.run import run_day
 from arrears.store import summaries
 from arrears.store.db import Database
 from arrears.store.models import (
     AccountRow,
+    ActivityRow,
     ClaimRow,
     LedgerLineRow,
     PartyRow,
@@ -49,7 +58,8 @@ from arrears.store.models import (
 )
 
 Progress = Callable[[str, int, int], None]
-"""Called as ``progress(stage, done, total)``; stages are ``generate``, ``load`` and ``summarize``."""
+"""Called as ``progress(stage, done, total)``; stages are ``generate``, ``load``, ``summarize`` and (with
+days to run) ``run``, whose ``done`` and ``total`` count days."""
 
 HISTORY_MONTHS = 18
 DUE_DAYS = 30
@@ -307,6 +317,11 @@ class DemoData:
     plans: list[dict[str, Any]] = field(default_factory=list)
     behaviour_of: dict[str, Behaviour] = field(default_factory=dict)
     """Account external id → how its guarantor pays (not stored: later simulations may use it)."""
+    claims_decided: dict[int, date] = field(default_factory=dict)
+    """Local claim id → the day the payer decided it (paid, partly paid or denied); before, it was open
+    with nothing paid. Claims without an answer are not here."""
+    plans_ended: dict[int, date] = field(default_factory=dict)
+    """Local plan id → the day its last installment was paid (its row is then inactive)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,7 +341,11 @@ class DemoResult:
     time_zones: dict[str, int]
     behaviour_of: dict[str, Behaviour]
     seconds: dict[str, float]
-    """Wall-clock seconds of ``generate``, ``load``, ``summarize`` and ``total``."""
+    """Wall-clock seconds of ``generate``, ``load``, ``summarize``, ``run`` (with days) and ``total``."""
+    days: int = 0
+    """How many days the engine ran, ending at ``as_of`` (0: none)."""
+    collections: CollectionsSummary | None = None
+    """What those runs did (None without days)."""
 
 
 def _weighted(rng: random.Random, choices: Sequence[tuple[Any, int]]) -> Any:
@@ -637,6 +656,7 @@ class _Generator:
             return  # still in adjudication
         outcome = rng.random()
         if outcome < payer.denial:
+            self.data.claims_decided[claim_id] = decided
             row["status"] = ClaimStatus.DENIED.value
             encounter.patient_cents, encounter.known_on = encounter.total, decided
             return
@@ -651,12 +671,14 @@ class _Generator:
             # Partly paid: some lines paid, the rest pending review; the claim stays open.
             partial = insurance * rng.randint(30, 70) // 100
             add(Kind.PAYMENT, partial, decided, f"Insurance payment - {payer.name} (partial)", source=Source.INSURANCE)
+            self.data.claims_decided[claim_id] = decided
             row["paid_cents"] = partial
             return
         if insurance > 0:
             add(Kind.PAYMENT, insurance, decided, f"Insurance payment - {payer.name}", source=Source.INSURANCE)
         if encounter.total > allowed:
             add(Kind.ADJUSTMENT, -(encounter.total - allowed), decided, f"Contractual adjustment - {payer.name}")
+        self.data.claims_decided[claim_id] = decided
         row["paid_cents"], row["status"] = insurance, ClaimStatus.PAID.value
         encounter.patient_cents, encounter.known_on = patient, decided
 
@@ -724,9 +746,10 @@ class _Generator:
         installment = max(2500, _ceil_to(balance // months, 500))
         first_due = start + timedelta(days=rng.randint(10, 25))
         grace = rng.choice((5, 10, 15))
+        plan_id = len(self.data.plans) + 1
         row = {
-            "id": len(self.data.plans) + 1,
-            "external_id": f"PLN-{len(self.data.plans) + 1:07d}",
+            "id": plan_id,
+            "external_id": f"PLN-{plan_id:07d}",
             "account_id": account_id,
             "installment_cents": installment,
             "frequency": Frequency.MONTHLY.value,
@@ -749,6 +772,8 @@ class _Generator:
                 self.pay(amount, on, add, nsf=False)
                 remaining -= amount
                 number += 1
+                if remaining <= 0:
+                    self.data.plans_ended[plan_id] = on
             row["active"] = remaining > 0  # a plan paid off is over
             return
         # Broken: some installments paid in full, then nothing; the next one is past its grace period.
@@ -797,92 +822,312 @@ def _next_ids(connection: Connection) -> dict[str, int]:
     }
 
 
-def _insert(connection: Connection, table: Table, rows: list[dict[str, Any]], advance: Callable[[int], None]) -> None:
+def _insert(
+    connection: Connection, table: Table, rows: list[dict[str, Any]], advance: Callable[[int], None] | None = None
+) -> None:
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         connection.execute(table.insert(), chunk)
-        advance(len(chunk))
+        if advance:
+            advance(len(chunk))
+
+
+def _move_sequences(connection: Connection, names: Sequence[str]) -> None:
+    """Ids were given explicitly: move each PostgreSQL serial sequence past them (nothing to do on SQLite)."""
+    if connection.dialect.name != "postgresql":
+        return
+    for name in names:
+        connection.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                 f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)")
+        )
+
+
+LATER_CHANGES = {"claim": ("status", "paid_cents"), "payment_plan": ("active",)}
+"""The columns of a claim or plan row that change after it is written: the payer's decision, a plan paid off."""
+
+
+class _Loader:
+    """Writes a generated demo: everything that happened up to ``through`` at once, then day by day.
+
+    Parties, phones and accounts are all written at once (an account opened later has an empty ledger
+    until its first charge, and its guarantor's flags and dispute date are those of the demo's as-of
+    date). A ledger line is written on its posting date, a claim on its billed date, a payment plan on its
+    start date. A claim the payer decides later is written open with nothing paid, and takes its status
+    and paid amount on the day of the decision (the day its insurance payment is posted); a plan paid off
+    later is written active and made inactive on the day of its last installment.
+
+    Ids are deterministic: parties, phones, accounts, claims and plans keep their local id shifted past
+    the rows already there; ledger lines are numbered in the order they are written (after every line
+    already in the table, including fees the daily run posted), and ``reverses_id`` follows that numbering.
+    """
+
+    def __init__(self, data: DemoData, through: date) -> None:
+        self.data, self.through = data, through
+        self.offsets: dict[str, int] = {}
+        self.ledger_ids: dict[int, int] = {}
+        """Local ledger line id → the id it was written with."""
+        self.first: dict[str, list[dict[str, Any]]] = {"ledger_line": [], "claim": [], "payment_plan": []}
+        """Rows written by :meth:`start`."""
+        self.later: dict[date, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+        """Day → table → rows written that day."""
+        self.changes: dict[date, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        """Day → (table, row) whose :data:`LATER_CHANGES` columns take their generated values that day."""
+        self.before: dict[str, dict[int, dict[str, Any]]] = {"claim": {}, "payment_plan": {}}
+        """Table → local id → the values of its :data:`LATER_CHANGES` columns until the change."""
+        for name, rows, day_of in (
+            ("ledger_line", data.ledger, "posted_date"),
+            ("claim", data.claims, "billed_date"),
+            ("payment_plan", data.plans, "start_date"),
+        ):
+            for row in rows:
+                day = min(row[day_of] or through, data.as_of)
+                (self.later[day][name] if day > through else self.first[name]).append(row)
+        for name, rows, changed_on, before in (
+            ("claim", data.claims, data.claims_decided, {"status": ClaimStatus.OPEN.value, "paid_cents": 0}),
+            ("payment_plan", data.plans, data.plans_ended, {"active": True}),
+        ):
+            for row in rows:
+                day = changed_on.get(row["id"])
+                if day is not None and day > through:
+                    self.changes[day].append((name, row))
+                    self.before[name][row["id"]] = before
+
+    def _written(self, name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Claim or plan rows as written: shifted, with the values they have until a later change."""
+        own, account, before = self.offsets[name], self.offsets["account"], self.before[name]
+        return [
+            {**row, "id": row["id"] + own, "account_id": row["account_id"] + account, **before.get(row["id"], {})}
+            for row in rows
+        ]
+
+    def _ledger(self, rows: list[dict[str, Any]], first_id: int) -> list[dict[str, Any]]:
+        out = []
+        account, ids = self.offsets["account"], self.ledger_ids
+        for number, row in enumerate(rows):
+            ids[row["id"]] = first_id + number
+            reverses = row["reverses_id"]
+            out.append(
+                {**row, "id": first_id + number, "account_id": row["account_id"] + account,
+                 "reverses_id": None if reverses is None else ids[reverses]}
+            )
+        return out
+
+    def _shifted(self, rows: list[dict[str, Any]], table: str, **references: str) -> list[dict[str, Any]]:
+        own, offsets = self.offsets[table], self.offsets
+        if not own and not any(offsets[ref] for ref in references.values()):
+            return rows
+        return [
+            {**row, "id": row["id"] + own, **{column: row[column] + offsets[ref] for column, ref in references.items()}}
+            for row in rows
+        ]
+
+    def start(self, connection: Connection, progress: Progress | None = None) -> dict[str, int]:
+        """Write the portfolios, parties, accounts and everything up to ``through``; return code → id."""
+        portfolios = TABLES["portfolio"]
+        known = dict(connection.execute(select(portfolios.c.code, portfolios.c.id)).all())
+        clashes = [code for code in DEMO_CODES if code in known]
+        if clashes:
+            raise ValidationFailed(
+                [Problem("portfolio", "the demo portfolios already exist: build the demo in an empty database",
+                         clashes[0])]
+            )
+        if ENTERPRISE not in known:
+            raise ValidationFailed([Problem("portfolio", "the enterprise root portfolio is missing", ENTERPRISE)])
+        self.offsets = offsets = _next_ids(connection)
+        codes = {}
+        for portfolio in DEMO_PORTFOLIOS:
+            codes[portfolio.code] = connection.execute(
+                portfolios.insert()
+                .values(code=portfolio.code, name=portfolio.name, parent_id=known[ENTERPRISE])
+                .returning(portfolios.c.id)
+            ).scalar_one()
+        portfolio_ids = [codes[p.code] for p in DEMO_PORTFOLIOS]
+        accounts = [
+            {**row, "id": row["id"] + offsets["account"], "guarantor_id": row["guarantor_id"] + offsets["party"],
+             "portfolio_id": portfolio_ids[row["portfolio_id"]]}
+            for row in self.data.accounts
+        ]
+        batches = [
+            ("party", self._shifted(self.data.parties, "party")),
+            ("phone", self._shifted(self.data.phones, "phone", party_id="party")),
+            ("account", accounts),
+            ("ledger_line", self._ledger(self.first["ledger_line"], offsets["ledger_line"] + 1)),
+            ("claim", self._written("claim", self.first["claim"])),
+            ("payment_plan", self._written("payment_plan", self.first["payment_plan"])),
+        ]
+        total = sum(len(rows) for _, rows in batches)
+        done = 0
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            if progress:
+                progress("load", done, total)
+
+        for name, rows in batches:
+            _insert(connection, TABLES[name], rows, advance)
+        _move_sequences(connection, list(offsets))
+        return codes
+
+    def day(self, connection: Connection, day: date) -> list[int]:
+        """Write what happened on ``day`` (after ``through``); return the ids of the accounts it touched."""
+        touched: set[int] = set()
+        rows = self.later.get(day, {})
+        lines = rows.get("ledger_line", [])
+        if lines:
+            ledger = TABLES["ledger_line"]
+            first_id = connection.execute(select(func.coalesce(func.max(ledger.c.id), 0))).scalar_one() + 1
+            written = self._ledger(lines, first_id)
+            _insert(connection, ledger, written)
+            _move_sequences(connection, ["ledger_line"])  # the run's fees come after
+            touched.update(row["account_id"] for row in written)
+        for name in ("claim", "payment_plan"):
+            written = self._written(name, rows.get(name, []))
+            _insert(connection, TABLES[name], written)
+            touched.update(row["account_id"] for row in written)
+        for name, row in self.changes.get(day, []):
+            table, columns = TABLES[name], LATER_CHANGES[name]
+            connection.execute(
+                update(table).where(table.c.id == row["id"] + self.offsets[name]).values({c: row[c] for c in columns})
+            )
+            touched.add(row["account_id"] + self.offsets["account"])
+        return sorted(touched)
 
 
 def load_demo(connection: Connection, data: DemoData, progress: Progress | None = None) -> dict[str, int]:
-    """Write the demo's rows in the caller's transaction (without summaries); return portfolio code → id."""
-    portfolios = TABLES["portfolio"]
-    known = dict(connection.execute(select(portfolios.c.code, portfolios.c.id)).all())
-    clashes = [code for code in DEMO_CODES if code in known]
-    if clashes:
-        raise ValidationFailed(
-            [Problem("portfolio", "the demo portfolios already exist: build the demo in an empty database", clashes[0])]
-        )
-    if ENTERPRISE not in known:
-        raise ValidationFailed([Problem("portfolio", "the enterprise root portfolio is missing", ENTERPRISE)])
-    offsets = _next_ids(connection)
-    codes = {}
-    for portfolio in DEMO_PORTFOLIOS:
-        inserted = connection.execute(
-            portfolios.insert().values(code=portfolio.code, name=portfolio.name, parent_id=known[ENTERPRISE])
-        )
-        codes[portfolio.code] = inserted.inserted_primary_key[0]
-    portfolio_ids = [codes[p.code] for p in DEMO_PORTFOLIOS]
+    """Write all the demo's rows in the caller's transaction (without summaries); return portfolio code → id."""
+    return _Loader(data, data.as_of).start(connection, progress)
 
-    def shifted(rows: list[dict[str, Any]], table: str, **references: str | None) -> list[dict[str, Any]]:
-        own = offsets[table]
-        if not own and not any(offsets[ref] for ref in references.values() if ref):
-            return rows
-        out = []
-        for row in rows:
-            new = dict(row)
-            new["id"] = row["id"] + own
-            for column, ref in references.items():
-                if ref and new[column] is not None:
-                    new[column] += offsets[ref]
-            out.append(new)
-        return out
 
-    accounts = [
-        {**row, "id": row["id"] + offsets["account"], "guarantor_id": row["guarantor_id"] + offsets["party"],
-         "portfolio_id": portfolio_ids[row["portfolio_id"]]}
-        for row in data.accounts
-    ]
-    batches = [
-        ("party", shifted(data.parties, "party")),
-        ("phone", shifted(data.phones, "phone", party_id="party")),
-        ("account", accounts),
-        ("ledger_line", shifted(data.ledger, "ledger_line", account_id="account", reverses_id="ledger_line")),
-        ("claim", shifted(data.claims, "claim", account_id="account")),
-        ("payment_plan", shifted(data.plans, "payment_plan", account_id="account")),
-    ]
-    total = sum(len(rows) for _, rows in batches)
-    done = 0
+# --- the daily runs --------------------------------------------------------------------------------------
 
-    def advance(count: int) -> None:
-        nonlocal done
-        done += count
+
+def example_strategy_path() -> Path:
+    """The example strategy shipped in the package (``examples/strategy.yaml`` of the source tree links to it)."""
+    return Path(__file__).resolve().parents[1] / "examples" / "strategy.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionsSummary:
+    """What the daily runs of the demo did, from ``first_day`` to ``last_day`` (one run a day)."""
+
+    first_day: date
+    last_day: date
+    runs: int
+    counts: dict[str, int]
+    """The runs' counts added up: ``entered``, ``resolved``, ``referred``, ``activities.<kind>``,
+    ``letters_queued``, ``fees_posted``, ``released``, ``cancelled``, ``notes``, ``errors`` ..."""
+    by_collector: dict[str, dict[str, int]]
+    """Assignee (collector or group) → activity kind → how many activities the runs created."""
+    worklist: dict[str, dict[str, int]]
+    """Assignee → kind → operator-assisted work (calls, reviews) released and still pending on ``last_day``."""
+
+    def count(self, name: str) -> int:
+        return self.counts.get(name, 0)
+
+    @property
+    def activities(self) -> dict[str, int]:
+        """Activity kind → how many the runs created."""
+        return {k.removeprefix("activities."): n for k, n in self.counts.items() if k.startswith("activities.")}
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {
+            "first_day": self.first_day.isoformat(),
+            "last_day": self.last_day.isoformat(),
+            "runs": self.runs,
+            "entered": self.count("entered"),
+            "resolved": self.count("resolved"),
+            "referred": self.count("referred"),
+            "letters_queued": self.count("letters_queued"),
+            "fees_posted": self.count("fees_posted"),
+            "errors": self.count("errors"),
+            "activities": self.activities,
+            "activities_by_collector": self.by_collector,
+            "worklist": self.worklist,
+            "counts": self.counts,
+        }
+
+
+def _grouped_counts(connection: Connection, *where: Any) -> dict[str, dict[str, int]]:
+    activity = _table(ActivityRow)
+    query = (
+        select(activity.c.assignee, activity.c.kind, func.count())
+        .where(*where)
+        .group_by(activity.c.assignee, activity.c.kind)
+        .order_by(activity.c.assignee, activity.c.kind)
+    )
+    grouped: dict[str, dict[str, int]] = {}
+    for assignee, kind, count in connection.execute(query):
+        grouped.setdefault(assignee, {})[kind] = count
+    return grouped
+
+
+def _run_days(
+    db: Database, loader: _Loader, as_of: date, days: int, strategy: Strategy, progress: Progress | None
+) -> CollectionsSummary:
+    totals: Counter[str] = Counter()
+    run_ids = []
+    for number in range(days):
+        day = as_of - timedelta(days=days - 1 - number)
+        with db.engine.begin() as connection:
+            summaries.refresh(connection, loader.day(connection, day))
+        result = run_day(db, day, strategy=strategy)
+        totals.update(result.counts)
+        run_ids.append(result.run_id)
         if progress:
-            progress("load", done, total)
+            progress("run", number + 1, days)
+    activity = _table(ActivityRow)
+    with db.engine.connect() as connection:
+        by_collector = _grouped_counts(connection, activity.c.run_id.in_(run_ids))
+        worklist = _grouped_counts(
+            connection,
+            activity.c.status == "pending",
+            activity.c.released.is_(True),
+            activity.c.due_date <= as_of,
+            activity.c.kind.in_(sorted(kind.value for kind in OPERATOR_KINDS)),
+        )
+    return CollectionsSummary(
+        first_day=as_of - timedelta(days=days - 1),
+        last_day=as_of,
+        runs=len(run_ids),
+        counts=dict(sorted((name, count) for name, count in totals.items() if count)),
+        by_collector=by_collector,
+        worklist=worklist,
+    )
 
-    for name, rows in batches:
-        _insert(connection, TABLES[name], rows, advance)
-    if connection.dialect.name == "postgresql":
-        # Ids were given explicitly: move each serial sequence past them.
-        for name in offsets:
-            connection.execute(
-                text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                     f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)")
-            )
-    return codes
 
+def build_demo(
+    db: Database,
+    accounts: int,
+    seed: int,
+    as_of: date,
+    progress: Progress | None = None,
+    *,
+    days: int = 0,
+    strategy_text: str | None = None,
+    strategy_name: str = "strategy.yaml",
+) -> DemoResult:
+    """Generate the demo and load it into ``db``; with ``days``, run the engine over the last ``days`` days.
 
-def build_demo(db: Database, accounts: int, seed: int, as_of: date, progress: Progress | None = None) -> DemoResult:
-    """Generate the demo and load it into ``db`` with every account summary, in one transaction.
-
-    The 18 months of history end at ``as_of``; nothing is posted after it. Refuses (``ValidationFailed``,
-    nothing written) when the demo portfolios already exist.
+    The 18 months of history end at ``as_of``; nothing is posted after it. Without ``days`` everything is
+    written with every account summary in one transaction. With ``days`` (say 120), only what happened up
+    to ``as_of - days`` is written at first (one transaction); then the strategy document ``strategy_text``
+    is applied (by actor ``demo``; without it the stored configuration is used) and, for each day from
+    ``as_of - days + 1`` to ``as_of``, that day's ledger lines, claims and plans are written with the
+    summaries of the accounts they touch (one transaction) before the daily run of that day, so a run
+    never sees a posting dated after it. Refuses (``ValidationFailed``, nothing written) when the demo
+    portfolios already exist; an invalid strategy document is refused after the history is written.
     """
+    if days < 0:
+        raise ValidationFailed([Problem("days", "must be 0 or more", str(days))])
     began = time.perf_counter()
     data = generate_demo(accounts, seed, as_of, progress)
     generated = time.perf_counter()
+    loader = _Loader(data, as_of - timedelta(days=days))
     with db.engine.begin() as connection:
-        load_demo(connection, data, progress)
+        loader.start(connection, progress)
         loaded = time.perf_counter()
         summarized = 0
 
@@ -894,6 +1139,20 @@ def build_demo(db: Database, accounts: int, seed: int, as_of: date, progress: Pr
 
         summaries.rebuild_all(connection, progress=advance)
     finished = time.perf_counter()
+    seconds = {
+        "generate": round(generated - began, 3),
+        "load": round(loaded - generated, 3),
+        "summarize": round(finished - loaded, 3),
+    }
+    collections = None
+    if days:
+        if strategy_text is not None:
+            applied = apply_document(db, strategy_text, strategy_name, dry_run=False, actor="demo")
+            if applied.errors:
+                raise ValidationFailed([Problem(error.path, error.rule) for error in applied.errors])
+        collections = _run_days(db, loader, as_of, days, load_strategy(db), progress)
+        seconds["run"] = round(time.perf_counter() - finished, 3)
+    seconds["total"] = round(time.perf_counter() - began, 3)
     zones = Counter(party["time_zone"] for party in data.parties)
     return DemoResult(
         as_of=as_of,
@@ -908,10 +1167,7 @@ def build_demo(db: Database, accounts: int, seed: int, as_of: date, progress: Pr
         behaviours={b.value: n for b, n in sorted(Counter(data.behaviour_of.values()).items())},
         time_zones=dict(sorted(zones.items())),
         behaviour_of=dict(data.behaviour_of),
-        seconds={
-            "generate": round(generated - began, 3),
-            "load": round(loaded - generated, 3),
-            "summarize": round(finished - loaded, 3),
-            "total": round(finished - began, 3),
-        },
+        seconds=seconds,
+        days=days,
+        collections=collections,
     )
