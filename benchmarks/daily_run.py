@@ -26,7 +26,7 @@ database is primed by running the engine on ``AS_OF`` - 30, - 7 and - 1 days, so
 
 Each measured step runs in a fresh child process on a fresh copy of the primed database (restored before
 every run, so every run measures the same day): the run with ``workers=1`` and ``workers=2``, and the floor
-= reading the same rows into a Polars frame with :func:`arrears.batch.features.read_accounts` (whole id range)
+= reading the same rows into a Polars frame with :func:`arrears.batch.features.read_core` (whole id range)
 + inserting as many rows as the run wrote (inserted + updated) into a scratch copy of the ``activity`` table
 (same columns and indexes) with one ``executemany`` in one transaction. ``ratio:`` is run (workers=1) / floor.
 ``--profile`` adds a cProfile run (workers=1) and prints where the time goes.
@@ -565,7 +565,7 @@ def child_floor(url: str, rows: int) -> dict[str, Any]:
         span = features.account_id_range(connection)
         assert span is not None
         started = time.perf_counter()
-        frame = features.read_accounts(connection, span[0], span[1])
+        frame = features.read_core(connection, span[0], span[1])
         read = time.perf_counter() - started
     height = frame.height
     del frame
@@ -715,7 +715,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DATA, help="where the databases go (default benchmarks/data)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the database even when it is cached")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts (default 1 2)")
-    parser.add_argument("--chunk-size", type=int, default=20_000, help="run_day chunk size (default 20,000)")
+    parser.add_argument("--chunk-size", type=int, default=50_000, help="run_day chunk size (default 50,000)")
     parser.add_argument("--profile", action="store_true", help="also profile a workers=1 run with cProfile")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

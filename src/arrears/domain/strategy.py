@@ -489,12 +489,25 @@ class Strategy:
     actions: tuple[Action, ...] = ()
     series: tuple[Series, ...] = ()
     entry_policy: EntryPolicy = field(default_factory=EntryPolicy)
+    _index: tuple[dict[str, Action], dict[str, Series]] | None = field(
+        default=None, init=False, repr=False, compare=False, hash=False
+    )
+    """Actions and series by name, built on first use: the daily run looks them up for every activity."""
+
+    def _names(self) -> tuple[dict[str, Action], dict[str, Series]]:
+        if self._index is None:
+            # Built from the end so that, as with a search from the start, the first of a duplicate name wins.
+            actions = {a.name: a for a in reversed(self.actions)}
+            series = {s.name: s for s in reversed(self.series)}
+            object.__setattr__(self, "_index", (actions, series))
+        assert self._index is not None
+        return self._index
 
     def action(self, name: str) -> Action | None:
-        return next((a for a in self.actions if a.name == name), None)
+        return self._names()[0].get(name)
 
     def series_named(self, name: str) -> Series | None:
-        return next((s for s in self.series if s.name == name), None)
+        return self._names()[1].get(name)
 
     def work(self, name: str) -> Action | Series | None:
         """The action or series of that name (actions and series share one namespace)."""
