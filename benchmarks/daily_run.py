@@ -25,10 +25,11 @@ database is primed by running the engine on ``AS_OF`` - 30, - 7 and - 1 days, so
 * the rest are paid (~80%), current, small balances, or past due but paying enough: read, never touched.
 
 Each measured step runs in a fresh child process on a fresh copy of the primed database (restored before
-every run, so every run measures the same day): the run with ``workers=1`` and ``workers=2``, and the floor
+every run, so every run measures the same day): the run as ``run_day`` does it by default (``workers=auto``: one
+process per core from 100,000 accounts) and with ``workers=1``, and the floor
 = reading the same rows into a Polars frame with :func:`arrears.batch.features.read_core` (whole id range)
 + inserting as many rows as the run wrote (inserted + updated) into a scratch copy of the ``activity`` table
-(same columns and indexes) with one ``executemany`` in one transaction. ``ratio:`` is run (workers=1) / floor.
+(same columns and indexes) with one ``executemany`` in one transaction. ``ratio:`` is the default run / floor.
 ``--profile`` adds a cProfile run (workers=1) and prints where the time goes.
 """
 
@@ -677,7 +678,8 @@ def bench(args: argparse.Namespace, accounts: int) -> dict[str, Any]:
         if run["peak_children_kib"]:
             detail += f" + largest worker {mib(run['peak_children_kib'])}"
         print(
-            f"run workers={workers}  wall {run['wall']:6.2f} s  {run['accounts'] / run['wall']:>9,.0f} accounts/s  "
+            f"run workers={workers or 'auto'}  wall {run['wall']:6.2f} s  "
+            f"{run['accounts'] / run['wall']:>9,.0f} accounts/s  "
             f"peak RSS {mib(peak)} ({detail})  run/floor {run['wall'] / floor_seconds:.2f}"
             + (f"  ERRORS {run['errors']}" if run["errors"] else "")
         )
@@ -690,7 +692,8 @@ def bench(args: argparse.Namespace, accounts: int) -> dict[str, Any]:
     best = min(run["wall"] for run in runs.values())
     peak = max(run["peak_self_kib"] + run["peak_children_kib"] for run in runs.values())
     print(
-        f"targets       run <= 2x floor: {'yes' if ratio <= 2 else 'no'} ({ratio:.2f}x, workers={args.workers[0]}); "
+        f"targets       run <= 2x floor: {'yes' if ratio <= 2 else 'no'} "
+        f"({ratio:.2f}x, workers={args.workers[0] or 'auto'}); "
         f"<= 15 s: {'yes' if best <= 15 else 'no'} (best {best:.2f} s); "
         f"peak RSS <= 3 GB: {'yes' if peak <= 3 * 2**20 else 'no'} ({mib(peak)})"
     )
@@ -714,7 +717,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="PostgreSQL URL of a maintenance database (default: SQLite files)")
     parser.add_argument("--data", type=Path, default=DATA, help="where the databases go (default benchmarks/data)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the database even when it is cached")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts (default 1 2)")
+    parser.add_argument(
+        "--workers",
+        type=lambda text: None if text == "auto" else int(text),
+        nargs="+",
+        default=[None, 1],
+        help="worker counts; 'auto' is run_day's default (one per core from 100,000 accounts); default: auto 1",
+    )
     parser.add_argument("--chunk-size", type=int, default=50_000, help="run_day chunk size (default 50,000)")
     parser.add_argument("--profile", action="store_true", help="also profile a workers=1 run with cProfile")
     parser.add_argument("--child", help=argparse.SUPPRESS)

@@ -118,6 +118,16 @@ def _frame(rows: list[Any], columns: dict[str, Any], dialect: str) -> pl.DataFra
     )
 
 
+def fetch_rows(connection: Connection, sql: str) -> list[Any]:
+    """All rows of ``sql`` as plain tuples, straight from the driver's cursor (no per-row Row objects)."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def _portfolio_codes(connection: Connection) -> dict[int, str]:
     return {int(i): str(code) for i, code in connection.exec_driver_sql("SELECT id, code FROM portfolio")}
 
@@ -128,7 +138,7 @@ def read_core(connection: Connection, first: int, last: int, portfolio_id: int |
     where = f" WHERE a.id BETWEEN {int(first)} AND {int(last)}"
     if portfolio_id is not None:
         where += f" AND a.portfolio_id = {int(portfolio_id)}"
-    rows = connection.exec_driver_sql(_core_sql(dialect) + where + " ORDER BY a.id").fetchall()
+    rows = fetch_rows(connection, _core_sql(dialect) + where + " ORDER BY a.id")
     frame = _frame(rows, CORE_COLUMNS, dialect)
     codes = _portfolio_codes(connection)
     return frame.with_columns(
@@ -142,7 +152,7 @@ def read_details(connection: Connection, account_ids: list[int]) -> pl.DataFrame
     rows: list[Any] = []
     for start in range(0, len(account_ids), 5000):
         batch = ", ".join(str(int(i)) for i in account_ids[start : start + 5000])
-        rows += connection.exec_driver_sql(f"{_detail_sql(dialect)} WHERE a.id IN ({batch})").fetchall()
+        rows += fetch_rows(connection, f"{_detail_sql(dialect)} WHERE a.id IN ({batch})")
     return _frame(rows, DETAIL_COLUMNS, dialect)
 
 
@@ -166,7 +176,7 @@ WHERE l.kind = 'payment' AND l.source = 'guarantor'
   AND l.account_id BETWEEN {int(first)} AND {int(last)}
   AND NOT EXISTS (SELECT 1 FROM ledger_line r WHERE r.reverses_id = l.id AND r.posted_date <= '{as_of.isoformat()}')
 """
-    rows = connection.exec_driver_sql(sql).fetchall()
+    rows = fetch_rows(connection, sql)
     return _frame(rows, {"account_id": pl.Int64, "posted": pl.Date, "amount": pl.Int64}, dialect)
 
 

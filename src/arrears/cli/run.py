@@ -43,7 +43,10 @@ def run(
         str | None, typer.Option("--since", help="With --through and no earlier run: the first day to run.")
     ] = None,
     portfolio: Annotated[str | None, typer.Option(help="Only this portfolio (default: all).")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes over account-id partitions.")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes over account-id partitions (default: one per core from 100,000 accounts)."),
+    ] = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:

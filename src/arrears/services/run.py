@@ -42,6 +42,8 @@ from arrears.store.models import PortfolioRow, RunChunkRow, RunRow
 from arrears.store.run_writer import write_chunk
 
 ALL = "ALL"
+PROCESSES_FROM = 100_000
+"""Account-id span from which a run uses one worker process per core by default."""
 ACTIVITY_COLUMNS = [
     "key", "account_id", "track", "episode", "kind", "action", "series", "step", "assignee", "due_date",
     "reason", "released", "status", "no_auto_delete", "priority",
@@ -189,7 +191,7 @@ def _activities(connection: Connection, where: str) -> dict[int, list[Activity]]
     sql = f"SELECT {', '.join(ACTIVITY_COLUMNS)} FROM activity WHERE {where}"
     grouped: dict[int, list[Activity]] = {}
     for key, account, track, episode, kind, action, series, step, assignee, due, reason, released, status, keep, \
-            priority in connection.exec_driver_sql(sql).fetchall():  # fmt: skip
+            priority in features.fetch_rows(connection, sql):  # fmt: skip
         activity = Activity(
             key, Track(track), episode, kind, action, series, step, assignee,
             date.fromisoformat(due) if as_text else due, reason, bool(released), status, bool(keep), priority,
@@ -386,7 +388,7 @@ def run_day(
     portfolio: str | None = None,
     *,
     strategy: Strategy | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     chunk_size: int = 50_000,
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
@@ -394,7 +396,8 @@ def run_day(
     """Run the engine for ``as_of`` over every account (or one portfolio's); see the module docstring.
 
     ``workers`` > 1 partitions the accounts by id range over a process pool (or the ``executor`` given,
-    e.g. a distributed one); 1 runs in this process.
+    e.g. a distributed one); 1 runs in this process; None (the default) uses one process per core from
+    :data:`PROCESSES_FROM` accounts up, where the pool's start-up cost is repaid.
     """
     started = time.perf_counter()
     scope = portfolio or ALL
@@ -409,6 +412,8 @@ def run_day(
     run_id = start_run(db, as_of, scope)
     result = RunResult(run_id, as_of, scope)
     if span is not None:
+        if workers is None:
+            workers = (os.cpu_count() or 1) if span[1] - span[0] + 1 >= PROCESSES_FROM else 1
         url = db.engine.url.render_as_string(hide_password=False)
         if workers <= 1 and executor is None:
             _, _, result.accounts = run_partition(

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Date, DateTime, Table
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -32,10 +32,25 @@ def placeholder(connection: Connection) -> str:
     return "?" if connection.dialect.name == "sqlite" else "%s"
 
 
-def execute_many(connection: Connection, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-    """Run ``sql`` (with ``{}`` where each parameter goes) once per row of ``rows``."""
+def execute_many(
+    connection: Connection, sql: str, rows: Iterable[Sequence[Any]], dates: Sequence[int] | None = None
+) -> None:
+    """Run ``sql`` (with ``{}`` where each parameter goes) once per row of ``rows``.
+
+    ``dates``: the positions that may hold dates (None: any position may); only those are converted.
+    """
     adapt = _adapter(connection)
-    values = [tuple(adapt(v) for v in row) for row in rows] if adapt else [tuple(row) for row in rows]
+    if adapt is None:
+        values = [tuple(row) for row in rows]
+    elif dates is None:
+        values = [tuple(adapt(v) for v in row) for row in rows]
+    else:
+        values = []
+        for row in rows:
+            value = list(row)
+            for position in dates:
+                value[position] = adapt(value[position])
+            values.append(tuple(value))
     if values:
         marker = placeholder(connection)
         connection.exec_driver_sql(sql.replace("{}", marker), values)
@@ -50,7 +65,8 @@ def _insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, An
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join('{}' for _ in columns)}) {conflict}"
     )
-    execute_many(connection, sql, ([row[c] for c in columns] for row in rows))
+    temporal = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date | DateTime)]
+    execute_many(connection, sql, ([row[c] for c in columns] for row in rows), temporal)
 
 
 def upsert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> None:

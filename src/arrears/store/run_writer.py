@@ -189,6 +189,7 @@ def write_chunk(
             "UPDATE collections_case SET status = {}, closed_on = {}, close_reason = {} "
             "WHERE account_id = {} AND track = {} AND episode = {}",
             ((c["s"], c["c"], c["r"], c["a"], c["t"], c["e"]) for c in closes),
+            dates=[1],
         )
     insert_ignore(connection, ACTIVITIES, created, ["key"])
     if released:
@@ -196,6 +197,7 @@ def write_chunk(
             connection,
             "UPDATE activity SET released = TRUE, status = {}, done_on = {} WHERE key = {} AND released = FALSE",
             ((r["s"], r["d"], r["k"]) for r in released),
+            dates=[1],
         )
         counts["released"] += len(released)
     if cancelled:
@@ -203,6 +205,7 @@ def write_chunk(
             connection,
             "UPDATE activity SET status = 'cancelled' WHERE key = {} AND status = 'pending'",
             ((c["k"],) for c in cancelled),
+            dates=[],
         )
         counts["cancelled"] += len(cancelled)
     insert_ignore(connection, HISTORY, history, ["key"])
@@ -211,8 +214,12 @@ def write_chunk(
     if fees:
         insert_ignore(connection, LEDGER, fees, ["external_id"])
         summaries.refresh(connection, sorted({fee["account_id"] for fee in fees}))
-    execute_many(connection, "UPDATE account SET status_code = {} WHERE id = {}", ((s["c"], s["i"]) for s in statuses))
-    execute_many(connection, "UPDATE account SET statement_hold = {} WHERE id = {}", ((h["h"], h["i"]) for h in holds))
+    execute_many(
+        connection, "UPDATE account SET status_code = {} WHERE id = {}", ((s["c"], s["i"]) for s in statuses), []
+    )
+    execute_many(
+        connection, "UPDATE account SET statement_hold = {} WHERE id = {}", ((h["h"], h["i"]) for h in holds), []
+    )
     counts["errors"] += len(errors)
     connection.execute(
         RunChunkRow.__table__.insert(),
