@@ -217,23 +217,25 @@ def features_frame(
     portfolio_id: int | None,
     *,
     details: bool = True,
+    assignment: bool = True,
 ) -> pl.DataFrame:
     """Accounts with ids in [first, last] with their features, entry, resolution and assignment columns;
-    without ``details`` only the columns the rules read (:data:`arrears.batch.features.CORE_COLUMNS`)."""
+    without ``details`` only the columns the rules read (:data:`arrears.batch.features.CORE_COLUMNS`);
+    without ``assignment`` no assignment columns (the run assigns only the accounts that enter)."""
     read = features.read_accounts if details else features.read_core
     frame = features.derive(read(connection, first, last, portfolio_id), as_of)
     codes = frame.get_column("portfolio").unique().to_list()
     window = rules.largest_window_days(strategy, codes)
     payments = features.read_recent_guarantor_payments(connection, first, last, as_of, window)
     frame = rules.evaluate_entry(frame, rules.rules_frame(strategy, codes), payments, as_of)
-    return rules.assign(frame, strategy)
+    return rules.assign(frame, strategy) if assignment else frame
 
 
 def decide_chunk(
     connection: Connection, strategy: Strategy, as_of: date, first: int, last: int, portfolio_id: int | None
 ) -> tuple[list[Decisions], dict[int, dict[str, Any]], list[AccountError], int]:
     """Read and decide the accounts with ids in [first, last]: (decisions, letter merge data, errors, accounts)."""
-    frame = features_frame(connection, strategy, as_of, first, last, portfolio_id, details=False)
+    frame = features_frame(connection, strategy, as_of, first, last, portfolio_id, details=False, assignment=False)
     due = _activities(
         connection,
         f"released = FALSE AND account_id BETWEEN {int(first)} AND {int(last)} "
@@ -242,58 +244,34 @@ def decide_chunk(
     transitions = pl.col("enters") | pl.col("resolves") | pl.col("enters_insurance") | pl.col("resolves_insurance")
     candidates = frame.filter(transitions | pl.col("account_id").is_in(list(due)))
     ids = candidates.get_column("account_id").to_list()
-    candidates = candidates.join(features.read_details(connection, ids), on="account_id", how="left")
-    closing = candidates.filter(pl.col("resolves") | pl.col("resolves_insurance")).get_column("account_id")
-    pending = _pending(connection, sorted(set(closing.to_list()) | set(due)))
+    candidates = rules.assign(
+        candidates.join(features.read_details(connection, ids), on="account_id", how="left"), strategy
+    )
+    closing = set(candidates.filter(pl.col("resolves") | pl.col("resolves_insurance")).get_column("account_id"))
+    pending = _pending(connection, sorted(closing))
+    rows = {row["account_id"]: row for row in candidates.iter_rows(named=True)}
+    results = {account_id: _decide_row(row, due, pending, strategy, as_of) for account_id, row in rows.items()}
+    # A referral closes a case the vectorized rules cannot foresee: decide those accounts again, now with
+    # their pending work, so that it is cancelled too.
+    referred = [
+        account_id
+        for account_id, result in results.items()
+        if isinstance(result, Decisions) and account_id not in closing
+        and any(change.status is not CaseStatus.INTERNAL for change in result.cases)
+    ]  # fmt: skip
+    if referred:
+        pending.update(_pending(connection, referred))
+        results.update({a: _decide_row(rows[a], due, pending, strategy, as_of) for a in referred})
     decisions, merge, errors = [], {}, []
-    for row in candidates.iter_rows(named=True):
-        account_id = row["account_id"]
-        try:
-            entries = []
-            if row["enters"]:
-                hold = bool(row["suspend_statements"]) and not row["on_payment_plan"]
-                entries.append(
-                    Entry(
-                        Track.GUARANTOR,
-                        row["assignee"],
-                        row["work"],
-                        row["rule_index"],
-                        _entry_reason(row),
-                        statement_hold=hold,
-                    )
-                )
-            if row["enters_insurance"]:
-                if not row["insurance_work"]:
-                    raise EngineError(f"portfolio {row['portfolio']} has no insurance action")
-                reason = {"oldest_claim_age_days": row["oldest_claim_age_days"], "days_over": row["insurance_days"]}
-                entries.append(Entry(Track.INSURANCE, row["assignee"], row["insurance_work"], None, reason))
-            cases = {t: c for t, p in ((Track.GUARANTOR, "g"), (Track.INSURANCE, "i")) if (c := _case(row, p, t))}
-            snapshot = Snapshot(
-                account_id=account_id,
-                portfolio=row["portfolio"],
-                balance_cents=row["balance"],
-                cases=cases,
-                entries=tuple(entries),
-                resolve=tuple(
-                    t
-                    for t, flag in ((Track.GUARANTOR, "resolves"), (Track.INSURANCE, "resolves_insurance"))
-                    if row[flag]
-                ),
-                due=tuple(due.get(account_id, ())),
-                pending=tuple(pending.get(account_id, ())),
-                notes_to_account=bool(row["notes_to_account"]),
-            )
-            decision = decide(snapshot, strategy, as_of)
-        except (EngineError, ValueError) as error:
-            errors.append(AccountError(account_id, str(error)))
+    for account_id, result in results.items():
+        if isinstance(result, AccountError):
+            errors.append(result)
             continue
-        except Exception as error:  # one bad account never aborts the run: it becomes an error of the run
-            errors.append(AccountError(account_id, f"{type(error).__name__}: {error}"))
+        if result.empty and result.statement_hold is None:
             continue
-        if decision.empty and decision.statement_hold is None:
-            continue
-        decisions.append(decision)
-        if any(e.kind in ("letter", "email", "sms") for e in decision.effects):
+        decisions.append(result)
+        if any(e.kind in ("letter", "email", "sms") for e in result.effects):
+            row = rows[account_id]
             merge[account_id] = {
                 "external_id": row["external_id"], "first_name": row["guarantor_first_name"],
                 "last_name": row["guarantor_last_name"], "portfolio": row["portfolio"],
@@ -301,6 +279,47 @@ def decide_chunk(
                 "oldest_unpaid_due": row["oldest_unpaid_due_date"], "as_of": as_of,
             }  # fmt: skip
     return decisions, merge, errors, frame.height
+
+
+def _decide_row(
+    row: dict[str, Any],
+    due: dict[int, list[Activity]],
+    pending: dict[int, list[Activity]],
+    strategy: Strategy,
+    as_of: date,
+) -> Decisions | AccountError:
+    """Build the snapshot of one candidate account and decide it; any failure is an error of the run."""
+    account_id = row["account_id"]
+    try:
+        entries = []
+        if row["enters"]:
+            hold = bool(row["suspend_statements"]) and not row["on_payment_plan"]
+            entries.append(
+                Entry(Track.GUARANTOR, row["assignee"], row["work"], row["rule_index"], _entry_reason(row),
+                      statement_hold=hold)
+            )  # fmt: skip
+        if row["enters_insurance"]:
+            if not row["insurance_work"]:
+                raise EngineError(f"portfolio {row['portfolio']} has no insurance action")
+            reason = {"oldest_claim_age_days": row["oldest_claim_age_days"], "days_over": row["insurance_days"]}
+            entries.append(Entry(Track.INSURANCE, row["assignee"], row["insurance_work"], None, reason))
+        cases = {t: c for t, p in ((Track.GUARANTOR, "g"), (Track.INSURANCE, "i")) if (c := _case(row, p, t))}
+        resolve = ((Track.GUARANTOR, "resolves"), (Track.INSURANCE, "resolves_insurance"))
+        snapshot = Snapshot(
+            account_id=account_id,
+            portfolio=row["portfolio"],
+            balance_cents=row["balance"],
+            cases=cases,
+            entries=tuple(entries),
+            resolve=tuple(track for track, flag in resolve if row[flag]),
+            due=tuple(due.get(account_id, ())),
+            pending=tuple(pending.get(account_id, ())),
+            notes_to_account=bool(row["notes_to_account"]),
+        )
+        return decide(snapshot, strategy, as_of)
+    except Exception as error:  # one bad account never aborts the run: it becomes an error of the run
+        reason = str(error) if isinstance(error, EngineError | ValueError) else f"{type(error).__name__}: {error}"
+        return AccountError(account_id, reason)
 
 
 def run_partition(
