@@ -8,8 +8,11 @@ The CSV files are generated with a fixed seed, streaming, into ``benchmarks/data
 reused when they already exist with the same parameters. Each run imports the accounts into a fresh
 database (a new SQLite file, or the schema ``import_bench`` of the PostgreSQL database, dropped first),
 then times the transactions import: the validation pass, the write pass and the summary refresh, each
-reported on its own, as rows per second, with the raw floor (reading the same CSV rows with the csv
-module) for comparison and the peak resident memory of the process.
+reported on its own, as rows per second, with the peak resident memory of the process and the floors
+to compare with: reading the same CSV rows with the csv module, and on SQLite what the database itself
+costs for the same rows, measured on the driver with nothing of Arrears around it (a bare
+``executemany`` of the stored lines into a copy of the ledger table with its unique indexes, then
+creating its two other indexes; reading the lines in account order as the summaries do).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import argparse
 import csv
 import random
 import resource
+import sqlite3
 import sys
 import time
 from datetime import date, timedelta
@@ -27,7 +31,7 @@ from sqlalchemy import func, select, text
 
 from arrears.domain.model import ENTERPRISE
 from arrears.services.accounts import create_portfolio
-from arrears.services.importing import ImportKind, ImportReport, import_file
+from arrears.services.importing import SQLITE_CACHE_KIB, ImportKind, ImportReport, import_file
 from arrears.store.db import Database, make_engine, sqlite_url
 from arrears.store.migrate import upgrade
 from arrears.store.models import LedgerLineRow
@@ -170,6 +174,53 @@ def raw_floor(path: Path) -> float:
     return time.perf_counter() - started
 
 
+def sqlite_floor(path: Path, cache_kib: int = SQLITE_CACHE_KIB) -> dict[str, float]:
+    """Seconds SQLite itself takes for the import's database work on the lines now stored in ``path``.
+
+    ``insert``: a bare ``executemany`` of every ledger line (100,000 per call, as stored) into a copy of
+    the ``ledger_line`` table with its unique indexes (external id, reversal link), foreign keys on;
+    ``index``: creating the table's two other indexes afterwards; ``read``: reading every line in account
+    order through the ``(account_id, posted_date, id)`` index, as the summary rebuild does. All in a
+    transaction that is rolled back; the same pragmas as the import (WAL, synchronous NORMAL, page cache).
+    """
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", f"cache_size=-{cache_kib}"):
+        connection.execute(f"PRAGMA {pragma}")
+    table = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'ledger_line'").fetchone()[0]
+    indexes = [
+        sql.replace("ON ledger_line", "ON floor_line").replace("INDEX ix_", "INDEX floor_ix_")
+        for (sql,) in connection.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger_line' AND sql IS NOT NULL"
+        )
+    ]
+    columns = "account_id, external_id, kind, amount_cents, posted_date, due_date, service_date, source, "
+    columns += "reverses_id, description"
+    timings = {"insert": 0.0, "index": 0.0, "read": 0.0}
+    connection.execute("BEGIN IMMEDIATE")
+    connection.execute(table.replace("CREATE TABLE ledger_line", "CREATE TABLE floor_line", 1))
+    source = connection.cursor().execute(f"SELECT {columns} FROM ledger_line ORDER BY id")
+    insert_sql = f"INSERT INTO floor_line ({columns}) VALUES ({', '.join('?' * 10)})"
+    while rows := source.fetchmany(100_000):
+        started = time.perf_counter()
+        connection.executemany(insert_sql, rows)
+        timings["insert"] += time.perf_counter() - started
+    started = time.perf_counter()
+    for sql in indexes:
+        connection.execute(sql)
+    timings["index"] = time.perf_counter() - started
+    started = time.perf_counter()
+    read = connection.execute(
+        "SELECT account_id, id, kind, amount_cents, posted_date, due_date, source, reverses_id"
+        " FROM ledger_line ORDER BY account_id, posted_date, id"
+    )
+    while read.fetchmany(20_000):
+        pass
+    timings["read"] = time.perf_counter() - started
+    connection.execute("ROLLBACK")
+    connection.close()
+    return timings
+
+
 def fresh_database(url: str | None, workdir: Path) -> Database:
     """A new, migrated database: a SQLite file in ``workdir``, or a PostgreSQL schema of its own."""
     if url is None:
@@ -212,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="database URL (default: a fresh SQLite file in benchmarks/data/)")
     parser.add_argument("--data", type=Path, default=DATA, help="where the generated files go")
     parser.add_argument("--reimport", action="store_true", help="also time importing the same file again")
+    parser.add_argument("--no-floor", action="store_true", help="skip measuring SQLite's own floor")
     args = parser.parse_args(argv)
 
     args.data.mkdir(parents=True, exist_ok=True)
@@ -261,6 +313,16 @@ def main(argv: list[str] | None = None) -> int:
         lines = session.scalar(select(func.count()).select_from(LedgerLineRow))
     print(f"ledger lines  {lines:,}")
     print(f"peak RSS      {peak_rss_mib():,.0f} MiB")
+    if db.dialect == "sqlite" and not args.no_floor:
+        database = db.engine.url.database or ""
+        db.dispose()
+        sql = sqlite_floor(Path(database))
+        total = sql["insert"] + sql["index"] + sql["read"]
+        print(
+            f"SQLite floor  bare executemany {sql['insert']:.2f} s + 2 indexes {sql['index']:.2f} s + "
+            f"ordered read {sql['read']:.2f} s = {total:.2f} s = {report.rows / total:,.0f} rows/s; "
+            f"import / SQLite floor = {seconds / total:.1f}x"
+        )
     db.dispose()
     return 0
 

@@ -3,12 +3,22 @@
 Each test writes a small file, imports it and checks the report and the stored rows, on SQLite and PostgreSQL.
 """
 
+import csv
+import random
+import sys
+from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from arrears.domain.ledger import Entry, Kind, LedgerLine, Source, entry_problems, summarize, summarize_lines
+from arrears.domain.money import Money, MoneyError
+from arrears.services import importing
 from arrears.services.accounts import create_portfolio
-from arrears.services.importing import Conflict, ImportKind, RowProblem, import_file
+from arrears.services.importing import _WHITESPACE, Conflict, ImportKind, RowProblem, import_file
 from arrears.store.db import Database
 from arrears.store.models import (
     AccountRow,
@@ -269,3 +279,223 @@ T-3,A-1,fee,-5.00,2026-01-05,x
         (5, "", "has 4 fields; the header has 6"),
         (6, "amount", "a fee amount must be greater than zero"),
     ]
+
+
+def test_rows_keep_their_numbers_across_blocks_crlf_blank_lines_and_quotes(db: Database, tmp_path: Path) -> None:
+    with_accounts(db, tmp_path)
+    lines = [
+        "external_id,account,kind,amount,posted,description",
+        "T-1,A-1,fee,5.00,2026-01-05,a",
+        "",
+        "T-2,A-1,fee,5.00",
+        "T-3,A-1,fee,-5.00,2026-01-05,x",
+        "T-4,A-1,fee,5.00,2026-01-05,x,extra",
+        *(f"T-{n},A-2,fee,1.00,2026-01-06,late" for n in range(5, 40)),
+        'T-40,A-1,charge,"$1,000.00",2026-01-07,"two',
+        'lines"',
+        "T-41,A-1,fee,0,2026-01-08,z",
+    ]
+    path = tmp_path / "t.csv"
+    path.write_bytes("\r\n".join(lines).encode() + b"\r\n")
+    report = import_file(db, ImportKind.TRANSACTIONS, path, chunk_size=1)  # blocks of 512 bytes
+    assert [(p.row, p.column, p.rule) for p in report.problems] == [
+        (4, "", "has 4 fields; the header has 6"),
+        (5, "amount", "a fee amount must be greater than zero"),
+        (6, "", "has 7 fields; the header has 6"),
+        (42, "due", "a charge needs a due date"),
+        (44, "amount", "a fee amount must be greater than zero"),
+    ]
+    assert report.rows == 41
+
+
+def test_whitespace_is_what_str_strip_removes() -> None:
+    assert "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()) == _WHITESPACE
+
+
+# ------------------------------------------------------------------ the vectorized rules = the row-by-row rules
+
+KIND_TEXTS = [*(kind.value for kind in Kind if kind is not Kind.REVERSAL), "Charge", " fee ", "refund", ""]
+AMOUNTS = ["12.50", "-3", "0", "0.00", "-0.01", "7.5", "12.345", "abc", "", " 12.00", "(5.00)", "+4", "1,000.00"]
+DAYS = ["2026-01-05", "2026-02-03", "2026-02-30", "20260107", "01/05/2026", "", " 2026-01-06", "0000-01-01", "2026-1-5"]
+SOURCES = ["", "", "guarantor", "insurance", "Insurance", " guarantor", "cash"]
+
+
+def reference_problems(rows: list[list[str]], accounts: set[str]) -> list[tuple[int, str, str, str]]:
+    """The rules read row by row, the plain way: strip, parse, then the domain's ``entry_problems``."""
+    found: list[tuple[int, str, str, str]] = []
+    seen: dict[str, int] = {}
+    kinds = {kind.value: kind for kind in Kind}
+    for number, cells in enumerate(rows, start=2):
+        ext, account, kind_text, amount_text, posted_text, due_text, service_text, source_text, reverses, text = (
+            cell.strip() for cell in cells
+        )
+        problems: list[tuple[str, str, str]] = []
+        for name, value, limit in (("external_id", ext, 64), ("account", account, 64)):
+            if len(value) > limit:
+                problems.append((name, value, f"is longer than {limit} characters"))
+            if not value:
+                problems.append((name, "", "is required"))
+        kind = kinds.get(kind_text.lower())
+        if kind is None:
+            problems.append(("kind", kind_text, f"must be one of {', '.join(kinds)}"))
+        amount = None
+        if not amount_text:
+            problems.append(("amount", "", "is required"))
+        else:
+            try:
+                amount = Money.parse(amount_text).cents
+            except MoneyError:
+                problems.append(("amount", amount_text, "is not an amount (e.g. 12.50 or $1,234.56)"))
+        days: dict[str, date | None] = {}
+        for name, value in (("posted", posted_text), ("due", due_text), ("service", service_text)):
+            days[name] = None
+            if not value:
+                if name == "posted":
+                    problems.append((name, "", "is required"))
+                continue
+            try:
+                days[name] = date.fromisoformat(value)
+            except ValueError:
+                problems.append((name, value, "is not a date (YYYY-MM-DD)"))
+        source = None
+        if source_text:
+            source = Source(source_text.lower()) if source_text.lower() in ("guarantor", "insurance") else None
+            if source is None:
+                problems.append(("source", source_text, "must be guarantor or insurance"))
+        if len(reverses) > 64:
+            problems.append(("reverses", reverses, "is longer than 64 characters"))
+        if len(text) > 200:
+            problems.append(("description", text, "is longer than 200 characters"))
+        posted = days["posted"]
+        if kind is not None and amount is not None and posted is not None:
+            entry = Entry(0, kind, amount, posted, days["due"], days["service"], source, 0 if reverses else None)
+            cells_of = {"amount": amount_text, "due": due_text, "source": source_text, "reverses": reverses}
+            for field, rule in entry_problems(entry):
+                column = {"due_date": "due", "service_date": "service"}.get(field, field)
+                problems.append((column, cells_of[column], rule))
+            if ext and seen.setdefault(ext, number) != number:
+                problems.append(("external_id", ext, f"appears more than once in the file (first at row {seen[ext]})"))
+            if account and account not in accounts:
+                problems.append(("account", account, "is not a known account"))
+        unique: list[tuple[str, str, str]] = []
+        for problem in problems:
+            if all(problem[0::2] != known[0::2] for known in unique):
+                unique.append(problem)
+        found.extend((number, column, value, rule) for column, value, rule in unique)
+    return found
+
+
+def sample_rows(rng: random.Random, count: int, odd: float) -> list[list[str]]:
+    def pick(plain: list[str], odd_ones: list[str]) -> str:
+        return rng.choice(odd_ones) if rng.random() < odd else rng.choice(plain)
+
+    rows = []
+    for _ in range(count):
+        kind = pick(["charge", "payment", "fee", "adjustment"], KIND_TEXTS)
+        rows.append(
+            [
+                pick([f"T-{rng.randrange(10_000)}"], ["", " T-7 ", "T-1", "X" * 65]),
+                pick(["A-1", "A-2"], ["A-9", "", " A-1", "Y" * 65]),
+                kind,
+                pick(["12.50", "100.00", "-3.25"], AMOUNTS),
+                pick(["2026-01-05", "2026-01-20"], DAYS),
+                pick(["2026-02-04", ""], DAYS),
+                pick(["2026-01-01", ""], DAYS),
+                pick(["guarantor", "insurance"] if kind == "payment" else [""], SOURCES),
+                pick([""], ["", "T-3", "Z" * 65]),
+                pick(["visit", ""], ["", " padded ", "d" * 201, "é" * 200]),
+            ]
+        )
+    return rows
+
+
+@pytest.mark.parametrize("lookup", [5000, 0], ids=["accounts-by-in-list", "whole-account-map"])
+def test_vectorized_rules_agree_with_the_row_by_row_rules(
+    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lookup: int
+) -> None:
+    monkeypatch.setattr(importing, "LOOKUP", lookup)
+    with_accounts(sqlite_db, tmp_path)
+    rng = random.Random(20260301)
+    header = [
+        "external_id",
+        "account",
+        "kind",
+        "amount",
+        "posted",
+        "due",
+        "service",
+        "source",
+        "reverses",
+        "description",
+    ]
+    for odd in (0.02, 0.3):
+        rows = sample_rows(rng, 1500, odd)
+        for quoted in (False, True):  # split in the frame / read by the csv module
+            path = tmp_path / f"sample-{odd}-{quoted}.csv"
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle, quoting=csv.QUOTE_ALL if quoted else csv.QUOTE_MINIMAL)
+                writer.writerow(header)
+                writer.writerows(rows)
+            report = import_file(sqlite_db, ImportKind.TRANSACTIONS, path, chunk_size=20, max_problems=100_000)
+            expected = reference_problems(rows, {"A-1", "A-2"})
+            assert [(p.row, p.column, p.value, p.rule) for p in report.problems] == expected
+            assert report.problem_count == len(expected) and report.rows == len(rows)
+    assert count(sqlite_db, LedgerLineRow) == 0
+
+
+# ------------------------------------------------------------------ the summaries' fast replay = the general one
+
+START = date(2025, 1, 1)
+STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(["charge", "payment", "fee", "penalty", "deposit", "adjustment", "write_off", "reversal"]),
+        st.integers(min_value=1, max_value=50_000),
+        st.integers(min_value=0, max_value=120),
+        st.integers(min_value=0, max_value=60),
+        st.booleans(),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps=STEPS, plan_start=st.none() | st.integers(min_value=0, max_value=120))
+def test_summarize_lines_equals_the_general_replay(
+    steps: list[tuple[str, int, int, int, bool]], plan_start: int | None
+) -> None:
+    from arrears.domain.ledger import Frequency, PaymentPlan
+
+    entries: list[Entry] = []
+    payments: list[Entry] = []
+    for seq, (kind_text, cents, day, due_in, flag) in enumerate(steps, start=1):
+        posted = START + timedelta(days=day)
+        kind = Kind(kind_text)
+        if kind is Kind.REVERSAL:
+            standing = [p for p in payments if p.posted <= posted]
+            if not standing:
+                continue
+            paid = standing[len(standing) // 2] if flag else standing[0]
+            payments.remove(paid)
+            entries.append(Entry(seq, kind, paid.amount_cents, posted, reverses=paid.seq))
+            continue
+        amount = -cents if kind is Kind.ADJUSTMENT and flag else cents
+        due = posted + timedelta(days=due_in) if kind is Kind.CHARGE or (flag and due_in % 3 == 0) else None
+        source = None
+        if kind is Kind.PAYMENT:
+            source = Source.INSURANCE if flag else Source.GUARANTOR
+        entry = Entry(seq, kind, amount, posted, due, None, source)
+        entries.append(entry)
+        if kind is Kind.PAYMENT:
+            payments.append(entry)
+    entries.sort(key=lambda e: (e.posted, e.seq))
+    # a reversal must come after its payment in posting order: drop the ones the sort put before it
+    order = {e.seq: i for i, e in enumerate(entries)}
+    entries = [e for e in entries if e.reverses is None or order[e.reverses] < order[e.seq]]
+    plan = None
+    if plan_start is not None:
+        plan = PaymentPlan(2500, Frequency.MONTHLY, START, 10, START + timedelta(days=plan_start), 6)
+    lines: list[LedgerLine] = [
+        (e.seq, e.kind.value, e.amount_cents, e.posted, e.due, e.source.value if e.source else None, e.reverses)
+        for e in entries
+    ]
+    assert summarize_lines(lines, plan) == summarize(entries, plan)

@@ -9,7 +9,7 @@ what that payment paid and withdraws what it had left unapplied.
 
 from __future__ import annotations
 
-import bisect
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -147,7 +147,7 @@ class LedgerState:
 class _Replay:
     open_cents: dict[int, int] = field(default_factory=dict)
     debits: dict[int, Entry] = field(default_factory=dict)
-    queue: list[tuple[date, int]] = field(default_factory=list)
+    queue: list[tuple[date, int]] = field(default_factory=list)  # a heap of the open items' (due, seq)
     pool: list[list[int]] = field(default_factory=list)  # [credit seq, unapplied cents], oldest first
     allocations: dict[int, list[list[int]]] = field(default_factory=dict)  # credit -> [[debit, cents]]
     payments: dict[int, Entry] = field(default_factory=dict)
@@ -155,7 +155,7 @@ class _Replay:
 
     def open_debit(self, debit: Entry, cents: int) -> None:
         if self.open_cents.get(debit.seq, 0) == 0:
-            bisect.insort(self.queue, (debit.due_date, debit.seq))
+            heapq.heappush(self.queue, (debit.due_date, debit.seq))
         self.open_cents[debit.seq] = self.open_cents.get(debit.seq, 0) + cents
 
     def apply(self, credit_seq: int, cents: int) -> int:
@@ -167,7 +167,7 @@ class _Replay:
             cents -= paid
             self.allocations.setdefault(credit_seq, []).append([debit_seq, paid])
             if self.open_cents[debit_seq] == 0:
-                self.queue.pop(0)
+                heapq.heappop(self.queue)
         return cents
 
     def apply_pool(self) -> None:
@@ -222,7 +222,7 @@ def replay(entries: Iterable[Entry]) -> LedgerState:
             balance -= cents
     open_items = tuple(
         OpenItem(seq, state.debits[seq].kind, due, state.debits[seq].amount_cents, state.open_cents[seq])
-        for due, seq in state.queue
+        for due, seq in sorted(state.queue)
     )
     payments = tuple(
         PaymentLine(p.seq, p.posted, p.amount_cents, p.source or Source.GUARANTOR, p.seq in state.reversed)
@@ -415,6 +415,114 @@ def summarize(entries: Iterable[Entry], plan: PaymentPlan | None = None) -> Summ
         last_payment_date=last.posted if last else None,
         last_payment_cents=last.amount_cents if last else None,
         last_guarantor_payment_date=last_guarantor.posted if last_guarantor else None,
+        plan_next_unpaid_due=next_due,
+        plan_grace_days=plan.grace_days if plan is not None else None,
+        on_payment_plan=plan is not None,
+    )
+
+
+LedgerLine = tuple[int, str, int, date, date | None, str | None, int | None]
+"""A ledger line as plain values: ``(seq, kind, amount_cents, posted, due, source, reverses)``, the kind and
+the source as their text (``"charge"``, ``"guarantor"``). Summarizing many ledgers (a rebuild, an import)
+reads lines in this form, without an :class:`Entry` or an enum per line."""
+
+_DEBIT_TEXTS = frozenset(kind.value for kind in DEBIT_KINDS)
+
+
+def summarize_lines(lines: Iterable[LedgerLine], plan: PaymentPlan | None = None) -> Summary:
+    """:func:`summarize` for a ledger of plain :data:`LedgerLine` values **in posting order** (posted, then seq).
+
+    The same replay as :func:`replay` (FIFO by due date, then posting order; credit left over waits for the
+    next debit; a reversal re-opens what its payment paid), kept to what a summary needs: open items on a
+    heap, and applications recorded for payments only (the only credits a reversal can take back). Raises
+    :class:`LedgerError` where :func:`replay` does.
+    """
+    heappush, heappop = heapq.heappush, heapq.heappop
+    debit_texts = _DEBIT_TEXTS
+    balance = 0
+    heap: list[list[object]] = []  # open items: [due, seq, open cents]
+    pool: list[list[int]] = []  # [credit seq, unapplied cents], oldest first
+    payments: dict[int, tuple[date, int, str | None]] = {}  # seq -> (posted, amount, source)
+    applied: dict[int, list[tuple[list[object], int]]] = {}  # payment seq -> [(item, cents)]
+    reversed_: set[int] = set()
+
+    def apply(credit_seq: int, cents: int) -> int:
+        record = applied.get(credit_seq)
+        while cents > 0 and heap:
+            item = heap[0]
+            open_cents: int = item[2]  # type: ignore[assignment]
+            if open_cents <= cents:
+                paid = open_cents
+                item[2] = 0
+                heappop(heap)
+            else:
+                paid = cents
+                item[2] = open_cents - cents
+            cents -= paid
+            if record is not None:
+                record.append((item, paid))
+        return cents
+
+    def apply_pool() -> None:
+        while pool and heap:
+            credit = pool[0]
+            credit[1] = apply(credit[0], credit[1])
+            if credit[1] == 0:
+                pool.pop(0)
+
+    for seq, kind, amount, posted, due, source, reverses in lines:
+        if kind in debit_texts or (kind == "adjustment" and amount > 0):
+            heappush(heap, [due or posted, seq, amount])
+            balance += amount
+            if pool:
+                apply_pool()
+        elif kind == "reversal":
+            if reverses is None or reverses not in payments:
+                raise LedgerError(f"reversal {seq} names no earlier payment ({reverses})")
+            if reverses in reversed_:
+                raise LedgerError(f"payment {reverses} is already reversed")
+            paid_cents = payments[reverses][1]
+            if amount != paid_cents:
+                raise LedgerError(
+                    f"reversal {seq} amount {amount} differs from payment {reverses} amount {paid_cents}"
+                )
+            reversed_.add(reverses)
+            for item, cents in applied.pop(reverses, []):
+                if item[2] == 0:
+                    item[2] = cents
+                    heappush(heap, item)
+                else:
+                    item[2] = item[2] + cents  # type: ignore[operator]
+            if pool:
+                pool[:] = [credit for credit in pool if credit[0] != reverses]
+                apply_pool()
+            balance += amount
+        else:
+            cents = -amount if kind == "adjustment" else amount
+            if kind == "payment":
+                payments[seq] = (posted, amount, source)
+                applied[seq] = []
+            balance -= cents
+            left = apply(seq, cents)
+            if left:
+                pool.append([seq, left])
+
+    live = [(posted, seq, amount, source) for seq, (posted, amount, source) in payments.items() if seq not in reversed_]
+    guarantor = [payment for payment in live if payment[3] in (None, "guarantor")]
+    last = max(live, key=lambda p: (p[0], p[1])) if live else None
+    last_guarantor = max(guarantor, key=lambda p: (p[0], p[1])) if guarantor else None
+    next_due = None
+    if plan is not None and balance > 0:
+        start = plan.start
+        paid = sum(amount for posted, _, amount, _ in guarantor if start is None or posted >= start)
+        next_due = plan_next_unpaid_due(plan, paid)
+    oldest: date | None = heap[0][0] if heap else None  # type: ignore[assignment]
+    return Summary(
+        balance_cents=balance,
+        oldest_unpaid_due=oldest,
+        last_payment_date=last[0] if last else None,
+        last_payment_cents=last[2] if last else None,
+        last_guarantor_payment_date=last_guarantor[0] if last_guarantor else None,
         plan_next_unpaid_due=next_due,
         plan_grace_days=plan.grace_days if plan is not None else None,
         on_payment_plan=plan is not None,

@@ -6,6 +6,12 @@ does the second pass write, in chunks of bulk inserts, inside one database trans
 the summaries of the touched accounts up to date. A bad file is rejected whole: the report lists every
 broken rule with the row number as in the file (the header is row 1).
 
+Transactions (the big files) are validated a block of the file at a time as a Polars frame
+(:class:`_FrameReader`, :meth:`_Transactions.check_frame`): the rules are expressions over the frame, and
+any value the vectorized reading is not sure of goes through the same careful readers as the other kinds,
+so the problems reported are those of the row-by-row reading. Accounts, claims and plans are read row by
+row with the csv module.
+
 Rows are keyed by ``external_id``: a row whose external id is already in the database is not written
 again. It counts as *unchanged*; when its content differs from what is stored it is also listed as a
 *conflict* (never overwritten), so re-importing a file is a no-op.
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import io
 import marshal
 import tempfile
 import time
@@ -23,13 +30,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from operator import itemgetter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, BinaryIO, TextIO
 
+import polars as pl
 from sqlalchemy import Connection, Table, func, insert, select, text
 
-from arrears.domain.ledger import Entry, Frequency, Kind, PaymentPlan, Source, entry_problems, plan_problems
+from arrears.domain.ledger import Frequency, Kind, PaymentPlan, Source, plan_problems
 from arrears.domain.model import Claim, ClaimStatus, Mode, Party, PhoneType, claim_problems
 from arrears.domain.money import Money, MoneyError
 from arrears.services.accounts import party_problems
@@ -60,6 +67,11 @@ CHUNK = 10_000
 """Rows per chunk: per bulk insert and per look-up query."""
 LOOKUP = 5_000
 """Keys per ``IN (...)`` query."""
+FRAME_BYTES_PER_ROW = 512
+"""Transactions are validated a block of ``chunk_size * FRAME_BYTES_PER_ROW`` bytes of the file at a time
+(with the default chunk, 5 MiB: some 75,000 rows of a typical file)."""
+SQLITE_CACHE_KIB = 128 * 1024
+"""SQLite page cache during the write pass and the summary refresh."""
 MAX_PROBLEMS = 10_000
 """Problems kept in a report (all are counted); keeps memory bounded on a file that is wrong throughout."""
 
@@ -317,6 +329,137 @@ class _Reader:
         return self
 
     def __exit__(self, *_exc: object) -> None:
+        self.handle.close()
+
+
+class _FrameReader:
+    """A CSV file read in frames of rows: ``row`` (the row's number in the file, header = 1) and one text
+    column per column of the header, plus the ``(row, fields)`` of the rows whose field count is wrong.
+
+    While a block of the file holds no quote, it is split in Polars (lines, then fields at commas: without
+    quotes that is exactly what the csv module reads, and every line is a row); from the first block with a
+    quote (or a lone carriage return or a NUL) on, the csv module reads the rest, so a quoted field may hold
+    commas and line breaks. Blank lines are skipped and still counted, as the csv module does.
+    """
+
+    def __init__(self, path: Path, block_bytes: int, rows_per_frame: int) -> None:
+        self.handle: BinaryIO = path.open("rb")
+        self.size = path.stat().st_size
+        self.block_bytes = block_bytes
+        self.rows_per_frame = rows_per_frame
+        self.names: list[str] = []
+        self.header: list[str] | None = None
+        self.line = 1  # the number of the next line to read
+        self.text: TextIO | None = None
+        self.csv: Iterator[list[str]] | None = None
+        self.base = 0  # lines read before the csv module took over
+        first = self.handle.readline()
+        line = first.decode("utf-8-sig").removesuffix("\n").removesuffix("\r")
+        if not first:
+            return
+        if not line or any(mark in line for mark in '"\r\x00'):
+            self.handle.seek(0)
+            self._start_csv(encoding="utf-8-sig")
+            assert self.csv is not None
+            self.header = next(self.csv, None)
+            self.line = self.reader_line + 1
+        else:
+            self.header = line.split(",")
+            self.line = 2
+
+    @property
+    def reader_line(self) -> int:
+        return self.base + self.reader.line_num
+
+    def _start_csv(self, encoding: str = "utf-8") -> None:
+        self.base = self.line - 1  # lines read before the csv module takes over
+        self.text = io.TextIOWrapper(self.handle, encoding=encoding, newline="")
+        self.reader = csv.reader(self.text)
+        self.csv = self.reader
+
+    def position(self) -> int:
+        """Bytes of the file read so far (ahead by at most one block)."""
+        return min(self.handle.tell(), self.size)
+
+    def frames(self, names: list[str]) -> Iterator[tuple[pl.DataFrame, list[tuple[int, int]]]]:
+        """Frames of the rows after the header, with columns ``row`` and ``names`` (the header's, normalized)."""
+        self.names = names
+        while self.csv is None:
+            start = self.handle.tell()
+            block = self.handle.read(self.block_bytes)
+            if not block:
+                return
+            if not block.endswith(b"\n"):
+                block += self.handle.readline()
+            if b'"' in block or b"\x00" in block or block.count(b"\r") != block.count(b"\r\n"):
+                self.handle.seek(start)
+                self._start_csv()
+                break
+            yield self._split(block)
+        yield from self._csv_frames()
+
+    def _split(self, block: bytes) -> tuple[pl.DataFrame, list[tuple[int, int]]]:
+        text = block.decode("utf-8")
+        width = len(self.names)
+        lines = pl.DataFrame({"line": [text]}).select(pl.col("line").str.split("\n").explode())
+        if text.endswith("\n"):
+            lines = lines.head(-1)
+        first, self.line = self.line, self.line + lines.height
+        line = pl.col("line")
+        if "\r" in text:
+            line = line.str.strip_suffix("\r")
+        lines = (
+            lines.with_row_index("row", offset=first)
+            .select(pl.col("row").cast(pl.Int64), line)
+            .filter(pl.col("line") != "")
+            .with_columns(fields=pl.col("line").str.count_matches(",", literal=True) + 1)
+        )
+        ragged = lines.filter(pl.col("fields") != width).select("row", "fields").rows()
+        frame = (
+            lines.filter(pl.col("fields") == width)
+            .select(
+                "row",
+                pl.col("line").str.split_exact(",", width - 1).struct.rename_fields(self.names).alias("fields"),
+            )
+            .unnest("fields")
+        )
+        return frame, ragged
+
+    def _csv_frames(self) -> Iterator[tuple[pl.DataFrame, list[tuple[int, int]]]]:
+        width = len(self.names)
+        rows: list[int] = []
+        good: list[list[str]] = []
+        ragged: list[tuple[int, int]] = []
+        line = self.line - 1
+        assert self.csv is not None
+        for cells in self.csv:
+            start, line = line + 1, self.reader_line
+            if not cells:
+                continue
+            if len(cells) == width:
+                rows.append(start)
+                good.append(cells)
+            else:
+                ragged.append((start, len(cells)))
+            if len(rows) + len(ragged) >= self.rows_per_frame:
+                yield self._frame(rows, good), ragged
+                rows, good, ragged = [], [], []
+        if rows or ragged:
+            yield self._frame(rows, good), ragged
+
+    def _frame(self, rows: list[int], good: list[list[str]]) -> pl.DataFrame:
+        columns = list(zip(*good, strict=True)) if good else [() for _ in self.names]
+        return pl.DataFrame(
+            {"row": rows, **{name: list(values) for name, values in zip(self.names, columns, strict=True)}},
+            schema={"row": pl.Int64, **dict.fromkeys(self.names, pl.String)},
+        )
+
+    def __enter__(self) -> _FrameReader:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.text is not None:
+            self.text.close()
         self.handle.close()
 
 
@@ -605,10 +748,84 @@ def _insert_many(connection: Connection, table: Table, names: Sequence[str], row
 
 _KINDS = {kind.value: kind for kind in Kind}
 _SOURCES = {source.value: source for source in Source}
-_RULE_COLUMNS = {"due_date": "due", "service_date": "service"}
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""Every character :meth:`str.strip` removes: ``str.strip_chars(_WHITESPACE)`` is Python's ``strip()``."""
+_PLAIN_AMOUNT = r"^-?[0-9]{1,15}(\.[0-9]{1,2})?$"
+"""Amounts read in the frame (``12.50``, ``-3``, ``7.5``); any other text goes through :func:`parse_cents`."""
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+"""Dates read in the frame; any other text goes through :meth:`date.fromisoformat`."""
+_PROBLEM_SCHEMA = {"row": pl.Int64, "seq": pl.Int64, "column": pl.String, "value": pl.String, "rule": pl.String}
+
+
+def _odd_values(
+    frame: pl.DataFrame, column: str, fast: pl.Expr, convert: Callable[[str], tuple[Any, str | None]], dtype: Any
+) -> tuple[pl.Expr, pl.Expr]:
+    """The careful reading of the values of ``column`` the vectorized reading (``fast``) does not take.
+
+    Each distinct such value is read once, in Python (``convert`` gives its value and broken rule); returns
+    expressions of the value and of the rule (null when none) of those rows.
+    """
+    odd = frame.filter(~fast).get_column(column).unique()
+    if odd.is_empty():
+        return pl.lit(None, dtype=dtype), pl.lit(None, dtype=pl.String)
+    keys = odd.to_list()
+    converted = [convert(key) for key in keys]
+    values = pl.Series([value for value, _ in converted], dtype=dtype)
+    rules = pl.Series([rule for _, rule in converted], dtype=pl.String)
+    raw = pl.col(column)
+    return (
+        raw.replace_strict(keys, values, default=None, return_dtype=dtype),
+        raw.replace_strict(keys, rules, default=None, return_dtype=pl.String),
+    )
+
+
+def _read_amount(text: str) -> tuple[int | None, str | None]:
+    value = text.strip()
+    if not value:
+        return None, "is required"
+    try:
+        return parse_cents(value), None
+    except MoneyError:
+        return None, "is not an amount (e.g. 12.50 or $1,234.56)"
+
+
+def _read_day(required: bool) -> Callable[[str], tuple[str | None, str | None]]:
+    def read(text: str) -> tuple[str | None, str | None]:
+        value = text.strip()
+        if not value:
+            return None, "is required" if required else None
+        try:
+            return date.fromisoformat(value).isoformat(), None
+        except ValueError:
+            return None, "is not a date (YYYY-MM-DD)"
+
+    return read
+
+
+def _read_kind(text: str) -> tuple[str | None, str | None]:
+    kind = _KINDS.get(text.strip().lower())
+    return (kind.value, None) if kind is not None else (None, f"must be one of {', '.join(_KINDS)}")
+
+
+def _read_source(text: str) -> tuple[str | None, str | None]:
+    value = text.strip()
+    if not value:
+        return None, None
+    source = _SOURCES.get(value.lower())
+    return (source.value, None) if source is not None else (None, "must be guarantor or insurance")
 
 
 class _Transactions(_Importer):
+    """Ledger lines, validated a frame of rows at a time (Polars), with the exact rules of :meth:`convert`.
+
+    Values the vectorized reading is sure of (plain amounts, ISO dates, exact kinds and sources) are read in
+    the frame; any other value is read once per distinct text by the careful Python readers, so every
+    problem is reported as the row-by-row reading reports it. Row numbers come with the frame.
+    """
+
     kind = ImportKind.TRANSACTIONS
     table = LEDGER
     fields = (
@@ -623,128 +840,287 @@ class _Transactions(_Importer):
         "description",
     )
     labels = ("account", "kind", "amount", "posted", "due", "service", "source", "reverses", "description")
+    record_columns = (
+        "row",
+        "ext",
+        "account_id",
+        "kind",
+        "amount",
+        "posted",
+        "due",
+        "service",
+        "source",
+        "reverses",
+        "description",
+    )
 
     def __init__(self, connection: Connection, cells: _Cells, bad: _Sink) -> None:
         super().__init__(connection, cells, bad)
-        self.payments: dict[str, tuple[int, str, int, date]] = {}
-        self.reversals: list[tuple[int, str, str, int, date, str]] = []
-        self.reversal_ids: dict[str, int] = {}
-        index = cells.index
-        self.columns = itemgetter(
-            *(
-                index[name]
-                for name in (
-                    "external_id",
-                    "account",
-                    "kind",
-                    "amount",
-                    "posted",
-                    "due",
-                    "service",
-                    "source",
-                    "reverses",
-                    "description",
-                )
+        self.payments: list[pl.DataFrame] = []
+        self.reversals: list[pl.DataFrame] = []
+        self.first_rows = pl.DataFrame(schema={"ext": pl.String, "first": pl.Int64})
+        self.account_ids = pl.DataFrame(schema={"account": pl.String, "account_id": pl.Int64})
+        self.every_account = False
+
+    def _resolve(self, accounts: pl.Series) -> None:
+        """Look up the accounts of a frame not looked up yet: by ``IN`` lists when they are few, else by
+        reading the whole account id map once (then every later frame only joins)."""
+        if self.every_account:
+            return
+        new = accounts.to_frame("account").join(self.account_ids, on="account", how="anti")
+        wanted = set(new.get_column("account").to_list()) - self.accounts.unknown
+        if not wanted:
+            return
+        if len(wanted) > LOOKUP:
+            rows = self.connection.execute(select(ACCOUNTS.c.external_id, ACCOUNTS.c.id)).all()
+            self.account_ids = pl.DataFrame(rows, schema=self.account_ids.schema, orient="row")
+            self.every_account = True
+            return
+        known = self.accounts
+        known.resolve(self.connection, wanted)
+        found = {ext: known.ids[ext] for ext in wanted if ext in known.ids}
+        if found:
+            frame = pl.DataFrame(
+                {"account": list(found), "account_id": list(found.values())}, schema=self.account_ids.schema
             )
+            self.account_ids = pl.concat([self.account_ids, frame])
+
+    def check_frame(self, frame: pl.DataFrame, ragged: list[tuple[int, int]]) -> pl.DataFrame | None:
+        """First pass over a frame of rows (``row`` and the file's columns, as text) that have as many fields as
+        the header; ``ragged`` are the ``(row, fields)`` that do not. Reports every problem, in row order, and
+        returns the records of the rows (as :data:`record_columns`) while no row of the file broke a rule."""
+        width = self.cells.width
+        present = set(frame.columns)
+
+        def text(name: str) -> pl.Expr:
+            return (pl.col(name) if name in present else pl.lit("", dtype=pl.String)).alias(name)
+
+        def stripped(name: str) -> pl.Expr:
+            return text(name).str.strip_chars(_WHITESPACE)
+
+        f = frame.select(
+            pl.col("row").cast(pl.Int64),
+            stripped("external_id").alias("ext"),
+            stripped("account"),
+            text("kind"),
+            text("amount"),
+            text("posted"),
+            text("due"),
+            text("service"),
+            text("source"),
+            stripped("reverses"),
+            stripped("description"),
+        )
+        kind, amount = pl.col("kind"), pl.col("amount")
+        f = f.with_columns(
+            kind.is_in(list(_KINDS)).alias("kind_fast"),
+            amount.str.contains(_PLAIN_AMOUNT).alias("amount_fast"),
+            pl.col("source").is_in(["", *_SOURCES]).alias("source_fast"),
+            *(
+                (
+                    pl.col(name).str.contains(_ISO_DATE)
+                    & ~pl.col(name).str.starts_with("0000")
+                    & pl.col(name).str.to_date("%Y-%m-%d", strict=False).is_not_null()
+                ).alias(f"{name}_fast")
+                for name in ("posted", "due", "service")
+            ),
+        )
+        kind_fast, amount_fast, source_fast = pl.col("kind_fast"), pl.col("amount_fast"), pl.col("source_fast")
+        day_fast = {name: pl.col(f"{name}_fast") for name in ("posted", "due", "service")}
+        odd_kind, kind_rule = _odd_values(f, "kind", kind_fast, _read_kind, pl.String)
+        odd_amount, amount_rule = _odd_values(f, "amount", amount_fast, _read_amount, pl.Int64)
+        odd_source, source_rule = _odd_values(f, "source", source_fast, _read_source, pl.String)
+        days = {
+            name: _odd_values(f, name, day_fast[name], _read_day(name == "posted"), pl.String)
+            for name in ("posted", "due", "service")
+        }
+        digits = amount.str.strip_prefix("-")
+        cents = digits.str.extract(r"^([0-9]+)", 1).cast(pl.Int64) * 100 + digits.str.extract(
+            r"\.([0-9]+)$", 1
+        ).str.pad_end(2, "0").cast(pl.Int64).fill_null(0)
+        limit = self.lengths["external_id"]
+        f = f.with_columns(
+            pl.when(kind_fast).then(kind).otherwise(odd_kind).alias("kind_value"),
+            kind_rule.alias("kind_rule"),
+            pl.when(amount_fast)
+            .then(pl.when(amount.str.starts_with("-")).then(-cents).otherwise(cents))
+            .otherwise(odd_amount)
+            .alias("cents"),
+            amount_rule.alias("amount_rule"),
+            pl.when(source_fast)
+            .then(pl.when(pl.col("source") == "").then(None).otherwise(pl.col("source")))
+            .otherwise(odd_source)
+            .alias("source_value"),
+            source_rule.alias("source_rule"),
+            *(
+                expr
+                for name, (odd_day, day_rule) in days.items()
+                for expr in (
+                    pl.when(day_fast[name]).then(pl.col(name)).otherwise(odd_day).alias(f"{name}_value"),
+                    day_rule.alias(f"{name}_rule"),
+                )
+            ),
+            pl.when(pl.col("reverses") == "").then(None).otherwise(pl.col("reverses")).alias("reverses_value"),
+        )
+        f = f.with_columns(
+            (
+                pl.col("kind_value").is_not_null()
+                & pl.col("cents").is_not_null()
+                & pl.col("posted_value").is_not_null()
+            ).alias("converted")
+        )
+        self._resolve(f.filter(pl.col("converted") & (pl.col("account") != "")).get_column("account").unique())
+        f = f.join(self.account_ids, on="account", how="left", maintain_order="left")
+
+        problems = [
+            pl.DataFrame(
+                {
+                    "row": [row for row, _ in ragged],
+                    "seq": [0] * len(ragged),
+                    "column": [""] * len(ragged),
+                    "value": [""] * len(ragged),
+                    "rule": [f"has {fields} fields; the header has {width}" for _, fields in ragged],
+                },
+                schema=_PROBLEM_SCHEMA,
+            )
+        ]
+
+        checks: list[tuple[int, pl.Expr, str, pl.Expr, pl.Expr | str]] = []
+
+        def problem(seq: int, when: pl.Expr, column: str, value: pl.Expr, rule: pl.Expr | str) -> None:
+            checks.append((seq, when, column, value, rule))
+
+        def blank(name: str) -> pl.Expr:
+            return pl.col(name).str.strip_chars(_WHITESPACE)
+
+        # -- what the careful reading of a row reports, in its order
+        ext, account = pl.col("ext"), pl.col("account")
+        problem(1, ext.str.len_chars() > limit, "external_id", ext, f"is longer than {limit} characters")
+        problem(2, ext == "", "external_id", pl.lit(""), "is required")
+        problem(3, account.str.len_chars() > limit, "account", account, f"is longer than {limit} characters")
+        problem(4, account == "", "account", pl.lit(""), "is required")
+        problem(5, pl.col("kind_rule").is_not_null(), "kind", blank("kind"), pl.col("kind_rule"))
+        problem(6, pl.col("amount_rule").is_not_null(), "amount", blank("amount"), pl.col("amount_rule"))
+        for seq, name in enumerate(("posted", "due", "service"), start=7):
+            problem(seq, pl.col(f"{name}_rule").is_not_null(), name, blank(name), pl.col(f"{name}_rule"))
+        problem(10, pl.col("source_rule").is_not_null(), "source", blank("source"), pl.col("source_rule"))
+        reverses = pl.col("reverses")
+        problem(11, reverses.str.len_chars() > limit, "reverses", reverses, f"is longer than {limit} characters")
+        described = self.lengths["description"]
+        description = pl.col("description")
+        problem(
+            12,
+            description.str.len_chars() > described,
+            "description",
+            description,
+            f"is longer than {described} characters",
+        )
+        # -- the domain's rules (entry_problems), then duplicates and references, on the rows read
+        converted = pl.col("converted")
+        kind_value, cents = pl.col("kind_value"), pl.col("cents")
+        due, service = pl.col("due_value"), pl.col("service_value")
+        source, reversing = pl.col("source_value"), pl.col("reverses_value")
+        adjustment, charge = kind_value == Kind.ADJUSTMENT.value, kind_value == Kind.CHARGE.value
+        payment, reversal = kind_value == Kind.PAYMENT.value, kind_value == Kind.REVERSAL.value
+        problem(13, converted & adjustment & (cents == 0), "amount", blank("amount"), "an adjustment must not be zero")
+        problem(
+            14,
+            converted & ~adjustment & (cents <= 0),
+            "amount",
+            blank("amount"),
+            pl.format("a {} amount must be greater than zero", kind_value),
+        )
+        problem(15, converted & charge & due.is_null(), "due", blank("due"), "a charge needs a due date")
+        problem(
+            16,
+            converted & charge & due.is_not_null() & service.is_not_null() & (due < service),
+            "due",
+            blank("due"),
+            "a charge cannot fall due before its service date",
+        )
+        problem(
+            17,
+            converted & payment & source.is_null(),
+            "source",
+            blank("source"),
+            "a payment needs a source: guarantor or insurance",
+        )
+        problem(
+            18, converted & ~payment & source.is_not_null(), "source", blank("source"), "only payments have a source"
+        )
+        problem(
+            19,
+            converted & reversal & reversing.is_null(),
+            "reverses",
+            reverses,
+            "a reversal must name the payment it reverses",
+        )
+        problem(
+            20,
+            converted & ~reversal & reversing.is_not_null(),
+            "reverses",
+            reverses,
+            "only a reversal reverses a payment",
+        )
+        # duplicates: against the first row of each external id, in this frame or an earlier one
+        named = f.filter(converted & (ext != "")).select("row", "ext")
+        firsts = named.unique(subset="ext", keep="first", maintain_order=True).select("ext", first="row")
+        earlier = self.first_rows.filter(pl.col("ext").is_in(firsts.get_column("ext").implode()))
+        firsts = pl.concat([earlier, firsts.join(earlier.select("ext"), on="ext", how="anti")])
+        f = f.join(firsts, on="ext", how="left", maintain_order="left")
+        problem(
+            21,
+            converted & (ext != "") & (pl.col("first") != pl.col("row")),
+            "external_id",
+            ext,
+            pl.format("appears more than once in the file (first at row {})", pl.col("first")),
+        )
+        self.first_rows = pl.concat([self.first_rows, firsts.join(earlier.select("ext"), on="ext", how="anti")])
+        problem(
+            22,
+            converted & (account != "") & pl.col("account_id").is_null(),
+            "account",
+            account,
+            "is not a known account",
         )
 
-    def convert(self, row: int, cells: list[str]) -> tuple[str, str, tuple[Any, ...]] | None:
-        """The careful reading of a row: every problem reported; see :meth:`check` for the fast one."""
+        # one pass finds the rows with a problem (usually none); only those are looked at rule by rule
+        broken = f.filter(pl.any_horizontal(*(when.fill_null(False) for _, when, *_ in checks)))
+        for seq, when, column, value, rule in checks if not broken.is_empty() else ():
+            found = broken.filter(when).select(
+                pl.col("row"),
+                pl.lit(seq, dtype=pl.Int64).alias("seq"),
+                pl.lit(column, dtype=pl.String).alias("column"),
+                value.cast(pl.String).alias("value"),
+                (pl.lit(rule, dtype=pl.String) if isinstance(rule, str) else rule).alias("rule"),
+            )
+            if not found.is_empty():
+                problems.append(found)
+        found = pl.concat(problems).sort("row", "seq")
         bad = self.bad
-        ext = self.required(row, cells, "external_id")
-        account = self.required(row, cells, "account", "external_id")
-        kind_text = self.value(cells, "kind")
-        kind = _KINDS.get(kind_text.lower())
-        if kind is None:
-            bad(row, "kind", kind_text, f"must be one of {', '.join(_KINDS)}")
-        amount = self.money(row, cells, "amount")
-        posted = self.day(row, cells, "posted", required=True)
-        due = self.day(row, cells, "due")
-        service = self.day(row, cells, "service")
-        source_text = self.value(cells, "source")
-        source = None
-        if source_text:
-            source = _SOURCES.get(source_text.lower())
-            if source is None:
-                bad(row, "source", source_text, "must be guarantor or insurance")
-        reverses = self.text(row, cells, "reverses", "external_id") or None
-        description = self.text(row, cells, "description")
-        if kind is None or amount is None or posted is None:
+        for row, _seq, column, value, rule in found.iter_rows():
+            bad(row, column, value, rule)
+        self.payments.append(f.filter(converted & payment).select("ext", "row", "account", "cents", "posted_value"))
+        self.reversals.append(
+            f.filter(converted & reversal & reversing.is_not_null()).select(
+                "row", "ext", "account", "cents", "posted_value", "reverses_value"
+            )
+        )
+        if bad.report.problem_count:
             return None
-        return ext, account, (kind, amount, posted, due, service, source, reverses, description)
-
-    def check(self, chunk: list[tuple[int, list[str]]]) -> list[Record]:
-        """First pass, fast: rows read without a hitch take the quick road; any doubt takes :meth:`convert`."""
-        width = self.cells.width + 1
-        bad, seen, columns = self.bad, self.seen, self.columns
-        report = bad.report
-        index = self.cells.index["account"]
-        self.accounts.resolve(self.connection, {cells[index].strip() for _, cells in chunk if len(cells) == width})
-        ids = self.accounts.ids
-        payments, reversals = self.payments, self.reversals
-        fromisoformat = date.fromisoformat
-        kinds, sources = _KINDS, _SOURCES
-        kind_text = {kind: kind.value for kind in Kind}  # plain str for the spool (and no enum property per row)
-        source_text = {source: source.value for source in Source}
-        payment, reversal = Kind.PAYMENT, Kind.REVERSAL
-        records: list[Record] = []
-        for row, cells in chunk:
-            if len(cells) != width:
-                bad(row, "", "", f"has {len(cells) - 1} fields; the header has {width - 1}")
-                continue
-            ext, account, kind, amount, posted, due, service, source, reverses, description = columns(cells)
-            try:
-                ext, account, description = ext.strip(), account.strip(), description.strip()
-                if not ext or not account or len(ext) > 64 or len(account) > 64 or len(description) > 200:
-                    raise ValueError
-                kind = kinds[kind]
-                if len(amount) > 3 and amount[-3] == "." and amount.isascii() and amount[:-3].isdigit():
-                    amount = int(amount[:-3]) * 100 + int(amount[-2:])
-                else:
-                    amount = parse_cents(amount)
-                posted = fromisoformat(posted)
-                due = fromisoformat(due) if due else None
-                service = fromisoformat(service) if service else None
-                source = sources[source] if source else None
-                reverses = reverses.strip() or None
-                if reverses is not None and len(reverses) > 64:
-                    raise ValueError
-            except (KeyError, ValueError):
-                converted = self.convert(row, cells)
-                if converted is None:
-                    continue
-                ext, account, (kind, amount, posted, due, service, source, reverses, description) = converted
-            for rule_field, rule in entry_problems(
-                Entry(0, kind, amount, posted, due, service, source, None if reverses is None else 0)
-            ):
-                column = _RULE_COLUMNS.get(rule_field, rule_field)
-                bad(row, column, self.value(cells, column), rule)
-            if seen.setdefault(ext, row) != row:
-                bad(row, "external_id", ext, f"appears more than once in the file (first at row {seen[ext]})")
-            account_id = ids.get(account)
-            if account_id is None:
-                bad(row, "account", account, "is not a known account")
-            if kind is payment:
-                payments[ext] = (row, account, amount, posted)
-            elif kind is reversal and reverses is not None:
-                reversals.append((row, ext, account, amount, posted, reverses))
-            if not report.problem_count:
-                records.append(
-                    (
-                        row,
-                        ext,
-                        account_id,
-                        kind_text[kind],
-                        amount,
-                        posted.isoformat(),
-                        None if due is None else due.isoformat(),
-                        None if service is None else service.isoformat(),
-                        None if source is None else source_text[source],
-                        reverses,
-                        description,
-                    )
-                )
-        return records
+        return f.select(
+            "row",
+            "ext",
+            "account_id",
+            pl.col("kind_value").alias("kind"),
+            pl.col("cents").alias("amount"),
+            pl.col("posted_value").alias("posted"),
+            pl.col("due_value").alias("due"),
+            pl.col("service_value").alias("service"),
+            pl.col("source_value").alias("source"),
+            pl.col("reverses_value").alias("reverses"),
+            "description",
+        )
 
     def _lines(self, external_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         """Stored lines among ``external_ids``: id, kind, account external id, amount, posted, reversed by."""
@@ -766,18 +1142,32 @@ class _Transactions(_Importer):
 
     def finish_check(self) -> None:
         super().finish_check()
-        stored = self._lines(sorted({target for *_, target in self.reversals}))
+        self.first_rows = self.first_rows.clear()
+        reversals = pl.concat(self.reversals) if self.reversals else pl.DataFrame()
+        self.reversals.clear()
+        payments = pl.concat(self.payments) if self.payments else pl.DataFrame()
+        self.payments.clear()
+        if reversals.is_empty():
+            return
+        targets = reversals.get_column("reverses_value").unique()
+        stored = self._lines(sorted(targets.to_list()))
+        in_file = {
+            ext: (row, account, amount, posted)
+            for ext, row, account, amount, posted in payments.filter(pl.col("ext").is_in(targets.implode()))
+            .unique(subset="ext", keep="last", maintain_order=True)
+            .iter_rows()
+        }
         reversed_in_file: dict[str, int] = {}
         bad = self.bad
-        for row, ext, account, amount, posted, target in self.reversals:
+        for row, ext, account, amount, posted, target in reversals.iter_rows():
             payment_row = 0
             if target in stored:
                 _id, kind, paid_account, paid, paid_on, reversed_by = stored[target]
                 if reversed_by is not None and reversed_by != ext:
                     bad(row, "reverses", target, f"the payment is already reversed (by {reversed_by})")
-            elif target in self.payments:
-                payment_row, paid_account, paid, paid_day = self.payments[target]
-                kind, paid_on = Kind.PAYMENT.value, paid_day.isoformat()
+            elif target in in_file:
+                payment_row, paid_account, paid, paid_on = in_file[target]
+                kind = Kind.PAYMENT.value
             else:
                 bad(row, "reverses", target, "is not a payment in this file or in the database")
                 continue
@@ -793,15 +1183,13 @@ class _Transactions(_Importer):
                     Money(amount).plain(),
                     f"a reversal must equal the payment it reverses ({Money(paid).plain()})",
                 )
-            if posted.isoformat() < paid_on:
-                bad(row, "posted", posted.isoformat(), f"is before the payment it reverses ({paid_on})")
+            if posted < paid_on:
+                bad(row, "posted", posted, f"is before the payment it reverses ({paid_on})")
             if payment_row > row:
                 bad(row, "reverses", target, f"the payment must come before its reversal (it is at row {payment_row})")
             first = reversed_in_file.setdefault(target, row)
             if first != row:
                 bad(row, "reverses", target, f"the payment is already reversed at row {first}")
-        self.payments.clear()
-        self.reversals.clear()
 
     def existing(self, external_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         """Stored lines, with the external id of the payment a reversal reverses in place of its line id."""
@@ -814,22 +1202,41 @@ class _Transactions(_Importer):
         ).outerjoin(reversed_line, reversed_line.c.id == LEDGER.c.reverses_id)
         return self._stored(query, LEDGER, external_ids)
 
-    def insert(self, rows: list[tuple[Any, ...]]) -> None:
-        # rows: (ext, account_id, kind, amount, posted, due, service, source, reverses ext, description)
-        targets = sorted({values[8] for values in rows if values[8] is not None} - self.reversal_ids.keys())
-        if targets:
-            self.reversal_ids.update({ext: line[0] for ext, line in self._lines(targets).items()})
-        pending: list[tuple[Any, ...]] = []
-        for values in rows:
-            target = values[8]
-            if target is not None:
-                if target not in self.reversal_ids:  # its payment is earlier in this chunk: write that first
-                    super().insert(pending)
-                    pending = []
-                    self.reversal_ids.update({ext: line[0] for ext, line in self._lines([target]).items()})
-                values = (*values[:8], self.reversal_ids[target], values[9])
-            pending.append(values)
-        super().insert(pending)
+    def write_frame(self, frame: pl.DataFrame, report: ImportReport) -> None:
+        """Second pass over a frame of records: insert the new ones; count (and compare) the stored ones."""
+        if frame.is_empty():
+            return
+        ext = frame.get_column("ext")
+        stored = self.existing(ext.to_list())
+        if stored:
+            known = ext.is_in(list(stored))
+            for record in frame.filter(known).iter_rows():
+                self.unchanged(report, record, stored[record[1]])
+            frame = frame.filter(~known)
+        reversals = frame.filter(pl.col("reverses").is_not_null())
+        values = frame.select(*self.record_columns[1:9], pl.lit(None).alias("reverses"), "description")
+        if self.connection.dialect.name == "postgresql":
+            # COPY in CSV written by Polars: null is an empty field, the empty text is ""
+            driver: Any = self.connection.connection.driver_connection
+            columns = ", ".join(("external_id", *self.fields))
+            with (
+                driver.cursor() as cursor,
+                cursor.copy(f"COPY {LEDGER.name} ({columns}) FROM STDIN (FORMAT csv)") as copy,
+            ):
+                copy.write(values.write_csv(include_header=False))
+        else:
+            self.insert(values.rows())
+        if not reversals.is_empty():
+            # each reversal points at its payment by id: stored, or written just now (earlier in the file)
+            self.connection.execute(_LINK_REVERSAL, reversals.select(target="reverses", ext="ext").to_dicts())
+        self.touched.update(frame.get_column("account_id").unique().to_list())
+        report.inserted += frame.height
+
+
+_LINK_REVERSAL = text(
+    "UPDATE ledger_line SET reverses_id = (SELECT paid.id FROM ledger_line AS paid WHERE paid.external_id = :target)"
+    " WHERE external_id = :ext"
+)
 
 
 class _Claims(_Importer):
@@ -1077,6 +1484,30 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _spool(spool: IO[bytes], frame: pl.DataFrame) -> None:
+    """Append ``frame`` to the spool file (Arrow IPC, length first)."""
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer)
+    data = buffer.getbuffer()
+    spool.write(len(data).to_bytes(8, "little"))
+    spool.write(data)
+
+
+@contextmanager
+def _sqlite_cache(connection: Connection, kib: int) -> Iterator[None]:
+    """On SQLite, a page cache of ``kib`` KiB for the connection while the block runs (then the old size):
+    the bulk load touches index pages all over the file, and the default 2 MB cache spills them."""
+    if not kib:
+        yield
+        return
+    old = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(old or -2000)}")
+
+
 def _begin_writing(connection: Connection) -> None:
     """On SQLite, take the write lock now (``BEGIN IMMEDIATE``) unless a transaction is already open.
 
@@ -1104,14 +1535,19 @@ def import_file(
     """Validate the CSV file at ``path`` whole, then (unless ``dry_run``) write it in one transaction.
 
     Bad rows are not exceptions: they come back as ``report.problems`` (the first ``max_problems``; all
-    are counted) and nothing is written. Rows whose external id is already stored are skipped
-    (``unchanged``; also listed in ``conflicts`` when their content differs).
+    are counted) and nothing is written. ``chunk_size`` is the rows per chunk read and written (for
+    transactions: blocks of ``chunk_size * FRAME_BYTES_PER_ROW`` bytes of the file). Rows whose external
+    id is already stored are skipped (``unchanged``; also listed in ``conflicts`` when their content
+    differs).
     """
     kind = ImportKind(kind)
     path = Path(path)
     report = ImportReport(kind, str(path), dry_run=dry_run)
     bad = _Sink(report, max_problems)
-    reader = _Reader(path)
+    framed = kind is ImportKind.TRANSACTIONS
+    reader: _Reader | _FrameReader = (
+        _FrameReader(path, chunk_size * FRAME_BYTES_PER_ROW, chunk_size) if framed else _Reader(path)
+    )
     with reader, tempfile.TemporaryFile() as spool, _gc_paused():
         if reader.header is None:
             bad(1, "", "", "the file is empty: the first row must name the columns")
@@ -1126,16 +1562,28 @@ def import_file(
             importer = _IMPORTERS[kind](connection, cells, bad)
             started = time.perf_counter()
             chunks = 0
-            for chunk in reader.chunks(chunk_size):
-                records = importer.check(chunk)
-                report.rows += len(chunk)
-                if report.ok and not dry_run:
-                    data = marshal.dumps(records)
-                    spool.write(len(data).to_bytes(8, "little"))
-                    spool.write(data)
-                    chunks += 1
-                if progress:
-                    progress("validate", reader.position(), reader.size)
+            if isinstance(reader, _FrameReader):
+                assert isinstance(importer, _Transactions)
+                names = [name.strip().lower() for name in reader.header]
+                for frame, ragged in reader.frames(names):
+                    records = importer.check_frame(frame, ragged)
+                    report.rows += frame.height + len(ragged)
+                    if records is not None and report.ok and not dry_run:
+                        _spool(spool, records)
+                        chunks += 1
+                    if progress:
+                        progress("validate", reader.position(), reader.size)
+            else:
+                for chunk in reader.chunks(chunk_size):
+                    checked = importer.check(chunk)
+                    report.rows += len(chunk)
+                    if report.ok and not dry_run:
+                        data = marshal.dumps(checked)
+                        spool.write(len(data).to_bytes(8, "little"))
+                        spool.write(data)
+                        chunks += 1
+                    if progress:
+                        progress("validate", reader.position(), reader.size)
             importer.finish_check()
             report.timings["validate"] = time.perf_counter() - started
             if not report.ok or dry_run:
@@ -1143,21 +1591,29 @@ def import_file(
 
             started = time.perf_counter()
             recreate = []
-            if connection.dialect.name == "sqlite":
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
                 _begin_writing(connection)
                 if importer.table is LEDGER and report.rows > (connection.scalar(select(func.max(LEDGER.c.id))) or 0):
                     recreate = _deferred_indexes(connection, LEDGER)
-            spool.seek(0)
-            written = 0
-            for _ in range(chunks):
-                records = marshal.loads(spool.read(int.from_bytes(spool.read(8), "little")))
-                importer.write(records, report)
-                written += len(records)
-                if progress:
-                    progress("write", written, report.rows)
-            for sql in recreate:
-                connection.exec_driver_sql(sql)
-            report.timings["write"] = time.perf_counter() - started
-            importer.finish_write(report, progress)
+            with _sqlite_cache(connection, SQLITE_CACHE_KIB if sqlite else 0):
+                spool.seek(0)
+                written = 0
+                for _ in range(chunks):
+                    data = spool.read(int.from_bytes(spool.read(8), "little"))
+                    if isinstance(importer, _Transactions):
+                        frame = pl.read_ipc(io.BytesIO(data))
+                        importer.write_frame(frame, report)
+                        written += frame.height
+                    else:
+                        records = marshal.loads(data)
+                        importer.write(records, report)
+                        written += len(records)
+                    if progress:
+                        progress("write", written, report.rows)
+                for sql in recreate:
+                    connection.exec_driver_sql(sql)
+                report.timings["write"] = time.perf_counter() - started
+                importer.finish_write(report, progress)
             uow.commit()
     return report

@@ -1,15 +1,31 @@
-"""Account summaries: one row per account with what the daily run reads, computed from the ledger."""
+"""Account summaries: one row per account with what the daily run reads, computed from the ledger.
+
+Summaries are computed from plain ledger lines (:data:`arrears.domain.ledger.LedgerLine`) read in posting
+order straight off the ``(account_id, posted_date, id)`` index: no ORM object, enum or :class:`Entry` per
+line. :func:`rebuild_all` reads the whole ledger in one ordered pass; :func:`compute` (and :func:`refresh`)
+read the lines of the accounts asked for.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 
-from arrears.domain.ledger import Entry, Frequency, Kind, PaymentPlan, Source, summarize
+from arrears.domain.ledger import (
+    Entry,
+    Frequency,
+    Kind,
+    LedgerLine,
+    PaymentPlan,
+    Source,
+    Summary,
+    summarize,
+    summarize_lines,
+)
 from arrears.domain.model import Claim, ClaimStatus
 from arrears.store.bulk import upsert
 from arrears.store.models import AccountRow, AccountSummaryRow, ClaimRow, LedgerLineRow, PaymentPlanRow
@@ -18,19 +34,25 @@ LEDGER = LedgerLineRow.__table__
 PLANS = PaymentPlanRow.__table__
 CLAIMS = ClaimRow.__table__
 ACCOUNTS = AccountRow.__table__
-SUMMARIES = AccountSummaryRow.__table__
+SUMMARIES: Table = AccountSummaryRow.__table__  # type: ignore[assignment]
+
+_KINDS = {kind.value: kind for kind in Kind}
+_SOURCES = {source.value: source for source in Source}
+_LINE_COLUMNS = "account_id, id, kind, amount_cents, posted_date, due_date, source, reverses_id"
+"""What a summary reads of a ledger line, in :func:`_line_groups`' order."""
 
 
 def entry_from_row(row: Any) -> Entry:
     """A domain ledger entry from a ``ledger_line`` row."""
+    source = row.source
     return Entry(
         seq=row.id,
-        kind=Kind(row.kind),
+        kind=_KINDS[row.kind],
         amount_cents=row.amount_cents,
         posted=row.posted_date,
         due=row.due_date,
         service=row.service_date,
-        source=Source(row.source) if row.source else None,
+        source=_SOURCES[source] if source else None,
         reverses=row.reverses_id,
     )
 
@@ -52,11 +74,9 @@ def claim_from_row(row: Any) -> Claim:
     return Claim(row.external_id, row.payer, row.billed_date, row.amount_cents, row.paid_cents, ClaimStatus(row.status))
 
 
-def summary_values(
-    account_id: int, portfolio_id: int, entries: Iterable[Entry], plan: PaymentPlan | None, claims: Sequence[Claim]
+def _values(
+    account_id: int, portfolio_id: int, summary: Summary, claims: Sequence[Claim], now: datetime
 ) -> dict[str, Any]:
-    """The ``account_summary`` row of one account."""
-    summary = summarize(entries, plan)
     open_claims = [c for c in claims if c.unpaid_cents > 0]
     return {
         "account_id": account_id,
@@ -72,8 +92,15 @@ def summary_values(
         "insurance_balance_cents": sum(c.unpaid_cents for c in open_claims),
         "oldest_open_claim_billed": min((c.billed for c in open_claims), default=None),
         "open_claim_count": len(open_claims),
-        "updated_at": datetime.now(UTC),
+        "updated_at": now,
     }
+
+
+def summary_values(
+    account_id: int, portfolio_id: int, entries: Iterable[Entry], plan: PaymentPlan | None, claims: Sequence[Claim]
+) -> dict[str, Any]:
+    """The ``account_summary`` row of one account."""
+    return _values(account_id, portfolio_id, summarize(entries, plan), claims, datetime.now(UTC))
 
 
 def _grouped(
@@ -86,23 +113,57 @@ def _grouped(
     return grouped
 
 
+def _line_groups(rows: Iterable[Sequence[Any]]) -> Generator[tuple[int, list[LedgerLine]], None, None]:
+    """``(account id, lines)`` from rows of :data:`_LINE_COLUMNS` ordered by account, posted date and id.
+
+    Dates may come as ``date`` (PostgreSQL, SQLAlchemy) or as ISO text (SQLite through the driver); each
+    distinct value is converted once.
+    """
+    days: dict[Any, date] = {}
+
+    def day(value: Any) -> date:
+        converted = days[value] = value if isinstance(value, date) else date.fromisoformat(value)
+        return converted
+
+    current = -1
+    lines: list[LedgerLine] = []
+    get = days.get
+    for account_id, seq, kind, amount, posted, due, source, reverses in rows:
+        if account_id != current:
+            if lines:
+                yield current, lines
+            current, lines = account_id, []
+        posted_day = get(posted) or day(posted)
+        due_day = None if due is None else (get(due) or day(due))
+        lines.append((seq, kind, amount, posted_day, due_day, source, reverses))
+    if lines:
+        yield current, lines
+
+
 def compute(connection: Connection, account_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Summary rows for ``account_ids``, computed from their ledgers, active plans and claims."""
     if not account_ids:
         return []
-    ledgers = _grouped(connection, LEDGER, account_ids, entry_from_row)
+    c = LEDGER.c
+    query = (
+        select(c.account_id, c.id, c.kind, c.amount_cents, c.posted_date, c.due_date, c.source, c.reverses_id)
+        .where(c.account_id.in_(account_ids))
+        .order_by(c.account_id, c.posted_date, c.id)
+    )
+    ledgers = dict(_line_groups(connection.execute(query)))
     plans = _grouped(connection, PLANS, account_ids, plan_from_row, PLANS.c.active.is_(True))
     claims = _grouped(connection, CLAIMS, account_ids, claim_from_row)
     portfolios = connection.execute(
         select(ACCOUNTS.c.id, ACCOUNTS.c.portfolio_id).where(ACCOUNTS.c.id.in_(account_ids))
     ).all()
+    now = datetime.now(UTC)
     return [
-        summary_values(
+        _values(
             account_id,
             portfolio_id,
-            ledgers.get(account_id, []),
-            plans[account_id][-1] if plans.get(account_id) else None,
+            summarize_lines(ledgers.get(account_id, ()), plans[account_id][-1] if plans.get(account_id) else None),
             claims.get(account_id, []),
+            now,
         )
         for account_id, portfolio_id in portfolios
     ]
@@ -114,12 +175,50 @@ def refresh(connection: Connection, account_ids: Sequence[int]) -> None:
         upsert(connection, SUMMARIES, compute(connection, account_ids[start : start + 5000]), ["account_id"])
 
 
+def _all_lines(connection: Connection, fetch: int = 20_000) -> Iterator[Sequence[Any]]:
+    """Every ledger line (:data:`_LINE_COLUMNS`) in account, posted date and id order, streamed through the
+    driver on the caller's connection and transaction (a server-side cursor on PostgreSQL)."""
+    driver: Any = connection.connection.driver_connection
+    sql = f"SELECT {_LINE_COLUMNS} FROM ledger_line ORDER BY account_id, posted_date, id"
+    postgresql = connection.dialect.name == "postgresql"
+    cursor = driver.cursor(name="arrears_summary_lines") if postgresql else driver.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(fetch):
+            yield from rows
+    finally:
+        cursor.close()
+
+
 def rebuild_all(connection: Connection, batch: int = 5000, progress: Callable[[int], None] | None = None) -> int:
-    """Recompute every account's summary from its ledger; return how many accounts were summarized."""
-    total = connection.execute(select(ACCOUNTS.c.id).order_by(ACCOUNTS.c.id)).scalars().all()
-    for start in range(0, len(total), batch):
-        chunk = total[start : start + batch]
-        upsert(connection, SUMMARIES, compute(connection, chunk), ["account_id"])
+    """Recompute every account's summary from its ledger; return how many accounts were summarized.
+
+    One ordered pass over the whole ledger, merged with the accounts in id order; plans and claims are
+    read per batch of accounts.
+    """
+    accounts = connection.execute(select(ACCOUNTS.c.id, ACCOUNTS.c.portfolio_id).order_by(ACCOUNTS.c.id)).all()
+    groups = _line_groups(_all_lines(connection))
+    pending = next(groups, None)
+    for start in range(0, len(accounts), batch):
+        chunk = accounts[start : start + batch]
+        ids = [account_id for account_id, _ in chunk]
+        plans = _grouped(connection, PLANS, ids, plan_from_row, PLANS.c.active.is_(True))
+        claims = _grouped(connection, CLAIMS, ids, claim_from_row)
+        now = datetime.now(UTC)
+        rows = []
+        for account_id, portfolio_id in chunk:
+            while pending is not None and pending[0] < account_id:  # lines of no account: cannot be (foreign key)
+                pending = next(groups, None)
+            lines: Sequence[LedgerLine] = ()
+            if pending is not None and pending[0] == account_id:
+                lines = pending[1]
+                pending = next(groups, None)
+            plan = plans[account_id][-1] if plans.get(account_id) else None
+            rows.append(
+                _values(account_id, portfolio_id, summarize_lines(lines, plan), claims.get(account_id, []), now)
+            )
+        upsert(connection, SUMMARIES, rows, ["account_id"])
         if progress:
             progress(len(chunk))
-    return len(total)
+    groups.close()
+    return len(accounts)
