@@ -138,3 +138,7 @@ def test_explain_shows_each_rule_value_and_threshold(db: Database) -> None:
     ]
     assert after.pending[1]["reason"] == "next action of 'Call 1', 7 follow-up days after 2026-03-02"
     assert after.history[0]["event"] == "entered"
+    assert after.history[0]["detail"] == (
+        "balance $100.00 > $25.00; 46 days past due > 45; largest guarantor payment in the last 30 days $0.00 "
+        "< required $25.00; assigned to ann (rule 1), work 'Call 1'"
+    )

@@ -89,6 +89,8 @@ class Entry:
     rule_index: int | None
     reason: Mapping[str, object]
     statement_hold: bool = False
+    explanation: str = ""
+    """The reason in words, for the account's history; the raw values when empty."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,6 +416,6 @@ def decide(snapshot: Snapshot, strategy: Strategy, as_of: date) -> Decisions:
 
 
 def _describe(entry: Entry) -> str:
-    reasons = ", ".join(f"{name}={value}" for name, value in entry.reason.items())
+    reasons = entry.explanation or ", ".join(f"{name}={value}" for name, value in entry.reason.items())
     rule = f"rule {entry.rule_index + 1}" if entry.rule_index is not None else "defaults"
     return f"{reasons}; assigned to {entry.assignee} ({rule}), work '{entry.work}'"

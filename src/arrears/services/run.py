@@ -36,6 +36,7 @@ from arrears.domain.engine import (
     decide,
 )
 from arrears.domain.errors import NotFound
+from arrears.domain.money import format_cents
 from arrears.domain.strategy import Strategy
 from arrears.store.db import Database, make_engine
 from arrears.store.models import PortfolioRow, RunChunkRow, RunRow
@@ -172,6 +173,20 @@ def _entry_reason(row: dict[str, Any]) -> dict[str, object]:
     return {"plan_next_unpaid_due": row["plan_next_unpaid_due"], "plan_grace_days": row["plan_grace"]}
 
 
+def _entry_explanation(row: dict[str, Any]) -> str:
+    if row["qualifies_by_rules"]:
+        return (
+            f"balance {format_cents(row['balance'])} > {format_cents(row['balance_over'])}; "
+            f"{row['days_past_due']} days past due > {row['days_over']}; largest guarantor payment in the last "
+            f"{row['window_days']} days {format_cents(row['largest_payment'])} < required "
+            f"{format_cents(row['required_payment'])}"
+        )
+    return (
+        f"payment plan installment due {row['plan_next_unpaid_due']} unpaid beyond {row['plan_grace']} grace days "
+        "(delinquent payment plans are forced to collections)"
+    )
+
+
 def _case(row: dict[str, Any], prefix: str, track: Track) -> Case | None:
     if row[f"{prefix}_status"] is None:
         return None
@@ -296,13 +311,17 @@ def _decide_row(
             hold = bool(row["suspend_statements"]) and not row["on_payment_plan"]
             entries.append(
                 Entry(Track.GUARANTOR, row["assignee"], row["work"], row["rule_index"], _entry_reason(row),
-                      statement_hold=hold)
+                      statement_hold=hold, explanation=_entry_explanation(row))
             )  # fmt: skip
         if row["enters_insurance"]:
             if not row["insurance_work"]:
                 raise EngineError(f"portfolio {row['portfolio']} has no insurance action")
             reason = {"oldest_claim_age_days": row["oldest_claim_age_days"], "days_over": row["insurance_days"]}
-            entries.append(Entry(Track.INSURANCE, row["assignee"], row["insurance_work"], None, reason))
+            explanation = (f"open insurance claim billed {row['oldest_claim_age_days']} days ago > "
+                           f"{row['insurance_days']} days")  # fmt: skip
+            entries.append(
+                Entry(Track.INSURANCE, row["assignee"], row["insurance_work"], None, reason, explanation=explanation)
+            )
         cases = {t: c for t, p in ((Track.GUARANTOR, "g"), (Track.INSURANCE, "i")) if (c := _case(row, p, t))}
         resolve = ((Track.GUARANTOR, "resolves"), (Track.INSURANCE, "resolves_insurance"))
         snapshot = Snapshot(
