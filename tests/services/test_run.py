@@ -570,6 +570,7 @@ def test_running_the_same_date_twice_creates_nothing(db: Database) -> None:
     with db.engine.connect() as connection:
         assert contents(connection) == before
     assert second.counts == first.counts  # the record still tells what the date did
+    assert first.this_attempt["entered"] == 7 and not any(second.this_attempt.values())
     with db.engine.connect() as connection:
         row = connection.execute(RunRow.__table__.select()).one()
     assert (row.status, row.attempts) == ("completed", 2)

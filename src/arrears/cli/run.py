@@ -27,6 +27,8 @@ def _print_run(result: RunResult) -> None:
             table.add_row(name.replace("activities.", "activities: ").replace("_", " "), f"{counts[name]:,}")
     console.print(table)
     console.print(f"{result.accounts:,} accounts in {result.seconds:.2f} s")
+    if not any(n for name, n in result.this_attempt.items() if name != "errors") and any(counts.values()):
+        console.print(f"{result.as_of} had already run: this run wrote nothing new (the table is the date's record)")
     for error in result.errors[:20]:
         errors.print(f"[yellow]account {error.account_id}[/yellow]: {error.reason}")
     if len(result.errors) > 20:

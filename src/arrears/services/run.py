@@ -72,8 +72,11 @@ class RunResult:
     scope: str
     accounts: int = 0
     counts: Counter[str] = field(default_factory=Counter)
+    """What the date did: every chunk committed for it, over every attempt."""
     errors: list[AccountError] = field(default_factory=list)
     seconds: float = 0.0
+    this_attempt: Counter[str] = field(default_factory=Counter)
+    """What this call itself wrote: empty when the date had already been run."""
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
@@ -83,6 +86,7 @@ class RunResult:
             "scope": self.scope,
             "accounts": self.accounts,
             "counts": dict(sorted(self.counts.items())),
+            "this_attempt": dict(sorted(self.this_attempt.items())),
             "errors": [{"account_id": e.account_id, "reason": e.reason} for e in self.errors],
             "seconds": round(self.seconds, 3),
         }
@@ -454,7 +458,7 @@ def run_day(
             workers = (os.cpu_count() or 1) if span[1] - span[0] + 1 >= PROCESSES_FROM else 1
         url = db.engine.url.render_as_string(hide_password=False)
         if workers <= 1 and executor is None:
-            _, _, result.accounts = run_partition(
+            result.this_attempt, _, result.accounts = run_partition(
                 url, run_id, as_of, plan, span[0], span[1], chunk_size, portfolio_id, db, progress
             )
         else:
@@ -466,7 +470,8 @@ def run_day(
                     for low, high in _partitions(span[0], span[1], max(workers, 1) * 4)
                 ]
                 for future in futures:
-                    _, _, seen = future.result()
+                    counts, _, seen = future.result()
+                    result.this_attempt += counts
                     result.accounts += seen
                     if progress:
                         progress(seen)
