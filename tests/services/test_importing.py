@@ -499,3 +499,92 @@ def test_summarize_lines_equals_the_general_replay(
         for e in entries
     ]
     assert summarize_lines(lines, plan) == summarize(entries, plan)
+
+
+def _ledger_file(rng: random.Random, accounts: list[str], rows: int, prefix: str, start: date) -> str:
+    """Random valid ledger lines over ``accounts``: charges, payments of both sources, fees, adjustments of
+    both signs, write-offs, and reversals of an earlier payment of the same account; many share a date."""
+    lines = ["external_id,account,kind,amount,posted,due,service,source,reverses,description"]
+    payments: dict[str, list[tuple[str, str, date]]] = {}
+    for n in range(rows):
+        account = rng.choice(accounts)
+        # about seven lines a day (ties in posting date are ordered by id), some posted earlier than lines above
+        posted = start + timedelta(days=n // 7 - rng.choice((0, 0, 0, 3)))
+        ext = f"{prefix}{n:05d}"
+        roll = rng.random()
+        if roll < 0.4:
+            due = posted + timedelta(days=rng.choice((0, 10, 30)))
+            lines.append(f"{ext},{account},charge,{rng.randint(100, 9000) / 100:.2f},{posted},{due},,,,visit")
+        elif roll < 0.7:
+            amount = f"{rng.randint(100, 6000) / 100:.2f}"
+            lines.append(f"{ext},{account},payment,{amount},{posted},,,{rng.choice(list(Source)).value},,")
+            payments.setdefault(account, []).append((ext, amount, posted))
+        elif roll < 0.78:
+            lines.append(f"{ext},{account},fee,25.00,{posted},,,,,late fee")
+        elif roll < 0.86:
+            lines.append(
+                f"{ext},{account},adjustment,{rng.choice(('-', ''))}{rng.randint(1, 900) / 100:.2f},{posted},,,,,"
+            )
+        elif roll < 0.9:
+            lines.append(f"{ext},{account},write_off,{rng.randint(1, 500) / 100:.2f},{posted},,,,,")
+        elif payments.get(account):
+            paid, amount, paid_on = payments[account].pop(rng.randrange(len(payments[account])))
+            lines.append(f"{ext},{account},reversal,{amount},{max(posted, paid_on)},,,,{paid},NSF")
+        else:
+            lines.append(f"{ext},{account},penalty,5.00,{posted},,,,,")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("prior", [False, True], ids=["empty-ledger", "prior-lines"])
+def test_summaries_of_new_accounts_come_from_the_rows_written_and_equal_compute(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prior: bool
+) -> None:
+    from arrears.store import summaries
+
+    rng = random.Random(20261123)
+    create_portfolio(db, "NORTH", "North Clinic")
+    names = [f"A-{n:02d}" for n in range(30)]
+    accounts = "external_id,portfolio,last_name\n" + "".join(f"{name},NORTH,Smith\n" for name in names)
+    assert import_file(db, ImportKind.ACCOUNTS, write(tmp_path, "accounts.csv", accounts)).ok
+    plans = "external_id,account,installment,frequency,first_due,grace_days,start,installments,active\n"
+    plans += "P-1,A-01,20.00,monthly,2026-01-15,5,,,true\nP-2,A-02,10.00,weekly,2026-01-10,0,2026-02-01,6,true\n"
+    plans += "P-3,A-03,10.00,weekly,2026-01-10,0,,,false\nP-4,A-25,15.00,biweekly,2026-01-20,3,,4,true\n"
+    assert import_file(db, ImportKind.PLANS, write(tmp_path, "plans.csv", plans)).ok
+    claims = "external_id,account,payer,billed,amount,paid,status\nC-1,A-01,Acme,2026-01-03,100.00,20.00,open\n"
+    claims += "C-2,A-04,Acme,2026-01-04,50.00,,denied\nC-3,A-26,Acme,2026-01-05,70.00,10.00,open\n"
+    assert import_file(db, ImportKind.CLAIMS, write(tmp_path, "claims.csv", claims)).ok
+    old = names[:6] if prior else []
+    if prior:  # six accounts have lines before the import; one of those lines is listed again below
+        earlier = _ledger_file(rng, old, 60, "P", date(2025, 12, 1))
+        assert import_file(db, ImportKind.TRANSACTIONS, write(tmp_path, "earlier.csv", earlier)).ok
+    text = _ledger_file(rng, names, 400, "T", date(2026, 1, 1))
+    if prior:  # a stored line (of an old account) named for a new account: unchanged, not written for it
+        text += "P00000,A-20,fee,1.00,2026-03-01,,,,,\n"
+    computed_from: dict[str, set[int]] = {"memory": set(), "database": set()}
+    compute = summaries.compute
+
+    def spy(connection, account_ids, ledgers=None):  # type: ignore[no-untyped-def]
+        computed_from["database" if ledgers is None else "memory"].update(account_ids)
+        return compute(connection, account_ids, ledgers)
+
+    monkeypatch.setattr(summaries, "compute", spy)
+    report = import_file(db, ImportKind.TRANSACTIONS, write(tmp_path, "t.csv", text), chunk_size=5)
+    assert report.ok, report.problems[:3]
+    assert report.unchanged == (1 if prior else 0)
+    monkeypatch.setattr(summaries, "compute", compute)
+
+    with db.session() as session:
+        connection = session.connection()
+        ids = dict(connection.execute(select(AccountRow.external_id, AccountRow.id)).all())
+        stored = {
+            row.account_id: {**row._asdict(), "updated_at": None}
+            for row in connection.execute(select(*AccountSummaryRow.__table__.c))
+        }
+        expected = {row["account_id"]: {**row, "updated_at": None} for row in compute(connection, list(ids.values()))}
+        with_lines = set(connection.execute(select(LedgerLineRow.account_id).distinct()).scalars())
+    assert stored == expected
+    assert computed_from["memory"] == with_lines - {ids[name] for name in old}
+    assert computed_from["database"] == {ids[name] for name in old}
+    assert len(computed_from["memory"]) > 20
+    assert any(row["on_payment_plan"] for row in stored.values())
+    assert any(row["open_claim_count"] for row in stored.values())

@@ -36,11 +36,12 @@ from typing import IO, Any, BinaryIO, TextIO
 import polars as pl
 from sqlalchemy import Connection, Table, func, insert, select, text
 
-from arrears.domain.ledger import Frequency, Kind, PaymentPlan, Source, plan_problems
+from arrears.domain.ledger import Frequency, Kind, LedgerLine, PaymentPlan, Source, plan_problems
 from arrears.domain.model import Claim, ClaimStatus, Mode, Party, PhoneType, claim_problems
 from arrears.domain.money import Money, MoneyError
 from arrears.services.accounts import party_problems
 from arrears.store import summaries
+from arrears.store.bulk import upsert
 from arrears.store.db import Database
 from arrears.store.models import (
     AccountRow,
@@ -70,7 +71,7 @@ LOOKUP = 5_000
 FRAME_BYTES_PER_ROW = 512
 """Transactions are validated a block of ``chunk_size * FRAME_BYTES_PER_ROW`` bytes of the file at a time
 (with the default chunk, 5 MiB: some 75,000 rows of a typical file)."""
-SQLITE_CACHE_KIB = 128 * 1024
+SQLITE_CACHE_KIB = 96 * 1024
 """SQLite page cache during the write pass and the summary refresh."""
 MAX_PROBLEMS = 10_000
 """Problems kept in a report (all are counted); keeps memory bounded on a file that is wrong throughout."""
@@ -757,6 +758,8 @@ _PLAIN_AMOUNT = r"^-?[0-9]{1,15}(\.[0-9]{1,2})?$"
 """Amounts read in the frame (``12.50``, ``-3``, ``7.5``); any other text goes through :func:`parse_cents`."""
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 """Dates read in the frame; any other text goes through :meth:`date.fromisoformat`."""
+_KIND_ENUM = pl.Enum([kind.value for kind in Kind])
+_SOURCE_ENUM = pl.Enum([source.value for source in Source])
 _PROBLEM_SCHEMA = {"row": pl.Int64, "seq": pl.Int64, "column": pl.String, "value": pl.String, "rule": pl.String}
 
 
@@ -861,6 +864,18 @@ class _Transactions(_Importer):
         self.first_rows = pl.DataFrame(schema={"ext": pl.String, "first": pl.Int64})
         self.account_ids = pl.DataFrame(schema={"account": pl.String, "account_id": pl.Int64})
         self.every_account = False
+        self.file_accounts: set[int] = set()
+        """The accounts the file's rows name (while no row broke a rule)."""
+        self.targets = pl.Series("ext", [], dtype=pl.String)
+        """External ids of the payments the file's reversals reverse."""
+        self.new_accounts: pl.Series | None = None
+        """Accounts of the file that had no ledger line before this import (:meth:`find_new_accounts`)."""
+        self.new_lines: list[pl.DataFrame] = []
+        """The lines written for :attr:`new_accounts`: their whole ledgers, summarized without reading them back."""
+        self.new_reversals: dict[int, str] = {}
+        """Row → external id of the payment it reverses, of the reversals among :attr:`new_lines`."""
+        self.new_payments: dict[str, int] = {}
+        """External id → row of the reversed payments among :attr:`new_lines`."""
 
     def _resolve(self, accounts: pl.Series) -> None:
         """Look up the accounts of a frame not looked up yet: by ``IN`` lists when they are few, else by
@@ -1108,6 +1123,7 @@ class _Transactions(_Importer):
         )
         if bad.report.problem_count:
             return None
+        self.file_accounts.update(f.get_column("account_id").unique().to_list())
         return f.select(
             "row",
             "ext",
@@ -1150,6 +1166,7 @@ class _Transactions(_Importer):
         if reversals.is_empty():
             return
         targets = reversals.get_column("reverses_value").unique()
+        self.targets = targets
         stored = self._lines(sorted(targets.to_list()))
         in_file = {
             ext: (row, account, amount, posted)
@@ -1202,6 +1219,18 @@ class _Transactions(_Importer):
         ).outerjoin(reversed_line, reversed_line.c.id == LEDGER.c.reverses_id)
         return self._stored(query, LEDGER, external_ids)
 
+    def find_new_accounts(self) -> None:
+        """Before the write pass (while the ledger's indexes are there): which accounts of the file have no
+        ledger line yet. Their summaries are computed from the lines written (:meth:`finish_write`)."""
+        ids = sorted(self.file_accounts)
+        old: set[int] = set()
+        if ids and self.connection.scalar(select(func.max(LEDGER.c.id))) is not None:
+            has_lines = select(LEDGER.c.id).where(LEDGER.c.account_id == ACCOUNTS.c.id).exists()
+            for batch in _in_batches(ids):
+                query = select(ACCOUNTS.c.id).where(ACCOUNTS.c.id.in_(batch), has_lines)
+                old.update(self.connection.execute(query).scalars())
+        self.new_accounts = pl.Series("account_id", [i for i in ids if i not in old], dtype=pl.Int64)
+
     def write_frame(self, frame: pl.DataFrame, report: ImportReport) -> None:
         """Second pass over a frame of records: insert the new ones; count (and compare) the stored ones."""
         if frame.is_empty():
@@ -1229,8 +1258,88 @@ class _Transactions(_Importer):
         if not reversals.is_empty():
             # each reversal points at its payment by id: stored, or written just now (earlier in the file)
             self.connection.execute(_LINK_REVERSAL, reversals.select(target="reverses", ext="ext").to_dicts())
+        if self.new_accounts is not None and not self.new_accounts.is_empty():
+            mine = frame.filter(pl.col("account_id").is_in(self.new_accounts.implode()))
+            if not mine.is_empty():
+                self.new_lines.append(
+                    mine.select(
+                        pl.col("account_id"),
+                        pl.col("row"),
+                        pl.col("kind").cast(_KIND_ENUM),
+                        pl.col("amount"),
+                        pl.col("posted").str.to_date("%Y-%m-%d"),
+                        pl.col("due").str.to_date("%Y-%m-%d"),
+                        pl.col("source").cast(_SOURCE_ENUM),
+                    )
+                )
+                for row, target in mine.filter(pl.col("reverses").is_not_null()).select("row", "reverses").iter_rows():
+                    self.new_reversals[row] = target
+                if not self.targets.is_empty():
+                    paid = mine.filter(pl.col("ext").is_in(self.targets.implode())).select("ext", "row")
+                    self.new_payments.update(paid.iter_rows())
         self.touched.update(frame.get_column("account_id").unique().to_list())
         report.inserted += frame.height
+
+    def finish_write(self, report: ImportReport, progress: ProgressCallback | None) -> None:
+        """Bring the summaries of the touched accounts up to date: those that had no ledger line before this
+        import from the lines just written (their whole ledgers, in posting order: posted date, then row of
+        the file, which is the order of their ids), the others by reading their ledgers back."""
+        lines = pl.concat(self.new_lines, rechunk=False) if self.new_lines else None
+        self.new_lines.clear()
+        if lines is None or not self.touched:
+            super().finish_write(report, progress)
+            return
+        started = time.perf_counter()
+        connection = self.connection
+        # a reversal's seq is the row of its payment (a payment of the same account, so in these lines)
+        paid_rows = {row: self.new_payments.get(target) for row, target in self.new_reversals.items()}
+        unlinked = [row for row, paid in paid_rows.items() if paid is None]
+        if unlinked:  # cannot be (validated); read those ledgers back rather than guess
+            accounts = lines.filter(pl.col("row").is_in(unlinked)).get_column("account_id").unique()
+            lines = lines.filter(~pl.col("account_id").is_in(accounts.implode()))
+        in_memory = set(lines.get_column("account_id").unique().to_list())
+        old = sorted(self.touched - in_memory)
+        total = connection.scalar(select(func.count()).select_from(ACCOUNTS)) or 0
+        if len(old) * 2 >= total:
+            super().finish_write(report, progress)  # most accounts read back: one ordered pass over all
+            return
+        count = len(old) + len(in_memory)
+        done = 0
+        for start in range(0, len(old), 5000):
+            batch = old[start : start + 5000]
+            summaries.refresh(connection, batch)
+            done += len(batch)
+            if progress:
+                progress("summaries", done, count)
+        lines = lines.sort("account_id", "posted", "row")
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            paid = paid_rows.get
+            for part in lines.iter_slices(100_000):
+                columns = ("account_id", "row", "kind", "amount", "posted", "due", "source")
+                for account_id, row, kind, amount, posted, due, source in zip(
+                    *(part.get_column(name).to_list() for name in columns), strict=True
+                ):
+                    yield account_id, row, kind, amount, posted, due, source, paid(row)
+
+        ledgers: dict[int, list[LedgerLine]] = {}
+
+        def flush() -> None:
+            nonlocal done
+            upsert(connection, SUMMARIES, summaries.compute(connection, list(ledgers), ledgers), ["account_id"])
+            done += len(ledgers)
+            ledgers.clear()
+            if progress:
+                progress("summaries", done, count)
+
+        for account_id, account_lines in summaries.line_groups(rows()):
+            ledgers[account_id] = account_lines
+            if len(ledgers) >= 5000:
+                flush()
+        if ledgers:
+            flush()
+        report.accounts_refreshed = count
+        report.timings["summaries"] = time.perf_counter() - started
 
 
 _LINK_REVERSAL = text(
@@ -1594,7 +1703,9 @@ def import_file(
             sqlite = connection.dialect.name == "sqlite"
             if sqlite:
                 _begin_writing(connection)
-                if importer.table is LEDGER and report.rows > (connection.scalar(select(func.max(LEDGER.c.id))) or 0):
+            if isinstance(importer, _Transactions):
+                importer.find_new_accounts()  # while the ledger's account index is there
+                if sqlite and report.rows > (connection.scalar(select(func.max(LEDGER.c.id))) or 0):
                     recreate = _deferred_indexes(connection, LEDGER)
             with _sqlite_cache(connection, SQLITE_CACHE_KIB if sqlite else 0):
                 spool.seek(0)

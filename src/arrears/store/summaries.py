@@ -9,7 +9,7 @@ read the lines of the accounts asked for.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -39,7 +39,7 @@ SUMMARIES: Table = AccountSummaryRow.__table__  # type: ignore[assignment]
 _KINDS = {kind.value: kind for kind in Kind}
 _SOURCES = {source.value: source for source in Source}
 _LINE_COLUMNS = "account_id, id, kind, amount_cents, posted_date, due_date, source, reverses_id"
-"""What a summary reads of a ledger line, in :func:`_line_groups`' order."""
+"""What a summary reads of a ledger line, in :func:`line_groups`' order."""
 
 
 def entry_from_row(row: Any) -> Entry:
@@ -113,7 +113,7 @@ def _grouped(
     return grouped
 
 
-def _line_groups(rows: Iterable[Sequence[Any]]) -> Generator[tuple[int, list[LedgerLine]], None, None]:
+def line_groups(rows: Iterable[Sequence[Any]]) -> Generator[tuple[int, list[LedgerLine]], None, None]:
     """``(account id, lines)`` from rows of :data:`_LINE_COLUMNS` ordered by account, posted date and id.
 
     Dates may come as ``date`` (PostgreSQL, SQLAlchemy) or as ISO text (SQLite through the driver); each
@@ -140,17 +140,24 @@ def _line_groups(rows: Iterable[Sequence[Any]]) -> Generator[tuple[int, list[Led
         yield current, lines
 
 
-def compute(connection: Connection, account_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """Summary rows for ``account_ids``, computed from their ledgers, active plans and claims."""
+def compute(
+    connection: Connection, account_ids: Sequence[int], ledgers: Mapping[int, Sequence[LedgerLine]] | None = None
+) -> list[dict[str, Any]]:
+    """Summary rows for ``account_ids``, computed from their ledgers, active plans and claims.
+
+    ``ledgers``: the accounts' whole ledgers in posting order, when the caller has them (an import of the
+    lines of accounts that had none); else they are read from the database.
+    """
     if not account_ids:
         return []
-    c = LEDGER.c
-    query = (
-        select(c.account_id, c.id, c.kind, c.amount_cents, c.posted_date, c.due_date, c.source, c.reverses_id)
-        .where(c.account_id.in_(account_ids))
-        .order_by(c.account_id, c.posted_date, c.id)
-    )
-    ledgers = dict(_line_groups(connection.execute(query)))
+    if ledgers is None:
+        c = LEDGER.c
+        query = (
+            select(c.account_id, c.id, c.kind, c.amount_cents, c.posted_date, c.due_date, c.source, c.reverses_id)
+            .where(c.account_id.in_(account_ids))
+            .order_by(c.account_id, c.posted_date, c.id)
+        )
+        ledgers = dict(line_groups(connection.execute(query)))
     plans = _grouped(connection, PLANS, account_ids, plan_from_row, PLANS.c.active.is_(True))
     claims = _grouped(connection, CLAIMS, account_ids, claim_from_row)
     portfolios = connection.execute(
@@ -197,7 +204,7 @@ def rebuild_all(connection: Connection, batch: int = 5000, progress: Callable[[i
     read per batch of accounts.
     """
     accounts = connection.execute(select(ACCOUNTS.c.id, ACCOUNTS.c.portfolio_id).order_by(ACCOUNTS.c.id)).all()
-    groups = _line_groups(_all_lines(connection))
+    groups = line_groups(_all_lines(connection))
     pending = next(groups, None)
     for start in range(0, len(accounts), batch):
         chunk = accounts[start : start + batch]
