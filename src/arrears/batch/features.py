@@ -13,13 +13,6 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection
 
-EPOCH = date(1970, 1, 1)
-
-
-def day_number(value: date) -> int:
-    """Days since 1970-01-01."""
-    return (value - EPOCH).days
-
 
 def _date(dialect: str, column: str) -> str:
     # SQLite keeps ISO text (parsed by Polars in bulk); PostgreSQL computes day numbers itself.

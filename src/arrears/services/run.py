@@ -38,6 +38,7 @@ from arrears.domain.engine import (
 from arrears.domain.errors import NotFound
 from arrears.domain.money import format_cents
 from arrears.domain.strategy import Strategy
+from arrears.services.config import load_strategy
 from arrears.store.db import Database, make_engine
 from arrears.store.models import PortfolioRow, RunChunkRow, RunRow
 from arrears.store.run_writer import write_chunk
@@ -417,13 +418,6 @@ def finish_run(db: Database, run_id: int) -> tuple[Counter[str], list[AccountErr
     return counts, [AccountError(a, r) for a, r in sorted(errors.items())]
 
 
-def load_strategy_for(db: Database) -> Strategy:
-    """The saved configuration."""
-    from arrears.services.config import load_strategy
-
-    return load_strategy(db)
-
-
 def run_day(
     db: Database,
     as_of: date,
@@ -450,7 +444,7 @@ def run_day(
             if portfolio_id is None:
                 raise NotFound(f"no portfolio {portfolio!r}")
         span = features.account_id_range(connection)
-    plan = strategy or load_strategy_for(db)
+    chosen = strategy or load_strategy(db)
     run_id = start_run(db, as_of, scope)
     result = RunResult(run_id, as_of, scope)
     if span is not None:
@@ -459,14 +453,14 @@ def run_day(
         url = db.engine.url.render_as_string(hide_password=False)
         if workers <= 1 and executor is None:
             result.this_attempt, _, result.accounts = run_partition(
-                url, run_id, as_of, plan, span[0], span[1], chunk_size, portfolio_id, db, progress
+                url, run_id, as_of, chosen, span[0], span[1], chunk_size, portfolio_id, db, progress
             )
         else:
             db.engine.dispose()  # forked workers must not share pooled connections
             pool = executor or ProcessPoolExecutor(max_workers=workers)
             try:
                 futures = [
-                    pool.submit(run_partition, url, run_id, as_of, plan, low, high, chunk_size, portfolio_id)
+                    pool.submit(run_partition, url, run_id, as_of, chosen, low, high, chunk_size, portfolio_id)
                     for low, high in _partitions(span[0], span[1], max(workers, 1) * 4)
                 ]
                 for future in futures:

@@ -19,7 +19,6 @@ from arrears.domain.engine import CaseStatus, Decisions
 from arrears.store import summaries
 from arrears.store.bulk import execute_many, insert_ignore, upsert
 from arrears.store.models import (
-    AccountRow,
     ActivityRow,
     CollectionsCaseRow,
     HistoryRow,
@@ -35,7 +34,6 @@ LETTERS = LetterRow.__table__
 NOTES = NoteRow.__table__
 HISTORY = HistoryRow.__table__
 LEDGER = LedgerLineRow.__table__
-ACCOUNTS = AccountRow.__table__
 
 HISTORY_EFFECTS = {"referral", "alert", "service_request", "credit_points", "run_plan"}
 
