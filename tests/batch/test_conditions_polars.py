@@ -211,3 +211,50 @@ def test_a_million_accounts_in_one_expression() -> None:
     assert result.len() == n
     assert result.null_count() == 0
     assert 0 < result.sum() == expected
+
+
+# ------------------------------------------------------------------------------------ hostile text
+
+
+def _json_depth(expr: pl.Expr) -> int:
+    """How deeply the serialized Polars expression nests (brackets counted; strings hold none here)."""
+    depth = deepest = 0
+    for char in expr.meta.serialize(format="json"):
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+@pytest.mark.parametrize("joiner", [" AND ", " OR "])
+def test_a_chain_of_two_thousand_terms_compiles_to_one_shallow_expression(joiner: str) -> None:
+    text = joiner.join(f"days_past_due <> {n}" for n in range(2000))
+    condition = compile_condition(text)
+    assert _json_depth(to_polars(condition)) < 50  # a chain of binary & nests 2,000 deep
+    rows = [{"days_past_due": days} for days in (5, 1999, 2000, None)]
+    expected = [False, False, True, False] if joiner == " AND " else [True, True, True, False]
+    assert evaluate_frame(condition, frame(rows)).to_list() == expected
+    assert [evaluate(condition, row) for row in rows] == expected
+
+
+def test_the_largest_64_bit_values_compile_to_polars() -> None:
+    rows = [{"balance": 2**63 - 1, "days_past_due": -(2**63)}, {"balance": 0, "days_past_due": 0}]
+    text = "balance >= $92,233,720,368,547,758.07 OR days_past_due <= -9223372036854775808"
+    assert vectorized(text, rows) == one_by_one(text, rows) == [True, False]
+
+
+LIKE_ALPHABET = st.sampled_from(["a", "b", "%", "_", "'", ".", "*", "\\", "(", "[", "$", "^", "\n", "é", "ß", "😀"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    pattern=st.text(alphabet=LIKE_ALPHABET, max_size=12),
+    names=st.lists(st.none() | st.text(alphabet=LIKE_ALPHABET, max_size=12), min_size=1, max_size=10),
+)
+def test_like_agrees_with_polars_on_random_patterns_and_values(pattern: str, names: list[str | None]) -> None:
+    text = "guarantor_last_name LIKE '" + pattern.replace("'", "''") + "'"
+    rows = [{"guarantor_last_name": name} for name in names]
+    assert vectorized(text, rows) == one_by_one(text, rows)
+    assert vectorized(f"NOT ({text})", rows) == one_by_one(f"NOT ({text})", rows)

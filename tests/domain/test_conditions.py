@@ -13,10 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from arrears.domain.conditions import (
+    NESTING_LIMIT,
     And,
     Compare,
     Condition,
     ConditionError,
+    Expr,
     FieldRef,
     Literal,
     Not,
@@ -26,6 +28,7 @@ from arrears.domain.conditions import (
     compile_condition,
     evaluate,
     format_expr,
+    like_match,
     parse,
     structured_condition,
     validate,
@@ -424,3 +427,96 @@ def test_money_literals_round_trip_through_cents(cents: int) -> None:
     assert evaluate(condition, {"balance": cents})
     assert not evaluate(condition, {"balance": cents + 1})
     assert validate(parse(format_expr(condition.expr))) == condition.expr
+
+
+# ------------------------------------------------------------------------------------ hostile text
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("NOT " * 1000 + "deceased", 401),  # the 101st NOT
+        ("(" * 1000 + "deceased" + ")" * 1000, 101),  # the 101st parenthesis
+        ("(" * 1000 + "balance > 5" + ")" * 1000, 101),
+        ("(deceased AND (bankruptcy OR " * 60 + "disputed" + "))" * 60, 1),
+    ],
+)
+def test_nesting_deeper_than_the_limit_is_an_error_with_a_position(text: str, column: int) -> None:
+    with pytest.raises(ConditionError) as caught:
+        compile_condition(text)
+    assert f"nested more than {NESTING_LIMIT} levels deep" in str(caught.value)
+    assert caught.value.line == 1
+    if column > 1:
+        assert caught.value.column == column
+
+
+def test_nesting_up_to_the_limit_is_fine() -> None:
+    assert check("NOT " * NESTING_LIMIT + "deceased", deceased=True) is True  # an even number of NOT
+    assert check("NOT " * (NESTING_LIMIT - 1) + "deceased", deceased=False) is True
+    assert check("(" * NESTING_LIMIT + "deceased" + ")" * NESTING_LIMIT, deceased=True) is True
+
+
+def test_validate_refuses_a_tree_built_deeper_than_the_limit() -> None:
+    expr: Expr = Truth(FieldRef("deceased"))
+    for _ in range(1000):
+        expr = Not(expr)
+    with pytest.raises(ConditionError, match="nested more than"):
+        validate(expr)
+
+
+@pytest.mark.parametrize(
+    ("text", "literal", "message"),
+    [
+        ("balance > 100000000000000000000", "1000", "amounts must be between -$92,233,720,368,547,758.08 and"),
+        ("balance > 92233720368547758.08", "9223", "value 92233720368547758.08 for balance is out of range"),
+        ("balance < -92233720368547758.09", "-9223", "for balance is out of range"),
+        ("balance IN (1, $99,999,999,999,999,999)", "$99", "value $99999999999999999 for balance is out of range"),
+        ("days_past_due > 9223372036854775808", "9223", "whole numbers must be between -9,223,372,036,854,775,808"),
+        ("open_claim_count BETWEEN 0 AND 1" + "0" * 40, "1000", "upper bound 1" + "0" * 40 + " for open_claim_count"),
+        ("balance > 0.00000000000000000000000000000000001", "0.0", "has a fraction of a cent"),
+    ],
+)
+def test_numbers_beyond_64_bits_are_refused_where_they_are_written(text: str, literal: str, message: str) -> None:
+    with pytest.raises(ConditionError) as caught:
+        compile_condition(text)
+    assert message in str(caught.value)
+    assert (caught.value.line, caught.value.column) == (1, text.index(literal) + 1)
+
+
+def test_the_largest_64_bit_values_are_allowed() -> None:
+    assert check("balance < 92233720368547758.07") is True
+    assert check("balance > -92233720368547758.08") is True
+    assert check("days_past_due < 9223372036854775807") is True
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "expected"),
+    [
+        ("%a" * 170, "a" * 169 + "b", False),  # a regex of 170 `.*a` backtracks for ever on this
+        ("%a" * 170 + "%", "a" * 170, True),
+        ("%a%" * 170 + "b", "a" * 400, False),
+        ("%_" * 200 + "x", "y" * 300, False),
+        ("a%b", "ab", True),
+        ("a%b", "a", False),
+        ("a_%_c", "abxc", True),
+        ("a_%_c", "abc", False),
+        ("%", "", True),
+        ("_", "", False),
+        ("", "", True),
+        ("%b%b", "bb", True),
+        ("ab%ba", "aba", False),  # the first and last pieces may not overlap
+        ("%x%", "line\nx\nbreak", True),  # % spans line breaks
+    ],
+)
+def test_like_matches_in_linear_time(pattern: str, value: str, expected: bool) -> None:
+    assert like_match(pattern, value) is expected
+    condition = compile_condition("guarantor_last_name LIKE " + "'" + pattern.replace("'", "''") + "'")
+    assert evaluate(condition, {"guarantor_last_name": value}) is expected
+
+
+def test_an_error_in_a_very_long_line_quotes_only_the_part_around_it() -> None:
+    text = "balance > 1 AND " * 250 + "balanse > 5" + " AND balance > 1" * 250
+    message = errors_of(text)
+    _, quoted, caret = message.splitlines()
+    assert len(quoted.strip()) <= 80
+    assert quoted[caret.index("^") :].startswith("balanse")

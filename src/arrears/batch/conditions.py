@@ -8,7 +8,6 @@ predicate that reads a null is false, and ``NOT`` / ``AND`` / ``OR`` then use tw
 
 from __future__ import annotations
 
-import functools
 import operator
 from collections.abc import Iterable, Mapping
 from typing import Final
@@ -81,7 +80,7 @@ def _operand(operand: Operand) -> pl.Expr:
 def _present(*operands: Operand) -> pl.Expr | None:
     """True where every field among ``operands`` has a value (None when there is no field)."""
     checks = [pl.col(o.name).is_not_null() for o in operands if isinstance(o, FieldRef)]
-    return functools.reduce(operator.and_, checks) if checks else None
+    return pl.all_horizontal(checks) if checks else None
 
 
 def _predicate(result: pl.Expr, *operands: Operand) -> pl.Expr:
@@ -102,10 +101,12 @@ _COMPARE: Final = {
 
 
 def _expr(expr: Expr) -> pl.Expr:
+    # One horizontal node per AND / OR, however many terms: a chain of binary & / | nests as deep as it is
+    # long, and Polars' planning of such a chain grows much faster than its length.
     if isinstance(expr, And):
-        return functools.reduce(operator.and_, (_expr(e) for e in expr.operands))
+        return pl.all_horizontal([_expr(e) for e in expr.operands])
     if isinstance(expr, Or):
-        return functools.reduce(operator.or_, (_expr(e) for e in expr.operands))
+        return pl.any_horizontal([_expr(e) for e in expr.operands])
     if isinstance(expr, Not):
         return ~_expr(expr.operand)
     if isinstance(expr, IsNull):

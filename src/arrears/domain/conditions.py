@@ -19,6 +19,8 @@ Syntax
       ``TRUE``/``FALSE``. A comma inside an amount must group thousands: ``IN ($1,500)`` is one amount,
       ``IN ($1, $500)`` two.
     - field names are matched case-insensitively.
+    - at most :data:`NESTING_LIMIT` (100) levels of nesting: parentheses inside parentheses, and ``NOT``,
+      ``AND`` and ``OR`` inside one another; numbers must fit in 64 bits (money: in cents).
 
 Types
     Money fields hold integer cents, but conditions are written in dollars: ``balance > 500`` and
@@ -45,7 +47,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 from typing import Any, Final, TypeAlias
 
 from lark import Lark, Token, Tree
@@ -54,6 +56,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from arrears.domain.fields import ACCOUNT_FIELDS, Field, FieldType, field_catalogue
 
 __all__ = [
+    "NESTING_LIMIT",
     "STRUCTURED_OPERATORS",
     "And",
     "Between",
@@ -75,6 +78,7 @@ __all__ = [
     "compile_condition",
     "evaluate",
     "format_expr",
+    "like_match",
     "like_regex",
     "parse",
     "structured_condition",
@@ -124,8 +128,15 @@ def _describe(issue: Issue, text: str | None) -> str:
     lines = text.splitlines() or [""]
     if issue.line > len(lines):
         return str(issue)
-    source = lines[issue.line - 1]
-    return f"{issue}\n    {source}\n    {' ' * max(issue.column - 1, 0)}^"
+    source, caret = lines[issue.line - 1], max(issue.column - 1, 0)
+    if len(source) > _EXCERPT:  # a hostile one-line condition: show the part around the problem
+        start = max(0, min(caret - _EXCERPT // 2, len(source) - _EXCERPT))
+        source, caret = source[start : start + _EXCERPT], caret - start
+    return f"{issue}\n    {source}\n    {' ' * caret}^"
+
+
+_EXCERPT = 80
+"""Longest piece of a condition line an error message quotes."""
 
 
 # ----------------------------------------------------------------------------------------------- AST
@@ -380,7 +391,59 @@ def parse(text: str) -> Expr:
         tree = _PARSER.parse(text)
     except UnexpectedInput as exc:
         raise ConditionError([_syntax_issue(exc, text)], text) from None
+    _check_nesting(tree, text)
     return _expr(tree, text)
+
+
+NESTING_LIMIT: Final = 100
+"""Deepest nesting a condition may have: parentheses inside parentheses, and NOT / AND / OR inside one another.
+
+Every phase walks the tree recursively; the limit keeps hostile text (a thousand nested ``NOT``) from
+exhausting the stack, far above what a readable condition needs."""
+_NESTING_RULES: Final = frozenset({"not_", "and_expr", "or_expr"})
+
+
+def _too_deep(line: int, column: int, text: str | None = None) -> ConditionError:
+    message = (
+        f"the condition is nested more than {NESTING_LIMIT} levels deep "
+        "(parentheses, NOT, AND and OR inside one another); simplify it"
+    )
+    return ConditionError([Issue(message, line, column)], text)
+
+
+def _check_nesting(tree: Tree[Token], text: str) -> None:
+    """Refuse a parse tree (or parentheses) nested deeper than :data:`NESTING_LIMIT`, without recursion."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if node.data in _NESTING_RULES:
+            depth += 1
+            if depth > NESTING_LIMIT:
+                position = _pos(node)
+                raise _too_deep(position["line"], position["column"], text)
+        stack.extend((kid, depth) for kid in node.children if isinstance(kid, Tree))
+    open_parentheses = 0
+    for token in _PARSER.lex(text):
+        if token.type == "_LPAR":
+            open_parentheses += 1
+            if open_parentheses > NESTING_LIMIT:
+                raise _too_deep(token.line or 0, token.column or 0, text)
+        elif token.type == "_RPAR":
+            open_parentheses -= 1
+
+
+def _expr_depth(expr: Expr) -> int:
+    """How deeply NOT / AND / OR nest in a tree (0 for a single predicate), without recursion."""
+    deepest = 0
+    stack: list[tuple[Expr, int]] = [(expr, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Not):
+            stack.append((node.operand, depth + 1))
+        elif isinstance(node, And | Or):
+            stack.extend((operand, depth + 1) for operand in node.operands)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _end_position(text: str) -> tuple[int, int]:
@@ -602,6 +665,15 @@ _KIND_WORDS: Final[Mapping[LiteralKind, str]] = {
     "bool": "a true/false value",
 }
 _ORDERED: Final = frozenset({"money", "int", "date", "text"})
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+"""The features frame holds money (cents) and whole numbers as 64-bit integers; a literal must fit."""
+_INT_RANGE: Final = f"whole numbers must be between {_INT64_MIN:,} and {_INT64_MAX:,}"
+_MONEY_RANGE: Final = (
+    f"amounts must be between -${-_INT64_MIN // 100:,}.{-_INT64_MIN % 100:02d} "
+    f"and ${_INT64_MAX // 100:,}.{_INT64_MAX % 100:02d}"
+)
+_EXACT: Final = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+"""Dollars to cents without rounding, however many digits the literal has."""
 
 FieldCatalogue: TypeAlias = Mapping[str, Field] | Iterable[Field]
 
@@ -640,9 +712,12 @@ class _Validator:
         wrong = f"{target.name} is {_TYPE_WORDS[target.type]}; {what} {shown} is {_KIND_WORDS[kind]}"
         if target.type == "money":
             if kind in ("number", "money") and isinstance(raw, Decimal):
-                cents = raw * 100
+                cents = raw.scaleb(2, _EXACT)
                 if cents != cents.to_integral_value():
                     self.issue(f"{what} {shown} for {target.name} has a fraction of a cent", literal)
+                    return None
+                if not _INT64_MIN <= cents <= _INT64_MAX:
+                    self.issue(f"{what} {shown} for {target.name} is out of range: {_MONEY_RANGE}", literal)
                     return None
                 return Value("money", int(cents), **pos)
             self.issue(wrong, literal)
@@ -651,6 +726,9 @@ class _Validator:
             if kind == "number" and isinstance(raw, Decimal):
                 if raw != raw.to_integral_value():
                     self.issue(f"{target.name} is a whole number; {what} {shown} is not", literal)
+                    return None
+                if not _INT64_MIN <= raw <= _INT64_MAX:
+                    self.issue(f"{what} {shown} for {target.name} is out of range: {_INT_RANGE}", literal)
                     return None
                 return Value("int", int(raw), **pos)
             if kind == "money":
@@ -867,6 +945,8 @@ def validate(expr: Expr, fields: FieldCatalogue = ACCOUNT_FIELDS) -> Expr:
     representation (cents, dates) and a literal on the left of a comparison moves to the right.
     Every problem found is reported at once in one :class:`ConditionError`.
     """
+    if _expr_depth(expr) > NESTING_LIMIT:
+        raise _too_deep(expr.line, expr.column)
     validator = _Validator(fields)
     result = validator.expr(expr)
     if validator.issues:
@@ -972,8 +1052,7 @@ def _evaluate(expr: Expr, row: Mapping[str, object], types: Mapping[str, FieldTy
     pattern = _read(expr.pattern, row, types)
     if not isinstance(value, str) or not isinstance(pattern, str):
         return False
-    matched = _like_compiled(pattern).fullmatch(value) is not None
-    return matched != expr.negated
+    return like_match(pattern, value) != expr.negated
 
 
 _REGEX_SPECIAL: Final = frozenset("\\.^$*+?{}[]|()")
@@ -983,7 +1062,8 @@ def like_regex(pattern: str) -> str:
     """Translate a LIKE pattern to an unanchored regex body valid for Python ``re`` and Rust ``regex``.
 
     ``%`` becomes ``.*`` and ``_`` becomes ``.``; every other character matches itself. Anchor it and
-    enable dot-all to match a whole value (Python: ``re.fullmatch(body, s, re.S)``).
+    enable dot-all to match a whole value. The vectorized path hands it to Rust's regex engine, which never
+    backtracks; one account is matched with :func:`like_match` (Python's ``re`` would backtrack).
     """
     out: list[str] = []
     for char in pattern:
@@ -998,9 +1078,40 @@ def like_regex(pattern: str) -> str:
     return "".join(out)
 
 
+def like_match(pattern: str, value: str) -> bool:
+    """True when the whole of ``value`` matches the LIKE ``pattern`` (``%`` any run, ``_`` one character).
+
+    The pieces between ``%`` are matched from the left, each at its first place after the previous one, the
+    first at the start and the last at the end. A piece matches a fixed number of characters, so its leftmost
+    place is always right and nothing is ever retried: the time grows with ``len(value) * len(pattern)``
+    whatever the pattern, where a regular expression with many ``.*`` backtracks exponentially on a value
+    that does not match.
+    """
+    pieces = _like_pieces(pattern)
+    first, _ = pieces[0]
+    if len(pieces) == 1:
+        return first.fullmatch(value) is not None
+    last, last_length = pieces[-1]
+    stop = len(value) - last_length
+    head = first.match(value)
+    if head is None or head.end() > stop:
+        return False
+    start = head.end()
+    for piece, _ in pieces[1:-1]:
+        found = piece.search(value, start, stop)
+        if found is None:
+            return False
+        start = found.end()
+    return last.fullmatch(value, stop) is not None
+
+
 @functools.lru_cache(maxsize=256)
-def _like_compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(like_regex(pattern), re.S)
+def _like_pieces(pattern: str) -> tuple[tuple[re.Pattern[str], int], ...]:
+    """The pieces of a LIKE pattern between its ``%`` (empty middle pieces dropped): each as a regex of
+    literal characters and ``.`` for ``_``, with the number of characters it matches."""
+    pieces = pattern.split("%")
+    kept = [pieces[0], *(p for p in pieces[1:-1] if p), pieces[-1]] if len(pieces) > 1 else pieces
+    return tuple((re.compile(like_regex(piece), re.S), len(piece)) for piece in kept)
 
 
 # ---------------------------------------------------------------------------------- structured form
