@@ -1,0 +1,137 @@
+"""What decisions do to the world, as typed, frozen values.
+
+The engine returns these; the run's writer dispatches on them with ``match`` and ``assert_never``, so an
+effect kind without a writer is a type error rather than a silently dropped row. Every effect carries the
+idempotency key of the activity (or fact) that caused it: writing it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    """How a message reaches the party."""
+
+    LETTER = "letter"
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class PostingKind(StrEnum):
+    """Ledger lines the engine may post (a subset of the ledger's kinds)."""
+
+    FEE = "fee"
+    PENALTY = "penalty"
+    DEPOSIT = "deposit"
+    CHARGE = "charge"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A letter, e-mail or SMS from a template, queued with the account's merge data of that day."""
+
+    key: str
+    channel: Channel
+    template: str
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A collection action note; ``to_account`` also shows it as an account note (seed 003)."""
+
+    key: str
+    text: str
+    to_account: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """A ledger line posted on the account (a fee, a penalty, a deposit demand, a one-off charge)."""
+
+    key: str
+    kind: PostingKind
+    amount_cents: int
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """The account's status code becomes ``status_code``."""
+
+    key: str
+    status_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModeChange:
+    """The account's mode becomes ``mode`` (``active`` or ``closed``)."""
+
+    key: str
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """The account is placed with an outside agency (external collections)."""
+
+    key: str
+    agency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """An alert shown on the account and its worklist rows until cleared."""
+
+    key: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRequest:
+    """A request of a type for a collector or group to act on."""
+
+    key: str
+    text: str
+    assignee: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreditPoints:
+    """Credit-rating points added to the account's primary party (more points, worse rating; seed 004)."""
+
+    key: str
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRun:
+    """A contact plan is to run on the account (its events are scheduled by the plan's own pass)."""
+
+    key: str
+    plan: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatementHold:
+    """The account's billing statements are held (``True``) or released (``False``)."""
+
+    key: str
+    hold: bool
+
+
+Effect = (
+    Message
+    | Note
+    | Posting
+    | StatusChange
+    | ModeChange
+    | Referral
+    | Alert
+    | ServiceRequest
+    | CreditPoints
+    | PlanRun
+    | StatementHold
+)
+"""Every effect a decision can have."""
