@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -201,29 +202,50 @@ class ConfigEntityRow(Base):
 
 
 class CollectionsCaseRow(Base):
-    """An account's collections case on one track (guarantor or insurance); episodes count relapses."""
+    """One episode of an account's collections case on one track (guarantor or insurance).
+
+    A relapse opens a new episode (a new row); the earlier one keeps its entry reason, dates and close reason.
+    ``is_current`` marks the latest episode of each account and track (at most one, by a partial unique index).
+    """
 
     __tablename__ = "collections_case"
-    __table_args__ = (Index("ix_collections_case_status", "status"),)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
-    track: Mapped[str] = mapped_column(String(10), primary_key=True)
+    __table_args__ = (
+        UniqueConstraint("account_id", "track", "episode"),
+        Index("ix_collections_case_status", "status"),
+        Index(
+            "ix_collections_case_current",
+            "account_id",
+            "track",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    track: Mapped[str] = mapped_column(String(10))
     episode: Mapped[int] = mapped_column(Integer)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(20))
     entered_on: Mapped[date] = mapped_column(Date)
+    anchor_due: Mapped[date | None] = mapped_column(Date)
+    """The earliest unpaid due date when the episode began."""
     entry_reason: Mapped[str] = mapped_column(Text)
     assignee: Mapped[str] = mapped_column(String(60))
     assignment_rule: Mapped[int | None] = mapped_column(Integer)
     work: Mapped[str] = mapped_column(String(100))
     closed_on: Mapped[date | None] = mapped_column(Date)
     close_reason: Mapped[str | None] = mapped_column(String(200))
+    """Set when the episode is resolved."""
+    referred_on: Mapped[date | None] = mapped_column(Date)
 
 
 class ActivityRow(Base):
-    """One scheduled or recorded thing on an account: pending → done or cancelled."""
+    """One scheduled or recorded thing on an account; its states are those of :mod:`arrears.domain.cases`."""
 
     __tablename__ = "activity"
     __table_args__ = (
-        Index("ix_activity_due", "released", "account_id", "due_date"),
+        Index("ix_activity_due", "status", "account_id", "due_date"),
         Index("ix_activity_worklist", "status", "assignee", "due_date"),
         Index("ix_activity_account", "account_id", "status"),
     )
@@ -234,17 +256,26 @@ class ActivityRow(Base):
     episode: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(100))
+    origin: Mapped[str] = mapped_column(String(20))
+    """The kind of origin: action, series_step, plan_event, milestone_action."""
     series: Mapped[str | None] = mapped_column(String(100))
     step: Mapped[int | None] = mapped_column(Integer)
+    origin_ref: Mapped[str | None] = mapped_column(String(300))
+    """What identifies a plan-event or milestone-action origin."""
     assignee: Mapped[str] = mapped_column(String(60))
     due_date: Mapped[date] = mapped_column(Date)
-    due_time: Mapped[str | None] = mapped_column(String(8))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """The moment it is due, for timed work."""
     priority: Mapped[int] = mapped_column(Integer, default=50)
-    status: Mapped[str] = mapped_column(String(10), default="pending")
-    released: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default="scheduled")
     no_auto_delete: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str] = mapped_column(String(300))
+    created_on: Mapped[date | None] = mapped_column(Date)
+    released_on: Mapped[date | None] = mapped_column(Date)
+    """The day it was opened into a worklist or performed."""
     done_on: Mapped[date | None] = mapped_column(Date)
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
+    hold_reason: Mapped[str | None] = mapped_column(String(300))
     outcome: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
     run_id: Mapped[int | None] = mapped_column(Integer)
@@ -319,3 +350,65 @@ class RunChunkRow(Base):
     last_account: Mapped[int] = mapped_column(Integer)
     counts: Mapped[str] = mapped_column(Text)
     errors: Mapped[str] = mapped_column(Text)
+
+
+class ReferralRow(Base):
+    """A placement of the account with an outside agency (external collections)."""
+
+    __tablename__ = "referral"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    agency: Mapped[str] = mapped_column(String(200))
+    exported_on: Mapped[date | None] = mapped_column(Date)
+
+
+class AlertRow(Base):
+    """An alert shown on the account and its worklist rows until it is cleared."""
+
+    __tablename__ = "alert"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    cleared_on: Mapped[date | None] = mapped_column(Date)
+
+
+class ServiceRequestRow(Base):
+    """A request for a collector or group to act on an account."""
+
+    __tablename__ = "service_request"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    assignee: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+
+
+class CreditPointRow(Base):
+    """Credit-rating points added to a party (more points, worse rating)."""
+
+    __tablename__ = "credit_point"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    on: Mapped[date] = mapped_column(Date)
+    points: Mapped[int] = mapped_column(Integer)
+
+
+class PlanRequestRow(Base):
+    """A request that a contact plan run on an account (from a run-plan action or a trigger)."""
+
+    __tablename__ = "plan_request"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    plan: Mapped[str] = mapped_column(String(40))
+    requested_on: Mapped[date] = mapped_column(Date)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="requested")
