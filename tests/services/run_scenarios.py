@@ -266,7 +266,7 @@ def cases(db: Database) -> dict[str, tuple[str, ...]]:
     rows = _rows(
         db,
         "SELECT a.external_id, c.track, c.status, c.entered_on, c.assignee, c.work, c.episode "
-        "FROM collections_case c JOIN account a ON a.id = c.account_id",
+        "FROM collections_case c JOIN account a ON a.id = c.account_id WHERE c.is_current",
     )
     return {
         (r[0] if r[1] == "guarantor" else f"{r[0]}/{r[1]}"): (r[2], _date(r[3]), r[4], r[5])

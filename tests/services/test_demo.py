@@ -367,7 +367,7 @@ def test_the_runs_give_work_to_the_strategy_collectors_and_queue_letters(ran: tu
     open_work = Counter(
         (a.assignee, a.kind)
         for a in activities
-        if a.status == "pending" and a.released and a.due_date <= AS_OF and a.kind in ("phone_call", "review")
+        if a.status == "open" and a.due_date <= AS_OF and a.kind in ("phone_call", "review")
     )
     assert open_work and {(who, kind): n for who, kinds in summary.worklist.items() for kind, n in kinds.items()} == (
         open_work
@@ -393,7 +393,8 @@ def test_each_run_saw_what_was_posted_by_its_day_and_nothing_later(ran: tuple[Da
         ]
         merge = json.loads(letter.merge_data)
         expected = summarize(seen)
-        assert (merge["as_of"], merge["balance_cents"], merge["oldest_unpaid_due"]) == (
+        position = merge["position"]
+        assert (merge["as_of"], position["balance_cents"], position["oldest_unpaid_due"]) == (
             letter.queued_on.isoformat(),
             expected.balance_cents,
             expected.oldest_unpaid_due.isoformat(),

@@ -21,12 +21,26 @@ import pytest
 from sqlalchemy import text
 
 from arrears.domain.ledger import in_window
-from arrears.domain.strategy import FinalAction, Series, SeriesStep, Strategy, TaskAssignment
+from arrears.domain.strategy import (
+    Action,
+    ActionKind,
+    ActionParams,
+    FinalAction,
+    Series,
+    SeriesStep,
+    Strategy,
+    TaskAssignment,
+)
+from arrears.letters.records import merge_data_from_record
+from arrears.letters.render import letter_context, render_letter
+from arrears.services.config_document import parse_document
+from arrears.services.demo import example_strategy_path
 from arrears.services.run import RunRefused, RunResult, run_day, run_through
 from arrears.store import summaries
 from arrears.store.db import Database
 from arrears.store.models import RunRow
 from tests.notation import d
+from tests.services.run_scenarios import INS as INSURANCE
 from tests.services.run_scenarios import (
     NORTH,
     STRATEGY,
@@ -192,15 +206,15 @@ def test_name_range_edges(db: Database) -> None:
     run(db, "2026-03-01")
     assert activities(db) == [
         "adams: 2026-03-01 Letter 30 (letter) AL done",
-        "adams: 2026-03-31 Letter 60 (letter) AL pending",
+        "adams: 2026-03-31 Letter 60 (letter) AL scheduled",
         "dunn: 2026-03-01 Letter 30 (letter) AL done",
-        "dunn: 2026-03-31 Letter 60 (letter) AL pending",
-        "ebert: 2026-03-01 Call 1 (phone_call) BO pending",
-        "ebert: 2026-03-08 Call 2 (phone_call) BO pending",
-        "evans: 2026-03-01 Call 1 (phone_call) BO pending",
-        "evans: 2026-03-08 Call 2 (phone_call) BO pending",
-        "hill: 2026-03-01 Call 1 (phone_call) BO pending",
-        "hill: 2026-03-08 Call 2 (phone_call) BO pending",
+        "dunn: 2026-03-31 Letter 60 (letter) AL scheduled",
+        "ebert: 2026-03-01 Call 1 (phone_call) BO open",
+        "ebert: 2026-03-08 Call 2 (phone_call) BO scheduled",
+        "evans: 2026-03-01 Call 1 (phone_call) BO open",
+        "evans: 2026-03-08 Call 2 (phone_call) BO scheduled",
+        "hill: 2026-03-01 Call 1 (phone_call) BO open",
+        "hill: 2026-03-08 Call 2 (phone_call) BO scheduled",
         "irving: 2026-03-01 Letter 30 (letter) DEF done",
         "zed: 2026-03-01 Letter 30 (letter) DEF done",
     ]
@@ -255,7 +269,7 @@ paid Ivy NORTH        # paid the first installment: current
     assert cases(db) == {}
     run(db, "2026-02-12")
     assert cases(db) == {"pat": ("internal", "2026-02-12", "PP", "Plan Call")}
-    assert activities(db) == ["pat: 2026-02-12 Plan Call (phone_call) PP pending"]
+    assert activities(db) == ["pat: 2026-02-12 Plan Call (phone_call) PP open"]
     assert json.loads(case_row(db, "pat").entry_reason) == {
         "plan_next_unpaid_due": "2026-02-01",
         "plan_grace_days": 10,
@@ -323,6 +337,12 @@ def test_no_statement_hold_when_not_suspended(db: Database) -> None:
 # ------------------------------------------------------------------------------------------- actions
 
 
+def load_example_strategy() -> Strategy:
+    parsed = parse_document(example_strategy_path().read_text())
+    assert parsed.strategy is not None and not parsed.errors
+    return parsed.strategy
+
+
 def test_letters_are_queued_with_their_merge_data(db: Database) -> None:
     portfolios(db)
     world(db, "ann Adams NORTH\n    2026-01-01 charge 100.00 due 2026-01-14")
@@ -334,16 +354,23 @@ def test_letters_are_queued_with_their_merge_data(db: Database) -> None:
         "queued",
         d("2026-03-01"),
     )
-    assert json.loads(letter.merge_data) == {
-        "as_of": "2026-03-01",
-        "balance_cents": 10000,
-        "days_past_due": 46,
-        "external_id": "ann",
-        "first_name": "Ann",
-        "last_name": "Adams",
-        "oldest_unpaid_due": "2026-01-14",
-        "portfolio": "NORTH",
-    }
+    record = json.loads(letter.merge_data)
+    assert (record["external_id"], record["portfolio_code"], record["as_of"]) == ("ann", "NORTH", "2026-03-01")
+    assert record["party"]["first_name"] == "Ann" and record["party"]["last_name"] == "Adams"
+    position = record["position"]
+    assert (position["balance_cents"], position["days_past_due"], position["oldest_unpaid_due"]) == (
+        10000,
+        46,
+        "2026-01-14",
+    )
+    assert dict(position["aging"])["31-60"] == 10000
+    # what the run recorded renders with every example template (G30 reads the party, aging and portfolio)
+    context = letter_context(merge_data_from_record(record))
+    for template in load_example_strategy().letters:
+        rendered = render_letter(template, context)
+        assert "Ann" in rendered.body or "Ann" in rendered.subject or template.code.startswith("INS")
+    g30 = render_letter(next(t for t in load_example_strategy().letters if t.code == "G30"), context)
+    assert "Dear Ann Adams" in g30.body and "$100.00" in g30.body
     run(db, "2026-03-31")
     assert [(row.template, row.queued_on) for row in table(db, "letter")] == [
         ("L30", d("2026-03-01")),
@@ -401,15 +428,15 @@ def test_call_1_then_call_2_and_run_through_catches_up_every_day(db: Database) -
     world(db, "evans Evans NORTH\n    2026-01-01 charge 100.00 due 2026-01-14")
     results = run_through(db, d("2026-03-07"), since=d("2026-03-01"), strategy=STRATEGY)
     assert [r.as_of for r in results] == [d(f"2026-03-0{n}") for n in range(1, 8)]
-    assert [row.released for row in table(db, "activity") if row.action == "Call 2"] == [False]
+    assert [row.status for row in table(db, "activity") if row.action == "Call 2"] == ["scheduled"]
     results = run_through(db, d("2026-03-09"), strategy=STRATEGY)
     assert [r.as_of for r in results] == [d("2026-03-08"), d("2026-03-09")]
     assert results[0].counts["released"] == 1
     assert activities(db) == [
-        "evans: 2026-03-01 Call 1 (phone_call) BO pending",
-        "evans: 2026-03-08 Call 2 (phone_call) BO pending",
+        "evans: 2026-03-01 Call 1 (phone_call) BO open",
+        "evans: 2026-03-08 Call 2 (phone_call) BO open",
     ]
-    assert [row.released for row in table(db, "activity") if row.action == "Call 2"] == [True]
+    assert [row.released_on for row in table(db, "activity") if row.action == "Call 2"] == [d("2026-03-08")]
     assert run_through(db, d("2026-03-09"), strategy=STRATEGY) == []
 
 
@@ -429,8 +456,8 @@ def test_series_then_external_collections_takes_the_account_off_the_worklists(db
     assert activities(db) == [
         "ann: 2026-03-01 Letter 30 (letter) AL done",
         "ann: 2026-03-31 Letter 60 (letter) AL done",
-        "ann: 2026-04-30 external_collections (external_collections) AL done",
-        "ann: 2026-05-30 Manual review (review) AL pending",
+        "ann: 2026-04-30  (external_referral) AL done",
+        "ann: 2026-05-30 Manual review (review) AL scheduled",
         "ann: 2026-05-31 Manual review (review) AL cancelled",
     ]
     assert (result.counts["referred"], result.counts["cancelled"]) == (1, 1)
@@ -468,7 +495,7 @@ def test_insurance_case_for_a_claim_older_than_the_policy_days(db: Database) -> 
     assert cases(db) == {"ins/insurance": ("internal", "2026-03-03", "AL", "Claim Series")}
     assert activities(db) == [
         "ins: 2026-03-03 Claim Letter (letter) AL done [insurance]",
-        "ins: 2026-03-17 Claim Review (review) AL pending [insurance]",
+        "ins: 2026-03-17 Claim Review (review) AL scheduled [insurance]",
     ]
     assert [row.template for row in table(db, "letter")] == ["CLM"]
     assert json.loads(case_row(db, "ins", "insurance").entry_reason) == {"days_over": 60, "oldest_claim_age_days": 61}
@@ -478,6 +505,42 @@ def test_insurance_case_for_a_claim_older_than_the_policy_days(db: Database) -> 
     run(db, "2026-03-10")
     assert cases(db)["ins/insurance"][0] == "resolved"
     assert activities(db)[-1] == "ins: 2026-03-17 Claim Review (review) AL cancelled [insurance]"
+
+
+def test_an_insurance_case_referred_by_an_action_resolves_once_the_claim_is_paid(db: Database) -> None:
+    portfolios(db)
+    ids = world(db, "ins Dunn NORTH\n    claim 2026-01-01 500.00")
+    agency = Action("Claim Agency", INSURANCE, ActionKind.EXTERNAL_REFERRAL, ActionParams(agency="Claims Inc"),
+                    all_portfolios=True)  # fmt: skip
+    strategy = with_portfolio(
+        replace(STRATEGY, actions=(*STRATEGY.actions, agency)),
+        replace(NORTH, assignment=replace(NORTH.assignment, insurance_action="Claim Agency")),
+    )
+    run(db, "2026-03-03", strategy)
+    assert cases(db)["ins/insurance"][0] == "pending_external"
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE claim SET status = 'paid', paid_cents = amount_cents"))
+        summaries.refresh(connection, [ids["ins"]])
+    result = run(db, "2026-03-10", strategy)
+    assert result.counts["resolved"] == 1
+    row = case_row(db, "ins", "insurance")
+    assert (row.status, row.referred_on, row.closed_on) == ("resolved", d("2026-03-03"), d("2026-03-10"))
+
+
+def test_a_run_after_a_gap_keeps_the_series_spacing(db: Database) -> None:
+    """The 60-day letter, the final notice and the referral never all go out on one catch-up day."""
+    portfolios(db)
+    world(db, "ann Adams NORTH\n    2026-01-01 charge 100.00 due 2026-01-14")
+    run(db, "2026-03-01")
+    run(db, "2026-07-01")  # four months without a run
+    assert activities(db) == [
+        "ann: 2026-03-01 Letter 30 (letter) AL done",
+        "ann: 2026-03-31 Letter 60 (letter) AL done",
+        "ann: 2026-07-31  (external_referral) AL scheduled",
+    ]
+    assert cases(db)["ann"][0] == "internal"
+    run(db, "2026-07-31")
+    assert cases(db)["ann"][0] == "pending_external"
 
 
 # ----------------------------------------------------------------------------------------- resolution
@@ -505,7 +568,7 @@ def test_resolution_cancels_pending_work_and_a_relapse_starts_afresh(db: Databas
     )
     assert activities(db) == [
         "ann: 2026-03-01 Letter 30 (letter) AL done",
-        "ann: 2026-03-20 Manual review (review) AL pending",
+        "ann: 2026-03-20 Manual review (review) AL scheduled",
         "ann: 2026-03-31 Letter 60 (letter) AL cancelled",
     ]
     charge(db, "ann", "80.00", "2026-03-15", "2026-03-20", "ann-2")
@@ -515,7 +578,7 @@ def test_resolution_cancels_pending_work_and_a_relapse_starts_afresh(db: Databas
     assert cases(db)["ann"] == ("internal", "2026-05-05", "AL", "Guarantor Letters", "episode 2")
     assert activities(db)[-2:] == [
         "ann: 2026-05-05 Letter 30 (letter) AL done episode 2",
-        "ann: 2026-06-04 Letter 60 (letter) AL pending episode 2",
+        "ann: 2026-06-04 Letter 60 (letter) AL scheduled episode 2",
     ]
     assert account_row(db, "ann").statement_hold is True
     assert [h.event for h in table(db, "history", "ann")] == ["entered", "resolved", "entered"]
@@ -526,11 +589,11 @@ def _manual_activity(db: Database, account_id: int, due: str, no_auto_delete: bo
     with db.engine.begin() as connection:
         connection.execute(
             text(
-                "INSERT INTO activity (key, account_id, track, episode, kind, action, assignee, due_date, priority, "
-                "status, released, no_auto_delete, reason) VALUES (:key, :account, 'guarantor', 1, 'review', "
-                "'Manual review', 'AL', :due, 50, 'pending', :released, :keep, 'added by a collector')"
+                "INSERT INTO activity (key, account_id, track, episode, kind, action, origin, assignee, due_date, "
+                "priority, status, no_auto_delete, reason) VALUES (:key, :account, 'guarantor', 1, 'review', "
+                "'Manual review', 'action', 'AL', :due, 50, 'scheduled', :keep, 'added by a collector')"
             ),
-            {"key": key, "account": account_id, "due": d(due), "released": False, "keep": no_auto_delete},
+            {"key": key, "account": account_id, "due": d(due), "keep": no_auto_delete},
         )
     return key
 
@@ -621,11 +684,14 @@ zed Zed NORTH
     strategy = replace(strategy, series=(*strategy.series, Series("Empty", GUARANTOR, (), FinalAction.CUSTOM)))
     result = run(db, "2026-03-01", strategy)
     assert sorted(cases(db)) == ["ann", "zed"]
-    assert [(e.account_id, e.reason) for e in result.errors][:1] == [(ids["bad"], "action 'Missing' is not configured")]
+    assert [(e.account_id, e.reason) for e in result.errors] == [
+        (ids["bad"], "account bad: action 'Missing' is not configured"),
+        (ids["empty"], "account empty: series 'Empty' has no steps"),
+    ]
     assert [e.account_id for e in result.errors] == [ids["bad"], ids["empty"]]
     status, counts, errors = run_record(db, d("2026-03-01"))
     assert (status, counts["errors"], counts["entered"]) == ("completed", 2, 2)
-    assert errors[0] == {"account_id": ids["bad"], "reason": "action 'Missing' is not configured"}
+    assert errors[0] == {"account_id": ids["bad"], "reason": "account bad: action 'Missing' is not configured"}
 
 
 def test_the_run_record_counts_what_the_run_did(db: Database) -> None:

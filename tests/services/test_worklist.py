@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -75,16 +75,16 @@ def test_worklist_order_due_today_first_then_oldest_priority_name_type_timed_las
                 kind="review",
                 action="Review",
                 assignee="ann",
+                origin="action",
                 due_date=on,
-                due_time="15:26",
+                due_at=datetime(2026, 3, 10, 15, 26, tzinfo=UTC),
                 priority=90,
-                status="pending",
-                released=True,
+                status="open",
                 reason="timed review",
             )
         )
     items = worklist(db, on, assignees_for(STRATEGY, "ann", None))
-    assert [(i.guarantor, i.due, i.priority, i.due_time) for i in items] == [
+    assert [(i.guarantor, i.due, i.priority, i.due_at and i.due_at.strftime("%H:%M")) for i in items] == [
         ("Adams, Pat", on, 50, None),
         ("Cole, Pat", d("2026-03-02"), 80, None),
         ("Baker, Pat", d("2026-03-02"), 50, None),
@@ -111,13 +111,28 @@ def test_completing_an_activity_records_outcome_note_and_audit(db: Database) -> 
         assert notes == ["Call 1 (phone_call) completed: LEFTMSG — left a voicemail"]
         audit = session.scalars(select(AuditRow).where(AuditRow.entity == "activity")).one()
         assert (audit.actor, audit.action, audit.entity_key) == ("ann", "completed", str(item.id))
-    with pytest.raises(ValidationFailed, match="is done, not pending"):
+    with pytest.raises(ValidationFailed, match="is done: only released calls and reviews"):
         complete_activity(db, item.id, "AGAIN", on=d("2026-03-03"))
     run_day(db, d("2026-03-09"), strategy=STRATEGY)  # Call 2 falls due 7 days after Call 1
     call_2 = worklist(db, d("2026-03-09"))[0]
     assert call_2.action == "Call 2"
     with pytest.raises(ValidationFailed, match="outcome: is required"):
         complete_activity(db, call_2.id, "", on=d("2026-03-09"))
+
+
+def test_work_not_released_yet_cannot_be_completed(db: Database) -> None:
+    """A call scheduled for a later day is not in any worklist yet: completing it is refused, and it stays
+    scheduled, so the run still releases it (and its successors) on its day."""
+    given_accounts(db, "Adams")
+    run_day(db, d("2026-03-02"), strategy=STRATEGY)
+    with db.session() as session:
+        call_2 = session.scalars(select(ActivityRow).where(ActivityRow.action == "Call 2")).one()
+    with pytest.raises(ValidationFailed, match="is scheduled for 2026-03-09 and not released yet"):
+        complete_activity(db, call_2.id, "LEFTMSG", on=d("2026-03-02"))
+    with db.session() as session:
+        assert session.get(ActivityRow, call_2.id).status == "scheduled"  # type: ignore[union-attr]
+    run_day(db, d("2026-03-09"), strategy=STRATEGY)
+    assert [i.action for i in worklist(db, d("2026-03-09"))] == ["Call 2", "Call 1"]  # due today first
 
 
 def test_explain_shows_each_rule_value_and_threshold(db: Database) -> None:
@@ -132,9 +147,9 @@ def test_explain_shows_each_rule_value_and_threshold(db: Database) -> None:
     run_day(db, d("2026-03-02"), strategy=STRATEGY)
     after = explain(db, "N-1", d("2026-03-02"), STRATEGY)
     assert after.verdict == "in collections (internal) since 2026-03-02"
-    assert [(p["action"], p["due"], p["released"]) for p in after.pending] == [
-        ("Call 1", date(2026, 3, 2), True),
-        ("Call 2", date(2026, 3, 9), False),
+    assert [(p["action"], p["due"], p["status"]) for p in after.pending] == [
+        ("Call 1", date(2026, 3, 2), "open"),
+        ("Call 2", date(2026, 3, 9), "scheduled"),
     ]
     assert after.pending[1]["reason"] == "next action of 'Call 1', 7 follow-up days after 2026-03-02"
     assert after.history[0]["event"] == "entered"

@@ -13,6 +13,8 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection
 
+from arrears.domain.cases import WORKED_CASE
+
 
 def _date(dialect: str, column: str) -> str:
     # SQLite keeps ISO text (parsed by Polars in bulk); PostgreSQL computes day numbers itself.
@@ -47,6 +49,7 @@ DETAIL_COLUMNS: dict[str, Any] = {
     "statement_hold": pl.Boolean,
     "guarantor_first_name": pl.Utf8,
     "guarantor_state": pl.Utf8,
+    "time_zone": pl.Utf8,
     "deceased": pl.Boolean,
     "bankruptcy": pl.Boolean,
     "attorney_represented": pl.Boolean,
@@ -68,8 +71,8 @@ DETAIL_COLUMNS: dict[str, Any] = {
 """The rest of the account's facts, read only for accounts the run decides (and for explain)."""
 
 _CASES = """
-LEFT JOIN collections_case cg ON cg.account_id = a.id AND cg.track = 'guarantor'
-LEFT JOIN collections_case ci ON ci.account_id = a.id AND ci.track = 'insurance'"""
+LEFT JOIN collections_case cg ON cg.account_id = a.id AND cg.track = 'guarantor' AND cg.is_current
+LEFT JOIN collections_case ci ON ci.account_id = a.id AND ci.track = 'insurance' AND ci.is_current"""
 
 
 def _core_sql(dialect: str) -> str:
@@ -87,7 +90,7 @@ def _detail_sql(dialect: str) -> str:
     d = lambda column: _date(dialect, column)  # noqa: E731
     f = lambda column: _flag(dialect, column)  # noqa: E731
     return f"""
-SELECT a.id, a.external_id, a.status_code, {f("a.statement_hold")}, g.first_name, g.state,
+SELECT a.id, a.external_id, a.status_code, {f("a.statement_hold")}, g.first_name, g.state, g.time_zone,
        {f("g.deceased")}, {f("g.bankruptcy")}, {f("g.attorney_represented")}, {f("g.cease_communication")},
        CASE WHEN g.dispute_date IS NULL THEN 0 ELSE 1 END, {f("g.do_not_call")},
        {d("s.last_payment_date")}, s.last_payment_cents, s.open_claim_count,
@@ -181,7 +184,7 @@ def derive(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
     def days_since(column: str) -> pl.Expr:
         return (today - pl.col(column)).dt.total_days()
 
-    in_collections = pl.col("g_status") == "internal"
+    in_collections = pl.col("g_status").is_in(sorted(s.value for s in WORKED_CASE))
     derived = {
         "days_past_due": days_since("oldest_unpaid_due_date").clip(lower_bound=0).fill_null(0),
         "payment_plan_delinquent": (

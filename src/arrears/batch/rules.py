@@ -12,6 +12,7 @@ from datetime import date
 
 import polars as pl
 
+from arrears.domain.cases import OPEN_CASE
 from arrears.domain.strategy import AssignmentType, EntryRules, Strategy, TaskAssignment
 
 RULE_COLUMNS = {
@@ -84,8 +85,9 @@ def evaluate_entry(frame: pl.DataFrame, rules: pl.DataFrame, payments: pl.DataFr
     # max($Y, Z% of the balance rounded up to the cent), in integers: ceil(a/b) = -((-a) // b)
     percent_of_balance = -((-(pl.col("min_percent") * balance)) // 100)
     required = pl.max_horizontal(pl.col("min_payment"), percent_of_balance)
-    g_open = pl.col("g_status").is_in(["internal", "pending_external"]).fill_null(False)
-    i_open = (pl.col("i_status") == "internal").fill_null(False)
+    # One meaning of "open" for both tracks: a referred insurance case still resolves when its claim is paid.
+    g_open = pl.col("g_status").is_in(sorted(s.value for s in OPEN_CASE)).fill_null(False)
+    i_open = pl.col("i_status").is_in(sorted(s.value for s in OPEN_CASE)).fill_null(False)
     active = (pl.col("mode") == "active") & pl.col("enabled")
     by_rules = (
         (balance > pl.col("balance_over"))

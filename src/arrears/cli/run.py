@@ -126,7 +126,7 @@ def worklist_command(
     for item in items:
         table.add_row(
             str(item.id),
-            f"{item.due}{' ' + item.due_time if item.due_time else ''}",
+            f"{item.due}{item.due_at.strftime(' %H:%M') if item.due_at else ''}",
             f"{item.priority} {priority_band(item.priority)}",
             item.account,
             item.guarantor,

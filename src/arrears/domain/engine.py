@@ -1,54 +1,123 @@
 """Decisions of the daily run for one account: pure, given a snapshot, the strategy and the as-of date.
 
-Calculate → decide → apply: the batch layer builds a :class:`Snapshot` per account that has a transition
-or due work (entry, assignment and resolution are evaluated vectorized beforehand and arrive here as
-facts); :func:`decide` returns :class:`Decisions`; the service writes them, each effect carrying a
-deterministic idempotency key, so deciding twice on the same facts writes nothing new.
+Calculate → decide → apply: the run builds one :class:`Snapshot` per account that has a transition or due
+work (entry, resolution and assignment are evaluated vectorized beforehand and arrive here as typed
+:data:`Trigger` facts); :func:`decide` returns :class:`Decisions`; the writer applies them, every row keyed,
+so deciding twice on the same facts writes nothing new.
 
-Work is scheduled lazily: an activity's successor (the next action of an action, the following step of
-a series, a series' final action) is created when the activity falls due, ``follow_up_days`` or the
-step's days after it. This keeps action cycles finite and makes every date recomputable from anchors.
+:func:`decide` runs small pure passes in a fixed order:
+
+1. **resolve** — cases whose debt is gone are resolved (:class:`Resolved`);
+2. **enter** — accounts that qualify open a new episode and start their work (:class:`Entered`);
+3. **milestones** — milestone targets (:class:`MilestoneTarget`; the milestone schemes fill it);
+4. **triggers** — facts of the day: payments posted and reversed, imports, closed accounts, plan runs;
+5. **due work** — every activity due on or before the date, in due order: automatic ones are performed
+   (their effects), operator-assisted ones are opened into a worklist, and the successor of each is
+   scheduled (its origin's successor rule), dated from the day the predecessor actually ran;
+6. **guard** — each outbound activity of the due-work pass asks the release gate
+   (:func:`arrears.domain.compliance.release_gate`) before it is released: allowed, deferred to a moment,
+   or held with the rule and reason. It is asked at the moment of release, so a held letter starts no
+   successor.
+
+States change only through :mod:`arrears.domain.cases`. Work is scheduled lazily: a successor is created
+when its predecessor runs, which keeps action cycles finite and keeps a series' spacing after a gap in runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
-from enum import StrEnum
+from datetime import date, datetime, timedelta
+from typing import assert_never
 
+from arrears.domain.cases import (
+    PENDING_ACTIVITY,
+    WORKED_CASE,
+    ActionOrigin,
+    ActivityEvent,
+    ActivityStatus,
+    CaseEvent,
+    CaseStatus,
+    MilestoneActionOrigin,
+    Origin,
+    PlanEventOrigin,
+    SeriesStepOrigin,
+    Track,
+    activity_transition,
+    case_transition,
+)
+from arrears.domain.compliance import ALLOW_ALL, Allow, Defer, Hold, Outbound, OutboundChannel, RuleSet, release_gate
+from arrears.domain.effects import (
+    Alert,
+    Channel,
+    CreditPoints,
+    Effect,
+    Message,
+    Note,
+    PlanRun,
+    Posting,
+    PostingKind,
+    Referral,
+    ServiceRequest,
+    StatementHold,
+    StatusChange,
+)
 from arrears.domain.strategy import Action, ActionKind, FinalAction, Series, Strategy
 
-
-class Track(StrEnum):
-    """Which collections a case belongs to."""
-
-    GUARANTOR = "guarantor"
-    INSURANCE = "insurance"
-
-
-class CaseStatus(StrEnum):
-    """Where an account's collections case stands."""
-
-    INTERNAL = "internal"
-    PENDING_EXTERNAL = "pending_external"
-    RESOLVED = "resolved"
-
+__all__ = [
+    "MAX_STEPS_PER_DAY",
+    "OPERATOR_KINDS",
+    "Activity",
+    "ActivityChange",
+    "Case",
+    "CaseChange",
+    "CaseOpened",
+    "Closed",
+    "Decisions",
+    "EngineError",
+    "Entered",
+    "HistoryEntry",
+    "Imported",
+    "MilestoneTarget",
+    "PaymentPosted",
+    "PaymentReversed",
+    "PlanRunRequested",
+    "Reschedule",
+    "Resolved",
+    "Snapshot",
+    "Trigger",
+    "activity_key",
+    "decide",
+]
 
 OPERATOR_KINDS = frozenset({ActionKind.PHONE_CALL, ActionKind.REVIEW})
-"""Operator-assisted kinds stay pending in a collector's worklist; every other kind runs automatically."""
+"""Operator-assisted kinds open into a collector's worklist; every other kind is performed automatically."""
 
-EXTERNAL_COLLECTIONS = "external_collections"
-"""Kind of the activity that ends a guarantor series with a referral to external collections."""
+OUTBOUND_KINDS: Mapping[ActionKind, OutboundChannel] = {
+    ActionKind.LETTER: OutboundChannel.LETTER,
+    ActionKind.PHONE_CALL: OutboundChannel.PHONE,
+    ActionKind.EMAIL: OutboundChannel.EMAIL,
+    ActionKind.SMS: OutboundChannel.SMS,
+    ActionKind.EXTERNAL_REFERRAL: OutboundChannel.REFERRAL,
+}
+"""Kinds that reach someone about the debt, and so pass the release gate."""
 
+EXTERNAL_COLLECTIONS_AGENCY = "external collections"
 DEFAULT_PRIORITY = 50
 MAX_STEPS_PER_DAY = 100
 """Guard against a strategy whose zero-day steps would schedule work forever on one day."""
 
 
+class EngineError(ValueError):
+    """The account cannot be decided (bad or missing configuration); it becomes an error of the run."""
+
+
+# ------------------------------------------------------------------------------------------- snapshot
+
+
 @dataclass(frozen=True, slots=True)
 class Case:
-    """An open (or resolved) collections case of an account on one track."""
+    """The current episode of an account's collections case on one track."""
 
     track: Track
     episode: int
@@ -65,23 +134,23 @@ class Activity:
     key: str
     track: Track
     episode: int
-    kind: str
+    kind: ActionKind
     action: str
-    series: str | None
-    step: int | None
-    """0-based series step; ``len(steps)`` is the series' final action; None outside a series."""
+    """The action performed (empty for a series' referral to external collections)."""
+    origin: Origin
     assignee: str
     due: date
     reason: str
-    released: bool = False
-    status: str = "pending"
+    status: ActivityStatus = ActivityStatus.SCHEDULED
+    due_at: datetime | None = None
+    """The moment it is due, timezone-aware, for timed work; None when a day is meant."""
     no_auto_delete: bool = False
     priority: int = DEFAULT_PRIORITY
 
 
 @dataclass(frozen=True, slots=True)
-class Entry:
-    """The vectorized entry decision: the account qualifies today, with the rule values that caused it."""
+class Entered:
+    """The account qualifies today (vectorized entry and assignment), with the rule values that caused it."""
 
     track: Track
     assignee: str
@@ -91,6 +160,69 @@ class Entry:
     statement_hold: bool = False
     explanation: str = ""
     """The reason in words, for the account's history; the raw values when empty."""
+    anchor_due: date | None = None
+    """The earliest unpaid due date at entry (an anchor of the case)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The track's debt is gone today (balance ≤ 0 for guarantor; no unpaid claim for insurance)."""
+
+    track: Track
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPosted:
+    """A guarantor payment posted on the run date."""
+
+    key: str
+    amount_cents: int
+    posted_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentReversed:
+    """A payment reversed (NSF) on the run date."""
+
+    key: str
+    amount_cents: int
+    posted_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """The account arrived by import (``key``: the import row that brought it)."""
+
+    key: str
+    on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """The account is closed (mode ``closed``) while it still has an open case."""
+
+    on: date
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRunRequested:
+    """A contact plan is to run on the account (``key``: the fact that asked for it)."""
+
+    key: str
+    plan: str
+    start_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneTarget:
+    """The milestone the account's balance and age reach in a scheme today."""
+
+    scheme: str
+    milestone: str
+
+
+Trigger = Entered | Resolved | PaymentPosted | PaymentReversed | Imported | Closed | PlanRunRequested | MilestoneTarget
+"""Every fact that can start a decision."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,51 +232,77 @@ class Snapshot:
     account_id: int
     portfolio: str
     balance_cents: int
+    external_id: str = ""
+    time_zone: str = "America/New_York"
+    """The party's IANA time zone."""
     cases: Mapping[Track, Case] = field(default_factory=dict)
-    entries: tuple[Entry, ...] = ()
-    resolve: tuple[Track, ...] = ()
-    """Tracks whose case is resolved today (balance ≤ 0 for guarantor; no unpaid claim for insurance)."""
+    triggers: tuple[Trigger, ...] = ()
     due: tuple[Activity, ...] = ()
-    """Activities not yet released whose due date is on or before the as-of date."""
+    """Pending activities not yet released (scheduled or held) whose due date is on or before the date."""
     pending: tuple[Activity, ...] = ()
     """Every pending activity (needed only when a case closes or is referred)."""
     notes_to_account: bool = False
     """Seed 003 "Force Collection Action Notes to show as Account Notes"."""
 
 
+# ------------------------------------------------------------------------------------------ decisions
+
+
 @dataclass(frozen=True, slots=True)
-class CaseChange:
-    """A case to create or update."""
+class CaseOpened:
+    """A new episode of a case."""
 
     track: Track
     episode: int
-    status: CaseStatus
     entered_on: date
     assignee: str
     work: str
     rule_index: int | None = None
     reason: Mapping[str, object] = field(default_factory=dict)
-    closed_on: date | None = None
-    close_reason: str | None = None
+    anchor_due: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class Release:
-    """An activity that fell due and was processed: automatic kinds are done, operator kinds stay pending."""
+class CaseChange:
+    """An episode moved by an event of the transition table."""
 
-    key: str
-    status: str
-    done_on: date | None
+    track: Track
+    episode: int
+    event: CaseEvent
+    status: CaseStatus
+    on: date
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
-class Effect:
-    """A side effect of an automatic activity, keyed by the activity that caused it."""
+class ActivityChange:
+    """An activity moved by an event of the transition table."""
 
     key: str
-    kind: str
-    """``letter``, ``email``, ``sms``, ``note``, ``fee``, ``status``, ``referral``, ``alert``, ..."""
-    values: Mapping[str, object]
+    event: ActivityEvent
+    status: ActivityStatus
+    on: date
+    reason: str = ""
+    """Why (for a hold: the rule id and the reason)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reschedule:
+    """A scheduled activity deferred by the release gate to a later moment."""
+
+    key: str
+    due: date
+    due_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One line of the account's collections history."""
+
+    key: str
+    event: str
+    detail: str
 
 
 @dataclass(slots=True)
@@ -152,71 +310,210 @@ class Decisions:
     """What the run must write for one account."""
 
     account_id: int
+    opened: list[CaseOpened] = field(default_factory=list)
     cases: list[CaseChange] = field(default_factory=list)
     created: list[Activity] = field(default_factory=list)
-    released: list[Release] = field(default_factory=list)
-    cancelled: list[str] = field(default_factory=list)
+    changes: list[ActivityChange] = field(default_factory=list)
+    rescheduled: list[Reschedule] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
-    history: list[tuple[str, str, str]] = field(default_factory=list)
-    """(key, event, detail)."""
-    statement_hold: bool | None = None
-    """New statement-hold flag of the account, when it changes."""
+    history: list[HistoryEntry] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         """True when nothing is to be written."""
-        return not (self.cases or self.created or self.released or self.cancelled or self.effects or self.history)
+        return not (
+            self.opened or self.cases or self.created or self.changes or self.rescheduled or self.effects
+            or self.history
+        )  # fmt: skip
 
 
-class EngineError(ValueError):
-    """The account cannot be decided (bad or missing configuration); it becomes an error of the run."""
-
-
-def activity_key(account_id: int, track: Track, episode: int, origin: str, due: date) -> str:
+def activity_key(account_id: int, track: Track, episode: int, origin: Origin, due: date) -> str:
     """The idempotency key of an activity: account, track, episode, where it comes from, due date."""
-    return f"{account_id}/{track.value}/{episode}/{origin}/{due.isoformat()}"
+    return f"{account_id}/{track.value}/{episode}/{origin.key}/{due.isoformat()}"
 
 
-def _origin(action: str, series: str | None, step: int | None) -> str:
-    return f"series:{series}:{step}" if series is not None else f"action:{action}"
+# -------------------------------------------------------------------------------------------- decide
 
 
-def _kind_of(action: Action) -> str:
-    return action.kind.value
+@dataclass(slots=True)
+class _Day:
+    """The working state of one :func:`decide` call."""
+
+    snapshot: Snapshot
+    strategy: Strategy
+    as_of: date
+    rules: RuleSet
+    decisions: Decisions
+    cases: dict[Track, Case]
+    queue: list[Activity] = field(default_factory=list)
+    performed: set[str] = field(default_factory=set)
+    """Keys of the activities released or performed today (never cancelled by a close on the same day)."""
 
 
-def _new_activity(
-    snapshot: Snapshot,
-    case: Case,
-    action_name: str,
-    kind: str,
-    due: date,
-    reason: str,
-    series: str | None = None,
-    step: int | None = None,
-) -> Activity:
-    key = activity_key(snapshot.account_id, case.track, case.episode, _origin(action_name, series, step), due)
-    return Activity(key, case.track, case.episode, kind, action_name, series, step, case.assignee, due, reason)
+def decide(snapshot: Snapshot, strategy: Strategy, as_of: date, rules: RuleSet = ALLOW_ALL) -> Decisions:
+    """Everything the run does to one account on ``as_of`` (see the module docstring for the passes)."""
+    day = _Day(snapshot, strategy, as_of, rules, Decisions(snapshot.account_id), dict(snapshot.cases))
+    day.queue = sorted(snapshot.due, key=lambda a: (a.due, a.key))
+    _resolve_pass(day)
+    _enter_pass(day)
+    _milestone_pass(day)
+    _trigger_pass(day)
+    _due_work_pass(day)
+    return day.decisions
 
 
-def _start_work(snapshot: Snapshot, strategy: Strategy, case: Case, work: str, on: date, why: str) -> Activity:
-    """The first activity of an action or series started on ``on``."""
-    series = strategy.series_named(work)
-    if series is not None:
-        first = series.steps[0]
-        action = _action(strategy, first.action)
-        return _new_activity(
-            snapshot,
-            case,
-            action.name,
-            _kind_of(action),
-            on,
-            f"step 1 of series '{series.name}' ({why})",
-            series.name,
-            0,
+def _resolve_pass(day: _Day) -> None:
+    for trigger in day.snapshot.triggers:
+        if not isinstance(trigger, Resolved):
+            continue
+        case = day.cases.get(trigger.track)
+        if case is None or case.status is CaseStatus.RESOLVED:
+            continue
+        why = (
+            f"balance ${day.snapshot.balance_cents / 100:,.2f} on {day.as_of}: paid in full"
+            if trigger.track is Track.GUARANTOR
+            else f"no unpaid insurance claim on {day.as_of}"
         )
-    action = _action(strategy, work)
-    return _new_activity(snapshot, case, action.name, _kind_of(action), on, f"{why}: action '{action.name}'")
+        _move_case(day, case, CaseEvent.RESOLVE, why)
+
+
+def _enter_pass(day: _Day) -> None:
+    for trigger in day.snapshot.triggers:
+        if not isinstance(trigger, Entered):
+            continue
+        previous = day.cases.get(trigger.track)
+        if previous is not None and previous.status is not CaseStatus.RESOLVED:
+            continue  # already in collections on this track
+        episode = previous.episode + 1 if previous is not None else 1
+        case = Case(trigger.track, episode, CaseStatus.INTERNAL, day.as_of, trigger.assignee, trigger.work)
+        day.cases[trigger.track] = case
+        day.decisions.opened.append(
+            CaseOpened(
+                trigger.track, episode, day.as_of, trigger.assignee, trigger.work, trigger.rule_index,
+                trigger.reason, trigger.anchor_due,
+            )
+        )  # fmt: skip
+        day.decisions.history.append(
+            HistoryEntry(f"{_case_key(day, case)}/entered", "entered", _describe(trigger))
+        )
+        if trigger.statement_hold:
+            day.decisions.effects.append(StatementHold(f"{_case_key(day, case)}/statement-hold", True))
+        first = _start_work(day, case, trigger.work, f"entered {trigger.track.value} collections")
+        day.decisions.created.append(first)
+        day.queue.append(first)
+
+
+def _milestone_pass(day: _Day) -> None:
+    for trigger in day.snapshot.triggers:
+        if isinstance(trigger, MilestoneTarget):
+            raise EngineError(
+                f"milestone {trigger.milestone!r} of scheme {trigger.scheme!r} is not configured"
+            )
+
+
+def _trigger_pass(day: _Day) -> None:
+    account = day.snapshot.account_id
+    guarantor = day.cases.get(Track.GUARANTOR)
+    in_collections = guarantor is not None and guarantor.status is not CaseStatus.RESOLVED
+    for trigger in day.snapshot.triggers:
+        match trigger:
+            case Entered() | Resolved() | MilestoneTarget():
+                pass  # decided by the earlier passes
+            case PaymentPosted() if in_collections:
+                detail = f"guarantor payment ${trigger.amount_cents / 100:,.2f} posted on {trigger.posted_on}"
+                day.decisions.history.append(HistoryEntry(f"{account}/payment/{trigger.key}", "payment", detail))
+            case PaymentReversed() if in_collections:
+                detail = f"payment ${trigger.amount_cents / 100:,.2f} reversed on {trigger.posted_on}"
+                day.decisions.history.append(HistoryEntry(f"{account}/reversal/{trigger.key}", "reversal", detail))
+            case PaymentPosted() | PaymentReversed():
+                pass  # outside collections a payment is the ledger's business only
+            case Imported():
+                day.decisions.history.append(
+                    HistoryEntry(f"{account}/imported/{trigger.key}", "imported", f"imported on {trigger.on}")
+                )
+            case Closed():
+                for case in list(day.cases.values()):
+                    if case.status is not CaseStatus.RESOLVED:
+                        _move_case(day, case, CaseEvent.RESOLVE, f"account closed on {trigger.on}")
+            case PlanRunRequested():
+                raise EngineError(f"contact plan {trigger.plan!r} is not configured")
+            case _:
+                assert_never(trigger)
+
+
+def _due_work_pass(day: _Day) -> None:
+    processed = 0
+    while day.queue:
+        activity = day.queue.pop(0)
+        case = day.cases.get(activity.track)
+        if case is None or case.episode != activity.episode or case.status not in WORKED_CASE:
+            continue  # work of a closed, referred or held case
+        if activity.due > day.as_of:
+            continue
+        processed += 1
+        if processed > MAX_STEPS_PER_DAY:
+            raise EngineError(
+                f"more than {MAX_STEPS_PER_DAY} activities fell due on {day.as_of}: check zero-day steps"
+            )
+        if not _guard(day, activity):
+            continue
+        operator = activity.kind in OPERATOR_KINDS
+        event = ActivityEvent.OPEN if operator else ActivityEvent.PERFORM
+        status = activity_transition(activity.status, event)
+        day.decisions.changes.append(ActivityChange(activity.key, event, status, day.as_of))
+        day.performed.add(activity.key)
+        if not operator:
+            day.decisions.effects.extend(_effects(day, activity))
+        if activity.kind is ActionKind.EXTERNAL_REFERRAL:
+            who = _origin_label(activity.origin)
+            _move_case(day, case, CaseEvent.REFER, f"referred to external collections by {who} on {day.as_of}")
+            continue
+        following = _successor(day, case, activity)
+        if following is not None:
+            day.decisions.created.append(following)
+            if following.due <= day.as_of:
+                day.queue.append(following)
+
+
+def _guard(day: _Day, activity: Activity) -> bool:
+    """Ask the release gate about an outbound activity; record a hold or a deferral. True: release it."""
+    channel = OUTBOUND_KINDS.get(activity.kind)
+    if channel is None and _carries_letter(day, activity):
+        channel = OutboundChannel.LETTER
+    if channel is None:
+        return True
+    request = Outbound(
+        day.snapshot.account_id, day.snapshot.portfolio, channel, activity.key, day.as_of, activity.due_at,
+        day.snapshot.time_zone,
+    )  # fmt: skip
+    verdict = release_gate(request, day.rules)
+    match verdict:
+        case Allow():
+            return True
+        case Defer():
+            reason = f"{verdict.rule}: {verdict.reason}"
+            day.decisions.rescheduled.append(Reschedule(activity.key, verdict.until.date(), verdict.until, reason))
+            return False
+        case Hold():
+            if activity.status is not ActivityStatus.HELD:
+                status = activity_transition(activity.status, ActivityEvent.HOLD)
+                why = f"{verdict.rule}: {verdict.reason}"
+                day.decisions.changes.append(ActivityChange(activity.key, ActivityEvent.HOLD, status, day.as_of, why))
+            return False
+        case _:
+            assert_never(verdict)
+
+
+def _carries_letter(day: _Day, activity: Activity) -> bool:
+    action = day.strategy.action(activity.action) if activity.action else None
+    return action is not None and bool(action.letter)
+
+
+# ------------------------------------------------------------------------------------------ the work
+
+
+def _case_key(day: _Day, case: Case) -> str:
+    return f"{day.snapshot.account_id}/{case.track.value}/{case.episode}"
 
 
 def _action(strategy: Strategy, name: str) -> Action:
@@ -226,196 +523,145 @@ def _action(strategy: Strategy, name: str) -> Action:
     return action
 
 
-def _successor(snapshot: Snapshot, strategy: Strategy, case: Case, done: Activity) -> Activity | None:
-    """What follows ``done``: the next action, the following series step, or the series' final action."""
-    if done.series is None:
-        if done.kind == EXTERNAL_COLLECTIONS:
-            return None
-        action = _action(strategy, done.action)
-        if action.next_action is None or action.follow_up_days is None:
-            return None
-        follow = _action(strategy, action.next_action)
-        due = done.due + timedelta(days=action.follow_up_days)
-        return _new_activity(
-            snapshot,
-            case,
-            follow.name,
-            _kind_of(follow),
-            due,
-            f"next action of '{action.name}', {action.follow_up_days} follow-up days after {done.due}",
-        )
-    series = strategy.series_named(done.series)
+def _series(strategy: Strategy, name: str) -> Series:
+    series = strategy.series_named(name)
     if series is None:
-        raise EngineError(f"series {done.series!r} is not configured")
-    step = done.step or 0
+        raise EngineError(f"series {name!r} is not configured")
+    return series
+
+
+def _new(day: _Day, case: Case, action: Action | None, origin: Origin, due: date, reason: str) -> Activity:
+    kind = action.kind if action is not None else ActionKind.EXTERNAL_REFERRAL
+    key = activity_key(day.snapshot.account_id, case.track, case.episode, origin, due)
+    return Activity(key, case.track, case.episode, kind, action.name if action else "", origin, case.assignee, due,
+                    reason)  # fmt: skip
+
+
+def _start_work(day: _Day, case: Case, work: str, why: str) -> Activity:
+    """The first activity of an action or series started today."""
+    series = day.strategy.series_named(work)
+    if series is not None:
+        if not series.steps:
+            raise EngineError(f"series {series.name!r} has no steps")
+        first = _action(day.strategy, series.steps[0].action)
+        reason = f"step 1 of series '{series.name}' ({why})"
+        return _new(day, case, first, SeriesStepOrigin(series.name, 0), day.as_of, reason)
+    action = _action(day.strategy, work)
+    return _new(day, case, action, ActionOrigin(action.name), day.as_of, f"{why}: action '{action.name}'")
+
+
+def _successor(day: _Day, case: Case, done: Activity) -> Activity | None:
+    """What follows ``done`` by its origin's rule, dated from today (the day ``done`` actually ran)."""
+    origin = done.origin
+    match origin:
+        case ActionOrigin():
+            action = _action(day.strategy, origin.action)
+            if action.next_action is None or action.follow_up_days is None:
+                return None
+            follow = _action(day.strategy, action.next_action)
+            due = day.as_of + timedelta(days=action.follow_up_days)
+            reason = f"next action of '{action.name}', {action.follow_up_days} follow-up days after {day.as_of}"
+            return _new(day, case, follow, ActionOrigin(follow.name), due, reason)
+        case SeriesStepOrigin():
+            return _series_successor(day, case, origin)
+        case PlanEventOrigin() | MilestoneActionOrigin():
+            return None  # plan repeats and milestone actions are scheduled by their own passes
+        case _:
+            assert_never(origin)
+
+
+def _series_successor(day: _Day, case: Case, origin: SeriesStepOrigin) -> Activity | None:
+    series = _series(day.strategy, origin.series)
+    step = origin.step
     if step >= len(series.steps):
         return None  # the final action has no successor
-    due = done.due + timedelta(days=series.steps[step].days_until_next)
+    gap = series.steps[step].days_until_next
+    due = day.as_of + timedelta(days=gap)
     if step + 1 < len(series.steps):
-        following = _action(strategy, series.steps[step + 1].action)
-        return _new_activity(
-            snapshot,
-            case,
-            following.name,
-            _kind_of(following),
-            due,
-            f"step {step + 2} of series '{series.name}', "
-            f"{series.steps[step].days_until_next} days after step {step + 1}",
-            series.name,
-            step + 1,
-        )
-    return _final(snapshot, strategy, case, series, due)
-
-
-def _final(snapshot: Snapshot, strategy: Strategy, case: Case, series: Series, due: date) -> Activity:
-    last = len(series.steps)
-    why = f"final action of series '{series.name}', {series.steps[-1].days_until_next} days after its last step"
+        following = _action(day.strategy, series.steps[step + 1].action)
+        reason = f"step {step + 2} of series '{series.name}', {gap} days after step {step + 1} ran on {day.as_of}"
+        return _new(day, case, following, SeriesStepOrigin(series.name, step + 1), due, reason)
+    reason = f"final action of series '{series.name}', {gap} days after its last step ran on {day.as_of}"
+    final = SeriesStepOrigin(series.name, len(series.steps))
     if series.final_action is FinalAction.EXTERNAL_COLLECTIONS:
-        return _new_activity(snapshot, case, EXTERNAL_COLLECTIONS, EXTERNAL_COLLECTIONS, due, why, series.name, last)
-    custom = _action(strategy, series.custom_action or "")
-    return _new_activity(snapshot, case, custom.name, _kind_of(custom), due, why, series.name, last)
+        return _new(day, case, None, final, due, reason)
+    return _new(day, case, _action(day.strategy, series.custom_action or ""), final, due, reason)
 
 
-def _effects(snapshot: Snapshot, strategy: Strategy, activity: Activity, on: date) -> list[Effect]:
-    """What an automatic activity does when it falls due."""
-    if activity.kind == EXTERNAL_COLLECTIONS:
-        return [Effect(activity.key, "referral", {"agency": "external collections"})]
-    action = _action(strategy, activity.action)
-    params, kind = action.params, action.kind
+def _effects(day: _Day, activity: Activity) -> list[Effect]:
+    """What an automatic activity does when it is performed."""
+    key, to_account = activity.key, day.snapshot.notes_to_account
+    if not activity.action:  # a series' referral to external collections
+        return [Referral(key, EXTERNAL_COLLECTIONS_AGENCY)]
+    action = _action(day.strategy, activity.action)
+    params = action.params
     effects: list[Effect] = []
-    if kind in (ActionKind.LETTER, ActionKind.EMAIL, ActionKind.SMS):
-        effects.append(Effect(activity.key, kind.value, {"template": params.template_code or ""}))
-    elif kind is ActionKind.NOTE:
-        effects.append(Effect(activity.key, "note", {"text": params.text or "", "account": snapshot.notes_to_account}))
-    elif kind is ActionKind.FEE:
-        effects.append(
-            Effect(
-                activity.key,
-                "fee",
-                {"amount_cents": params.amount_cents or 0, "description": params.description or action.name},
-            )
-        )
-    elif kind is ActionKind.STATUS_CHANGE:
-        effects.append(Effect(activity.key, "status", {"status_code": params.status_code or ""}))
-    elif kind is ActionKind.EXTERNAL_REFERRAL:
-        effects.append(Effect(activity.key, "referral", {"agency": params.agency or ""}))
-    elif kind is ActionKind.CREDIT_POINTS:
-        effects.append(Effect(activity.key, "credit_points", {"points": params.points or 0}))
-    elif kind in (ActionKind.SERVICE_REQUEST, ActionKind.ALERT):
-        effects.append(Effect(activity.key, kind.value, {"text": params.text or ""}))
-    elif kind is ActionKind.RUN_PLAN:
-        effects.append(Effect(activity.key, "run_plan", {"plan": params.plan_code or ""}))
-    if action.letter and kind is not ActionKind.LETTER:
-        effects.append(Effect(activity.key, "letter", {"template": action.letter}))
+    match action.kind:
+        case ActionKind.LETTER | ActionKind.EMAIL | ActionKind.SMS:
+            effects.append(Message(key, Channel(action.kind.value), params.template_code or ""))
+        case ActionKind.NOTE:
+            effects.append(Note(key, params.text or "", to_account))
+        case ActionKind.FEE:
+            effects.append(Posting(key, PostingKind.FEE, params.amount_cents or 0, params.description or action.name))
+        case ActionKind.STATUS_CHANGE:
+            effects.append(StatusChange(key, params.status_code or ""))
+        case ActionKind.EXTERNAL_REFERRAL:
+            effects.append(Referral(key, params.agency or ""))
+        case ActionKind.CREDIT_POINTS:
+            effects.append(CreditPoints(key, params.points or 0))
+        case ActionKind.SERVICE_REQUEST:
+            effects.append(ServiceRequest(key, params.text or "", activity.assignee))
+        case ActionKind.ALERT:
+            effects.append(Alert(key, params.text or ""))
+        case ActionKind.RUN_PLAN:
+            effects.append(PlanRun(key, params.plan_code or ""))
+        case ActionKind.PHONE_CALL | ActionKind.REVIEW:
+            raise EngineError(f"action {action.name!r} ({action.kind.value}) is operator-assisted, not automatic")
+        case _:
+            assert_never(action.kind)
+    if action.letter and action.kind is not ActionKind.LETTER:
+        effects.append(Message(key, Channel.LETTER, action.letter))
     if action.kind is not ActionKind.NOTE:
-        text = f"{action.name} ({action.kind.value}) performed by the daily run on {on}"
-        effects.append(Effect(activity.key, "note", {"text": text, "account": snapshot.notes_to_account}))
+        text = f"{action.name} ({action.kind.value}) performed by the daily run on {day.as_of}"
+        effects.append(Note(key, text, to_account))
     return effects
 
 
-def _close(snapshot: Snapshot, decisions: Decisions, case: Case, on: date, status: CaseStatus, why: str) -> None:
-    """Close or refer a case: cancel its pending work (except no-auto-delete) and record why."""
-    decisions.cases.append(
-        CaseChange(
-            case.track,
-            case.episode,
-            status,
-            case.entered_on,
-            case.assignee,
-            case.work,
-            closed_on=on if status is CaseStatus.RESOLVED else None,
-            close_reason=why if status is CaseStatus.RESOLVED else None,
-        )
-    )
-    done = {release.key for release in decisions.released if release.status == "done"}
-    for activity in [*snapshot.pending, *decisions.created]:
-        cancel = activity.track is case.track and activity.status == "pending" and not activity.no_auto_delete
-        if cancel and activity.key not in done and activity.key not in decisions.cancelled:
-            decisions.cancelled.append(activity.key)
-    event = "resolved" if status is CaseStatus.RESOLVED else "referred"
-    decisions.history.append((f"{snapshot.account_id}/{case.track.value}/{case.episode}/{event}", event, why))
-
-
-def decide(snapshot: Snapshot, strategy: Strategy, as_of: date) -> Decisions:
-    """Everything the run does to one account on ``as_of``: resolve, enter, process due work."""
-    decisions = Decisions(snapshot.account_id)
-    cases = dict(snapshot.cases)
-
-    for track in snapshot.resolve:
-        case = cases.get(track)
-        if case is not None and case.status is not CaseStatus.RESOLVED:
-            why = (
-                f"balance ${snapshot.balance_cents / 100:,.2f} on {as_of}: paid in full"
-                if track is Track.GUARANTOR
-                else f"no unpaid insurance claim on {as_of}"
-            )
-            _close(snapshot, decisions, case, as_of, CaseStatus.RESOLVED, why)
-            cases[track] = replace(case, status=CaseStatus.RESOLVED)
-            if track is Track.GUARANTOR:
-                decisions.statement_hold = False
-
-    queue: list[Activity] = sorted(snapshot.due, key=lambda a: (a.due, a.key))
-    for entry in snapshot.entries:
-        previous = cases.get(entry.track)
-        if previous is not None and previous.status is not CaseStatus.RESOLVED:
-            continue  # already in collections on this track
-        episode = previous.episode + 1 if previous is not None else 1
-        case = Case(entry.track, episode, CaseStatus.INTERNAL, as_of, entry.assignee, entry.work)
-        cases[entry.track] = case
-        decisions.cases.append(
-            CaseChange(
-                entry.track,
-                episode,
-                CaseStatus.INTERNAL,
-                as_of,
-                entry.assignee,
-                entry.work,
-                entry.rule_index,
-                entry.reason,
-            )
-        )
-        decisions.history.append(
-            (f"{snapshot.account_id}/{entry.track.value}/{episode}/entered", "entered", _describe(entry))
-        )
-        if entry.statement_hold:
-            decisions.statement_hold = True
-        first = _start_work(snapshot, strategy, case, entry.work, as_of, f"entered {entry.track.value} collections")
-        decisions.created.append(first)
-        queue.append(first)
-
-    processed = 0
-    while queue:
-        activity = queue.pop(0)
-        case = cases.get(activity.track)
-        if case is None or case.episode != activity.episode or case.status is not CaseStatus.INTERNAL:
-            continue  # work of a closed or referred case: cancelled with it
-        if activity.due > as_of:
+def _move_case(day: _Day, case: Case, event: CaseEvent, why: str) -> None:
+    """Move a case by ``event``; leaving internal work cancels its pending work (except no-auto-delete)."""
+    status = case_transition(case.status, event)
+    day.cases[case.track] = replace(case, status=status)
+    day.decisions.cases.append(CaseChange(case.track, case.episode, event, status, day.as_of, why))
+    cancelled = {change.key for change in day.decisions.changes if change.event is ActivityEvent.CANCEL}
+    for activity in [*day.snapshot.pending, *day.decisions.created]:
+        if activity.track is not case.track or activity.status not in PENDING_ACTIVITY or activity.no_auto_delete:
             continue
-        processed += 1
-        if processed > MAX_STEPS_PER_DAY:
-            raise EngineError(f"more than {MAX_STEPS_PER_DAY} activities fell due on {as_of}: check zero-day steps")
-        automatic = activity.kind == EXTERNAL_COLLECTIONS or ActionKind(activity.kind) not in OPERATOR_KINDS
-        decisions.released.append(
-            Release(activity.key, "done" if automatic else "pending", as_of if automatic else None)
-        )
-        if automatic:
-            decisions.effects.extend(_effects(snapshot, strategy, activity, as_of))
-        if activity.kind == EXTERNAL_COLLECTIONS or (
-            automatic and ActionKind(activity.kind) is ActionKind.EXTERNAL_REFERRAL
-        ):
-            why = f"referred to external collections by '{activity.series or activity.action}' on {as_of}"
-            _close(snapshot, decisions, case, as_of, CaseStatus.PENDING_EXTERNAL, why)
-            cases[activity.track] = replace(case, status=CaseStatus.PENDING_EXTERNAL)
+        if activity.key in day.performed or activity.key in cancelled:
             continue
-        following = _successor(snapshot, strategy, case, activity)
-        if following is not None:
-            decisions.created.append(following)
-            if following.due <= as_of:
-                queue.append(following)
-    return decisions
+        to = activity_transition(activity.status, ActivityEvent.CANCEL)
+        day.decisions.changes.append(ActivityChange(activity.key, ActivityEvent.CANCEL, to, day.as_of, why))
+        cancelled.add(activity.key)
+    name = {CaseEvent.RESOLVE: "resolved", CaseEvent.REFER: "referred"}.get(event, event.value)
+    day.decisions.history.append(HistoryEntry(f"{_case_key(day, case)}/{name}", name, why))
+    if event is CaseEvent.RESOLVE and case.track is Track.GUARANTOR:
+        day.decisions.effects.append(StatementHold(f"{_case_key(day, case)}/statement-release", False))
 
 
-def _describe(entry: Entry) -> str:
+def _origin_label(origin: Origin) -> str:
+    match origin:
+        case ActionOrigin():
+            return f"'{origin.action}'"
+        case SeriesStepOrigin():
+            return f"'{origin.series}'"
+        case PlanEventOrigin():
+            return f"plan '{origin.plan}'"
+        case MilestoneActionOrigin():
+            return f"scheme '{origin.scheme}'"
+        case _:
+            assert_never(origin)
+
+
+def _describe(entry: Entered) -> str:
     reasons = entry.explanation or ", ".join(f"{name}={value}" for name, value in entry.reason.items())
     rule = f"rule {entry.rule_index + 1}" if entry.rule_index is not None else "defaults"
     return f"{reasons}; assigned to {entry.assignee} ({rule}), work '{entry.work}'"

@@ -37,6 +37,7 @@ from faker import Faker
 from sqlalchemy import Connection, Table, func, select, text, update
 
 from arrears.domain.calendar import add_months
+from arrears.domain.cases import ActivityStatus
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import Problem, ValidationFailed
 from arrears.domain.ledger import Frequency, Kind, Source
@@ -1083,8 +1084,7 @@ def _run_days(
         by_collector = _grouped_counts(connection, activity.c.run_id.in_(run_ids))
         worklist = _grouped_counts(
             connection,
-            activity.c.status == "pending",
-            activity.c.released.is_(True),
+            activity.c.status == ActivityStatus.OPEN.value,
             activity.c.due_date <= as_of,
             activity.c.kind.in_(sorted(kind.value for kind in OPERATOR_KINDS)),
         )

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from arrears.domain.cases import OPEN_CASE, PENDING_ACTIVITY
 from arrears.domain.errors import NotFound
 from arrears.domain.money import format_cents
 from arrears.domain.strategy import Strategy
@@ -75,12 +76,12 @@ def explain(db: Database, external_id: str, as_of: date, strategy: Strategy) -> 
         ]  # fmt: skip
         pending = connection.execute(
             select(ActivityRow)
-            .where(ActivityRow.account_id == account_id, ActivityRow.status == "pending")
+            .where(ActivityRow.account_id == account_id, ActivityRow.status.in_([s.value for s in PENDING_ACTIVITY]))
             .order_by(ActivityRow.due_date, ActivityRow.id)
         )
         pending_rows = [
             {"id": a.id, "kind": a.kind, "action": a.action, "assignee": a.assignee, "due": a.due_date,
-             "released": bool(a.released), "reason": a.reason}
+             "status": a.status, "reason": a.reason}
             for a in pending
         ]  # fmt: skip
         history = connection.execute(
@@ -115,7 +116,7 @@ def explain(db: Database, external_id: str, as_of: date, strategy: Strategy) -> 
                   str(row["plan_next_unpaid_due"] or "no missed installment"),
                   f"{row['plan_grace']} days" if row["force_plans"] else "off", bool(row["plan_missed"])),
         ]  # fmt: skip
-    in_collections = row["g_status"] in ("internal", "pending_external")
+    in_collections = row["g_status"] in OPEN_CASE
     if in_collections:
         result.verdict = f"in collections ({row['g_status']}) since {row['g_entered_on']}"
     elif row["enters"]:

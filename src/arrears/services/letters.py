@@ -2,33 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
+from arrears.domain.ledger import position
 from arrears.letters.render import LetterError, MergeData, RenderedLetter, letter_context, render_letter
 from arrears.services.config import load_strategy
-from arrears.services.queries import account_view
 from arrears.store.db import Database
-from arrears.store.models import AccountRow, PartyRow, PortfolioRow
+from arrears.store.merge_facts import read_merge_facts
+from arrears.store.models import AccountRow
 
-_PARTY_FIELDS = ("first_name", "last_name", "address1", "address2", "city", "state", "postal_code")
+
+def merge_data_for(connection: Connection, account_ids: Sequence[int], as_of: date) -> dict[int, MergeData]:
+    """The letter merge data of ``account_ids`` on ``as_of``: the one definition the run, print and preview use."""
+    return {
+        account_id: MergeData(
+            facts.party, facts.external_id, facts.status_code, facts.portfolio_code, facts.portfolio_name,
+            position(facts.entries, as_of), as_of,
+        )
+        for account_id, facts in read_merge_facts(connection, account_ids).items()
+    }
 
 
 def merge_data(db: Database, account_external_id: str, as_of: date) -> MergeData:
-    """The merge data of one account on ``as_of`` (its position from :func:`account_view`)."""
-    view = account_view(db, account_external_id, as_of)
-    with db.session() as session:
-        row = session.execute(
-            select(PartyRow, PortfolioRow.name)
-            .join(AccountRow, AccountRow.guarantor_id == PartyRow.id)
-            .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-            .where(AccountRow.external_id == account_external_id)
-        ).one()
-        party, portfolio_name = row
-        fields = {name: getattr(party, name) or "" for name in _PARTY_FIELDS}
-    return MergeData(fields, view.external_id, view.status_code, view.portfolio, portfolio_name, view.position, as_of)
+    """The merge data of one account on ``as_of``."""
+    with db.engine.connect() as connection:
+        account_id = connection.scalar(select(AccountRow.id).where(AccountRow.external_id == account_external_id))
+        if account_id is None:
+            raise NotFound(f"no account {account_external_id!r}")
+        return merge_data_for(connection, [account_id], as_of)[account_id]
 
 
 def preview_letter(db: Database, letter_code: str, account_external_id: str, as_of: date) -> tuple[str, str]:

@@ -24,21 +24,37 @@ import polars as pl
 from sqlalchemy import Connection, select
 
 from arrears.batch import features, rules
+from arrears.domain.cases import (
+    OPEN_CASE,
+    PENDING_ACTIVITY,
+    ActivityStatus,
+    CaseStatus,
+    Track,
+    TransitionRefused,
+    origin_from_columns,
+)
+from arrears.domain.conditions import ConditionError
+from arrears.domain.effects import Message
 from arrears.domain.engine import (
     Activity,
     Case,
-    CaseStatus,
+    Closed,
     Decisions,
     EngineError,
-    Entry,
+    Entered,
+    PaymentPosted,
+    PaymentReversed,
+    Resolved,
     Snapshot,
-    Track,
+    Trigger,
     decide,
 )
 from arrears.domain.errors import NotFound
 from arrears.domain.money import format_cents
-from arrears.domain.strategy import Strategy
+from arrears.domain.strategy import ActionKind, Strategy
+from arrears.letters.records import merge_record
 from arrears.services.config import load_strategy
+from arrears.services.letters import merge_data_for
 from arrears.store.db import Database, make_engine
 from arrears.store.models import PortfolioRow, RunChunkRow, RunRow
 from arrears.store.run_writer import write_chunk
@@ -47,9 +63,14 @@ ALL = "ALL"
 PROCESSES_FROM = 100_000
 """Account-id span from which a run uses one worker process per core by default."""
 ACTIVITY_COLUMNS = [
-    "key", "account_id", "track", "episode", "kind", "action", "series", "step", "assignee", "due_date",
-    "reason", "released", "status", "no_auto_delete", "priority",
+    "key", "account_id", "track", "episode", "kind", "action", "origin", "series", "step", "origin_ref",
+    "assignee", "due_date", "due_at", "reason", "status", "no_auto_delete", "priority",
 ]  # fmt: skip
+PENDING_SQL = ", ".join(f"'{status.value}'" for status in sorted(PENDING_ACTIVITY))
+DUE_SQL = ", ".join(f"'{status.value}'" for status in (ActivityStatus.HELD, ActivityStatus.SCHEDULED))
+"""Due work a run processes: scheduled activities, and held ones (asked again at the release gate)."""
+DOMAIN_ERRORS = (EngineError, ConditionError, TransitionRefused)
+"""Errors of one account's configuration or facts: they become errors of the run; anything else aborts it."""
 
 
 class RunRefused(ValueError):
@@ -62,6 +83,7 @@ class AccountError:
 
     account_id: int
     reason: str
+    external_id: str = ""
 
 
 @dataclass(slots=True)
@@ -88,7 +110,9 @@ class RunResult:
             "accounts": self.accounts,
             "counts": dict(sorted(self.counts.items())),
             "this_attempt": dict(sorted(self.this_attempt.items())),
-            "errors": [{"account_id": e.account_id, "reason": e.reason} for e in self.errors],
+            "errors": [
+                {"account_id": e.account_id, "external_id": e.external_id, "reason": e.reason} for e in self.errors
+            ],
             "seconds": round(self.seconds, 3),
         }
 
@@ -205,16 +229,24 @@ def _case(row: dict[str, Any], prefix: str, track: Track) -> Case | None:
     )
 
 
+def _moment(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)  # SQLite keeps the ISO text SQLAlchemy wrote
+
+
 def _activities(connection: Connection, where: str) -> dict[int, list[Activity]]:
     """Activities matching the SQL condition ``where``, by account (read through the driver: it is hot)."""
     as_text = connection.dialect.name == "sqlite"
     sql = f"SELECT {', '.join(ACTIVITY_COLUMNS)} FROM activity WHERE {where}"
     grouped: dict[int, list[Activity]] = {}
-    for key, account, track, episode, kind, action, series, step, assignee, due, reason, released, status, keep, \
-            priority in features.fetch_rows(connection, sql):  # fmt: skip
+    for key, account, track, episode, kind, action, origin, series, step, reference, assignee, due, due_at, \
+            reason, status, keep, priority in features.fetch_rows(connection, sql):  # fmt: skip
         activity = Activity(
-            key, Track(track), episode, kind, action, series, step, assignee,
-            date.fromisoformat(due) if as_text else due, reason, bool(released), status, bool(keep), priority,
+            key, Track(track), episode, ActionKind(kind), action,
+            origin_from_columns(origin, action, series, step, reference), assignee,
+            date.fromisoformat(due) if as_text else due, reason, ActivityStatus(status),
+            _moment(due_at), bool(keep), priority,
         )  # fmt: skip
         grouped.setdefault(account, []).append(activity)
     return grouped
@@ -224,7 +256,19 @@ def _pending(connection: Connection, account_ids: Sequence[int]) -> dict[int, li
     grouped: dict[int, list[Activity]] = {}
     for start in range(0, len(account_ids), 5000):
         batch = ", ".join(str(int(i)) for i in account_ids[start : start + 5000])
-        grouped.update(_activities(connection, f"account_id IN ({batch}) AND status = 'pending'"))
+        grouped.update(_activities(connection, f"account_id IN ({batch}) AND status IN ({PENDING_SQL})"))
+    return grouped
+
+
+def _reversals(connection: Connection, first: int, last: int, as_of: date) -> dict[int, list[PaymentReversed]]:
+    """Payment reversals posted on ``as_of`` by account (NSF returns of the day)."""
+    sql = (
+        "SELECT account_id, id, amount_cents FROM ledger_line WHERE kind = 'reversal' "
+        f"AND account_id BETWEEN {int(first)} AND {int(last)} AND posted_date = '{as_of.isoformat()}'"
+    )
+    grouped: dict[int, list[PaymentReversed]] = {}
+    for account_id, line_id, amount in features.fetch_rows(connection, sql):
+        grouped.setdefault(account_id, []).append(PaymentReversed(f"line:{line_id}", abs(int(amount)), as_of))
     return grouped
 
 
@@ -258,92 +302,118 @@ def decide_chunk(
     frame = features_frame(connection, strategy, as_of, first, last, portfolio_id, details=False, assignment=False)
     due = _activities(
         connection,
-        f"released = FALSE AND account_id BETWEEN {int(first)} AND {int(last)} "
-        f"AND due_date <= '{as_of.isoformat()}' AND status = 'pending'",
+        f"status IN ({DUE_SQL}) AND account_id BETWEEN {int(first)} AND {int(last)} "
+        f"AND due_date <= '{as_of.isoformat()}'",
     )
-    transitions = pl.col("enters") | pl.col("resolves") | pl.col("enters_insurance") | pl.col("resolves_insurance")
+    open_values = sorted(status.value for status in OPEN_CASE)
+    open_case = pl.col("g_status").is_in(open_values)
+    paid_today = _payments_today(connection, first, last, as_of)
+    reversed_today = _reversals(connection, first, last, as_of)
+    closed = (pl.col("mode") == "closed") & (open_case | pl.col("i_status").is_in(open_values))
+    transitions = (
+        pl.col("enters") | pl.col("resolves") | pl.col("enters_insurance") | pl.col("resolves_insurance")
+        | closed.fill_null(False)
+        | (open_case.fill_null(False) & pl.col("account_id").is_in(list(paid_today) + list(reversed_today)))
+    )  # fmt: skip
     candidates = frame.filter(transitions | pl.col("account_id").is_in(list(due)))
     ids = candidates.get_column("account_id").to_list()
     candidates = rules.assign(
         candidates.join(features.read_details(connection, ids), on="account_id", how="left"), strategy
     )
-    closing = set(candidates.filter(pl.col("resolves") | pl.col("resolves_insurance")).get_column("account_id"))
+    closing = set(
+        candidates.filter(pl.col("resolves") | pl.col("resolves_insurance") | closed.fill_null(False))
+        .get_column("account_id")
+    )  # fmt: skip
     pending = _pending(connection, sorted(closing))
     rows = {row["account_id"]: row for row in candidates.iter_rows(named=True)}
-    results = {account_id: _decide_row(row, due, pending, strategy, as_of) for account_id, row in rows.items()}
+    facts = {"due": due, "pending": pending, "paid": paid_today, "reversed": reversed_today}
+    results = {account_id: _decide_row(row, facts, strategy, as_of) for account_id, row in rows.items()}
     # A referral closes a case the vectorized rules cannot foresee: decide those accounts again, now with
     # their pending work, so that it is cancelled too.
     referred = [
         account_id
         for account_id, result in results.items()
-        if isinstance(result, Decisions) and account_id not in closing
-        and any(change.status is not CaseStatus.INTERNAL for change in result.cases)
-    ]  # fmt: skip
+        if isinstance(result, Decisions) and account_id not in closing and result.cases
+    ]
     if referred:
         pending.update(_pending(connection, referred))
-        results.update({a: _decide_row(rows[a], due, pending, strategy, as_of) for a in referred})
-    decisions, merge, errors = [], {}, []
-    for account_id, result in results.items():
+        results.update({a: _decide_row(rows[a], facts, strategy, as_of) for a in referred})
+    decisions, errors = [], []
+    for result in results.values():
         if isinstance(result, AccountError):
             errors.append(result)
-            continue
-        if result.empty and result.statement_hold is None:
-            continue
-        decisions.append(result)
-        if any(e.kind in ("letter", "email", "sms") for e in result.effects):
-            row = rows[account_id]
-            merge[account_id] = {
-                "external_id": row["external_id"], "first_name": row["guarantor_first_name"],
-                "last_name": row["guarantor_last_name"], "portfolio": row["portfolio"],
-                "balance_cents": row["balance"], "days_past_due": row["days_past_due"],
-                "oldest_unpaid_due": row["oldest_unpaid_due_date"], "as_of": as_of,
-            }  # fmt: skip
+        elif not result.empty:
+            decisions.append(result)
+    lettered = [d.account_id for d in decisions if any(isinstance(e, Message) for e in d.effects)]
+    merge = {account_id: merge_record(data) for account_id, data in merge_data_for(connection, lettered, as_of).items()}
     return decisions, merge, errors, frame.height
 
 
+def _payments_today(connection: Connection, first: int, last: int, as_of: date) -> dict[int, list[PaymentPosted]]:
+    """Guarantor payments posted on ``as_of`` by account."""
+    sql = (
+        "SELECT account_id, id, amount_cents FROM ledger_line WHERE kind = 'payment' AND source = 'guarantor' "
+        f"AND account_id BETWEEN {int(first)} AND {int(last)} AND posted_date = '{as_of.isoformat()}'"
+    )
+    grouped: dict[int, list[PaymentPosted]] = {}
+    for account_id, line_id, amount in features.fetch_rows(connection, sql):
+        grouped.setdefault(account_id, []).append(PaymentPosted(f"line:{line_id}", abs(int(amount)), as_of))
+    return grouped
+
+
+def _triggers(row: dict[str, Any], facts: dict[str, dict[int, list[Any]]], as_of: date) -> list[Trigger]:
+    """The typed facts of one account's day, from its features row and the day's ledger lines."""
+    account_id = row["account_id"]
+    triggers: list[Trigger] = []
+    if row["resolves"]:
+        triggers.append(Resolved(Track.GUARANTOR))
+    if row["resolves_insurance"]:
+        triggers.append(Resolved(Track.INSURANCE))
+    if row["enters"]:
+        hold = bool(row["suspend_statements"]) and not row["on_payment_plan"]
+        triggers.append(
+            Entered(Track.GUARANTOR, row["assignee"], row["work"], row["rule_index"], _entry_reason(row),
+                    statement_hold=hold, explanation=_entry_explanation(row),
+                    anchor_due=row["oldest_unpaid_due_date"])
+        )  # fmt: skip
+    if row["enters_insurance"]:
+        if not row["insurance_work"]:
+            raise EngineError(f"portfolio {row['portfolio']} has no insurance action")
+        reason = {"oldest_claim_age_days": row["oldest_claim_age_days"], "days_over": row["insurance_days"]}
+        explanation = (f"open insurance claim billed {row['oldest_claim_age_days']} days ago > "
+                       f"{row['insurance_days']} days")  # fmt: skip
+        triggers.append(
+            Entered(Track.INSURANCE, row["assignee"], row["insurance_work"], None, reason, explanation=explanation)
+        )
+    if row["mode"] == "closed":
+        triggers.append(Closed(as_of))
+    triggers += facts["paid"].get(account_id, [])
+    triggers += facts["reversed"].get(account_id, [])
+    return triggers
+
+
 def _decide_row(
-    row: dict[str, Any],
-    due: dict[int, list[Activity]],
-    pending: dict[int, list[Activity]],
-    strategy: Strategy,
-    as_of: date,
+    row: dict[str, Any], facts: dict[str, dict[int, list[Any]]], strategy: Strategy, as_of: date
 ) -> Decisions | AccountError:
-    """Build the snapshot of one candidate account and decide it; any failure is an error of the run."""
+    """Build the snapshot of one candidate account and decide it; a domain error is an error of the run."""
     account_id = row["account_id"]
     try:
-        entries = []
-        if row["enters"]:
-            hold = bool(row["suspend_statements"]) and not row["on_payment_plan"]
-            entries.append(
-                Entry(Track.GUARANTOR, row["assignee"], row["work"], row["rule_index"], _entry_reason(row),
-                      statement_hold=hold, explanation=_entry_explanation(row))
-            )  # fmt: skip
-        if row["enters_insurance"]:
-            if not row["insurance_work"]:
-                raise EngineError(f"portfolio {row['portfolio']} has no insurance action")
-            reason = {"oldest_claim_age_days": row["oldest_claim_age_days"], "days_over": row["insurance_days"]}
-            explanation = (f"open insurance claim billed {row['oldest_claim_age_days']} days ago > "
-                           f"{row['insurance_days']} days")  # fmt: skip
-            entries.append(
-                Entry(Track.INSURANCE, row["assignee"], row["insurance_work"], None, reason, explanation=explanation)
-            )
         cases = {t: c for t, p in ((Track.GUARANTOR, "g"), (Track.INSURANCE, "i")) if (c := _case(row, p, t))}
-        resolve = ((Track.GUARANTOR, "resolves"), (Track.INSURANCE, "resolves_insurance"))
         snapshot = Snapshot(
             account_id=account_id,
             portfolio=row["portfolio"],
             balance_cents=row["balance"],
+            external_id=row["external_id"] or "",
+            time_zone=row["time_zone"] or "America/New_York",
             cases=cases,
-            entries=tuple(entries),
-            resolve=tuple(track for track, flag in resolve if row[flag]),
-            due=tuple(due.get(account_id, ())),
-            pending=tuple(pending.get(account_id, ())),
+            triggers=tuple(_triggers(row, facts, as_of)),
+            due=tuple(facts["due"].get(account_id, ())),
+            pending=tuple(facts["pending"].get(account_id, ())),
             notes_to_account=bool(row["notes_to_account"]),
         )
         return decide(snapshot, strategy, as_of)
-    except Exception as error:  # one bad account never aborts the run: it becomes an error of the run
-        reason = str(error) if isinstance(error, EngineError | ValueError) else f"{type(error).__name__}: {error}"
-        return AccountError(account_id, reason)
+    except DOMAIN_ERRORS as error:  # bad configuration or facts of one account: the run goes on
+        return AccountError(account_id, str(error), row["external_id"] or "")
 
 
 def run_partition(
@@ -378,7 +448,7 @@ def run_partition(
                     decisions,
                     merge,
                     (low, high),
-                    [(e.account_id, e.reason) for e in chunk_errors],
+                    [(e.account_id, f"account {e.external_id}: {e.reason}") for e in chunk_errors],
                 )
             errors += chunk_errors
             accounts += seen

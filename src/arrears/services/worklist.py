@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from arrears.domain.cases import ActivityEvent, ActivityStatus, TransitionRefused, activity_transition
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.strategy import Strategy
@@ -36,7 +37,8 @@ class WorkItem:
     action: str
     assignee: str
     due: date
-    due_time: str | None
+    due_at: datetime | None
+    """The moment a timed activity is due (its time is shown in the party's time zone); None when untimed."""
     priority: int
     reason: str
 
@@ -64,8 +66,7 @@ def worklist(db: Database, on: date, assignees: set[str] | None = None, limit: i
         .join(AccountRow, AccountRow.id == ActivityRow.account_id)
         .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
         .where(
-            ActivityRow.status == "pending",
-            ActivityRow.released.is_(True),
+            ActivityRow.status == ActivityStatus.OPEN.value,
             ActivityRow.due_date <= on,
             ActivityRow.kind.in_([kind.value for kind in OPERATOR_KINDS]),
         )
@@ -83,7 +84,7 @@ def worklist(db: Database, on: date, assignees: set[str] | None = None, limit: i
             a.action,
             a.assignee,
             a.due_date,
-            a.due_time,
+            a.due_at,
             a.priority,
             a.reason,
         )
@@ -91,8 +92,8 @@ def worklist(db: Database, on: date, assignees: set[str] | None = None, limit: i
     ]
     items.sort(
         key=lambda i: (
-            i.due_time is not None,
-            i.due_time or "",
+            i.due_at is not None,
+            i.due_at or datetime.min.replace(tzinfo=UTC),
             i.due != on,
             i.due,
             -i.priority,
@@ -116,12 +117,14 @@ def complete_activity(
         activity = session.get(ActivityRow, activity_id)
         if activity is None:
             raise NotFound(f"no activity {activity_id}")
-        if activity.status != "pending":
-            problems.append(Problem("activity", f"is {activity.status}, not pending", str(activity_id)))
+        try:
+            done = activity_transition(ActivityStatus(activity.status), ActivityEvent.COMPLETE)
+        except TransitionRefused:
+            problems.append(Problem("activity", _not_completable(activity), str(activity_id)))
         if problems:
             raise ValidationFailed(problems)
         before = {"status": activity.status, "outcome": activity.outcome, "note": activity.note}
-        activity.status, activity.outcome, activity.note, activity.done_on = "done", outcome, note or None, on
+        activity.status, activity.outcome, activity.note, activity.done_on = done.value, outcome, note or None, on
         text = f"{activity.action} ({activity.kind}) completed: {outcome}" + (f" — {note}" if note else "")
         session.add(
             NoteRow(
@@ -133,7 +136,7 @@ def complete_activity(
                 author=actor,
             )
         )
-        after = {"status": "done", "outcome": outcome, "note": note or None}
+        after = {"status": done.value, "outcome": outcome, "note": note or None}
         session.add(
             AuditRow(
                 at=datetime.now(UTC),
@@ -146,3 +149,15 @@ def complete_activity(
             )
         )
         uow.commit()
+
+
+def _not_completable(activity: ActivityRow) -> str:
+    """Why an activity cannot be completed, in words."""
+    if activity.status == ActivityStatus.SCHEDULED.value:
+        return (
+            f"is scheduled for {activity.due_date} and not released yet: only released calls and reviews "
+            "can be completed"
+        )
+    if activity.status == ActivityStatus.HELD.value:
+        return f"is held ({activity.hold_reason or 'no reason recorded'}) and cannot be completed"
+    return f"is {activity.status}: only released calls and reviews waiting in a worklist can be completed"

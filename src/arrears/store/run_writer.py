@@ -1,48 +1,258 @@
 """Writing one chunk of the daily run's decisions in bulk, idempotently, in the caller's transaction.
 
-Every insert is keyed (activity, letter, note, history, fee external id): inserting a key that exists
-does nothing, so writing the same decisions twice changes nothing.
+Every insert is keyed (case episode, activity, letter, note, history, fee external id, referral, alert …):
+inserting a key that exists does nothing, and every state change is an ``UPDATE … WHERE status IN`` the
+states the transition table allows the event from, so writing the same decisions twice changes nothing.
+Effects are dispatched with ``match`` and ``assert_never``: an effect type without a writer is a type error.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, assert_never
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
 
-from arrears.domain.engine import CaseStatus, Decisions
+from arrears.domain.cases import (
+    ActivityEvent,
+    CaseEvent,
+    SeriesStepOrigin,
+    activity_sources,
+    origin_reference,
+    origin_tag,
+)
+from arrears.domain.effects import (
+    Alert,
+    CreditPoints,
+    Effect,
+    Message,
+    ModeChange,
+    Note,
+    PlanRun,
+    Posting,
+    Referral,
+    ServiceRequest,
+    StatementHold,
+    StatusChange,
+)
+from arrears.domain.engine import Activity, Decisions
 from arrears.store import summaries
-from arrears.store.bulk import execute_many, insert_ignore, upsert
+from arrears.store.bulk import execute_many, insert_ignore
 from arrears.store.models import (
     ActivityRow,
+    AlertRow,
+    Base,
     CollectionsCaseRow,
     HistoryRow,
     LedgerLineRow,
     LetterRow,
     NoteRow,
+    PlanRequestRow,
+    ReferralRow,
     RunChunkRow,
+    ServiceRequestRow,
 )
 
-ACTIVITIES = ActivityRow.__table__
-CASES = CollectionsCaseRow.__table__
-LETTERS = LetterRow.__table__
-NOTES = NoteRow.__table__
-HISTORY = HistoryRow.__table__
-LEDGER = LedgerLineRow.__table__
 
-HISTORY_EFFECTS = {"referral", "alert", "service_request", "credit_points", "run_plan"}
+def _table(row: type[Base]) -> Table:
+    table = row.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+ACTIVITIES = _table(ActivityRow)
+CASES = _table(CollectionsCaseRow)
+LETTERS = _table(LetterRow)
+NOTES = _table(NoteRow)
+HISTORY = _table(HistoryRow)
+LEDGER = _table(LedgerLineRow)
+REFERRALS = _table(ReferralRow)
+ALERTS = _table(AlertRow)
+SERVICE_REQUESTS = _table(ServiceRequestRow)
+PLAN_REQUESTS = _table(PlanRequestRow)
+RUN_CHUNKS = _table(RunChunkRow)
 
 
 def fee_external_id(key: str) -> str:
-    """The ledger external id of the fee posted by the activity ``key``: unique per key within 64 characters
-    (a long key is hashed rather than cut, so two fees never share an id)."""
+    """The ledger external id of the posting made by the activity ``key``: unique per key within 64
+    characters (a long key is hashed rather than cut, so two postings never share an id)."""
     readable = f"fee:{key}"
     return readable if len(readable) <= 64 else f"fee:{hashlib.sha256(key.encode()).hexdigest()[:60]}"
+
+
+@dataclass(slots=True)
+class _Rows:
+    """The rows of one chunk, table by table."""
+
+    as_of: date
+    run_id: int
+    counts: Counter[str] = field(default_factory=Counter)
+    letters: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    postings: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    referrals: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    plans: list[dict[str, Any]] = field(default_factory=list)
+    points: list[tuple[Any, ...]] = field(default_factory=list)
+    statuses: list[tuple[Any, ...]] = field(default_factory=list)
+    modes: list[tuple[Any, ...]] = field(default_factory=list)
+    holds: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def history_line(self, key: str, account: int, event: str, detail: str) -> None:
+        self.history.append(
+            {"key": key, "account_id": account, "on": self.as_of, "event": event, "detail": detail,
+             "run_id": self.run_id}
+        )  # fmt: skip
+
+    def effect(self, account: int, effect: Effect, merge: Mapping[int, Mapping[str, Any]]) -> None:
+        """Turn one effect into its rows."""
+        on = self.as_of
+        match effect:
+            case Message():
+                channel = effect.channel.value
+                self.letters.append(
+                    {"key": f"{channel}:{effect.key}", "account_id": account, "template": effect.template,
+                     "channel": channel, "queued_on": on, "status": "queued",
+                     "merge_data": json.dumps(merge.get(account, {}), default=str, sort_keys=True)}
+                )  # fmt: skip
+                self.counts[f"{channel}s_queued"] += 1
+            case Note():
+                for scope in ("collection_action", "account") if effect.to_account else ("collection_action",):
+                    self.notes.append(
+                        {"key": f"{scope}:{effect.key}", "account_id": account, "on": on, "scope": scope,
+                         "note_type": "collections", "text": effect.text, "author": "arrears"}
+                    )  # fmt: skip
+                self.counts["notes"] += 1
+            case Posting():
+                self.postings.append(
+                    {"account_id": account, "external_id": fee_external_id(effect.key), "kind": effect.kind.value,
+                     "amount_cents": effect.amount_cents, "posted_date": on, "due_date": on,
+                     "description": effect.description[:200]}
+                )  # fmt: skip
+                self.counts["fees_posted"] += 1
+            case StatusChange():
+                self.statuses.append((effect.status_code, account))
+            case ModeChange():
+                self.modes.append((effect.mode, on if effect.mode == "closed" else None, account))
+            case Referral():
+                self.referrals.append({"key": effect.key, "account_id": account, "on": on, "agency": effect.agency})
+                self.history_line(f"referral:{effect.key}", account, "referral", f"agency: {effect.agency}")
+            case Alert():
+                self.alerts.append({"key": effect.key, "account_id": account, "on": on, "text": effect.text})
+                self.counts["alerts"] += 1
+            case ServiceRequest():
+                self.requests.append(
+                    {"key": effect.key, "account_id": account, "on": on, "text": effect.text,
+                     "assignee": effect.assignee, "status": "open"}
+                )  # fmt: skip
+                self.counts["service_requests"] += 1
+            case CreditPoints():
+                self.points.append((effect.key, on, effect.points, account))
+                self.counts["credit_points"] += effect.points
+            case PlanRun():
+                self.plans.append(
+                    {"key": effect.key, "account_id": account, "plan": effect.plan, "requested_on": on,
+                     "status": "requested"}
+                )  # fmt: skip
+                self.counts["plan_runs_requested"] += 1
+            case StatementHold():
+                self.holds.append((effect.hold, account))
+            case _:
+                assert_never(effect)
+
+
+def _activity_row(account: int, activity: Activity, as_of: date, run_id: int) -> dict[str, Any]:
+    origin = activity.origin
+    series = origin if isinstance(origin, SeriesStepOrigin) else None
+    return {
+        "key": activity.key, "account_id": account, "track": activity.track.value, "episode": activity.episode,
+        "kind": activity.kind.value, "action": activity.action, "origin": origin_tag(origin),
+        "series": series.series if series else None, "step": series.step if series else None,
+        "origin_ref": origin_reference(origin), "assignee": activity.assignee, "due_date": activity.due,
+        "due_at": activity.due_at, "priority": activity.priority, "status": activity.status.value,
+        "no_auto_delete": activity.no_auto_delete, "reason": activity.reason[:300], "created_on": as_of,
+        "run_id": run_id,
+    }  # fmt: skip
+
+
+def _write_cases(connection: Connection, decisions: Sequence[Decisions], counts: Counter[str]) -> None:
+    opened, closing = [], []
+    for decision in decisions:
+        account = decision.account_id
+        for case in decision.opened:
+            opened.append(
+                {"account_id": account, "track": case.track.value, "episode": case.episode, "is_current": True,
+                 "status": "internal", "entered_on": case.entered_on, "anchor_due": case.anchor_due,
+                 "entry_reason": json.dumps(dict(case.reason), default=str, sort_keys=True),
+                 "assignee": case.assignee, "assignment_rule": case.rule_index, "work": case.work}
+            )  # fmt: skip
+            counts["entered"] += 1
+        for change in decision.cases:
+            resolved = change.event is CaseEvent.RESOLVE
+            referred = change.event is CaseEvent.REFER
+            closing.append(
+                (change.status.value, change.on if resolved else None, change.reason[:200] if resolved else None,
+                 change.on if referred else None, account, change.track.value, change.episode)
+            )  # fmt: skip
+            counts[{CaseEvent.RESOLVE: "resolved", CaseEvent.REFER: "referred"}.get(change.event, change.event)] += 1
+    # A new episode is the current one: the earlier episodes of the track stop being current first.
+    execute_many(
+        connection,
+        "UPDATE collections_case SET is_current = FALSE WHERE account_id = {} AND track = {} AND episode < {} "
+        "AND is_current",
+        ((c["account_id"], c["track"], c["episode"]) for c in opened),
+        dates=[],
+    )
+    insert_ignore(connection, CASES, opened, ["account_id", "track", "episode"])
+    execute_many(
+        connection,
+        "UPDATE collections_case SET status = {}, closed_on = COALESCE({}, closed_on), "
+        "close_reason = COALESCE({}, close_reason), referred_on = COALESCE({}, referred_on) "
+        "WHERE account_id = {} AND track = {} AND episode = {}",
+        closing,
+        dates=[1, 3],
+    )
+
+
+def _write_activity_changes(connection: Connection, decisions: Sequence[Decisions], counts: Counter[str]) -> None:
+    by_event: defaultdict[ActivityEvent, list[tuple[Any, ...]]] = defaultdict(list)
+    deferred = []
+    for decision in decisions:
+        for change in decision.changes:
+            event, on = change.event, change.on
+            released = on if event in (ActivityEvent.OPEN, ActivityEvent.PERFORM) else None
+            done = on if event in (ActivityEvent.PERFORM, ActivityEvent.COMPLETE) else None
+            cancelled = on if event is ActivityEvent.CANCEL else None
+            held = change.reason[:300] if event is ActivityEvent.HOLD else None
+            by_event[event].append((change.status.value, released, done, cancelled, held, change.key))
+        deferred += [(r.due, r.due_at, r.reason[:300], r.key) for r in decision.rescheduled]
+    names = {ActivityEvent.OPEN: "released", ActivityEvent.PERFORM: "released", ActivityEvent.CANCEL: "cancelled",
+             ActivityEvent.HOLD: "held", ActivityEvent.COMPLETE: "completed"}  # fmt: skip
+    for event, rows in by_event.items():
+        sources = ", ".join(f"'{status.value}'" for status in sorted(activity_sources(event)))
+        execute_many(
+            connection,
+            "UPDATE activity SET status = {}, released_on = COALESCE({}, released_on), "
+            "done_on = COALESCE({}, done_on), cancelled_on = COALESCE({}, cancelled_on), hold_reason = {} "
+            f"WHERE key = {{}} AND status IN ({sources})",
+            rows,
+            dates=[1, 2, 3],
+        )
+        counts[names[event]] += len(rows)
+    execute_many(
+        connection,
+        "UPDATE activity SET due_date = {}, due_at = {}, hold_reason = {} WHERE key = {} AND status = 'scheduled'",
+        deferred,
+        dates=[0, 1],
+    )
+    counts["deferred"] += len(deferred)
 
 
 def write_chunk(
@@ -55,172 +265,44 @@ def write_chunk(
     errors: Sequence[tuple[int, str]],
 ) -> Counter[str]:
     """Write ``decisions`` and the chunk's record; return what was done, counted."""
-    counts: Counter[str] = Counter()
-    cases, created, released, cancelled, history = [], [], [], [], []
-    letters, notes, fees, statuses, holds = [], [], [], [], []
-    closes: list[dict[str, Any]] = []
+    rows = _Rows(as_of, run_id)
+    counts = rows.counts
+    created = []
     for decision in decisions:
         account = decision.account_id
-        for change in decision.cases:
-            if change.status is not CaseStatus.INTERNAL:
-                # A resolution or referral changes the case's standing only: the entry date, the rule values
-                # that caused the entry and the assignment stay as they were recorded.
-                closes.append(
-                    {
-                        "a": account,
-                        "t": change.track.value,
-                        "e": change.episode,
-                        "s": change.status.value,
-                        "c": change.closed_on,
-                        "r": change.close_reason,
-                    }
-                )
-                counts["resolved" if change.status is CaseStatus.RESOLVED else "referred"] += 1
-                continue
-            cases.append(
-                {
-                    "account_id": account,
-                    "track": change.track.value,
-                    "episode": change.episode,
-                    "status": change.status.value,
-                    "entered_on": change.entered_on,
-                    "entry_reason": json.dumps(dict(change.reason), default=str, sort_keys=True),
-                    "assignee": change.assignee,
-                    "assignment_rule": change.rule_index,
-                    "work": change.work,
-                    "closed_on": change.closed_on,
-                    "close_reason": change.close_reason,
-                }
-            )
-            counts["entered"] += 1
         for activity in decision.created:
-            created.append(
-                {
-                    "key": activity.key,
-                    "account_id": account,
-                    "track": activity.track.value,
-                    "episode": activity.episode,
-                    "kind": activity.kind,
-                    "action": activity.action,
-                    "series": activity.series,
-                    "step": activity.step,
-                    "assignee": activity.assignee,
-                    "due_date": activity.due,
-                    "priority": activity.priority,
-                    "status": "pending",
-                    "released": False,
-                    "no_auto_delete": activity.no_auto_delete,
-                    "reason": activity.reason[:300],
-                    "run_id": run_id,
-                }
-            )
-            counts[f"activities.{activity.kind}"] += 1
-        released += [{"k": r.key, "s": r.status, "d": r.done_on} for r in decision.released]
-        cancelled += [{"k": key} for key in decision.cancelled]
-        history += [
-            {"key": key, "account_id": account, "on": as_of, "event": event, "detail": detail, "run_id": run_id}
-            for key, event, detail in decision.history
-        ]
-        if decision.statement_hold is not None:
-            holds.append({"i": account, "h": decision.statement_hold})
+            created.append(_activity_row(account, activity, as_of, run_id))
+            counts[f"activities.{activity.kind.value}"] += 1
+        for entry in decision.history:
+            rows.history_line(entry.key, account, entry.event, entry.detail)
         for effect in decision.effects:
-            values = dict(effect.values)
-            if effect.kind in ("letter", "email", "sms"):
-                letters.append(
-                    {
-                        "key": f"{effect.kind}:{effect.key}",
-                        "account_id": account,
-                        "template": str(values["template"]),
-                        "channel": effect.kind,
-                        "queued_on": as_of,
-                        "merge_data": json.dumps(merge.get(account, {}), default=str, sort_keys=True),
-                        "status": "queued",
-                    }
-                )
-                counts[f"{effect.kind}s_queued"] += 1
-            elif effect.kind == "note":
-                scopes = ["collection_action"] + (["account"] if values.get("account") else [])
-                for scope in scopes:
-                    notes.append(
-                        {
-                            "key": f"{scope}:{effect.key}",
-                            "account_id": account,
-                            "on": as_of,
-                            "scope": scope,
-                            "note_type": "collections",
-                            "text": str(values["text"]),
-                            "author": "arrears",
-                        }
-                    )
-                counts["notes"] += 1
-            elif effect.kind == "fee":
-                fees.append(
-                    {
-                        "account_id": account,
-                        "external_id": fee_external_id(effect.key),
-                        "kind": "fee",
-                        "amount_cents": int(str(values["amount_cents"])),
-                        "posted_date": as_of,
-                        "due_date": as_of,
-                        "description": str(values["description"])[:200],
-                    }
-                )
-                counts["fees_posted"] += 1
-            elif effect.kind == "status":
-                statuses.append({"i": account, "c": str(values["status_code"])})
-            elif effect.kind in HISTORY_EFFECTS:
-                detail = ", ".join(f"{name}: {value}" for name, value in values.items())
-                history.append(
-                    {
-                        "key": f"{effect.kind}:{effect.key}",
-                        "account_id": account,
-                        "on": as_of,
-                        "event": effect.kind,
-                        "detail": detail,
-                        "run_id": run_id,
-                    }
-                )
-    upsert(connection, CASES, cases, ["account_id", "track"])
-    if closes:
-        execute_many(
-            connection,
-            "UPDATE collections_case SET status = {}, closed_on = {}, close_reason = {} "
-            "WHERE account_id = {} AND track = {} AND episode = {}",
-            ((c["s"], c["c"], c["r"], c["a"], c["t"], c["e"]) for c in closes),
-            dates=[1],
-        )
+            rows.effect(account, effect, merge)
+    _write_cases(connection, decisions, counts)
     insert_ignore(connection, ACTIVITIES, created, ["key"])
-    if released:
-        execute_many(
-            connection,
-            "UPDATE activity SET released = TRUE, status = {}, done_on = {} WHERE key = {} AND released = FALSE",
-            ((r["s"], r["d"], r["k"]) for r in released),
-            dates=[1],
-        )
-        counts["released"] += len(released)
-    if cancelled:
-        execute_many(
-            connection,
-            "UPDATE activity SET status = 'cancelled' WHERE key = {} AND status = 'pending'",
-            ((c["k"],) for c in cancelled),
-            dates=[],
-        )
-        counts["cancelled"] += len(cancelled)
-    insert_ignore(connection, HISTORY, history, ["key"])
-    insert_ignore(connection, LETTERS, letters, ["key"])
-    insert_ignore(connection, NOTES, notes, ["key"])
-    if fees:
-        insert_ignore(connection, LEDGER, fees, ["external_id"])
-        summaries.refresh(connection, sorted({fee["account_id"] for fee in fees}))
+    _write_activity_changes(connection, decisions, counts)
+    insert_ignore(connection, HISTORY, rows.history, ["key"])
+    insert_ignore(connection, LETTERS, rows.letters, ["key"])
+    insert_ignore(connection, NOTES, rows.notes, ["key"])
+    insert_ignore(connection, REFERRALS, rows.referrals, ["key"])
+    insert_ignore(connection, ALERTS, rows.alerts, ["key"])
+    insert_ignore(connection, SERVICE_REQUESTS, rows.requests, ["key"])
+    insert_ignore(connection, PLAN_REQUESTS, rows.plans, ["key"])
     execute_many(
-        connection, "UPDATE account SET status_code = {} WHERE id = {}", ((s["c"], s["i"]) for s in statuses), []
+        connection,
+        'INSERT INTO credit_point (key, party_id, account_id, "on", points) '
+        "SELECT {}, guarantor_id, id, {}, {} FROM account WHERE id = {} ON CONFLICT (key) DO NOTHING",
+        rows.points,
+        dates=[1],
     )
-    execute_many(
-        connection, "UPDATE account SET statement_hold = {} WHERE id = {}", ((h["h"], h["i"]) for h in holds), []
-    )
+    if rows.postings:
+        insert_ignore(connection, LEDGER, rows.postings, ["external_id"])
+        summaries.refresh(connection, sorted({posting["account_id"] for posting in rows.postings}))
+    execute_many(connection, "UPDATE account SET status_code = {} WHERE id = {}", rows.statuses, [])
+    execute_many(connection, "UPDATE account SET mode = {}, closed_date = {} WHERE id = {}", rows.modes, [1])
+    execute_many(connection, "UPDATE account SET statement_hold = {} WHERE id = {}", rows.holds, [])
     counts["errors"] += len(errors)
     connection.execute(
-        RunChunkRow.__table__.insert(),
+        RUN_CHUNKS.insert(),
         {
             "run_id": run_id,
             "first_account": span[0],

@@ -1,0 +1,67 @@
+"""The merge data a queued letter records, as JSON, and back: one format for the run, print and preview.
+
+The daily run stores :func:`merge_record` of each letter's :class:`~arrears.letters.render.MergeData` with the
+queued letter; printing or previewing it later rebuilds the same merge data with :func:`merge_data_from_record`,
+so a queued letter renders with exactly the facts of the day it was queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from arrears.domain.ledger import Position
+from arrears.letters.render import MergeData
+
+
+def _day(value: object) -> date | None:
+    return None if value in (None, "") else date.fromisoformat(str(value))
+
+
+def merge_record(data: MergeData) -> dict[str, Any]:
+    """A JSON-ready record of ``data`` (dates as ISO text)."""
+    position = data.position
+    return {
+        "party": dict(data.party),
+        "external_id": data.external_id,
+        "status_code": data.status_code,
+        "portfolio_code": data.portfolio_code,
+        "portfolio_name": data.portfolio_name,
+        "as_of": data.as_of.isoformat(),
+        "position": {
+            "as_of": position.as_of.isoformat(),
+            "balance_cents": position.balance_cents,
+            "oldest_unpaid_due": position.oldest_unpaid_due.isoformat() if position.oldest_unpaid_due else None,
+            "days_past_due": position.days_past_due,
+            "aging": [[name, cents] for name, cents in position.aging],
+            "last_payment_date": position.last_payment_date.isoformat() if position.last_payment_date else None,
+            "last_payment_cents": position.last_payment_cents,
+        },
+    }
+
+
+def merge_data_from_record(record: Mapping[str, Any]) -> MergeData:
+    """The merge data :func:`merge_record` recorded."""
+    p = record["position"]
+    as_of = _day(record["as_of"])
+    position_as_of = _day(p["as_of"])
+    assert as_of is not None and position_as_of is not None
+    position = Position(
+        as_of=position_as_of,
+        balance_cents=int(p["balance_cents"]),
+        oldest_unpaid_due=_day(p["oldest_unpaid_due"]),
+        days_past_due=int(p["days_past_due"]),
+        aging=tuple((str(name), int(cents)) for name, cents in p["aging"]),
+        last_payment_date=_day(p["last_payment_date"]),
+        last_payment_cents=p["last_payment_cents"],
+    )
+    return MergeData(
+        {str(k): str(v) for k, v in record["party"].items()},
+        str(record["external_id"]),
+        str(record["status_code"]),
+        str(record["portfolio_code"]),
+        str(record["portfolio_name"]),
+        position,
+        as_of,
+    )
