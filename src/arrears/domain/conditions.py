@@ -53,6 +53,7 @@ from typing import Any, Final, TypeAlias
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from arrears.domain.errors import Problem
 from arrears.domain.fields import ACCOUNT_FIELDS, Field, FieldType, field_catalogue
 
 __all__ = [
@@ -96,6 +97,11 @@ class Issue:
     message: str
     line: int = 0
     column: int = 0
+
+    def as_problem(self, text: str = "") -> Problem:
+        """This issue in the one problem shape: the position is the location, the condition text the value."""
+        where = f"line {self.line}, column {self.column}" if self.line else "condition"
+        return Problem(where, self.message, text)
 
     def __str__(self) -> str:
         if self.line:

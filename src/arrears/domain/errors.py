@@ -1,4 +1,9 @@
-"""Validation problems as data: every rule broken, with the field that broke it."""
+"""Validation problems as data: every rule broken, with where it broke and the value that broke it.
+
+:class:`Problem` is the one shape of every refusal: an import row, a configuration path, a position in a
+condition, an account of a run. Each module's own error type converts to it with ``as_problem()``, so the
+command line and the API report every kind of bad input the same way.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,24 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One broken rule: which field, which rule, and the value that broke it."""
+    """One broken rule: where (a field, a path, a row and column, a position), which rule, and the value."""
 
-    field: str
+    location: str
     rule: str
     value: str = ""
 
+    @property
+    def field(self) -> str:
+        """The location, for callers that name a single field."""
+        return self.location
+
     def __str__(self) -> str:
         shown = f" (got {self.value!r})" if self.value else ""
-        return f"{self.field}: {self.rule}{shown}"
+        return f"{self.location}: {self.rule}{shown}"
+
+    def as_dict(self) -> dict[str, str]:
+        """A JSON-ready view (the error schema of the API)."""
+        return {"location": self.location, "rule": self.rule, "value": self.value}
 
 
 class ValidationFailed(ValueError):

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
+from arrears.domain.errors import Problem
+
 # --------------------------------------------------------------------------------------------- limits
 
 NAME_MAX_LENGTH = 60
@@ -541,6 +543,10 @@ class ConfigError:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.rule}"
+
+    def as_problem(self) -> Problem:
+        """This error in the one problem shape."""
+        return Problem(self.path, self.rule)
 
 
 # --------------------------------------------------------------------------------------- references

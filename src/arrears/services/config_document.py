@@ -44,6 +44,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError
 from pydantic_core import ErrorDetails
 
+from arrears.domain.errors import Problem
 from arrears.domain.money import Money, MoneyError
 from arrears.domain.strategy import (
     Action,
@@ -84,6 +85,10 @@ class DocumentError:
 
     def __str__(self) -> str:
         return f"{self.file}: {self.path}: {self.rule}" if self.path else f"{self.file}: {self.rule}"
+
+    def as_problem(self) -> Problem:
+        """This error in the one problem shape (the location is the file and the path in it)."""
+        return Problem(f"{self.file}: {self.path}" if self.path else self.file, self.rule)
 
 
 # ------------------------------------------------------------------------------------------ models

@@ -36,6 +36,7 @@ from typing import IO, Any, BinaryIO, TextIO
 import polars as pl
 from sqlalchemy import Connection, Table, func, insert, select, text
 
+from arrears.domain.errors import Problem
 from arrears.domain.ledger import Frequency, Kind, LedgerLine, PaymentPlan, Source, plan_problems
 from arrears.domain.model import Claim, ClaimStatus, Mode, Party, PhoneType, claim_problems
 from arrears.domain.money import Money, MoneyError
@@ -172,6 +173,10 @@ class RowProblem:
     def __str__(self) -> str:
         shown = f" (got {self.value!r})" if self.value else ""
         return f"row {self.row}, {self.column or 'row'}: {self.rule}{shown}"
+
+    def as_problem(self) -> Problem:
+        """This problem in the one problem shape."""
+        return Problem(f"row {self.row}, {self.column or 'row'}", self.rule, self.value)
 
 
 @dataclass(frozen=True, slots=True)

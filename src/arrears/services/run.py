@@ -49,7 +49,7 @@ from arrears.domain.engine import (
     Trigger,
     decide,
 )
-from arrears.domain.errors import NotFound
+from arrears.domain.errors import NotFound, Problem
 from arrears.domain.money import format_cents
 from arrears.domain.strategy import ActionKind, Strategy
 from arrears.letters.records import merge_record
@@ -84,6 +84,10 @@ class AccountError:
     account_id: int
     reason: str
     external_id: str = ""
+
+    def as_problem(self) -> Problem:
+        """This error in the one problem shape."""
+        return Problem(f"account {self.external_id or self.account_id}", self.reason)
 
 
 @dataclass(slots=True)
