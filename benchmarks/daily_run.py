@@ -466,10 +466,9 @@ def _updated(engine: Engine, primed: Path) -> dict[str, int]:
     """Rows the run changed in place, by comparing the working copy with the primed file (SQLite only)."""
     checks = {
         "activity": "SELECT count(*) FROM activity a JOIN p.activity b ON a.id = b.id WHERE a.status IS NOT "
-        "b.status OR a.released IS NOT b.released OR a.done_on IS NOT b.done_on",
-        "collections_case": "SELECT count(*) FROM collections_case a JOIN p.collections_case b ON "
-        "a.account_id = b.account_id AND a.track = b.track WHERE a.status IS NOT b.status OR a.episode IS NOT "
-        "b.episode OR a.closed_on IS NOT b.closed_on",
+        "b.status OR a.released_on IS NOT b.released_on OR a.done_on IS NOT b.done_on",
+        "collections_case": "SELECT count(*) FROM collections_case a JOIN p.collections_case b ON a.id = b.id "
+        "WHERE a.status IS NOT b.status OR a.is_current IS NOT b.is_current OR a.closed_on IS NOT b.closed_on",
         "account": "SELECT count(*) FROM account a JOIN p.account b ON a.id = b.id WHERE a.statement_hold IS NOT "
         "b.statement_hold OR a.status_code IS NOT b.status_code",
         "account_summary": "SELECT count(*) FROM account_summary a JOIN p.account_summary b ON "
@@ -547,15 +546,15 @@ def scratch_rows(rows: int, first: int, last: int) -> list[tuple[Any, ...]]:
     due = AS_OF.isoformat()
     return [
         (f"{first + n % span}/guarantor/1/series:Guarantor Letters:{n}/{due}", first + n % span, "guarantor", 1,
-         "letter", "Guarantor 60 day letter", "Guarantor Letters", 1, "ben", due, None, 50, "pending", False, False,
-         "step 2 of series 'Guarantor Letters', 30 days after step 1", None, None, None, 1)
+         "letter", "Guarantor 60 day letter", "series_step", "Guarantor Letters", 1, "ben", due, None, 50, "scheduled",
+         False, "step 2 of series 'Guarantor Letters', 30 days after step 1", due, None, None, None, 1)
         for n in range(rows)
     ]  # fmt: skip
 
 
 SCRATCH_COLUMNS = (
-    "key, account_id, track, episode, kind, action, series, step, assignee, due_date, due_time, priority, status, "
-    "released, no_auto_delete, reason, done_on, outcome, note, run_id"
+    "key, account_id, track, episode, kind, action, origin, series, step, assignee, due_date, due_at, priority, "
+    "status, no_auto_delete, reason, created_on, done_on, outcome, note, run_id"
 )
 
 
@@ -588,7 +587,7 @@ def child_floor(url: str, rows: int) -> dict[str, Any]:
             cursor.execute("CREATE TABLE floor_scratch (LIKE activity INCLUDING ALL)")
             mark = "%s"
         raw.commit()
-        sql = f"INSERT INTO floor_scratch ({SCRATCH_COLUMNS}) VALUES ({', '.join([mark] * 20)})"
+        sql = f"INSERT INTO floor_scratch ({SCRATCH_COLUMNS}) VALUES ({', '.join([mark] * len(SCRATCH_COLUMNS.split(',')))})"
         started = time.perf_counter()
         cursor.executemany(sql, batch)
         raw.commit()
