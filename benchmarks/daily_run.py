@@ -587,7 +587,8 @@ def child_floor(url: str, rows: int) -> dict[str, Any]:
             cursor.execute("CREATE TABLE floor_scratch (LIKE activity INCLUDING ALL)")
             mark = "%s"
         raw.commit()
-        sql = f"INSERT INTO floor_scratch ({SCRATCH_COLUMNS}) VALUES ({', '.join([mark] * len(SCRATCH_COLUMNS.split(',')))})"
+        markers = ", ".join([mark] * len(SCRATCH_COLUMNS.split(",")))
+        sql = f"INSERT INTO floor_scratch ({SCRATCH_COLUMNS}) VALUES ({markers})"
         started = time.perf_counter()
         cursor.executemany(sql, batch)
         raw.commit()
