@@ -143,7 +143,9 @@ def test_explain_shows_each_rule_value_and_threshold(db: Database) -> None:
         ("balance is greater than", "$100.00", "$25.00", True),
         ("days past due is more than", "45", "45", False),
     ]
-    assert before.assignment == "name range: rule 1 (A–D) → ann, work 'Call 1'"
+    assert before.assignment == (
+        "not in collections on 2026-03-01; the rules would give name range: rule 1 (A–D) → ann, work 'Call 1'"
+    )
     run_day(db, d("2026-03-02"), strategy=STRATEGY)
     after = explain(db, "N-1", d("2026-03-02"), STRATEGY)
     assert after.verdict == "in collections (internal) since 2026-03-02"

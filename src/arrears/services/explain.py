@@ -1,5 +1,8 @@
-"""Why an account is (or is not) in collections: every entry rule with the account's value and threshold,
-the assignment that matched, and every pending activity with the reason it exists."""
+"""Why an account is (or is not) in collections on a date: every entry rule with the account's value and
+threshold, the assignment its case has, and every activity pending that day with the reason it exists.
+
+The case and its work are shown as they stood on the date asked, read from the days each change happened
+(entered, referred, closed; created, released, done, cancelled), not as they stand today."""
 
 from __future__ import annotations
 
@@ -7,15 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
-from arrears.domain.cases import OPEN_CASE, PENDING_ACTIVITY
+from arrears.domain.cases import PENDING_ACTIVITY, ActivityStatus, CaseStatus, Track
 from arrears.domain.errors import NotFound
 from arrears.domain.money import format_cents
-from arrears.domain.strategy import Strategy
+from arrears.domain.strategy import AssignmentType, Strategy, TaskAssignment
 from arrears.services.run import features_frame
+from arrears.store.accounts import account_id_of
+from arrears.store.activities import ActivityRecord, activities_pending_on
+from arrears.store.cases import CaseEpisode, case_episodes, history_until
 from arrears.store.db import Database
-from arrears.store.models import AccountRow, ActivityRow, CollectionsCaseRow, HistoryRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,35 +62,68 @@ class Explanation:
         }
 
 
+def episode_open_on(episode: CaseEpisode, day: date) -> bool:
+    """Whether the episode was open on ``day``: entered by then and not closed on or before it."""
+    return episode.entered_on <= day and (episode.closed_on is None or episode.closed_on > day)
+
+
+def case_status_on(episode: CaseEpisode, day: date) -> CaseStatus:
+    """The episode's state on ``day`` (entered by then), from the days of its changes: resolved from the day
+    it closed, pending external from the day it was referred, otherwise its stored open state (a hold has no
+    day of its own) or internal."""
+    if episode.closed_on is not None and episode.closed_on <= day:
+        return CaseStatus.RESOLVED
+    if episode.referred_on is not None and episode.referred_on <= day:
+        return CaseStatus.PENDING_EXTERNAL
+    return CaseStatus.HELD if episode.status == CaseStatus.HELD.value else CaseStatus.INTERNAL
+
+
+def activity_status_on(activity: ActivityRecord, day: date) -> ActivityStatus:
+    """The state on ``day`` of an activity pending that day: open once released into a worklist, else
+    scheduled (or held, which has no day of its own); without a release day, its stored pending state."""
+    if activity.released_on is not None:
+        return ActivityStatus.OPEN if activity.released_on <= day else ActivityStatus.SCHEDULED
+    status = ActivityStatus(activity.status)
+    return status if status in PENDING_ACTIVITY else ActivityStatus.SCHEDULED
+
+
+def rule_text(assignment: TaskAssignment, index: int | None) -> str:
+    """An assignment rule as a person reads it: its number and range, balances in dollars."""
+    if index is None:
+        return "no rule matched: defaults"
+    if index >= len(assignment.rules):
+        return f"rule {index + 1} (no longer configured)"
+    rule = assignment.rules[index]
+    if assignment.assignment_type is AssignmentType.BALANCE_RANGE:
+        return f"rule {index + 1} ({format_cents(int(rule.from_))}–{format_cents(int(rule.to))})"
+    return f"rule {index + 1} ({rule.from_}–{rule.to})"
+
+
 def explain(db: Database, external_id: str, as_of: date, strategy: Strategy) -> Explanation:
     """Explain the account ``external_id`` on ``as_of`` under ``strategy``."""
     with db.engine.connect() as connection:
-        account_id = connection.scalar(select(AccountRow.id).where(AccountRow.external_id == external_id))
+        account_id = account_id_of(connection, external_id)
         if account_id is None:
             raise NotFound(f"no account {external_id!r}")
         frame = features_frame(connection, strategy, as_of, account_id, account_id, None)
         row = frame.row(0, named=True)
-        cases = connection.execute(select(CollectionsCaseRow).where(CollectionsCaseRow.account_id == account_id))
-        case_rows = [
-            {"track": c.track, "episode": c.episode, "status": c.status, "entered_on": c.entered_on,
-             "assignee": c.assignee, "work": c.work, "entry_reason": c.entry_reason, "closed_on": c.closed_on,
-             "close_reason": c.close_reason}
-            for c in cases
-        ]  # fmt: skip
-        pending = connection.execute(
-            select(ActivityRow)
-            .where(ActivityRow.account_id == account_id, ActivityRow.status.in_([s.value for s in PENDING_ACTIVITY]))
-            .order_by(ActivityRow.due_date, ActivityRow.id)
-        )
-        pending_rows = [
-            {"id": a.id, "kind": a.kind, "action": a.action, "assignee": a.assignee, "due": a.due_date,
-             "status": a.status, "reason": a.reason}
-            for a in pending
-        ]  # fmt: skip
-        history = connection.execute(
-            select(HistoryRow).where(HistoryRow.account_id == account_id).order_by(HistoryRow.on, HistoryRow.id)
-        )
-        history_rows = [{"on": h.on, "event": h.event, "detail": h.detail} for h in history]
+        episodes = [e for e in case_episodes(connection, account_id) if e.entered_on <= as_of]
+        pending = activities_pending_on(connection, account_id, as_of)
+        history = history_until(connection, account_id, as_of)
+    case_rows = [
+        {"track": e.track, "episode": e.episode, "status": case_status_on(e, as_of).value,
+         "entered_on": e.entered_on, "assignee": e.assignee, "work": e.work, "entry_reason": e.entry_reason,
+         "referred_on": e.referred_on if e.referred_on is not None and e.referred_on <= as_of else None,
+         "closed_on": None if episode_open_on(e, as_of) else e.closed_on,
+         "close_reason": None if episode_open_on(e, as_of) else e.close_reason}
+        for e in episodes
+    ]  # fmt: skip
+    pending_rows = [
+        {"id": a.id, "kind": a.kind, "action": a.action, "assignee": a.assignee, "due": a.due_date,
+         "status": activity_status_on(a, as_of).value, "reason": a.reason}
+        for a in pending
+    ]  # fmt: skip
+    history_rows = [{"on": h.on, "event": h.event, "detail": h.detail} for h in history]
     portfolio = row["portfolio"]
     policy = strategy.entry_policy
     if not row["enabled"]:
@@ -116,22 +152,26 @@ def explain(db: Database, external_id: str, as_of: date, strategy: Strategy) -> 
                   str(row["plan_next_unpaid_due"] or "no missed installment"),
                   f"{row['plan_grace']} days" if row["force_plans"] else "off", bool(row["plan_missed"])),
         ]  # fmt: skip
-    in_collections = row["g_status"] in OPEN_CASE
-    if in_collections:
-        result.verdict = f"in collections ({row['g_status']}) since {row['g_entered_on']}"
-    elif row["enters"]:
+    case = next((e for e in episodes if e.track == Track.GUARANTOR.value and episode_open_on(e, as_of)), None)
+    qualifies = (row["mode"] == "active" and row["enabled"] and row["balance"] > 0
+                 and (row["qualifies_by_rules"] or row["plan_missed"]))  # fmt: skip
+    if case is not None:
+        result.verdict = f"in collections ({case_status_on(case, as_of).value}) since {case.entered_on}"
+    elif qualifies:
         result.verdict = "qualifies: enters guarantor collections on the next run of this date"
     else:
         result.verdict = "does not qualify for guarantor collections"
-    index = row["rule_index"]
     assignment = policy.assignment(portfolio)
-    if assignment is not None:
-        how = (
-            f"rule {index + 1} ({assignment.rules[index].from_}–{assignment.rules[index].to})"
-            if index is not None
-            else "no rule matched: defaults"
-        )
+    if case is not None:
+        how = f"{_type_text(assignment)}: {rule_text(assignment, case.assignment_rule)}" if assignment else "assigned"
+        result.assignment = f"{how} → {case.assignee}, work '{case.work}'"
+    elif assignment is not None:
         result.assignment = (
-            f"{assignment.assignment_type.value.replace('_', ' ')}: {how} → {row['assignee']}, work '{row['work']}'"
+            f"not in collections on {as_of}; the rules would give {_type_text(assignment)}: "
+            f"{rule_text(assignment, row['rule_index'])} → {row['assignee']}, work '{row['work']}'"
         )
     return result
+
+
+def _type_text(assignment: TaskAssignment) -> str:
+    return assignment.assignment_type.value.replace("_", " ")

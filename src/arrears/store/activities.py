@@ -1,0 +1,90 @@
+"""Repository of activities: what a worklist shows, what was pending on a date, and completing one."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, Row, or_, select
+from sqlalchemy.orm import Session
+
+from arrears.domain.cases import PENDING_ACTIVITY, ActivityStatus
+from arrears.store.models import AccountRow, ActivityRow, NoteRow, PartyRow
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRecord:
+    """One stored activity with the days of its changes."""
+
+    id: int
+    kind: str
+    action: str
+    assignee: str
+    due_date: date
+    status: str
+    """Where the activity stands now (not on an earlier date: see the days)."""
+    reason: str
+    created_on: date | None
+    released_on: date | None
+    done_on: date | None
+    cancelled_on: date | None
+
+
+def activities_pending_on(connection: Connection, account_id: int, day: date) -> list[ActivityRecord]:
+    """The account's activities that existed on ``day`` and were neither done nor cancelled on or before it,
+    by due date. An activity without a creation day (written before those days were kept) counts as existing."""
+    a = ActivityRow.__table__.c
+    rows = connection.execute(
+        select(
+            a.id, a.kind, a.action, a.assignee, a.due_date, a.status, a.reason, a.created_on, a.released_on,
+            a.done_on, a.cancelled_on,
+        )
+        .where(
+            a.account_id == account_id,
+            or_(a.created_on.is_(None), a.created_on <= day),
+            or_(a.status.in_(sorted(s.value for s in PENDING_ACTIVITY)), a.done_on > day, a.cancelled_on > day),
+        )
+        .order_by(a.due_date, a.id)
+    )  # fmt: skip
+    return [ActivityRecord(**row._mapping) for row in rows]
+
+
+def worklist_rows(
+    connection: Connection, on: date, kinds: Collection[str], assignees: Collection[str] | None
+) -> Sequence[Row[tuple[int, str, str, str, str, str, str, date, datetime | None, int, str]]]:
+    """Open activities of ``kinds`` due by ``on`` (of ``assignees`` only, when given), unordered:
+    (id, account external id, guarantor last name, first name, kind, action, assignee, due date, due moment,
+    priority, reason)."""
+    a = ActivityRow.__table__.c
+    query = (
+        select(
+            a.id, AccountRow.external_id, PartyRow.last_name, PartyRow.first_name, a.kind, a.action, a.assignee,
+            a.due_date, a.due_at, a.priority, a.reason,
+        )
+        .join(AccountRow, AccountRow.id == a.account_id)
+        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
+        .where(a.status == ActivityStatus.OPEN.value, a.due_date <= on, a.kind.in_(sorted(kinds)))
+    )  # fmt: skip
+    if assignees is not None:
+        query = query.where(a.assignee.in_(sorted(assignees)))
+    return connection.execute(query).all()
+
+
+def activity_by_id(session: Session, activity_id: int) -> ActivityRow | None:
+    """The activity ``activity_id``, locked for update where the database can lock a row."""
+    return session.get(ActivityRow, activity_id, with_for_update=True)
+
+
+def record_completion(
+    session: Session, activity: ActivityRow, status: ActivityStatus, outcome: str, note: str | None, on: date,
+    *, note_text: str, author: str,
+) -> None:
+    """Write a completed activity's outcome and day, and its collection note, in the caller's transaction."""
+    activity.status, activity.outcome, activity.note, activity.done_on = status.value, outcome, note, on
+    session.add(
+        NoteRow(
+            account_id=activity.account_id, on=on, scope="collection_action", note_type="collections",
+            text=note_text, author=author,
+        )
+    )  # fmt: skip
