@@ -43,6 +43,7 @@ import json
 import math
 import pstats
 import random
+import re
 import resource
 import shutil
 import sqlite3
@@ -575,7 +576,8 @@ def child_floor(url: str, rows: int) -> dict[str, Any]:
         cursor = raw.cursor()
         if engine.dialect.name == "sqlite":
             ddl = cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'activity'").fetchone()
-            cursor.execute(ddl[0].replace("CREATE TABLE activity", "CREATE TABLE floor_scratch", 1))
+            # The name is quoted when a migration has rebuilt the table.
+            cursor.execute(re.sub(r'^CREATE TABLE "?activity"?', "CREATE TABLE floor_scratch", ddl[0]))
             for (index,) in cursor.execute(
                 "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'activity' AND sql IS NOT NULL"
             ).fetchall():
