@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-
-from sqlalchemy import select
 
 from arrears.domain.cases import ActivityEvent, ActivityStatus, TransitionRefused, activity_transition
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.strategy import Strategy
+from arrears.store.activities import activity_by_id, record_completion, worklist_rows
+from arrears.store.audit import append_audit
 from arrears.store.db import Database
-from arrears.store.models import AccountRow, ActivityRow, AuditRow, NoteRow, PartyRow
+from arrears.store.models import ActivityRow
 from arrears.store.uow import UnitOfWork
 
 PRIORITY_BANDS = ((66, 99, "high"), (34, 65, "medium"), (1, 33, "low"))
@@ -61,35 +60,13 @@ def worklist(db: Database, on: date, assignees: set[str] | None = None, limit: i
     """Operator-assisted work released by the run and still pending on ``on``, in Collect!'s WIP order:
     due today first, then oldest to newest; ties by priority (high first), guarantor name, type; timed
     activities last, by time."""
-    query = (
-        select(ActivityRow, AccountRow.external_id, PartyRow.last_name, PartyRow.first_name)
-        .join(AccountRow, AccountRow.id == ActivityRow.account_id)
-        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
-        .where(
-            ActivityRow.status == ActivityStatus.OPEN.value,
-            ActivityRow.due_date <= on,
-            ActivityRow.kind.in_([kind.value for kind in OPERATOR_KINDS]),
-        )
-    )
-    if assignees is not None:
-        query = query.where(ActivityRow.assignee.in_(sorted(assignees)))
-    with db.session() as session:
-        rows = session.execute(query).all()
+    with db.engine.connect() as connection:
+        rows = worklist_rows(connection, on, {kind.value for kind in OPERATOR_KINDS}, assignees)
     items = [
-        WorkItem(
-            a.id,
-            external_id,
-            f"{last}, {first}".strip(", "),
-            a.kind,
-            a.action,
-            a.assignee,
-            a.due_date,
-            a.due_at,
-            a.priority,
-            a.reason,
-        )
-        for a, external_id, last, first in rows
-    ]
+        WorkItem(id_, external_id, f"{last}, {first}".strip(", "), kind, action, assignee, due, due_at, priority,
+                 reason)
+        for id_, external_id, last, first, kind, action, assignee, due, due_at, priority, reason in rows
+    ]  # fmt: skip
     items.sort(
         key=lambda i: (
             i.due_at is not None,
@@ -114,7 +91,7 @@ def complete_activity(
         problems.append(Problem("outcome", "is required, at most 40 characters", outcome))
     with UnitOfWork(db) as uow:
         session = uow.session
-        activity = session.get(ActivityRow, activity_id)
+        activity = activity_by_id(session, activity_id)
         if activity is None:
             raise NotFound(f"no activity {activity_id}")
         try:
@@ -124,30 +101,11 @@ def complete_activity(
         if problems:
             raise ValidationFailed(problems)
         before = {"status": activity.status, "outcome": activity.outcome, "note": activity.note}
-        activity.status, activity.outcome, activity.note, activity.done_on = done.value, outcome, note or None, on
         text = f"{activity.action} ({activity.kind}) completed: {outcome}" + (f" — {note}" if note else "")
-        session.add(
-            NoteRow(
-                account_id=activity.account_id,
-                on=on,
-                scope="collection_action",
-                note_type="collections",
-                text=text,
-                author=actor,
-            )
-        )
+        record_completion(session, activity, done, outcome, note or None, on, note_text=text, author=actor)
         after = {"status": done.value, "outcome": outcome, "note": note or None}
-        session.add(
-            AuditRow(
-                at=datetime.now(UTC),
-                actor=actor,
-                entity="activity",
-                entity_key=str(activity_id),
-                action="completed",
-                before=json.dumps(before),
-                after=json.dumps(after),
-            )
-        )
+        append_audit(session, actor=actor, entity="activity", key=str(activity_id), action="completed",
+                     before=before, after=after)  # fmt: skip
         uow.commit()
 
 

@@ -1,0 +1,49 @@
+"""The store's small repositories, on SQLite and PostgreSQL: what they read and write."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from arrears.domain.ledger import Kind
+from arrears.domain.model import Account, Party
+from arrears.services.accounts import Posting, create_portfolio, open_account, post_transaction
+from arrears.store.activities import worklist_rows
+from arrears.store.audit import append_audit
+from arrears.store.db import Database
+from arrears.store.models import AccountRow, ActivityRow, AuditRow
+from tests.notation import d
+
+
+def test_worklist_rows_are_open_work_of_the_kinds_and_assignees_due_by_the_day(db: Database) -> None:
+    create_portfolio(db, "NORTH", "North Clinic")
+    open_account(db, Account("N-1", "NORTH", Party("Pat", "Adams")))
+    post_transaction(db, "N-1", Posting(Kind.CHARGE, 10000, d("2026-01-01"), due=d("2026-01-15")))
+    with db.transaction() as session:
+        account_id = session.scalar(select(AccountRow.id))
+        for key, kind, assignee, due, status in (
+            ("call", "phone_call", "ann", "2026-03-02", "open"),
+            ("later", "phone_call", "ann", "2026-03-09", "open"),
+            ("ben's", "phone_call", "ben", "2026-03-02", "open"),
+            ("letter", "letter", "ann", "2026-03-02", "open"),
+            ("not released", "phone_call", "ann", "2026-03-02", "scheduled"),
+        ):
+            session.add(ActivityRow(key=key, account_id=account_id, track="guarantor", episode=1, kind=kind,
+                                    action=key, origin="action", assignee=assignee, due_date=d(due), status=status,
+                                    reason="test"))  # fmt: skip
+    with db.engine.connect() as connection:
+        rows = worklist_rows(connection, d("2026-03-02"), {"phone_call", "review"}, {"ann"})
+    assert [(row.external_id, row.last_name, row.action) for row in rows] == [("N-1", "Adams", "call")]
+
+
+def test_an_audit_entry_keeps_before_and_after_as_json(db: Database) -> None:
+    with db.transaction() as session:
+        append_audit(session, actor="ann", entity="activity", key="7", action="completed",
+                     before={"status": "open"}, after={"status": "done", "outcome": "PROMISE"})  # fmt: skip
+    with db.session() as session:
+        entry = session.scalars(select(AuditRow)).one()
+    assert (entry.actor, entry.entity, entry.entity_key, entry.action) == ("ann", "activity", "7", "completed")
+    assert (json.loads(entry.before or ""), json.loads(entry.after or "")) == (
+        {"status": "open"}, {"status": "done", "outcome": "PROMISE"}
+    )
