@@ -35,6 +35,8 @@ class Message:
     key: str
     channel: Channel
     template: str
+    addressee: str = ""
+    """The representative it is addressed to (``attorney``, ``estate_representative``); empty: the party."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,23 @@ from arrears.domain.cases import (
     activity_transition,
     case_transition,
 )
-from arrears.domain.compliance import ALLOW_ALL, Allow, Defer, Hold, Outbound, OutboundChannel, RuleSet, release_gate
+from arrears.domain.compliance import (
+    ALLOW_ALL,
+    NO_FACTS,
+    Allow,
+    ContactFacts,
+    Defer,
+    Hold,
+    LetterFlags,
+    Outbound,
+    OutboundChannel,
+    Redirect,
+    RuleSet,
+    SentLetter,
+    case_hold,
+    held_by_compliance,
+    release_gate,
+)
 from arrears.domain.effects import (
     Alert,
     Channel,
@@ -76,6 +92,7 @@ __all__ = [
     "Decisions",
     "EngineError",
     "Entered",
+    "GateDecision",
     "HistoryEntry",
     "Imported",
     "MilestoneTarget",
@@ -101,6 +118,7 @@ OUTBOUND_KINDS: Mapping[ActionKind, OutboundChannel] = {
     ActionKind.EXTERNAL_REFERRAL: OutboundChannel.REFERRAL,
 }
 """Kinds that reach someone about the debt, and so pass the release gate."""
+MESSAGE_KINDS = frozenset({ActionKind.LETTER, ActionKind.EMAIL, ActionKind.SMS})
 
 EXTERNAL_COLLECTIONS_AGENCY = "external collections"
 DEFAULT_PRIORITY = 50
@@ -125,6 +143,8 @@ class Case:
     entered_on: date
     assignee: str
     work: str
+    hold_reason: str = ""
+    """Why a held case is held (``"H01: bankruptcy …"`` for a compliance hold)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +263,8 @@ class Snapshot:
     """Every pending activity (needed only when a case closes or is referred)."""
     notes_to_account: bool = False
     """Seed 003 "Force Collection Action Notes to show as Account Notes"."""
+    contact: ContactFacts = NO_FACTS
+    """The facts the compliance rules read: the party's flags, zones and representatives, the contact history."""
 
 
 # ------------------------------------------------------------------------------------------ decisions
@@ -297,6 +319,19 @@ class Reschedule:
 
 
 @dataclass(frozen=True, slots=True)
+class GateDecision:
+    """What the release gate did to an activity other than allow it: held, deferred, or redirected."""
+
+    key: str
+    channel: OutboundChannel
+    verdict: str
+    """``held``, ``deferred`` or ``redirected``."""
+    rule: str
+    reason: str
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """One line of the account's collections history."""
 
@@ -317,13 +352,14 @@ class Decisions:
     rescheduled: list[Reschedule] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
+    gate: list[GateDecision] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         """True when nothing is to be written."""
         return not (
             self.opened or self.cases or self.created or self.changes or self.rescheduled or self.effects
-            or self.history
+            or self.history or self.gate
         )  # fmt: skip
 
 
@@ -345,6 +381,8 @@ class _Day:
     rules: RuleSet
     decisions: Decisions
     cases: dict[Track, Case]
+    facts: ContactFacts = NO_FACTS
+    """The snapshot's contact facts, with the letters sent today added as they go out."""
     queue: list[Activity] = field(default_factory=list)
     performed: set[str] = field(default_factory=set)
     """Keys of the activities released or performed today (never cancelled by a close on the same day)."""
@@ -352,10 +390,12 @@ class _Day:
 
 def decide(snapshot: Snapshot, strategy: Strategy, as_of: date, rules: RuleSet = ALLOW_ALL) -> Decisions:
     """Everything the run does to one account on ``as_of`` (see the module docstring for the passes)."""
-    day = _Day(snapshot, strategy, as_of, rules, Decisions(snapshot.account_id), dict(snapshot.cases))
+    day = _Day(snapshot, strategy, as_of, rules, Decisions(snapshot.account_id), dict(snapshot.cases),
+               snapshot.contact)  # fmt: skip
     day.queue = sorted(snapshot.due, key=lambda a: (a.due, a.key))
     _resolve_pass(day)
     _enter_pass(day)
+    _case_hold_pass(day)
     _milestone_pass(day)
     _trigger_pass(day)
     _due_work_pass(day)
@@ -401,6 +441,19 @@ def _enter_pass(day: _Day) -> None:
         first = _start_work(day, case, trigger.work, f"entered {trigger.track.value} collections")
         day.decisions.created.append(first)
         day.queue.append(first)
+
+
+def _case_hold_pass(day: _Day) -> None:
+    """Hold the guarantor case while a compliance case rule (bankruptcy) applies; release it when none does."""
+    case = day.cases.get(Track.GUARANTOR)
+    if case is None:
+        return
+    held = case_hold(day.facts, day.rules)
+    if held is not None and case.status is CaseStatus.INTERNAL:
+        _move_case(day, case, CaseEvent.HOLD, f"{held.rule}: {held.reason}")
+    elif held is None and case.status is CaseStatus.HELD and held_by_compliance(case.hold_reason):
+        rule = case.hold_reason.split(":", 1)[0]
+        _move_case(day, case, CaseEvent.RELEASE, f"{rule} no longer applies on {day.as_of}: case released")
 
 
 def _milestone_pass(day: _Day) -> None:
@@ -455,7 +508,8 @@ def _due_work_pass(day: _Day) -> None:
             raise EngineError(
                 f"more than {MAX_STEPS_PER_DAY} activities fell due on {day.as_of}: check zero-day steps"
             )
-        if not _guard(day, activity):
+        released, addressee = _guard(day, activity)
+        if not released:
             continue
         operator = activity.kind in OPERATOR_KINDS
         event = ActivityEvent.OPEN if operator else ActivityEvent.PERFORM
@@ -463,7 +517,7 @@ def _due_work_pass(day: _Day) -> None:
         day.decisions.changes.append(ActivityChange(activity.key, event, status, day.as_of))
         day.performed.add(activity.key)
         if not operator:
-            day.decisions.effects.extend(_effects(day, activity))
+            day.decisions.effects.extend(_effects(day, activity, addressee))
         if activity.kind is ActionKind.EXTERNAL_REFERRAL:
             who = _origin_label(activity.origin)
             _move_case(day, case, CaseEvent.REFER, f"referred to external collections by {who} on {day.as_of}")
@@ -475,38 +529,64 @@ def _due_work_pass(day: _Day) -> None:
                 day.queue.append(following)
 
 
-def _guard(day: _Day, activity: Activity) -> bool:
-    """Ask the release gate about an outbound activity; record a hold or a deferral. True: release it."""
+def _guard(day: _Day, activity: Activity) -> tuple[bool, str]:
+    """Ask the release gate about an outbound activity and record what it did other than allow it.
+
+    Returns (release it, the representative it is addressed to). A call deferred to a later moment of the
+    same day is released into the worklist with that moment as its due time (it shows from then)."""
+    action = day.strategy.action(activity.action) if activity.action else None
     channel = OUTBOUND_KINDS.get(activity.kind)
-    if channel is None and _carries_letter(day, activity):
+    if channel is None and action is not None and action.letter:
         channel = OutboundChannel.LETTER
     if channel is None:
-        return True
+        return True, ""
+    letter = _letter_flags(day.strategy, action, channel)
     request = Outbound(
         day.snapshot.account_id, day.snapshot.portfolio, channel, activity.key, day.as_of, activity.due_at,
-        day.snapshot.time_zone,
+        day.snapshot.time_zone, day.facts, letter,
     )  # fmt: skip
     verdict = release_gate(request, day.rules)
+    gate = day.decisions.gate
     match verdict:
-        case Allow():
-            return True
+        case Allow() | Redirect():
+            if channel is OutboundChannel.LETTER and letter is not None:
+                sent = SentLetter(letter.template, day.as_of, day.as_of, letter.validation_notice, letter.eca_notice)
+                day.facts = replace(day.facts, letters=(*day.facts.letters, sent))
+            if isinstance(verdict, Redirect):
+                gate.append(GateDecision(activity.key, channel, "redirected", verdict.rule, verdict.reason))
+                return True, verdict.role.value
+            return True, ""
         case Defer():
             reason = f"{verdict.rule}: {verdict.reason}"
-            day.decisions.rescheduled.append(Reschedule(activity.key, verdict.until.date(), verdict.until, reason))
-            return False
+            gate.append(GateDecision(activity.key, channel, "deferred", verdict.rule, verdict.reason, verdict.until))
+            later_today = verdict.until.date() == day.as_of and activity.kind in OPERATOR_KINDS
+            day.decisions.rescheduled.append(
+                Reschedule(activity.key, verdict.until.date(), verdict.until, reason)
+            )
+            return later_today, ""
         case Hold():
             if activity.status is not ActivityStatus.HELD:
                 status = activity_transition(activity.status, ActivityEvent.HOLD)
                 why = f"{verdict.rule}: {verdict.reason}"
                 day.decisions.changes.append(ActivityChange(activity.key, ActivityEvent.HOLD, status, day.as_of, why))
-            return False
+                gate.append(GateDecision(activity.key, channel, "held", verdict.rule, verdict.reason))
+            return False, ""
         case _:
             assert_never(verdict)
 
 
-def _carries_letter(day: _Day, activity: Activity) -> bool:
-    action = day.strategy.action(activity.action) if activity.action else None
-    return action is not None and bool(action.letter)
+def _letter_flags(strategy: Strategy, action: Action | None, channel: OutboundChannel) -> LetterFlags | None:
+    """The template flags of the letter, e-mail or SMS an activity sends (None when it sends none)."""
+    if action is None or channel not in (OutboundChannel.LETTER, OutboundChannel.EMAIL, OutboundChannel.SMS):
+        return None
+    code = action.params.template_code if action.kind in MESSAGE_KINDS else action.letter
+    if not code:
+        return None
+    template = strategy.letter(code)
+    if template is None:
+        return LetterFlags(code)
+    return LetterFlags(code, template.validation_notice, template.demands_payment, template.cease_notice,
+                       template.eca_notice)  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------ the work
@@ -588,8 +668,9 @@ def _series_successor(day: _Day, case: Case, origin: SeriesStepOrigin) -> Activi
     return _new(day, case, _action(day.strategy, series.custom_action or ""), final, due, reason)
 
 
-def _effects(day: _Day, activity: Activity) -> list[Effect]:
-    """What an automatic activity does when it is performed."""
+def _effects(day: _Day, activity: Activity, addressee: str = "") -> list[Effect]:
+    """What an automatic activity does when it is performed (its letters addressed to ``addressee`` when the
+    release gate redirected them to a representative)."""
     key, to_account = activity.key, day.snapshot.notes_to_account
     if not activity.action:  # a series' referral to external collections
         return [Referral(key, EXTERNAL_COLLECTIONS_AGENCY)]
@@ -598,7 +679,7 @@ def _effects(day: _Day, activity: Activity) -> list[Effect]:
     effects: list[Effect] = []
     match action.kind:
         case ActionKind.LETTER | ActionKind.EMAIL | ActionKind.SMS:
-            effects.append(Message(key, Channel(action.kind.value), params.template_code or ""))
+            effects.append(Message(key, Channel(action.kind.value), params.template_code or "", addressee))
         case ActionKind.NOTE:
             effects.append(Note(key, params.text or "", to_account))
         case ActionKind.FEE:
@@ -620,7 +701,7 @@ def _effects(day: _Day, activity: Activity) -> list[Effect]:
         case _:
             assert_never(action.kind)
     if action.letter and action.kind is not ActionKind.LETTER:
-        effects.append(Message(key, Channel.LETTER, action.letter))
+        effects.append(Message(key, Channel.LETTER, action.letter, addressee))
     if action.kind is not ActionKind.NOTE:
         text = f"{action.name} ({action.kind.value}) performed by the daily run on {day.as_of}"
         effects.append(Note(key, text, to_account))
@@ -628,10 +709,15 @@ def _effects(day: _Day, activity: Activity) -> list[Effect]:
 
 
 def _move_case(day: _Day, case: Case, event: CaseEvent, why: str) -> None:
-    """Move a case by ``event``; leaving internal work cancels its pending work (except no-auto-delete)."""
+    """Move a case by ``event``; resolving or referring it cancels its pending work (except no-auto-delete);
+    a hold keeps the work, which waits until the case is released."""
     status = case_transition(case.status, event)
-    day.cases[case.track] = replace(case, status=status)
+    day.cases[case.track] = replace(case, status=status, hold_reason=why if event is CaseEvent.HOLD else "")
     day.decisions.cases.append(CaseChange(case.track, case.episode, event, status, day.as_of, why))
+    if event in (CaseEvent.HOLD, CaseEvent.RELEASE):
+        name = "case-hold" if event is CaseEvent.HOLD else "case-release"
+        day.decisions.history.append(HistoryEntry(f"{_case_key(day, case)}/{name}/{day.as_of}", name, why))
+        return
     cancelled = {change.key for change in day.decisions.changes if change.event is ActivityEvent.CANCEL}
     for activity in [*day.snapshot.pending, *day.decisions.created]:
         if activity.track is not case.track or activity.status not in PENDING_ACTIVITY or activity.no_auto_delete:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
+from arrears.domain.compliance_rules import CompliancePolicy
 from arrears.domain.errors import Problem
 
 # --------------------------------------------------------------------------------------------- limits
@@ -156,6 +157,14 @@ class LetterTemplate:
     name: str
     subject: str = ""
     body: str = ""
+    validation_notice: bool = False
+    """The validation notice (12 CFR 1006.34): the first letter of a guarantor case."""
+    demands_payment: bool = False
+    """It demands payment, so it waits for the end of the validation period."""
+    cease_notice: bool = False
+    """A notice allowed after a cease-communication request (collection stops, or a remedy is invoked)."""
+    eca_notice: bool = False
+    """A nonprofit hospital's notice of extraordinary collection actions (501(r))."""
 
 
 # ----------------------------------------------------------------------------------------- actions
@@ -491,6 +500,8 @@ class Strategy:
     actions: tuple[Action, ...] = ()
     series: tuple[Series, ...] = ()
     entry_policy: EntryPolicy = field(default_factory=EntryPolicy)
+    compliance: CompliancePolicy = field(default_factory=CompliancePolicy)
+    """The contact rules every outbound activity passes (US defaults unless configured)."""
     _index: tuple[dict[str, Action], dict[str, Series]] | None = field(
         default=None, init=False, repr=False, compare=False, hash=False
     )
