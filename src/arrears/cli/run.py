@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -146,10 +147,14 @@ def activity_complete(
     actor: Annotated[str, typer.Option(help="Who completed it.")] = "cli",
     db: DbOption = None,
 ) -> None:
-    """Complete a pending activity with an outcome."""
+    """Complete a pending activity with an outcome (a call is recorded as made now, or at noon of --date)."""
+    day = parse_date(on, "date")
     with user_errors():
-        complete_activity(open_db(db), activity, outcome, note, on=parse_date(on, "date") or date.today(), actor=actor)
+        breach = complete_activity(open_db(db), activity, outcome, note, on=day or date.today(), actor=actor,
+                                   at=None if day else datetime.now().astimezone())  # fmt: skip
     console.print(f"activity {activity} done: {outcome}")
+    if breach:
+        errors.print(f"[yellow]warning[/yellow] the call broke a contact rule and is flagged: {escape(breach)}")
 
 
 @app.command()

@@ -235,6 +235,11 @@ class CompliancePolicy:
             built = self._rules[portfolio] = rule_set(self.params(portfolio))
         return built
 
+    def lookback_days(self) -> int:
+        """How many days of call attempts any portfolio's rules read (the longest rolling window)."""
+        every = (self.enterprise, *(p.params for p in self.portfolios))
+        return max(max(p.call_frequency.days, *(c.days for c in p.state_caps.caps)) for p in every)
+
     def outcome_class(self, code: str) -> AttemptClass | None:
         """The class of a call outcome code (None when the code is not configured)."""
         return next((cls for known, cls in self.call_outcomes if known == code), None)

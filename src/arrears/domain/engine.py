@@ -583,10 +583,7 @@ def _letter_flags(strategy: Strategy, action: Action | None, channel: OutboundCh
     if not code:
         return None
     template = strategy.letter(code)
-    if template is None:
-        return LetterFlags(code)
-    return LetterFlags(code, template.validation_notice, template.demands_payment, template.cease_notice,
-                       template.eca_notice)  # fmt: skip
+    return template.flags() if template is not None else LetterFlags(code)
 
 
 # ------------------------------------------------------------------------------------------ the work

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
+from arrears.domain.compliance import LetterFlags
 from arrears.domain.compliance_rules import CompliancePolicy
 from arrears.domain.errors import Problem
 
@@ -165,6 +166,11 @@ class LetterTemplate:
     """A notice allowed after a cease-communication request (collection stops, or a remedy is invoked)."""
     eca_notice: bool = False
     """A nonprofit hospital's notice of extraordinary collection actions (501(r))."""
+
+    def flags(self) -> LetterFlags:
+        """What the release gate reads about this template."""
+        return LetterFlags(self.code, self.validation_notice, self.demands_payment, self.cease_notice,
+                           self.eca_notice)  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------------- actions

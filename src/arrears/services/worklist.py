@@ -9,9 +9,12 @@ from typing import Any
 from arrears.domain.cases import ActivityEvent, ActivityStatus, TransitionRefused, activity_transition
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
-from arrears.domain.strategy import Strategy
+from arrears.domain.strategy import ActionKind, Strategy
+from arrears.services.compliance import outcome_problems, record_call
+from arrears.services.config import load_strategy
 from arrears.store.activities import activity_by_id, record_completion, worklist_rows
 from arrears.store.audit import append_audit
+from arrears.store.compliance import portfolio_of
 from arrears.store.db import Database
 from arrears.store.models import ActivityRow
 from arrears.store.uow import UnitOfWork
@@ -83,9 +86,14 @@ def worklist(db: Database, on: date, assignees: set[str] | None = None, limit: i
 
 
 def complete_activity(
-    db: Database, activity_id: int, outcome: str, note: str = "", *, on: date, actor: str = "cli"
-) -> None:
-    """Mark a pending activity done with an outcome code; the note goes to the account's collection notes."""
+    db: Database, activity_id: int, outcome: str, note: str = "", *, on: date, actor: str = "cli",
+    at: datetime | None = None,
+) -> str | None:
+    """Mark a pending activity done with an outcome code; the note goes to the account's collection notes.
+
+    A phone call's outcome must be a configured call outcome code; the call is recorded as an attempt made
+    ``at`` (timezone-aware; noon of ``on`` in the party's zone when not given), and the rule it broke then, if
+    any, is returned (the call is recorded all the same, and the compliance report lists it)."""
     problems = []
     if not outcome.strip() or len(outcome) > 40:
         problems.append(Problem("outcome", "is required, at most 40 characters", outcome))
@@ -98,8 +106,20 @@ def complete_activity(
             done = activity_transition(ActivityStatus(activity.status), ActivityEvent.COMPLETE)
         except TransitionRefused:
             problems.append(Problem("activity", _not_completable(activity), str(activity_id)))
+        call = activity.kind == ActionKind.PHONE_CALL.value
+        strategy = load_strategy(session) if call else None
+        if strategy is not None:
+            problems += outcome_problems(strategy.compliance, outcome.strip())
         if problems:
             raise ValidationFailed(problems)
+        breach = None
+        if strategy is not None:
+            connection = session.connection()
+            breach = record_call(
+                connection, strategy, account_id=activity.account_id,
+                portfolio=portfolio_of(connection, activity.account_id), activity=(activity.id, activity.key),
+                outcome=outcome.strip(), on=on, at=at, actor=actor,
+            )  # fmt: skip
         before = {"status": activity.status, "outcome": activity.outcome, "note": activity.note}
         text = f"{activity.action} ({activity.kind}) completed: {outcome}" + (f" — {note}" if note else "")
         record_completion(session, activity, done, outcome, note or None, on, note_text=text, author=actor)
@@ -107,6 +127,7 @@ def complete_activity(
         append_audit(session, actor=actor, entity="activity", key=str(activity_id), action="completed",
                      before=before, after=after)  # fmt: skip
         uow.commit()
+    return breach
 
 
 def _not_completable(activity: ActivityRow) -> str:

@@ -65,6 +65,11 @@ class PartyRow(Base):
     cease_communication: Mapped[bool] = mapped_column(Boolean, default=False)
     dispute_date: Mapped[date | None] = mapped_column(Date)
     do_not_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    bankruptcy_filed: Mapped[date | None] = mapped_column(Date)
+    deceased_notified: Mapped[date | None] = mapped_column(Date)
+    cease_requested: Mapped[date | None] = mapped_column(Date)
+    dispute_verified: Mapped[date | None] = mapped_column(Date)
+    """The day the disputed debt's verification was recorded (a later dispute holds it again)."""
     phones: Mapped[list[PhoneRow]] = relationship(order_by="PhoneRow.id", cascade="all, delete-orphan")
 
 
@@ -91,6 +96,13 @@ class AccountRow(Base):
     opened_date: Mapped[date | None] = mapped_column(Date)
     closed_date: Mapped[date | None] = mapped_column(Date)
     statement_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    medical: Mapped[bool] = mapped_column(Boolean, default=False)
+    original_balance_cents: Mapped[int | None] = mapped_column(BigInteger)
+    first_bill_date: Mapped[date | None] = mapped_column(Date)
+    """The first post-discharge billing statement (501(r))."""
+    assistance_applied_on: Mapped[date | None] = mapped_column(Date)
+    """A financial-assistance application (501(r)): pending until ``assistance_decided_on`` is on or after it."""
+    assistance_decided_on: Mapped[date | None] = mapped_column(Date)
     guarantor: Mapped[PartyRow] = relationship()
     portfolio: Mapped[PortfolioRow] = relationship()
 
@@ -238,6 +250,8 @@ class CollectionsCaseRow(Base):
     close_reason: Mapped[str | None] = mapped_column(String(200))
     """Set when the episode is resolved."""
     referred_on: Mapped[date | None] = mapped_column(Date)
+    hold_reason: Mapped[str | None] = mapped_column(String(300))
+    """Why a held episode is held (``H01: bankruptcy …`` for a compliance hold)."""
 
 
 class ActivityRow(Base):
@@ -294,6 +308,8 @@ class LetterRow(Base):
     queued_on: Mapped[date] = mapped_column(Date)
     merge_data: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="queued")
+    addressee: Mapped[str] = mapped_column(String(30), default="")
+    """The representative it is addressed to (attorney, estate representative); empty: the party."""
 
 
 class NoteRow(Base):
@@ -412,3 +428,63 @@ class PlanRequestRow(Base):
     requested_on: Mapped[date] = mapped_column(Date)
     start_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="requested")
+
+
+class PartyRoleRow(Base):
+    """A representative of a party on file: the attorney, the estate representative (one of each)."""
+
+    __tablename__ = "party_role"
+    __table_args__ = (UniqueConstraint("party_id", "role"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id"))
+    role: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(200))
+    address1: Mapped[str] = mapped_column(String(200), default="")
+    address2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(40), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    since: Mapped[date | None] = mapped_column(Date)
+
+
+class CallAttemptRow(Base):
+    """A call attempt recorded by a collector: when, the outcome code and its class, and any rule it broke."""
+
+    __tablename__ = "call_attempt"
+    __table_args__ = (
+        Index("ix_call_attempt_account_at", "account_id", "at"),
+        Index("ix_call_attempt_at", "at"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    activity_id: Mapped[int | None] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(40))
+    outcome_class: Mapped[str] = mapped_column(String(30))
+    phone_type: Mapped[str] = mapped_column(String(10), default="")
+    actor: Mapped[str] = mapped_column(String(100))
+    breach: Mapped[str | None] = mapped_column(String(300))
+    """The rule and reason the call broke when it was made (None: made within every rule)."""
+
+
+class ComplianceEventRow(Base):
+    """What the release gate did to an activity other than allow it: held, deferred or redirected, and why."""
+
+    __tablename__ = "compliance_event"
+    __table_args__ = (
+        Index("ix_compliance_event_on", "on", "rule"),
+        Index("ix_compliance_event_account", "account_id", "on"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(340), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    on: Mapped[date] = mapped_column(Date)
+    activity_key: Mapped[str] = mapped_column(String(300))
+    channel: Mapped[str] = mapped_column(String(20))
+    verdict: Mapped[str] = mapped_column(String(12))
+    rule: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text)
+    until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    run_id: Mapped[int | None] = mapped_column(Integer)

@@ -1,0 +1,153 @@
+"""Repository of what the compliance rules read and what they leave behind: the contact facts of many
+accounts at once (party flags and representatives, phones, call attempts, letters sent, the debt's facts),
+call attempts, and the release gate's log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+
+from arrears.domain.compliance import AttemptClass, CallAttempt, ContactFacts, LetterFlags
+from arrears.domain.compliance_rules import contact_facts
+from arrears.store.models import (
+    AccountRow,
+    AccountSummaryRow,
+    CallAttemptRow,
+    CollectionsCaseRow,
+    LetterRow,
+    PartyRoleRow,
+    PartyRow,
+    PhoneRow,
+    PortfolioRow,
+)
+
+BATCH = 5000
+FLAG_COLUMNS = {
+    "bankruptcy": PartyRow.bankruptcy, "bankruptcy_filed": PartyRow.bankruptcy_filed,
+    "deceased": PartyRow.deceased, "deceased_notified": PartyRow.deceased_notified,
+    "cease_communication": PartyRow.cease_communication, "cease_requested": PartyRow.cease_requested,
+    "attorney_represented": PartyRow.attorney_represented, "disputed_on": PartyRow.dispute_date,
+    "dispute_verified_on": PartyRow.dispute_verified, "do_not_call": PartyRow.do_not_call,
+}  # fmt: skip
+"""ContactFacts field → party column."""
+DEBT_COLUMNS = {
+    "medical": AccountRow.medical, "original_balance_cents": AccountRow.original_balance_cents,
+    "first_bill_on": AccountRow.first_bill_date, "assistance_applied_on": AccountRow.assistance_applied_on,
+    "assistance_decided_on": AccountRow.assistance_decided_on,
+}  # fmt: skip
+"""ContactFacts field → account column."""
+
+
+def utc(moment: datetime) -> datetime:
+    """A stored moment as aware UTC (SQLite gives back the naive UTC text it was given)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _batches(ids: Sequence[int]) -> list[list[int]]:
+    return [list(ids[start : start + BATCH]) for start in range(0, len(ids), BATCH)]
+
+
+def read_contact_facts(
+    connection: Connection,
+    account_ids: Sequence[int],
+    as_of: date,
+    templates: Mapping[str, LetterFlags],
+    lookback_days: int,
+) -> dict[int, ContactFacts]:
+    """The contact facts of ``account_ids`` as they stand on ``as_of``: call attempts of the last
+    ``lookback_days`` days (and the last conversation ever), letters queued up to ``as_of`` and not returned."""
+    facts: dict[int, ContactFacts] = {}
+    end = datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=UTC) + timedelta(hours=14)
+    start = end - timedelta(days=lookback_days + 2)  # a margin for every zone's local day
+    for batch in _batches(account_ids):
+        rows = connection.execute(
+            select(AccountRow.id, AccountRow.guarantor_id, PartyRow.time_zone, PartyRow.state,
+                   AccountSummaryRow.balance_cents, AccountSummaryRow.oldest_unpaid_due,
+                   CollectionsCaseRow.entered_on, CollectionsCaseRow.anchor_due,
+                   *FLAG_COLUMNS.values(), *DEBT_COLUMNS.values())
+            .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
+            .join(AccountSummaryRow, AccountSummaryRow.account_id == AccountRow.id)
+            .outerjoin(CollectionsCaseRow, and_(CollectionsCaseRow.account_id == AccountRow.id,
+                                                CollectionsCaseRow.track == "guarantor",
+                                                CollectionsCaseRow.is_current))
+            .where(AccountRow.id.in_(batch))
+        ).all()  # fmt: skip
+        parties = sorted({row[1] for row in rows})
+        phones: dict[int, list[str]] = {}
+        for party_id, number in connection.execute(
+            select(PhoneRow.party_id, PhoneRow.number).where(PhoneRow.party_id.in_(parties))
+        ):
+            phones.setdefault(party_id, []).append(number)
+        roles: dict[int, list[str]] = {}
+        for party_id, role in connection.execute(
+            select(PartyRoleRow.party_id, PartyRoleRow.role).where(PartyRoleRow.party_id.in_(parties))
+        ):
+            roles.setdefault(party_id, []).append(role)
+        attempts: dict[int, list[CallAttempt]] = {}
+        for account_id, at, outcome, phone_type in connection.execute(
+            select(CallAttemptRow.account_id, CallAttemptRow.at, CallAttemptRow.outcome_class,
+                   CallAttemptRow.phone_type)
+            .where(CallAttemptRow.account_id.in_(batch), CallAttemptRow.at > start, CallAttemptRow.at < end)
+        ):  # fmt: skip
+            attempts.setdefault(account_id, []).append(CallAttempt(utc(at), AttemptClass(outcome), phone_type))
+        talked: dict[int, datetime] = dict(
+            connection.execute(  # type: ignore[arg-type]
+                select(CallAttemptRow.account_id, func.max(CallAttemptRow.at))
+                .where(CallAttemptRow.account_id.in_(batch), CallAttemptRow.at < end,
+                       CallAttemptRow.outcome_class == AttemptClass.CONNECTED_CONVERSATION.value)
+                .group_by(CallAttemptRow.account_id)
+            ).all()
+        )  # fmt: skip
+        letters: dict[int, list[tuple[str, date, date]]] = {}
+        for account_id, template, first, last in connection.execute(
+            select(LetterRow.account_id, LetterRow.template, func.min(LetterRow.queued_on),
+                   func.max(LetterRow.queued_on))
+            .where(LetterRow.account_id.in_(batch), LetterRow.channel == "letter", LetterRow.status != "returned",
+                   LetterRow.queued_on <= as_of)
+            .group_by(LetterRow.account_id, LetterRow.template)
+        ):  # fmt: skip
+            letters.setdefault(account_id, []).append((template, _day(first), _day(last)))
+        for row in rows:
+            account_id, party_id, zone, state, balance, oldest, entered, anchor, *values = row
+            flags = dict(zip(FLAG_COLUMNS, values[: len(FLAG_COLUMNS)], strict=True))
+            debt: dict[str, Any] = dict(zip(DEBT_COLUMNS, values[len(FLAG_COLUMNS) :], strict=True))
+            dues = [day for day in (anchor, oldest) if day is not None]
+            debt["first_delinquency"] = min(dues) if dues else None
+            last_talk = talked.get(account_id)
+            facts[account_id] = contact_facts(
+                time_zone=zone or "", state=state or "", phones=phones.get(party_id, ()), flags=flags,
+                roles=roles.get(party_id, ()), attempts=attempts.get(account_id, ()),
+                last_conversation=utc(last_talk) if last_talk is not None else None,
+                letters=letters.get(account_id, ()), templates=templates, case_entered_on=entered,
+                balance_cents=int(balance or 0), debt=debt,
+            )  # fmt: skip
+    return facts
+
+
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def add_call_attempt(
+    connection: Connection, account_id: int, activity_id: int | None, at: datetime, outcome: str,
+    outcome_class: AttemptClass, actor: str, breach: str | None, phone_type: str = "",
+) -> None:
+    """Record one call attempt (its moment stored in UTC)."""
+    connection.execute(
+        CallAttemptRow.__table__.insert().values(
+            account_id=account_id, activity_id=activity_id, at=at.astimezone(UTC), outcome=outcome,
+            outcome_class=outcome_class.value, phone_type=phone_type, actor=actor, breach=breach,
+        )
+    )  # fmt: skip
+
+
+def portfolio_of(connection: Connection, account_id: int) -> str:
+    """The portfolio code of an account."""
+    code = connection.scalar(
+        select(PortfolioRow.code).join(AccountRow, AccountRow.portfolio_id == PortfolioRow.id)
+        .where(AccountRow.id == account_id)
+    )  # fmt: skip
+    return str(code)
