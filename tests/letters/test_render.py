@@ -14,6 +14,7 @@ from arrears.letters import (
     merge_fields,
     render_letter,
     sample_context,
+    sample_data,
     template_problems,
 )
 
@@ -90,3 +91,52 @@ def test_template_problems_name_the_letter_the_part_and_the_line() -> None:
 def test_money_filter_wants_cents() -> None:
     with pytest.raises(LetterError, match="integer cents"):
         render_letter(letter("{{ balance | money }}"), context())
+
+
+def test_letterhead_itemization_and_dates_render() -> None:
+    body = (
+        "{{ portfolio.name }}|{{ portfolio.address_lines | join('/') }}|{{ portfolio.city }}, {{ portfolio.state }} "
+        "{{ portfolio.postal_code }}|{{ portfolio.phone }}|{{ portfolio.logo[:22] }}|"
+        "As of {{ itemization.date | date }} you owed {{ itemization.balance }}|"
+        "{% for line in itemization.lines %}{{ line.date | date('%m/%d') }} {{ line.description }} {{ line.amount }};"
+        "{% endfor %}|{{ itemization.charges }} {{ itemization.fees }} {{ itemization.payments }} "
+        "{{ itemization.adjustments }}|{{ balance }}|{{ response_by | date }}|{{ validation_end | date }}"
+    )
+    rendered = render_letter(LetterTemplate("G30", "x", "", body, response_days=5), sample_context(
+        template=LetterTemplate("G30", "x", response_days=5)))  # fmt: skip
+    assert rendered.body.split("|") == [
+        "Maple Grove Family Practice", "400 Maple Grove Rd/Suite 200", "Dayton, OH 45409", "(937) 555-0100",
+        "data:image/png;base64,", "As of December 1, 2025 you owed $1,150.00",
+        "12/15 Office visit $90.00;01/05 Late fee $25.00;01/20 Payment, thank you -$50.00;"
+        "02/01 Insurance adjustment $19.56;", "$90.00 $25.00 -$50.00 $19.56", "$1,234.56",
+        # Sunday 1 March 2026 + 5 business days; receipt on the 6th, then 30 days
+        "March 6, 2026", "April 5, 2026",
+    ]  # fmt: skip
+
+
+def test_saving_refuses_an_unknown_attribute_even_in_a_branch_the_sample_never_takes() -> None:
+    [typo] = template_problems(letter("{% if balance_cents > 99999999 %}Dear {{ party.frist_name }}{% endif %}"))
+    assert typo.path == "letters[G30].body"
+    assert typo.rule.startswith("uses unknown merge field 'party.frist_name' (known: party.first_name")
+    [key] = template_problems(letter("{{ aging['1-31'] }}", subject="{{ portfolio.phone }}"))
+    assert key.rule.startswith("uses unknown merge field 'aging['1-31']'")
+
+
+def test_saving_renders_the_template_for_the_sample_account() -> None:
+    [loop] = template_problems(letter("{% for line in itemization.lines %}{{ line.descripton }}{% endfor %}"))
+    assert loop.path == "letters[G30].body"
+    assert loop.rule.startswith("does not render for the sample account: unknown merge field "
+                                "'itemization.lines[].descripton' (known: itemization.lines[].date")  # fmt: skip
+    [error] = template_problems(letter("{{ balance | money }}"))
+    assert error.rule == "does not render for the sample account: the money filter needs integer cents, got '$1,234.56'"
+    [days] = template_problems(LetterTemplate("G30", "x", "", "fine", response_days=0))
+    assert (days.path, days.rule) == ("letters[G30].response_days", "must be a whole number of business days, 1 to 90")
+
+
+def test_html_bodies_escape_merge_values_and_text_bodies_do_not() -> None:
+    data = MergeData({"first_name": "<b>Ann</b>", "last_name": "O'Brien & Co"}, "A-1", "", "F", "F",
+                     sample_data().position, date(2026, 3, 1))  # fmt: skip
+    html = render_letter(letter("<p>Dear {{ party.full_name }}</p>"), letter_context(data))
+    assert html.body == "<p>Dear &lt;b&gt;Ann&lt;/b&gt; O&#39;Brien &amp; Co</p>"
+    text = render_letter(letter("Dear {{ party.full_name }}"), letter_context(data))
+    assert text.body == "Dear <b>Ann</b> O'Brien & Co"

@@ -245,7 +245,8 @@ def test_a_bad_file_changes_nothing_and_reports_every_error(portfolios: Database
     result = config.apply_document(db, yaml.safe_dump(document, sort_keys=False), "bad.yaml", actor="x")
     assert not result.ok and not result.applied and result.changes == ()
     assert [str(error) for error in result.errors] == [
-        "bad.yaml: letters[G30].footer: is not a known key (known: code, name, subject, body)",
+        "bad.yaml: letters[G30].footer: is not a known key (known: code, name, subject, body, body_file, "
+        "stylesheet, stylesheet_file, response_days, validation_notice, demands_payment, cease_notice, eca_notice)",
         "bad.yaml: actions[Call 1].follow_up_days: must be a whole number",
         "bad.yaml: series[Guarantor Letters].steps[1].action: names an unknown action 'Guarantor 15 day letter'",
     ]

@@ -131,7 +131,7 @@ def demo(
         document = strategy or example_strategy_path()
         if not document.is_file():
             raise typer.BadParameter(f"no strategy document at {document}", param_hint="--strategy")
-        text, name = document.read_text(encoding="utf-8"), document.name
+        text, name = document.read_text(encoding="utf-8"), str(document)
     _remove_database(out)
     database = Database.connect(sqlite_url(out))
     try:

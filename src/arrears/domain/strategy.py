@@ -152,7 +152,8 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class LetterTemplate:
-    """A collection letter (also the template of e-mail and SMS actions). ``body`` is Jinja2 text."""
+    """A collection letter (also the template of e-mail and SMS actions). ``body`` is Jinja2 text: HTML when
+    it starts with a tag, else plain text; ``stylesheet`` is the CSS of a printed letter."""
 
     code: str
     name: str
@@ -166,6 +167,9 @@ class LetterTemplate:
     """A notice allowed after a cease-communication request (collection stops, or a remedy is invoked)."""
     eca_notice: bool = False
     """A nonprofit hospital's notice of extraordinary collection actions (501(r))."""
+    stylesheet: str = ""
+    response_days: int = 10
+    """Business days the guarantor is given to respond: the letter's ``response_by`` date."""
 
     def flags(self) -> LetterFlags:
         """What the release gate reads about this template."""

@@ -5,10 +5,12 @@ from arrears.letters.render import (
     LetterError,
     MergeData,
     RenderedLetter,
+    is_html,
     letter_context,
     merge_fields,
     render_letter,
     sample_context,
+    sample_data,
     template_problems,
 )
 
@@ -17,9 +19,11 @@ __all__ = [
     "LetterError",
     "MergeData",
     "RenderedLetter",
+    "is_html",
     "letter_context",
     "merge_fields",
     "render_letter",
     "sample_context",
+    "sample_data",
     "template_problems",
 ]

@@ -2,7 +2,9 @@
 
 The daily run stores :func:`merge_record` of each letter's :class:`~arrears.letters.render.MergeData` with the
 queued letter; printing or previewing it later rebuilds the same merge data with :func:`merge_data_from_record`,
-so a queued letter renders with exactly the facts of the day it was queued.
+so a queued letter renders with exactly the facts of the day it was queued. The letterhead's logo is not
+recorded (it is the portfolio's, read when the letter is printed); records written before letterheads and
+itemizations existed read back with none.
 """
 
 from __future__ import annotations
@@ -11,12 +13,37 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from arrears.domain.ledger import Position
+from arrears.domain.itemization import CATEGORY, Itemization, ItemLine
+from arrears.domain.ledger import Kind, Position
 from arrears.letters.render import MergeData
 
 
 def _day(value: object) -> date | None:
     return None if value in (None, "") else date.fromisoformat(str(value))
+
+
+def _itemization_record(items: Itemization | None) -> dict[str, Any] | None:
+    if items is None:
+        return None
+    return {
+        "date": items.date.isoformat(),
+        "balance_cents": items.balance_cents,
+        "lines": [[line.posted.isoformat(), line.kind.value, line.description, line.amount_cents]
+                  for line in items.lines],
+    }  # fmt: skip
+
+
+def _itemization(record: Mapping[str, Any] | None) -> Itemization | None:
+    if not record:
+        return None
+    since = _day(record["date"])
+    assert since is not None
+    lines = []
+    for posted, kind, description, cents in record["lines"]:
+        day = _day(posted)
+        assert day is not None
+        lines.append(ItemLine(day, Kind(kind), CATEGORY[Kind(kind)], str(description), int(cents)))
+    return Itemization(since, int(record["balance_cents"]), tuple(lines))
 
 
 def merge_record(data: MergeData) -> dict[str, Any]:
@@ -28,6 +55,7 @@ def merge_record(data: MergeData) -> dict[str, Any]:
         "status_code": data.status_code,
         "portfolio_code": data.portfolio_code,
         "portfolio_name": data.portfolio_name,
+        "letterhead": {key: value for key, value in data.letterhead.items() if key != "logo"},
         "as_of": data.as_of.isoformat(),
         "position": {
             "as_of": position.as_of.isoformat(),
@@ -38,11 +66,12 @@ def merge_record(data: MergeData) -> dict[str, Any]:
             "last_payment_date": position.last_payment_date.isoformat() if position.last_payment_date else None,
             "last_payment_cents": position.last_payment_cents,
         },
+        "itemization": _itemization_record(data.itemization),
     }
 
 
-def merge_data_from_record(record: Mapping[str, Any]) -> MergeData:
-    """The merge data :func:`merge_record` recorded."""
+def merge_data_from_record(record: Mapping[str, Any], logo: str = "") -> MergeData:
+    """The merge data :func:`merge_record` recorded; ``logo`` is the portfolio's logo as a data: URI."""
     p = record["position"]
     as_of = _day(record["as_of"])
     position_as_of = _day(p["as_of"])
@@ -56,6 +85,9 @@ def merge_data_from_record(record: Mapping[str, Any]) -> MergeData:
         last_payment_date=_day(p["last_payment_date"]),
         last_payment_cents=p["last_payment_cents"],
     )
+    letterhead = {str(k): str(v) for k, v in (record.get("letterhead") or {}).items()}
+    if logo:
+        letterhead["logo"] = logo
     return MergeData(
         {str(k): str(v) for k, v in record["party"].items()},
         str(record["external_id"]),
@@ -64,4 +96,6 @@ def merge_data_from_record(record: Mapping[str, Any]) -> MergeData:
         str(record["portfolio_name"]),
         position,
         as_of,
+        letterhead=letterhead,
+        itemization=_itemization(record.get("itemization")),
     )

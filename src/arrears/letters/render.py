@@ -11,13 +11,17 @@ Merge fields::
     party.address_lines  party.city  party.state  party.postal_code
     account.external_id  account.status_code
     balance  balance_cents  aging["31-60"]  aging_cents["31-60"]  days_past_due  oldest_unpaid_due
-    portfolio.code  portfolio.name  today  as_of
+    portfolio.code  portfolio.name  portfolio.address1  portfolio.address2  portfolio.address_lines
+    portfolio.city  portfolio.state  portfolio.postal_code  portfolio.phone  portfolio.logo
+    itemization.date  itemization.balance  itemization.charges  itemization.fees  itemization.payments
+    itemization.adjustments  itemization.lines (each: date, kind, description, amount, amount_cents)
+    today  as_of  response_by  validation_end
 
 Filters: ``money`` (cents → ``$1,234.56``), ``date`` (a date → ``March 1, 2026``, or ``date("%m/%d/%Y")``).
 
 Save-time checks (:func:`template_problems`): the subject and body must compile (a syntax error names the
-line), and may only use known top-level merge fields and filters. Attributes (``party.frist_name``) are checked
-when a letter is rendered (:func:`render_letter` raises :class:`LetterError` naming the field and the known ones).
+line), may only use known merge fields and attributes (``party.frist_name`` is refused even in a branch the
+sample never takes), and must render for a sample account (:func:`sample_context`) without an error.
 
 Pure apart from Jinja2: imports only :mod:`arrears.domain`.
 """
@@ -30,12 +34,14 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, Final
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
 
-from arrears.domain.ledger import Position
+from arrears.domain.compliance_rules import business_days_after, validation_period_end
+from arrears.domain.itemization import ItemCategory, Itemization, ItemLine
+from arrears.domain.ledger import Kind, Position
 from arrears.domain.money import format_cents
 from arrears.domain.strategy import ConfigError, LetterTemplate
 
@@ -44,10 +50,12 @@ __all__ = [
     "LetterError",
     "MergeData",
     "RenderedLetter",
+    "is_html",
     "letter_context",
     "merge_fields",
     "render_letter",
     "sample_context",
+    "sample_data",
     "template_problems",
 ]
 
@@ -71,12 +79,34 @@ MERGE_FIELDS: Final[Mapping[str, str]] = MappingProxyType(
         "days_past_due": "Days since the oldest unpaid due date (0 when nothing is past due).",
         "oldest_unpaid_due": "Due date of the oldest unpaid charge (a date, or none).",
         "portfolio.code": "Portfolio (practice) code, e.g. 'FAMILY'.",
-        "portfolio.name": "Portfolio (practice) name, e.g. 'Maple Grove Family Practice'.",
+        "portfolio.name": "Portfolio (practice) name, e.g. 'Maple Grove Family Practice': the letterhead's name.",
+        "portfolio.address1": "Letterhead: first address line of the portfolio.",
+        "portfolio.address2": "Letterhead: second address line, may be empty.",
+        "portfolio.address_lines": "Letterhead: the non-empty address lines, a list.",
+        "portfolio.city": "Letterhead: city.",
+        "portfolio.state": "Letterhead: state.",
+        "portfolio.postal_code": "Letterhead: ZIP / postal code.",
+        "portfolio.phone": "Letterhead: the billing office's phone number.",
+        "portfolio.logo": "Letterhead: the logo as a data: URI for <img src=…>, empty when the portfolio has none.",
+        "itemization.date": "The itemization date (a date): see docs/letters.md.",
+        "itemization.balance": "What was owed on the itemization date, formatted.",
+        "itemization.charges": "Charges posted since the itemization date, formatted.",
+        "itemization.fees": "Fees, penalties and deposit demands posted since the itemization date, formatted.",
+        "itemization.payments": "Payments and credits since the itemization date (a reversed payment adds back), "
+        "formatted as a negative amount.",
+        "itemization.adjustments": "Adjustments and write-offs since the itemization date, formatted (signed).",
+        "itemization.lines": "Every line since the itemization date, a list; each has date, kind, description, "
+        "amount (formatted, signed) and amount_cents.",
         "today": "The letter date (the as-of date of the run or preview).",
         "as_of": "Same as today.",
+        "response_by": "The letter date plus the template's response_days business days (a date).",
+        "validation_end": "End of the validation period (a date): 30 days after receipt, receipt assumed 5 "
+        "business days after the letter date (Saturdays, Sundays and US federal holidays excluded).",
     }
 )
 """Every merge field a letter may use, with what it holds."""
+
+_ITEMIZATION_TOTALS: Final = ("charges", "fees", "payments", "adjustments")
 
 _TOP_LEVEL: Final[frozenset[str]] = frozenset(name.split(".", 1)[0] for name in MERGE_FIELDS)
 _MONTHS = (
@@ -136,14 +166,24 @@ def _date(value: object, pattern: str | None = None) -> str:
     return value.strftime(pattern)
 
 
-def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=_Undefined, autoescape=False, keep_trailing_newline=True)
+def _environment(autoescape: bool) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=_Undefined, autoescape=autoescape, keep_trailing_newline=True)
     env.filters["money"] = _money
     env.filters["date"] = _date
     return env
 
 
-_ENV: Final = _environment()
+_ENV: Final = _environment(autoescape=False)
+_HTML_ENV: Final = _environment(autoescape=True)
+"""HTML bodies escape every merge value: a name such as ``<b>Ann</b> & Co`` prints as written, never as markup."""
+
+RESPONSE_DAYS_RANGE: Final = range(1, 91)
+"""A letter's ``response_days`` (business days): 1 to 90."""
+
+
+def is_html(template: LetterTemplate) -> bool:
+    """True when the body is HTML (it starts with a tag), rendered with escaping and printed with its CSS."""
+    return isinstance(template.body, str) and template.body.lstrip().startswith("<")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +199,10 @@ class MergeData:
     position: Position
     as_of: date
     extra: Mapping[str, Any] = field(default_factory=dict)
+    letterhead: Mapping[str, str] = field(default_factory=dict)
+    """The portfolio's address1, address2, city, state, postal_code, phone and logo (a data: URI)."""
+    itemization: Itemization | None = None
+    """None: nothing was itemized (the letter's date is the itemization date and the balance its total)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +211,27 @@ class RenderedLetter:
     body: str
 
 
-def letter_context(data: MergeData) -> dict[str, Any]:
-    """The merge fields of :data:`MERGE_FIELDS` for one account."""
+def _lines(*parts: str) -> list[str]:
+    return [line for line in parts if line]
+
+
+def _itemization(data: MergeData) -> _Fields:
+    items = data.itemization or Itemization(data.as_of, data.position.balance_cents, ())
+    lines = [
+        _Fields("itemization.lines[]", {"date": line.posted, "kind": line.kind.value, "description": line.description,
+                                        "amount": format_cents(line.amount_cents), "amount_cents": line.amount_cents})
+        for line in items.lines
+    ]  # fmt: skip
+    totals = {name: format_cents(items.total(ItemCategory(name))) for name in _ITEMIZATION_TOTALS}
+    return _Fields(
+        "itemization",
+        {"date": items.date, "balance": format_cents(items.balance_cents), **totals, "lines": lines},
+    )
+
+
+def letter_context(data: MergeData, template: LetterTemplate | None = None) -> dict[str, Any]:
+    """The merge fields of :data:`MERGE_FIELDS` for one account (``response_by`` from ``template``'s
+    ``response_days``, 10 business days without one)."""
     p = data.party
     first, last = p.get("first_name", ""), p.get("last_name", "")
     address1, address2 = p.get("address1", ""), p.get("address2", "")
@@ -178,11 +241,20 @@ def letter_context(data: MergeData) -> dict[str, Any]:
         "full_name": f"{first} {last}".strip(),
         "address1": address1,
         "address2": address2,
-        "address_lines": [line for line in (address1, address2) if line],
+        "address_lines": _lines(address1, address2),
         "city": p.get("city", ""),
         "state": p.get("state", ""),
         "postal_code": p.get("postal_code", ""),
     }
+    head = data.letterhead
+    portfolio = {
+        "code": data.portfolio_code,
+        "name": data.portfolio_name,
+        **{key: head.get(key, "") for key in ("address1", "address2")},
+        "address_lines": _lines(head.get("address1", ""), head.get("address2", "")),
+        **{key: head.get(key, "") for key in ("city", "state", "postal_code", "phone", "logo")},
+    }
+    days = template.response_days if template is not None else LetterTemplate("", "").response_days
     pos = data.position
     return {
         "party": _Fields("party", party),
@@ -193,62 +265,139 @@ def letter_context(data: MergeData) -> dict[str, Any]:
         "aging_cents": _Fields("aging_cents", dict(pos.aging)),
         "days_past_due": pos.days_past_due,
         "oldest_unpaid_due": pos.oldest_unpaid_due,
-        "portfolio": _Fields("portfolio", {"code": data.portfolio_code, "name": data.portfolio_name}),
+        "portfolio": _Fields("portfolio", portfolio),
+        "itemization": _itemization(data),
         "today": data.as_of,
         "as_of": data.as_of,
+        "response_by": business_days_after(data.as_of, days) if days in RESPONSE_DAYS_RANGE else None,
+        "validation_end": validation_period_end(data.as_of)[1],
         **data.extra,
     }
 
 
-def sample_context(as_of: date = date(2026, 3, 1)) -> dict[str, Any]:
-    """Merge fields of a made-up account, for trying a template without a database."""
+SAMPLE_LOGO: Final = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+"""A one-pixel PNG: the sample account's letterhead logo."""
+
+
+def sample_data(as_of: date = date(2026, 3, 1)) -> MergeData:
+    """A made-up account with every merge field filled (both address lines, a logo, one itemization line of
+    each kind), so a template rendered for it shows whether it uses anything that does not exist."""
     position = Position(
         as_of=as_of,
         balance_cents=123456,
         oldest_unpaid_due=date(2025, 12, 1),
         days_past_due=(as_of - date(2025, 12, 1)).days,
         aging=(("current", 0), ("1-30", 0), ("31-60", 0), ("61-90", 123456), ("91-120", 0), ("120+", 0)),
-        last_payment_date=None,
-        last_payment_cents=None,
+        last_payment_date=date(2026, 1, 20),
+        last_payment_cents=5000,
     )
     party = {"first_name": "Ann", "last_name": "Smith", "address1": "12 Elm St", "address2": "Apt 3",
              "city": "Dayton", "state": "OH", "postal_code": "45402"}  # fmt: skip
-    return letter_context(MergeData(party, "A-1", "", "FAMILY", "Maple Grove Family Practice", position, as_of))
+    letterhead = {"address1": "400 Maple Grove Rd", "address2": "Suite 200", "city": "Dayton", "state": "OH",
+                  "postal_code": "45409", "phone": "(937) 555-0100", "logo": SAMPLE_LOGO}  # fmt: skip
+    since = date(2025, 12, 1)
+    itemization = Itemization(since, 115000, (
+        ItemLine(date(2025, 12, 15), Kind.CHARGE, ItemCategory.CHARGE, "Office visit", 9000),
+        ItemLine(date(2026, 1, 5), Kind.FEE, ItemCategory.FEE, "Late fee", 2500),
+        ItemLine(date(2026, 1, 20), Kind.PAYMENT, ItemCategory.PAYMENT, "Payment, thank you", -5000),
+        ItemLine(date(2026, 2, 1), Kind.ADJUSTMENT, ItemCategory.ADJUSTMENT, "Insurance adjustment", 1956),
+    ))  # fmt: skip
+    return MergeData(party, "A-1", "", "FAMILY", "Maple Grove Family Practice", position, as_of,
+                     letterhead=letterhead, itemization=itemization)  # fmt: skip
 
 
-def _part_problems(path: str, text: str) -> list[ConfigError]:
+def sample_context(as_of: date = date(2026, 3, 1), template: LetterTemplate | None = None) -> dict[str, Any]:
+    """Merge fields of a made-up account, for trying a template without a database."""
+    return letter_context(sample_data(as_of), template)
+
+
+def _attribute_problems(ast: nodes.Template, names: set[str]) -> list[str]:
+    """Unknown attributes and keys of the merge-field objects (``party.frist_name``, ``aging['1-31']``),
+    found in the template's text, so a branch the sample account never takes is checked too."""
+    sample = sample_context()
+    found: list[str] = []
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        owner = node.node
+        if not isinstance(owner, nodes.Name) or owner.name not in names:
+            continue
+        fields = sample.get(owner.name)
+        if not isinstance(fields, _Fields):
+            continue
+        if isinstance(node, nodes.Getattr):
+            key: object = node.attr
+        elif isinstance(node.arg, nodes.Const):
+            key = node.arg.value
+        else:
+            continue  # a computed key is checked when the template renders for the sample account
+        if key not in fields:
+            known = ", ".join(_member(fields.merge_name, k) for k in fields)
+            message = f"uses unknown merge field '{_member(fields.merge_name, key)}' (known: {known})"
+            if message not in found:
+                found.append(message)
+    return found
+
+
+def _render_part(env: SandboxedEnvironment, text: str, context: Mapping[str, Any]) -> str:
+    """Render one part; any problem is a :class:`LetterError` saying what went wrong (without the letter)."""
     try:
-        ast = _ENV.parse(text)
-        _ENV.from_string(ast)  # compiling finds unknown filters and tests
+        return env.from_string(text).render(context)
+    except TemplateSyntaxError as error:
+        raise LetterError(f"template error on line {error.lineno}: {error.message}") from error
+    except (UndefinedError, SecurityError, LetterError) as error:
+        raise LetterError(str(error)) from error
+    except (TypeError, ValueError, ArithmeticError, LookupError) as error:
+        raise LetterError(f"{type(error).__name__}: {error}") from error
+
+
+def _part_problems(path: str, env: SandboxedEnvironment, text: str, context: Mapping[str, Any]) -> list[ConfigError]:
+    try:
+        ast = env.parse(text)
+        env.from_string(ast)  # compiling finds unknown filters and tests
     except TemplateSyntaxError as error:
         return [ConfigError(path, f"has a template error on line {error.lineno}: {error.message}")]
-    unknown = sorted(meta.find_undeclared_variables(ast) - _TOP_LEVEL)
-    return [
+    names = meta.find_undeclared_variables(ast)
+    unknown = sorted(names - _TOP_LEVEL)
+    found = [
         ConfigError(path, f"uses unknown merge field '{name}' (known: {', '.join(sorted(_TOP_LEVEL))})")
         for name in unknown
     ]
+    found += [ConfigError(path, rule) for rule in _attribute_problems(ast, names & _TOP_LEVEL)]
+    if found:
+        return found
+    try:
+        _render_part(env, text, context)
+    except LetterError as error:
+        return [ConfigError(path, f"does not render for the sample account: {error}")]
+    return []
 
 
 def template_problems(template: LetterTemplate) -> tuple[ConfigError, ...]:
-    """Syntax errors (with the line) and unknown top-level merge fields in the subject and body."""
+    """What is wrong with a template, found when it is saved: syntax errors (with the line), unknown merge
+    fields and attributes, a render error for the sample account, a response_days out of range."""
     base = f"letters[{template.code}]"
     subject = template.subject if isinstance(template.subject, str) else ""
     body = template.body if isinstance(template.body, str) else ""
-    return (*_part_problems(f"{base}.subject", subject), *_part_problems(f"{base}.body", body))
+    found: list[ConfigError] = []
+    days = template.response_days
+    if isinstance(days, bool) or not isinstance(days, int) or days not in RESPONSE_DAYS_RANGE:
+        found.append(ConfigError(f"{base}.response_days", "must be a whole number of business days, 1 to 90"))
+        template = LetterTemplate(template.code, template.name)
+    context = sample_context(template=template)
+    found += _part_problems(f"{base}.subject", _ENV, subject, context)
+    found += _part_problems(f"{base}.body", _HTML_ENV if is_html(template) else _ENV, body, context)
+    return tuple(found)
 
 
 def render_letter(template: LetterTemplate, context: Mapping[str, Any]) -> RenderedLetter:
-    """Render the subject and body; any problem is a :class:`LetterError` naming the letter."""
+    """Render the subject (text) and body (HTML, escaped, when it starts with a tag; else text); any problem is
+    a :class:`LetterError` naming the letter and the part."""
     parts = []
-    for part, text in (("subject", template.subject), ("body", template.body)):
+    for part, env, text in (("subject", _ENV, template.subject),
+                            ("body", _HTML_ENV if is_html(template) else _ENV, template.body)):  # fmt: skip
         try:
-            parts.append(_ENV.from_string(text).render(context))
-        except TemplateSyntaxError as error:
-            raise LetterError(
-                f"letter '{template.code}' {part}: template error on line {error.lineno}: {error.message}"
-            ) from error
-        except (UndefinedError, SecurityError, LetterError) as error:
+            parts.append(_render_part(env, text, context))
+        except LetterError as error:
             raise LetterError(f"letter '{template.code}' {part}: {error}") from error
-        except (TypeError, ValueError, ArithmeticError) as error:
-            raise LetterError(f"letter '{template.code}' {part}: {type(error).__name__}: {error}") from error
     return RenderedLetter(*parts)

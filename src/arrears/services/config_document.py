@@ -7,7 +7,8 @@ number and ``10`` is not text) and maps one-to-one to :class:`arrears.domain.str
     collectors: [{code, name, groups, user_level, active}]
     groups:     [{code, name}]
     users:      [{login, name, user_level}]
-    letters:    [{code, name, subject, body}]
+    letters:    [{code, name, subject, body | body_file, stylesheet | stylesheet_file, response_days,
+                  validation_notice, demands_payment, cease_notice, eca_notice}]
     actions:    [{name, collection_type, kind, params: {...}, letter, next_action, follow_up_days,
                   inactive, all_portfolios, portfolios}]
     series:     [{name, collection_type, steps: [{action, days_until_next}], final_action, custom_action,
@@ -22,6 +23,10 @@ number and ``10`` is not text) and maps one-to-one to :class:`arrears.domain.str
 
 Money is written as text dollars (``"25.00"``); days, percentages and levels as whole numbers; name-range
 ends as letters, balance-range ends as text dollars.
+
+A letter's ``body_file`` and ``stylesheet_file`` name files beside the document (a path relative to the
+document's folder, which it may not leave); they are read into ``body`` and ``stylesheet`` when the document
+is read, so the stored configuration and its export hold the text itself.
 
 Problems are :class:`DocumentError` ``(file, path, rule)``. Paths name list items by their key where they
 have one (``actions[Call 1].follow_up_days``, ``entry_policy.portfolios[ORTHO].rules.min_payment_percent``),
@@ -38,6 +43,7 @@ import json
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
 import yaml
@@ -156,6 +162,15 @@ class LetterDoc(_Doc):
     name: str
     subject: str = ""
     body: str = ""
+    body_file: None = None
+    """Read into ``body`` before the document is validated (see :func:`_read_letter_files`)."""
+    stylesheet: str | None = None
+    stylesheet_file: None = None
+    response_days: int | None = None
+    validation_notice: bool | None = None
+    demands_payment: bool | None = None
+    cease_notice: bool | None = None
+    eca_notice: bool | None = None
 
 
 class ParamsDoc(_Doc):
@@ -286,8 +301,15 @@ def user_doc(u: User) -> UserDoc:
     return UserDoc(login=u.login, name=u.name, user_level=u.user_level)
 
 
+LETTER_FLAGS = ("validation_notice", "demands_payment", "cease_notice", "eca_notice")
+"""A letter's compliance flags: written in the document only when true."""
+
+
 def letter_doc(t: LetterTemplate) -> LetterDoc:
-    return LetterDoc(code=t.code, name=t.name, subject=t.subject, body=t.body)
+    days = None if t.response_days == LetterTemplate("", "").response_days else t.response_days
+    flags = {name: True for name in LETTER_FLAGS if getattr(t, name)}
+    return LetterDoc(code=t.code, name=t.name, subject=t.subject, body=t.body, stylesheet=t.stylesheet or None,
+                     response_days=days, **flags)  # fmt: skip
 
 
 def _text(cents: int | None) -> Any:
@@ -372,7 +394,10 @@ def user_from(d: UserDoc) -> User:
 
 
 def letter_from(d: LetterDoc) -> LetterTemplate:
-    return LetterTemplate(d.code, d.name, d.subject, d.body)
+    options: dict[str, Any] = {name: True for name in LETTER_FLAGS if getattr(d, name)}
+    if d.response_days is not None:
+        options["response_days"] = d.response_days
+    return LetterTemplate(d.code, d.name, d.subject, d.body, stylesheet=d.stylesheet or "", **options)
 
 
 def action_from(d: ActionDoc) -> Action:
@@ -731,6 +756,7 @@ def parse_document(
         return ParsedDocument(None, (DocumentError(file_name, "", "must be a mapping with the keys version, "
                                                    f"{', '.join(SECTIONS)}, entry_policy"),))  # fmt: skip
     problems: list[tuple[str, str]] = []
+    _read_letter_files(raw, file_name, problems)
     broken: set[str] = set()
     known = ("version", *SECTIONS, "entry_policy")
     for key in raw:
@@ -790,6 +816,49 @@ def parse_document(
             continue
         problems.append((path, document_rule(found.rule)))
     return ParsedDocument(strategy, tuple(DocumentError(file_name, path, rule) for path, rule in problems))
+
+
+LETTER_FILE_LIMIT = 1_000_000
+"""Bytes a letter's body or stylesheet file may have."""
+
+
+def _read_letter_files(raw: dict[Any, Any], file_name: str, problems: list[tuple[str, str]]) -> None:
+    """Replace each letter's ``body_file`` / ``stylesheet_file`` by the text of that file beside the document."""
+    letters = raw.get("letters")
+    if not isinstance(letters, list):
+        return
+    folder = Path(file_name).resolve().parent if Path(file_name).is_file() else None
+    for index, item in enumerate(letters):
+        if not isinstance(item, dict):
+            continue
+        for key, target in (("body_file", "body"), ("stylesheet_file", "stylesheet")):
+            if key not in item:
+                continue
+            name = item.pop(key)
+            path = _path(("letters", index, key), raw)
+            if target in item:
+                problems.append((path, f"give either {target} or {key}, not both"))
+                continue
+            if folder is None:
+                problems.append((path, "names a file, but the document was not read from a file"))
+                continue
+            if not isinstance(name, str) or not name.strip():
+                problems.append((path, "must be the path of a file beside the document"))
+                continue
+            candidate = (folder / name).resolve()
+            if not candidate.is_relative_to(folder):
+                problems.append((path, f"{name!r} is outside the document's folder"))
+                continue
+            if not candidate.is_file():
+                problems.append((path, f"{name!r} is not a file in {folder}"))
+                continue
+            if candidate.stat().st_size > LETTER_FILE_LIMIT:
+                problems.append((path, f"{name!r} is larger than {LETTER_FILE_LIMIT:,} bytes"))
+                continue
+            try:
+                item[target] = candidate.read_text(encoding="utf-8")
+            except UnicodeDecodeError as error:
+                problems.append((path, f"{name!r} is not UTF-8 text (byte {error.start})"))
 
 
 def _names_broken(rule: str, broken: set[str]) -> bool:

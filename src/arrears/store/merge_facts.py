@@ -1,18 +1,22 @@
 """What a letter's merge data is made of, read for many accounts at once: the guarantor, the account and
-portfolio, and the ledger lines from which the account's position (balance, aging) on a date is computed."""
+portfolio with its letterhead, the anchor of the current guarantor case (the itemization date), and the ledger
+lines (with their descriptions) from which the account's position and itemization on a date are computed."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Connection, select
 
 from arrears.domain.ledger import Entry
-from arrears.store.models import AccountRow, LedgerLineRow, PartyRow, PortfolioRow
+from arrears.store.models import AccountRow, CollectionsCaseRow, LedgerLineRow, PartyRow, PortfolioRow
 from arrears.store.summaries import entry_from_row
 
 PARTY_FIELDS = ("first_name", "last_name", "address1", "address2", "city", "state", "postal_code")
+ADDRESS_FIELDS = ("address1", "address2", "city", "state", "postal_code")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +30,47 @@ class MergeFacts:
     portfolio_code: str
     portfolio_name: str
     entries: tuple[Entry, ...]
+    descriptions: dict[int, str]
+    """Ledger line id → its description, for the itemization."""
+    anchor_due: date | None
+    """The current guarantor case's anchor: the oldest unpaid due date when it entered collections."""
+
+
+def logo_uri(logo: bytes | None, logo_type: str) -> str:
+    """A logo as a ``data:`` URI (empty without a logo): letters embed it, nothing is fetched to print one."""
+    if not logo:
+        return ""
+    return f"data:{logo_type or 'image/png'};base64,{base64.b64encode(logo).decode('ascii')}"
+
+
+def read_letterheads(connection: Connection, with_logo: bool = True) -> dict[str, dict[str, str]]:
+    """Every portfolio's letterhead by code: address fields, phone, logo (a data: URI, left empty unless
+    ``with_logo``). A portfolio without an address, phone or logo of its own takes its parent's."""
+    columns = [PortfolioRow.id, PortfolioRow.code, PortfolioRow.parent_id, *(getattr(PortfolioRow, f)
+               for f in (*ADDRESS_FIELDS, "phone", "logo_type"))]  # fmt: skip
+    if with_logo:
+        columns.append(PortfolioRow.logo)
+    rows = {row.id: row for row in connection.execute(select(*columns))}
+
+    def own(row_id: int) -> dict[str, str]:
+        row = rows[row_id]
+        head = {f: getattr(row, f) or "" for f in (*ADDRESS_FIELDS, "phone")}
+        head["logo"] = logo_uri(row.logo, row.logo_type) if with_logo else ""
+        return head
+
+    def letterhead(row_id: int, depth: int = 0) -> dict[str, str]:
+        head = own(row_id)
+        parent = rows[row_id].parent_id
+        if parent is None or parent not in rows or depth > 20:
+            return head
+        inherited = letterhead(parent, depth + 1)
+        if not head["address1"]:
+            head.update({f: inherited[f] for f in ADDRESS_FIELDS})
+        for name in ("phone", "logo"):
+            head[name] = head[name] or inherited[name]
+        return head
+
+    return {row.code: letterhead(row_id) for row_id, row in rows.items()}
 
 
 def read_merge_facts(connection: Connection, account_ids: Sequence[int]) -> dict[int, MergeFacts]:
@@ -34,10 +79,23 @@ def read_merge_facts(connection: Connection, account_ids: Sequence[int]) -> dict
     for start in range(0, len(account_ids), 2000):
         batch = list(account_ids[start : start + 2000])
         lines: dict[int, list[Entry]] = {i: [] for i in batch}
+        descriptions: dict[int, dict[int, str]] = {i: {} for i in batch}
         query = select(LedgerLineRow.__table__).where(LedgerLineRow.account_id.in_(batch))
         for row in connection.execute(query.order_by(LedgerLineRow.account_id, LedgerLineRow.posted_date,
                                                      LedgerLineRow.id)):  # fmt: skip
             lines[row.account_id].append(entry_from_row(row))
+            if row.description:
+                descriptions[row.account_id][row.id] = row.description
+        anchors: dict[int, date | None] = {
+            account_id: anchor
+            for account_id, anchor in connection.execute(
+                select(CollectionsCaseRow.account_id, CollectionsCaseRow.anchor_due).where(
+                    CollectionsCaseRow.account_id.in_(batch),
+                    CollectionsCaseRow.track == "guarantor",
+                    CollectionsCaseRow.is_current,
+                )
+            )
+        }
         accounts = connection.execute(
             select(AccountRow.id, AccountRow.external_id, AccountRow.status_code, PortfolioRow.code,
                    PortfolioRow.name, *(getattr(PartyRow, name) for name in PARTY_FIELDS))
@@ -48,6 +106,7 @@ def read_merge_facts(connection: Connection, account_ids: Sequence[int]) -> dict
         for account_id, external_id, status_code, code, name, *party in accounts:
             facts[account_id] = MergeFacts(
                 account_id, {f: v or "" for f, v in zip(PARTY_FIELDS, party, strict=True)}, external_id,
-                status_code or "", code, name, tuple(lines[account_id]),
+                status_code or "", code, name, tuple(lines[account_id]), descriptions[account_id],
+                anchors.get(account_id),
             )  # fmt: skip
     return facts

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -36,13 +37,25 @@ class Base(DeclarativeBase):
 
 
 class PortfolioRow(Base):
-    """A practice, creditor or division; the enterprise is the root (no parent)."""
+    """A practice, creditor or division; the enterprise is the root (no parent).
+
+    The letterhead of its letters is its name, address, phone and logo (an image, ``logo_type`` its MIME type);
+    a portfolio without an address of its own prints its parent's letterhead.
+    """
 
     __tablename__ = "portfolio"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("portfolio.id"))
+    address1: Mapped[str] = mapped_column(String(200), default="")
+    address2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(40), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    logo_type: Mapped[str] = mapped_column(String(40), default="")
 
 
 class PartyRow(Base):

@@ -1,0 +1,70 @@
+"""Letters' merge data as the run records it: letterhead (a portfolio's own, else its parent's), itemization
+from the case's anchor date, and letterheads refused when they break a rule."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from arrears.domain.errors import NotFound, ValidationFailed
+from arrears.domain.ledger import Kind, Source
+from arrears.domain.model import ENTERPRISE
+from arrears.domain.strategy import LetterTemplate
+from arrears.letters import letter_context, render_letter
+from arrears.letters.records import merge_data_from_record
+from arrears.services.accounts import Posting, post_transaction
+from arrears.services.letters import Letterhead, merge_data, set_letterhead
+from arrears.services.run import run_day
+from arrears.store.db import Database
+from tests.notation import d
+from tests.services.run_scenarios import STRATEGY, portfolios, table, world
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+HEAD = Letterhead("400 Maple Grove Rd", "Suite 200", "Dayton", "OH", "45409", "(937) 555-0100", PNG)
+ITEMIZED = LetterTemplate(
+    "ITEM", "Itemized", "",
+    "As of {{ itemization.date | date }} you owed {{ itemization.balance }}.\n"
+    "{% for line in itemization.lines %}{{ line.date }} {{ line.kind }} {{ line.description }} {{ line.amount }}\n"
+    "{% endfor %}Now: {{ balance }}. {{ portfolio.name }}, {{ portfolio.address_lines | join(', ') }}, "
+    "{{ portfolio.city }} {{ portfolio.phone }}",
+)  # fmt: skip
+
+
+def test_the_queued_letter_records_the_letterhead_and_the_itemization_since_the_cases_anchor(db: Database) -> None:
+    portfolios(db)
+    set_letterhead(db, ENTERPRISE, HEAD)
+    set_letterhead(db, "NORTH", Letterhead(phone="(937) 555-0199"))  # its own phone, the enterprise's address
+    world(db, "ann Adams NORTH\n    2026-01-01 charge 100.00 due 2026-01-14")
+    post_transaction(db, "ann", Posting(Kind.PAYMENT, 2000, d("2026-02-01"), source=Source.GUARANTOR))
+    post_transaction(db, "ann", Posting(Kind.CHARGE, 4500, d("2026-02-20"), due=d("2026-03-20"),
+                                        description="Lab work"))  # fmt: skip
+    run_day(db, d("2026-03-01"), strategy=STRATEGY)
+    (letter,) = table(db, "letter")
+    record = json.loads(letter.merge_data)
+    assert record["letterhead"] == {"address1": "400 Maple Grove Rd", "address2": "Suite 200", "city": "Dayton",
+                                    "state": "OH", "postal_code": "45409", "phone": "(937) 555-0199"}  # fmt: skip
+    # The case entered on 2026-03-01 anchored on the oldest unpaid due date, 2026-01-14.
+    assert record["itemization"] == {
+        "date": "2026-01-14", "balance_cents": 10000,
+        "lines": [["2026-02-01", "payment", "", -2000], ["2026-02-20", "charge", "Lab work", 4500]],
+    }  # fmt: skip
+    rendered = render_letter(ITEMIZED, letter_context(merge_data_from_record(record)))
+    assert rendered.body == (
+        "As of January 14, 2026 you owed $100.00.\n2026-02-01 payment  -$20.00\n2026-02-20 charge Lab work $45.00\n"
+        "Now: $125.00. North Clinic, 400 Maple Grove Rd, Suite 200, Dayton (937) 555-0199"
+    )
+    # The logo is the portfolio's (inherited here), read when the letter is rendered, never copied per letter.
+    assert "logo" not in record["letterhead"]
+    assert merge_data(db, "ann", d("2026-03-01")).letterhead["logo"].startswith("data:image/png;base64,iVBORw0KGgo")
+
+
+def test_a_letterhead_that_breaks_a_rule_is_refused_with_every_field(db: Database) -> None:
+    portfolios(db)
+    with pytest.raises(ValidationFailed) as failure:
+        set_letterhead(db, "NORTH", Letterhead(state="O" * 41, logo=b"<svg/>"))
+    assert [(p.location, p.rule) for p in failure.value.problems] == [
+        ("state", "is at most 40 characters"), ("logo", "must be a PNG, JPEG or GIF image"),
+    ]  # fmt: skip
+    with pytest.raises(NotFound):
+        set_letterhead(db, "NOPE", HEAD)
