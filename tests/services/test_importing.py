@@ -14,7 +14,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from arrears.domain.ledger import Entry, Kind, LedgerLine, Source, entry_problems, summarize, summarize_lines
+from arrears.domain.ledger import (
+    Entry,
+    Kind,
+    LedgerLine,
+    Source,
+    entry_problems,
+    position,
+    position_lines,
+    summarize,
+    summarize_lines,
+)
 from arrears.domain.money import Money, MoneyError
 from arrears.services import importing
 from arrears.services.accounts import create_portfolio
@@ -499,6 +509,9 @@ def test_summarize_lines_equals_the_general_replay(
         for e in entries
     ]
     assert summarize_lines(lines, plan) == summarize(entries, plan)
+    # the fast position (letters' balance and aging) is the general one, on any date
+    for as_of in (START + timedelta(days=30), START + timedelta(days=200)):
+        assert position_lines(lines, as_of) == position(entries, as_of)
 
 
 def _ledger_file(rng: random.Random, accounts: list[str], rows: int, prefix: str, start: date) -> str:

@@ -429,14 +429,27 @@ reads lines in this form, without an :class:`Entry` or an enum per line."""
 _DEBIT_TEXTS = frozenset(kind.value for kind in DEBIT_KINDS)
 
 
-def summarize_lines(lines: Iterable[LedgerLine], plan: PaymentPlan | None = None) -> Summary:
-    """:func:`summarize` for a ledger of plain :data:`LedgerLine` values **in posting order** (posted, then seq).
+@dataclass(slots=True)
+class _LinesState:
+    """What :func:`_replay_lines` leaves: the balance, the open items, the unapplied credit and the payments."""
 
-    The same replay as :func:`replay` (FIFO by due date, then posting order; credit left over waits for the
-    next debit; a reversal re-opens what its payment paid), kept to what a summary needs: open items on a
-    heap, and applications recorded for payments only (the only credits a reversal can take back). Raises
-    :class:`LedgerError` where :func:`replay` does.
+    balance: int
+    heap: list[list[object]]
+    """Open items as ``[due, seq, open cents]`` (a heap by due date, then posting order)."""
+    pool: list[list[int]]
+    payments: dict[int, tuple[date, int, str | None]]
+    reversed: set[int]
+
+
+def _replay_lines(lines: Iterable[LedgerLine]) -> _LinesState:
+    """The replay of :func:`replay` over plain :data:`LedgerLine` values **in posting order** (posted, then seq).
+
+    FIFO by due date, then posting order; credit left over waits for the next debit; a reversal re-opens what
+    its payment paid. Kept to what summaries and positions need: open items on a heap, and applications
+    recorded for payments only (the only credits a reversal can take back). Raises :class:`LedgerError`
+    where :func:`replay` does.
     """
+
     heappush, heappop = heapq.heappush, heapq.heappop
     debit_texts = _DEBIT_TEXTS
     balance = 0
@@ -507,6 +520,13 @@ def summarize_lines(lines: Iterable[LedgerLine], plan: PaymentPlan | None = None
             if left:
                 pool.append([seq, left])
 
+    return _LinesState(balance, heap, pool, payments, reversed_)
+
+
+def summarize_lines(lines: Iterable[LedgerLine], plan: PaymentPlan | None = None) -> Summary:
+    """:func:`summarize` for a ledger of plain :data:`LedgerLine` values **in posting order** (posted, then seq)."""
+    state = _replay_lines(lines)
+    balance, heap, payments, reversed_ = state.balance, state.heap, state.payments, state.reversed
     live = [(posted, seq, amount, source) for seq, (posted, amount, source) in payments.items() if seq not in reversed_]
     guarantor = [payment for payment in live if payment[3] in (None, "guarantor")]
     last = max(live, key=lambda p: (p[0], p[1])) if live else None
@@ -526,4 +546,34 @@ def summarize_lines(lines: Iterable[LedgerLine], plan: PaymentPlan | None = None
         plan_next_unpaid_due=next_due,
         plan_grace_days=plan.grace_days if plan is not None else None,
         on_payment_plan=plan is not None,
+    )
+
+
+def entry_from_line(line: LedgerLine) -> Entry:
+    """The :class:`Entry` of a plain :data:`LedgerLine`."""
+    seq, kind, amount, posted, due, source, reverses = line
+    return Entry(seq, Kind(kind), amount, posted, due, None, Source(source) if source else None, reverses)
+
+
+def position_lines(lines: Iterable[LedgerLine], as_of: date) -> Position:
+    """:func:`position` for plain :data:`LedgerLine` values in posting order (lines posted after ``as_of`` are
+    left out): the same balance, aging and last payment, without an :class:`Entry` per line."""
+    state = _replay_lines(line for line in lines if line[3] <= as_of)
+    buckets = dict.fromkeys((name for name, _, _ in AGING_BUCKETS), 0)
+    for due, _, open_cents in state.heap:
+        if open_cents:
+            buckets[aging_bucket((as_of - due).days)] += open_cents  # type: ignore[operator]
+    buckets["current"] -= sum(credit[1] for credit in state.pool)
+    live = [(posted, seq, amount) for seq, (posted, amount, _) in state.payments.items() if seq not in state.reversed]
+    last = max(live) if live else None
+    open_dues = [item[0] for item in state.heap if item[2]]
+    oldest: date | None = min(open_dues) if open_dues else None  # type: ignore[type-var, assignment]
+    return Position(
+        as_of=as_of,
+        balance_cents=state.balance,
+        oldest_unpaid_due=oldest,
+        days_past_due=days_past_due(oldest, as_of),
+        aging=tuple(buckets.items()),
+        last_payment_date=last[0] if last else None,
+        last_payment_cents=last[2] if last else None,
     )

@@ -516,6 +516,7 @@ class Strategy:
         default=None, init=False, repr=False, compare=False, hash=False
     )
     """Actions and series by name, built on first use: the daily run looks them up for every activity."""
+    _letters: dict[str, LetterTemplate] | None = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     def _names(self) -> tuple[dict[str, Action], dict[str, Series]]:
         if self._index is None:
@@ -537,7 +538,11 @@ class Strategy:
         return self.action(name) or self.series_named(name)
 
     def letter(self, code: str) -> LetterTemplate | None:
-        return next((t for t in self.letters if t.code == code), None)
+        if self._letters is None:
+            # Built on first use, first of a duplicate code winning: the run asks for every letter it sends.
+            object.__setattr__(self, "_letters", {t.code: t for t in reversed(self.letters)})
+        assert self._letters is not None
+        return self._letters.get(code)
 
     def collector(self, code: str) -> Collector | None:
         return next((c for c in self.collectors if c.code == code), None)

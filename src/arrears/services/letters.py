@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.itemization import itemization_date, itemize
-from arrears.domain.ledger import position
+from arrears.domain.ledger import entry_from_line, position_lines
 from arrears.letters.render import LetterError, MergeData, RenderedLetter, letter_context, render_letter
 from arrears.services.config import load_strategy
 from arrears.store.db import Database
@@ -30,12 +30,13 @@ def merge_data_for(
     letterheads = read_letterheads(connection, with_logo)
     data = {}
     for account_id, facts in read_merge_facts(connection, account_ids).items():
-        pos = position(facts.entries, as_of)
+        pos = position_lines(facts.lines, as_of)
         since = itemization_date(facts.anchor_due, pos.oldest_unpaid_due, as_of)
+        entries = [entry_from_line(line) for line in facts.lines]
         data[account_id] = MergeData(
             facts.party, facts.external_id, facts.status_code, facts.portfolio_code, facts.portfolio_name, pos,
             as_of, letterhead=letterheads.get(facts.portfolio_code, {}),
-            itemization=itemize(facts.entries, since, as_of, facts.descriptions),
+            itemization=itemize(entries, since, as_of, facts.descriptions),
         )  # fmt: skip
     return data
 

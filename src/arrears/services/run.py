@@ -264,18 +264,6 @@ def _pending(connection: Connection, account_ids: Sequence[int]) -> dict[int, li
     return grouped
 
 
-def _reversals(connection: Connection, first: int, last: int, as_of: date) -> dict[int, list[PaymentReversed]]:
-    """Payment reversals posted on ``as_of`` by account (NSF returns of the day)."""
-    sql = (
-        "SELECT account_id, id, amount_cents FROM ledger_line WHERE kind = 'reversal' "
-        f"AND account_id BETWEEN {int(first)} AND {int(last)} AND posted_date = '{as_of.isoformat()}'"
-    )
-    grouped: dict[int, list[PaymentReversed]] = {}
-    for account_id, line_id, amount in features.fetch_rows(connection, sql):
-        grouped.setdefault(account_id, []).append(PaymentReversed(f"line:{line_id}", abs(int(amount)), as_of))
-    return grouped
-
-
 def features_frame(
     connection: Connection,
     strategy: Strategy,
@@ -311,8 +299,7 @@ def decide_chunk(
     )
     open_values = sorted(status.value for status in OPEN_CASE)
     open_case = pl.col("g_status").is_in(open_values)
-    paid_today = _payments_today(connection, first, last, as_of)
-    reversed_today = _reversals(connection, first, last, as_of)
+    paid_today, reversed_today = _payments_today(connection, first, last, as_of)
     closed = (pl.col("mode") == "closed") & (open_case | pl.col("i_status").is_in(open_values))
     transitions = (
         pl.col("enters") | pl.col("resolves") | pl.col("enters_insurance") | pl.col("resolves_insurance")
@@ -353,16 +340,23 @@ def decide_chunk(
     return decisions, merge, errors, frame.height
 
 
-def _payments_today(connection: Connection, first: int, last: int, as_of: date) -> dict[int, list[PaymentPosted]]:
-    """Guarantor payments posted on ``as_of`` by account."""
+def _payments_today(
+    connection: Connection, first: int, last: int, as_of: date
+) -> tuple[dict[int, list[PaymentPosted]], dict[int, list[PaymentReversed]]]:
+    """Guarantor payments and payment reversals (NSF returns) posted on ``as_of``, by account, in one read."""
     sql = (
-        "SELECT account_id, id, amount_cents FROM ledger_line WHERE kind = 'payment' AND source = 'guarantor' "
-        f"AND account_id BETWEEN {int(first)} AND {int(last)} AND posted_date = '{as_of.isoformat()}'"
+        "SELECT account_id, id, kind, amount_cents FROM ledger_line WHERE kind IN ('payment', 'reversal') "
+        f"AND account_id BETWEEN {int(first)} AND {int(last)} AND posted_date = '{as_of.isoformat()}' "
+        "AND (kind = 'reversal' OR source = 'guarantor')"
     )
-    grouped: dict[int, list[PaymentPosted]] = {}
-    for account_id, line_id, amount in features.fetch_rows(connection, sql):
-        grouped.setdefault(account_id, []).append(PaymentPosted(f"line:{line_id}", abs(int(amount)), as_of))
-    return grouped
+    paid: dict[int, list[PaymentPosted]] = {}
+    returned: dict[int, list[PaymentReversed]] = {}
+    for account_id, line_id, kind, amount in features.fetch_rows(connection, sql):
+        if kind == "payment":
+            paid.setdefault(account_id, []).append(PaymentPosted(f"line:{line_id}", abs(int(amount)), as_of))
+        else:
+            returned.setdefault(account_id, []).append(PaymentReversed(f"line:{line_id}", abs(int(amount)), as_of))
+    return paid, returned
 
 
 def _triggers(row: dict[str, Any], facts: dict[str, dict[int, list[Any]]], as_of: date) -> list[Trigger]:

@@ -11,9 +11,9 @@ from datetime import date
 
 from sqlalchemy import Connection, select
 
-from arrears.domain.ledger import Entry
-from arrears.store.models import AccountRow, CollectionsCaseRow, LedgerLineRow, PartyRow, PortfolioRow
-from arrears.store.summaries import entry_from_row
+from arrears.domain.ledger import LedgerLine
+from arrears.store.models import AccountRow, CollectionsCaseRow, PartyRow, PortfolioRow
+from arrears.store.summaries import LINE_COLUMNS, line_groups
 
 PARTY_FIELDS = ("first_name", "last_name", "address1", "address2", "city", "state", "postal_code")
 ADDRESS_FIELDS = ("address1", "address2", "city", "state", "postal_code")
@@ -29,7 +29,8 @@ class MergeFacts:
     status_code: str
     portfolio_code: str
     portfolio_name: str
-    entries: tuple[Entry, ...]
+    lines: tuple[LedgerLine, ...]
+    """The whole ledger in posting order."""
     descriptions: dict[int, str]
     """Ledger line id → its description, for the itemization."""
     anchor_due: date | None
@@ -78,14 +79,21 @@ def read_merge_facts(connection: Connection, account_ids: Sequence[int]) -> dict
     facts: dict[int, MergeFacts] = {}
     for start in range(0, len(account_ids), 2000):
         batch = list(account_ids[start : start + 2000])
-        lines: dict[int, list[Entry]] = {i: [] for i in batch}
+        ids = ", ".join(str(int(i)) for i in batch)
         descriptions: dict[int, dict[int, str]] = {i: {} for i in batch}
-        query = select(LedgerLineRow.__table__).where(LedgerLineRow.account_id.in_(batch))
-        for row in connection.execute(query.order_by(LedgerLineRow.account_id, LedgerLineRow.posted_date,
-                                                     LedgerLineRow.id)):  # fmt: skip
-            lines[row.account_id].append(entry_from_row(row))
-            if row.description:
-                descriptions[row.account_id][row.id] = row.description
+        cursor = connection.connection.cursor()  # through the driver: the run reads this for every letter
+        try:
+            cursor.execute(
+                f"SELECT {LINE_COLUMNS} FROM ledger_line WHERE account_id IN ({ids}) "
+                "ORDER BY account_id, posted_date, id"
+            )
+            lines = dict(line_groups(cursor.fetchall()))
+            cursor.execute(f"SELECT account_id, id, description FROM ledger_line WHERE account_id IN ({ids}) "
+                           "AND description <> ''")  # fmt: skip
+            for account_id, line_id, description in cursor.fetchall():
+                descriptions[account_id][line_id] = description
+        finally:
+            cursor.close()
         anchors: dict[int, date | None] = {
             account_id: anchor
             for account_id, anchor in connection.execute(
@@ -106,7 +114,7 @@ def read_merge_facts(connection: Connection, account_ids: Sequence[int]) -> dict
         for account_id, external_id, status_code, code, name, *party in accounts:
             facts[account_id] = MergeFacts(
                 account_id, {f: v or "" for f, v in zip(PARTY_FIELDS, party, strict=True)}, external_id,
-                status_code or "", code, name, tuple(lines[account_id]), descriptions[account_id],
+                status_code or "", code, name, tuple(lines.get(account_id, ())), descriptions[account_id],
                 anchors.get(account_id),
             )  # fmt: skip
     return facts

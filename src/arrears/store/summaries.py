@@ -38,7 +38,7 @@ SUMMARIES: Table = AccountSummaryRow.__table__  # type: ignore[assignment]
 
 _KINDS = {kind.value: kind for kind in Kind}
 _SOURCES = {source.value: source for source in Source}
-_LINE_COLUMNS = "account_id, id, kind, amount_cents, posted_date, due_date, source, reverses_id"
+LINE_COLUMNS = "account_id, id, kind, amount_cents, posted_date, due_date, source, reverses_id"
 """What a summary reads of a ledger line, in :func:`line_groups`' order."""
 
 
@@ -114,7 +114,7 @@ def _grouped(
 
 
 def line_groups(rows: Iterable[Sequence[Any]]) -> Generator[tuple[int, list[LedgerLine]], None, None]:
-    """``(account id, lines)`` from rows of :data:`_LINE_COLUMNS` ordered by account, posted date and id.
+    """``(account id, lines)`` from rows of :data:`LINE_COLUMNS` ordered by account, posted date and id.
 
     Dates may come as ``date`` (PostgreSQL, SQLAlchemy) or as ISO text (SQLite through the driver); each
     distinct value is converted once.
@@ -183,10 +183,10 @@ def refresh(connection: Connection, account_ids: Sequence[int]) -> None:
 
 
 def _all_lines(connection: Connection, fetch: int = 20_000) -> Iterator[Sequence[Any]]:
-    """Every ledger line (:data:`_LINE_COLUMNS`) in account, posted date and id order, streamed through the
+    """Every ledger line (:data:`LINE_COLUMNS`) in account, posted date and id order, streamed through the
     driver on the caller's connection and transaction (a server-side cursor on PostgreSQL)."""
     driver: Any = connection.connection.driver_connection
-    sql = f"SELECT {_LINE_COLUMNS} FROM ledger_line ORDER BY account_id, posted_date, id"
+    sql = f"SELECT {LINE_COLUMNS} FROM ledger_line ORDER BY account_id, posted_date, id"
     postgresql = connection.dialect.name == "postgresql"
     cursor = driver.cursor(name="arrears_summary_lines") if postgresql else driver.cursor()
     try:
