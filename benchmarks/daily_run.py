@@ -27,7 +27,7 @@ database is primed by running the engine on ``AS_OF`` - 30, - 7 and - 1 days, so
 Each measured step runs in a fresh child process on a fresh copy of the primed database (restored before
 every run, so every run measures the same day): the run as ``run_day`` does it by default (``workers=auto``: one
 process per core from 100,000 accounts) and with ``workers=1``, and the floor
-= reading the same rows into a Polars frame with :func:`arrears.batch.features.read_core` (whole id range)
+= reading the same rows into a Polars frame with :func:`arrears.store.features.read_core` (whole id range)
 + inserting as many rows as the run wrote (inserted + updated) into a scratch copy of the ``activity`` table
 (same columns and indexes) with one ``executemany`` in one transaction. ``ratio:`` is the default run / floor.
 ``--profile`` adds a cProfile run (workers=1) and prints where the time goes.
@@ -56,10 +56,9 @@ from typing import Any
 
 from sqlalchemy import Engine, make_url, text
 
-from arrears.batch import features
 from arrears.services.config import apply_document, load_strategy
 from arrears.services.run import run_day
-from arrears.store import summaries
+from arrears.store import features, summaries
 from arrears.store.db import Database, make_engine, sqlite_url
 from arrears.store.migrate import upgrade
 

@@ -42,6 +42,8 @@ ACCOUNT = {
     "last_payment_date": None,  # never paid
     "last_payment_amount": None,
     "days_since_last_payment": None,
+    "largest_payment": 0,
+    "required_payment": 12346,  # 10% of the balance, rounded up
     "on_payment_plan": False,
     "payment_plan_delinquent": False,
     "portfolio": "NORTH",
@@ -79,7 +81,7 @@ def errors_of(text: str) -> str:
 
 
 def test_the_catalogue_documents_every_field() -> None:
-    assert len(ACCOUNT_FIELDS) == 25
+    assert len(ACCOUNT_FIELDS) == 27
     assert set(ACCOUNT_FIELDS) == set(ACCOUNT)
     assert ACCOUNT_FIELDS["balance"].type == "money"
     assert ACCOUNT_FIELDS["oldest_unpaid_due_date"].type == "date"

@@ -8,11 +8,13 @@ higher) in the last D days; percentage 1–100, days 0–999; task assignment by
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 
 import pytest
 
 from arrears.domain.strategy import (
+    NAME_WHITESPACE,
     Action,
     ActionKind,
     ActionParams,
@@ -32,7 +34,9 @@ from arrears.domain.strategy import (
     Strategy,
     TaskAssignment,
     User,
+    condition_fields,
     match_assignment,
+    name_initial,
     usages,
     validate_strategy,
 )
@@ -743,3 +747,86 @@ def test_usages_of_series_collectors_groups_letters_and_portfolios() -> None:
         "portfolio 'EAST' is a portfolio of action 'Late Fee'",
         "portfolio 'EAST' has guarantor collections settings",
     )
+
+
+# ------------------------------------------------------------------------------------------ conditions
+
+
+def test_the_entry_rules_are_a_condition_in_the_structured_seed_form() -> None:
+    payment = "largest_payment < required_payment"
+    assert ENTERPRISE_RULES.rules_condition == f"balance > 5 AND days_past_due > 45 AND {payment}"
+    assert EAST_RULES.rules_condition == f"balance > 100 AND days_past_due > 60 AND {payment}"
+    assert EntryRules(balance_over_cents=123456).rules_condition.startswith("balance > 1234.56 AND days_past_due > 0")
+
+
+def test_entry_policy_and_assignment_conditions_are_validated_with_their_paths() -> None:
+    enterprise = replace(ENTERPRISE_RULES, condition="NOT bankrupcy AND NOT deceased")
+    east = replace(EAST_RULES, condition="guarantor_state = 5")
+    rules = (*NORTH_ASSIGNMENT.rules[:3], replace(NORTH_ASSIGNMENT.rules[3], condition="NOT (xyzzy"))
+    portfolios = tuple(
+        replace(p, rules=east) if p.portfolio == "EAST"
+        else replace(p, assignment=replace(NORTH_ASSIGNMENT, rules=rules)) if p.portfolio == "NORTH"
+        else p
+        for p in POLICY.portfolios
+    )  # fmt: skip
+    found = problems(replace(BASE, entry_policy=EntryPolicy(enterprise, portfolios)))
+    assert found[0].startswith(
+        "entry_policy.enterprise.condition: line 1, column 5: unknown field 'bankrupcy'; did you mean: bankruptcy? "
+        "(known fields: balance, days_past_due,"
+    )
+    assert found[1:] == [
+        "entry_policy.portfolios[NORTH].assignment.rules[4].condition: line 1, column 11: syntax error: the "
+        "condition ends too early; expected ')'",
+        "entry_policy.portfolios[EAST].rules.condition: line 1, column 19: guarantor_state is text; value 5 is a "
+        "number (quote text: '5')",
+    ]
+    blank = replace(BASE, entry_policy=replace(POLICY, enterprise=replace(ENTERPRISE_RULES, condition="  ")))
+    assert problems(blank) == []  # blank: no condition
+
+
+def test_an_assignment_rule_matches_only_where_its_condition_holds() -> None:
+    texas = AssignmentRule("A", "Z", collector="bob", default_work="Call 1", condition="guarantor_state = 'TX'")
+    assignment = replace(NORTH_ASSIGNMENT, rules=(texas, *NORTH_ASSIGNMENT.rules))
+    assert problems(with_portfolio("NORTH", assignment=assignment)) == []  # a condition may narrow an overlap
+    in_texas = {"guarantor_state": "TX"}
+    assert match_assignment(assignment, "Doe", 100, False, in_texas) == ("bob", "Call 1", 0)
+    assert match_assignment(assignment, "Doe", 100, False, {"guarantor_state": "OK"}) == ("ann", "Guarantor Letters", 1)
+    assert match_assignment(assignment, "Doe", 100, False, {}) == ("ann", "Guarantor Letters", 1)  # missing: false
+    with pytest.raises(ValueError, match="assignment rule 1 has a condition: pass the account's fields"):
+        match_assignment(assignment, "Doe", 100, False)
+
+
+def test_rules_without_conditions_still_may_not_overlap() -> None:
+    rules = (*NORTH_ASSIGNMENT.rules, AssignmentRule("C", "F", collector="ann"))
+    assert problems(with_portfolio("NORTH", assignment=replace(NORTH_ASSIGNMENT, rules=rules))) == [
+        "entry_policy.portfolios[NORTH].assignment.rules[5]: overlaps assignment rule 1 (A–D)",
+        "entry_policy.portfolios[NORTH].assignment.rules[5]: overlaps assignment rule 2 (E–H)",
+    ]
+
+
+def test_blank_default_work_is_the_default_action() -> None:
+    rules = (AssignmentRule("A", "Z", collector="bob", default_work="  "),)
+    strategy = with_portfolio("NORTH", assignment=replace(NORTH_ASSIGNMENT, rules=rules))
+    assert problems(strategy) == []
+    assignment = strategy.entry_policy.assignment("NORTH")
+    assert assignment is not None
+    assert match_assignment(assignment, "Doe", 100, False) == ("bob", "Guarantor Letters", 0)
+
+
+def test_the_fields_the_conditions_of_a_strategy_read() -> None:
+    assert condition_fields(BASE) == {"balance", "days_past_due", "largest_payment", "required_payment"}
+    enterprise = replace(ENTERPRISE_RULES, condition="NOT bankruptcy AND NOT deceased")
+    texas = AssignmentRule("A", "Z", collector="bob", condition="guarantor_state = 'TX' AND collector IS NULL")
+    north = PortfolioCollections("NORTH", assignment=replace(NORTH_ASSIGNMENT, rules=(texas,)))
+    strategy = replace(BASE, entry_policy=EntryPolicy(enterprise, (north,)))
+    assert condition_fields(strategy) == {
+        "balance", "days_past_due", "largest_payment", "required_payment", "bankruptcy", "deceased",
+        "guarantor_state", "collector",
+    }  # fmt: skip
+
+
+def test_name_whitespace_is_every_character_python_calls_a_space() -> None:
+    spaces = {chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()}
+    assert set(NAME_WHITESPACE) == spaces
+    assert name_initial("\u3000\x1c élan") == "E"
+    assert name_initial("ıvan") is None  # a dotless i is not a letter A–Z (its upper case I would be)

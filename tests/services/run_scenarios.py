@@ -1,10 +1,13 @@
 """The daily run's scenario kit: a strategy, a world notation, and readers of what the run wrote.
 
-The world notation: an unindented line opens an account ``CODE LAST_NAME PORTFOLIO``; the indented lines
-under it are its ledger in :mod:`tests.notation` form, or ``claim BILLED AMOUNT`` (an open insurance
-claim), or ``plan INSTALLMENT monthly from FIRST_DUE [grace N]`` (a payment plan)::
+The world notation: an unindented line opens an account ``CODE LAST_NAME PORTFOLIO [FACT ...]``, where a
+fact is a flag of the guarantor (``deceased``, ``bankruptcy``, ``attorney_represented``,
+``cease_communication``, ``do_not_call``), ``state=TX``, ``disputed=2026-02-01`` or ``status=HOLD`` (the
+account's status code); the indented lines under it are its ledger in :mod:`tests.notation` form, or
+``claim BILLED AMOUNT`` (an open insurance claim), or ``plan INSTALLMENT monthly from FIRST_DUE [grace N]``
+(a payment plan)::
 
-    ann Adams NORTH
+    ann Adams NORTH bankruptcy state=TX
         2026-01-01 charge 100.00 due 2026-01-15
         2026-02-10 payment 10.00 guarantor
 
@@ -198,13 +201,30 @@ def world(db: Database, notation: str) -> dict[str, int]:
             continue
         if not raw[0].isspace():
             flush()
-            code, last_name, portfolio = raw.split("#")[0].split()
+            code, last_name, portfolio, *facts = raw.split("#")[0].split()
             lines = []
-            ids[code] = open_account(db, Account(code, portfolio, Party(code.title(), last_name)))
+            ids[code] = _open(db, code, last_name, portfolio, facts)
         else:
             lines.append(raw.split("#")[0].strip())
     flush()
     return ids
+
+
+def _open(db: Database, code: str, last_name: str, portfolio: str, facts: list[str]) -> int:
+    party: dict[str, Any] = {}
+    status = ""
+    for fact in facts:
+        name, _, value = fact.partition("=")
+        if name == "status":
+            status = value
+        elif name == "state":
+            party["state"] = value
+        elif name == "disputed":
+            party["dispute_date"] = d(value)
+        else:
+            party[name] = True
+    guarantor = Party(code.title(), last_name, **party)
+    return open_account(db, Account(code, portfolio, guarantor, status_code=status))
 
 
 def _ledger(db: Database, code: str, lines: list[str]) -> None:

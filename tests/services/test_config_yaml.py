@@ -262,3 +262,59 @@ def test_a_document_naming_a_portfolio_the_database_does_not_know_is_refused(db:
         "entry_policy.portfolios[OUTPT].portfolio: names an unknown portfolio 'OUTPT'",
     }
     assert counts(db) == (0, 0)
+
+
+# ------------------------------------------------------------------------------------------ conditions
+
+
+def with_conditions() -> dict:
+    """The example with a condition on the enterprise rules, on ORTHO's own rules and on an assignment rule."""
+    document = example()
+    policy = document["entry_policy"]
+    policy["enterprise"]["condition"] = "NOT bankruptcy AND NOT deceased"
+    policy["portfolios"][1]["rules"]["condition"] = "guarantor_state IN ('TX', 'OK') OR balance > $5,000"
+    family_rules = policy["portfolios"][0]["assignment"]["rules"]
+    family_rules.insert(0, {"from": "A", "to": "Z", "collector": "ben", "condition": "attorney_represented"})
+    return document
+
+
+def test_conditions_round_trip_through_the_document(portfolios: Database) -> None:
+    text = yaml.safe_dump(with_conditions(), sort_keys=False, allow_unicode=True)
+    parsed = parse_document(text, "strategy.yaml", PORTFOLIOS)
+    assert parsed.errors == () and parsed.strategy is not None
+    policy = parsed.strategy.entry_policy
+    assert policy.enterprise.condition == "NOT bankruptcy AND NOT deceased"
+    family = policy.assignment("FAMILY")
+    assert family is not None and family.rules[0].condition == "attorney_represented"
+    exported = dump_strategy(parsed.strategy)
+    assert "condition: NOT bankruptcy AND NOT deceased" in exported
+    applied = config.apply_document(portfolios, exported, "conditions.yaml", actor="admin")
+    assert applied.applied and applied.errors == ()
+    assert config.export_document(portfolios) == exported
+    assert config.load_strategy(portfolios) == parsed.strategy
+    assert config.apply_document(portfolios, exported, "again.yaml").changes == ()
+
+
+def test_a_bad_condition_is_refused_on_save_with_its_path_and_position(portfolios: Database) -> None:
+    document = with_conditions()
+    policy = document["entry_policy"]
+    policy["enterprise"]["condition"] = "NOT bankrupt AND NOT deceased"
+    policy["portfolios"][1]["rules"]["condition"] = "balance > 'a lot'"
+    policy["portfolios"][0]["assignment"]["rules"][0]["condition"] = "attorney_represented AND"
+    policy["portfolios"][2]["assignment"]["rules"][0]["condition"] = 5
+    found = problems(document)
+    assert found[0] == "entry_policy.portfolios[OUTPT].assignment.rules[1].condition: must be text"
+    assert found[1].startswith(
+        "entry_policy.enterprise.condition: line 1, column 5: unknown field 'bankrupt'; did you mean: bankruptcy? "
+        "(known fields: balance, days_past_due, oldest_unpaid_due_date,"
+    )
+    assert found[2:] == [
+        "entry_policy.portfolios[FAMILY].assignment.rules[1].condition: line 1, column 25: syntax error: the "
+        "condition ends too early; expected a field name or a value (500, $1,234.56, 'text', DATE '2026-03-01', "
+        "TRUE, FALSE), NOT, '('",
+        "entry_policy.portfolios[ORTHO].rules.condition: line 1, column 11: balance is money; value 'a lot' is text",
+    ]
+    before = counts(portfolios)
+    result = config.apply_document(portfolios, yaml.safe_dump(document), "bad.yaml")
+    assert not result.applied and len(result.errors) == 4
+    assert counts(portfolios) == before

@@ -1,19 +1,31 @@
 """Entry policy, resolution and task assignment evaluated over the whole features frame at once.
 
-The small per-portfolio configuration becomes a frame joined on ``portfolio``; every rule is then one
-Polars expression over all accounts. The per-account meaning is that of :mod:`arrears.domain.strategy`
-(:meth:`EntryRules.required_payment_cents`, :func:`match_assignment`), which the tests check row by row.
+The small per-portfolio configuration becomes a frame joined on ``portfolio`` (the thresholds the history
+and ``explain`` show); the entry rules and every configured condition are compiled by the condition language
+(:mod:`arrears.batch.conditions`) and evaluated as Polars expressions over all accounts. The per-account
+meaning is that of :mod:`arrears.domain` (:meth:`EntryRules.required_payment_cents`, :func:`match_assignment`,
+:func:`arrears.domain.ledger.plan_delinquent`); property tests check that both agree on random accounts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 import polars as pl
 
+from arrears.batch.conditions import to_polars
 from arrears.domain.cases import OPEN_CASE
-from arrears.domain.strategy import AssignmentType, EntryRules, Strategy, TaskAssignment
+from arrears.domain.conditions import account_condition
+from arrears.domain.strategy import (
+    NAME_WHITESPACE,
+    AssignmentRule,
+    AssignmentType,
+    EntryRules,
+    Strategy,
+    TaskAssignment,
+    rule_bounds,
+)
 
 RULE_COLUMNS = {
     "enabled": pl.Boolean,
@@ -73,43 +85,82 @@ def largest_payments(payments: pl.DataFrame, frame: pl.DataFrame, as_of: date) -
     )
 
 
-def evaluate_entry(frame: pl.DataFrame, rules: pl.DataFrame, payments: pl.DataFrame, as_of: date) -> pl.DataFrame:
-    """Add entry and resolution columns: ``enters``, ``qualifies_by_rules``, ``plan_late``, ``plan_missed``,
-    ``resolves``, ``required_payment``, ``largest_payment``, and the insurance equivalents ``enters_insurance``,
-    ``resolves_insurance``."""
-    frame = frame.join(rules, on="portfolio", how="left").with_columns(pl.col("enabled").fill_null(False))
+def required_payment(balance: pl.Expr, min_payment: pl.Expr, min_percent: pl.Expr) -> pl.Expr:
+    """max($Y, Z% of the balance rounded up to the cent) in integers, as
+    :meth:`EntryRules.required_payment_cents`: with balance = 100 q + r (0 <= r < 100),
+    ceil(Z * balance / 100) = Z q + ceil(Z r / 100), and ceil(a / b) = -((-a) // b). Splitting the balance
+    keeps Z * balance from overflowing 64 bits for any balance the frame can hold; a balance of zero or less
+    needs $Y (its percentage is not positive, and $Y is never negative)."""
+    positive = balance.clip(lower_bound=0)
+    whole, rest = positive // 100, positive % 100
+    percent_of_balance = min_percent * whole - ((-(min_percent * rest)) // 100)
+    return pl.max_horizontal(min_payment, percent_of_balance)
+
+
+def plan_delinquent(on_payment_plan: pl.Expr, next_unpaid_due: pl.Expr, grace_days: pl.Expr, as_of: date) -> pl.Expr:
+    """On a payment plan whose oldest unpaid installment is more than ``grace_days`` late, never null, as
+    :func:`arrears.domain.ledger.plan_delinquent`."""
+    late = (pl.lit(as_of) - next_unpaid_due).dt.total_days() > grace_days
+    return (on_payment_plan & next_unpaid_due.is_not_null() & late).fill_null(False)
+
+
+def _by_policy(
+    strategy: Strategy, portfolios: Iterable[str], condition: Callable[[EntryRules], pl.Expr], otherwise: bool
+) -> pl.Expr:
+    """Per account, ``condition`` of its portfolio's effective entry rules (``otherwise`` where none apply).
+
+    Portfolios sharing the same rules (all that follow the enterprise) share one branch."""
+    members: dict[EntryRules, list[str]] = {}
+    for code in sorted(set(portfolios)):
+        if (rules := strategy.entry_policy.effective_rules(code)) is not None:
+            members.setdefault(rules, []).append(code)
+    result = pl.lit(otherwise)
+    for rules, codes in members.items():
+        result = pl.when(pl.col("portfolio").is_in(codes)).then(condition(rules)).otherwise(result)
+    return result
+
+
+def _additional(rules: EntryRules) -> pl.Expr:
+    return to_polars(account_condition(rules.condition)) if rules.has_condition and rules.condition else pl.lit(True)
+
+
+def evaluate_entry(frame: pl.DataFrame, strategy: Strategy, payments: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Add entry and resolution columns: ``enters``, ``qualifies_by_rules``, ``entry_condition``, ``plan_late``,
+    ``plan_missed``, ``resolves``, ``required_payment``, ``largest_payment``, and the insurance equivalents
+    ``enters_insurance``, ``resolves_insurance``.
+
+    Guarantor entry is the portfolio's rules compiled as a condition (:attr:`EntryRules.rules_condition`),
+    or a payment plan delinquent beyond the policy's grace days when those are forced in; either way only
+    where the policy's additional condition (``entry_condition``, true without one) holds."""
+    codes = frame.get_column("portfolio").drop_nulls().unique().to_list()
+    frame = frame.join(rules_frame(strategy, codes), on="portfolio", how="left").with_columns(
+        pl.col("enabled").fill_null(False)
+    )
     frame = frame.join(largest_payments(payments, frame, as_of), on="account_id", how="left").with_columns(
-        pl.col("largest_payment").fill_null(0)
+        pl.col("largest_payment").fill_null(0),
+        required_payment=pl.when(pl.col("enabled")).then(
+            required_payment(pl.col("balance"), pl.col("min_payment"), pl.col("min_percent"))
+        ),
     )
     balance = pl.col("balance")
-    # max($Y, Z% of the balance rounded up to the cent), in integers: ceil(a/b) = -((-a) // b)
-    percent_of_balance = -((-(pl.col("min_percent") * balance)) // 100)
-    required = pl.max_horizontal(pl.col("min_payment"), percent_of_balance)
     # One meaning of "open" for both tracks: a referred insurance case still resolves when its claim is paid.
     g_open = pl.col("g_status").is_in(sorted(s.value for s in OPEN_CASE)).fill_null(False)
     i_open = pl.col("i_status").is_in(sorted(s.value for s in OPEN_CASE)).fill_null(False)
     active = (pl.col("mode") == "active") & pl.col("enabled")
-    by_rules = (
-        (balance > pl.col("balance_over"))
-        & (pl.col("days_past_due") > pl.col("days_over"))
-        & (pl.col("largest_payment") < required)
-    )
+    condition = _by_policy(strategy, codes, _additional, otherwise=True)
+    by_rules = _by_policy(strategy, codes, lambda rules: to_polars(account_condition(rules.rules_condition)), False)
     # Delinquent beyond the policy's grace period: what forces an account in, and what a "missed payment
     # plan only" assignment rule looks at (see :func:`assign`).
-    plan_late = (
-        pl.col("on_payment_plan")
-        & pl.col("plan_next_unpaid_due").is_not_null()
-        & ((pl.lit(as_of) - pl.col("plan_next_unpaid_due")).dt.total_days() > pl.col("plan_grace"))
-    ).fill_null(False)
-    plan_missed = (pl.col("force_plans") & plan_late).fill_null(False)
+    plan_late = plan_delinquent(pl.col("on_payment_plan"), pl.col("plan_next_unpaid_due"), pl.col("plan_grace"), as_of)
     claim_age = pl.col("oldest_claim_age_days")
     insurance_due = (pl.col("insurance_days").is_not_null() & (claim_age > pl.col("insurance_days"))).fill_null(False)
+    frame = frame.with_columns(entry_condition=condition, plan_late=plan_late)
+    qualifies = (by_rules & pl.col("entry_condition")).fill_null(False)
+    plan_missed = (pl.col("force_plans") & pl.col("plan_late") & pl.col("entry_condition")).fill_null(False)
+    frame = frame.with_columns(qualifies_by_rules=qualifies, plan_missed=plan_missed)
+    enters = active & ~g_open & (balance > 0) & (pl.col("qualifies_by_rules") | pl.col("plan_missed"))
     return frame.with_columns(
-        required_payment=required,
-        qualifies_by_rules=by_rules.fill_null(False),
-        plan_late=plan_late,
-        plan_missed=plan_missed,
-        enters=(active & ~g_open & (balance > 0) & (by_rules | plan_missed)).fill_null(False),
+        enters=enters.fill_null(False),
         resolves=(g_open & (balance <= 0)).fill_null(False),
         enters_insurance=(active & ~i_open & insurance_due).fill_null(False),
         resolves_insurance=(i_open & (pl.col("insurance_balance") <= 0)).fill_null(False),
@@ -117,16 +168,26 @@ def evaluate_entry(frame: pl.DataFrame, rules: pl.DataFrame, payments: pl.DataFr
 
 
 def _initial() -> pl.Expr:
-    """First letter A–Z of the guarantor's last name (accents removed), else null."""
-    first = pl.col("guarantor_last_name").fill_null("").str.strip_chars().str.normalize("NFKD").str.slice(0, 1)
-    upper = first.str.to_uppercase()
-    return pl.when(upper.str.contains("^[A-Z]$")).then(upper)
+    """First letter A–Z of the guarantor's last name, as :func:`arrears.domain.strategy.name_initial`: spaces
+    skipped, the first character decomposed (accents removed), an ASCII letter upper-cased, else null."""
+    first = pl.col("guarantor_last_name").fill_null("").str.strip_chars_start(NAME_WHITESPACE).str.slice(0, 1)
+    letter = first.str.normalize("NFKD").str.slice(0, 1)
+    return pl.when(letter.str.contains("^[A-Za-z]$")).then(letter.str.to_uppercase())
 
 
-def _rule_condition(assignment: TaskAssignment, low: str | int, high: str | int) -> pl.Expr:
+def _rule_matches(assignment: TaskAssignment, rule: AssignmentRule) -> pl.Expr | None:
+    """Where the rule's range (and its condition) hold; None for a rule that never matches."""
+    bounds = rule_bounds(rule, assignment.assignment_type)
+    if bounds is None or not rule.has_one_assignee:
+        return None
+    low, high = bounds
     if assignment.assignment_type is AssignmentType.NAME_RANGE:
-        return pl.col("initial").is_between(pl.lit(str(low).upper()), pl.lit(str(high).upper()))
-    return pl.col("balance").is_between(int(low), int(high))
+        matches = pl.col("initial").is_between(pl.lit(chr(low)), pl.lit(chr(high)))
+    else:
+        matches = pl.col("balance").is_between(low, high)
+    if rule.has_condition and rule.condition is not None:
+        matches = matches & to_polars(account_condition(rule.condition))
+    return matches
 
 
 def assign(frame: pl.DataFrame, strategy: Strategy) -> pl.DataFrame:
@@ -154,15 +215,15 @@ def assign(frame: pl.DataFrame, strategy: Strategy) -> pl.DataFrame:
         ordered = [(i, r, True) for i, r in indexed if r.missed_plan_only]
         ordered += [(i, r, False) for i, r in indexed if not r.missed_plan_only]
         for index, rule, missed_only in reversed(ordered):
-            if bool(rule.collector) == bool(rule.group):
+            matches = _rule_matches(assignment, rule)
+            if matches is None:
                 continue
-            condition = _rule_condition(assignment, rule.from_, rule.to)
             if missed_only:
-                condition = condition & delinquent
-            condition = condition.fill_null(False)
-            p_assignee = pl.when(condition).then(pl.lit(rule.assignee)).otherwise(p_assignee)
-            p_work = pl.when(condition).then(pl.lit(rule.default_work or assignment.default_action)).otherwise(p_work)
-            p_index = pl.when(condition).then(pl.lit(index, dtype=pl.Int64)).otherwise(p_index)
+                matches = matches & delinquent
+            matches = matches.fill_null(False)
+            p_assignee = pl.when(matches).then(pl.lit(rule.assignee)).otherwise(p_assignee)
+            p_work = pl.when(matches).then(pl.lit(rule.work(assignment.default_action))).otherwise(p_work)
+            p_index = pl.when(matches).then(pl.lit(index, dtype=pl.Int64)).otherwise(p_index)
         assignee = pl.when(in_portfolio).then(p_assignee).otherwise(assignee)
         work = pl.when(in_portfolio).then(p_work).otherwise(work)
         rule_index = pl.when(in_portfolio).then(p_index).otherwise(rule_index)

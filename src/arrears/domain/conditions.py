@@ -76,6 +76,7 @@ __all__ = [
     "Or",
     "Truth",
     "Value",
+    "account_condition",
     "compile_condition",
     "evaluate",
     "format_expr",
@@ -935,13 +936,14 @@ def _gt(a: Scalar, b: Scalar) -> bool:
 
 
 def unknown_field_message(name: str, fields: Mapping[str, Field]) -> str:
-    """``unknown field 'balanse'; did you mean: balance?`` — or the list of known fields if none is close."""
+    """``unknown field 'balanse'; did you mean: balance? (known fields: ...)``, the close matches first."""
     names = list(fields)
     lowered = {n.lower(): n for n in names}
     close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+    known = f"known fields: {', '.join(names)}"
     if close:
-        return f"unknown field {name!r}; did you mean: {', '.join(lowered[c] for c in close)}?"
-    return f"unknown field {name!r}; known fields: {', '.join(names)}"
+        return f"unknown field {name!r}; did you mean: {', '.join(lowered[c] for c in close)}? ({known})"
+    return f"unknown field {name!r}; {known}"
 
 
 def validate(expr: Expr, fields: FieldCatalogue = ACCOUNT_FIELDS) -> Expr:
@@ -968,6 +970,13 @@ def compile_condition(text: str, fields: FieldCatalogue = ACCOUNT_FIELDS) -> Con
     if validator.issues:
         raise ConditionError(validator.issues, text)
     return Condition(text, result, tuple(validator.used.values()))
+
+
+@functools.lru_cache(maxsize=1024)
+def account_condition(text: str) -> Condition:
+    """:func:`compile_condition` of ``text`` against :data:`ACCOUNT_FIELDS`, compiled once per process: the
+    daily run reads the configured conditions for every chunk of accounts."""
+    return compile_condition(text)
 
 
 # ---------------------------------------------------------------------------------------- evaluation

@@ -67,6 +67,17 @@ ACCOUNT_FIELDS: Final[Mapping[str, Field]] = field_catalogue(
         Field("last_payment_date", "date", "Date of the most recent payment."),
         Field("last_payment_amount", "money", "Amount of the most recent payment."),
         Field("days_since_last_payment", "int", "Days from the most recent payment to the run date."),
+        Field(
+            "largest_payment",
+            "money",
+            "Largest standing guarantor payment in the entry policy's payment window (the last D days); 0 if none.",
+        ),
+        Field(
+            "required_payment",
+            "money",
+            "The payment that keeps the account out of collections under its entry policy: max($Y, Z% of the "
+            "balance, rounded up to the cent); missing when the portfolio's collections are off.",
+        ),
         Field("on_payment_plan", "bool", "The account has an active payment plan."),
         Field("payment_plan_delinquent", "bool", "An installment of the payment plan is missed (past grace)."),
         Field("portfolio", "text", "Portfolio code (practice, client, division) the account belongs to."),

@@ -22,14 +22,17 @@ Pure: no I/O, no framework imports, no clock.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
 from arrears.domain.compliance import LetterFlags
 from arrears.domain.compliance_rules import CompliancePolicy
+from arrears.domain.conditions import ConditionError, account_condition, evaluate, structured_condition
 from arrears.domain.errors import Problem
 
 # --------------------------------------------------------------------------------------------- limits
@@ -315,11 +318,38 @@ class EntryRules:
     insurance_claim_days_over: int | None = None
     """Insurance collections: an unpaid claim billed more than this many days ago (0–999) opens an insurance
     case; None leaves insurance collections off."""
+    condition: str | None = None
+    """An additional condition on the account (docs/conditions.md), ANDed with the rules above, e.g.
+    ``NOT bankruptcy AND NOT deceased``: an account enters guarantor collections (by the rules or as a
+    delinquent payment plan) only when it holds. None or blank: no condition."""
 
     def required_payment_cents(self, balance_cents: int) -> int:
         """The payment that keeps an account out: max($Y, Z% of the balance rounded up to the cent)."""
         percent_cents = -(-self.min_payment_percent * balance_cents // 100)
         return max(self.min_payment_cents, percent_cents)
+
+    @property
+    def rules_condition(self) -> str:
+        """The rules as a condition, which the run evaluates:
+        ``balance > 25 AND days_past_due > 45 AND largest_payment < required_payment``."""
+        return _rules_condition(self.balance_over_cents, self.days_past_due_over)
+
+    @property
+    def has_condition(self) -> bool:
+        """True when an additional :attr:`condition` is given."""
+        return _given(self.condition)
+
+
+@functools.lru_cache(maxsize=256)
+def _rules_condition(balance_over_cents: int, days_past_due_over: int) -> str:
+    # The seed's structured form (field, operator, value), the payment rule as a comparison of two fields.
+    return " AND ".join(
+        (
+            structured_condition("balance", ">", Decimal(balance_over_cents) / 100),
+            structured_condition("days_past_due", ">", days_past_due_over),
+            "largest_payment < required_payment",
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,13 +365,30 @@ class AssignmentRule:
     collector: str | None = None
     group: str | None = None
     default_work: str | None = None
-    """Name of the action or series this rule gives; empty → the assignment's default action."""
+    """Name of the action or series this rule gives; empty or blank → the assignment's default action."""
     missed_plan_only: bool = False
     """Applies only to accounts delinquent in their payment plan (and is checked before the others)."""
+    condition: str | None = None
+    """An additional condition on the account (docs/conditions.md): the rule matches only when its range
+    and its condition hold. None or blank: no condition."""
 
     @property
     def assignee(self) -> str:
         return (self.collector if _given(self.collector) else self.group) or ""
+
+    @property
+    def has_one_assignee(self) -> bool:
+        """Exactly one of collector and group is given (blank counts as not given); other rules never match."""
+        return _given(self.collector) != _given(self.group)
+
+    @property
+    def has_condition(self) -> bool:
+        """True when an additional :attr:`condition` is given."""
+        return _given(self.condition)
+
+    def work(self, default_action: str) -> str:
+        """The work this rule gives: its default work, else (none or blank) the assignment's default action."""
+        return self.default_work if self.default_work is not None and _given(self.default_work) else default_action
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,9 +472,18 @@ class AssignmentMatch(NamedTuple):
     """0-based index into ``TaskAssignment.rules``; None when the defaults applied."""
 
 
-def _initial(last_name: str) -> str | None:
-    """The first letter A–Z of a last name, accents removed; None when it does not start with a letter."""
-    stripped = last_name.strip()
+NAME_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""The characters skipped before a last name's first letter: every character Python calls a space
+(``str.isspace``), spelled out so that the vectorized rules skip exactly the same ones."""
+
+
+def name_initial(last_name: str) -> str | None:
+    """The first letter A–Z of a last name (spaces skipped, accents removed, upper case); None when the name
+    does not start with a letter. Name-range assignment rules compare it with their ends."""
+    stripped = last_name.lstrip(NAME_WHITESPACE)
     if not stripped:
         return None
     return _letter(unicodedata.normalize("NFKD", stripped[0])[0])
@@ -454,8 +510,9 @@ def _end(value: object, assignment_type: AssignmentType) -> int | None:
     return _cents(value)
 
 
-def _rule_bounds(rule: AssignmentRule, assignment_type: AssignmentType) -> tuple[int, int] | None:
-    """The rule's (from, to) as numbers (letters as code points), or None when not a valid range."""
+def rule_bounds(rule: AssignmentRule, assignment_type: AssignmentType) -> tuple[int, int] | None:
+    """The rule's (from, to) as numbers (letters as code points, balances in cents), or None when it is not
+    a valid range (such a rule never matches)."""
     low, high = _end(rule.from_, assignment_type), _end(rule.to, assignment_type)
     if low is None or high is None or low > high:
         return None
@@ -465,7 +522,7 @@ def _rule_bounds(rule: AssignmentRule, assignment_type: AssignmentType) -> tuple
 def _rule_matches(
     rule: AssignmentRule, assignment_type: AssignmentType, initial: str | None, balance_cents: int
 ) -> bool:
-    bounds = _rule_bounds(rule, assignment_type)
+    bounds = rule_bounds(rule, assignment_type)
     if bounds is None:
         return False
     if assignment_type is AssignmentType.NAME_RANGE:
@@ -474,26 +531,49 @@ def _rule_matches(
 
 
 def match_assignment(
-    assignment: TaskAssignment, last_name: str, balance_cents: int, plan_delinquent: bool
+    assignment: TaskAssignment,
+    last_name: str,
+    balance_cents: int,
+    plan_delinquent: bool,
+    account: Mapping[str, object] | None = None,
 ) -> AssignmentMatch:
     """Who gets an account and which work it starts (seed 003).
 
     Name ranges use the first letter of the guarantor's last name (any case, accents ignored; a name that
     does not start with a letter matches no rule); balance ranges are inclusive. Rules marked missed payment
     plan only apply when the plan is delinquent, and are checked first. Table order decides among the rest.
-    No rule → the default collector and default action; a rule without default work → the default action.
+    A rule with a condition matches only when the condition holds on ``account`` (the account's fields, as
+    the features row holds them; required when a rule has a condition). No rule → the default collector and
+    default action; a rule without default work → the default action.
     """
-    initial = _initial(last_name)
+    initial = name_initial(last_name)
     indexed = list(enumerate(assignment.rules))
     ordered = [(i, r) for i, r in indexed if r.missed_plan_only] if plan_delinquent else []
     ordered += [(i, r) for i, r in indexed if not r.missed_plan_only]
     for index, rule in ordered:
-        if _given(rule.collector) == _given(rule.group):
+        if not rule.has_one_assignee:
             continue  # invalid rule: no assignee or two
-        if _rule_matches(rule, assignment.assignment_type, initial, balance_cents):
-            work = rule.default_work if _given(rule.default_work) else assignment.default_action
-            return AssignmentMatch(rule.assignee, work or "", index)
+        if not _rule_matches(rule, assignment.assignment_type, initial, balance_cents):
+            continue
+        if rule.has_condition and rule.condition is not None:
+            if account is None:
+                raise ValueError(f"assignment rule {index + 1} has a condition: pass the account's fields")
+            if not evaluate(account_condition(rule.condition), account):
+                continue
+        return AssignmentMatch(rule.assignee, rule.work(assignment.default_action), index)
     return AssignmentMatch(assignment.default_collector, assignment.default_action, None)
+
+
+def condition_fields(strategy: Strategy) -> frozenset[str]:
+    """The names of the account fields that the conditions of ``strategy`` read (entry rules, their additional
+    conditions, assignment rule conditions): what the daily run must read for every account."""
+    policy = strategy.entry_policy
+    rules = [policy.enterprise, *(p.rules for p in policy.portfolios if p.rules is not None)]
+    texts = [r.rules_condition for r in rules] + [r.condition for r in rules if r.has_condition]
+    texts += [
+        rule.condition for p in policy.portfolios for rule in p.assignment.rules if rule.has_condition
+    ]  # fmt: skip
+    return frozenset(f.name for text in texts if text is not None for f in account_condition(text).fields)
 
 
 # ------------------------------------------------------------------------------------------ strategy
@@ -936,6 +1016,17 @@ class _Validator:
         self.between(f"{base}.delinquent_grace_days", rules.delinquent_grace_days, DAYS_MIN, DAYS_MAX)
         if rules.insurance_claim_days_over is not None:
             self.between(f"{base}.insurance_claim_days_over", rules.insurance_claim_days_over, DAYS_MIN, DAYS_MAX)
+        self.condition(f"{base}.condition", rules.condition)
+
+    def condition(self, path: str, text: str | None) -> None:
+        """Every problem of a condition, each with its position in the text (unknown fields list the known)."""
+        if text is None or not _given(text):
+            return
+        try:
+            account_condition(text)
+        except ConditionError as error:
+            for issue in error.issues:
+                self.error(path, str(issue))
 
     def work(
         self, path: str, name: str, portfolio: str, context: CollectionType = CollectionType.GUARANTOR
@@ -968,6 +1059,7 @@ class _Validator:
                 self.error(path, "must name a collector or a group")
             if rule.default_work is not None and _given(rule.default_work):
                 self.work(f"{path}.default_work", rule.default_work, portfolio)
+            self.condition(f"{path}.condition", rule.condition)
             bounds.append(self.rule_bounds(path, rule, assignment.assignment_type) if type_ok else None)
         for later, rule in enumerate(assignment.rules):
             for earlier in range(later):
@@ -975,6 +1067,8 @@ class _Validator:
                 other = assignment.rules[earlier]
                 if first is None or second is None or other.missed_plan_only != rule.missed_plan_only:
                     continue
+                if other.has_condition or rule.has_condition:
+                    continue  # a condition narrows a range: table order decides between the two
                 if first[0] <= second[1] and second[0] <= first[1]:
                     shown = _show_range(first, assignment.assignment_type)
                     self.error(f"{base}.rules[{later + 1}]", f"overlaps assignment rule {earlier + 1} ({shown})")
@@ -988,7 +1082,7 @@ class _Validator:
         if low is not None and high is not None and low > high:
             low_shown, high_shown = _show_range((low, high), assignment_type).split("–")
             self.error(path, f"from ({low_shown}) must not be greater than to ({high_shown})")
-        return _rule_bounds(rule, assignment_type)
+        return rule_bounds(rule, assignment_type)
 
     def entry_policy(self) -> None:
         policy = self.strategy.entry_policy

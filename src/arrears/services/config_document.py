@@ -16,10 +16,10 @@ number and ``10`` is not text) and maps one-to-one to :class:`arrears.domain.str
     entry_policy:
       enterprise: {balance_over, days_past_due_over, min_payment, min_payment_percent, payment_window_days,
                    force_delinquent_plans, delinquent_grace_days, suspend_statements, notes_to_account_notes,
-                   insurance_claim_days_over}
+                   insurance_claim_days_over, condition}
       portfolios: [{portfolio, collections_enabled, override_enterprise, rules: {...as enterprise},
                     assignment: {type, default_collector, default_action, insurance_action,
-                                 rules: [{from, to, collector | group, action, missed_plan_only}]}}]
+                                 rules: [{from, to, collector | group, action, missed_plan_only, condition}]}}]
 
 Money is written as text dollars (``"25.00"``); days, percentages and levels as whole numbers; name-range
 ends as letters, balance-range ends as text dollars.
@@ -224,6 +224,7 @@ class EntryRulesDoc(_Doc):
     suspend_statements: bool = False
     notes_to_account_notes: bool = False
     insurance_claim_days_over: int | None = None
+    condition: str | None = None
 
 
 class RuleDoc(_Doc):
@@ -233,6 +234,7 @@ class RuleDoc(_Doc):
     group: str | None = None
     action: str | None = None
     missed_plan_only: bool = False
+    condition: str | None = None
 
 
 class AssignmentDoc(_Doc):
@@ -346,7 +348,7 @@ def rules_doc(r: EntryRules) -> EntryRulesDoc:
         min_payment_percent=r.min_payment_percent, payment_window_days=r.payment_window_days,
         force_delinquent_plans=r.force_delinquent_plans, delinquent_grace_days=r.delinquent_grace_days,
         suspend_statements=r.suspend_statements, notes_to_account_notes=r.notes_to_account_notes,
-        insurance_claim_days_over=r.insurance_claim_days_over,
+        insurance_claim_days_over=r.insurance_claim_days_over, condition=r.condition,
     )  # fmt: skip
 
 
@@ -367,6 +369,7 @@ def portfolio_doc(p: PortfolioCollections) -> PortfolioDoc:
                 "group": rule.group,
                 "action": rule.default_work,
                 "missed_plan_only": rule.missed_plan_only,
+                "condition": rule.condition,
             }
         )
         for rule in a.rules
@@ -425,7 +428,7 @@ def rules_from(d: EntryRulesDoc) -> EntryRules:
     return EntryRules(
         d.balance_over, d.days_past_due_over, d.min_payment, d.min_payment_percent, d.payment_window_days,
         d.force_delinquent_plans, d.delinquent_grace_days, d.suspend_statements, d.notes_to_account_notes,
-        d.insurance_claim_days_over,
+        d.insurance_claim_days_over, d.condition,
     )  # fmt: skip
 
 
@@ -449,7 +452,11 @@ def portfolio_from(d: PortfolioDoc, problems: list[tuple[str, str]] | None = Non
                     if end < 0 and problems is not None:
                         problems.append((path, "must not be negative"))
             ends.append(end)
-        rules.append(AssignmentRule(ends[0], ends[1], rule.collector, rule.group, rule.action, rule.missed_plan_only))
+        rules.append(
+            AssignmentRule(
+                ends[0], ends[1], rule.collector, rule.group, rule.action, rule.missed_plan_only, rule.condition
+            )
+        )
     assignment = TaskAssignment(
         assignment_type, a.default_collector, a.default_action, tuple(rules), a.insurance_action
     )

@@ -88,15 +88,16 @@ def activity_status_on(activity: ActivityRecord, day: date) -> ActivityStatus:
 
 
 def rule_text(assignment: TaskAssignment, index: int | None) -> str:
-    """An assignment rule as a person reads it: its number and range, balances in dollars."""
+    """An assignment rule as a person reads it: its number and range (balances in dollars), and its condition."""
     if index is None:
         return "no rule matched: defaults"
     if index >= len(assignment.rules):
         return f"rule {index + 1} (no longer configured)"
     rule = assignment.rules[index]
+    condition = f", if {rule.condition}" if rule.has_condition else ""
     if assignment.assignment_type is AssignmentType.BALANCE_RANGE:
-        return f"rule {index + 1} ({format_cents(int(rule.from_))}–{format_cents(int(rule.to))})"
-    return f"rule {index + 1} ({rule.from_}–{rule.to})"
+        return f"rule {index + 1} ({format_cents(int(rule.from_))}–{format_cents(int(rule.to))}{condition})"
+    return f"rule {index + 1} ({rule.from_}–{rule.to}{condition})"
 
 
 def explain(db: Database, external_id: str, as_of: date, strategy: Strategy) -> Explanation:
@@ -152,6 +153,13 @@ def explain(db: Database, external_id: str, as_of: date, strategy: Strategy) -> 
                   str(row["plan_next_unpaid_due"] or "no missed installment"),
                   f"{row['plan_grace']} days" if row["force_plans"] else "off", bool(row["plan_missed"])),
         ]  # fmt: skip
+        rules = policy.effective_rules(portfolio)
+        if rules is not None and rules.has_condition:
+            holds = bool(row["entry_condition"])
+            result.checks.append(
+                Check("and the entry policy's condition holds", "holds" if holds else "does not hold",
+                      str(rules.condition), holds)
+            )  # fmt: skip
     case = next((e for e in episodes if e.track == Track.GUARANTOR.value and episode_open_on(e, as_of)), None)
     qualifies = (row["mode"] == "active" and row["enabled"] and row["balance"] > 0
                  and (row["qualifies_by_rules"] or row["plan_missed"]))  # fmt: skip

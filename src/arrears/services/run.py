@@ -51,10 +51,11 @@ from arrears.domain.engine import (
 )
 from arrears.domain.errors import NotFound, Problem
 from arrears.domain.money import format_cents
-from arrears.domain.strategy import ActionKind, Strategy
+from arrears.domain.strategy import ActionKind, Strategy, condition_fields
 from arrears.letters.records import merge_record
 from arrears.services.config import load_strategy
 from arrears.services.letters import merge_data_for
+from arrears.store import features as store_features
 from arrears.store.db import Database, make_engine
 from arrears.store.models import PortfolioRow, RunChunkRow, RunRow
 from arrears.store.run_writer import write_chunk
@@ -245,7 +246,7 @@ def _activities(connection: Connection, where: str) -> dict[int, list[Activity]]
     sql = f"SELECT {', '.join(ACTIVITY_COLUMNS)} FROM activity WHERE {where}"
     grouped: dict[int, list[Activity]] = {}
     for key, account, track, episode, kind, action, origin, series, step, reference, assignee, due, due_at, \
-            reason, status, keep, priority in features.fetch_rows(connection, sql):  # fmt: skip
+            reason, status, keep, priority in store_features.fetch_rows(connection, sql):  # fmt: skip
         activity = Activity(
             key, Track(track), episode, ActionKind(kind), action,
             origin_from_columns(origin, action, series, step, reference), assignee,
@@ -276,14 +277,19 @@ def features_frame(
     assignment: bool = True,
 ) -> pl.DataFrame:
     """Accounts with ids in [first, last] with their features, entry, resolution and assignment columns;
-    without ``details`` only the columns the rules read (:data:`arrears.batch.features.CORE_COLUMNS`);
-    without ``assignment`` no assignment columns (the run assigns only the accounts that enter)."""
-    read = features.read_accounts if details else features.read_core
-    frame = features.derive(read(connection, first, last, portfolio_id), as_of)
+    without ``details`` only the columns the rules read (:data:`arrears.store.features.CORE_COLUMNS`) and the
+    fields the strategy's conditions read; without ``assignment`` no assignment columns (the run assigns only
+    the accounts that enter)."""
+    if details:
+        frame = store_features.read_accounts(connection, first, last, portfolio_id)
+    else:
+        extra = features.detail_columns(condition_fields(strategy))
+        frame = store_features.read_core(connection, first, last, portfolio_id, extra)
+    frame = features.derive(frame, as_of)
     codes = frame.get_column("portfolio").unique().to_list()
     window = rules.largest_window_days(strategy, codes)
-    payments = features.read_recent_guarantor_payments(connection, first, last, as_of, window)
-    frame = rules.evaluate_entry(frame, rules.rules_frame(strategy, codes), payments, as_of)
+    payments = store_features.read_recent_guarantor_payments(connection, first, last, as_of, window)
+    frame = rules.evaluate_entry(frame, strategy, payments, as_of)
     return rules.assign(frame, strategy) if assignment else frame
 
 
@@ -309,7 +315,7 @@ def decide_chunk(
     candidates = frame.filter(transitions | pl.col("account_id").is_in(list(due)))
     ids = candidates.get_column("account_id").to_list()
     candidates = rules.assign(
-        candidates.join(features.read_details(connection, ids), on="account_id", how="left"), strategy
+        features.join_details(candidates, store_features.read_details(connection, ids)), strategy
     )
     closing = set(
         candidates.filter(pl.col("resolves") | pl.col("resolves_insurance") | closed.fill_null(False))
@@ -351,7 +357,7 @@ def _payments_today(
     )
     paid: dict[int, list[PaymentPosted]] = {}
     returned: dict[int, list[PaymentReversed]] = {}
-    for account_id, line_id, kind, amount in features.fetch_rows(connection, sql):
+    for account_id, line_id, kind, amount in store_features.fetch_rows(connection, sql):
         if kind == "payment":
             paid.setdefault(account_id, []).append(PaymentPosted(f"line:{line_id}", abs(int(amount)), as_of))
         else:
@@ -511,7 +517,7 @@ def run_day(
             portfolio_id = connection.scalar(select(PortfolioRow.id).where(PortfolioRow.code == portfolio))
             if portfolio_id is None:
                 raise NotFound(f"no portfolio {portfolio!r}")
-        span = features.account_id_range(connection)
+        span = store_features.account_id_range(connection)
     chosen = strategy or load_strategy(db)
     run_id = start_run(db, as_of, scope)
     result = RunResult(run_id, as_of, scope)

@@ -1,0 +1,225 @@
+"""The features read: one row per account from its summary, the account, its guarantor and its cases, as Polars.
+
+Dates travel from the database as day numbers on PostgreSQL and as ISO text on SQLite, and become ``pl.Date``
+in bulk, which is much faster than building date objects row by row. Money stays in integer cents. Column
+names are those of :data:`arrears.domain.fields.ACCOUNT_FIELDS` where a column is a field, plus the ids and
+case columns the run needs; ``arrears.batch.features`` derives the rest of the fields from these frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection
+
+
+def _date(dialect: str, column: str) -> str:
+    # SQLite keeps ISO text (parsed by Polars in bulk); PostgreSQL computes day numbers itself.
+    return column if dialect == "sqlite" else f"({column} - DATE '1970-01-01')"
+
+
+def _flag(dialect: str, column: str) -> str:
+    return column if dialect == "sqlite" else f"CAST({column} AS INTEGER)"
+
+
+CORE_COLUMNS: dict[str, Any] = {
+    "account_id": pl.Int64,
+    "portfolio_id": pl.Int64,
+    "mode": pl.Utf8,
+    "guarantor_last_name": pl.Utf8,
+    "balance": pl.Int64,
+    "oldest_unpaid_due_date": pl.Date,
+    "on_payment_plan": pl.Boolean,
+    "plan_next_unpaid_due": pl.Date,
+    "plan_grace_days": pl.Int64,
+    "insurance_balance": pl.Int64,
+    "oldest_open_claim_billed": pl.Date,
+    "g_status": pl.Utf8,
+    "i_status": pl.Utf8,
+}
+"""What the vectorized rules read for every account: the summary, the guarantor's name, the case states."""
+
+DETAIL_COLUMNS: dict[str, Any] = {
+    "account_id": pl.Int64,
+    "external_id": pl.Utf8,
+    "status_code": pl.Utf8,
+    "statement_hold": pl.Boolean,
+    "guarantor_first_name": pl.Utf8,
+    "guarantor_state": pl.Utf8,
+    "time_zone": pl.Utf8,
+    "deceased": pl.Boolean,
+    "bankruptcy": pl.Boolean,
+    "attorney_represented": pl.Boolean,
+    "cease_communication": pl.Boolean,
+    "disputed": pl.Boolean,
+    "do_not_call": pl.Boolean,
+    "last_payment_date": pl.Date,
+    "last_payment_amount": pl.Int64,
+    "open_claim_count": pl.Int64,
+    "g_episode": pl.Int64,
+    "g_entered_on": pl.Date,
+    "g_assignee": pl.Utf8,
+    "g_work": pl.Utf8,
+    "i_episode": pl.Int64,
+    "i_entered_on": pl.Date,
+    "i_assignee": pl.Utf8,
+    "i_work": pl.Utf8,
+}
+"""The rest of the account's facts: read for the accounts the run decides (and for explain), and for every
+account when a configured condition reads one of them (``extra`` of :func:`read_core`)."""
+
+
+def _expressions(dialect: str) -> dict[str, str]:
+    """The SQL of every column of :data:`CORE_COLUMNS` and :data:`DETAIL_COLUMNS`."""
+    d = lambda column: _date(dialect, column)  # noqa: E731
+    f = lambda column: _flag(dialect, column)  # noqa: E731
+    return {
+        "account_id": "a.id",
+        "portfolio_id": "a.portfolio_id",
+        "mode": "a.mode",
+        "guarantor_last_name": "g.last_name",
+        "balance": "s.balance_cents",
+        "oldest_unpaid_due_date": d("s.oldest_unpaid_due"),
+        "on_payment_plan": f("s.on_payment_plan"),
+        "plan_next_unpaid_due": d("s.plan_next_unpaid_due"),
+        "plan_grace_days": "s.plan_grace_days",
+        "insurance_balance": "s.insurance_balance_cents",
+        "oldest_open_claim_billed": d("s.oldest_open_claim_billed"),
+        "g_status": "cg.status",
+        "i_status": "ci.status",
+        "external_id": "a.external_id",
+        "status_code": "a.status_code",
+        "statement_hold": f("a.statement_hold"),
+        "guarantor_first_name": "g.first_name",
+        "guarantor_state": "g.state",
+        "time_zone": "g.time_zone",
+        "deceased": f("g.deceased"),
+        "bankruptcy": f("g.bankruptcy"),
+        "attorney_represented": f("g.attorney_represented"),
+        "cease_communication": f("g.cease_communication"),
+        "disputed": "CASE WHEN g.dispute_date IS NULL THEN 0 ELSE 1 END",
+        "do_not_call": f("g.do_not_call"),
+        "last_payment_date": d("s.last_payment_date"),
+        "last_payment_amount": "s.last_payment_cents",
+        "open_claim_count": "s.open_claim_count",
+        "g_episode": "cg.episode",
+        "g_entered_on": d("cg.entered_on"),
+        "g_assignee": "cg.assignee",
+        "g_work": "cg.work",
+        "i_episode": "ci.episode",
+        "i_entered_on": d("ci.entered_on"),
+        "i_assignee": "ci.assignee",
+        "i_work": "ci.work",
+    }
+
+
+def _select(dialect: str, columns: Collection[str]) -> str:
+    expressions = _expressions(dialect)
+    return f"""
+SELECT {", ".join(expressions[name] for name in columns)}
+FROM account a
+JOIN party g ON g.id = a.guarantor_id
+JOIN account_summary s ON s.account_id = a.id
+LEFT JOIN collections_case cg ON cg.account_id = a.id AND cg.track = 'guarantor' AND cg.is_current
+LEFT JOIN collections_case ci ON ci.account_id = a.id AND ci.track = 'insurance' AND ci.is_current"""
+
+
+def _frame(rows: list[Any], columns: dict[str, Any], dialect: str) -> pl.DataFrame:
+    dates = [name for name, kind in columns.items() if kind == pl.Date]
+    as_text = dialect == "sqlite"
+    raw_schema = {
+        name: ((pl.Utf8 if as_text else pl.Int32) if kind == pl.Date else pl.Int64 if kind == pl.Boolean else kind)
+        for name, kind in columns.items()
+    }
+    frame = pl.DataFrame(rows, schema=raw_schema, orient="row")
+    return frame.with_columns(
+        [pl.col(n).str.to_date("%Y-%m-%d") if as_text else pl.col(n).cast(pl.Date) for n in dates]
+        + [pl.col(n).cast(pl.Boolean) for n, k in columns.items() if k == pl.Boolean]
+    )
+
+
+def fetch_rows(connection: Connection, sql: str) -> list[Any]:
+    """All rows of ``sql`` as plain tuples, straight from the driver's cursor (no per-row Row objects)."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _portfolio_codes(connection: Connection) -> dict[int, str]:
+    return {int(i): str(code) for i, code in connection.exec_driver_sql("SELECT id, code FROM portfolio")}
+
+
+def _read_range(
+    connection: Connection, columns: dict[str, Any], first: int, last: int, portfolio_id: int | None
+) -> pl.DataFrame:
+    dialect = connection.dialect.name
+    where = f" WHERE a.id BETWEEN {int(first)} AND {int(last)}"
+    if portfolio_id is not None:
+        where += f" AND a.portfolio_id = {int(portfolio_id)}"
+    rows = fetch_rows(connection, _select(dialect, columns) + where + " ORDER BY a.id")
+    frame = _frame(rows, columns, dialect)
+    codes = _portfolio_codes(connection)
+    return frame.with_columns(
+        portfolio=pl.col("portfolio_id").replace_strict(codes, default=None, return_dtype=pl.Utf8)
+    )
+
+
+def read_core(
+    connection: Connection,
+    first: int,
+    last: int,
+    portfolio_id: int | None = None,
+    extra: Collection[str] = (),
+) -> pl.DataFrame:
+    """The columns every rule reads (:data:`CORE_COLUMNS` and ``portfolio``) for ids in [first, last], and the
+    ``extra`` columns of :data:`DETAIL_COLUMNS` asked for (those configured conditions read)."""
+    unknown = sorted(set(extra) - set(DETAIL_COLUMNS))
+    if unknown:
+        raise ValueError(f"unknown detail columns {', '.join(unknown)}; known: {', '.join(DETAIL_COLUMNS)}")
+    columns = CORE_COLUMNS | {name: DETAIL_COLUMNS[name] for name in DETAIL_COLUMNS if name in extra}
+    return _read_range(connection, columns, first, last, portfolio_id)
+
+
+def read_details(connection: Connection, account_ids: list[int]) -> pl.DataFrame:
+    """The rest of the facts (:data:`DETAIL_COLUMNS`) of the accounts ``account_ids``."""
+    dialect = connection.dialect.name
+    rows: list[Any] = []
+    for start in range(0, len(account_ids), 5000):
+        batch = ", ".join(str(int(i)) for i in account_ids[start : start + 5000])
+        rows += fetch_rows(connection, f"{_select(dialect, DETAIL_COLUMNS)} WHERE a.id IN ({batch})")
+    return _frame(rows, DETAIL_COLUMNS, dialect)
+
+
+def read_accounts(connection: Connection, first: int, last: int, portfolio_id: int | None = None) -> pl.DataFrame:
+    """Every fact of the accounts with ids in [first, last]: core and detail columns, in one read."""
+    return _read_range(connection, CORE_COLUMNS | DETAIL_COLUMNS, first, last, portfolio_id)
+
+
+def read_recent_guarantor_payments(
+    connection: Connection, first: int, last: int, as_of: date, days: int
+) -> pl.DataFrame:
+    """Standing guarantor payments posted in the last ``days`` days (to ``as_of``) of accounts in range."""
+    dialect = connection.dialect.name
+    start = as_of - timedelta(days=days)
+    sql = f"""
+SELECT l.account_id, {_date(dialect, "l.posted_date")}, l.amount_cents
+FROM ledger_line l
+WHERE l.kind = 'payment' AND l.source = 'guarantor'
+  AND l.posted_date > '{start.isoformat()}' AND l.posted_date <= '{as_of.isoformat()}'
+  AND l.account_id BETWEEN {int(first)} AND {int(last)}
+  AND NOT EXISTS (SELECT 1 FROM ledger_line r WHERE r.reverses_id = l.id AND r.posted_date <= '{as_of.isoformat()}')
+"""
+    rows = fetch_rows(connection, sql)
+    return _frame(rows, {"account_id": pl.Int64, "posted": pl.Date, "amount": pl.Int64}, dialect)
+
+
+def account_id_range(connection: Connection) -> tuple[int, int] | None:
+    """Smallest and largest account id, or None without accounts."""
+    low, high = connection.exec_driver_sql("SELECT MIN(id), MAX(id) FROM account").one()
+    return None if low is None else (int(low), int(high))
