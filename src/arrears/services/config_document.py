@@ -75,6 +75,15 @@ from arrears.domain.strategy import (
     validate_strategy,
 )
 from arrears.letters.render import template_problems
+from arrears.store.models import (
+    AccountRow,
+    ActivityRow,
+    AuditRow,
+    CollectionsCaseRow,
+    ConfigEntityRow,
+    LedgerLineRow,
+    LetterRow,
+)
 
 DOCUMENT_VERSION = 1
 
@@ -258,6 +267,21 @@ class EntryPolicyDoc(_Doc):
     portfolios: list[PortfolioDoc] = []
 
 
+class MigrationDoc(_Doc):
+    move_to: str | None = None
+    cancel: bool = False
+
+
+class MigrationsDoc(_Doc):
+    """What to do with the collections work of what the document removes or renames (never exported)."""
+
+    actions: dict[str, MigrationDoc] = {}
+    series: dict[str, MigrationDoc] = {}
+    collectors: dict[str, MigrationDoc] = {}
+    groups: dict[str, MigrationDoc] = {}
+    letters: dict[str, MigrationDoc] = {}
+
+
 class ConfigDocument(_Doc):
     """The whole document (used for export and for the JSON schema; parsing goes item by item)."""
 
@@ -269,6 +293,7 @@ class ConfigDocument(_Doc):
     actions: list[ActionDoc] = []
     series: list[SeriesDoc] = []
     entry_policy: EntryPolicyDoc = EntryPolicyDoc()
+    migrations: MigrationsDoc | None = None
 
 
 SECTIONS: Mapping[str, tuple[str, str, type[_Doc]]] = {
@@ -604,18 +629,23 @@ def entity_document(kind: str, body: str | None) -> Any:
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key given twice in one mapping (PyYAML silently keeps the last)."""
+    """A safe loader that notes every key given twice in one mapping (PyYAML silently keeps the last)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[yaml.Mark, Any]] = []
 
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark
-            )
-        seen.add(key)
+        try:
+            if key in seen:
+                loader.duplicates.append((key_node.start_mark, key))
+            seen.add(key)
+        except TypeError:  # an unhashable key: construct_mapping below says so
+            pass
     return loader.construct_mapping(node, deep)
 
 
@@ -635,7 +665,7 @@ def _path(loc: Iterable[int | str], raw: Any) -> str:
             text += f"[{shown}]"
             node = child
         else:
-            text += f".{item}" if text else item
+            text += f".{item}" if text else str(item)
             node = node.get(item) if isinstance(node, dict) else None
         previous = item
     return text
@@ -696,16 +726,133 @@ def _rule(error: ErrorDetails, model: type[BaseModel], loc: tuple[int | str, ...
     return error["msg"].replace("Input should be", "must be")
 
 
-def _validate(
-    model: type[_Doc], data: Any, loc: tuple[int | str, ...], raw: Any, problems: list[tuple[str, str]]
-) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as failure:
-        for error in failure.errors():
-            full = (*loc, *error["loc"])
-            problems.append((_path(full, raw), _rule(error, model, tuple(error["loc"]))))
-        return None
+# What a value of the document that breaks the schema leaves behind, so that the rest of its item is still
+# checked in the same pass: the broken value is left out (its error is reported), a required value is given
+# a neutral one, and the rules that depend on it are not reported (they would only repeat the problem).
+
+_NEUTRAL: Mapping[type[_Doc], Mapping[str, Any]] = {
+    EntryRulesDoc: {"balance_over": "0.00", "days_past_due_over": 0, "min_payment": "0.00",
+                    "min_payment_percent": EntryRules().min_payment_percent, "payment_window_days": 0},
+    StepDoc: {"action": "", "days_until_next": 0},
+    RuleDoc: {"from": "", "to": ""},
+}  # fmt: skip
+"""Per model: the neutral value of each required key that has one (items without one cannot be salvaged)."""
+
+_DEPENDENT: Mapping[tuple[type[_Doc], tuple[str, ...]], tuple[tuple[str, ...], ...]] = {
+    (ActionDoc, ("next_action",)): (("follow_up_days",),),
+    (ActionDoc, ("params",)): (("letter",),),
+    (ActionDoc, ("params", "template_code")): (("letter",),),
+    (ActionDoc, ("all_portfolios",)): (("portfolios",),),
+    (SeriesDoc, ("final_action",)): (("custom_action",),),
+    (SeriesDoc, ("all_portfolios",)): (("portfolios",),),
+    (PortfolioDoc, ("override_enterprise",)): (("rules",),),
+    (PortfolioDoc, ("collections_enabled",)): (("assignment",),),
+    (PortfolioDoc, ("rules",)): (("assignment", "insurance_action"),),
+    (PortfolioDoc, ("rules", "insurance_claim_days_over")): (("assignment", "insurance_action"),),
+    (AssignmentDoc, ("type",)): (("rules",),),
+}
+"""(model, key path within it) → the key paths of the same model whose rules depend on that value."""
+
+_GONE = object()
+
+
+def _remove(data: Any, loc: tuple[int | str, ...]) -> None:
+    """Leave the value at ``loc`` out of ``data`` (a list item is marked and dropped or emptied later)."""
+    node = data
+    for item in loc[:-1]:
+        inside = isinstance(node, dict) and item in node
+        inside = inside or (isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node))
+        if not inside:
+            return
+        node = node[item]
+    last = loc[-1]
+    if isinstance(node, dict):
+        node.pop(last, None)
+    elif isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node):
+        node[last] = _GONE
+
+
+def _settle(model: type[_Doc], data: Any, loc: tuple[int | str, ...] = ()) -> Any:
+    """``data`` without the marked list items: emptied where the list holds items of a model, else dropped."""
+    if isinstance(data, dict):
+        return {key: _settle(model, value, (*loc, key)) for key, value in data.items()}
+    if isinstance(data, list):
+        holds_models = _model_at(model, (*loc, 0)) is not None
+        kept = [({} if holds_models else _GONE) if item is _GONE else item for item in data]
+        return [_settle(model, item, (*loc, n)) for n, item in enumerate(kept) if item is not _GONE]
+    return data
+
+
+def _set(data: Any, loc: tuple[int | str, ...], value: Any) -> bool:
+    node = data
+    for item in loc[:-1]:
+        try:
+            node = node[item]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not isinstance(node, dict):
+        return False
+    node[loc[-1]] = value
+    return True
+
+
+def _salvage(
+    model: type[_Doc], data: Any, errors: list[ErrorDetails]
+) -> tuple[_Doc | None, list[tuple[int | str, ...]]]:
+    """The item without its broken values, and the locations whose rules are not to be reported again."""
+    quiet: list[tuple[int | str, ...]] = []
+    for error in errors:
+        loc = tuple(error["loc"])
+        quiet.append(loc)
+        for depth in range(len(loc)):
+            owner, rest = _model_at(model, loc[:depth]), loc[depth:]
+            if owner is not None and all(isinstance(key, str) for key in rest):
+                dependents = _DEPENDENT.get((owner, cast(tuple[str, ...], rest)), ())
+                quiet.extend((*loc[:depth], *dependent) for dependent in dependents)
+    if not isinstance(data, dict):
+        return None, quiet
+    fixed = json.loads(json.dumps(data, default=str))  # a deep copy of plain YAML data
+    for error in errors:
+        if error["type"] != "missing" and error["loc"]:
+            _remove(fixed, tuple(error["loc"]))
+    fixed = _settle(model, fixed)
+    for _ in range(3):
+        try:
+            return model.model_validate(fixed), quiet
+        except ValidationError as failure:
+            for error in failure.errors():
+                loc = tuple(error["loc"])
+                neutral = _NEUTRAL.get(_model_at(model, loc[:-1]) or _Doc, {})
+                key = str(loc[-1]) if loc else ""
+                if error["type"] != "missing" or key not in neutral or not _set(fixed, loc, neutral[key]):
+                    return None, quiet
+                quiet.append(loc)
+    return None, quiet
+
+
+@dataclass(slots=True)
+class _Reading:
+    """What one pass over the document has found so far."""
+
+    raw: Any
+    problems: list[tuple[str, str]]
+    quiet: set[str]
+    """Paths whose rules are not reported again (their value broke the schema, or depends on one that did)."""
+
+    def validate(self, model: type[_Doc], data: Any, loc: tuple[int | str, ...]) -> Any:
+        """The item as ``model``; on schema errors, report each and return what can still be checked, or None."""
+        try:
+            return model.model_validate(data)
+        except ValidationError as failure:
+            errors = failure.errors()
+            for error in errors:
+                self.problems.append((_path((*loc, *error["loc"]), self.raw), _rule(error, model, tuple(error["loc"]))))
+            salvaged, quiet = _salvage(model, data, errors)
+            self.quiet.update(_path((*loc, *place), self.raw) for place in quiet)
+            return salvaged
+
+    def is_quiet(self, path: str) -> bool:
+        return any(path == q or path.startswith((f"{q}.", f"{q}[")) for q in self.quiet)
 
 
 _DOMAIN_NAMES = (
@@ -727,16 +874,105 @@ def document_rule(rule: str) -> str:
     return rule.replace("a whole number of cents, 0 or more", 'an amount such as "500.00", 0 or more')
 
 
+SHOWN_NAME_LENGTH = 40
+"""Names longer than this are cut in paths and rules (with their length), so that a problem stays one line."""
+_BRACKETED = re.compile(rf"\[([^\[\]]{{{SHOWN_NAME_LENGTH + 1},}})\]")
+_QUOTED = re.compile(rf"(?<!\w)'([^']{{{SHOWN_NAME_LENGTH + 1},}})'(?!\w)")
+
+
+def _cut(name: str) -> str:
+    return f"{name[:SHOWN_NAME_LENGTH]}… ({len(name):,} characters)"
+
+
+def shorten(text: str) -> str:
+    """``text`` with every long bracketed or quoted name cut to :data:`SHOWN_NAME_LENGTH` characters."""
+    text = _BRACKETED.sub(lambda m: f"[{_cut(m.group(1))}]", text)
+    return _QUOTED.sub(lambda m: f"'{_cut(m.group(1))}'", text)
+
+
+MigrationKind = Literal["action", "series", "collector", "group", "letter"]
+MIGRATION_SECTIONS: Mapping[str, MigrationKind] = {
+    "actions": "action", "series": "series", "collectors": "collector", "groups": "group", "letters": "letter",
+}  # fmt: skip
+"""``migrations`` section → the kind of entity whose work it moves or cancels."""
+_SECTION_OF_MIGRATION = {kind: section for section, kind in MIGRATION_SECTIONS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """What happens to the collections work that names an entity a change removes or renames."""
+
+    kind: MigrationKind
+    name: str
+    move_to: str | None = None
+    """The entity of the same kind that takes the work over (a collector or a group for either); None cancels it."""
+
+    @property
+    def path(self) -> str:
+        """Where the migration is written in a document: ``migrations.actions[Call 2]``."""
+        return f"migrations.{_SECTION_OF_MIGRATION[self.kind]}[{self.name}]"
+
+
+def _migrations(reading: _Reading) -> tuple[Migration, ...]:
+    raw = reading.raw.get("migrations")
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        reading.problems.append(("migrations", f"must be a mapping with the keys {', '.join(MIGRATION_SECTIONS)}"))
+        return ()
+    found: list[Migration] = []
+    for section, entries in raw.items():
+        kind = MIGRATION_SECTIONS.get(str(section))
+        if kind is None:
+            reading.problems.append(
+                (f"migrations.{section}", f"is not a known key (known: {', '.join(MIGRATION_SECTIONS)})")
+            )
+            continue
+        if not isinstance(entries, dict):
+            reading.problems.append((f"migrations.{section}", "must be a mapping of names to {move_to: NAME} or "
+                                     "{cancel: true}"))  # fmt: skip
+            continue
+        for name, entry in entries.items():
+            path = f"migrations.{section}[{name}]"
+            try:
+                parsed = MigrationDoc.model_validate(entry)
+            except ValidationError as failure:
+                for error in failure.errors():
+                    where = _path(error["loc"], entry)
+                    reading.problems.append((f"{path}.{where}" if where else path, _rule(error, MigrationDoc, ())))
+                continue
+            given_move = parsed.move_to is not None
+            if given_move == parsed.cancel or (given_move and not (parsed.move_to or "").strip()):
+                reading.problems.append((path, "must say where the work moves (move_to: NAME) or cancel: true"))
+                continue
+            found.append(Migration(kind, str(name), parsed.move_to))
+    return tuple(found)
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedDocument:
     """A document read: the strategy (None when it could not be read at all) and every problem found."""
 
     strategy: Strategy | None
     errors: tuple[DocumentError, ...]
+    migrations: tuple[Migration, ...] = ()
+    """The document's ``migrations`` section."""
+    unread: frozenset[str] = frozenset()
+    """Names of items left out of the strategy because their schema is broken (not removals)."""
 
 
-def _load_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+def _load_yaml(text: str) -> tuple[Any, list[tuple[str, str]]]:
+    """The YAML data and a problem for every key given twice in one mapping."""
+    loader = _UniqueKeyLoader(text)
+    try:
+        data = loader.get_single_data()
+    finally:
+        loader.dispose()
+    duplicates = [
+        (f"line {mark.line + 1}, column {mark.column + 1}", f"is not valid YAML: found duplicate key {key!r}")
+        for mark, key in loader.duplicates
+    ]
+    return data, duplicates
 
 
 def parse_document(
@@ -745,13 +981,14 @@ def parse_document(
     portfolios: Collection[str] | None = None,
     previous: Strategy | None = None,
 ) -> ParsedDocument:
-    """Read and validate a configuration document: schema, then the strategy rules, then letter templates.
+    """Read and validate a configuration document in one pass: schema, strategy rules, storage limits, letters.
 
-    Every problem is reported, with its path; items whose schema is wrong are left out of the strategy and
-    references to them are not reported again as unknown.
+    Every problem is reported, with its path. A value that breaks the schema is left out and the rest of its
+    item is still checked (rules that depend on the broken value are not reported again); an item that cannot
+    be read at all is left out of the strategy and references to it are not reported again as unknown.
     """
     try:
-        raw = _load_yaml(text)
+        raw, duplicates = _load_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -762,10 +999,11 @@ def parse_document(
     if not isinstance(raw, dict):
         return ParsedDocument(None, (DocumentError(file_name, "", "must be a mapping with the keys version, "
                                                    f"{', '.join(SECTIONS)}, entry_policy"),))  # fmt: skip
-    problems: list[tuple[str, str]] = []
+    reading = _Reading(raw, list(duplicates), set())
+    problems = reading.problems
     _read_letter_files(raw, file_name, problems)
     broken: set[str] = set()
-    known = ("version", *SECTIONS, "entry_policy")
+    known = ("version", *SECTIONS, "entry_policy", "migrations")
     for key in raw:
         if key not in known:
             problems.append((str(key), f"is not a known key (known: {', '.join(known)})"))
@@ -779,7 +1017,7 @@ def parse_document(
             problems.append((section, "must be a list"))
             continue
         for index, item in enumerate(items):
-            parsed = _validate(model, item, (section, index), raw, problems)
+            parsed = reading.validate(model, item, (section, index))
             if parsed is None:
                 name = item.get(key) if isinstance(item, dict) else None
                 if isinstance(name, str):
@@ -796,7 +1034,7 @@ def parse_document(
         if key not in ("enterprise", "portfolios"):
             problems.append((f"entry_policy.{key}", "is not a known key (known: enterprise, portfolios)"))
     if policy.get("enterprise") is not None:
-        rules = _validate(EntryRulesDoc, policy["enterprise"], ("entry_policy", "enterprise"), raw, problems)
+        rules = reading.validate(EntryRulesDoc, policy["enterprise"], ("entry_policy", "enterprise"))
         if rules is not None:
             enterprise = rules_from(rules)
     settings_items = policy.get("portfolios") or []
@@ -804,9 +1042,12 @@ def parse_document(
         problems.append(("entry_policy.portfolios", "must be a list"))
         settings_items = []
     for index, item in enumerate(settings_items):
-        parsed = _validate(PortfolioDoc, item, ("entry_policy", "portfolios", index), raw, problems)
+        parsed = reading.validate(PortfolioDoc, item, ("entry_policy", "portfolios", index))
         if parsed is not None:
-            portfolio_settings.append(portfolio_from(parsed, problems))
+            ends: list[tuple[str, str]] = []
+            portfolio_settings.append(portfolio_from(parsed, ends))
+            problems.extend(problem for problem in ends if not reading.is_quiet(problem[0]))
+    migrations = _migrations(reading)
     strategy = Strategy(
         collectors=tuple(collector_from(d) for d in parts["collectors"]),
         groups=tuple(group_from(d) for d in parts["groups"]),
@@ -819,10 +1060,11 @@ def parse_document(
     reported = {path for path, _ in problems}
     for found in strategy_problems(strategy, portfolios, previous):
         path = document_path(found.path)
-        if path in reported or _names_broken(found.rule, broken):
+        if path in reported or reading.is_quiet(path) or _names_broken(found.rule, broken):
             continue
         problems.append((path, document_rule(found.rule)))
-    return ParsedDocument(strategy, tuple(DocumentError(file_name, path, rule) for path, rule in problems))
+    errors = tuple(DocumentError(file_name, shorten(path), shorten(rule)) for path, rule in problems)
+    return ParsedDocument(strategy, errors, migrations, frozenset(broken))
 
 
 LETTER_FILE_LIMIT = 1_000_000
@@ -873,11 +1115,87 @@ def _names_broken(rule: str, broken: set[str]) -> bool:
     return match is not None and match.group(1) in broken
 
 
+# ------------------------------------------------------------------------------- storage limits
+
+MAX_AMOUNT_CENTS = 1_000_000_000
+"""The largest amount the configuration accepts, $10,000,000.00: entry thresholds, fees, balance ranges. A
+larger one can only be a mistake, and amounts far beyond it overflow the run's 64-bit arithmetic."""
+
+
+def column_limit(*attributes: Any) -> tuple[int, str]:
+    """The tightest length of the columns (model attributes) a value is written to, and that column's name."""
+    found = []
+    for attribute in attributes:
+        column = attribute.property.columns[0]
+        found.append((column.type.length, f"{column.table.name}.{column.name}"))
+    return min(found, key=lambda limit: limit[0])  # the first named wins a tie
+
+
+_ENTITY_KEY = (ConfigEntityRow.name, AuditRow.entity_key)
+_ASSIGNEE = (ActivityRow.assignee, CollectionsCaseRow.assignee, *_ENTITY_KEY)
+_KEY_LIMITS: Mapping[str, tuple[str, tuple[int, str]]] = {
+    "collectors": ("code", column_limit(*_ASSIGNEE)),
+    "groups": ("code", column_limit(*_ASSIGNEE)),
+    "users": ("login", column_limit(*_ENTITY_KEY)),
+    "letters": ("code", column_limit(LetterRow.template, *_ENTITY_KEY)),
+    "actions": ("name", column_limit(ActivityRow.action, CollectionsCaseRow.work, *_ENTITY_KEY)),
+    "series": ("name", column_limit(ActivityRow.series, CollectionsCaseRow.work, *_ENTITY_KEY)),
+}
+"""Section → (key field, the tightest column its key is written to): one source, the models."""
+_PARAM_LIMITS: Mapping[str, tuple[int, str]] = {
+    "status_code": column_limit(AccountRow.status_code),
+    "description": column_limit(LedgerLineRow.description),
+}
+"""Action parameter → the column the run writes it to."""
+
+
+def _too_long(path: str, value: str | None, limit: tuple[int, str]) -> ConfigError | None:
+    length, column = limit
+    if value is None or len(value) <= length:
+        return None
+    return ConfigError(path, f"must be at most {length} characters (it is stored in {column}); it has {len(value):,}")
+
+
+def _too_large(path: str, cents: object) -> ConfigError | None:
+    if isinstance(cents, int) and not isinstance(cents, bool) and cents > MAX_AMOUNT_CENTS:
+        return ConfigError(path, f"must be at most {Money(MAX_AMOUNT_CENTS)}")
+    return None
+
+
+def storage_problems(strategy: Strategy) -> tuple[ConfigError, ...]:
+    """Every value longer than the column it is stored in, and every amount above :data:`MAX_AMOUNT_CENTS`."""
+    found: list[ConfigError | None] = []
+    for section, (key, limit) in _KEY_LIMITS.items():
+        for item in getattr(strategy, section):
+            value = getattr(item, key)
+            found.append(_too_long(f"{section}[{value}].{key}", value, limit))
+    for action in strategy.actions:
+        base = f"actions[{action.name}].params"
+        for name, limit in _PARAM_LIMITS.items():
+            found.append(_too_long(f"{base}.{name}", getattr(action.params, name), limit))
+        found.append(_too_large(f"{base}.amount_cents", action.params.amount_cents))
+    policy = strategy.entry_policy
+    rules = [("entry_policy.enterprise", policy.enterprise)]
+    rules += [(f"entry_policy.portfolios[{p.portfolio}].rules", p.rules) for p in policy.portfolios if p.rules]
+    for base, each in rules:
+        found.append(_too_large(f"{base}.balance_over_cents", each.balance_over_cents))
+        found.append(_too_large(f"{base}.min_payment_cents", each.min_payment_cents))
+    for settings in policy.portfolios:
+        if settings.assignment.assignment_type is AssignmentType.BALANCE_RANGE:
+            for number, rule in enumerate(settings.assignment.rules, start=1):
+                base = f"entry_policy.portfolios[{settings.portfolio}].assignment.rules[{number}]"
+                found += [_too_large(f"{base}.from", rule.from_), _too_large(f"{base}.to", rule.to)]
+    return tuple(problem for problem in found if problem is not None)
+
+
 def strategy_problems(
     strategy: Strategy, portfolios: Collection[str] | None = None, previous: Strategy | None = None
 ) -> tuple[ConfigError, ...]:
-    """Every rule the strategy breaks (:func:`validate_strategy`) and every letter template problem."""
+    """Every rule the strategy breaks (:func:`validate_strategy`), every value its columns cannot store, and
+    every letter template problem."""
     found = list(validate_strategy(strategy, portfolios, previous=previous))
+    reported = {problem.path for problem in found}
+    found.extend(problem for problem in storage_problems(strategy) if problem.path not in reported)
     for template in strategy.letters:
         found.extend(template_problems(template))
     return tuple(found)
