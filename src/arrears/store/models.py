@@ -226,6 +226,18 @@ class ConfigEntityRow(Base):
     updated_by: Mapped[str] = mapped_column(String(100))
 
 
+class ConfigVersionRow(Base):
+    """A numbered version of the whole configuration: when, who, what changed, and the document itself."""
+
+    __tablename__ = "config_version"
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    summary: Mapped[str] = mapped_column(Text)
+    document: Mapped[str] = mapped_column(Text)
+    """The configuration as ``arrears config export`` writes it (YAML)."""
+
+
 class CollectionsCaseRow(Base):
     """One episode of an account's collections case on one track (guarantor or insurance).
 
@@ -367,6 +379,8 @@ class RunRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     counts: Mapped[str] = mapped_column(Text, default="{}")
     errors: Mapped[str] = mapped_column(Text, default="[]")
+    config_version: Mapped[int | None] = mapped_column(Integer)
+    """The configuration version the run used (None: no version was recorded yet)."""
 
 
 class RunChunkRow(Base):

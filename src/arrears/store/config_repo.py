@@ -1,0 +1,287 @@
+"""Configuration storage beside its entities: numbered versions, the lock that serializes changes, and the
+collections work (pending activities, open cases, queued letters) that names configured things.
+
+The configuration entities themselves are ``config_entity`` rows (:class:`~arrears.store.models.ConfigEntityRow`);
+this module holds what a configuration change needs besides them. Nothing here commits: the caller's unit
+of work does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Connection, func, insert, select, text, update
+
+from arrears.domain.engine import EXTERNAL_COLLECTIONS
+from arrears.store.models import (
+    AccountRow,
+    ActivityRow,
+    AuditRow,
+    CollectionsCaseRow,
+    ConfigVersionRow,
+    LetterRow,
+    RunRow,
+)
+
+SAMPLE_ACCOUNTS = 5
+"""How many account numbers a description of work in use names."""
+_BATCH = 5000
+"""Ids per ``IN (...)`` list."""
+
+# The states of pending work and open cases. One function each, so that every query here asks the same.
+
+
+def pending_activity() -> ColumnElement[bool]:
+    """Activities not yet done or cancelled."""
+    return ActivityRow.status.in_(("pending",))
+
+
+def open_case() -> ColumnElement[bool]:
+    """Cases not yet resolved (worked internally or referred to external collections)."""
+    return CollectionsCaseRow.status.in_(("internal", "pending_external"))
+
+
+QUEUED_LETTER = "queued"
+CANCELLED = "cancelled"
+
+# -------------------------------------------------------------------------------------------- lock
+
+
+def lock_configuration(connection: Connection) -> None:
+    """Serialize configuration changes until the end of the transaction.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: a write that changes nothing takes the database's
+    write lock now, so that two changes cannot both read the same configuration and then both write.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(7413)"))  # 7413: this lock's arbitrary number
+    else:
+        connection.execute(update(ConfigVersionRow).where(text("0 = 1")).values(number=ConfigVersionRow.number))
+
+
+# ---------------------------------------------------------------------------------------- versions
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """One configuration version without its document."""
+
+    number: int
+    created_at: datetime
+    actor: str
+    summary: str
+
+
+def current_version(connection: Connection) -> int | None:
+    """The number of the newest configuration version; None when no version was recorded yet."""
+    return connection.scalar(select(func.max(ConfigVersionRow.number)))
+
+
+def add_version(connection: Connection, *, at: datetime, actor: str, summary: str, document: str) -> int:
+    """Record the next configuration version (the lock of :func:`lock_configuration` must be held)."""
+    number = (current_version(connection) or 0) + 1
+    connection.execute(
+        insert(ConfigVersionRow).values(number=number, created_at=at, actor=actor, summary=summary, document=document)
+    )
+    return number
+
+
+def versions(connection: Connection) -> list[VersionInfo]:
+    """Every version, newest first."""
+    query = select(
+        ConfigVersionRow.number, ConfigVersionRow.created_at, ConfigVersionRow.actor, ConfigVersionRow.summary
+    ).order_by(ConfigVersionRow.number.desc())
+    return [VersionInfo(*row) for row in connection.execute(query)]
+
+
+def version_document(connection: Connection, number: int) -> str | None:
+    """The document of version ``number``; None when there is no such version."""
+    return connection.scalar(select(ConfigVersionRow.document).where(ConfigVersionRow.number == number))
+
+
+def latest_run_version(connection: Connection, as_of: date) -> tuple[date, int | None] | None:
+    """(as-of date, configuration version) of the latest run on or before ``as_of``; None without one."""
+    query = select(RunRow.as_of, RunRow.config_version).where(RunRow.as_of <= as_of)
+    row = connection.execute(query.order_by(RunRow.as_of.desc(), RunRow.id.desc()).limit(1)).first()
+    return None if row is None else (row[0], row[1])
+
+
+# ------------------------------------------------------------------------------- work that uses names
+
+UsedAs = Literal["action", "series", "assignee", "letter"]
+"""What the name is to the work: an activity's action or series (and a case's work), an assignee, a template."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkUse:
+    """How much collections work uses one name, with a few of the accounts."""
+
+    activities: int = 0
+    """Pending activities."""
+    cases: int = 0
+    """Open cases (working it, or assigned to it)."""
+    letters: int = 0
+    """Queued letters."""
+    accounts: tuple[str, ...] = ()
+    """The first account numbers (external ids), sorted."""
+    more_accounts: bool = False
+
+    @property
+    def any(self) -> bool:
+        return bool(self.activities or self.cases or self.letters)
+
+
+def _activity_filter(used_as: UsedAs, name: str) -> ColumnElement[bool] | None:
+    if used_as == "action":
+        return (ActivityRow.action == name) & (ActivityRow.kind != EXTERNAL_COLLECTIONS) & pending_activity()
+    if used_as == "series":
+        return (ActivityRow.series == name) & pending_activity()
+    if used_as == "assignee":
+        return (ActivityRow.assignee == name) & pending_activity()
+    return None
+
+
+def _case_filter(used_as: UsedAs, name: str) -> ColumnElement[bool] | None:
+    if used_as in ("action", "series"):
+        return (CollectionsCaseRow.work == name) & open_case()
+    if used_as == "assignee":
+        return (CollectionsCaseRow.assignee == name) & open_case()
+    return None
+
+
+def work_using(connection: Connection, used_as: UsedAs, name: str) -> WorkUse:
+    """The pending activities, open cases and queued letters that name ``name`` as ``used_as``."""
+    counts: dict[str, int] = {}
+    accounts: set[str] = set()
+    sources: list[tuple[str, Any, Any]] = []
+    activity, case = _activity_filter(used_as, name), _case_filter(used_as, name)
+    if activity is not None:
+        sources.append(("activities", ActivityRow.account_id, activity))
+    if case is not None:
+        sources.append(("cases", CollectionsCaseRow.account_id, case))
+    if used_as == "letter":
+        queued = (LetterRow.template == name) & (LetterRow.status == QUEUED_LETTER)
+        sources.append(("letters", LetterRow.account_id, queued))
+    for what, account_column, condition in sources:
+        counts[what] = connection.scalar(select(func.count()).select_from(account_column.table).where(condition)) or 0
+        if counts[what]:
+            first = (
+                select(AccountRow.external_id)
+                .join(account_column.table, account_column == AccountRow.id)
+                .where(condition)
+                .distinct()
+                .order_by(AccountRow.external_id)
+                .limit(SAMPLE_ACCOUNTS + 1)
+            )
+            accounts.update(connection.scalars(first))
+    shown = tuple(sorted(accounts))
+    return WorkUse(
+        counts.get("activities", 0),
+        counts.get("cases", 0),
+        counts.get("letters", 0),
+        shown[:SAMPLE_ACCOUNTS],
+        len(shown) > SAMPLE_ACCOUNTS,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PendingActivity:
+    """A pending activity as a configuration change sees it."""
+
+    id: int
+    account_id: int
+    kind: str
+    action: str
+    series: str | None
+    step: int | None
+    assignee: str
+    released: bool
+
+
+def pending_activities(connection: Connection, used_as: UsedAs, name: str) -> list[PendingActivity]:
+    """The pending activities that name ``name`` as their action, series or assignee, in id order."""
+    condition = _activity_filter(used_as, name)
+    if condition is None:
+        return []
+    query = select(
+        ActivityRow.id, ActivityRow.account_id, ActivityRow.kind, ActivityRow.action, ActivityRow.series,
+        ActivityRow.step, ActivityRow.assignee, ActivityRow.released,
+    ).where(condition).order_by(ActivityRow.id)  # fmt: skip
+    return [PendingActivity(*row[:7], bool(row[7])) for row in connection.execute(query)]
+
+
+def _batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), _BATCH):
+        yield ids[start : start + _BATCH]
+
+
+def update_activities(connection: Connection, ids: Sequence[int], values: Mapping[str, object]) -> None:
+    """Set ``values`` on the activities ``ids`` that are still pending."""
+    for batch in _batches(ids):
+        connection.execute(update(ActivityRow).where(ActivityRow.id.in_(batch), pending_activity()).values(**values))
+
+
+def cancel_activities(connection: Connection, ids: Sequence[int]) -> None:
+    """Cancel the activities ``ids`` that are still pending."""
+    update_activities(connection, ids, {"status": CANCELLED})
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    """An open case as a configuration change sees it."""
+
+    account_id: int
+    track: str
+    episode: int
+    work: str
+    assignee: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.account_id}/{self.track}/{self.episode}"
+
+
+def open_cases(connection: Connection, used_as: UsedAs, name: str) -> list[OpenCase]:
+    """The open cases whose work (``action``/``series``) or assignee is ``name``."""
+    condition = _case_filter(used_as, name)
+    if condition is None:
+        return []
+    query = select(
+        CollectionsCaseRow.account_id, CollectionsCaseRow.track, CollectionsCaseRow.episode, CollectionsCaseRow.work,
+        CollectionsCaseRow.assignee,
+    ).where(condition).order_by(CollectionsCaseRow.account_id, CollectionsCaseRow.track)  # fmt: skip
+    return [OpenCase(*row) for row in connection.execute(query)]
+
+
+def move_cases(connection: Connection, used_as: UsedAs, name: str, new_name: str) -> None:
+    """Give the open cases whose work (or assignee) is ``name`` the work (or assignee) ``new_name``."""
+    condition = _case_filter(used_as, name)
+    if condition is not None:
+        column = "assignee" if used_as == "assignee" else "work"
+        connection.execute(update(CollectionsCaseRow).where(condition).values({column: new_name}))
+
+
+def queued_letters(connection: Connection, template: str) -> list[tuple[int, int]]:
+    """(id, account id) of the queued letters of ``template``."""
+    query = select(LetterRow.id, LetterRow.account_id).where(
+        LetterRow.template == template, LetterRow.status == QUEUED_LETTER
+    )
+    return [(row[0], row[1]) for row in connection.execute(query.order_by(LetterRow.id))]
+
+
+def update_letters(connection: Connection, ids: Sequence[int], values: Mapping[str, object]) -> None:
+    """Set ``values`` on the letters ``ids`` that are still queued."""
+    for batch in _batches(ids):
+        connection.execute(
+            update(LetterRow).where(LetterRow.id.in_(batch), LetterRow.status == QUEUED_LETTER).values(**values)
+        )
+
+
+def add_audit_rows(connection: Connection, rows: Iterable[Mapping[str, object]]) -> None:
+    """Insert audit rows (``at, actor, entity, entity_key, action, before, after``) in bulk."""
+    batch = list(rows)
+    if batch:
+        connection.execute(insert(AuditRow), batch)
