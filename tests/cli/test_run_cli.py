@@ -55,7 +55,7 @@ def test_run_worklist_complete_and_explain(sqlite_db: Database) -> None:
 
     code, output = call("explain", "O-1", "--as-of", "2026-03-04", "--db", url, "--json")
     explained = json.loads(output)
-    assert explained["policy"] == "portfolio ORTHO overrides the enterprise rules"
+    assert explained["policy"] == "portfolio ORTHO overrides the enterprise rules (configuration version 1)"
     assert explained["verdict"] == "in collections (internal) since 2026-03-04"
     assert explained["assignment"] == "balance range: rule 2 ($500.00–$2,499.99) → cho, work 'Call 1'"
     assert [(p["action"], p["due"]) for p in explained["pending"]] == [("Call 2", "2026-03-11")]

@@ -136,7 +136,7 @@ def test_a_bad_document_reports_every_error_with_its_path() -> None:
     document["extras"] = []  # unknown section
     assert problems(document) == [
         "extras: is not a known key (known: version, collectors, groups, users, letters, actions, series, "
-        "entry_policy)",
+        "entry_policy, migrations)",
         "actions[Call 1].follow_up_days: must be a whole number",
         "actions[Call 2].colour: is not a known key (known: name, collection_type, kind, params, letter, "
         "next_action, follow_up_days, inactive, all_portfolios, portfolios)",
@@ -146,6 +146,7 @@ def test_a_bad_document_reports_every_error_with_its_path() -> None:
         "balance range",
         "collectors[ann].user_level: must be between 0 and 99",
         "actions[Review].next_action: names an unknown action 'Call 9'",
+        "series[Guarantor Letters].steps[4].action: names an unknown action 'Letter 120'",
         "entry_policy.portfolios[OUTPT].assignment.default_collector: names an unknown collector 'dan'",
     ]
 
@@ -222,11 +223,24 @@ def test_apply_shows_added_changed_removed_and_dry_run_writes_nothing(portfolios
     }  # fmt: skip
     changed = {c.key: c.fields for c in dry.changes if c.change == "changed"}
     assert changed["Call 1"] == ("follow_up_days",) and changed["Call payer"] == ("position",)
+    assert [str(d) for c in dry.changes for d in c.details] == [
+        "actions[Call 1].follow_up_days: 7 → 10",
+        "actions[Claim status check].position: 8 → 7",
+        "actions[Call payer].position: 9 → 8",
+        "actions[Bill guarantor].position: 10 → 9",
+    ]
     assert counts(db) == before and config.export_document(db) == exported
 
-    done = config.apply_document(db, text, "new.yaml", actor="manager")
+    with pytest.raises(config.RemovalsNeedConfirmation) as question:  # removing asks first
+        config.apply_document(db, text, "new.yaml", actor="manager")
+    assert question.value.descriptions == ("removed action 'Collection fee'",)
+    assert counts(db) == before and config.export_document(db) == exported
+    done = config.apply_document(db, text, "new.yaml", actor="manager", confirm=question.value.removals)
     assert done.applied and done.changes == dry.changes
     assert counts(db) == (before[0], before[1] + len(done.changes))
+    assert done.version == 2 and config.versions(db)[0].summary.startswith(
+        "apply new.yaml: added user 'mia'; changed action 'Call 1' (follow_up_days)"
+    )
     log = config.audit_log(db, entity="action", limit=10)
     removed = next(row for row in log if row["action"] == "deleted")
     assert (removed["key"], removed["actor"], removed["after"]) == ("Collection fee", "manager", None)
@@ -318,3 +332,99 @@ def test_a_bad_condition_is_refused_on_save_with_its_path_and_position(portfolio
     result = config.apply_document(portfolios, yaml.safe_dump(document), "bad.yaml")
     assert not result.applied and len(result.errors) == 4
     assert counts(portfolios) == before
+
+
+# ------------------------------------------------------------------------------ one pass, every error
+
+
+def test_four_errors_are_reported_at_once_schema_and_rules_together() -> None:
+    document = example()
+    action(document, "Call 1")["follow_up_days"] = "7"  # 1. schema: text where a number belongs ...
+    action(document, "Call 1")["next_action"] = "Call 9"  # 2. ... and a rule broken by the same action
+    document["collectors"].append({"code": "c" * 100, "name": "Long code"})  # 3. longer than activity.assignee
+    document["entry_policy"]["enterprise"]["balance_over"] = "1" + "0" * 23 + ".00"  # 4. $10^23
+    assert problems(document) == [
+        "actions[Call 1].follow_up_days: must be a whole number",
+        "actions[Call 1].next_action: names an unknown action 'Call 9'",
+        f"collectors[{'c' * 40}… (100 characters)].code: must be at most 60 characters (it is stored in "
+        "activity.assignee); it has 100",
+        "entry_policy.enterprise.balance_over: must be at most $10,000,000.00",
+    ]
+
+
+def test_a_broken_value_leaves_the_rest_of_its_item_checked_without_repeating_itself() -> None:
+    document = example()
+    call_2 = action(document, "Call 2")
+    call_2["next_action"] = 5  # broken: its follow-up days are not reported again as "only with a next action"
+    fee = action(document, "Collection fee")
+    fee["portfolios"] = ["NOWHERE"]
+    fee["params"]["amount"] = 25  # broken: not reported again as "required for a fee"
+    fee["letter"] = "G45"
+    ortho = document["entry_policy"]["portfolios"][1]
+    ortho["rules"]["days_past_due_over"] = "30"  # the rest of ORTHO's rules and assignment are still checked
+    ortho["rules"]["min_payment_percent"] = 0
+    ortho["assignment"]["default_collector"] = "zed"
+    assert problems(document) == [
+        "actions[Call 2].next_action: must be text",
+        'actions[Collection fee].params.amount: must be an amount written as text, e.g. "25.00"',
+        "entry_policy.portfolios[ORTHO].rules.days_past_due_over: must be a whole number",
+        "entry_policy.portfolios[ORTHO].rules.min_payment_percent: must be between 1 and 100",
+        "actions[Collection fee].letter: names an unknown letter template 'G45'",
+        "actions[Collection fee].portfolios: names an unknown portfolio 'NOWHERE'",
+        "entry_policy.portfolios[ORTHO].assignment.default_collector: names an unknown collector 'zed'",
+    ]
+
+
+def test_every_duplicate_key_is_reported_with_the_rest() -> None:
+    text = EXAMPLE.read_text().replace(
+        "    next_action: Call 2\n", "    next_action: Call 2\n    next_action: Call 3\n"
+    ).replace("    user_level: 99\n", "    user_level: 99\n    user_level: 100\n")
+    found = problems(text)
+    assert [p.split(": is not valid YAML: ")[1] for p in found[:2]] == [
+        "found duplicate key 'user_level'", "found duplicate key 'next_action'"
+    ]  # fmt: skip
+    assert found[2:] == [
+        "users[admin].user_level: must be between 0 and 99",
+        "actions[Call 1].next_action: names an unknown action 'Call 3'",
+    ]
+
+
+# ------------------------------------------------------------------------------ lengths and amounts
+
+
+def test_every_key_fits_the_columns_it_is_stored_in() -> None:
+    document = example()
+    document["collectors"].append({"code": "c" * 60, "name": "At the limit"})
+    document["groups"].append({"code": "g" * 61, "name": "One over"})
+    document["letters"].append({"code": "L" * 100, "name": "At the limit", "body": "Dear {{ party.first_name }}"})
+    document["letters"].append({"code": "M" * 150, "name": "Too long", "body": "Dear {{ party.first_name }}"})
+    document["users"].append({"login": "u" * 201, "name": "Too long"})
+    action(document, "Bill guarantor")["params"]["status_code"] = "S" * 21
+    action(document, "Collection fee")["params"]["description"] = "d" * 201
+    assert [p.split("(it is stored in ")[1] for p in problems(document)] == [
+        "activity.assignee); it has 61",
+        "config_entity.name); it has 201",
+        "letter.template); it has 150",
+        "ledger_line.description); it has 201",
+        "account.status_code); it has 21",
+    ]
+    assert problems(document)[0] == (
+        f"groups[{'g' * 40}… (61 characters)].code: must be at most 60 characters (it is stored in "
+        "activity.assignee); it has 61"
+    )
+
+
+def test_amounts_above_ten_million_dollars_are_refused() -> None:
+    document = example()
+    document["entry_policy"]["enterprise"]["min_payment"] = "10000000.00"  # the maximum itself is accepted
+    assert problems(document) == []
+    document["entry_policy"]["enterprise"]["min_payment"] = "10000000.01"
+    action(document, "Collection fee")["params"]["amount"] = "1" + "0" * 20 + ".00"  # a fee of $10^20
+    document["entry_policy"]["portfolios"][1]["rules"]["balance_over"] = "99999999.99"
+    document["entry_policy"]["portfolios"][1]["assignment"]["rules"][2]["to"] = "20000000.00"
+    assert problems(document) == [
+        "actions[Collection fee].params.amount: must be at most $10,000,000.00",
+        "entry_policy.enterprise.min_payment: must be at most $10,000,000.00",
+        "entry_policy.portfolios[ORTHO].rules.balance_over: must be at most $10,000,000.00",
+        "entry_policy.portfolios[ORTHO].assignment.rules[3].to: must be at most $10,000,000.00",
+    ]

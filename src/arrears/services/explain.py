@@ -14,6 +14,7 @@ from arrears.domain.cases import PENDING_ACTIVITY, ActivityStatus, CaseStatus, T
 from arrears.domain.errors import NotFound
 from arrears.domain.money import format_cents
 from arrears.domain.strategy import AssignmentType, Strategy, TaskAssignment
+from arrears.services.config import version_note
 from arrears.services.run import features_frame
 from arrears.store.accounts import account_id_of
 from arrears.store.activities import ActivityRecord, activities_pending_on
@@ -134,7 +135,8 @@ def explain(db: Database, external_id: str, as_of: date, strategy: Strategy) -> 
     else:
         source = "enterprise rules"
     result = Explanation(
-        external_id, as_of, portfolio, source, cases=case_rows, pending=pending_rows, history=history_rows
+        external_id, as_of, portfolio, f"{source} ({version_note(db, as_of)})", cases=case_rows, pending=pending_rows,
+        history=history_rows,
     )
     if row["enabled"]:
         result.checks = [

@@ -56,6 +56,7 @@ from arrears.letters.records import merge_record
 from arrears.services.config import load_strategy
 from arrears.services.letters import merge_data_for
 from arrears.store import features as store_features
+from arrears.store.config_repo import current_version
 from arrears.store.db import Database, make_engine
 from arrears.store.models import PortfolioRow, RunChunkRow, RunRow
 from arrears.store.run_writer import write_chunk
@@ -175,7 +176,8 @@ def start_run(db: Database, as_of: date, scope: str) -> int:
             connection.execute(
                 RunRow.__table__.update()
                 .where(RunRow.id == existing.id)
-                .values(status="running", owner=_owner(), attempts=existing.attempts + 1, started_at=now)
+                .values(status="running", owner=_owner(), attempts=existing.attempts + 1, started_at=now,
+                        config_version=current_version(connection))
             )
             return int(existing.id)
         result = connection.execute(
@@ -188,6 +190,7 @@ def start_run(db: Database, as_of: date, scope: str) -> int:
                 attempts=1,
                 counts="{}",
                 errors="[]",
+                config_version=current_version(connection),
             )
         )
         return int(result.inserted_primary_key[0])
