@@ -129,3 +129,77 @@ def test_assignment_type_asks_before_deleting_rules(url: str) -> None:
 def test_merge_fields_are_listed(url: str) -> None:
     fields = json.loads(runner.invoke(app, ["config", "merge-fields", "--json"]).stdout)
     assert "party.first_name" in fields and "balance" in fields
+
+
+def _without_the_fee(tmp_path: Path) -> Path:
+    document = yaml.safe_load(EXAMPLE.read_text())
+    document["actions"] = [a for a in document["actions"] if a["name"] != "Collection fee"]
+    changed = tmp_path / "without-fee.yaml"
+    changed.write_text(yaml.safe_dump(document, sort_keys=False))
+    return changed
+
+
+def test_apply_asks_before_removing_and_refuses_without_a_terminal(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run(url, "apply", str(EXAMPLE)).exit_code == 0
+    exported, changed = run(url, "export").stdout, _without_the_fee(tmp_path)
+
+    refused = run(url, "apply", str(changed))  # no terminal to ask at, no --yes
+    assert refused.exit_code == 1
+    assert (
+        f"error: applying {changed} removes 1 entity (removed action 'Collection fee'); nothing was changed. There "
+        "is no terminal to ask: run again with --yes to apply it"
+    ) in refused.stderr
+    as_json = run(url, "apply", str(changed), "--json")
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout)["confirmation_required"] == ["removed action 'Collection fee'"]
+    assert run(url, "export").stdout == exported
+
+    monkeypatch.setattr("arrears.cli.config._interactive", lambda: True)
+    declined = run(url, "apply", str(changed), input="n\n")
+    assert declined.exit_code == 1 and "aborted: nothing was changed" in declined.stdout
+    assert "Applying " in declined.stdout and "  - action 'Collection fee'" in declined.stdout
+    assert run(url, "export").stdout == exported
+
+    accepted = run(url, "apply", str(changed), "--actor", "manager", input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert "applied 4 change(s) as configuration version 2" in accepted.stdout
+    assert "Collection fee" not in run(url, "export").stdout
+
+    monkeypatch.setattr("arrears.cli.config._interactive", lambda: False)
+    restored = run(url, "apply", str(EXAMPLE), "--yes")  # adds the fee back: nothing removed, nothing asked
+    assert restored.exit_code == 0 and "configuration version 3" in restored.stdout
+    scripted = run(url, "apply", str(changed), "--yes")
+    assert scripted.exit_code == 0 and "configuration version 4" in scripted.stdout
+
+
+def test_versions_show_export_and_diff(url: str, tmp_path: Path) -> None:
+    assert run(url, "apply", str(EXAMPLE), "--actor", "admin").exit_code == 0
+    first = run(url, "export").stdout
+    document = yaml.safe_load(EXAMPLE.read_text())
+    document["actions"][3]["follow_up_days"] = 10
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(document, sort_keys=False))
+    dry = run(url, "apply", str(changed), "--dry-run")
+    assert "actions[Call 1].follow_up_days: 7 → 10" in dry.stdout
+    applied = run(url, "apply", str(changed), "--actor", "manager")
+    assert "actions[Call 1].follow_up_days: 7 → 10" in applied.stdout
+    assert "as configuration version 2" in applied.stdout
+
+    listed = json.loads(run(url, "versions", "--json").stdout)
+    assert [(v["number"], v["actor"], v["summary"]) for v in listed] == [
+        (2, "manager", f"apply {changed}: changed action 'Call 1' (follow_up_days)"),
+        (1, "admin", listed[1]["summary"]),
+    ]
+    assert "configuration versions" in run(url, "versions").stdout
+    assert run(url, "export", "--version", "1").stdout == first
+    old = json.loads(run(url, "show", "--version", "1", "--json").stdout)
+    assert next(a for a in old["actions"] if a["name"] == "Call 1")["follow_up_days"] == 7
+    assert "actions[Call 1].follow_up_days: 7 → 10" in run(url, "diff", "1", "2").stdout
+    assert json.loads(run(url, "diff", "1", "--json").stdout)[0]["details"] == [
+        {"path": "actions[Call 1].follow_up_days", "before": 7, "after": 10}
+    ]
+    assert "no differences" in run(url, "diff", "2").stdout
+    missing = run(url, "export", "--version", "9")
+    assert missing.exit_code == 1 and "no configuration version 9" in missing.stderr

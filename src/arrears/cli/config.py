@@ -1,9 +1,11 @@
-"""``arrears config``: the Collections Admin configuration as YAML, the portfolio table, letters, audit."""
+"""``arrears config``: the Collections Admin configuration as YAML, its versions, the portfolio table, letters,
+audit."""
 
 from __future__ import annotations
 
 import getpass
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -21,7 +23,9 @@ from arrears.domain.strategy import AssignmentType
 from arrears.letters.render import merge_fields
 from arrears.services.config import (
     ApplyResult,
-    ConfirmationRequired,
+    AssignmentRulesDeleted,
+    EntityChange,
+    RemovalsNeedConfirmation,
     apply_document,
     audit_log,
     change_assignment_type,
@@ -29,15 +33,25 @@ from arrears.services.config import (
     export_document,
     load_strategy,
     portfolio_table,
+    version_diff,
+    version_strategy,
+    versions,
 )
 from arrears.services.config_document import action_doc, dump_model, series_doc
 from arrears.services.letters import preview_letter
 
 config_app = typer.Typer(
-    help="Collections Admin configuration: export/apply YAML, show, portfolios, assignment type, letters, audit.",
+    help="Collections Admin configuration: export/apply YAML, versions, show, portfolios, assignment type, letters, "
+    "audit.",
     no_args_is_help=True,
 )
 app.add_typer(config_app, name="config")
+
+VersionOption = Annotated[
+    int | None, typer.Option("--version", help="A configuration version (see: arrears config versions).", min=1)
+]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking (for scripts).")]
+"""Confirms every deletion a command would otherwise ask about."""
 
 ActorOption = Annotated[
     str | None,
@@ -75,10 +89,12 @@ def _user_errors() -> Iterator[None]:
 @config_app.command("export")
 def export(
     file: Annotated[Path | None, typer.Argument(help="Write here (default: standard output).")] = None,
+    version: VersionOption = None,
     db: DbOption = None,
 ) -> None:
-    """Write the whole configuration as YAML."""
-    text = export_document(open_db(db))
+    """Write the whole configuration (or one version of it) as YAML."""
+    with _user_errors():
+        text = export_document(open_db(db), version)
     if file is None:
         typer.echo(text, nl=False)
     else:
@@ -86,31 +102,79 @@ def export(
         console.print(f"configuration written to {escape(str(file))}")
 
 
+def _print_changes(changes: tuple[EntityChange, ...]) -> None:
+    """The changes per entity kind, then every changed value with its before and after."""
+    table = Table("entity", "added", "changed", "removed", title="changes")
+    per_kind: dict[str, dict[str, list[str]]] = {}
+    for change in changes:
+        per_kind.setdefault(change.kind, {"added": [], "changed": [], "removed": []})[change.change].append(change.key)
+    for kind, per in per_kind.items():
+        table.add_row(kind, *(escape(", ".join(per[change])) for change in ("added", "changed", "removed")))
+    console.print(table)
+    for change in changes:
+        for detail in change.details:
+            console.print(f"  {escape(str(detail))}")
+
+
 def _print_diff(result: ApplyResult) -> None:
     if not result.changes:
         console.print("no changes: the configuration is already as the document says")
         return
-    table = Table("entity", "added", "changed", "removed", title="changes")
-    for kind, per in result.diff.items():
-        table.add_row(kind, *(escape(", ".join(per[change])) for change in ("added", "changed", "removed")))
-    console.print(table)
-    for change in result.changes:
-        if change.change == "changed":
-            console.print(f"  changed {change.kind} {escape(repr(change.key))}: {escape(', '.join(change.fields))}")
+    _print_changes(result.changes)
+    for outcome in result.migrations:
+        console.print(f"  work: {escape(str(outcome))}")
+
+
+def _interactive() -> bool:
+    """True when a person at a terminal can answer a question."""
+    return sys.stdin.isatty()
+
+
+def _ask_to_remove(question: RemovalsNeedConfirmation, file: Path, json: bool) -> bool:
+    """Ask before removing; refuse without a terminal to ask at (say how to confirm instead)."""
+    if json or not _interactive():
+        if json:
+            asked = list(question.descriptions)
+            print_json({**question.preview.as_dict(), "ok": False, "confirmation_required": asked})
+        else:
+            _print_diff(question.preview)
+        count = len(question.descriptions)
+        _error(
+            f"applying {file} removes {count} entit{'y' if count == 1 else 'ies'} ({'; '.join(question.descriptions)});"
+            " nothing was changed. There is no terminal to ask: run again with --yes to apply it"
+        )
+        return False
+    _print_diff(question.preview)
+    typer.echo(f"Applying {file} removes:")
+    for description in question.descriptions:
+        typer.echo(f"  - {description.removeprefix('removed ')}")
+    for outcome in question.preview.migrations:
+        typer.echo(f"  and its work: {outcome}")
+    if typer.confirm("Remove them and apply the document?", default=False):
+        return True
+    typer.echo("aborted: nothing was changed")
+    return False
 
 
 @config_app.command("apply")
 def apply(
     file: Annotated[Path, typer.Argument(help="The YAML (or JSON) document.", exists=True, dir_okay=False)],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and show the changes; write nothing.")] = False,
+    yes: YesOption = False,
     actor: ActorOption = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Validate the document, show the changes and apply them atomically (or report every error)."""
-    result = apply_document(
-        open_db(db), file.read_text(encoding="utf-8"), str(file), dry_run=dry_run, actor=_actor(actor)
-    )
+    """Validate the document, show the changes and apply them atomically as a new configuration version (or
+    report every error). Asks before removing anything the document leaves out (--yes for scripts)."""
+    database, text, who = open_db(db), file.read_text(encoding="utf-8"), _actor(actor)
+    with _user_errors():
+        try:
+            result = apply_document(database, text, str(file), dry_run=dry_run, actor=who, confirm=yes)
+        except RemovalsNeedConfirmation as question:
+            if not _ask_to_remove(question, file, json):
+                raise typer.Exit(1) from question
+            result = apply_document(database, text, str(file), actor=who, confirm=question.removals)
     if json:
         print_json(result.as_dict())
         if not result.ok:
@@ -123,14 +187,57 @@ def apply(
         raise typer.Exit(1)
     _print_diff(result)
     if result.changes:
-        done = "dry run: nothing was written" if dry_run else f"applied {len(result.changes)} change(s)"
+        done = (
+            "dry run: nothing was written"
+            if dry_run
+            else f"applied {len(result.changes)} change(s) as configuration version {result.version}"
+        )
         console.print(done)
 
 
+@config_app.command("versions")
+def versions_command(db: DbOption = None, json: JsonOption = False) -> None:
+    """The configuration versions, newest first: number, time, actor and what changed."""
+    found = versions(open_db(db))
+    if json:
+        print_json(
+            [
+                {"number": v.number, "at": v.created_at.isoformat(), "actor": v.actor, "summary": v.summary}
+                for v in found
+            ]
+        )
+        return
+    table = Table("version", "when", "actor", "summary", title="configuration versions")
+    for v in found:
+        table.add_row(str(v.number), v.created_at.isoformat()[:19], escape(v.actor), escape(v.summary))
+    console.print(table)
+
+
+@config_app.command("diff")
+def diff(
+    first: Annotated[int, typer.Argument(help="The earlier version.", min=1)],
+    second: Annotated[int | None, typer.Argument(help="The later version (default: the configuration now).")] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """What changed between two configuration versions: every value with its before and after."""
+    with _user_errors():
+        changes = version_diff(open_db(db), first, second)
+    if json:
+        print_json(ApplyResult(changes=changes).as_dict()["changes"])
+        return
+    if not changes:
+        console.print("no differences")
+        return
+    _print_changes(changes)
+
+
 @config_app.command("show")
-def show(db: DbOption = None, json: JsonOption = False) -> None:
-    """Summary of the configuration: actions, series with their steps and letters, collectors."""
-    strategy = load_strategy(open_db(db))
+def show(version: VersionOption = None, db: DbOption = None, json: JsonOption = False) -> None:
+    """Summary of the configuration (or of one version): actions, series with their steps and letters, collectors."""
+    database = open_db(db)
+    with _user_errors():
+        strategy = load_strategy(database) if version is None else version_strategy(database, version)
     if json:
         print_json(
             {
@@ -202,7 +309,7 @@ def portfolios(db: DbOption = None, json: JsonOption = False) -> None:
 def assignment_type(
     portfolio: Annotated[str, typer.Argument(help="Portfolio code.")],
     new_type: Annotated[AssignmentType, typer.Argument(metavar="TYPE", help="name_range or balance_range.")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete the existing rules without asking.")] = False,
+    yes: YesOption = False,
     actor: ActorOption = None,
     db: DbOption = None,
 ) -> None:
@@ -211,7 +318,7 @@ def assignment_type(
     with _user_errors():
         try:
             removed = change_assignment_type(database, portfolio, new_type, confirm=yes, actor=_actor(actor))
-        except ConfirmationRequired as question:
+        except AssignmentRulesDeleted as question:
             count = len(question.rules)
             typer.echo(
                 f"Changing the assignment type of {portfolio} to {new_type.value} deletes its {count} assignment "
