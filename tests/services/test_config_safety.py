@@ -58,11 +58,11 @@ O-2 Ortiz ORTHO
 
 BEFORE = [
     "F-1: 2026-03-01 Guarantor 30 day letter (letter) ann done",
-    "F-1: 2026-03-31 Guarantor 60 day letter (letter) ann pending",
-    "O-1: 2026-03-01 Call 1 (phone_call) cho pending",
-    "O-1: 2026-03-08 Call 2 (phone_call) cho pending",
-    "O-2: 2026-03-01 Call 1 (phone_call) cho pending",
-    "O-2: 2026-03-08 Call 2 (phone_call) cho pending",
+    "F-1: 2026-03-31 Guarantor 60 day letter (letter) ann scheduled",
+    "O-1: 2026-03-01 Call 1 (phone_call) cho open",
+    "O-1: 2026-03-08 Call 2 (phone_call) cho scheduled",
+    "O-2: 2026-03-01 Call 1 (phone_call) cho open",
+    "O-2: 2026-03-08 Call 2 (phone_call) cho scheduled",
 ]
 
 
@@ -151,7 +151,7 @@ def test_cancelled_work_of_a_removed_action_leaves_the_next_run_without_errors(w
         "O-1: 2026-03-08 Call 2 (phone_call) cho cancelled",
         "O-2: 2026-03-08 Call 2 (phone_call) cho cancelled",
     ]
-    assert audit_of(worked, "activity")[0][1:] == ("cancelled", {"status": "pending"}, {"status": "cancelled"})
+    assert audit_of(worked, "activity")[0][1:] == ("cancelled", {"status": "scheduled"}, {"status": "cancelled"})
     assert run_day(worked, d("2026-03-08")).errors == []
 
 
@@ -198,13 +198,13 @@ def test_a_renamed_series_keeps_each_pending_step(worked: Database) -> None:
     )
     document["migrations"] = {"series": {"Guarantor Letters": {"move_to": "Letters 2026"}}}
     apply(worked, document)
-    (pending,) = [row for row in table(worked, "activity", "F-1") if row.status == "pending"]
+    (pending,) = [row for row in table(worked, "activity", "F-1") if row.status == "scheduled"]
     assert (pending.series, pending.step, pending.action) == ("Letters 2026", 1, "Guarantor 60 day letter")
     assert cases(worked)["F-1"][3] == "Letters 2026"
     run = run_day(worked, d("2026-03-31"))
     assert run.errors == [] and activities(worked)[1:3] == [
         "F-1: 2026-03-31 Guarantor 60 day letter (letter) ann done",
-        "F-1: 2026-04-30 Guarantor 90 day final notice (letter) ann pending",
+        "F-1: 2026-04-30 Guarantor 90 day final notice (letter) ann scheduled",
     ]
 
 
@@ -223,8 +223,8 @@ def test_a_removed_collector_hands_the_work_over(worked: Database) -> None:
     document["migrations"] = {"collectors": {"cho": {"move_to": "early-out"}}}  # a group takes it over
     apply(worked, document)
     assert [line for line in activities(worked) if line.startswith("O-1")] == [
-        "O-1: 2026-03-01 Call 1 (phone_call) early-out pending",
-        "O-1: 2026-03-08 Call 2 (phone_call) early-out pending",
+        "O-1: 2026-03-01 Call 1 (phone_call) early-out open",
+        "O-1: 2026-03-08 Call 2 (phone_call) early-out scheduled",
     ]
     assert cases(worked)["O-2"][2] == "early-out"
 
@@ -258,8 +258,8 @@ def test_the_single_entity_services_refuse_and_migrate_the_same_way(worked: Data
         config.delete_action(worked, "Call 2", move_work_to="Review", cancel_work=True)
     config.delete_action(worked, "Call 2", move_work_to="Review", actor="admin")
     assert [line for line in activities(worked) if "03-08" in line] == [
-        "O-1: 2026-03-08 Review (review) cho pending",
-        "O-2: 2026-03-08 Review (review) cho pending",
+        "O-1: 2026-03-08 Review (review) cho scheduled",
+        "O-2: 2026-03-08 Review (review) cho scheduled",
     ]
     assert [(v.number, v.actor, v.summary) for v in config.versions(worked)][:2] == [
         (3, "admin", "removed action 'Call 2'; 5 entities reordered; action 'Call 2' is used by 2 pending "

@@ -39,7 +39,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from arrears.domain.engine import EXTERNAL_COLLECTIONS, OPERATOR_KINDS
+from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.model import ENTERPRISE
 from arrears.domain.money import format_cents
@@ -504,12 +504,12 @@ def _exists(strategy: Strategy, kind: str, key: str) -> bool:
 
 
 def _operator(kind: str) -> bool:
-    return kind != EXTERNAL_COLLECTIONS and ActionKind(kind) in OPERATOR_KINDS
+    return ActionKind(kind) in OPERATOR_KINDS
 
 
 def _worked(activities: Sequence[PendingActivity]) -> list[PendingActivity]:
     """The activities released into a collector's worklist (operator work waiting for a person)."""
-    return [activity for activity in activities if activity.released and _operator(activity.kind)]
+    return [activity for activity in activities if activity.in_worklist]
 
 
 class _Checker:
@@ -564,7 +564,7 @@ class _Checker:
         groups: dict[tuple[int, str, str], list[PendingActivity]] = {}
         for activity in move.activities:
             step = activity.step or 0
-            if activity.kind == EXTERNAL_COLLECTIONS or (source is not None and step >= steps):
+            if not activity.action or (source is not None and step >= steps):  # the final action
                 final = self._final(target)
                 if final is None:
                     continue
@@ -574,9 +574,9 @@ class _Checker:
                 if action is not None:
                     groups.setdefault((step, action.name, action.kind.value), []).append(activity)
             else:
-                groups.setdefault((step, "", ""), []).append(activity)
+                groups.setdefault((step, "", ""), []).append(activity)  # no such step: reported below
         for (step, action_name, kind), activities in groups.items():
-            if not action_name:
+            if not kind:
                 self.problem(
                     migration,
                     f"{_count(len(activities), 'pending activity is', 'pending activities are')} at step "
@@ -596,8 +596,9 @@ class _Checker:
             move.activity_values.append(([a.id for a in activities], values))
 
     def _final(self, series: Series) -> tuple[str, str] | None:
+        """(action, kind) of the series' final activity: the referral to external collections has no action."""
         if series.final_action is FinalAction.EXTERNAL_COLLECTIONS:
-            return EXTERNAL_COLLECTIONS, EXTERNAL_COLLECTIONS
+            return "", ActionKind.EXTERNAL_REFERRAL.value
         custom = self.new.action(series.custom_action or "")
         return (custom.name, custom.kind.value) if custom is not None else None
 
@@ -706,9 +707,9 @@ def _migrate(connection: Connection, plan: _Plan, actor: str, now: datetime) -> 
                                  {"template": migration.move_to}) for i in ids]  # fmt: skip
             continue
         if migration.move_to is None:
-            config_repo.cancel_activities(connection, list(by_id))
-            audit += [_audit(now, actor, "activity", i, "cancelled", {"status": "pending"},
-                             {"status": config_repo.CANCELLED}) for i in by_id]  # fmt: skip
+            config_repo.cancel_activities(connection, list(by_id), now.date())
+            audit += [_audit(now, actor, "activity", i, "cancelled", {"status": activity.status},
+                             {"status": config_repo.CANCELLED}) for i, activity in by_id.items()]  # fmt: skip
             continue
         for ids, values in move.activity_values:
             config_repo.update_activities(connection, ids, values)

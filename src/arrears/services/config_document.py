@@ -83,6 +83,9 @@ from arrears.store.models import (
     ConfigEntityRow,
     LedgerLineRow,
     LetterRow,
+    PlanRequestRow,
+    ReferralRow,
+    ServiceRequestRow,
 )
 
 DOCUMENT_VERSION = 1
@@ -1132,7 +1135,7 @@ def column_limit(*attributes: Any) -> tuple[int, str]:
 
 
 _ENTITY_KEY = (ConfigEntityRow.name, AuditRow.entity_key)
-_ASSIGNEE = (ActivityRow.assignee, CollectionsCaseRow.assignee, *_ENTITY_KEY)
+_ASSIGNEE = (ActivityRow.assignee, CollectionsCaseRow.assignee, ServiceRequestRow.assignee, *_ENTITY_KEY)
 _KEY_LIMITS: Mapping[str, tuple[str, tuple[int, str]]] = {
     "collectors": ("code", column_limit(*_ASSIGNEE)),
     "groups": ("code", column_limit(*_ASSIGNEE)),
@@ -1145,6 +1148,8 @@ _KEY_LIMITS: Mapping[str, tuple[str, tuple[int, str]]] = {
 _PARAM_LIMITS: Mapping[str, tuple[int, str]] = {
     "status_code": column_limit(AccountRow.status_code),
     "description": column_limit(LedgerLineRow.description),
+    "agency": column_limit(ReferralRow.agency),
+    "plan_code": column_limit(PlanRequestRow.plan),
 }
 """Action parameter → the column the run writes it to."""
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, func, insert, select, text, update
 
-from arrears.domain.engine import EXTERNAL_COLLECTIONS
+from arrears.domain.cases import OPEN_CASE, PENDING_ACTIVITY, ActivityStatus
 from arrears.store.models import (
     AccountRow,
     ActivityRow,
@@ -31,21 +31,23 @@ SAMPLE_ACCOUNTS = 5
 _BATCH = 5000
 """Ids per ``IN (...)`` list."""
 
-# The states of pending work and open cases. One function each, so that every query here asks the same.
+# The states of pending work and open cases, as domain/cases.py defines them: one function each, so that every
+# query here asks the same.
 
 
 def pending_activity() -> ColumnElement[bool]:
-    """Activities not yet done or cancelled."""
-    return ActivityRow.status.in_(("pending",))
+    """Activities not yet done or cancelled: scheduled, open (in a worklist) or held."""
+    return ActivityRow.status.in_(sorted(status.value for status in PENDING_ACTIVITY))
 
 
 def open_case() -> ColumnElement[bool]:
-    """Cases not yet resolved (worked internally or referred to external collections)."""
-    return CollectionsCaseRow.status.in_(("internal", "pending_external"))
+    """Cases not yet resolved: worked internally, referred to external collections, or held."""
+    return CollectionsCaseRow.status.in_(sorted(status.value for status in OPEN_CASE))
 
 
 QUEUED_LETTER = "queued"
-CANCELLED = "cancelled"
+CANCELLED = ActivityStatus.CANCELLED.value
+"""The state of cancelled work: activities, and letters cancelled before they were printed."""
 
 # -------------------------------------------------------------------------------------------- lock
 
@@ -136,7 +138,7 @@ class WorkUse:
 
 def _activity_filter(used_as: UsedAs, name: str) -> ColumnElement[bool] | None:
     if used_as == "action":
-        return (ActivityRow.action == name) & (ActivityRow.kind != EXTERNAL_COLLECTIONS) & pending_activity()
+        return (ActivityRow.action == name) & pending_activity()
     if used_as == "series":
         return (ActivityRow.series == name) & pending_activity()
     if used_as == "assignee":
@@ -198,7 +200,12 @@ class PendingActivity:
     series: str | None
     step: int | None
     assignee: str
-    released: bool
+    status: str
+
+    @property
+    def in_worklist(self) -> bool:
+        """Released into a collector's worklist, waiting for a person."""
+        return self.status == ActivityStatus.OPEN.value
 
 
 def pending_activities(connection: Connection, used_as: UsedAs, name: str) -> list[PendingActivity]:
@@ -208,9 +215,9 @@ def pending_activities(connection: Connection, used_as: UsedAs, name: str) -> li
         return []
     query = select(
         ActivityRow.id, ActivityRow.account_id, ActivityRow.kind, ActivityRow.action, ActivityRow.series,
-        ActivityRow.step, ActivityRow.assignee, ActivityRow.released,
+        ActivityRow.step, ActivityRow.assignee, ActivityRow.status,
     ).where(condition).order_by(ActivityRow.id)  # fmt: skip
-    return [PendingActivity(*row[:7], bool(row[7])) for row in connection.execute(query)]
+    return [PendingActivity(*row) for row in connection.execute(query)]
 
 
 def _batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
@@ -224,9 +231,9 @@ def update_activities(connection: Connection, ids: Sequence[int], values: Mappin
         connection.execute(update(ActivityRow).where(ActivityRow.id.in_(batch), pending_activity()).values(**values))
 
 
-def cancel_activities(connection: Connection, ids: Sequence[int]) -> None:
-    """Cancel the activities ``ids`` that are still pending."""
-    update_activities(connection, ids, {"status": CANCELLED})
+def cancel_activities(connection: Connection, ids: Sequence[int], on: date) -> None:
+    """Cancel the activities ``ids`` that are still pending, on ``on``."""
+    update_activities(connection, ids, {"status": CANCELLED, "cancelled_on": on})
 
 
 @dataclass(frozen=True, slots=True)
