@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from arrears.services import config
@@ -428,3 +430,31 @@ def test_amounts_above_ten_million_dollars_are_refused() -> None:
         "entry_policy.portfolios[ORTHO].rules.balance_over: must be at most $10,000,000.00",
         "entry_policy.portfolios[ORTHO].assignment.rules[3].to: must be at most $10,000,000.00",
     ]
+
+
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8), st.dates(),
+    st.sampled_from(["Call 1", "G30", "ann", "FAMILY", "25.00", "name_range", "letter", "custom"]),
+)  # fmt: skip
+_KEYS = st.one_of(
+    st.sampled_from([
+        "name", "code", "kind", "params", "next_action", "follow_up_days", "steps", "action", "from", "to",
+        "rules", "assignment", "portfolio", "move_to", "cancel", "balance_over", "collection_type", "type",
+    ]),
+    st.text(max_size=5), st.integers(), st.dates(),
+)  # fmt: skip
+_YAMLISH = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
+                        max_leaves=12)  # fmt: skip
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(
+        st.sampled_from(["collectors", "letters", "actions", "series", "entry_policy", "migrations", "version"]),
+        _YAMLISH,
+        max_size=4,
+    )
+)
+def test_any_yaml_shaped_document_gives_problems_never_an_exception(document: dict) -> None:
+    parsed = parse_document(yaml.safe_dump(document), "fuzz.yaml", PORTFOLIOS)
+    assert all(isinstance(error, DocumentError) and error.rule for error in parsed.errors)

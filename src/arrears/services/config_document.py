@@ -814,7 +814,10 @@ def _salvage(
                 quiet.extend((*loc[:depth], *dependent) for dependent in dependents)
     if not isinstance(data, dict):
         return None, quiet
-    fixed = json.loads(json.dumps(data, default=str))  # a deep copy of plain YAML data
+    try:
+        fixed = json.loads(json.dumps(data, default=str))  # a deep copy of plain YAML data
+    except (TypeError, ValueError, RecursionError):  # keys JSON cannot hold (dates), or a self-referencing alias
+        return None, quiet
     for error in errors:
         if error["type"] != "missing" and error["loc"]:
             _remove(fixed, tuple(error["loc"]))
@@ -992,6 +995,8 @@ def parse_document(
     """
     try:
         raw, duplicates = _load_yaml(text)
+    except RecursionError:
+        return ParsedDocument(None, (DocumentError(file_name, "", "is nested too deeply to be a configuration"),))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
