@@ -137,10 +137,10 @@ def _kill_after(path: Path, chunks: int) -> int:
         env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"},
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a guard against a hung child, not a timing
         while _chunks(engine) < chunks:
             assert child.poll() is None, f"the run process ended on its own (exit {child.returncode}) before the kill"
-            assert time.monotonic() < deadline, "the run process committed no chunk within 60 s"
+            assert time.monotonic() < deadline, "the run process committed no chunk within 5 minutes"
             time.sleep(0.005)
         child.send_signal(signal.SIGKILL)
     finally:
