@@ -365,7 +365,13 @@ class HistoryRow(Base):
 
 
 class RunRow(Base):
-    """One engine pass for one as-of date and scope (all portfolios, or one)."""
+    """One engine pass for one as-of date and scope (all portfolios, or one): running, completed or failed.
+
+    A running run is held by a lease: ``lease_token`` names the attempt that holds it, ``lease_until`` is when
+    it expires unless renewed (every committed chunk renews it); ``owner`` is the holder's ``host:pid`` and
+    ``owner_machine`` identifies its machine and process namespace, so that a holder known to be gone on this
+    machine can be taken over before its lease expires. ``failure`` says why a failed run stopped.
+    """
 
     __tablename__ = "run"
     __table_args__ = (UniqueConstraint("scope", "as_of"),)
@@ -374,6 +380,10 @@ class RunRow(Base):
     as_of: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12))
     owner: Mapped[str | None] = mapped_column(String(100))
+    owner_machine: Mapped[str | None] = mapped_column(String(80))
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failure: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=1)
