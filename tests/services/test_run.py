@@ -655,7 +655,7 @@ def test_a_run_dated_before_the_latest_completed_run_is_refused(db: Database) ->
         "a run for 2026-03-02 has already completed for ALL; a run for an earlier date (2026-03-01) is refused "
         "because it would act on a past the later run has already acted on"
     )
-    with pytest.raises(RunRefused, match="a run for 2026-03-02 has already completed for NORTH"):
+    with pytest.raises(RunRefused, match=r"completed for ALL; a run of NORTH for an earlier date \(2026-02-01\)"):
         run_day(db, d("2026-02-01"), "NORTH", strategy=STRATEGY)
     with db.engine.connect() as connection:
         assert [row.as_of for row in connection.execute(RunRow.__table__.select())] == [d("2026-03-02")]

@@ -13,7 +13,7 @@ from rich.table import Table
 from arrears.cli.app import DbOption, JsonOption, app, console, errors, open_db, parse_date, print_json, user_errors
 from arrears.services.config import load_strategy
 from arrears.services.explain import explain as explain_account
-from arrears.services.run import RunRefused, RunResult, pending_dates, run_day
+from arrears.services.run import ALL, PendingRun, RunFailed, RunRefused, RunResult, pending_runs, run_day
 from arrears.services.worklist import assignees_for, complete_activity, priority_band, worklist
 
 activity_app = typer.Typer(help="Work on activities: complete a call or a review.", no_args_is_help=True)
@@ -40,7 +40,8 @@ def _print_run(result: RunResult) -> None:
 def run(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Run for this date (YYYY-MM-DD).")] = None,
     through: Annotated[
-        str | None, typer.Option("--through", help="Catch up every missing day up to this date, in order.")
+        str | None,
+        typer.Option("--through", help="Catch up every day a portfolio in scope has not run, up to this date."),
     ] = None,
     since: Annotated[
         str | None, typer.Option("--since", help="With --through and no earlier run: the first day to run.")
@@ -48,29 +49,40 @@ def run(
     portfolio: Annotated[str | None, typer.Option(help="Only this portfolio (default: all).")] = None,
     workers: Annotated[
         int | None,
-        typer.Option(help="Worker processes over account-id partitions (default: one per core from 100,000 accounts)."),
+        typer.Option(
+            min=1, help="Worker processes over account-id partitions (default: one per core from 100,000 accounts)."
+        ),
     ] = None,
+    allow_future: Annotated[
+        bool, typer.Option("--allow-future", help="Allow a run date after today (refused by default).")
+    ] = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
     """Run the engine: entry, assignment, actions and series, resolution — idempotent and resumable."""
     if (as_of is None) == (through is None):
         raise typer.BadParameter("give exactly one of --as-of and --through")
+    first_day = parse_date(as_of, "as-of")
+    last_day = parse_date(through, "through")
+    first_run_day = parse_date(since, "since")
     database = open_db(db)
     strategy = load_strategy(database)
-    if through is not None:
-        days = pending_dates(database, parse_date(through, "through"), portfolio, parse_date(since, "since"))
-    else:
-        days = [parse_date(as_of, "as-of")]  # type: ignore[list-item]
+    today = None if allow_future else date.today()
     results = []
     with user_errors():
         try:
-            for day in days:
+            if last_day is not None:
+                plan = pending_runs(database, last_day, portfolio, first_run_day, today=today)
+            else:
+                plan = [PendingRun(first_day, portfolio or ALL)]  # type: ignore[arg-type]
+            for step in plan:
                 if json:
-                    results.append(run_day(database, day, portfolio, strategy=strategy, workers=workers))
+                    results.append(
+                        run_day(database, step.as_of, step.portfolio, strategy=strategy, workers=workers, today=today)
+                    )
                     continue
                 with Progress(
-                    TextColumn(f"run {day}"),
+                    TextColumn(f"run {step.scope} {step.as_of}"),
                     BarColumn(),
                     MofNCompleteColumn(),
                     TimeElapsedColumn(),
@@ -80,21 +92,23 @@ def run(
                     task = progress.add_task("accounts", total=None)
                     result = run_day(
                         database,
-                        day,
-                        portfolio,
+                        step.as_of,
+                        step.portfolio,
                         strategy=strategy,
                         workers=workers,
+                        today=today,
                         progress=lambda n, task=task: progress.advance(task, n),
                     )
                 results.append(result)
                 _print_run(result)
-        except RunRefused as refused:
-            errors.print(f"[red]refused[/red] {refused}")
-            raise typer.Exit(1) from refused
+        except (RunRefused, RunFailed) as stopped:
+            label = "refused" if isinstance(stopped, RunRefused) else "failed"
+            errors.print(f"[red]{label}[/red] {escape(str(stopped))}")
+            raise typer.Exit(1) from stopped
     if json:
         print_json([r.as_dict() for r in results])
-    elif not days:
-        console.print("nothing to run: every day up to that date has run")
+    elif not plan:
+        console.print(f"nothing to run: every day up to that date has run for {portfolio or 'every portfolio'}")
 
 
 @app.command("worklist")

@@ -9,19 +9,20 @@ nothing, and a run killed at any point resumes to the state an uninterrupted run
 
 from __future__ import annotations
 
-import json
+import ctypes
 import os
-import socket
+import signal
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from arrears.batch import features, rules
 from arrears.domain.cases import (
@@ -56,14 +57,18 @@ from arrears.letters.records import merge_record
 from arrears.services.config import load_strategy
 from arrears.services.letters import merge_data_for
 from arrears.store import features as store_features
+from arrears.store import runs
 from arrears.store.config_repo import current_version
 from arrears.store.db import Database, make_engine
-from arrears.store.models import PortfolioRow, RunChunkRow, RunRow
 from arrears.store.run_writer import write_chunk
+from arrears.store.runs import ALL, FAILED, Lease, LeaseLost, RunRecord
 
-ALL = "ALL"
 PROCESSES_FROM = 100_000
 """Account-id span from which a run uses one worker process per core by default."""
+LEASE_SECONDS = 120.0
+"""How long a run's lease lasts unless renewed (each committed chunk renews it): after a crash on another
+host, the run can be taken over this long after its last chunk."""
+PR_SET_PDEATHSIG = 1
 ACTIVITY_COLUMNS = [
     "key", "account_id", "track", "episode", "kind", "action", "origin", "series", "step", "origin_ref",
     "assignee", "due_date", "due_at", "reason", "status", "no_auto_delete", "priority",
@@ -76,7 +81,17 @@ DOMAIN_ERRORS = (EngineError, ConditionError, TransitionRefused)
 
 
 class RunRefused(ValueError):
-    """The run may not start: back-dated, or another run of an overlapping scope is in progress."""
+    """The run may not start: back-dated, beyond today, held by another process, or an earlier run of an
+    overlapping scope is unfinished; or it was taken over while it ran."""
+
+
+class RunFailed(RuntimeError):
+    """The run stopped on a failure (a chunk that could not be decided or written); it is marked failed,
+    keeps the chunks committed before, and resumes when the same date is run again."""
+
+
+class ChunkFailed(Exception):
+    """One chunk of a run failed: which accounts, while doing what, and the cause."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,77 +138,72 @@ class RunResult:
         }
 
 
-def _owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+def _overlaps(scope: str, other: str) -> bool:
+    """Two scopes overlap when either is ALL or they are the same portfolio."""
+    return ALL in (scope, other) or scope == other
 
 
-def _alive(owner: str | None) -> bool:
-    """True when ``owner`` is another live process on this host."""
-    if not owner:
-        return False
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def latest_completed(connection: Connection, scope: str) -> date | None:
-    """The latest as-of date of a completed run that covers ``scope``."""
-    query = select(RunRow.as_of).where(RunRow.status == "completed")
-    if scope != ALL:
-        query = query.where(RunRow.scope.in_([ALL, scope]))
-    return connection.scalar(query.order_by(RunRow.as_of.desc()).limit(1))
-
-
-def start_run(db: Database, as_of: date, scope: str) -> int:
-    """Open (or resume) the run record of ``scope`` on ``as_of``; refuse back-dated or overlapping runs."""
-    with db.engine.begin() as connection:
-        latest = latest_completed(connection, scope)
-        if latest is not None and as_of < latest:
-            raise RunRefused(
-                f"a run for {latest} has already completed for {scope}; a run for an earlier date ({as_of}) "
-                "is refused because it would act on a past the later run has already acted on"
-            )
-        for run in connection.execute(select(RunRow).where(RunRow.status == "running")):
-            overlaps = ALL in (scope, run.scope) or run.scope == scope
-            if overlaps and _alive(run.owner):
-                raise RunRefused(f"run {run.id} ({run.scope}, {run.as_of}) is in progress in process {run.owner}")
-            if overlaps and run.as_of < as_of:
-                # Going on would leave that day unfinished for good: it would become back-dated.
-                raise RunRefused(
-                    f"the run for {run.as_of} ({run.scope}) did not finish; resume it first "
-                    f"(arrears run --as-of {run.as_of}, or arrears run --through {as_of})"
-                )
-        existing = connection.execute(select(RunRow).where(RunRow.scope == scope, RunRow.as_of == as_of)).first()
-        now = datetime.now(UTC)
-        if existing is not None:
-            connection.execute(
-                RunRow.__table__.update()
-                .where(RunRow.id == existing.id)
-                .values(status="running", owner=_owner(), attempts=existing.attempts + 1, started_at=now,
-                        config_version=current_version(connection))
-            )
-            return int(existing.id)
-        result = connection.execute(
-            RunRow.__table__.insert().values(
-                scope=scope,
-                as_of=as_of,
-                status="running",
-                owner=_owner(),
-                started_at=now,
-                attempts=1,
-                counts="{}",
-                errors="[]",
-                config_version=current_version(connection),
-            )
+def refuse_beyond(as_of: date, today: date | None) -> None:
+    """Refuse a run date after ``today`` (None: no limit)."""
+    if today is not None and as_of > today:
+        raise RunRefused(
+            f"the run date {as_of} is after today ({today}): a run acts on its date (it releases the work due by "
+            "then, queues letters, posts fees, refers accounts), so a future date is refused; "
+            "arrears run --allow-future runs it anyway"
         )
-        return int(result.inserted_primary_key[0])
+
+
+def _refuse_back_dated(latest: dict[str, date], scope: str, as_of: date) -> None:
+    covering = {other: day for other, day in latest.items() if _overlaps(scope, other)}
+    if not covering:
+        return
+    # Name the run that blocks (the requested scope's own when two end on the same day).
+    blocking, day = max(covering.items(), key=lambda item: (item[1], item[0] == scope))
+    if as_of >= day:
+        return
+    of = "" if blocking == scope else f"of {scope} "
+    message = (
+        f"a run for {day} has already completed for {blocking}; a run {of}for an earlier date ({as_of}) is refused "
+        "because it would act on a past the later run has already acted on"
+    )
+    if scope == ALL and blocking != ALL:
+        message += f"; arrears run --through {day} runs each day for the portfolios that still miss it"
+    raise RunRefused(message)
+
+
+def _command(scope: str, option: str, day: date) -> str:
+    return f"arrears run{'' if scope == ALL else ' --portfolio ' + scope} {option} {day}"
+
+
+def _resume_first(run: RunRecord, scope: str, as_of: date) -> str:
+    what = f"failed ({run.failure})" if run.status == FAILED else "did not finish"
+    catch_up = f", or {_command(scope, '--through', as_of)}" if run.as_of < as_of else ""
+    return (
+        f"the run for {run.as_of} ({run.scope}) {what}; resume it first "
+        f"({_command(run.scope, '--as-of', run.as_of)}{catch_up})"
+    )
+
+
+def start_run(db: Database, as_of: date, scope: str, *, lease_seconds: float = LEASE_SECONDS) -> Lease:
+    """Claim the run of ``scope`` on ``as_of`` (a new record, a rerun, or the takeover of an unfinished one)
+    and return its lease; refuse a back-dated run, a run held by a live attempt, and a run while another
+    run of an overlapping scope is unfinished. Claims are decided one at a time by the database."""
+    holder = runs.Holder.this_process()
+    with runs.claiming(db.engine) as connection:
+        now = runs.database_now(connection)
+        _refuse_back_dated(runs.latest_completed(connection), scope, as_of)
+        for run in runs.unfinished(connection):
+            if not _overlaps(scope, run.scope):
+                continue
+            if run.held(now, holder.machine):
+                until = f"{run.lease_until:%Y-%m-%d %H:%M:%S} UTC" if run.lease_until else "?"
+                raise RunRefused(
+                    f"run {run.id} ({run.scope}, {run.as_of}) is in progress in process {run.owner} "
+                    f"(its lease runs until {until} unless renewed)"
+                )
+            if (run.scope, run.as_of) != (scope, as_of):
+                raise RunRefused(_resume_first(run, scope, as_of))
+        return runs.open_run(connection, scope, as_of, holder, lease_seconds, now, current_version(connection))
 
 
 def _entry_reason(row: dict[str, Any]) -> dict[str, object]:
@@ -423,9 +433,29 @@ def _decide_row(
         return AccountError(account_id, str(error), row["external_id"] or "")
 
 
+_PARENT: int | None = None
+"""In a pool worker: the process id of the run that started it."""
+
+
+def _die_with_parent(parent: int) -> None:
+    """Pool initializer: a worker must not outlive the run's process. On Linux the kernel kills it when the
+    parent dies (PR_SET_PDEATHSIG); elsewhere it checks its parent before each chunk."""
+    global _PARENT
+    _PARENT = parent
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _stop_if_orphaned() -> None:
+    if _PARENT is not None and os.getppid() != _PARENT:
+        os._exit(1)  # nobody is left to report to; the lease expires and the run is resumed
+
+
 def run_partition(
     url: str,
-    run_id: int,
+    lease: Lease,
     as_of: date,
     strategy: Strategy,
     first: int,
@@ -435,7 +465,8 @@ def run_partition(
     db: Database | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Counter[str], list[AccountError], int]:
-    """Run the accounts with ids in [first, last], one transaction per chunk of ids."""
+    """Run the accounts with ids in [first, last], one transaction per chunk of ids; each chunk's transaction
+    renews the run's lease and commits only while ``lease`` still holds the run."""
     database = db or Database(make_engine(url))
     counts: Counter[str] = Counter()
     errors: list[AccountError] = []
@@ -443,20 +474,31 @@ def run_partition(
     try:
         for low in range(first, last + 1, chunk_size):
             high = min(last, low + chunk_size - 1)
-            with database.engine.connect() as connection:
-                decisions, merge, chunk_errors, seen = decide_chunk(
-                    connection, strategy, as_of, low, high, portfolio_id
-                )
-            with database.engine.begin() as connection:
-                counts += write_chunk(
-                    connection,
-                    run_id,
-                    as_of,
-                    decisions,
-                    merge,
-                    (low, high),
-                    [(e.account_id, f"account {e.external_id}: {e.reason}") for e in chunk_errors],
-                )
+            _stop_if_orphaned()
+            phase = "deciding"
+            try:
+                with database.engine.connect() as connection:
+                    decisions, merge, chunk_errors, seen = decide_chunk(
+                        connection, strategy, as_of, low, high, portfolio_id
+                    )
+                phase = "writing"
+                with database.engine.begin() as connection:
+                    written = write_chunk(
+                        connection,
+                        lease.run_id,
+                        as_of,
+                        decisions,
+                        merge,
+                        (low, high),
+                        [(e.account_id, f"account {e.external_id}: {e.reason}") for e in chunk_errors],
+                    )
+                    runs.renew(connection, lease)  # last: it holds the run's row until the commit
+            except LeaseLost:
+                raise
+            except Exception as error:
+                cause = runs.describe_failure(error)
+                raise ChunkFailed(f"{phase} accounts with ids {low}–{high}: {cause}") from error
+            counts += written
             errors += chunk_errors
             accounts += seen
             if progress:
@@ -472,27 +514,43 @@ def _partitions(first: int, last: int, parts: int) -> list[tuple[int, int]]:
     return [(low, min(last, low + size - 1)) for low in range(first, last + 1, size)]
 
 
-def finish_run(db: Database, run_id: int) -> tuple[Counter[str], list[AccountError]]:
+def finish_run(db: Database, lease: Lease) -> tuple[Counter[str], list[AccountError]]:
     """Mark the run completed with the counts and errors of every chunk it committed (all attempts)."""
-    counts: Counter[str] = Counter()
-    errors: dict[int, str] = {}
     with db.engine.begin() as connection:
-        for chunk in connection.execute(select(RunChunkRow).where(RunChunkRow.run_id == run_id)):
-            counts.update(json.loads(chunk.counts))
-            errors.update({e["account_id"]: e["reason"] for e in json.loads(chunk.errors)})
+        counts, errors = runs.chunk_results(connection, lease.run_id)
         counts["errors"] = len(errors)
-        connection.execute(
-            RunRow.__table__.update()
-            .where(RunRow.id == run_id)
-            .values(
-                status="completed",
-                finished_at=datetime.now(UTC),
-                owner=None,
-                counts=json.dumps(dict(sorted(counts.items()))),
-                errors=json.dumps([{"account_id": a, "reason": r} for a, r in sorted(errors.items())]),
-            )
-        )
+        runs.complete(connection, lease, counts, sorted(errors.items()))
     return counts, [AccountError(a, r) for a, r in sorted(errors.items())]
+
+
+def _mark_failed(db: Database, lease: Lease, reason: str) -> str:
+    """Mark the run failed; say so when even that fails (the lease then simply expires)."""
+    try:
+        with db.engine.begin() as connection:
+            runs.fail(connection, lease, reason)
+    except Exception as error:
+        cause = runs.describe_failure(error)
+        return f" (it could not be marked failed either: {cause}; it can be resumed once this process has ended)"
+    return ""
+
+
+def _run_on(
+    pool: Executor, partitions: Sequence[tuple[Any, ...]], progress: Callable[[int], None] | None
+) -> tuple[Counter[str], int]:
+    """Run :func:`run_partition` for each argument tuple on ``pool``: (counts, accounts); the first failure
+    is raised at once, without waiting for the other partitions."""
+    futures: list[Future[tuple[Counter[str], list[AccountError], int]]] = [
+        pool.submit(run_partition, *arguments) for arguments in partitions
+    ]
+    counts: Counter[str] = Counter()
+    accounts = 0
+    for future in as_completed(futures):
+        written, _, seen = future.result()
+        counts += written
+        accounts += seen
+        if progress:
+            progress(seen)
+    return counts, accounts
 
 
 def run_day(
@@ -505,73 +563,146 @@ def run_day(
     chunk_size: int = 50_000,
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
+    today: date | None = None,
+    lease_seconds: float = LEASE_SECONDS,
 ) -> RunResult:
     """Run the engine for ``as_of`` over every account (or one portfolio's); see the module docstring.
 
     ``workers`` > 1 partitions the accounts by id range over a process pool (or the ``executor`` given,
     e.g. a distributed one); 1 runs in this process; None (the default) uses one process per core from
-    :data:`PROCESSES_FROM` accounts up, where the pool's start-up cost is repaid.
+    :data:`PROCESSES_FROM` accounts up, where the pool's start-up cost is repaid. A date after ``today`` is
+    refused (None: no limit). A failure marks the run failed and raises :class:`RunFailed`; running the
+    same date again resumes it.
     """
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1 (got {workers})")
+    refuse_beyond(as_of, today)
     started = time.perf_counter()
     scope = portfolio or ALL
     portfolio_id = None
     with db.engine.connect() as connection:
         if portfolio is not None:
-            portfolio_id = connection.scalar(select(PortfolioRow.id).where(PortfolioRow.code == portfolio))
+            portfolio_id = runs.portfolio_id(connection, portfolio)
             if portfolio_id is None:
                 raise NotFound(f"no portfolio {portfolio!r}")
         span = store_features.account_id_range(connection)
     chosen = strategy or load_strategy(db)
-    run_id = start_run(db, as_of, scope)
-    result = RunResult(run_id, as_of, scope)
-    if span is not None:
-        if workers is None:
-            workers = (os.cpu_count() or 1) if span[1] - span[0] + 1 >= PROCESSES_FROM else 1
-        url = db.engine.url.render_as_string(hide_password=False)
-        if workers <= 1 and executor is None:
-            result.this_attempt, _, result.accounts = run_partition(
-                url, run_id, as_of, chosen, span[0], span[1], chunk_size, portfolio_id, db, progress
-            )
-        else:
-            db.engine.dispose()  # forked workers must not share pooled connections
-            pool = executor or ProcessPoolExecutor(max_workers=workers)
-            try:
-                futures = [
-                    pool.submit(run_partition, url, run_id, as_of, chosen, low, high, chunk_size, portfolio_id)
-                    for low, high in _partitions(span[0], span[1], max(workers, 1) * 4)
+    lease = start_run(db, as_of, scope, lease_seconds=lease_seconds)
+    result = RunResult(lease.run_id, as_of, scope)
+    pool: Executor | None = None
+    try:
+        if span is not None:
+            if workers is None:
+                workers = (os.cpu_count() or 1) if span[1] - span[0] + 1 >= PROCESSES_FROM else 1
+            url = db.engine.url.render_as_string(hide_password=False)
+            if workers == 1 and executor is None:
+                result.this_attempt, _, result.accounts = run_partition(
+                    url, lease, as_of, chosen, span[0], span[1], chunk_size, portfolio_id, db, progress
+                )
+            else:
+                db.engine.dispose()  # forked workers must not share pooled connections
+                pool = executor or ProcessPoolExecutor(workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+                partitions = [
+                    (url, lease, as_of, chosen, low, high, chunk_size, portfolio_id)
+                    for low, high in _partitions(span[0], span[1], workers * 4)
                 ]
-                for future in futures:
-                    counts, _, seen = future.result()
-                    result.this_attempt += counts
-                    result.accounts += seen
-                    if progress:
-                        progress(seen)
-            finally:
-                if executor is None:
-                    pool.shutdown()
-    result.counts, result.errors = finish_run(db, run_id)
+                result.this_attempt, result.accounts = _run_on(pool, partitions, progress)
+        result.counts, result.errors = finish_run(db, lease)
+    except LeaseLost as lost:
+        raise RunRefused(f"run {lease.run_id} ({scope}, {as_of}) stopped: {lost}") from lost
+    except BaseException as error:
+        # Marking the run failed ends its lease, so workers still running stop at their next chunk.
+        reason = str(error) if isinstance(error, ChunkFailed) else runs.describe_failure(error)
+        unmarked = _mark_failed(db, lease, reason)
+        if not isinstance(error, Exception):
+            raise
+        how = f" while {reason}" if isinstance(error, ChunkFailed) else f": {reason}"
+        raise RunFailed(
+            f"run {lease.run_id} ({scope}, {as_of}) failed{how}{unmarked}. The chunks committed before it are "
+            f"kept; once the cause is fixed, {_command(scope, '--as-of', as_of)} resumes it"
+        ) from error
+    finally:
+        if pool is not None and executor is None:
+            pool.shutdown(cancel_futures=True)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def pending_dates(db: Database, through: date, portfolio: str | None = None, since: date | None = None) -> list[date]:
-    """Every date from the earliest unfinished run, else the day after the latest completed run, up to
-    ``through``; without any run, from ``since`` (or ``through`` alone)."""
+@dataclass(frozen=True, slots=True)
+class PendingRun:
+    """One run a catch-up makes: a date and a scope (ALL or a portfolio code)."""
+
+    as_of: date
+    scope: str
+
+    @property
+    def portfolio(self) -> str | None:
+        """The portfolio for :func:`run_day` (None for ALL)."""
+        return None if self.scope == ALL else self.scope
+
+
+def catch_up_plan(
+    scope: str,
+    members: Sequence[str],
+    latest: dict[str, date],
+    unfinished: Sequence[tuple[str, date]],
+    through: date,
+    since: date | None,
+) -> list[PendingRun]:
+    """The runs that bring each of ``members`` (ALL, and portfolio codes) up to ``through``, in date order.
+
+    A member's days run from the day after its latest run — a portfolio's latest is the later of its own and
+    ALL's, since an ALL run covers every portfolio — or from ``since`` (else ``through``) without any run.
+    The ``unfinished`` runs (scope, date) are resumed on their own day, in their own scope. A day every member
+    misses is one run of ``scope``; a day only some portfolios miss is one run per such portfolio.
+    """
+
+    def covers(run_scope: str, member: str) -> bool:
+        return run_scope == member or (run_scope == ALL and member != ALL)
+
+    def start(member: str) -> date:
+        known = [day for run_scope, day in (*latest.items(), *unfinished) if covers(run_scope, member)]
+        return max(known) + timedelta(days=1) if known else since or through
+
+    starts = {member: start(member) for member in members}
+    first = min([*starts.values(), *(day for _, day in unfinished)])
+    plan: list[PendingRun] = []
+    for offset in range((through - first).days + 1):
+        day = first + timedelta(days=offset)
+        resumed = [run_scope for run_scope, run_day_ in unfinished if run_day_ == day]
+        missing = [m for m in members if starts[m] <= day and not any(covers(r, m) for r in resumed)]
+        if not resumed and len(missing) == len(members):
+            plan.append(PendingRun(day, scope))
+            continue
+        plan += [PendingRun(day, run_scope) for run_scope in resumed]
+        plan += [PendingRun(day, member) for member in missing if member != ALL]
+    return plan
+
+
+def pending_runs(
+    db: Database, through: date, portfolio: str | None = None, since: date | None = None, *, today: date | None = None
+) -> list[PendingRun]:
+    """Every run a catch-up of ``portfolio`` (default: all) up to ``through`` makes, in order: unfinished runs
+    of an overlapping scope first on their day, then each day a portfolio in scope has not run
+    (see :func:`catch_up_plan`); refused when ``through`` is after ``today``."""
+    refuse_beyond(through, today)
     scope = portfolio or ALL
     with db.engine.connect() as connection:
-        latest = latest_completed(connection, scope)
-        unfinished = select(RunRow.as_of).where(RunRow.status == "running")
-        if scope != ALL:
-            unfinished = unfinished.where(RunRow.scope.in_([ALL, scope]))
-        resume = connection.scalar(unfinished.order_by(RunRow.as_of).limit(1))
-    first_new = (since or through) if latest is None else latest + timedelta(days=1)
-    start = resume if resume is not None else first_new
-    return [start + timedelta(days=n) for n in range((through - start).days + 1)]
+        latest = runs.latest_completed(connection)
+        unfinished = [(run.scope, run.as_of) for run in runs.unfinished(connection) if _overlaps(scope, run.scope)]
+        members = [scope] if scope != ALL else [ALL, *runs.portfolios_in_play(connection)]
+    return catch_up_plan(scope, members, latest, unfinished, through, since)
 
 
 def run_through(
-    db: Database, through: date, portfolio: str | None = None, since: date | None = None, **options: Any
+    db: Database,
+    through: date,
+    portfolio: str | None = None,
+    since: date | None = None,
+    *,
+    today: date | None = None,
+    **options: Any,
 ) -> list[RunResult]:
-    """Catch up: run every missing day up to ``through``, in order (see :func:`pending_dates`)."""
-    dates = pending_dates(db, through, portfolio, since)
-    return [run_day(db, day, portfolio, **options) for day in dates]
+    """Catch up: make every run of :func:`pending_runs`, in order."""
+    plan = pending_runs(db, through, portfolio, since, today=today)
+    return [run_day(db, step.as_of, step.portfolio, today=today, **options) for step in plan]

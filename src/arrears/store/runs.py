@@ -176,9 +176,18 @@ def portfolio_id(connection: Connection, code: str) -> int | None:
     return connection.scalar(select(PortfolioRow.id).where(PortfolioRow.code == code))
 
 
-def open_run(connection: Connection, scope: str, as_of: date, holder: Holder, seconds: float, now: datetime) -> Lease:
+def open_run(
+    connection: Connection,
+    scope: str,
+    as_of: date,
+    holder: Holder,
+    seconds: float,
+    now: datetime,
+    config_version: int | None,
+) -> Lease:
     """Create the record of ``scope`` on ``as_of``, or take the existing one over, held by ``holder`` for
-    ``seconds``; call it in :func:`claiming` after deciding that the claim is allowed."""
+    ``seconds`` and recording the configuration version it runs with; call it in :func:`claiming` after
+    deciding that the claim is allowed."""
     lease = secrets.token_hex(16)
     values = {
         "status": RUNNING,
@@ -189,6 +198,7 @@ def open_run(connection: Connection, scope: str, as_of: date, holder: Holder, se
         "started_at": now,
         "finished_at": None,
         "failure": None,
+        "config_version": config_version,
     }
     existing = connection.execute(select(RUNS).where(RunRow.scope == scope, RunRow.as_of == as_of)).first()
     if existing is not None:
