@@ -102,10 +102,10 @@ def _chunks(engine: Engine) -> int:
 
 
 def _wait_for_chunks(engine: Engine, child: Any, chunks: int) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # only a hung child takes that long, even on a crowded machine
     while _chunks(engine) < chunks:
         assert child.poll() is None, f"the run process ended on its own (exit {child.returncode}) before the kill"
-        assert time.monotonic() < deadline, "the run process committed no chunk within 60 s"
+        assert time.monotonic() < deadline, f"the run process committed fewer than {chunks} chunks in 300 s"
         time.sleep(0.005)
 
 
@@ -168,7 +168,7 @@ def test_the_workers_of_a_killed_run_die_with_it_and_the_run_resumes(fresh: Fres
     finally:
         parent.kill()
         parent.wait()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     try:
         while any(alive(pid) for pid in workers):
             assert time.monotonic() < deadline, f"workers {[p for p in workers if alive(p)]} outlived their parent"
@@ -265,9 +265,9 @@ def _race(target: Callable[..., None], reports: int, *args: Any) -> list[tuple[A
     processes = [context.Process(target=target, args=(*args, barrier, results)) for _ in range(2)]
     for process in processes:
         process.start()
-    outcomes = [results.get(timeout=120) for _ in range(reports)]
+    outcomes = [results.get(timeout=600) for _ in range(reports)]
     for process in processes:
-        process.join(120)
+        process.join(600)
         assert process.exitcode == 0, f"a racing process ended with {process.exitcode}"
     return outcomes
 
