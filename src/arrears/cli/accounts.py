@@ -12,8 +12,8 @@ from rich.table import Table
 from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, user_errors
 from arrears.domain.money import format_cents
 from arrears.services.accounts import create_portfolio
+from arrears.services.database import database_location, rebuild_summaries
 from arrears.services.queries import account_view, list_accounts, list_portfolios
-from arrears.store import summaries
 
 accounts_app = typer.Typer(help="Look at accounts: their ledger, aging and summary.", no_args_is_help=True)
 portfolios_app = typer.Typer(
@@ -27,17 +27,16 @@ app.add_typer(portfolios_app, name="portfolios")
 def init(db: DbOption = None) -> None:
     """Create the database (or bring its schema up to date)."""
     database = open_db(db)
-    console.print(f"database ready: {database.engine.url.render_as_string(hide_password=True)}")
+    console.print(f"database ready: {database_location(database)}")
 
 
 @app.command("rebuild-summaries")
-def rebuild_summaries(db: DbOption = None) -> None:
+def rebuild_summaries_command(db: DbOption = None) -> None:
     """Recompute every account summary from the ledger (one transaction)."""
     database = open_db(db)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("summaries", total=None)
-        with database.engine.begin() as connection:
-            count = summaries.rebuild_all(connection, progress=lambda n: progress.advance(task, n))
+        count = rebuild_summaries(database, progress=lambda n: progress.advance(task, n))
     console.print(f"rebuilt {count:,} account summaries")
 
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from arrears.domain.errors import NotFound, ValidationFailed
-from arrears.store.db import Database
+from arrears.services.database import Database, open_database
 
 app = typer.Typer(
     name="arrears",
@@ -36,7 +36,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 def open_db(url: str | None) -> Database:
     """Open (and migrate) the database the user named."""
-    return Database.connect(url)
+    return open_database(url)
 
 
 def parse_date(text: str | None, name: str = "date") -> date | None:

@@ -14,9 +14,9 @@ from rich.table import Table
 from arrears.cli.app import JsonOption, app, console, errors, parse_date, print_json, user_errors
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.money import format_cents
+from arrears.services.database import open_sqlite_file
 from arrears.services.demo import CollectionsSummary, DemoResult, build_demo, example_strategy_path
 from arrears.services.reports import BUCKETS, PortfolioReport, portfolio_report
-from arrears.store.db import Database, sqlite_url
 
 STAGES = {
     "generate": "generating accounts",
@@ -133,7 +133,7 @@ def demo(
             raise typer.BadParameter(f"no strategy document at {document}", param_hint="--strategy")
         text, name = document.read_text(encoding="utf-8"), str(document)
     _remove_database(out)
-    database = Database.connect(sqlite_url(out))
+    database = open_sqlite_file(out)
     try:
         with user_errors(), Progress(
             TextColumn("{task.description:<22}"),
