@@ -140,3 +140,45 @@ def test_html_bodies_escape_merge_values_and_text_bodies_do_not() -> None:
     assert html.body == "<p>Dear &lt;b&gt;Ann&lt;/b&gt; O&#39;Brien &amp; Co</p>"
     text = render_letter(letter("Dear {{ party.full_name }}"), letter_context(data))
     assert text.body == "Dear <b>Ann</b> O'Brien & Co"
+
+
+def _refusal(body: str) -> str:
+    [problem] = template_problems(letter(body))
+    assert problem.path == "letters[G30].body"
+    return problem.rule
+
+
+def test_saving_refuses_include_import_and_extends() -> None:
+    assert _refusal('Dear {{ party.first_name }}\n{% include "footer.html" %}') == (
+        "uses {% include %} on line 2: a letter is one template"
+    )
+    assert _refusal('{% from "macros" import stub %}') == "uses {% import %} on line 1: a letter is one template"
+    assert _refusal('{% extends "base.html" %}') == "uses {% extends %} on line 1: a letter is one template"
+
+
+def test_saving_refuses_a_template_past_a_limit_and_names_the_limit() -> None:
+    assert _refusal("{% macro remind(n) %}{{ remind(n) }}{% endmacro %}{{ remind(1) }}") == (
+        "does not render for the sample account: exceeds the recursion limit: calls nested more than 32 deep"
+    )
+    output_limit = "does not render for the sample account: exceeds the output limit of 2,000,000 characters"
+    for body in ('{{ "a" * 100000000 }}', '{{ "a" | center(100000000) }}', '{{ "%999999999s" | format(1) }}',
+                 '{{ "{:>999999999}".format(1) }}', '{% set s = "x" * 1000000 %}{% set s = s + s + s %}{{ s }}',
+                 "{% for line in itemization.lines %}{{ 'x' * 1000000 }}{% endfor %}"):  # fmt: skip
+        assert _refusal(body) == output_limit, body
+    nested = "{% for a in range(1000) %}{% for b in range(1000) %}{% endfor %}{% endfor %}"
+    assert _refusal(nested) == "does not render for the sample account: exceeds the loop limit of 100,000 iterations"
+    assert _refusal("{{ balance_cents / 0 }}") == (
+        "does not render for the sample account: ZeroDivisionError: division by zero"
+    )
+
+
+def test_a_template_within_the_limits_renders_a_bounded_recursion_and_loop() -> None:
+    body = ("{% macro count(n) %}{% if n > 0 %}{{ count(n - 1) }}{{ n }}{% endif %}{% endmacro %}{{ count(5) }} "
+            "{% for i in range(3) %}{{ party.first_name }}{% endfor %} {{ '-' * 3 }}")  # fmt: skip
+    assert template_problems(letter(body)) == ()
+    assert render_letter(letter(body), context()).body == "12345 AnnAnnAnn ---"
+
+
+def test_printing_a_letter_past_a_limit_is_a_letter_error_naming_the_letter() -> None:
+    with pytest.raises(LetterError, match=r"letter 'G30' body: exceeds the output limit of 2,000,000 characters"):
+        render_letter(letter("{{ party.first_name * 3000000 }}"), context())

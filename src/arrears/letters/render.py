@@ -20,22 +20,32 @@ Merge fields::
 Filters: ``money`` (cents → ``$1,234.56``), ``date`` (a date → ``March 1, 2026``, or ``date("%m/%d/%Y")``).
 
 Save-time checks (:func:`template_problems`): the subject and body must compile (a syntax error names the
-line), may only use known merge fields and attributes (``party.frist_name`` is refused even in a branch the
-sample never takes), and must render for a sample account (:func:`sample_context`) without an error.
+line), may not include, import or extend another template, may only use known merge fields and attributes
+(``party.frist_name`` is refused even in a branch the sample never takes), and must render for a sample
+account (:func:`sample_context`) without an error and within the limits.
+
+Limits (:data:`LIMITS`), enforced on every render, at save and when a letter is printed: output size (the
+rendered text, and every string or list a template builds, e.g. ``"a" * 100000000``), loop iterations, call
+depth (a recursive macro) and time. A template that exceeds one is refused with the limit named.
 
 Pure apart from Jinja2: imports only :mod:`arrears.domain`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Final
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.exceptions import SecurityError
+from jinja2.filters import do_format as FORMAT_FILTER
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
 
@@ -46,8 +56,10 @@ from arrears.domain.money import format_cents
 from arrears.domain.strategy import ConfigError, LetterTemplate
 
 __all__ = [
+    "LIMITS",
     "MERGE_FIELDS",
     "LetterError",
+    "Limits",
     "MergeData",
     "RenderedLetter",
     "is_html",
@@ -166,11 +178,175 @@ def _date(value: object, pattern: str | None = None) -> str:
     return value.strftime(pattern)
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one render of one part (subject or body) may use."""
+
+    output_chars: int = 2_000_000
+    """Characters of output, and of any string or list built on the way (a logo's data: URI fits)."""
+    loop_iterations: int = 100_000
+    """Iterations of every ``{% for %}`` loop of the render together."""
+    call_depth: int = 32
+    """Calls nested inside each other: a macro calling itself without end stops here."""
+    seconds: float = 2.0
+    """Wall-clock time of the render."""
+
+
+LIMITS: Final = Limits()
+"""The limits of every letter render."""
+
+_REFUSED_TAGS: Final = {nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "import",
+                        nodes.Extends: "extends"}  # fmt: skip
+_LOOP_FILTER: Final = "_counted_loop"
+"""The filter every ``{% for %}`` loop's iterable passes through, so iterations count against the limit."""
+_NUMBER = re.compile(r"\d+")
+
+
+class _Budget:
+    """What one render has used so far, checked against :data:`LIMITS` as it goes."""
+
+    __slots__ = ("deadline", "depth", "iterations")
+
+    def __init__(self) -> None:
+        self.deadline = time.monotonic() + LIMITS.seconds
+        self.iterations = 0
+        self.depth = 0
+
+    def tick(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise LetterError(f"exceeds the time limit of {LIMITS.seconds:g} s")
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("letter_budget", default=None)
+
+
+def _budget() -> _Budget:
+    budget = _BUDGET.get()
+    if budget is None:  # compile-time constant folding runs outside a render: give it a budget of its own
+        budget = _Budget()
+        _BUDGET.set(budget)
+    return budget
+
+
+def _check_size(value: object) -> object:
+    if isinstance(value, str | list | tuple | dict) and len(value) > LIMITS.output_chars:
+        raise LetterError(f"exceeds the output limit of {LIMITS.output_chars:,} characters")
+    return value
+
+
+def _check_numbers(args: Iterable[object]) -> None:
+    """A width or count argument larger than the output limit could build a huge string before it is counted."""
+    for arg in args:
+        if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > LIMITS.output_chars:
+            raise LetterError(f"exceeds the output limit of {LIMITS.output_chars:,} characters")
+
+
+def _check_format(text: object) -> None:
+    """A format string's width (``"%999999999s"``, ``"{:>999999999}"``) is a size too."""
+    if isinstance(text, str):
+        _check_numbers(int(number) for number in _NUMBER.findall(text[:10_000]))
+
+
+def _limited(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter whose arguments and result are held to the output limit."""
+
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        if function is FORMAT_FILTER and args:
+            _check_format(args[0])
+        _check_numbers(args[1:])
+        _check_numbers(kwargs.values())
+        return _check_size(function(*args, **kwargs))
+
+    limited.__name__ = getattr(function, "__name__", "filter")
+    for marker in ("jinja_pass_arg",):  # keep pass_context / pass_eval_context / pass_environment
+        if hasattr(function, marker):
+            setattr(limited, marker, getattr(function, marker))
+    return limited
+
+
+def _counted_loop(iterable: Iterable[Any]) -> Iterator[Any]:
+    budget = _budget()
+    for item in iterable:
+        budget.iterations += 1
+        if budget.iterations > LIMITS.loop_iterations:
+            raise LetterError(f"exceeds the loop limit of {LIMITS.loop_iterations:,} iterations")
+        budget.tick()
+        yield item
+
+
+class _LetterEnvironment(SandboxedEnvironment):
+    """The sandbox, with the limits: calls count their depth and time, ``*``, ``**`` and ``+`` their size."""
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        budget = _budget()
+        budget.tick()
+        _check_numbers(args)
+        _check_numbers(kwargs.values())
+        bound = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)
+        if isinstance(bound, str) and getattr(__obj, "__name__", "") in ("format", "format_map"):
+            _check_format(bound)
+        if budget.depth >= LIMITS.call_depth:
+            raise LetterError(f"exceeds the recursion limit: calls nested more than {LIMITS.call_depth} deep")
+        budget.depth += 1
+        try:
+            return _check_size(super().call(__context, __obj, *args, **kwargs))
+        finally:
+            budget.depth -= 1
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        powers = operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0
+        if powers and right * max(abs(left).bit_length(), 1) > 64 * 1024:
+            raise LetterError("exceeds the number limit: a power of more than 65,536 bits")
+        if operator == "*":
+            for sequence, times in ((left, right), (right, left)):
+                sized = isinstance(sequence, str | list | tuple) and isinstance(times, int)
+                if sized and len(sequence) * times > LIMITS.output_chars:
+                    raise LetterError(f"exceeds the output limit of {LIMITS.output_chars:,} characters")
+        return _check_size(super().call_binop(context, operator, left, right))
+
+
 def _environment(autoescape: bool) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=_Undefined, autoescape=autoescape, keep_trailing_newline=True)
+    env = _LetterEnvironment(undefined=_Undefined, autoescape=autoescape, keep_trailing_newline=True)
     env.filters["money"] = _money
     env.filters["date"] = _date
+    env.filters = {name: _limited(function) for name, function in env.filters.items()}
+    env.filters[_LOOP_FILTER] = _counted_loop
     return env
+
+
+def _refused_tags(ast: nodes.Template) -> list[str]:
+    """include, import and extends: a letter is one template, never a door to another file."""
+    found = []
+    for node in ast.find_all(tuple(_REFUSED_TAGS)):
+        message = f"uses {{% {_REFUSED_TAGS[type(node)]} %}} on line {node.lineno}: a letter is one template"
+        if message not in found:
+            found.append(message)
+    return found
+
+
+def _count_loops(ast: nodes.Template) -> nodes.Template:
+    """Route every loop's iterable through :func:`_counted_loop` (the loop limit and the time limit)."""
+    for loop in ast.find_all(nodes.For):
+        loop.iter = nodes.Filter(loop.iter, _LOOP_FILTER, [], [], None, None, lineno=loop.iter.lineno)
+    return ast
+
+
+@lru_cache(maxsize=256)
+def _compiled(env: SandboxedEnvironment, text: str) -> Template:
+    """The template of ``text``, loops counted; :class:`LetterError` for a syntax error or a refused tag."""
+    try:
+        ast = env.parse(text)
+    except TemplateSyntaxError as error:
+        raise LetterError(f"template error on line {error.lineno}: {error.message}") from error
+    refused = _refused_tags(ast)
+    if refused:
+        raise LetterError("; ".join(refused))
+    try:
+        return env.from_string(_count_loops(ast))
+    except TemplateSyntaxError as error:  # compiling finds unknown filters and tests
+        raise LetterError(f"template error on line {error.lineno}: {error.message}") from error
 
 
 _ENV: Final = _environment(autoescape=False)
@@ -340,23 +516,39 @@ def _attribute_problems(ast: nodes.Template, names: set[str]) -> list[str]:
 
 
 def _render_part(env: SandboxedEnvironment, text: str, context: Mapping[str, Any]) -> str:
-    """Render one part; any problem is a :class:`LetterError` saying what went wrong (without the letter)."""
+    """Render one part within :data:`LIMITS`; any problem is a :class:`LetterError` saying what went wrong
+    (without the letter)."""
+    template = _compiled(env, text)
+    token = _BUDGET.set(_Budget())
     try:
-        return env.from_string(text).render(context)
-    except TemplateSyntaxError as error:
-        raise LetterError(f"template error on line {error.lineno}: {error.message}") from error
+        budget, size, chunks = _budget(), 0, []
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > LIMITS.output_chars:
+                raise LetterError(f"exceeds the output limit of {LIMITS.output_chars:,} characters")
+            budget.tick()
+            chunks.append(chunk)
+        return "".join(chunks)
     except (UndefinedError, SecurityError, LetterError) as error:
         raise LetterError(str(error)) from error
+    except RecursionError as error:  # Python's own limit, should a structure nest deeper than the call limit
+        raise LetterError(f"exceeds the recursion limit: calls nested more than {LIMITS.call_depth} deep") from error
+    except MemoryError as error:
+        raise LetterError(f"exceeds the output limit of {LIMITS.output_chars:,} characters") from error
     except (TypeError, ValueError, ArithmeticError, LookupError) as error:
         raise LetterError(f"{type(error).__name__}: {error}") from error
+    finally:
+        _BUDGET.reset(token)
 
 
 def _part_problems(path: str, env: SandboxedEnvironment, text: str, context: Mapping[str, Any]) -> list[ConfigError]:
     try:
         ast = env.parse(text)
-        env.from_string(ast)  # compiling finds unknown filters and tests
+        _compiled(env, text)  # compiling finds unknown filters and tests, and refuses include/import/extends
     except TemplateSyntaxError as error:
         return [ConfigError(path, f"has a template error on line {error.lineno}: {error.message}")]
+    except LetterError as error:
+        return [ConfigError(path, str(error))]
     names = meta.find_undeclared_variables(ast)
     unknown = sorted(names - _TOP_LEVEL)
     found = [
