@@ -251,6 +251,11 @@ class RuleSet:
     rules: tuple[Rule, ...] = ()
     case_rules: tuple[CaseRule, ...] = field(default=())
 
+    @property
+    def guards(self) -> bool:
+        """True when any rule is in force (an empty rule set needs no facts: it allows everything)."""
+        return bool(self.rules or self.case_rules)
+
 
 ALLOW_ALL = RuleSet()
 """No rule: every outbound activity is allowed."""

@@ -724,3 +724,16 @@ def rule_set(params: ComplianceParams) -> RuleSet:
         rules.append(partial(nonprofit_hospital, params.nonprofit_hospital))
     case_rules = (partial(bankruptcy_case_hold, holds),) if holds.bankruptcy else ()
     return RuleSet(tuple(rules), case_rules)
+
+
+SWITCHED_OFF = ComplianceParams(
+    holds=HoldRules(False, False, False, False, False, False),
+    call_frequency=CallFrequency(enabled=False),
+    time_of_day=TimeOfDay(enabled=False),
+    state_caps=StateCaps(enabled=False),
+    validation=ValidationPeriod(enabled=False),
+    credit_reporting=CreditReporting(enabled=False),
+    medical=MedicalDebt(enabled=False),
+    nonprofit_hospital=NonprofitHospital(enabled=False),
+)
+"""Every rule switched off: the run without guardrails (for comparison; no portfolio should run so)."""

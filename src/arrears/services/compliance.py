@@ -3,7 +3,7 @@ it broke, if any, at the moment it was made."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time
 
@@ -22,6 +22,16 @@ def facts_for(
     """The contact facts of ``account_ids`` on ``as_of`` (what the release gate reads)."""
     templates = {template.code: template.flags() for template in strategy.letters}
     return read_contact_facts(connection, account_ids, as_of, templates, strategy.compliance.lookback_days())
+
+
+def guarded_facts(
+    connection: Connection, strategy: Strategy, accounts: Mapping[int, str], as_of: date
+) -> dict[int, ContactFacts]:
+    """The contact facts of the ``accounts`` (id → portfolio code) whose portfolio has a compliance rule in
+    force: a portfolio with every rule switched off reads nothing."""
+    policy = strategy.compliance
+    guarded = [account for account, portfolio in accounts.items() if policy.rules(portfolio).guards]
+    return facts_for(connection, strategy, guarded, as_of) if guarded else {}
 
 
 def outcome_problems(policy: CompliancePolicy, outcome: str) -> list[Problem]:

@@ -15,10 +15,10 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -34,6 +34,7 @@ from arrears.domain.cases import (
     TransitionRefused,
     origin_from_columns,
 )
+from arrears.domain.compliance import NO_FACTS
 from arrears.domain.conditions import ConditionError
 from arrears.domain.effects import Message
 from arrears.domain.engine import (
@@ -54,6 +55,7 @@ from arrears.domain.errors import NotFound, Problem
 from arrears.domain.money import format_cents
 from arrears.domain.strategy import ActionKind, Strategy, condition_fields
 from arrears.letters.records import merge_record
+from arrears.services.compliance import guarded_facts
 from arrears.services.config import load_strategy
 from arrears.services.letters import merge_data_for
 from arrears.store import features as store_features
@@ -244,13 +246,16 @@ def _case(row: dict[str, Any], prefix: str, track: Track) -> Case | None:
         row[f"{prefix}_entered_on"],
         row[f"{prefix}_assignee"],
         row[f"{prefix}_work"],
+        row.get(f"{prefix}_hold_reason") or "",
     )
 
 
 def _moment(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(value)  # SQLite keeps the ISO text SQLAlchemy wrote
+    """A stored moment as aware UTC (SQLite keeps the naive UTC text the writer stored)."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _activities(connection: Connection, where: str) -> dict[int, list[Activity]]:
@@ -336,7 +341,9 @@ def decide_chunk(
     )  # fmt: skip
     pending = _pending(connection, sorted(closing))
     rows = {row["account_id"]: row for row in candidates.iter_rows(named=True)}
-    facts = {"due": due, "pending": pending, "paid": paid_today, "reversed": reversed_today}
+    portfolios = dict(candidates.select("account_id", "portfolio").iter_rows())
+    contact = guarded_facts(connection, strategy, portfolios, as_of)
+    facts = {"due": due, "pending": pending, "paid": paid_today, "reversed": reversed_today, "contact": contact}
     results = {account_id: _decide_row(row, facts, strategy, as_of) for account_id, row in rows.items()}
     # A referral closes a case the vectorized rules cannot foresee: decide those accounts again, now with
     # their pending work, so that it is cancelled too.
@@ -378,7 +385,7 @@ def _payments_today(
     return paid, returned
 
 
-def _triggers(row: dict[str, Any], facts: dict[str, dict[int, list[Any]]], as_of: date) -> list[Trigger]:
+def _triggers(row: dict[str, Any], facts: dict[str, Mapping[int, Any]], as_of: date) -> list[Trigger]:
     """The typed facts of one account's day, from its features row and the day's ledger lines."""
     account_id = row["account_id"]
     triggers: list[Trigger] = []
@@ -410,7 +417,7 @@ def _triggers(row: dict[str, Any], facts: dict[str, dict[int, list[Any]]], as_of
 
 
 def _decide_row(
-    row: dict[str, Any], facts: dict[str, dict[int, list[Any]]], strategy: Strategy, as_of: date
+    row: dict[str, Any], facts: dict[str, Mapping[int, Any]], strategy: Strategy, as_of: date
 ) -> Decisions | AccountError:
     """Build the snapshot of one candidate account and decide it; a domain error is an error of the run."""
     account_id = row["account_id"]
@@ -427,8 +434,9 @@ def _decide_row(
             due=tuple(facts["due"].get(account_id, ())),
             pending=tuple(facts["pending"].get(account_id, ())),
             notes_to_account=bool(row["notes_to_account"]),
+            contact=facts["contact"].get(account_id, NO_FACTS),
         )
-        return decide(snapshot, strategy, as_of)
+        return decide(snapshot, strategy, as_of, strategy.compliance.rules(row["portfolio"]))
     except DOMAIN_ERRORS as error:  # bad configuration or facts of one account: the run goes on
         return AccountError(account_id, str(error), row["external_id"] or "")
 

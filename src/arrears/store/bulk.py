@@ -8,16 +8,18 @@ several times the database's own work for the hundreds of thousands of rows a da
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Date, DateTime, Table
 
 
 def _sqlite_value(value: Any) -> Any:
-    # The formats SQLAlchemy itself stores in SQLite, so its Date/DateTime columns read them back.
+    # The formats SQLAlchemy itself stores in SQLite, so its Date/DateTime columns read them back; an aware
+    # moment is stored in UTC (SQLite keeps no zone), as every reader of a timed column assumes.
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        moment = value.astimezone(UTC) if value.tzinfo is not None else value
+        return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, date):
         return value.isoformat()
     return value

@@ -40,7 +40,7 @@ from arrears.domain.effects import (
     StatementHold,
     StatusChange,
 )
-from arrears.domain.engine import Activity, Decisions
+from arrears.domain.engine import Activity, Decisions, GateDecision
 from arrears.store import summaries
 from arrears.store.bulk import execute_many, insert_ignore
 from arrears.store.models import (
@@ -48,6 +48,7 @@ from arrears.store.models import (
     AlertRow,
     Base,
     CollectionsCaseRow,
+    ComplianceEventRow,
     HistoryRow,
     LedgerLineRow,
     LetterRow,
@@ -76,6 +77,7 @@ ALERTS = _table(AlertRow)
 SERVICE_REQUESTS = _table(ServiceRequestRow)
 PLAN_REQUESTS = _table(PlanRequestRow)
 RUN_CHUNKS = _table(RunChunkRow)
+GATE_LOG = _table(ComplianceEventRow)
 
 
 def fee_external_id(key: str) -> str:
@@ -104,6 +106,7 @@ class _Rows:
     statuses: list[tuple[Any, ...]] = field(default_factory=list)
     modes: list[tuple[Any, ...]] = field(default_factory=list)
     holds: list[tuple[Any, ...]] = field(default_factory=list)
+    gate: list[dict[str, Any]] = field(default_factory=list)
 
     def history_line(self, key: str, account: int, event: str, detail: str) -> None:
         self.history.append(
@@ -119,7 +122,7 @@ class _Rows:
                 channel = effect.channel.value
                 self.letters.append(
                     {"key": f"{channel}:{effect.key}", "account_id": account, "template": effect.template,
-                     "channel": channel, "queued_on": on, "status": "queued",
+                     "channel": channel, "queued_on": on, "status": "queued", "addressee": effect.addressee,
                      "merge_data": json.dumps(merge.get(account, {}), default=str, sort_keys=True)}
                 )  # fmt: skip
                 self.counts[f"{channel}s_queued"] += 1
@@ -167,6 +170,16 @@ class _Rows:
             case _:
                 assert_never(effect)
 
+    def gate_decision(self, account: int, decision: GateDecision) -> None:
+        """Log what the release gate did to an activity (once per activity, day and verdict)."""
+        self.gate.append(
+            {"key": f"{self.as_of.isoformat()}/{decision.verdict}/{decision.key}"[:340], "account_id": account,
+             "on": self.as_of, "activity_key": decision.key[:300], "channel": decision.channel.value,
+             "verdict": decision.verdict, "rule": decision.rule, "reason": decision.reason, "until": decision.until,
+             "run_id": self.run_id}
+        )  # fmt: skip
+        self.counts[f"compliance.{decision.verdict}.{decision.rule}"] += 1
+
 
 def _activity_row(account: int, activity: Activity, as_of: date, run_id: int) -> dict[str, Any]:
     origin = activity.origin
@@ -197,9 +210,10 @@ def _write_cases(connection: Connection, decisions: Sequence[Decisions], counts:
         for change in decision.cases:
             resolved = change.event is CaseEvent.RESOLVE
             referred = change.event is CaseEvent.REFER
+            held = change.reason[:300] if change.event is CaseEvent.HOLD else None
             closing.append(
                 (change.status.value, change.on if resolved else None, change.reason[:200] if resolved else None,
-                 change.on if referred else None, account, change.track.value, change.episode)
+                 change.on if referred else None, held, account, change.track.value, change.episode)
             )  # fmt: skip
             counts[{CaseEvent.RESOLVE: "resolved", CaseEvent.REFER: "referred"}.get(change.event, change.event)] += 1
     # A new episode is the current one: the earlier episodes of the track stop being current first.
@@ -214,7 +228,7 @@ def _write_cases(connection: Connection, decisions: Sequence[Decisions], counts:
     execute_many(
         connection,
         "UPDATE collections_case SET status = {}, closed_on = COALESCE({}, closed_on), "
-        "close_reason = COALESCE({}, close_reason), referred_on = COALESCE({}, referred_on) "
+        "close_reason = COALESCE({}, close_reason), referred_on = COALESCE({}, referred_on), hold_reason = {} "
         "WHERE account_id = {} AND track = {} AND episode = {}",
         closing,
         dates=[1, 3],
@@ -233,6 +247,15 @@ def _write_activity_changes(connection: Connection, decisions: Sequence[Decision
             held = change.reason[:300] if event is ActivityEvent.HOLD else None
             by_event[event].append((change.status.value, released, done, cancelled, held, change.key))
         deferred += [(r.due, r.due_at, r.reason[:300], r.key) for r in decision.rescheduled]
+    # Deferrals first: a call deferred to later today is then released with that moment as its due time.
+    execute_many(
+        connection,
+        "UPDATE activity SET due_date = {}, due_at = {}, hold_reason = {} WHERE key = {} "
+        "AND status IN ('scheduled', 'held')",
+        deferred,
+        dates=[0, 1],
+    )
+    counts["deferred"] += len(deferred)
     names = {ActivityEvent.OPEN: "released", ActivityEvent.PERFORM: "released", ActivityEvent.CANCEL: "cancelled",
              ActivityEvent.HOLD: "held", ActivityEvent.COMPLETE: "completed"}  # fmt: skip
     for event, rows in by_event.items():
@@ -246,13 +269,6 @@ def _write_activity_changes(connection: Connection, decisions: Sequence[Decision
             dates=[1, 2, 3],
         )
         counts[names[event]] += len(rows)
-    execute_many(
-        connection,
-        "UPDATE activity SET due_date = {}, due_at = {}, hold_reason = {} WHERE key = {} AND status = 'scheduled'",
-        deferred,
-        dates=[0, 1],
-    )
-    counts["deferred"] += len(deferred)
 
 
 def write_chunk(
@@ -277,6 +293,8 @@ def write_chunk(
             rows.history_line(entry.key, account, entry.event, entry.detail)
         for effect in decision.effects:
             rows.effect(account, effect, merge)
+        for gated in decision.gate:
+            rows.gate_decision(account, gated)
     _write_cases(connection, decisions, counts)
     insert_ignore(connection, ACTIVITIES, created, ["key"])
     _write_activity_changes(connection, decisions, counts)
@@ -287,6 +305,7 @@ def write_chunk(
     insert_ignore(connection, ALERTS, rows.alerts, ["key"])
     insert_ignore(connection, SERVICE_REQUESTS, rows.requests, ["key"])
     insert_ignore(connection, PLAN_REQUESTS, rows.plans, ["key"])
+    insert_ignore(connection, GATE_LOG, rows.gate, ["key"])
     execute_many(
         connection,
         'INSERT INTO credit_point (key, party_id, account_id, "on", points) '

@@ -1,0 +1,168 @@
+"""The daily run with the compliance guardrails (on by default), on SQLite and PostgreSQL.
+
+The strategy is that of :mod:`tests.services.run_scenarios`: NORTH sends A–D to the series "Guarantor
+Letters" (Letter 30 first) and E–H to "Call 1"; SOUTH posts a "Late Fee" on $500.01–$2,500.00. Every party
+is in New York unless said otherwise; the US default rules apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from arrears.domain.compliance import AttemptClass
+from arrears.domain.compliance_rules import SWITCHED_OFF, CompliancePolicy
+from arrears.services.run import run_day
+from arrears.store.compliance import add_call_attempt
+from arrears.store.db import Database
+from arrears.store.models import PartyRoleRow, PartyRow
+from tests.notation import d
+from tests.services.run_scenarios import STRATEGY, activities, case_row, cases, portfolios, table, world
+
+NY = ZoneInfo("America/New_York")
+
+
+def _gate_log(db: Database) -> list[tuple[str, str, str, str]]:
+    return [(str(r.on), r.verdict, r.rule, r.reason) for r in table(db, "compliance_event")]
+
+
+def test_a_bankrupt_party_enters_held_no_letter_no_fee_and_is_released_when_the_bankruptcy_ends(
+    db: Database,
+) -> None:
+    portfolios(db)
+    ids = world(
+        db,
+        """
+abe Adams NORTH bankruptcy
+    2026-01-01 charge 100.00 due 2026-01-14
+sam Smith SOUTH bankruptcy
+    2026-01-01 charge 600.00 due 2026-01-14
+""",
+    )
+    with db.transaction() as session:
+        session.execute(update(PartyRow).values(bankruptcy_filed=d("2026-02-20")))
+    run_day(db, d("2026-03-01"), strategy=STRATEGY)
+    assert cases(db) == {
+        "abe": ("held", "2026-03-01", "AL", "Guarantor Letters"),
+        "sam": ("held", "2026-03-01", "HI", "Late Fee"),
+    }
+    held = "H01: bankruptcy filed 2026-02-20: no contact, no fees, no credit report, no referral"
+    assert case_row(db, "abe").hold_reason == held
+    assert activities(db) == [
+        "abe: 2026-03-01 Letter 30 (letter) AL scheduled",
+        "sam: 2026-03-01 Late Fee (fee) HI scheduled",
+    ]
+    assert table(db, "letter") == [] and [r.kind for r in table(db, "ledger_line")] == ["charge", "charge"]
+    assert [(r.event, r.detail) for r in table(db, "history", "abe")][-1] == ("case-hold", held)
+
+    with db.transaction() as session:  # the bankruptcy is dismissed for Adams
+        session.execute(update(PartyRow).where(PartyRow.id == _party(db, ids["abe"])).values(bankruptcy=False))
+    run_day(db, d("2026-03-02"), strategy=STRATEGY)
+    assert cases(db)["abe"][0] == "internal" and case_row(db, "abe").hold_reason is None
+    assert [(r.event, r.detail) for r in table(db, "history", "abe")][-1] == (
+        "case-release", "H01 no longer applies on 2026-03-02: case released"
+    )
+    assert activities(db)[:2] == [
+        "abe: 2026-03-01 Letter 30 (letter) AL done",
+        "abe: 2026-04-01 Letter 60 (letter) AL scheduled",
+    ]
+    assert cases(db)["sam"][0] == "held"
+
+
+def _party(db: Database, account_id: int) -> int:
+    (row,) = [r for r in table(db, "account") if r.id == account_id]
+    return int(row.guarantor_id)
+
+
+def test_do_not_call_holds_the_call_with_its_rule_and_letters_still_go(db: Database) -> None:
+    portfolios(db)
+    world(
+        db,
+        """
+eve Evans NORTH do_not_call
+    2026-01-01 charge 100.00 due 2026-01-14
+ada Adams NORTH do_not_call
+    2026-01-01 charge 100.00 due 2026-01-14
+""",
+    )
+    result = run_day(db, d("2026-03-01"), strategy=STRATEGY)
+    assert activities(db) == [
+        "ada: 2026-03-01 Letter 30 (letter) AL done",
+        "ada: 2026-03-31 Letter 60 (letter) AL scheduled",
+        "eve: 2026-03-01 Call 1 (phone_call) BO held",
+    ]
+    (call,) = [r for r in table(db, "activity") if r.action == "Call 1"]
+    assert call.hold_reason == "H06: do not call: no phone calls"
+    assert _gate_log(db) == [("2026-03-01", "held", "H06", "do not call: no phone calls")]
+    assert result.counts["compliance.held.H06"] == 1
+    run_day(db, d("2026-03-02"), strategy=STRATEGY)  # asked again: still held, logged once
+    assert len(_gate_log(db)) == 1
+
+
+def test_a_letter_to_a_represented_party_goes_to_the_attorney_on_file(db: Database) -> None:
+    portfolios(db)
+    ids = world(
+        db,
+        """
+ada Adams NORTH attorney_represented
+    2026-01-01 charge 100.00 due 2026-01-14
+bea Baker NORTH attorney_represented
+    2026-01-01 charge 100.00 due 2026-01-14
+""",
+    )
+    with db.transaction() as session:
+        session.add(PartyRoleRow(party_id=_party(db, ids["ada"]), role="attorney", name="Lee Counsel"))
+    run_day(db, d("2026-03-01"), strategy=STRATEGY)
+    assert [(r.account_id, r.template, r.addressee) for r in table(db, "letter")] == [(ids["ada"], "L30", "attorney")]
+    assert [a for a in activities(db) if a.startswith("bea")] == ["bea: 2026-03-01 Letter 30 (letter) AL held"]
+    assert _gate_log(db) == [
+        ("2026-03-01", "redirected", "H04", "represented by an attorney: letter to the attorney"),
+        ("2026-03-01", "held", "H04", "represented by an attorney and no attorney on file to write to"),
+    ]
+
+
+def test_the_eighth_call_in_seven_days_is_deferred_to_the_moment_the_first_leaves_the_window(db: Database) -> None:
+    portfolios(db)
+    ids = world(
+        db,
+        """
+eve Evans NORTH
+    2026-01-01 charge 100.00 due 2026-01-14
+""",
+    )
+    with db.engine.begin() as connection:  # seven voicemails, 2026-02-22 ... 2026-02-28 at 14:02 New York
+        for day in range(7):
+            moment = datetime(2026, 2, 22, 14, 2, tzinfo=NY) + timedelta(days=day)
+            add_call_attempt(connection, ids["eve"], None, moment, "LEFTMSG", AttemptClass.VOICEMAIL, "ann", None)
+    run_day(db, d("2026-03-01"), strategy=STRATEGY)
+    call, call_2 = table(db, "activity")
+    assert call_2.action == "Call 2" and str(call_2.due_date) == "2026-03-08"
+    due_at = call.due_at if call.due_at.tzinfo else call.due_at.replace(tzinfo=UTC)
+    assert (call.status, str(call.due_date), due_at) == ("open", "2026-03-01", datetime(2026, 3, 1, 14, 2, tzinfo=NY))
+    assert _gate_log(db) == [
+        ("2026-03-01", "deferred", "R01", "7 calls in the 7 days to 2026-03-01 00:00 EST (limit 7): next allowed "
+         "2026-03-01 14:02 EST"),
+    ]  # fmt: skip
+
+
+def test_without_guardrails_the_same_accounts_are_contacted(db: Database) -> None:
+    portfolios(db)
+    world(
+        db,
+        """
+eve Evans NORTH do_not_call
+    2026-01-01 charge 100.00 due 2026-01-14
+""",
+    )
+    unguarded = replace(STRATEGY, compliance=CompliancePolicy(enterprise=SWITCHED_OFF))
+    run_day(db, d("2026-03-01"), strategy=unguarded)
+    assert activities(db) == [
+        "eve: 2026-03-01 Call 1 (phone_call) BO open",
+        "eve: 2026-03-08 Call 2 (phone_call) BO scheduled",
+    ]
+    assert _gate_log(db) == []
+    with db.engine.connect() as connection:
+        assert connection.scalar(select(PartyRow.do_not_call)) is True
