@@ -30,7 +30,9 @@ process per core from 100,000 accounts) and with ``workers=1``, and the floor
 = reading the same rows into a Polars frame with :func:`arrears.store.features.read_core` (whole id range)
 + inserting as many rows as the run wrote (inserted + updated) into a scratch copy of the ``activity`` table
 (same columns and indexes) with one ``executemany`` in one transaction. ``ratio:`` is the default run / floor.
-``--profile`` adds a cProfile run (workers=1) and prints where the time goes.
+``--profile`` adds a cProfile run (workers=1) and prints where the time goes. ``--guardrails on off`` also
+times the run with every compliance rule switched off (``SWITCHED_OFF``: no contact facts read, no release
+gate asked) and prints the ratio of the two: the guardrails' cost.
 """
 
 from __future__ import annotations
@@ -50,12 +52,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, make_url, text
 
+from arrears.domain.compliance_rules import SWITCHED_OFF, CompliancePolicy
 from arrears.services.config import apply_document, load_strategy
 from arrears.services.run import run_day
 from arrears.store import features, summaries
@@ -501,10 +505,15 @@ def _peak_kib() -> tuple[int, int]:
     )
 
 
-def child_run(url: str, primed: str, workers: int, chunk_size: int, profile: str | None) -> dict[str, Any]:
-    """Time ``run_day`` on the working copy (restored by the parent)."""
+def child_run(
+    url: str, primed: str, workers: int, chunk_size: int, profile: str | None, guardrails: bool = True
+) -> dict[str, Any]:
+    """Time ``run_day`` on the working copy (restored by the parent); without ``guardrails`` every compliance
+    rule is switched off."""
     db = Database(make_engine(url))
     strategy = load_strategy(db)
+    if not guardrails:
+        strategy = replace(strategy, compliance=CompliancePolicy(enterprise=SWITCHED_OFF))
     before = _counts(db.engine)
     profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
@@ -606,7 +615,8 @@ def child_floor(url: str, rows: int) -> dict[str, Any]:
 def child(args: argparse.Namespace) -> int:
     spec = json.loads(args.child)
     if spec["what"] == "run":
-        report = child_run(spec["url"], spec["primed"], spec["workers"], spec["chunk_size"], spec.get("profile"))
+        report = child_run(spec["url"], spec["primed"], spec["workers"], spec["chunk_size"], spec.get("profile"),
+                           spec.get("guardrails", True))  # fmt: skip
     else:
         report = child_floor(spec["url"], spec["rows"])
     print("REPORT " + json.dumps(report))
@@ -705,6 +715,17 @@ def bench(args: argparse.Namespace, accounts: int) -> dict[str, Any]:
         f"<= 15 s: {'yes' if best <= 15 else 'no'} (best {best:.2f} s); "
         f"peak RSS <= 3 GB: {'yes' if peak <= 3 * 2**20 else 'no'} ({mib(peak)})"
     )
+    if "off" in args.guardrails:
+        store.restore()
+        spec = {"what": "run", "url": store.work_url, "primed": primed, "workers": args.workers[0],
+                "chunk_size": args.chunk_size, "guardrails": False}  # fmt: skip
+        unguarded = in_child(spec)
+        cost = first["wall"] / unguarded["wall"]
+        print(
+            f"guardrails    on {first['wall']:.2f} s, off {unguarded['wall']:.2f} s "
+            f"(workers={args.workers[0] or 'auto'}): on/off {cost:.3f}; within 10%: {'yes' if cost <= 1.1 else 'no'}"
+        )
+        runs["guardrails off"] = unguarded
     if args.profile:
         store.restore()
         path = args.data / f"daily-run-{accounts}-{args.seed}.prof"
@@ -734,6 +755,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--chunk-size", type=int, default=50_000, help="run_day chunk size (default 50,000)")
     parser.add_argument("--profile", action="store_true", help="also profile a workers=1 run with cProfile")
+    parser.add_argument(
+        "--guardrails", nargs="+", choices=("on", "off"), default=["on"],
+        help="'on off' also times the run with every compliance rule switched off (default: on)",
+    )  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
