@@ -23,7 +23,7 @@ def test_parse_amounts(text: str, cents: int) -> None:
     assert Money.parse(text) == Money(cents)
 
 
-@pytest.mark.parametrize("text", ["", "$", "abc", "1.234", "1,00", "12.5.0", "1e3", "NaN"])
+@pytest.mark.parametrize("text", ["", "$", "abc", "1.234", "1,00", "12.5.0", "1e3", "NaN", "(-5.00)", "-$-5", "(+5)"])
 def test_parse_rejects_what_is_not_money(text: str) -> None:
     with pytest.raises(MoneyError):
         Money.parse(text)

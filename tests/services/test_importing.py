@@ -5,6 +5,7 @@ Each test writes a small file, imports it and checks the report and the stored r
 
 import csv
 import random
+import re
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from arrears.domain.errors import clip
 from arrears.domain.ledger import (
     Entry,
     Kind,
@@ -325,8 +327,16 @@ def test_whitespace_is_what_str_strip_removes() -> None:
 # ------------------------------------------------------------------ the vectorized rules = the row-by-row rules
 
 KIND_TEXTS = [*(kind.value for kind in Kind if kind is not Kind.REVERSAL), "Charge", " fee ", "refund", ""]
-AMOUNTS = ["12.50", "-3", "0", "0.00", "-0.01", "7.5", "12.345", "abc", "", " 12.00", "(5.00)", "+4", "1,000.00"]
-DAYS = ["2026-01-05", "2026-02-03", "2026-02-30", "20260107", "01/05/2026", "", " 2026-01-06", "0000-01-01", "2026-1-5"]
+AMOUNTS = [
+    *("12.50", "-3", "0", "0.00", "-0.01", "7.5", "12.345", "abc", "", " 12.00", "(5.00)", "+4", "1,000.00"),
+    *("(-5.00)", "-$-5", "100000000000000000.00", "10000000.01", "10000000.00", "-10000000.00", "$10,000,000.01"),
+]
+DAYS = [
+    *("2026-01-05", "2026-02-03", "2026-02-30", "20260107", "01/05/2026", "", " 2026-01-06", "0000-01-01", "2026-1-5"),
+    *("2026-W01-1", "9999-12-31", "1899-12-31", "1900-01-01", "2031-03-01", "2031-03-02"),
+]
+TODAY = date(2026, 3, 1)
+"""The import's today in these tests: dates up to 2031-03-01 are accepted."""
 SOURCES = ["", "", "guarantor", "insurance", "Insurance", " guarantor", "cash"]
 
 
@@ -356,6 +366,11 @@ def reference_problems(rows: list[list[str]], accounts: set[str]) -> list[tuple[
                 amount = Money.parse(amount_text).cents
             except MoneyError:
                 problems.append(("amount", amount_text, "is not an amount (e.g. 12.50 or $1,234.56)"))
+            if amount is not None and abs(amount) > 1_000_000_000:
+                problems.append(
+                    ("amount", amount_text, "must be at most $10,000,000.00 (the largest amount Arrears accepts)")
+                )
+                amount = None
         days: dict[str, date | None] = {}
         for name, value in (("posted", posted_text), ("due", due_text), ("service", service_text)):
             days[name] = None
@@ -363,10 +378,20 @@ def reference_problems(rows: list[list[str]], accounts: set[str]) -> list[tuple[
                 if name == "posted":
                     problems.append((name, "", "is required"))
                 continue
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+                problems.append((name, value, "is not a date (YYYY-MM-DD)"))
+                continue
             try:
-                days[name] = date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 problems.append((name, value, "is not a date (YYYY-MM-DD)"))
+                continue
+            if day < date(1900, 1, 1):
+                problems.append((name, value, "must not be before 1900-01-01"))
+            elif day > date(2031, 3, 1):
+                problems.append((name, value, "must not be after 2031-03-01 (5 years from today)"))
+            else:
+                days[name] = day
         source = None
         if source_text:
             source = Source(source_text.lower()) if source_text.lower() in ("guarantor", "insurance") else None
@@ -391,7 +416,7 @@ def reference_problems(rows: list[list[str]], accounts: set[str]) -> list[tuple[
         for problem in problems:
             if all(problem[0::2] != known[0::2] for known in unique):
                 unique.append(problem)
-        found.extend((number, column, value, rule) for column, value, rule in unique)
+        found.extend((number, column, clip(value), rule) for column, value, rule in unique)
     return found
 
 
@@ -446,7 +471,9 @@ def test_vectorized_rules_agree_with_the_row_by_row_rules(
                 writer = csv.writer(handle, quoting=csv.QUOTE_ALL if quoted else csv.QUOTE_MINIMAL)
                 writer.writerow(header)
                 writer.writerows(rows)
-            report = import_file(sqlite_db, ImportKind.TRANSACTIONS, path, chunk_size=20, max_problems=100_000)
+            report = import_file(
+                sqlite_db, ImportKind.TRANSACTIONS, path, chunk_size=20, max_problems=100_000, today=TODAY
+            )
             expected = reference_problems(rows, {"A-1", "A-2"})
             assert [(p.row, p.column, p.value, p.rule) for p in report.problems] == expected
             assert report.problem_count == len(expected) and report.rows == len(rows)

@@ -9,7 +9,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, user_errors
+from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, shown, user_errors
 from arrears.domain.money import format_cents
 from arrears.services.accounts import create_portfolio
 from arrears.services.database import database_location, rebuild_summaries
@@ -80,9 +80,9 @@ def accounts_list(
     table = Table("account", "portfolio", "guarantor", "mode", "balance", "oldest unpaid due", "last payment")
     for row in rows:
         table.add_row(
-            row["external_id"],
-            row["portfolio"],
-            f"{row['last_name']}, {row['first_name']}",
+            shown(row["external_id"]),
+            shown(row["portfolio"]),
+            shown(f"{row['last_name']}, {row['first_name']}"),
             row["mode"],
             format_cents(row["balance_cents"]),
             str(row["oldest_unpaid_due"] or ""),
@@ -106,8 +106,9 @@ def accounts_show(
         print_json(view.as_dict())
         return
     g = view.guarantor
-    console.print(f"[bold]{view.external_id}[/bold]  {g['name']}  ({view.portfolio}, {view.mode})")
-    console.print(f"{g['address']}  {g['time_zone']}  " + "  ".join(f"{p['type']}: {p['number']}" for p in g["phones"]))
+    console.print(f"[bold]{shown(view.external_id)}[/bold]  {shown(g['name'])}  ({shown(view.portfolio)}, {view.mode})")
+    phones = "  ".join(f"{p['type']}: {shown(p['number'])}" for p in g["phones"])
+    console.print(f"{shown(g['address'])}  {shown(g['time_zone'])}  {phones}")
     if g["flags"]:
         console.print("flags: " + ", ".join(g["flags"]))
     ledger = Table("id", "posted", "kind", "amount", "due", "source", "note", title="ledger")
@@ -120,7 +121,7 @@ def accounts_show(
             format_cents(line.amount_cents),
             str(line.due or ""),
             line.source or "",
-            note,
+            shown(note),
         )
     console.print(ledger)
     pos = view.position

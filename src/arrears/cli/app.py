@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +48,18 @@ def parse_date(text: str | None, name: str = "date") -> date | None:
         return date.fromisoformat(text)
     except ValueError as error:
         raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)", param_hint=f"--{name}") from error
+
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+"""Characters a terminal acts on or that reorder text: control characters (ESC starts the sequences that
+move the cursor, clear the screen or set the window title), line and paragraph separators, bidi controls."""
+
+
+def shown(value: object) -> str:
+    """Stored text made safe to print: control characters written as escapes (``\\x1b``), Rich markup
+    escaped, so an imported name can neither rewrite the operator's screen nor style the output."""
+    text = _UNSAFE.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), str(value))
+    return escape(text)
 
 
 def print_json(data: Any) -> None:

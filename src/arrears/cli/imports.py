@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from arrears.cli.app import DbOption, JsonOption, app, console, errors, open_db, print_json, user_errors
+from arrears.cli.app import DbOption, JsonOption, app, console, errors, open_db, print_json, shown, user_errors
 from arrears.services.importing import COLUMNS, ImportKind, ImportReport, import_file
 
 import_app = typer.Typer(
@@ -86,11 +86,11 @@ def run_import(kind: ImportKind, path: Path, db: str | None, as_json: bool, dry_
 def show_report(report: ImportReport) -> None:
     """Counts, then conflicts and problems as tables."""
     if not report.ok:
-        table = Table(title=f"{report.path}: rejected, nothing written", title_justify="left")
+        table = Table(title=f"{shown(report.path)}: rejected, nothing written", title_justify="left")
         for name in ("row", "column", "value", "rule"):
             table.add_column(name, justify="right" if name == "row" else "left")
         for problem in report.problems:
-            table.add_row(str(problem.row), problem.column, problem.value, problem.rule)
+            table.add_row(str(problem.row), shown(problem.column), shown(problem.value), shown(problem.rule))
         console.print(table)
         hidden = report.problem_count - len(report.problems)
         more = f" ({hidden:,} more not shown)" if hidden else ""
@@ -109,7 +109,7 @@ def show_report(report: ImportReport) -> None:
         table.add_column("external_id")
         table.add_column("differing columns")
         for conflict in report.conflicts:
-            table.add_row(str(conflict.row), conflict.external_id, ", ".join(conflict.columns))
+            table.add_row(str(conflict.row), shown(conflict.external_id), ", ".join(conflict.columns))
         console.print(table)
 
 

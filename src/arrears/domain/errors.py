@@ -10,6 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+SHOWN_CHARACTERS = 80
+"""A value longer than this is cut in a problem: a 100 kB cell is not echoed whole."""
+
+
+def clip(value: str, limit: int = SHOWN_CHARACTERS) -> str:
+    """``value`` as a problem shows it: at most ``limit`` characters, then how long it was."""
+    if len(value) <= limit:
+        return value
+    return f"{value[: limit - 20]}… ({len(value):,} characters)"
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -18,6 +28,9 @@ class Problem:
     location: str
     rule: str
     value: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", clip(str(self.value)))
 
     @property
     def field(self) -> str:

@@ -349,6 +349,10 @@ class PaymentPlan:
         return add_days(self.first_due, step * index)
 
 
+MAX_INSTALLMENTS = 9_999
+"""The most installments a plan may have (two centuries of weekly ones): a larger count is a typing error."""
+
+
 def plan_problems(plan: PaymentPlan) -> list[tuple[str, str]]:
     """The (field, rule) pairs a payment plan breaks."""
     problems: list[tuple[str, str]] = []
@@ -356,8 +360,8 @@ def plan_problems(plan: PaymentPlan) -> list[tuple[str, str]]:
         problems.append(("installment", "must be greater than zero"))
     if not 0 <= plan.grace_days <= 999:
         problems.append(("grace_days", "must be between 0 and 999"))
-    if plan.installments is not None and plan.installments < 1:
-        problems.append(("installments", "must be at least 1"))
+    if plan.installments is not None and not 1 <= plan.installments <= MAX_INSTALLMENTS:
+        problems.append(("installments", f"must be between 1 and {MAX_INSTALLMENTS:,}"))
     return problems
 
 

@@ -11,6 +11,11 @@ _MONEY_TEXT = re.compile(
 )
 _GROUPED = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]*)?$")
 
+MAX_AMOUNT_CENTS = 1_000_000_000
+"""The largest amount one value may hold, $10,000,000.00 (an imported transaction, claim or installment, a
+configured threshold or fee). A larger one can only be a mistake; and with every value this small no sum of
+values an account can have comes near the 64-bit cents the store and the daily run compute in."""
+
 
 class MoneyError(ValueError):
     """A text that is not an amount of money."""
@@ -28,10 +33,14 @@ class Money:
 
     @classmethod
     def parse(cls, text: str) -> Money:
-        """Parse "12.50", "$1,234.56", "-3", "(5.00)" into Money; more than 2 decimals is an error."""
+        """Parse "12.50", "$1,234.56", "-3", "(5.00)" into Money; more than 2 decimals is an error.
+
+        An amount has at most one sign: "(-5.00)" or "-$-5" is an error, not a double negative.
+        """
         raw = text.strip()
         negative = False
-        if raw.startswith("(") and raw.endswith(")"):
+        parenthesized = raw.startswith("(") and raw.endswith(")")
+        if parenthesized:
             negative, raw = True, raw[1:-1]
         match = _MONEY_TEXT.match(raw)
         if not match:
@@ -39,8 +48,11 @@ class Money:
         number = match.group("number")
         if "," in number and not _GROUPED.match(number):
             raise MoneyError(f"misplaced thousands separator in {text!r}")
-        if match.group("sign") == "-" or match.group("sign2") == "-":
-            negative = not negative
+        signs = [sign for sign in (match.group("sign"), match.group("sign2")) if sign]
+        if len(signs) + parenthesized > 1:
+            raise MoneyError(f"more than one sign in {text!r}")
+        if "-" in signs:
+            negative = True
         try:
             value = Decimal(number.replace(",", ""))
         except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
@@ -98,6 +110,13 @@ class Money:
         sign = "-" if self.cents < 0 else ""
         dollars, cents = divmod(abs(self.cents), 100)
         return f"{sign}{dollars}.{cents:02d}"
+
+
+def amount_limit_problem(cents: int) -> str | None:
+    """The rule an amount of ``cents`` breaks by its size (either sign), or None."""
+    if abs(cents) > MAX_AMOUNT_CENTS:
+        return f"must be at most {Money(MAX_AMOUNT_CENTS)} (the largest amount Arrears accepts)"
+    return None
 
 
 def format_cents(cents: int) -> str:

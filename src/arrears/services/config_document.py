@@ -51,7 +51,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 from pydantic_core import ErrorDetails
 
 from arrears.domain.errors import Problem
-from arrears.domain.money import Money, MoneyError
+from arrears.domain.money import MAX_AMOUNT_CENTS, Money, MoneyError
 from arrears.domain.strategy import (
     Action,
     ActionKind,
@@ -1125,9 +1125,8 @@ def _names_broken(rule: str, broken: set[str]) -> bool:
 
 # ------------------------------------------------------------------------------- storage limits
 
-MAX_AMOUNT_CENTS = 1_000_000_000
-"""The largest amount the configuration accepts, $10,000,000.00: entry thresholds, fees, balance ranges. A
-larger one can only be a mistake, and amounts far beyond it overflow the run's 64-bit arithmetic."""
+# MAX_AMOUNT_CENTS (domain.money): the largest amount the configuration accepts, as imports do: entry
+# thresholds, fees, balance ranges.
 
 
 def column_limit(*attributes: Any) -> tuple[int, str]:

@@ -23,6 +23,7 @@ import csv
 import gc
 import io
 import marshal
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -36,10 +37,11 @@ from typing import IO, Any, BinaryIO, TextIO
 import polars as pl
 from sqlalchemy import Connection, Table, func, insert, select, text
 
-from arrears.domain.errors import Problem
+from arrears.domain.calendar import EARLIEST_DAY, day_range_problem, horizon, parse_day
+from arrears.domain.errors import Problem, clip
 from arrears.domain.ledger import Frequency, Kind, LedgerLine, PaymentPlan, Source, plan_problems
 from arrears.domain.model import Claim, ClaimStatus, Mode, Party, PhoneType, claim_problems
-from arrears.domain.money import Money, MoneyError
+from arrears.domain.money import Money, MoneyError, amount_limit_problem
 from arrears.services.accounts import party_problems
 from arrears.store import summaries
 from arrears.store.bulk import upsert
@@ -130,7 +132,7 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         _c("external_id", "the transaction's id in your system; unique", True),
         _c("account", "external id of the account (in the database)", True),
         _c("kind", "charge, payment, adjustment, fee, penalty, deposit, write_off or reversal", True),
-        _c("amount", "12.50 or $1,234.56; positive, except adjustments (signed, not zero)", True),
+        _c("amount", "12.50 or $1,234.56, at most $10,000,000.00; positive, except adjustments (signed)", True),
         _c("posted", "posting date (YYYY-MM-DD)", True),
         _c("due", "due date; required for charges"),
         _c("service", "service date; a charge cannot fall due before it"),
@@ -155,7 +157,7 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         _c("first_due", "due date of the first installment (YYYY-MM-DD)", True),
         _c("grace_days", "days an installment may be late before the plan is missed, 0-999; default 0"),
         _c("start", "payments from this date count towards the plan; default every payment"),
-        _c("installments", "number of installments, at least 1; default open-ended"),
+        _c("installments", "number of installments, 1 to 9,999; default open-ended"),
         _c("active", "true/false; default true. The latest active plan of an account counts"),
     ),
 }
@@ -274,7 +276,7 @@ class _Sink:
         self._seen.add((column, rule))
         report.problem_count += 1
         if len(report.problems) < self.limit:
-            report.problems.append(RowProblem(row, column, value, rule))
+            report.problems.append(RowProblem(row, column, clip(value), rule))
 
 
 class _Cells:
@@ -283,6 +285,7 @@ class _Cells:
     def __init__(self, header: list[str], columns: Sequence[Column]) -> None:
         self.width = len(header)
         names = [name.strip().lower() for name in header]
+        self.names = names
         self.position = {name: names.index(name) for name in names}
         self.known = {column.name for column in columns}
         absent = self.width  # rows get one empty cell appended: absent columns point at it
@@ -527,10 +530,11 @@ class _Importer:
     """The file's column name for each of ``fields`` (named in conflicts)."""
     has_account = True
 
-    def __init__(self, connection: Connection, cells: _Cells, bad: _Sink) -> None:
+    def __init__(self, connection: Connection, cells: _Cells, bad: _Sink, today: date) -> None:
         self.connection = connection
         self.cells = cells
         self.bad = bad
+        self.today = today
         self.accounts = _AccountIds()
         self.seen: dict[str, int] = {}
         self.touched: set[int] = set()
@@ -557,11 +561,10 @@ class _Importer:
             if required:
                 self.bad(row, name, "", "is required")
             return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            self.bad(row, name, value, "is not a date (YYYY-MM-DD)")
-            return None
+        day, rule = _read_day(required, self.today)(value)
+        if rule is not None:
+            self.bad(row, name, value, rule)
+        return None if day is None else date.fromisoformat(day)
 
     def money(self, row: int, cells: list[str], name: str, default: int | None = None) -> int | None:
         value = cells[self.cells.index[name]].strip()
@@ -569,21 +572,19 @@ class _Importer:
             if default is None:
                 self.bad(row, name, "", "is required")
             return default
-        try:
-            return parse_cents(value)
-        except MoneyError:
-            self.bad(row, name, value, "is not an amount (e.g. 12.50 or $1,234.56)")
-            return None
+        cents, rule = _read_amount(value)
+        if rule is not None:
+            self.bad(row, name, value, rule)
+        return cents
 
     def number(self, row: int, cells: list[str], name: str) -> int | None:
         value = cells[self.cells.index[name]].strip()
         if not value:
             return None
-        try:
-            return int(value)
-        except ValueError:
+        if not _WHOLE_NUMBER.match(value):
             self.bad(row, name, value, "is not a whole number")
             return None
+        return int(value)
 
     def flag(self, row: int, cells: list[str], name: str, default: bool = False) -> bool:
         value = cells[self.cells.index[name]].strip().lower()
@@ -631,10 +632,14 @@ class _Importer:
             self.accounts.resolve(self.connection, {cells[index].strip() for _, cells in chunk if len(cells) == width})
         ids = self.accounts.ids
         records: list[Record] = []
+        names = self.cells.names
         for row, cells in chunk:
             if len(cells) != width:
                 bad(row, "", "", f"has {len(cells) - 1} fields; the header has {width - 1}")
                 continue
+            for name, cell in zip(names, cells, strict=False):
+                if "\x00" in cell:
+                    bad(row, name, "", NUL_RULE)
             converted = self.convert(row, cells)
             if converted is None:
                 continue
@@ -759,8 +764,11 @@ _WHITESPACE = (
     "\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 """Every character :meth:`str.strip` removes: ``str.strip_chars(_WHITESPACE)`` is Python's ``strip()``."""
-_PLAIN_AMOUNT = r"^-?[0-9]{1,15}(\.[0-9]{1,2})?$"
-"""Amounts read in the frame (``12.50``, ``-3``, ``7.5``); any other text goes through :func:`parse_cents`."""
+_PLAIN_AMOUNT = r"^-?[0-9]{1,7}(\.[0-9]{1,2})?$"
+"""Amounts read in the frame (``12.50``, ``-3``, ``7.5``; below :data:`MAX_AMOUNT_CENTS`); any other text goes
+through :func:`parse_cents`."""
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+\Z")
+NUL_RULE = "holds a NUL byte (\\x00), which no database stores in text; remove it from the file"
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 """Dates read in the frame; any other text goes through :meth:`date.fromisoformat`."""
 _KIND_ENUM = pl.Enum([kind.value for kind in Kind])
@@ -791,24 +799,33 @@ def _odd_values(
 
 
 def _read_amount(text: str) -> tuple[int | None, str | None]:
+    """The cents of an amount and the rule it breaks (None when it breaks none): the one reading of every
+    amount of every import, row by row and in the frame."""
     value = text.strip()
     if not value:
         return None, "is required"
     try:
-        return parse_cents(value), None
+        cents = parse_cents(value)
     except MoneyError:
         return None, "is not an amount (e.g. 12.50 or $1,234.56)"
+    too_large = amount_limit_problem(cents)
+    return (None, too_large) if too_large else (cents, None)
 
 
-def _read_day(required: bool) -> Callable[[str], tuple[str | None, str | None]]:
+def _read_day(required: bool, today: date) -> Callable[[str], tuple[str | None, str | None]]:
+    """A reader of dates (ISO text of the date, rule broken): strictly ``YYYY-MM-DD``, from 1900 to the
+    horizon of ``today``."""
+
     def read(text: str) -> tuple[str | None, str | None]:
         value = text.strip()
         if not value:
             return None, "is required" if required else None
         try:
-            return date.fromisoformat(value).isoformat(), None
+            day = parse_day(value)
         except ValueError:
             return None, "is not a date (YYYY-MM-DD)"
+        out_of_range = day_range_problem(day, today)
+        return (None, out_of_range) if out_of_range else (day.isoformat(), None)
 
     return read
 
@@ -862,8 +879,8 @@ class _Transactions(_Importer):
         "description",
     )
 
-    def __init__(self, connection: Connection, cells: _Cells, bad: _Sink) -> None:
-        super().__init__(connection, cells, bad)
+    def __init__(self, connection: Connection, cells: _Cells, bad: _Sink, today: date) -> None:
+        super().__init__(connection, cells, bad, today)
         self.payments: list[pl.DataFrame] = []
         self.reversals: list[pl.DataFrame] = []
         self.first_rows = pl.DataFrame(schema={"ext": pl.String, "first": pl.Int64})
@@ -918,8 +935,10 @@ class _Transactions(_Importer):
         def stripped(name: str) -> pl.Expr:
             return text(name).str.strip_chars(_WHITESPACE)
 
+        nul_columns = [name for name in self.cells.names if name in present]
         f = frame.select(
             pl.col("row").cast(pl.Int64),
+            *(pl.col(name).str.contains("\x00", literal=True).alias(f"nul_{name}") for name in nul_columns),
             stripped("external_id").alias("ext"),
             stripped("account"),
             text("kind"),
@@ -932,6 +951,8 @@ class _Transactions(_Importer):
             stripped("description"),
         )
         kind, amount = pl.col("kind"), pl.col("amount")
+        # ISO texts of dates in range compare as the dates do; any other text is read by _read_day
+        earliest, latest = EARLIEST_DAY.isoformat(), horizon(self.today).isoformat()
         f = f.with_columns(
             kind.is_in(list(_KINDS)).alias("kind_fast"),
             amount.str.contains(_PLAIN_AMOUNT).alias("amount_fast"),
@@ -939,7 +960,8 @@ class _Transactions(_Importer):
             *(
                 (
                     pl.col(name).str.contains(_ISO_DATE)
-                    & ~pl.col(name).str.starts_with("0000")
+                    & (pl.col(name) >= earliest)
+                    & (pl.col(name) <= latest)
                     & pl.col(name).str.to_date("%Y-%m-%d", strict=False).is_not_null()
                 ).alias(f"{name}_fast")
                 for name in ("posted", "due", "service")
@@ -951,7 +973,7 @@ class _Transactions(_Importer):
         odd_amount, amount_rule = _odd_values(f, "amount", amount_fast, _read_amount, pl.Int64)
         odd_source, source_rule = _odd_values(f, "source", source_fast, _read_source, pl.String)
         days = {
-            name: _odd_values(f, name, day_fast[name], _read_day(name == "posted"), pl.String)
+            name: _odd_values(f, name, day_fast[name], _read_day(name == "posted", self.today), pl.String)
             for name in ("posted", "due", "service")
         }
         digits = amount.str.strip_prefix("-")
@@ -1015,6 +1037,8 @@ class _Transactions(_Importer):
 
         # -- what the careful reading of a row reports, in its order
         ext, account = pl.col("ext"), pl.col("account")
+        for seq, name in enumerate(nul_columns, start=-len(nul_columns)):
+            problem(seq, pl.col(f"nul_{name}"), name, pl.lit(""), NUL_RULE)
         problem(1, ext.str.len_chars() > limit, "external_id", ext, f"is longer than {limit} characters")
         problem(2, ext == "", "external_id", pl.lit(""), "is required")
         problem(3, account.str.len_chars() > limit, "account", account, f"is longer than {limit} characters")
@@ -1441,8 +1465,8 @@ class _Accounts(_Importer):
     labels = ("portfolio", "mode", "status_code", "opened", *_PARTY_FIELDS, "phone", "phone_type")
     has_account = False
 
-    def __init__(self, connection: Connection, cells: _Cells, bad: _Sink) -> None:
-        super().__init__(connection, cells, bad)
+    def __init__(self, connection: Connection, cells: _Cells, bad: _Sink, today: date) -> None:
+        super().__init__(connection, cells, bad, today)
         self.lengths.update(_lengths(PARTIES))
         self.lengths["phone"] = _lengths(PHONES)["number"]
         self.portfolios = {code: pid for code, pid in connection.execute(select(PORTFOLIOS.c.code, PORTFOLIOS.c.id))}
@@ -1645,6 +1669,7 @@ def import_file(
     dry_run: bool = False,
     chunk_size: int = CHUNK,
     max_problems: int = MAX_PROBLEMS,
+    today: date | None = None,
 ) -> ImportReport:
     """Validate the CSV file at ``path`` whole, then (unless ``dry_run``) write it in one transaction.
 
@@ -1652,10 +1677,65 @@ def import_file(
     are counted) and nothing is written. ``chunk_size`` is the rows per chunk read and written (for
     transactions: blocks of ``chunk_size * FRAME_BYTES_PER_ROW`` bytes of the file). Rows whose external
     id is already stored are skipped (``unchanged``; also listed in ``conflicts`` when their content
-    differs).
+    differs). Dates must fall between 1900-01-01 and five years after ``today`` (default: the clock's).
+
+    A file that is not UTF-8 is refused whole with one problem: the line and column of its first bad byte.
     """
     kind = ImportKind(kind)
     path = Path(path)
+    options = (progress, dry_run, chunk_size, max_problems, today or date.today())
+    try:
+        return _import(db, kind, path, *options)
+    except UnicodeDecodeError:  # the transaction rolled back: nothing is written
+        report = ImportReport(kind, str(path), dry_run=dry_run)
+        row, column, rule = _first_bad_byte(path)
+        _Sink(report, max_problems)(row, column, "", rule)
+        return report
+
+
+def _first_bad_byte(path: Path) -> tuple[int, str, str]:
+    """``(line, column, rule)`` of the first byte of ``path`` that is not UTF-8.
+
+    The column is found by counting the commas before the byte on its line (outside quotes); a quoted field
+    that spans lines makes the line number run ahead of the row's, so the rule names the line.
+    """
+    header: list[str] = []
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as error:
+                before = line[: error.start]
+                quoted = False
+                fields = 0
+                for byte in before:
+                    if byte == ord('"'):
+                        quoted = not quoted
+                    elif byte == ord(",") and not quoted:
+                        fields += 1
+                column = header[fields] if fields < len(header) else f"field {fields + 1}"
+                byte = line[error.start]
+                rule = (
+                    f"is not UTF-8 text (byte 0x{byte:02X} at line {number}, byte {len(before) + 1} of the line); "
+                    "save the file as UTF-8 (Latin-1 and Windows-1252 files are not read)"
+                )
+                return number, column, rule
+            if number == 1:
+                header = [name.strip().lower() for name in next(csv.reader([text]), [])]
+    return 1, "", "is not UTF-8 text; save the file as UTF-8"
+
+
+def _import(
+    db: Database,
+    kind: ImportKind,
+    path: Path,
+    progress: ProgressCallback | None,
+    dry_run: bool,
+    chunk_size: int,
+    max_problems: int,
+    today: date,
+) -> ImportReport:
+    """:func:`import_file` of a file that is UTF-8 (a decoding error escapes as the exception)."""
     report = ImportReport(kind, str(path), dry_run=dry_run)
     bad = _Sink(report, max_problems)
     framed = kind is ImportKind.TRANSACTIONS
@@ -1673,7 +1753,7 @@ def import_file(
             return report
         with UnitOfWork(db) as uow:
             connection = uow.session.connection()
-            importer = _IMPORTERS[kind](connection, cells, bad)
+            importer = _IMPORTERS[kind](connection, cells, bad, today)
             started = time.perf_counter()
             chunks = 0
             if isinstance(reader, _FrameReader):
