@@ -6,15 +6,16 @@ from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.ledger import Entry, Kind, LedgerError, PaymentPlan, Source, entry_problems, plan_problems, replay
 from arrears.domain.model import ENTERPRISE, Account, Claim, Mode, Party, PhoneType, claim_problems
 from arrears.store import summaries
-from arrears.store.db import Database
+from arrears.store.accounts import account_by_external_id, account_exists
+from arrears.store.db import Database, Session
+from arrears.store.ledger import ledger_entries, line_external_id_taken
 from arrears.store.models import AccountRow, ClaimRow, LedgerLineRow, PartyRow, PaymentPlanRow, PhoneRow, PortfolioRow
+from arrears.store.plans import claim_exists, deactivate_plans, plan_exists
+from arrears.store.portfolios import portfolio_ids
 from arrears.store.uow import UnitOfWork
 
 
@@ -74,11 +75,6 @@ def party_row(party: Party) -> PartyRow:
     )
 
 
-def portfolio_ids(session: Session) -> dict[str, int]:
-    """Portfolio code → id."""
-    return {code: pid for code, pid in session.execute(select(PortfolioRow.code, PortfolioRow.id))}
-
-
 def create_portfolio(db: Database, code: str, name: str) -> int:
     """Create a portfolio under the enterprise; return its id."""
     problems = []
@@ -109,7 +105,7 @@ def open_account(db: Database, account: Account) -> int:
         portfolio = portfolio_ids(session).get(account.portfolio)
         if portfolio is None:
             problems.append(Problem("portfolio", "is not a known portfolio", account.portfolio))
-        if session.scalar(select(AccountRow.id).where(AccountRow.external_id == account.external_id)):
+        if account_exists(session, account.external_id):
             problems.append(Problem("external_id", "is already an account", account.external_id))
         if problems:
             raise ValidationFailed(problems)
@@ -130,7 +126,7 @@ def open_account(db: Database, account: Account) -> int:
 
 
 def _account(session: Session, external_id: str) -> AccountRow:
-    row = session.scalar(select(AccountRow).where(AccountRow.external_id == external_id))
+    row = account_by_external_id(session, external_id)
     if row is None:
         raise NotFound(f"no account {external_id!r}")
     return row
@@ -144,14 +140,6 @@ def close_account(db: Database, external_id: str, on: date) -> None:
             raise ValidationFailed([Problem("mode", "the account is already closed", external_id)])
         row.mode, row.closed_date = Mode.CLOSED.value, on
         uow.commit()
-
-
-def ledger_entries(session: Session, account_id: int) -> list[Entry]:
-    """The account's ledger as domain entries, in posting order."""
-    rows = session.execute(
-        select(LedgerLineRow.__table__).where(LedgerLineRow.account_id == account_id).order_by(LedgerLineRow.id)
-    )
-    return [summaries.entry_from_row(row) for row in rows]
 
 
 def post_transaction(db: Database, external_id: str, posting: Posting) -> int:
@@ -194,11 +182,9 @@ def _post(session: Session, external_id: str, posting: Posting) -> int:
     )
     problems = [Problem(field, rule) for field, rule in entry_problems(probe)]
     account = _account(session, external_id)
-    if posting.external_id and session.scalar(
-        select(LedgerLineRow.id).where(LedgerLineRow.external_id == posting.external_id)
-    ):
+    if posting.external_id and line_external_id_taken(session.connection(), posting.external_id):
         problems.append(Problem("external_id", "is already a posted transaction", posting.external_id))
-    entries = ledger_entries(session, account.id)
+    entries = ledger_entries(session.connection(), account.id)
     if not problems:
         # Replay with the new line (a sequence after every other) so ledger rules are checked before writing.
         candidate = replace(probe, seq=max((e.seq for e in entries), default=0) + 1)
@@ -232,14 +218,11 @@ def add_payment_plan(db: Database, external_id: str, plan_id: str, plan: Payment
     with UnitOfWork(db) as uow:
         session = uow.session
         account = _account(session, external_id)
-        if session.scalar(select(PaymentPlanRow.id).where(PaymentPlanRow.external_id == plan_id)):
+        if plan_exists(session, plan_id):
             problems.append(Problem("external_id", "is already a payment plan", plan_id))
         if problems:
             raise ValidationFailed(problems)
-        for active in session.scalars(
-            select(PaymentPlanRow).where(PaymentPlanRow.account_id == account.id, PaymentPlanRow.active.is_(True))
-        ):
-            active.active = False
+        deactivate_plans(session, account.id)
         row = PaymentPlanRow(
             external_id=plan_id,
             account_id=account.id,
@@ -264,7 +247,7 @@ def add_claim(db: Database, external_id: str, claim: Claim) -> int:
     with UnitOfWork(db) as uow:
         session = uow.session
         account = _account(session, external_id)
-        if session.scalar(select(ClaimRow.id).where(ClaimRow.external_id == claim.external_id)):
+        if claim_exists(session, claim.external_id):
             problems.append(Problem("external_id", "is already a claim", claim.external_id))
         if problems:
             raise ValidationFailed(problems)

@@ -7,13 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time
 
-from sqlalchemy import Connection
-
 from arrears.domain.compliance import Allow, ContactFacts, Outbound, OutboundChannel, Redirect
 from arrears.domain.compliance_rules import CompliancePolicy
 from arrears.domain.errors import Problem
 from arrears.domain.strategy import Strategy
 from arrears.store.compliance import add_call_attempt, read_contact_facts
+from arrears.store.db import Connection
 
 
 def facts_for(

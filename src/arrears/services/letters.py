@@ -6,16 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, select
-
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.itemization import itemization_date, itemize
 from arrears.domain.ledger import entry_from_line, position_lines
 from arrears.letters.render import LetterError, MergeData, RenderedLetter, letter_context, render_letter
 from arrears.services.config import load_strategy
-from arrears.store.db import Database
+from arrears.store.accounts import account_id_of
+from arrears.store.db import Connection, Database
 from arrears.store.merge_facts import read_letterheads, read_merge_facts
-from arrears.store.models import AccountRow, PortfolioRow
+from arrears.store.portfolios import portfolio_by_code
 from arrears.store.uow import UnitOfWork
 
 
@@ -44,7 +43,7 @@ def merge_data_for(
 def merge_data(db: Database, account_external_id: str, as_of: date) -> MergeData:
     """The merge data of one account on ``as_of``."""
     with db.engine.connect() as connection:
-        account_id = connection.scalar(select(AccountRow.id).where(AccountRow.external_id == account_external_id))
+        account_id = account_id_of(connection, account_external_id)
         if account_id is None:
             raise NotFound(f"no account {account_external_id!r}")
         return merge_data_for(connection, [account_id], as_of, with_logo=True)[account_id]
@@ -106,7 +105,7 @@ def set_letterhead(db: Database, portfolio_code: str, letterhead: Letterhead) ->
         if len(letterhead.logo) > LOGO_LIMIT:
             problems.append(Problem("logo", f"is at most {LOGO_LIMIT:,} bytes", f"{len(letterhead.logo):,} bytes"))
     with UnitOfWork(db) as uow:
-        row = uow.session.scalar(select(PortfolioRow).where(PortfolioRow.code == portfolio_code))
+        row = portfolio_by_code(uow.session, portfolio_code)
         if row is None:
             raise NotFound(f"no portfolio {portfolio_code!r}")
         if problems:

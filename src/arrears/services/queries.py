@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from arrears.domain.errors import NotFound
 from arrears.domain.ledger import Position, position
 from arrears.store import summaries
+from arrears.store.accounts import account_by_external_id, accounts_by_balance
 from arrears.store.db import Database
-from arrears.store.models import AccountRow, AccountSummaryRow, LedgerLineRow, PartyRow, PortfolioRow
+from arrears.store.ledger import account_ledger
+from arrears.store.models import PartyRow
+from arrears.store.portfolios import portfolio_listing
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +69,10 @@ def _line_dict(line: LedgerLine) -> dict[str, Any]:
 def account_view(db: Database, external_id: str, as_of: date) -> AccountView:
     """The account ``external_id`` with its ledger and its position on ``as_of``."""
     with db.session() as session:
-        account = session.scalar(select(AccountRow).where(AccountRow.external_id == external_id))
+        account = account_by_external_id(session, external_id)
         if account is None:
             raise NotFound(f"no account {external_id!r}")
-        rows = session.execute(
-            select(LedgerLineRow.__table__)
-            .where(LedgerLineRow.account_id == account.id)
-            .order_by(LedgerLineRow.posted_date, LedgerLineRow.id)
-        ).all()
+        rows = account_ledger(session.connection(), account.id)
         party: PartyRow = account.guarantor
         guarantor = {
             "name": f"{party.first_name} {party.last_name}".strip(),
@@ -117,36 +114,11 @@ def account_view(db: Database, external_id: str, as_of: date) -> AccountView:
 
 def list_accounts(db: Database, portfolio: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """Accounts with their summary (largest balance first), optionally of one portfolio."""
-    query = (
-        select(
-            AccountRow.external_id,
-            PortfolioRow.code.label("portfolio"),
-            PartyRow.last_name,
-            PartyRow.first_name,
-            AccountRow.mode,
-            AccountSummaryRow.balance_cents,
-            AccountSummaryRow.oldest_unpaid_due,
-            AccountSummaryRow.last_payment_date,
-        )
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
-        .join(AccountSummaryRow, AccountSummaryRow.account_id == AccountRow.id)
-        .order_by(AccountSummaryRow.balance_cents.desc(), AccountRow.external_id)
-        .limit(limit)
-    )
-    if portfolio:
-        query = query.where(PortfolioRow.code == portfolio)
-    with db.session() as session:
-        return [dict(row._mapping) for row in session.execute(query)]
+    with db.engine.connect() as connection:
+        return accounts_by_balance(connection, portfolio, limit)
 
 
 def list_portfolios(db: Database) -> list[dict[str, Any]]:
     """Every portfolio with its parent."""
-    parent = PortfolioRow.__table__.alias("parent")
-    query = (
-        select(PortfolioRow.code, PortfolioRow.name, parent.c.code.label("parent"))
-        .outerjoin(parent, parent.c.id == PortfolioRow.parent_id)
-        .order_by(PortfolioRow.id)
-    )
-    with db.session() as session:
-        return [dict(row._mapping) for row in session.execute(query)]
+    with db.engine.connect() as connection:
+        return portfolio_listing(connection)

@@ -10,23 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, func, select
-
-from arrears.domain.ledger import AGING_BUCKETS, Entry, Kind, Source, position
+from arrears.domain.ledger import AGING_BUCKETS, position
 from arrears.domain.money import Money
-from arrears.store.db import Database
-from arrears.store.models import AccountRow, LedgerLineRow, PortfolioRow
+from arrears.store.db import Connection, Database
+from arrears.store.ledger import entries_posted_by
+from arrears.store.portfolios import account_counts, portfolios_in_order
 
 BUCKETS: tuple[str, ...] = tuple(name for name, _, _ in AGING_BUCKETS)
 """The aging buckets in order: current, 1-30, 31-60, 61-90, 91-120, 120+."""
 
 TOTAL = "TOTAL"
-
-_KINDS = {kind.value: kind for kind in Kind}
-_SOURCES = {None: None, **{source.value: source for source in Source}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,48 +77,16 @@ def portfolio_aging(connection: Connection, as_of: date, codes: Sequence[str] | 
 
     Lists every portfolio below the enterprise root (and the root itself when it holds accounts).
     """
-    portfolios = PortfolioRow.__table__
-    accounts = AccountRow.__table__
-    ledger = LedgerLineRow.__table__
-    counts = dict(
-        connection.execute(
-            select(accounts.c.portfolio_id, func.count()).group_by(accounts.c.portfolio_id)
-        ).all()
-    )
+    counts = account_counts(connection)
     rows = [
         row
-        for row in connection.execute(
-            select(portfolios.c.id, portfolios.c.code, portfolios.c.name, portfolios.c.parent_id).order_by(
-                portfolios.c.id
-            )
-        )
+        for row in portfolios_in_order(connection)
         if (row.parent_id is not None or counts.get(row.id)) and (codes is None or row.code in codes)
     ]
     wanted = {row.id for row in rows}
     balances = dict.fromkeys(wanted, 0)
     buckets = {pid: dict.fromkeys(BUCKETS, 0) for pid in wanted}
-    lines = connection.execute(
-        select(
-            accounts.c.portfolio_id,
-            ledger.c.account_id,
-            ledger.c.id,
-            ledger.c.kind,
-            ledger.c.amount_cents,
-            ledger.c.posted_date,
-            ledger.c.due_date,
-            ledger.c.service_date,
-            ledger.c.source,
-            ledger.c.reverses_id,
-        )
-        .join(accounts, accounts.c.id == ledger.c.account_id)
-        .where(ledger.c.posted_date <= as_of, accounts.c.portfolio_id.in_(wanted))
-        .order_by(ledger.c.account_id, ledger.c.id)
-    )
-    for (portfolio_id, _account_id), group in groupby(lines, key=lambda r: (r[0], r[1])):
-        entries = [
-            Entry(seq, _KINDS[kind], amount, posted, due, service, _SOURCES[source], reverses)
-            for _, _, seq, kind, amount, posted, due, service, source, reverses in group
-        ]
+    for portfolio_id, entries in entries_posted_by(connection, as_of, wanted):
         state = position(entries, as_of)
         balances[portfolio_id] += state.balance_cents
         into = buckets[portfolio_id]

@@ -8,8 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["Connection", "Database", "Session", "database_url", "make_engine", "sqlite_url"]
+"""``Connection`` and ``Session`` are the handles services pass to repositories without touching SQLAlchemy."""
 
 DEFAULT_URL = "sqlite:///arrears.db"
 

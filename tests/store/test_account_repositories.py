@@ -1,0 +1,104 @@
+"""The account, ledger, portfolio and plan repositories, on SQLite and PostgreSQL: what they read and write."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from arrears.domain.ledger import Frequency, Kind, PaymentPlan, Source
+from arrears.domain.model import Account, Claim, ClaimStatus, Party
+from arrears.services.accounts import (
+    Posting,
+    add_claim,
+    add_payment_plan,
+    create_portfolio,
+    open_account,
+    post_transaction,
+)
+from arrears.store.accounts import account_by_external_id, account_exists, accounts_by_balance
+from arrears.store.db import Database
+from arrears.store.ledger import account_ledger, entries_posted_by, ledger_entries, line_external_id_taken
+from arrears.store.models import PaymentPlanRow
+from arrears.store.plans import claim_exists, deactivate_plans, plan_exists
+from arrears.store.portfolios import account_counts, portfolio_ids, portfolio_listing, portfolios_in_order
+from tests.notation import d
+
+
+def two_clinics(db: Database) -> None:
+    """NORTH with Adams ($100.00 then a $30.00 payment) and Baker ($250.00); SOUTH with Clark ($40.00)."""
+    create_portfolio(db, "NORTH", "North Clinic")
+    create_portfolio(db, "SOUTH", "South Clinic")
+    guarantors = (("N-1", "NORTH", "Adams"), ("N-2", "NORTH", "Baker"), ("S-1", "SOUTH", "Clark"))
+    for external_id, portfolio, last in guarantors:
+        open_account(db, Account(external_id, portfolio, Party("Pat", last)))
+    post_transaction(db, "N-1", Posting(Kind.CHARGE, 10000, d("2026-01-01"), due=d("2026-01-15"), external_id="T1"))
+    post_transaction(db, "N-2", Posting(Kind.CHARGE, 25000, d("2026-01-05"), due=d("2026-01-20")))
+    post_transaction(db, "S-1", Posting(Kind.CHARGE, 4000, d("2026-02-01"), due=d("2026-02-15")))
+    post_transaction(db, "N-1", Posting(Kind.PAYMENT, 3000, d("2026-02-10"), source=Source.GUARANTOR))
+
+
+def test_accounts_by_balance_are_largest_first_and_of_one_portfolio_when_asked(db: Database) -> None:
+    two_clinics(db)
+    with db.engine.connect() as connection:
+        every = accounts_by_balance(connection, None, 50)
+        north_top = accounts_by_balance(connection, "NORTH", 1)
+    assert [(row["external_id"], row["portfolio"], row["last_name"], row["balance_cents"]) for row in every] == [
+        ("N-2", "NORTH", "Baker", 25000), ("N-1", "NORTH", "Adams", 7000), ("S-1", "SOUTH", "Clark", 4000)
+    ]  # fmt: skip
+    assert [row["external_id"] for row in north_top] == ["N-2"]
+
+
+def test_an_account_is_found_by_its_external_id(db: Database) -> None:
+    two_clinics(db)
+    with db.session() as session:
+        found = account_by_external_id(session, "S-1")
+        assert found is not None and (found.portfolio.code, found.guarantor.last_name) == ("SOUTH", "Clark")
+        assert account_by_external_id(session, "X-9") is None
+        assert (account_exists(session, "N-1"), account_exists(session, "X-9")) == (True, False)
+
+
+def test_the_ledger_reads_in_posting_order_and_up_to_a_day(db: Database) -> None:
+    two_clinics(db)
+    with db.session() as session:
+        north = account_by_external_id(session, "N-1")
+        assert north is not None
+        connection = session.connection()
+        lines = [(row.kind, row.amount_cents, row.posted_date) for row in account_ledger(connection, north.id)]
+        entries = [(entry.kind, entry.amount_cents) for entry in ledger_entries(connection, north.id)]
+        ids = portfolio_ids(session)
+        by_january = [
+            (portfolio, [entry.amount_cents for entry in account_entries])
+            for portfolio, account_entries in entries_posted_by(connection, d("2026-01-31"), [ids["NORTH"]])
+        ]
+        taken = (line_external_id_taken(connection, "T1"), line_external_id_taken(connection, "T2"))
+    assert lines == [("charge", 10000, d("2026-01-01")), ("payment", 3000, d("2026-02-10"))]
+    assert entries == [(Kind.CHARGE, 10000), (Kind.PAYMENT, 3000)]
+    assert by_january == [(ids["NORTH"], [10000]), (ids["NORTH"], [25000])]
+    assert taken == (True, False)
+
+
+def test_portfolios_list_in_creation_order_with_their_parent_and_account_counts(db: Database) -> None:
+    two_clinics(db)
+    with db.session() as session:
+        connection = session.connection()
+        listing = portfolio_listing(connection)
+        tree = [(row.code, row.parent_id is None) for row in portfolios_in_order(connection)]
+        counts = account_counts(connection)
+        ids = portfolio_ids(session)
+    assert [(row["code"], row["parent"]) for row in listing][1:] == [("NORTH", "ENTERPRISE"), ("SOUTH", "ENTERPRISE")]
+    assert tree[0][1] and tree[1:] == [("NORTH", False), ("SOUTH", False)]
+    assert counts == {ids["NORTH"]: 2, ids["SOUTH"]: 1}
+
+
+def test_a_new_plan_ends_the_active_one_and_plans_and_claims_are_found_by_external_id(db: Database) -> None:
+    two_clinics(db)
+    plan = PaymentPlan(2500, Frequency.MONTHLY, d("2026-03-01"), grace_days=10, start=d("2026-02-20"))
+    add_payment_plan(db, "N-1", "P1", plan)
+    add_claim(db, "N-2", Claim("C1", "ACME", d("2026-01-06"), 25000, 0, ClaimStatus.OPEN))
+    with db.transaction() as session:
+        assert (plan_exists(session, "P1"), plan_exists(session, "P2")) == (True, False)
+        assert (claim_exists(session, "C1"), claim_exists(session, "C2")) == (True, False)
+        north = account_by_external_id(session, "N-1")
+        assert north is not None
+        deactivate_plans(session, north.id)
+    with db.session() as session:
+        assert session.scalars(select(PaymentPlanRow.active)).all() == [False]
