@@ -17,6 +17,7 @@ from arrears.domain.errors import ValidationFailed
 from arrears.domain.ledger import Kind, entry_problems, plan_delinquent, replay, summarize
 from arrears.domain.model import Account, ClaimStatus, Party
 from arrears.services.accounts import Posting, create_portfolio, open_account, post_transaction
+from arrears.services.compliance import compliance_report
 from arrears.services.config import load_strategy
 from arrears.services.demo import (
     DEMO_CODES,
@@ -372,6 +373,26 @@ def test_the_runs_give_work_to_the_strategy_collectors_and_queue_letters(ran: tu
     assert open_work and {(who, kind): n for who, kinds in summary.worklist.items() for kind, n in kinds.items()} == (
         open_work
     )
+
+
+def test_the_runs_with_guardrails_never_contact_in_breach(ran: tuple[Database, DemoResult]) -> None:
+    """The demo's flagged parties (bankrupt, deceased, represented, cease, disputed, do not call) meet the
+    default US rules: the report checks every letter and referral again and finds no breach."""
+    db, result = ran
+    summary = result.collections
+    assert summary is not None
+    report = compliance_report(db, summary.first_day, summary.last_day)
+    assert report.engine_breaches == 0 and report.breaches == []
+    gated = Counter(
+        f"compliance.{verdict}.{rule}"
+        for figures in report.portfolios.values()
+        for verdict in ("held", "deferred", "redirected")
+        for rule, count in getattr(figures, verdict).items()
+        for _ in range(count)
+    )
+    assert gated and gated == {k: v for k, v in summary.counts.items() if k.startswith("compliance.")}
+    letters = sum(f.contacts["letter"] for f in report.portfolios.values())
+    assert letters == summary.count("letters_queued")
 
 
 def test_each_run_saw_what_was_posted_by_its_day_and_nothing_later(ran: tuple[Database, DemoResult]) -> None:

@@ -15,7 +15,10 @@ from sqlalchemy import select, update
 
 from arrears.domain.compliance import AttemptClass
 from arrears.domain.compliance_rules import SWITCHED_OFF, CompliancePolicy
+from arrears.services.compliance import compliance_report
+from arrears.services.explain import explain
 from arrears.services.run import run_day
+from arrears.services.worklist import complete_activity, worklist
 from arrears.store.compliance import add_call_attempt
 from arrears.store.db import Database
 from arrears.store.models import PartyRoleRow, PartyRow
@@ -166,3 +169,79 @@ eve Evans NORTH do_not_call
     assert _gate_log(db) == []
     with db.engine.connect() as connection:
         assert connection.scalar(select(PartyRow.do_not_call)) is True
+
+
+def test_explain_lists_each_rule_that_held_or_deferred_work_with_its_numbers(db: Database) -> None:
+    portfolios(db)
+    ids = world(
+        db,
+        """
+eve Evans NORTH
+    2026-01-01 charge 100.00 due 2026-01-14
+""",
+    )
+    with db.engine.begin() as connection:  # seven voicemails, 2026-03-02 ... 2026-03-08 at 14:02 New York
+        for day in range(7):
+            moment = datetime(2026, 3, 2, 14, 2, tzinfo=NY) + timedelta(days=day)
+            add_call_attempt(connection, ids["eve"], None, moment, "LEFTMSG", AttemptClass.VOICEMAIL, "ann", None)
+    run_day(db, d("2026-03-01"), strategy=STRATEGY)  # Call 1 released; Call 2 due 2026-03-08
+    with db.transaction() as session:
+        session.execute(update(PartyRow).values(dispute_date=d("2026-03-05")))
+    run_day(db, d("2026-03-08"), strategy=STRATEGY)
+    result = explain(db, "eve", d("2026-03-08"), STRATEGY)
+    assert [(c["on"], c["rule"], c["verdict"], c["reason"]) for c in result.compliance] == [
+        (d("2026-03-08"), "H05", "held", "disputed on 2026-03-05: held until the verification is recorded"),
+    ]
+    with db.transaction() as session:
+        session.execute(update(PartyRow).values(dispute_verified=d("2026-03-08")))
+    run_day(db, d("2026-03-09"), strategy=STRATEGY)
+    result = explain(db, "eve", d("2026-03-09"), STRATEGY)
+    # The first call leaves the window 7 × 24 hours after it was made: 15:02 on the clocks moved on 2026-03-08.
+    assert [(c["on"], c["rule"], c["verdict"], c["reason"]) for c in result.compliance][1:] == [
+        (d("2026-03-09"), "R01", "deferred", "7 calls in the 7 days to 2026-03-09 00:00 EDT (limit 7): next allowed "
+         "2026-03-09 15:02 EDT"),
+    ]  # fmt: skip
+
+
+def test_the_report_counts_contacts_holds_and_a_collectors_call_in_breach(db: Database) -> None:
+    portfolios(db)
+    world(
+        db,
+        """
+ada Adams NORTH
+    2026-01-01 charge 100.00 due 2026-01-14
+eve Evans NORTH do_not_call
+    2026-01-01 charge 100.00 due 2026-01-14
+fay Fox NORTH
+    2026-01-01 charge 100.00 due 2026-01-14
+""",
+    )
+    run_day(db, d("2026-03-01"), strategy=STRATEGY)
+    (call,) = [item for item in worklist(db, d("2026-03-01")) if item.account == "fay"]
+    complete_activity(db, call.id, "NOANSWER", on=d("2026-03-01"), at=datetime(2026, 3, 1, 7, 45, tzinfo=NY))
+    report = compliance_report(db, d("2026-03-01"), d("2026-03-01"), STRATEGY)
+    north = report.portfolios["NORTH"]
+    assert (dict(north.contacts), dict(north.held), dict(north.deferred)) == ({"letter": 1, "phone": 1}, {"H06": 1}, {})
+    assert report.engine_breaches == 0
+    (breach,) = report.breaches
+    assert (breach.account, breach.channel, breach.made_by, breach.rule) == ("fay", "phone", "cli", "R03")
+    assert breach.reason.startswith("R03: 07:45:00 in America/New_York: outside 08:00–21:00 local")
+    assert compliance_report(db, d("2026-03-02"), d("2026-03-31"), STRATEGY).as_dict()["manual_breaches"] == 0
+
+
+def test_the_report_finds_a_letter_the_rules_would_have_held(db: Database) -> None:
+    """The report checks the engine's letters again: one queued without guardrails to a bankrupt party is a
+    breach (which the run with guardrails never makes)."""
+    portfolios(db)
+    world(
+        db,
+        """
+abe Adams NORTH bankruptcy
+    2026-01-01 charge 100.00 due 2026-01-14
+""",
+    )
+    run_day(db, d("2026-03-01"), strategy=replace(STRATEGY, compliance=CompliancePolicy(enterprise=SWITCHED_OFF)))
+    report = compliance_report(db, d("2026-03-01"), d("2026-03-01"), STRATEGY)
+    assert [(b.account, b.channel, b.made_by, b.rule, b.reason) for b in report.breaches] == [
+        ("abe", "letter", "engine", "H01", "bankruptcy: no contact, no fees, no credit report, no referral"),
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from arrears.cli import accounts as _accounts  # noqa: F401  (each module registers its commands)
+from arrears.cli import compliance as _compliance  # noqa: F401
 from arrears.cli import config as _config  # noqa: F401
 from arrears.cli import demo as _demo  # noqa: F401
 from arrears.cli import imports as _imports  # noqa: F401

@@ -179,7 +179,7 @@ def explain(
     json: JsonOption = False,
 ) -> None:
     """Why an account is or is not in collections: each rule with its value and threshold, the assignment,
-    and every pending activity with the reason it exists."""
+    every pending activity with the reason it exists, and each compliance rule that held or deferred work."""
     database = open_db(db)
     with user_errors():
         result = explain_account(database, account, parse_date(as_of, "as-of") or date.today(), load_strategy(database))
@@ -199,6 +199,7 @@ def explain(
         console.print(
             f"case {case['track']} #{case['episode']}: {case['status']} since {case['entered_on']}"
             + (f", closed {case['closed_on']}: {case['close_reason']}" if case["closed_on"] else "")
+            + (f", held: {case['hold_reason']}" if case["hold_reason"] else "")
         )
     if result.pending:
         table = Table("id", "due", "type", "action", "assignee", "why", title="pending activities")
@@ -209,3 +210,8 @@ def explain(
         console.print(table)
     for event in result.history[-10:]:
         console.print(f"{event['on']} {event['event']}: {event['detail']}")
+    if result.compliance:
+        console.print("compliance rules that held, deferred or redirected work:")
+        for gated in result.compliance:
+            console.print(f"{gated['on']} {gated['rule']} {gated['verdict']} {gated['channel']}: "
+                          f"{escape(gated['reason'])}")  # fmt: skip

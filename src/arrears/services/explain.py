@@ -1,5 +1,6 @@
 """Why an account is (or is not) in collections on a date: every entry rule with the account's value and
-threshold, the assignment its case has, and every activity pending that day with the reason it exists.
+threshold, the assignment its case has, every activity pending that day with the reason it exists, and every
+compliance rule that held, deferred or redirected its work (with the rule's numbers).
 
 The case and its work are shown as they stood on the date asked, read from the days each change happened
 (entered, referred, closed; created, released, done, cancelled), not as they stand today."""
@@ -19,6 +20,7 @@ from arrears.services.run import features_frame
 from arrears.store.accounts import account_id_of
 from arrears.store.activities import ActivityRecord, activities_pending_on
 from arrears.store.cases import CaseEpisode, case_episodes, history_until
+from arrears.store.compliance import gate_events
 from arrears.store.db import Database
 
 
@@ -46,6 +48,8 @@ class Explanation:
     cases: list[dict[str, Any]] = field(default_factory=list)
     pending: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    compliance: list[dict[str, Any]] = field(default_factory=list)
+    """Each time a compliance rule held, deferred or redirected the account's work, with the rule's numbers."""
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
@@ -60,6 +64,7 @@ class Explanation:
             "cases": self.cases,
             "pending": self.pending,
             "history": self.history,
+            "compliance": self.compliance,
         }
 
 
@@ -112,12 +117,14 @@ def explain(db: Database, external_id: str, as_of: date, strategy: Strategy) -> 
         episodes = [e for e in case_episodes(connection, account_id) if e.entered_on <= as_of]
         pending = activities_pending_on(connection, account_id, as_of)
         history = history_until(connection, account_id, as_of)
+        gated = gate_events(connection, date.min, as_of, account_id)
     case_rows = [
         {"track": e.track, "episode": e.episode, "status": case_status_on(e, as_of).value,
          "entered_on": e.entered_on, "assignee": e.assignee, "work": e.work, "entry_reason": e.entry_reason,
          "referred_on": e.referred_on if e.referred_on is not None and e.referred_on <= as_of else None,
          "closed_on": None if episode_open_on(e, as_of) else e.closed_on,
-         "close_reason": None if episode_open_on(e, as_of) else e.close_reason}
+         "close_reason": None if episode_open_on(e, as_of) else e.close_reason,
+         "hold_reason": e.hold_reason if case_status_on(e, as_of) is CaseStatus.HELD else None}
         for e in episodes
     ]  # fmt: skip
     pending_rows = [
@@ -126,6 +133,11 @@ def explain(db: Database, external_id: str, as_of: date, strategy: Strategy) -> 
         for a in pending
     ]  # fmt: skip
     history_rows = [{"on": h.on, "event": h.event, "detail": h.detail} for h in history]
+    compliance_rows = [
+        {"on": g.on, "rule": g.rule, "verdict": g.verdict, "channel": g.channel, "activity": g.activity_key,
+         "reason": g.reason, "until": g.until}
+        for g in gated
+    ]  # fmt: skip
     portfolio = row["portfolio"]
     policy = strategy.entry_policy
     if not row["enabled"]:
@@ -136,7 +148,7 @@ def explain(db: Database, external_id: str, as_of: date, strategy: Strategy) -> 
         source = "enterprise rules"
     result = Explanation(
         external_id, as_of, portfolio, f"{source} ({version_note(db, as_of)})", cases=case_rows, pending=pending_rows,
-        history=history_rows,
+        history=history_rows, compliance=compliance_rows,
     )
     if row["enabled"]:
         result.checks = [

@@ -28,6 +28,8 @@ class CaseEpisode:
     """The 0-based index of the assignment rule that matched at entry; None when the defaults applied."""
     work: str
     is_current: bool
+    hold_reason: str | None = None
+    """Why a held episode is held (the rule id and reason of a compliance hold)."""
 
 
 def case_episodes(connection: Connection, account_id: int) -> list[CaseEpisode]:
@@ -37,6 +39,7 @@ def case_episodes(connection: Connection, account_id: int) -> list[CaseEpisode]:
         select(
             case.track, case.episode, case.status, case.entered_on, case.referred_on, case.closed_on,
             case.close_reason, case.entry_reason, case.assignee, case.assignment_rule, case.work, case.is_current,
+            case.hold_reason,
         )
         .where(case.account_id == account_id)
         .order_by(case.track, case.episode)

@@ -1,10 +1,11 @@
 """Repository of what the compliance rules read and what they leave behind: the contact facts of many
 accounts at once (party flags and representatives, phones, call attempts, letters sent, the debt's facts),
-call attempts, and the release gate's log."""
+call attempts, the release gate's log, and the contacts of a period (for the compliance report)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -17,11 +18,13 @@ from arrears.store.models import (
     AccountSummaryRow,
     CallAttemptRow,
     CollectionsCaseRow,
+    ComplianceEventRow,
     LetterRow,
     PartyRoleRow,
     PartyRow,
     PhoneRow,
     PortfolioRow,
+    ReferralRow,
 )
 
 BATCH = 5000
@@ -151,3 +154,127 @@ def portfolio_of(connection: Connection, account_id: int) -> str:
         .where(AccountRow.id == account_id)
     )  # fmt: skip
     return str(code)
+
+
+# ----------------------------------------------------------------------------------- the gate's log, report
+
+
+@dataclass(frozen=True, slots=True)
+class GateEvent:
+    """One line of the release gate's log: what it did to an activity other than allow it."""
+
+    on: date
+    portfolio: str
+    account: str
+    activity_key: str
+    channel: str
+    verdict: str
+    rule: str
+    reason: str
+    until: datetime | None
+
+
+def gate_events(connection: Connection, first: date, last: date, account_id: int | None = None) -> list[GateEvent]:
+    """The gate's log from ``first`` to ``last`` (of one account, or all), in date order."""
+    query = (
+        select(ComplianceEventRow.on, PortfolioRow.code, AccountRow.external_id, ComplianceEventRow.activity_key,
+               ComplianceEventRow.channel, ComplianceEventRow.verdict, ComplianceEventRow.rule,
+               ComplianceEventRow.reason, ComplianceEventRow.until)
+        .join(AccountRow, AccountRow.id == ComplianceEventRow.account_id)
+        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        .where(ComplianceEventRow.on >= first, ComplianceEventRow.on <= last)
+        .order_by(ComplianceEventRow.on, ComplianceEventRow.id)
+    )  # fmt: skip
+    if account_id is not None:
+        query = query.where(ComplianceEventRow.account_id == account_id)
+    return [
+        GateEvent(_day(on), code, external, key, channel, verdict, rule, reason, utc(until) if until else None)
+        for on, code, external, key, channel, verdict, rule, reason, until in connection.execute(query)
+    ]
+
+
+def gate_counts(connection: Connection, first: date, last: date) -> list[tuple[str, str, str, int]]:
+    """(portfolio, verdict, rule, count) of the gate's log from ``first`` to ``last``."""
+    query = (
+        select(PortfolioRow.code, ComplianceEventRow.verdict, ComplianceEventRow.rule, func.count())
+        .join(AccountRow, AccountRow.id == ComplianceEventRow.account_id)
+        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        .where(ComplianceEventRow.on >= first, ComplianceEventRow.on <= last)
+        .group_by(PortfolioRow.code, ComplianceEventRow.verdict, ComplianceEventRow.rule)
+    )  # fmt: skip
+    return [(code, verdict, rule, int(count)) for code, verdict, rule, count in connection.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class EngineContact:
+    """A contact the daily run made: a letter, e-mail or SMS queued, or a referral to an agency."""
+
+    account_id: int
+    portfolio: str
+    account: str
+    on: date
+    channel: str
+    template: str
+    addressee: str
+    key: str
+
+
+def engine_contacts(connection: Connection, first: date, last: date) -> list[EngineContact]:
+    """Every letter, e-mail and SMS the run queued and every referral it made from ``first`` to ``last``."""
+    letters = (
+        select(LetterRow.account_id, PortfolioRow.code, AccountRow.external_id, LetterRow.queued_on,
+               LetterRow.channel, LetterRow.template, LetterRow.addressee, LetterRow.key)
+        .join(AccountRow, AccountRow.id == LetterRow.account_id)
+        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        .where(LetterRow.queued_on >= first, LetterRow.queued_on <= last)
+    )  # fmt: skip
+    referrals = (
+        select(ReferralRow.account_id, PortfolioRow.code, AccountRow.external_id, ReferralRow.on, ReferralRow.agency,
+               ReferralRow.key)
+        .join(AccountRow, AccountRow.id == ReferralRow.account_id)
+        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        .where(ReferralRow.on >= first, ReferralRow.on <= last)
+    )  # fmt: skip
+    found = [
+        EngineContact(account_id, code, external, _day(on), channel, template, addressee, key)
+        for account_id, code, external, on, channel, template, addressee, key in connection.execute(letters)
+    ]
+    found += [
+        EngineContact(account_id, code, external, _day(on), "referral", agency, "", key)
+        for account_id, code, external, on, agency, key in connection.execute(referrals)
+    ]
+    return sorted(found, key=lambda c: (c.on, c.account_id, c.key))
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """A call attempt a collector recorded, with the rule it broke when it was made (None: none)."""
+
+    portfolio: str
+    account: str
+    time_zone: str
+    at: datetime
+    outcome: str
+    outcome_class: str
+    actor: str
+    breach: str | None
+
+
+def call_records(connection: Connection, first: date, last: date) -> list[CallRecord]:
+    """Every call attempt made from ``first`` to ``last`` (UTC days, with a day's margin either side for the
+    zones of the parties; the caller keeps those whose local day falls inside)."""
+    start = datetime.combine(first - timedelta(days=1), time(0), tzinfo=UTC)
+    end = datetime.combine(last + timedelta(days=2), time(0), tzinfo=UTC)
+    query = (
+        select(PortfolioRow.code, AccountRow.external_id, PartyRow.time_zone, CallAttemptRow.at,
+               CallAttemptRow.outcome, CallAttemptRow.outcome_class, CallAttemptRow.actor, CallAttemptRow.breach)
+        .join(AccountRow, AccountRow.id == CallAttemptRow.account_id)
+        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
+        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        .where(CallAttemptRow.at >= start, CallAttemptRow.at < end)
+        .order_by(CallAttemptRow.at)
+    )  # fmt: skip
+    return [
+        CallRecord(code, external, zone or "", utc(at), outcome, cls, actor, breach)
+        for code, external, zone, at, outcome, cls, actor, breach in connection.execute(query)
+    ]

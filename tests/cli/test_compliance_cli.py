@@ -1,0 +1,49 @@
+"""The compliance report and explain's compliance lines, as a person uses them from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from arrears.cli import app
+from arrears.domain.ledger import Kind
+from arrears.domain.model import Account, Party
+from arrears.services.accounts import Posting, open_account, post_transaction
+from arrears.store.db import Database, sqlite_url
+from tests.notation import d
+
+STRATEGY = Path(__file__).parents[2] / "examples" / "strategy.yaml"
+runner = CliRunner()
+
+
+def call(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_a_do_not_call_party_shows_its_held_call_in_explain_and_the_report(sqlite_db: Database) -> None:
+    url = sqlite_url(sqlite_db.engine.url.database or "")
+    for code in ("FAMILY", "ORTHO", "OUTPT"):
+        assert call("portfolios", "add", code, code.title(), "--db", url)[0] == 0
+    assert call("config", "apply", str(STRATEGY), "--db", url)[0] == 0
+    # ORTHO: $1,200.00 due Feb 1 is 31 days past due on Mar 4 and goes to cho with the Call 1 chain.
+    open_account(sqlite_db, Account("O-1", "ORTHO", Party("Dana", "Reyes", do_not_call=True)))
+    post_transaction(sqlite_db, "O-1", Posting(Kind.CHARGE, 120000, d("2026-01-02"), due=d("2026-02-01")))
+    assert call("run", "--as-of", "2026-03-04", "--db", url)[0] == 0
+
+    code, output = call("explain", "O-1", "--as-of", "2026-03-04", "--db", url)
+    assert code == 0 and "2026-03-04 H06 held phone: do not call: no phone calls" in output
+
+    code, output = call("compliance", "report", "--from", "2026-03-01", "--to", "2026-03-31", "--db", url, "--json")
+    assert code == 0
+    report = json.loads(output)
+    assert report["portfolios"]["ORTHO"]["held"] == {"H06": 1}
+    assert (report["engine_breaches"], report["manual_breaches"]) == (0, 0)
+
+    code, output = call("compliance", "report", "--from", "2026-03-01", "--to", "2026-03-31", "--db", url)
+    assert code == 0 and "contacts made in breach: engine 0, collectors 0" in output
+
+    code, output = call("compliance", "report", "--from", "2026-03-31", "--to", "2026-03-01", "--db", url)
+    assert code == 1 and "to: is before --from 2026-03-31" in output
