@@ -19,7 +19,14 @@ from arrears.store.db import Database
 from arrears.store.ledger import account_ledger, entries_posted_by, ledger_entries, line_external_id_taken
 from arrears.store.models import PaymentPlanRow
 from arrears.store.plans import claim_exists, deactivate_plans, plan_exists
-from arrears.store.portfolios import account_counts, portfolio_ids, portfolio_listing, portfolios_in_order
+from arrears.store.portfolios import (
+    account_counts,
+    portfolio_by_code,
+    portfolio_ids,
+    portfolio_listing,
+    portfolio_names,
+    portfolios_in_order,
+)
 from tests.notation import d
 
 
@@ -84,6 +91,10 @@ def test_portfolios_list_in_creation_order_with_their_parent_and_account_counts(
         tree = [(row.code, row.parent_id is None) for row in portfolios_in_order(connection)]
         counts = account_counts(connection)
         ids = portfolio_ids(session)
+        names = portfolio_names(session)
+        south = portfolio_by_code(session, "SOUTH")
+        assert south is not None and south.name == "South Clinic" and portfolio_by_code(session, "WEST") is None
+    assert ("NORTH", "North Clinic") in names and [code for code, _ in names] == sorted(code for code, _ in names)
     assert [(row["code"], row["parent"]) for row in listing][1:] == [("NORTH", "ENTERPRISE"), ("SOUTH", "ENTERPRISE")]
     assert tree[0][1] and tree[1:] == [("NORTH", False), ("SOUTH", False)]
     assert counts == {ids["NORTH"]: 2, ids["SOUTH"]: 1}

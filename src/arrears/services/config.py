@@ -36,9 +36,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session
-
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.model import ENTERPRISE
@@ -81,9 +78,11 @@ from arrears.services.config_document import (
     strategy_problems,
 )
 from arrears.store import config_repo
+from arrears.store.audit import recent_audit
 from arrears.store.config_repo import PendingActivity, UsedAs, VersionInfo, WorkUse
-from arrears.store.db import Database
-from arrears.store.models import AuditRow, ConfigEntityRow, ConfigVersionRow, PortfolioRow
+from arrears.store.db import Connection, Database, Session
+from arrears.store.models import AuditRow, ConfigEntityRow, ConfigVersionRow
+from arrears.store.portfolios import portfolio_names
 from arrears.store.uow import UnitOfWork
 
 SYSTEM = "system"
@@ -322,10 +321,7 @@ def describe_rule(rule: AssignmentRule) -> str:
 
 
 def _rows(session: Session) -> dict[tuple[str, str], ConfigEntityRow]:
-    rows = session.scalars(
-        select(ConfigEntityRow).order_by(ConfigEntityRow.kind, ConfigEntityRow.position, ConfigEntityRow.name)
-    )
-    return {(row.kind, row.name): row for row in rows if row.kind in ENTITY_KINDS}
+    return {(row.kind, row.name): row for row in config_repo.config_entities(session) if row.kind in ENTITY_KINDS}
 
 
 def _strategy(rows: Mapping[tuple[str, str], ConfigEntityRow]) -> Strategy:
@@ -342,7 +338,7 @@ def load_strategy(source: Session | Database) -> Strategy:
 
 def portfolio_codes(session: Session) -> set[str]:
     """The codes of the portfolios configuration may name (every portfolio but the enterprise root)."""
-    return {code for code in session.scalars(select(PortfolioRow.code)) if code != ENTERPRISE}
+    return {code for code, _ in portfolio_names(session) if code != ENTERPRISE}
 
 
 # -------------------------------------------------------------------------------------- saving
@@ -1251,11 +1247,7 @@ class PortfolioLine:
 def portfolio_table(db: Database) -> list[PortfolioLine]:
     """Every portfolio: collections enabled Yes/No, assignment level Enterprise/Portfolio, its effective rules."""
     with db.session() as session:
-        portfolios = [
-            (code, name)
-            for code, name in session.execute(select(PortfolioRow.code, PortfolioRow.name).order_by(PortfolioRow.code))
-            if code != ENTERPRISE
-        ]
+        portfolios = [(code, name) for code, name in portfolio_names(session) if code != ENTERPRISE]
         policy = _strategy(_rows(session)).entry_policy
     lines = []
     for code, name in portfolios:
@@ -1389,9 +1381,6 @@ def version_note(db: Database, as_of: date) -> str:
 
 def audit_log(db: Database, entity: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """The most recent configuration audit rows, newest first (before/after as document data)."""
-    query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
-    if entity:
-        query = query.where(AuditRow.entity == entity)
     with db.session() as session:
         return [
             {
@@ -1404,7 +1393,7 @@ def audit_log(db: Database, entity: str | None = None, limit: int = 50) -> list[
                 "before": json.loads(row.before) if row.before else None,
                 "after": json.loads(row.after) if row.after else None,
             }
-            for row in session.scalars(query)
+            for row in recent_audit(session, entity, limit)
         ]
 
 

@@ -34,10 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from faker import Faker
-from sqlalchemy import Connection, Table, func, select, text, update
 
 from arrears.domain.calendar import add_months
-from arrears.domain.cases import ActivityStatus
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import Problem, ValidationFailed
 from arrears.domain.ledger import Frequency, Kind, Source
@@ -46,16 +44,16 @@ from arrears.domain.strategy import Strategy
 from arrears.services.config import apply_document, load_strategy
 from arrears.services.run import run_day
 from arrears.store import summaries
-from arrears.store.db import Database
-from arrears.store.models import (
-    AccountRow,
-    ActivityRow,
-    ClaimRow,
-    LedgerLineRow,
-    PartyRow,
-    PaymentPlanRow,
-    PhoneRow,
-    PortfolioRow,
+from arrears.store.activities import created_by_runs, open_work_due_by
+from arrears.store.db import Connection, Database
+from arrears.store.loading import (
+    TABLES,
+    add_portfolio,
+    highest_id,
+    insert_rows,
+    move_sequences,
+    portfolio_id_by_code,
+    set_columns,
 )
 
 Progress = Callable[[str, int, int], None]
@@ -64,7 +62,6 @@ days to run) ``run``, whose ``done`` and ``total`` count days."""
 
 HISTORY_MONTHS = 18
 DUE_DAYS = 30
-CHUNK = 5000
 
 
 class Behaviour(StrEnum):
@@ -798,52 +795,6 @@ def generate_demo(accounts: int, seed: int, as_of: date, progress: Progress | No
 # --- loading ---------------------------------------------------------------------------------------------
 
 
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
-
-
-TABLES = {
-    "portfolio": _table(PortfolioRow),
-    "party": _table(PartyRow),
-    "phone": _table(PhoneRow),
-    "account": _table(AccountRow),
-    "ledger_line": _table(LedgerLineRow),
-    "claim": _table(ClaimRow),
-    "payment_plan": _table(PaymentPlanRow),
-}
-
-
-def _next_ids(connection: Connection) -> dict[str, int]:
-    """Per table, what to add to a local id (from 1) so it follows every id already there."""
-    return {
-        name: connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-        for name, table in TABLES.items()
-        if name != "portfolio"
-    }
-
-
-def _insert(
-    connection: Connection, table: Table, rows: list[dict[str, Any]], advance: Callable[[int], None] | None = None
-) -> None:
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        connection.execute(table.insert(), chunk)
-        if advance:
-            advance(len(chunk))
-
-
-def _move_sequences(connection: Connection, names: Sequence[str]) -> None:
-    """Ids were given explicitly: move each PostgreSQL serial sequence past them (nothing to do on SQLite)."""
-    if connection.dialect.name != "postgresql":
-        return
-    for name in names:
-        connection.execute(
-            text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                 f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)")
-        )
-
-
 LATER_CHANGES = {"claim": ("status", "paid_cents"), "payment_plan": ("active",)}
 """The columns of a claim or plan row that change after it is written: the payer's decision, a plan paid off."""
 
@@ -925,8 +876,7 @@ class _Loader:
 
     def start(self, connection: Connection, progress: Progress | None = None) -> dict[str, int]:
         """Write the portfolios, parties, accounts and everything up to ``through``; return code → id."""
-        portfolios = TABLES["portfolio"]
-        known = dict(connection.execute(select(portfolios.c.code, portfolios.c.id)).all())
+        known = portfolio_id_by_code(connection)
         clashes = [code for code in DEMO_CODES if code in known]
         if clashes:
             raise ValidationFailed(
@@ -935,14 +885,11 @@ class _Loader:
             )
         if ENTERPRISE not in known:
             raise ValidationFailed([Problem("portfolio", "the enterprise root portfolio is missing", ENTERPRISE)])
-        self.offsets = offsets = _next_ids(connection)
+        # Per table, what to add to a local id (from 1) so it follows every id already there.
+        self.offsets = offsets = {name: highest_id(connection, name) for name in TABLES if name != "portfolio"}
         codes = {}
         for portfolio in DEMO_PORTFOLIOS:
-            codes[portfolio.code] = connection.execute(
-                portfolios.insert()
-                .values(code=portfolio.code, name=portfolio.name, parent_id=known[ENTERPRISE])
-                .returning(portfolios.c.id)
-            ).scalar_one()
+            codes[portfolio.code] = add_portfolio(connection, portfolio.code, portfolio.name, known[ENTERPRISE])
         portfolio_ids = [codes[p.code] for p in DEMO_PORTFOLIOS]
         accounts = [
             {**row, "id": row["id"] + offsets["account"], "guarantor_id": row["guarantor_id"] + offsets["party"],
@@ -967,8 +914,8 @@ class _Loader:
                 progress("load", done, total)
 
         for name, rows in batches:
-            _insert(connection, TABLES[name], rows, advance)
-        _move_sequences(connection, list(offsets))
+            insert_rows(connection, name, rows, advance)
+        move_sequences(connection, list(offsets))
         return codes
 
     def day(self, connection: Connection, day: date) -> list[int]:
@@ -977,21 +924,16 @@ class _Loader:
         rows = self.later.get(day, {})
         lines = rows.get("ledger_line", [])
         if lines:
-            ledger = TABLES["ledger_line"]
-            first_id = connection.execute(select(func.coalesce(func.max(ledger.c.id), 0))).scalar_one() + 1
-            written = self._ledger(lines, first_id)
-            _insert(connection, ledger, written)
-            _move_sequences(connection, ["ledger_line"])  # the run's fees come after
+            written = self._ledger(lines, highest_id(connection, "ledger_line") + 1)
+            insert_rows(connection, "ledger_line", written)
+            move_sequences(connection, ["ledger_line"])  # the run's fees come after
             touched.update(row["account_id"] for row in written)
         for name in ("claim", "payment_plan"):
             written = self._written(name, rows.get(name, []))
-            _insert(connection, TABLES[name], written)
+            insert_rows(connection, name, written)
             touched.update(row["account_id"] for row in written)
         for name, row in self.changes.get(day, []):
-            table, columns = TABLES[name], LATER_CHANGES[name]
-            connection.execute(
-                update(table).where(table.c.id == row["id"] + self.offsets[name]).values({c: row[c] for c in columns})
-            )
+            set_columns(connection, name, row["id"] + self.offsets[name], {c: row[c] for c in LATER_CHANGES[name]})
             touched.add(row["account_id"] + self.offsets["account"])
         return sorted(touched)
 
@@ -1051,20 +993,6 @@ class CollectionsSummary:
         }
 
 
-def _grouped_counts(connection: Connection, *where: Any) -> dict[str, dict[str, int]]:
-    activity = _table(ActivityRow)
-    query = (
-        select(activity.c.assignee, activity.c.kind, func.count())
-        .where(*where)
-        .group_by(activity.c.assignee, activity.c.kind)
-        .order_by(activity.c.assignee, activity.c.kind)
-    )
-    grouped: dict[str, dict[str, int]] = {}
-    for assignee, kind, count in connection.execute(query):
-        grouped.setdefault(assignee, {})[kind] = count
-    return grouped
-
-
 def _run_days(
     db: Database, loader: _Loader, as_of: date, days: int, strategy: Strategy, progress: Progress | None
 ) -> CollectionsSummary:
@@ -1079,15 +1007,9 @@ def _run_days(
         run_ids.append(result.run_id)
         if progress:
             progress("run", number + 1, days)
-    activity = _table(ActivityRow)
     with db.engine.connect() as connection:
-        by_collector = _grouped_counts(connection, activity.c.run_id.in_(run_ids))
-        worklist = _grouped_counts(
-            connection,
-            activity.c.status == ActivityStatus.OPEN.value,
-            activity.c.due_date <= as_of,
-            activity.c.kind.in_(sorted(kind.value for kind in OPERATOR_KINDS)),
-        )
+        by_collector = created_by_runs(connection, run_ids)
+        worklist = open_work_due_by(connection, as_of, {kind.value for kind in OPERATOR_KINDS})
     return CollectionsSummary(
         first_day=as_of - timedelta(days=days - 1),
         last_day=as_of,

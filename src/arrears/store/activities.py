@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Row, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from arrears.domain.cases import PENDING_ACTIVITY, ActivityStatus
@@ -87,4 +87,32 @@ def record_completion(
             account_id=activity.account_id, on=on, scope="collection_action", note_type="collections",
             text=note_text, author=author,
         )
+    )  # fmt: skip
+
+
+def _by_assignee_and_kind(connection: Connection, *where: ColumnElement[bool]) -> dict[str, dict[str, int]]:
+    activity = ActivityRow.__table__.c
+    query = (
+        select(activity.assignee, activity.kind, func.count())
+        .where(*where)
+        .group_by(activity.assignee, activity.kind)
+        .order_by(activity.assignee, activity.kind)
+    )
+    grouped: dict[str, dict[str, int]] = {}
+    for assignee, kind, count in connection.execute(query):
+        grouped.setdefault(assignee, {})[kind] = count
+    return grouped
+
+
+def created_by_runs(connection: Connection, run_ids: Collection[int]) -> dict[str, dict[str, int]]:
+    """Assignee → activity kind → how many activities the runs ``run_ids`` created."""
+    return _by_assignee_and_kind(connection, ActivityRow.__table__.c.run_id.in_(list(run_ids)))
+
+
+def open_work_due_by(connection: Connection, day: date, kinds: Collection[str]) -> dict[str, dict[str, int]]:
+    """Assignee → activity kind → how many open activities of ``kinds`` are due on or before ``day``."""
+    activity = ActivityRow.__table__.c
+    return _by_assignee_and_kind(
+        connection, activity.status == ActivityStatus.OPEN.value, activity.due_date <= day,
+        activity.kind.in_(sorted(kinds)),
     )  # fmt: skip

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from arrears.store.models import AuditRow
@@ -26,3 +27,11 @@ def append_audit(
             after=json.dumps(after),
         )
     )
+
+
+def recent_audit(session: Session, entity: str | None, limit: int) -> list[AuditRow]:
+    """The ``limit`` most recent audit rows, newest first, of every entity kind or only of ``entity``."""
+    query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+    if entity:
+        query = query.where(AuditRow.entity == entity)
+    return list(session.scalars(query))

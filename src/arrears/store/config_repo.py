@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, func, insert, select, text, update
+from sqlalchemy.orm import Session
 
 from arrears.domain.cases import OPEN_CASE, PENDING_ACTIVITY, ActivityStatus
 from arrears.store.models import (
@@ -21,6 +22,7 @@ from arrears.store.models import (
     ActivityRow,
     AuditRow,
     CollectionsCaseRow,
+    ConfigEntityRow,
     ConfigVersionRow,
     LetterRow,
     RunRow,
@@ -292,3 +294,9 @@ def add_audit_rows(connection: Connection, rows: Iterable[Mapping[str, object]])
     batch = list(rows)
     if batch:
         connection.execute(insert(AuditRow), batch)
+
+
+def config_entities(session: Session) -> list[ConfigEntityRow]:
+    """Every stored configuration entity, by kind, position and name (changes to them write in the session)."""
+    query = select(ConfigEntityRow).order_by(ConfigEntityRow.kind, ConfigEntityRow.position, ConfigEntityRow.name)
+    return list(session.scalars(query))

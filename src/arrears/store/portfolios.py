@@ -45,3 +45,9 @@ def portfolio_by_code(session: Session, code: str) -> PortfolioRow | None:
     """The portfolio coded ``code`` (its letterhead fields can be changed in the caller's session); None when
     there is none."""
     return session.scalar(select(PortfolioRow).where(PortfolioRow.code == code))
+
+
+def portfolio_names(session: Session) -> list[tuple[str, str]]:
+    """Every portfolio's code and name, by code."""
+    query = select(PORTFOLIOS.c.code, PORTFOLIOS.c.name).order_by(PORTFOLIOS.c.code)
+    return [(code, name) for code, name in session.execute(query)]
