@@ -14,6 +14,7 @@ $(UV):
 
 install: $(UV)
 	$(UV) sync --frozen --quiet --python $(PYTHON)
+	bash scripts/ensure-pdf-libs.sh
 
 demo: install
 	$(BIN)/arrears demo

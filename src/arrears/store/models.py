@@ -335,6 +335,11 @@ class LetterRow(Base):
     status: Mapped[str] = mapped_column(String(10), default="queued")
     addressee: Mapped[str] = mapped_column(String(30), default="")
     """The representative it is addressed to (attorney, estate representative); empty: the party."""
+    printed_on: Mapped[date | None] = mapped_column(Date)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The PDF as printed, kept with the account's history; a reprint gives these bytes again."""
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class NoteRow(Base):

@@ -1,0 +1,224 @@
+"""Printing a batch of letters: every letter queued on a day rendered to PDF for the print shop.
+
+``print_batch`` renders the batch's letters with the merge data recorded when they were queued, in postal order
+(ZIP code, then name), and writes into the output folder:
+
+- ``letters-DAY[-PORTFOLIO].pdf``: a cover sheet with the totals, then every letter (the print shop's file);
+- ``letters-DAY[-PORTFOLIO].csv``: the index, one row per letter (sequence, account, template, addressee, ZIP,
+  pages, first page in the combined file, the letter's own file and its SHA-256);
+- ``letters-DAY[-PORTFOLIO]/NNNN-ACCOUNT-TEMPLATE.pdf``: each letter's own PDF.
+
+Then, in one transaction, each letter printed for the first time is marked printed: its PDF is kept with the
+letter (the account's history), one collection note is written and the activity that queued it gets the
+``printed`` outcome. Reprinting the batch gives byte-identical files (a letter printed before is reprinted from
+the PDF kept with it, never re-rendered from a template edited since) and writes no row.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+
+from arrears.domain.errors import NotFound, Problem, ValidationFailed
+from arrears.domain.money import format_cents
+from arrears.domain.strategy import LetterTemplate
+from arrears.letters import LetterError, letter_context, render_letter
+from arrears.letters.pdf import letter_html, render_pdf
+from arrears.letters.records import merge_data_from_record
+from arrears.letters.render import is_html
+from arrears.services.config import load_strategy
+from arrears.store.audit import append_audit
+from arrears.store.db import Database
+from arrears.store.letter_batches import (
+    PRINTED,
+    BatchLetter,
+    PrintedLetter,
+    batch_letters,
+    latest_batch_day,
+    mark_printed,
+    portfolio_exists,
+)
+from arrears.store.merge_facts import read_letterheads
+from arrears.store.uow import UnitOfWork
+
+INDEX_COLUMNS = ("sequence", "letter_id", "account", "portfolio", "template", "addressee", "postal_code", "pages",
+                 "first_page", "balance", "file", "sha256")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PrintedBatch:
+    """What printing a batch wrote."""
+
+    day: date
+    portfolio: str | None
+    combined: Path
+    index: Path
+    folder: Path
+    letters: int
+    pages: int
+    """Pages of the combined file, the cover sheet included."""
+    newly_printed: int
+    """Letters marked printed by this call (0 on a reprint)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    letter: BatchLetter
+    name: str
+    postal_code: str
+    balance_cents: int
+    html: str
+
+
+def _prepare(letter: BatchLetter, templates: Mapping[str, LetterTemplate], logos: Mapping[str, str]) -> _Prepared:
+    record = json.loads(letter.merge_data)
+    data = merge_data_from_record(record, logos.get(letter.portfolio_code, ""))
+    party = data.party
+    name = f"{party.get('first_name', '')} {party.get('last_name', '')}".strip()
+    prepared = _Prepared(letter, name, party.get("postal_code", ""), data.position.balance_cents, "")
+    if letter.pdf is not None:
+        return prepared  # printed before: reprinted from the PDF kept with it
+    template = templates.get(letter.template)
+    if template is None:
+        raise LetterError(f"no letter template '{letter.template}'")
+    rendered = render_letter(template, letter_context(data, template))
+    html = letter_html(rendered, template.stylesheet, html_body=is_html(template),
+                       title=f"{template.name}: {letter.external_id}")  # fmt: skip
+    return _Prepared(letter, name, prepared.postal_code, prepared.balance_cents, html)
+
+
+def _postal_order(item: _Prepared) -> tuple[str, str, int]:
+    """ZIP code first (the print shop's presort), then the addressee's name, then the letter."""
+    return (item.postal_code, item.name.casefold(), item.letter.id)
+
+
+def _cover(day: date, portfolio: str | None, items: Sequence[_Prepared], pages: Sequence[int]) -> str:
+    by_template = Counter(item.letter.template for item in items)
+    pages_by_template: Counter[str] = Counter()
+    for item, count in zip(items, pages, strict=True):
+        pages_by_template[item.letter.template] += count
+    rows = "".join(
+        f"<tr><td>{escape(code)}</td><td>{by_template[code]}</td><td>{pages_by_template[code]}</td></tr>"
+        for code in sorted(by_template)
+    )
+    total = format_cents(sum(item.balance_cents for item in items))
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Print batch</title><style>'
+        "@page { size: letter; margin: 1in } body { font-family: 'DejaVu Sans', sans-serif; font-size: 11pt }"
+        "table { border-collapse: collapse } td, th { border: 0.5pt solid #333; padding: 3pt 10pt; text-align: left }"
+        "</style></head><body>"
+        f"<h1>Letter batch of {day.isoformat()}</h1><p>Portfolio: {escape(portfolio or 'all portfolios')}</p>"
+        f"<table><tr><th>Letters</th><td>{len(items)}</td></tr><tr><th>Pages (letters)</th><td>{sum(pages)}</td></tr>"
+        f"<tr><th>Balance of the letters</th><td>{total}</td></tr></table>"
+        f"<h2>By template</h2><table><tr><th>Template</th><th>Letters</th><th>Pages</th></tr>{rows}</table>"
+        "<p>Letters follow in postal order (ZIP code, then name), each starting on a new page.</p>"
+        "</body></html>"
+    )
+
+
+def _combine(cover: bytes, letters: Sequence[bytes]) -> bytes:
+    writer = PdfWriter()
+    for data in (cover, *letters):
+        writer.append(PdfReader(io.BytesIO(data)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _file_name(sequence: int, letter: BatchLetter) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{letter.external_id}-{letter.template}")
+    return f"{sequence:04d}-{safe}.pdf"
+
+
+def print_batch(
+    db: Database,
+    output: Path,
+    *,
+    day: date | None = None,
+    portfolio: str | None = None,
+    printed_on: date,
+    actor: str = "cli",
+) -> PrintedBatch:
+    """Print the letters queued on ``day`` (the latest day with letters when None), of ``portfolio`` or all,
+    into ``output``, and mark them printed on ``printed_on``.
+
+    Every letter is rendered before anything is written: a letter that cannot be rendered (its template
+    removed, or past a limit) is a :class:`ValidationFailed` naming the letter, and nothing is printed.
+    """
+    strategy = load_strategy(db)
+    with db.engine.connect() as connection:
+        if portfolio is not None and not portfolio_exists(connection, portfolio):
+            raise NotFound(f"no portfolio {portfolio!r}")
+        day = day or latest_batch_day(connection, portfolio)
+        if day is None:
+            raise NotFound("no letters have been queued" + (f" for {portfolio}" if portfolio else ""))
+        letters = batch_letters(connection, day, portfolio)
+        logos = {code: head["logo"] for code, head in read_letterheads(connection, with_logo=True).items()}
+    if not letters:
+        raise NotFound(f"no letters were queued on {day.isoformat()}" + (f" for {portfolio}" if portfolio else ""))
+    templates = {template.code: template for template in reversed(strategy.letters)}
+    prepared, problems = [], []
+    for letter in letters:
+        try:
+            prepared.append(_prepare(letter, templates, logos))
+        except LetterError as error:
+            problems.append(Problem(f"letter {letter.id} ({letter.external_id})", str(error)))
+    if problems:
+        raise ValidationFailed(problems)
+    prepared.sort(key=_postal_order)
+
+    to_render = [item for item in prepared if item.letter.pdf is None]
+    rendered = {item.letter.id: render_pdf(item.html, item.letter.queued_on) for item in to_render}
+    pdfs = [item.letter.pdf if item.letter.pdf is not None else rendered[item.letter.id].data for item in prepared]
+    pages = [item.letter.pages if item.letter.pdf is not None and item.letter.pages is not None
+             else rendered[item.letter.id].pages for item in prepared]  # fmt: skip
+    cover = render_pdf(_cover(day, portfolio, prepared, pages), day)
+
+    stem = f"letters-{day.isoformat()}" + (f"-{portfolio}" if portfolio else "")
+    folder = output / stem
+    folder.mkdir(parents=True, exist_ok=True)
+    combined, index = output / f"{stem}.pdf", output / f"{stem}.csv"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(INDEX_COLUMNS)
+    first_page = cover.pages + 1
+    printed: list[PrintedLetter] = []
+    for sequence, (item, data, count) in enumerate(zip(prepared, pdfs, pages, strict=True), start=1):
+        assert data is not None
+        name = _file_name(sequence, item.letter)
+        (folder / name).write_bytes(data)
+        digest = hashlib.sha256(data).hexdigest()
+        writer.writerow([sequence, item.letter.id, item.letter.external_id, item.letter.portfolio_code,
+                         item.letter.template, item.name, item.postal_code, count, first_page,
+                         format_cents(item.balance_cents), f"{stem}/{name}", digest])  # fmt: skip
+        first_page += count
+        note = (f"Letter {item.letter.template} printed ({count} page{'s' if count != 1 else ''}) in the batch of "
+                f"{day.isoformat()}: {stem}/{name}")  # fmt: skip
+        printed.append(PrintedLetter(item.letter, data, digest, count, note))
+    combined.write_bytes(_combine(cover.data, [data for data in pdfs if data is not None]))
+    index.write_text(buffer.getvalue(), encoding="utf-8")
+
+    with UnitOfWork(db) as uow:
+        newly = mark_printed(uow.session.connection(), printed, printed_on, actor)
+        if newly:
+            append_audit(
+                uow.session,
+                actor=actor,
+                entity="letter_batch",
+                key=stem,
+                action=PRINTED,
+                before=None,
+                after={"letters": newly, "day": day.isoformat(), "printed_on": printed_on.isoformat()},
+            )
+        uow.commit()
+    return PrintedBatch(day, portfolio, combined, index, folder, len(prepared), first_page - 1, newly)

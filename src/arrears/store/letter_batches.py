@@ -1,0 +1,122 @@
+"""Repository of print batches: the letters queued on a day, and marking them printed.
+
+A batch is every letter (channel ``letter``) the daily run queued on one day, of one portfolio or all. Printing
+it records, per letter, the day, the page count and the PDF; one collection note; and the printed outcome on
+the activity that queued it. Every write is keyed or guarded by the letter's status, so marking the same batch
+twice writes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, func, select, update
+
+from arrears.domain.cases import ActivityEvent, ActivityStatus, activity_sources
+from arrears.store.bulk import insert_ignore
+from arrears.store.models import AccountRow, ActivityRow, LetterRow, NoteRow, PortfolioRow
+
+LETTER_CHANNEL = "letter"
+QUEUED, PRINTED = "queued", "printed"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchLetter:
+    """One letter of a batch as stored."""
+
+    id: int
+    key: str
+    account_id: int
+    external_id: str
+    portfolio_code: str
+    template: str
+    queued_on: date
+    status: str
+    merge_data: str
+    addressee: str
+    pdf: bytes | None
+    pages: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PrintedLetter:
+    """What printing one letter produced."""
+
+    letter: BatchLetter
+    pdf: bytes
+    sha256: str
+    pages: int
+    note: str
+
+
+def latest_batch_day(connection: Connection, portfolio: str | None) -> date | None:
+    """The most recent day letters were queued on (of ``portfolio``, when given), or None."""
+    query = select(func.max(LetterRow.queued_on)).where(LetterRow.channel == LETTER_CHANNEL)
+    if portfolio is not None:
+        query = query.join(AccountRow, AccountRow.id == LetterRow.account_id).join(
+            PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id
+        ).where(PortfolioRow.code == portfolio)  # fmt: skip
+    day: date | None = connection.scalar(query)
+    return day
+
+
+def portfolio_exists(connection: Connection, code: str) -> bool:
+    """Whether a portfolio ``code`` exists."""
+    return connection.scalar(select(PortfolioRow.id).where(PortfolioRow.code == code)) is not None
+
+
+def batch_letters(connection: Connection, on: date, portfolio: str | None) -> list[BatchLetter]:
+    """Every letter queued on ``on`` (of ``portfolio``, when given), printed or not, by id."""
+    query = (
+        select(
+            LetterRow.id, LetterRow.key, LetterRow.account_id, AccountRow.external_id,
+            PortfolioRow.code.label("portfolio_code"), LetterRow.template, LetterRow.queued_on, LetterRow.status,
+            LetterRow.merge_data, LetterRow.addressee, LetterRow.pdf, LetterRow.pages,
+        )
+        .join(AccountRow, AccountRow.id == LetterRow.account_id)
+        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        .where(LetterRow.channel == LETTER_CHANNEL, LetterRow.queued_on == on)
+        .order_by(LetterRow.id)
+    )  # fmt: skip
+    if portfolio is not None:
+        query = query.where(PortfolioRow.code == portfolio)
+    return [BatchLetter(**row._mapping) for row in connection.execute(query)]
+
+
+def activity_key(letter_key: str) -> str:
+    """The key of the activity that queued a letter: the letter's key is ``letter:`` and that key."""
+    return letter_key.removeprefix(f"{LETTER_CHANNEL}:")
+
+
+def mark_printed(connection: Connection, printed: Sequence[PrintedLetter], on: date, author: str) -> int:
+    """Record ``printed`` letters as printed on ``on`` in the caller's transaction: the letter's PDF, pages and
+    day, one collection note each, and the ``printed`` outcome on the activity that queued it (an activity
+    still open is completed). Letters printed before are left as they are. Returns how many were newly marked."""
+    fresh = [item for item in printed if item.letter.status == QUEUED]
+    marked = 0
+    for item in fresh:
+        result = connection.execute(
+            update(LetterRow)
+            .where(LetterRow.id == item.letter.id, LetterRow.status == QUEUED)
+            .values(status=PRINTED, printed_on=on, pages=item.pages, pdf=item.pdf, pdf_sha256=item.sha256)
+        )
+        marked += result.rowcount
+    insert_ignore(connection, NoteRow.__table__, [
+        {"key": f"printed:{item.letter.key}", "account_id": item.letter.account_id, "on": on,
+         "scope": "collection_action", "note_type": "collections", "text": item.note, "author": author}
+        for item in fresh
+    ], ["key"])  # fmt: skip
+    keys = [activity_key(item.letter.key) for item in fresh]
+    if keys:
+        completable = sorted(status.value for status in activity_sources(ActivityEvent.COMPLETE))
+        connection.execute(
+            update(ActivityRow)
+            .where(ActivityRow.key.in_(keys), ActivityRow.status.in_(completable))
+            .values(status=ActivityStatus.DONE.value, done_on=on)
+        )
+        connection.execute(
+            update(ActivityRow).where(ActivityRow.key.in_(keys), ActivityRow.outcome.is_(None)).values(outcome=PRINTED)
+        )
+    return marked
