@@ -51,8 +51,10 @@ from arrears.store.letter_batches import (
 from arrears.store.merge_facts import read_letterheads
 from arrears.store.uow import UnitOfWork
 
-INDEX_COLUMNS = ("sequence", "letter_id", "account", "portfolio", "template", "addressee", "postal_code", "pages",
-                 "first_page", "balance", "file", "sha256")  # fmt: skip
+INDEX_COLUMNS = ("sequence", "letter_id", "account", "portfolio", "template", "addressee", "representative",
+                 "postal_code", "pages", "first_page", "balance", "file", "sha256")  # fmt: skip
+"""``representative``: the letter is addressed to the guarantor's attorney or estate representative (empty: the
+guarantor)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +201,7 @@ def print_batch(
         (folder / name).write_bytes(data)
         digest = hashlib.sha256(data).hexdigest()
         writer.writerow([sequence, item.letter.id, item.letter.external_id, item.letter.portfolio_code,
-                         item.letter.template, item.name, item.postal_code, count, first_page,
+                         item.letter.template, item.name, item.letter.addressee, item.postal_code, count, first_page,
                          format_cents(item.balance_cents), f"{stem}/{name}", digest])  # fmt: skip
         first_page += count
         note = (f"Letter {item.letter.template} printed ({count} page{'s' if count != 1 else ''}) in the batch of "
