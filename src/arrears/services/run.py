@@ -10,13 +10,15 @@ nothing, and a run killed at any point resumes to the state an uninterrupted run
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -461,6 +463,21 @@ def _stop_if_orphaned() -> None:
         os._exit(1)  # nobody is left to report to; the lease expires and the run is resumed
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one chunk. A chunk's frames, rows, snapshots and decisions all
+    stay alive until it is written, and they hold no reference cycles: the collector's passes over them free
+    nothing yet cost as much as the decisions themselves (about a third of the run). Reference counting
+    still frees every object when the chunk ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run_partition(
     url: str,
     lease: Lease,
@@ -485,12 +502,12 @@ def run_partition(
             _stop_if_orphaned()
             phase = "deciding"
             try:
-                with database.engine.connect() as connection:
+                with _collector_paused(), database.engine.connect() as connection:
                     decisions, merge, chunk_errors, seen = decide_chunk(
                         connection, strategy, as_of, low, high, portfolio_id
                     )
                 phase = "writing"
-                with database.engine.begin() as connection:
+                with _collector_paused(), database.engine.begin() as connection:
                     written = write_chunk(
                         connection,
                         lease.run_id,
