@@ -382,10 +382,21 @@ class _Day:
     decisions: Decisions
     cases: dict[Track, Case]
     facts: ContactFacts = NO_FACTS
-    """The snapshot's contact facts, with the letters sent today added as they go out."""
+    """The snapshot's contact facts, with the letters sent today that :meth:`contact` has folded in."""
+    sent: list[SentLetter] = field(default_factory=list)
+    """Letters sent today that are not in ``facts`` yet."""
     queue: list[Activity] = field(default_factory=list)
     performed: set[str] = field(default_factory=set)
     """Keys of the activities released or performed today (never cancelled by a close on the same day)."""
+
+    def contact(self) -> ContactFacts:
+        """The contact facts with every letter sent so far today. Letters are folded in when a rule next asks,
+        not as each goes out: rebuilding the facts costs as much as the rest of a decision, and most accounts
+        send one letter and ask nothing after it."""
+        if self.sent:
+            self.facts = replace(self.facts, letters=(*self.facts.letters, *self.sent))
+            self.sent.clear()
+        return self.facts
 
 
 def decide(snapshot: Snapshot, strategy: Strategy, as_of: date, rules: RuleSet = ALLOW_ALL) -> Decisions:
@@ -448,7 +459,7 @@ def _case_hold_pass(day: _Day) -> None:
     case = day.cases.get(Track.GUARANTOR)
     if case is None:
         return
-    held = case_hold(day.facts, day.rules)
+    held = case_hold(day.contact(), day.rules)
     if held is not None and case.status is CaseStatus.INTERNAL:
         _move_case(day, case, CaseEvent.HOLD, f"{held.rule}: {held.reason}")
     elif held is None and case.status is CaseStatus.HELD and held_by_compliance(case.hold_reason):
@@ -543,15 +554,16 @@ def _guard(day: _Day, activity: Activity) -> tuple[bool, str]:
     letter = _letter_flags(day.strategy, action, channel)
     request = Outbound(
         day.snapshot.account_id, day.snapshot.portfolio, channel, activity.key, day.as_of, activity.due_at,
-        day.snapshot.time_zone, day.facts, letter,
+        day.snapshot.time_zone, day.contact(), letter,
     )  # fmt: skip
     verdict = release_gate(request, day.rules)
     gate = day.decisions.gate
     match verdict:
         case Allow() | Redirect():
             if channel is OutboundChannel.LETTER and letter is not None:
-                sent = SentLetter(letter.template, day.as_of, day.as_of, letter.validation_notice, letter.eca_notice)
-                day.facts = replace(day.facts, letters=(*day.facts.letters, sent))
+                day.sent.append(
+                    SentLetter(letter.template, day.as_of, day.as_of, letter.validation_notice, letter.eca_notice)
+                )
             if isinstance(verdict, Redirect):
                 gate.append(GateDecision(activity.key, channel, "redirected", verdict.rule, verdict.reason))
                 return True, verdict.role.value
