@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import Connection, select
 
 from arrears.domain.ledger import LedgerLine
-from arrears.store.models import AccountRow, CollectionsCaseRow, PartyRow, PortfolioRow
+from arrears.store.models import PortfolioRow
 from arrears.store.summaries import LINE_COLUMNS, line_groups
 
 PARTY_FIELDS = ("first_name", "last_name", "address1", "address2", "city", "state", "postal_code")
@@ -74,47 +74,46 @@ def read_letterheads(connection: Connection, with_logo: bool = True) -> dict[str
     return {row.code: letterhead(row_id) for row_id, row in rows.items()}
 
 
+def _day(value: object) -> date | None:
+    # SQLite hands the driver's ISO text back; PostgreSQL a date.
+    return value if value is None or isinstance(value, date) else date.fromisoformat(str(value))
+
+
 def read_merge_facts(connection: Connection, account_ids: Sequence[int]) -> dict[int, MergeFacts]:
-    """The merge facts of ``account_ids`` (unknown ids are left out)."""
+    """The merge facts of ``account_ids`` (unknown ids are left out). Read through the driver: the run reads
+    this for every letter it queues."""
     facts: dict[int, MergeFacts] = {}
-    for start in range(0, len(account_ids), 2000):
-        batch = list(account_ids[start : start + 2000])
-        ids = ", ".join(str(int(i)) for i in batch)
-        descriptions: dict[int, dict[int, str]] = {i: {} for i in batch}
-        cursor = connection.connection.cursor()  # through the driver: the run reads this for every letter
-        try:
+    party = ", ".join(f"g.{name}" for name in PARTY_FIELDS)
+    cursor = connection.connection.cursor()
+    try:
+        for start in range(0, len(account_ids), 2000):
+            batch = list(account_ids[start : start + 2000])
+            ids = ", ".join(str(int(i)) for i in batch)
             cursor.execute(
-                f"SELECT {LINE_COLUMNS} FROM ledger_line WHERE account_id IN ({ids}) "
+                f"SELECT {LINE_COLUMNS}, description FROM ledger_line WHERE account_id IN ({ids}) "
                 "ORDER BY account_id, posted_date, id"
             )
-            lines = dict(line_groups(cursor.fetchall()))
-            cursor.execute(f"SELECT account_id, id, description FROM ledger_line WHERE account_id IN ({ids}) "
-                           "AND description <> ''")  # fmt: skip
-            for account_id, line_id, description in cursor.fetchall():
-                descriptions[account_id][line_id] = description
-        finally:
-            cursor.close()
-        anchors: dict[int, date | None] = {
-            account_id: anchor
-            for account_id, anchor in connection.execute(
-                select(CollectionsCaseRow.account_id, CollectionsCaseRow.anchor_due).where(
-                    CollectionsCaseRow.account_id.in_(batch),
-                    CollectionsCaseRow.track == "guarantor",
-                    CollectionsCaseRow.is_current,
-                )
+            rows = cursor.fetchall()
+            lines = dict(line_groups(row[:-1] for row in rows))
+            descriptions: dict[int, dict[int, str]] = {i: {} for i in batch}
+            for row in rows:
+                if row[-1]:
+                    descriptions[row[0]][row[1]] = row[-1]
+            cursor.execute(
+                f"SELECT account_id, anchor_due FROM collections_case WHERE account_id IN ({ids}) "
+                "AND track = 'guarantor' AND is_current"
             )
-        }
-        accounts = connection.execute(
-            select(AccountRow.id, AccountRow.external_id, AccountRow.status_code, PortfolioRow.code,
-                   PortfolioRow.name, *(getattr(PartyRow, name) for name in PARTY_FIELDS))
-            .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-            .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
-            .where(AccountRow.id.in_(batch))
-        )  # fmt: skip
-        for account_id, external_id, status_code, code, name, *party in accounts:
-            facts[account_id] = MergeFacts(
-                account_id, {f: v or "" for f, v in zip(PARTY_FIELDS, party, strict=True)}, external_id,
-                status_code or "", code, name, tuple(lines.get(account_id, ())), descriptions[account_id],
-                anchors.get(account_id),
-            )  # fmt: skip
+            anchors = {account_id: _day(anchor) for account_id, anchor in cursor.fetchall()}
+            cursor.execute(
+                f"SELECT a.id, a.external_id, a.status_code, p.code, p.name, {party} FROM account a "
+                f"JOIN portfolio p ON p.id = a.portfolio_id JOIN party g ON g.id = a.guarantor_id WHERE a.id IN ({ids})"
+            )
+            for account_id, external_id, status_code, code, name, *values in cursor.fetchall():
+                facts[account_id] = MergeFacts(
+                    account_id, {f: v or "" for f, v in zip(PARTY_FIELDS, values, strict=True)}, external_id,
+                    status_code or "", code, name, tuple(lines.get(account_id, ())), descriptions[account_id],
+                    anchors.get(account_id),
+                )  # fmt: skip
+    finally:
+        cursor.close()
     return facts
