@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import polars as pl
 from sqlalchemy import select
 
 from arrears.domain.ledger import Kind
@@ -11,8 +12,9 @@ from arrears.domain.model import Account, Party
 from arrears.services.accounts import Posting, create_portfolio, open_account, post_transaction
 from arrears.store.activities import created_by_runs, open_work_due_by, worklist_rows
 from arrears.store.audit import append_audit, recent_audit
+from arrears.store.bulk import load_frame, load_tuples
 from arrears.store.db import Database
-from arrears.store.models import AccountRow, ActivityRow, AuditRow
+from arrears.store.models import AccountRow, ActivityRow, AuditRow, PortfolioRow
 from tests.notation import d
 
 
@@ -80,3 +82,19 @@ def test_activity_counts_by_assignee_and_kind_for_runs_and_for_open_work(db: Dat
     assert by_run_1 == {"ann": {"letter": 1, "phone_call": 1}}
     assert by_both == {"ann": {"letter": 1, "phone_call": 2}, "ben": {"review": 1}}
     assert open_calls == {"ann": {"phone_call": 1}, "ben": {"review": 1}}
+
+
+def test_bulk_loads_keep_null_apart_from_empty_text(db: Database) -> None:
+    names = ("code", "name", "parent_id", "address1")
+    with db.engine.begin() as connection:
+        load_tuples(connection, PortfolioRow.__table__, names, [("EAST", "East Clinic", None, "")])
+        frame = pl.DataFrame({"code": ["WEST"], "name": ["West Clinic"], "parent_id": [None], "address1": [""]},
+                             schema_overrides={"parent_id": pl.Int64})  # fmt: skip
+        load_frame(connection, PortfolioRow.__table__, names, frame)
+    with db.session() as session:
+        rows = session.execute(
+            select(PortfolioRow.code, PortfolioRow.parent_id, PortfolioRow.address1)
+            .where(PortfolioRow.code.in_(["EAST", "WEST"]))
+            .order_by(PortfolioRow.code)
+        ).all()
+    assert [tuple(row) for row in rows] == [("EAST", None, ""), ("WEST", None, "")]

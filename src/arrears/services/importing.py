@@ -44,7 +44,7 @@ from arrears.domain.model import Claim, ClaimStatus, Mode, Party, PhoneType, cla
 from arrears.domain.money import Money, MoneyError, amount_limit_problem
 from arrears.services.accounts import party_problems
 from arrears.store import summaries
-from arrears.store.bulk import upsert
+from arrears.store.bulk import load_frame, load_tuples, upsert
 from arrears.store.db import Database
 from arrears.store.models import (
     AccountRow,
@@ -711,7 +711,7 @@ class _Importer:
 
     def insert(self, rows: list[tuple[Any, ...]]) -> None:
         """Insert ``(external id, *values)`` tuples."""
-        _insert_many(self.connection, self.table, ("external_id", *self.fields), rows)
+        load_tuples(self.connection, self.table, ("external_id", *self.fields), rows)
 
     def finish_write(self, report: ImportReport, progress: ProgressCallback | None) -> None:
         """After the last chunk: bring the summaries of the touched accounts up to date."""
@@ -739,22 +739,6 @@ class _Importer:
                     progress("summaries", min(start + 5000, len(ids)), len(ids))
             report.accounts_refreshed = len(ids)
         report.timings["summaries"] = time.perf_counter() - started
-
-
-def _insert_many(connection: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Bulk-insert plain tuples (dates as ISO text) on the import's own connection and transaction:
-    ``executemany`` through the DBAPI on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL."""
-    if not rows:
-        return
-    columns = ", ".join(names)
-    if connection.dialect.name == "postgresql":
-        driver: Any = connection.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
-            for values in rows:
-                copy.write_row(values)
-        return
-    marks = ", ".join("?" * len(names))
-    connection.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", rows)
 
 
 _KINDS = {kind.value: kind for kind in Kind}
@@ -1273,17 +1257,7 @@ class _Transactions(_Importer):
             frame = frame.filter(~known)
         reversals = frame.filter(pl.col("reverses").is_not_null())
         values = frame.select(*self.record_columns[1:9], pl.lit(None).alias("reverses"), "description")
-        if self.connection.dialect.name == "postgresql":
-            # COPY in CSV written by Polars: null is an empty field, the empty text is ""
-            driver: Any = self.connection.connection.driver_connection
-            columns = ", ".join(("external_id", *self.fields))
-            with (
-                driver.cursor() as cursor,
-                cursor.copy(f"COPY {LEDGER.name} ({columns}) FROM STDIN (FORMAT csv)") as copy,
-            ):
-                copy.write(values.write_csv(include_header=False))
-        else:
-            self.insert(values.rows())
+        load_frame(self.connection, LEDGER, ("external_id", *self.fields), values)
         if not reversals.is_empty():
             # each reversal points at its payment by id: stored, or written just now (earlier in the file)
             self.connection.execute(_LINK_REVERSAL, reversals.select(target="reverses", ext="ext").to_dicts())

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, Date, DateTime, Table
 
 
@@ -84,3 +85,32 @@ def insert_ignore(connection: Connection, table: Table, rows: Sequence[Mapping[s
     """Insert ``rows``, skipping any whose ``keys`` already exist (idempotent writes)."""
     quote = connection.dialect.identifier_preparer.quote
     _insert(connection, table, rows, f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO NOTHING")
+
+
+def load_tuples(connection: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Bulk-insert plain tuples (values of the columns ``names``; dates as ISO text) in the caller's
+    transaction: ``executemany`` through the DBAPI on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL."""
+    if not rows:
+        return
+    columns = ", ".join(names)
+    if connection.dialect.name == "postgresql":
+        driver: Any = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+            for values in rows:
+                copy.write_row(values)
+        return
+    marks = ", ".join("?" * len(names))
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", rows)
+
+
+def load_frame(connection: Connection, table: Table, names: Sequence[str], frame: pl.DataFrame) -> None:
+    """Bulk-insert the columns of ``frame`` (in order, into the columns ``names``; dates as ISO text):
+    ``COPY`` of the CSV Polars writes on PostgreSQL (null is an empty field, the empty text is ``""``),
+    :func:`load_tuples` on SQLite."""
+    if connection.dialect.name != "postgresql":
+        load_tuples(connection, table, names, frame.rows())
+        return
+    driver: Any = connection.connection.driver_connection
+    columns = ", ".join(names)
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+        copy.write(frame.write_csv(include_header=False))
