@@ -14,10 +14,28 @@ from arrears.services.accounts import (
     open_account,
     post_transaction,
 )
-from arrears.store.accounts import account_by_external_id, account_exists, accounts_by_balance
+from arrears.store.accounts import (
+    account_by_external_id,
+    account_count,
+    account_exists,
+    account_ids_of,
+    accounts_by_balance,
+    every_account_id,
+    stored_accounts,
+)
+from arrears.store.bulk import load_tuples
 from arrears.store.db import Database
-from arrears.store.ledger import account_ledger, entries_posted_by, ledger_entries, line_external_id_taken
-from arrears.store.models import PaymentPlanRow
+from arrears.store.ledger import (
+    account_ledger,
+    accounts_with_lines,
+    entries_posted_by,
+    ledger_entries,
+    line_external_id_taken,
+    lines_to_check,
+    link_reversals,
+    stored_lines,
+)
+from arrears.store.models import LedgerLineRow, PaymentPlanRow
 from arrears.store.plans import claim_exists, deactivate_plans, plan_exists
 from arrears.store.portfolios import (
     account_counts,
@@ -113,3 +131,44 @@ def test_a_new_plan_ends_the_active_one_and_plans_and_claims_are_found_by_extern
         deactivate_plans(session, north.id)
     with db.session() as session:
         assert session.scalars(select(PaymentPlanRow.active)).all() == [False]
+
+
+def test_account_ids_are_found_by_external_id_and_counted(db: Database) -> None:
+    two_clinics(db)
+    with db.engine.connect() as connection:
+        found = account_ids_of(connection, ["S-1", "N-1", "X-9"])
+        every = dict(every_account_id(connection))
+        count = account_count(connection)
+    assert set(found) == {"S-1", "N-1"} and found == {ext: every[ext] for ext in found}
+    assert (sorted(every), count) == (["N-1", "N-2", "S-1"], 3)
+
+
+def test_a_bulk_loaded_reversal_is_linked_to_its_payment_by_external_id(db: Database) -> None:
+    two_clinics(db)
+    names = ("external_id", "account_id", "kind", "amount_cents", "posted_date", "source", "description")
+    with db.engine.begin() as connection:
+        north = account_ids_of(connection, ["N-1"])["N-1"]
+        load_tuples(connection, LedgerLineRow.__table__, names, [
+            ("PAY-7", north, "payment", 2000, "2026-02-20", "guarantor", ""),
+            ("NSF-7", north, "reversal", 2000, "2026-02-22", None, "returned check"),
+        ])  # fmt: skip
+        link_reversals(connection, [{"ext": "NSF-7", "target": "PAY-7"}])
+    with db.session() as session:
+        lines = dict(session.execute(select(LedgerLineRow.external_id, LedgerLineRow.id)).all())
+        reverses = session.scalar(select(LedgerLineRow.reverses_id).where(LedgerLineRow.external_id == "NSF-7"))
+    assert reverses == lines["PAY-7"]
+
+
+def test_stored_accounts_and_lines_are_read_by_external_id_for_the_import(db: Database) -> None:
+    two_clinics(db)
+    open_account(db, Account("W-1", "SOUTH", Party("Lee", "Young")))
+    with db.engine.connect() as connection:
+        ids = account_ids_of(connection, ["N-1", "W-1"])
+        with_lines = accounts_with_lines(connection, sorted(ids.values()))
+        accounts = stored_accounts(connection, ("first_name", "last_name"), ["S-1", "X-9"])
+        lines = stored_lines(connection, ("kind", "amount_cents"), ["T1", "T9"])
+        checked = lines_to_check(connection, ["T1"])
+    assert with_lines == {ids["N-1"]}
+    assert list(accounts) == ["S-1"] and accounts["S-1"][3:] == (None, "Pat", "Clark", None, None)
+    assert lines == {"T1": ("charge", 10000, None, "")}
+    assert checked["T1"][1:] == ("charge", "N-1", 10000, d("2026-01-01"), None)

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, TextIO
 
 import polars as pl
-from sqlalchemy import Connection, Table, func, insert, select, text
 
 from arrears.domain.calendar import EARLIEST_DAY, day_range_problem, horizon, parse_day
 from arrears.domain.errors import Problem, clip
@@ -44,8 +43,29 @@ from arrears.domain.model import Claim, ClaimStatus, Mode, Party, PhoneType, cla
 from arrears.domain.money import Money, MoneyError, amount_limit_problem
 from arrears.services.accounts import party_problems
 from arrears.store import summaries
-from arrears.store.bulk import load_frame, load_tuples, upsert
-from arrears.store.db import Database
+from arrears.store.accounts import (
+    account_count,
+    account_ids_of,
+    add_accounts,
+    add_parties,
+    add_phones,
+    add_summaries,
+    every_account_id,
+    stored_accounts,
+)
+from arrears.store.bulk import (
+    begin_writing,
+    drop_secondary_indexes,
+    load_frame,
+    load_tuples,
+    recreate_indexes,
+    sqlite_cache,
+    stored_values,
+    upsert,
+)
+from arrears.store.db import Connection, Database, Table
+from arrears.store.ledger import accounts_with_lines, lines_to_check, link_reversals, stored_lines
+from arrears.store.loading import highest_id, portfolio_id_by_code
 from arrears.store.models import (
     AccountRow,
     AccountSummaryRow,
@@ -54,7 +74,6 @@ from arrears.store.models import (
     PartyRow,
     PaymentPlanRow,
     PhoneRow,
-    PortfolioRow,
 )
 from arrears.store.uow import UnitOfWork
 
@@ -65,7 +84,6 @@ LEDGER: Table = LedgerLineRow.__table__  # type: ignore[assignment]
 CLAIMS: Table = ClaimRow.__table__  # type: ignore[assignment]
 PLANS: Table = PaymentPlanRow.__table__  # type: ignore[assignment]
 SUMMARIES: Table = AccountSummaryRow.__table__  # type: ignore[assignment]
-PORTFOLIOS: Table = PortfolioRow.__table__  # type: ignore[assignment]
 
 CHUNK = 10_000
 """Rows per chunk: per bulk insert and per look-up query."""
@@ -487,8 +505,7 @@ class _AccountIds:
     def resolve(self, connection: Connection, external_ids: set[str]) -> None:
         wanted = sorted(external_ids - self.ids.keys() - self.unknown)
         for batch in _in_batches(wanted):
-            query = select(ACCOUNTS.c.external_id, ACCOUNTS.c.id).where(ACCOUNTS.c.external_id.in_(batch))
-            self.ids.update({ext: account_id for ext, account_id in connection.execute(query)})
+            self.ids.update(account_ids_of(connection, batch))
         self.unknown.update(ext for ext in wanted if ext not in self.ids)
 
 
@@ -506,6 +523,10 @@ def _iso(value: date | None) -> str | None:
 def _plain(value: Any) -> Any:
     """A stored value as a record holds it (dates as ISO text), for comparing a row with what is stored."""
     return value.isoformat() if isinstance(value, date) else value
+
+
+def _plain_values(stored: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
+    return {ext: tuple(_plain(value) for value in values) for ext, values in stored.items()}
 
 
 def _lengths(table: Table) -> dict[str, int]:
@@ -665,24 +686,7 @@ class _Importer:
 
     def existing(self, external_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         """Stored values (lined up with ``fields``) of the rows among ``external_ids`` already in the table."""
-        columns = [self.table.c[name] for name in self.fields]
-        return self._stored(select(self.table.c.external_id, *columns), self.table, external_ids)
-
-    def _stored(self, query: Any, table: Table, external_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
-        """Run ``query`` (external id first) for the ``external_ids`` of ``table`` that are stored.
-
-        A range count first: a chunk of new rows (usually ids in a run no stored id falls into) costs one
-        index probe instead of one per row.
-        """
-        low, high = min(external_ids), max(external_ids)
-        column = table.c.external_id
-        if not self.connection.scalar(select(func.count()).where(column >= low, column <= high)):
-            return {}
-        stored: dict[str, tuple[Any, ...]] = {}
-        for batch in _in_batches(external_ids):
-            for row in self.connection.execute(query.where(column.in_(batch))):
-                stored[row[0]] = tuple(_plain(value) for value in row[1:])
-        return stored
+        return _plain_values(stored_values(self.connection, self.table, self.fields, external_ids))
 
     def write(self, records: list[Record], report: ImportReport) -> None:
         """Second pass over a chunk of records: insert the new ones; count (and compare) the stored ones."""
@@ -719,7 +723,7 @@ class _Importer:
             return
         started = time.perf_counter()
         connection = self.connection
-        total = connection.scalar(select(func.count()).select_from(ACCOUNTS)) or 0
+        total = account_count(connection)
         if len(self.touched) * 2 >= total:
             # Most accounts were touched: one ordered pass over every account beats IN-lists of most of them.
             done = 0
@@ -893,7 +897,7 @@ class _Transactions(_Importer):
         if not wanted:
             return
         if len(wanted) > LOOKUP:
-            rows = self.connection.execute(select(ACCOUNTS.c.external_id, ACCOUNTS.c.id)).all()
+            rows = every_account_id(self.connection)
             self.account_ids = pl.DataFrame(rows, schema=self.account_ids.schema, orient="row")
             self.every_account = True
             return
@@ -1153,21 +1157,7 @@ class _Transactions(_Importer):
 
     def _lines(self, external_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         """Stored lines among ``external_ids``: id, kind, account external id, amount, posted, reversed by."""
-        reversal = LEDGER.alias("reversal")
-        query = (
-            select(
-                LEDGER.c.external_id,
-                LEDGER.c.id,
-                LEDGER.c.kind,
-                ACCOUNTS.c.external_id,
-                LEDGER.c.amount_cents,
-                LEDGER.c.posted_date,
-                reversal.c.external_id,
-            )
-            .join(ACCOUNTS, ACCOUNTS.c.id == LEDGER.c.account_id)
-            .outerjoin(reversal, reversal.c.reverses_id == LEDGER.c.id)
-        )
-        return self._stored(query, LEDGER, external_ids) if external_ids else {}
+        return _plain_values(lines_to_check(self.connection, external_ids))
 
     def finish_check(self) -> None:
         super().finish_check()
@@ -1223,25 +1213,13 @@ class _Transactions(_Importer):
 
     def existing(self, external_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         """Stored lines, with the external id of the payment a reversal reverses in place of its line id."""
-        reversed_line = LEDGER.alias("reversed")
-        query = select(
-            LEDGER.c.external_id,
-            *(LEDGER.c[name] for name in self.fields[:7]),
-            reversed_line.c.external_id,
-            LEDGER.c.description,
-        ).outerjoin(reversed_line, reversed_line.c.id == LEDGER.c.reverses_id)
-        return self._stored(query, LEDGER, external_ids)
+        return _plain_values(stored_lines(self.connection, self.fields[:7], external_ids))
 
     def find_new_accounts(self) -> None:
         """Before the write pass (while the ledger's indexes are there): which accounts of the file have no
         ledger line yet. Their summaries are computed from the lines written (:meth:`finish_write`)."""
         ids = sorted(self.file_accounts)
-        old: set[int] = set()
-        if ids and self.connection.scalar(select(func.max(LEDGER.c.id))) is not None:
-            has_lines = select(LEDGER.c.id).where(LEDGER.c.account_id == ACCOUNTS.c.id).exists()
-            for batch in _in_batches(ids):
-                query = select(ACCOUNTS.c.id).where(ACCOUNTS.c.id.in_(batch), has_lines)
-                old.update(self.connection.execute(query).scalars())
+        old = accounts_with_lines(self.connection, ids)
         self.new_accounts = pl.Series("account_id", [i for i in ids if i not in old], dtype=pl.Int64)
 
     def write_frame(self, frame: pl.DataFrame, report: ImportReport) -> None:
@@ -1260,7 +1238,7 @@ class _Transactions(_Importer):
         load_frame(self.connection, LEDGER, ("external_id", *self.fields), values)
         if not reversals.is_empty():
             # each reversal points at its payment by id: stored, or written just now (earlier in the file)
-            self.connection.execute(_LINK_REVERSAL, reversals.select(target="reverses", ext="ext").to_dicts())
+            link_reversals(self.connection, reversals.select(target="reverses", ext="ext").to_dicts())
         if self.new_accounts is not None and not self.new_accounts.is_empty():
             mine = frame.filter(pl.col("account_id").is_in(self.new_accounts.implode()))
             if not mine.is_empty():
@@ -1302,7 +1280,7 @@ class _Transactions(_Importer):
             lines = lines.filter(~pl.col("account_id").is_in(accounts.implode()))
         in_memory = set(lines.get_column("account_id").unique().to_list())
         old = sorted(self.touched - in_memory)
-        total = connection.scalar(select(func.count()).select_from(ACCOUNTS)) or 0
+        total = account_count(connection)
         if len(old) * 2 >= total:
             super().finish_write(report, progress)  # most accounts read back: one ordered pass over all
             return
@@ -1343,12 +1321,6 @@ class _Transactions(_Importer):
             flush()
         report.accounts_refreshed = count
         report.timings["summaries"] = time.perf_counter() - started
-
-
-_LINK_REVERSAL = text(
-    "UPDATE ledger_line SET reverses_id = (SELECT paid.id FROM ledger_line AS paid WHERE paid.external_id = :target)"
-    " WHERE external_id = :ext"
-)
 
 
 class _Claims(_Importer):
@@ -1443,7 +1415,7 @@ class _Accounts(_Importer):
         super().__init__(connection, cells, bad, today)
         self.lengths.update(_lengths(PARTIES))
         self.lengths["phone"] = _lengths(PHONES)["number"]
-        self.portfolios = {code: pid for code, pid in connection.execute(select(PORTFOLIOS.c.code, PORTFOLIOS.c.id))}
+        self.portfolios = portfolio_id_by_code(connection)
 
     def convert(self, row: int, cells: list[str]) -> tuple[str, str, tuple[Any, ...]] | None:
         bad = self.bad
@@ -1481,29 +1453,7 @@ class _Accounts(_Importer):
         )
 
     def existing(self, external_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
-        query = select(
-            ACCOUNTS.c.external_id,
-            ACCOUNTS.c.portfolio_id,
-            ACCOUNTS.c.mode,
-            ACCOUNTS.c.status_code,
-            ACCOUNTS.c.opened_date,
-            *(PARTIES.c[name] for name in _PARTY_FIELDS),
-            PARTIES.c.id,
-        ).join(PARTIES, PARTIES.c.id == ACCOUNTS.c.guarantor_id)
-        stored = self._stored(query, ACCOUNTS, external_ids)
-        if not stored:
-            return {}
-        phones: dict[int, tuple[str, str]] = {}
-        party_ids = [values[-1] for values in stored.values()]
-        for batch in _in_batches(party_ids):
-            phone_query = (
-                select(PHONES.c.party_id, PHONES.c.number, PHONES.c.type)
-                .where(PHONES.c.party_id.in_(batch))
-                .order_by(PHONES.c.id.desc())
-            )
-            for party_id, number, kind in self.connection.execute(phone_query):
-                phones[party_id] = (number, kind)  # by id, descending: the party's first phone is kept
-        return {ext: (*values[:-1], *phones.get(values[-1], (None, None))) for ext, values in stored.items()}
+        return _plain_values(stored_accounts(self.connection, _PARTY_FIELDS, external_ids))
 
     def insert(self, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
@@ -1518,18 +1468,13 @@ class _Accounts(_Importer):
             }
             for values in rows
         ]
-        party_ids = (
-            connection.execute(insert(PARTIES).returning(PARTIES.c.id, sort_by_parameter_order=True), party_rows)
-            .scalars()
-            .all()
-        )
+        party_ids = add_parties(connection, party_rows)
         phones = [
             {"party_id": party_id, "number": values[20], "type": values[21]}
             for party_id, values in zip(party_ids, rows, strict=True)
             if values[20]
         ]
-        if phones:
-            connection.execute(insert(PHONES), phones)
+        add_phones(connection, phones)
         account_rows = [
             {
                 "external_id": values[0],
@@ -1541,15 +1486,11 @@ class _Accounts(_Importer):
             }
             for party_id, values in zip(party_ids, rows, strict=True)
         ]
-        account_ids = (
-            connection.execute(insert(ACCOUNTS).returning(ACCOUNTS.c.id, sort_by_parameter_order=True), account_rows)
-            .scalars()
-            .all()
-        )
+        account_ids = add_accounts(connection, account_rows)
         # A new account has no ledger, plan or claim: its summary is the empty one.
         empty = summaries.summary_values(0, 0, [], None, [])
-        connection.execute(
-            insert(SUMMARIES),
+        add_summaries(
+            connection,
             [
                 {**empty, "account_id": account_id, "portfolio_id": values[1]}
                 for account_id, values in zip(account_ids, rows, strict=True)
@@ -1563,24 +1504,6 @@ _IMPORTERS: dict[ImportKind, type[_Importer]] = {
     ImportKind.CLAIMS: _Claims,
     ImportKind.PLANS: _Plans,
 }
-
-
-def _deferred_indexes(connection: Connection, table: Table) -> list[str]:
-    """On SQLite, drop ``table``'s plain secondary indexes for a bulk load; return the SQL that re-creates them.
-
-    SQLite DDL is transactional: if the import fails the indexes come back with the rollback. Unique
-    indexes (the external id, the reversal link) stay: they guard the data while it is written.
-    """
-    rows = connection.execute(
-        text(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :table AND sql IS NOT NULL"
-            " AND sql NOT LIKE 'CREATE UNIQUE%'"
-        ),
-        {"table": table.name},
-    ).all()
-    for name, _sql in rows:
-        connection.exec_driver_sql(f'DROP INDEX "{name}"')
-    return [sql for _name, sql in rows]
 
 
 @contextmanager
@@ -1603,32 +1526,6 @@ def _spool(spool: IO[bytes], frame: pl.DataFrame) -> None:
     data = buffer.getbuffer()
     spool.write(len(data).to_bytes(8, "little"))
     spool.write(data)
-
-
-@contextmanager
-def _sqlite_cache(connection: Connection, kib: int) -> Iterator[None]:
-    """On SQLite, a page cache of ``kib`` KiB for the connection while the block runs (then the old size):
-    the bulk load touches index pages all over the file, and the default 2 MB cache spills them."""
-    if not kib:
-        yield
-        return
-    old = connection.exec_driver_sql("PRAGMA cache_size").scalar()
-    connection.exec_driver_sql(f"PRAGMA cache_size = -{int(kib)}")
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size = {int(old or -2000)}")
-
-
-def _begin_writing(connection: Connection) -> None:
-    """On SQLite, take the write lock now (``BEGIN IMMEDIATE``) unless a transaction is already open.
-
-    The sqlite3 driver opens a transaction only before a data change; without this, a DDL statement or
-    the reads of the write pass would run outside the import's single transaction.
-    """
-    driver = connection.connection.driver_connection
-    if driver is not None and not driver.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 # ---------------------------------------------------------------------------------------------- the use case
@@ -1761,12 +1658,12 @@ def _import(
             recreate = []
             sqlite = connection.dialect.name == "sqlite"
             if sqlite:
-                _begin_writing(connection)
+                begin_writing(connection)
             if isinstance(importer, _Transactions):
                 importer.find_new_accounts()  # while the ledger's account index is there
-                if sqlite and report.rows > (connection.scalar(select(func.max(LEDGER.c.id))) or 0):
-                    recreate = _deferred_indexes(connection, LEDGER)
-            with _sqlite_cache(connection, SQLITE_CACHE_KIB if sqlite else 0):
+                if sqlite and report.rows > highest_id(connection, "ledger_line"):
+                    recreate = drop_secondary_indexes(connection, LEDGER)
+            with sqlite_cache(connection, SQLITE_CACHE_KIB if sqlite else 0):
                 spool.seek(0)
                 written = 0
                 for _ in range(chunks):
@@ -1781,8 +1678,7 @@ def _import(
                         written += len(records)
                     if progress:
                         progress("write", written, report.rows)
-                for sql in recreate:
-                    connection.exec_driver_sql(sql)
+                recreate_indexes(connection, recreate)
                 report.timings["write"] = time.perf_counter() - started
                 importer.finish_write(report, progress)
             uow.commit()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
-from arrears.store.models import AccountRow, AccountSummaryRow, PartyRow, PortfolioRow
+from arrears.store.bulk import IN_LIST, rows_by_external_id
+from arrears.store.models import AccountRow, AccountSummaryRow, PartyRow, PhoneRow, PortfolioRow
 
 
 def account_id_of(connection: Connection, external_id: str) -> int | None:
@@ -48,3 +50,80 @@ def accounts_by_balance(connection: Connection, portfolio: str | None, limit: in
 def account_exists(session: Session, external_id: str) -> bool:
     """Whether an account ``external_id`` is stored."""
     return session.scalar(select(AccountRow.id).where(AccountRow.external_id == external_id)) is not None
+
+
+def account_ids_of(connection: Connection, external_ids: Iterable[str]) -> dict[str, int]:
+    """External id → internal id of those of ``external_ids`` that are stored accounts (one ``IN`` list)."""
+    query = select(AccountRow.external_id, AccountRow.id).where(AccountRow.external_id.in_(list(external_ids)))
+    return {external_id: account_id for external_id, account_id in connection.execute(query)}
+
+
+def every_account_id(connection: Connection) -> list[tuple[str, int]]:
+    """(external id, id) of every account."""
+    return [(external_id, account_id) for external_id, account_id in connection.execute(
+        select(AccountRow.external_id, AccountRow.id)
+    )]  # fmt: skip
+
+
+def account_count(connection: Connection) -> int:
+    """How many accounts are stored."""
+    return connection.scalar(select(func.count()).select_from(AccountRow.__table__)) or 0
+
+
+def stored_accounts(
+    connection: Connection, party_columns: Sequence[str], external_ids: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
+    """External id → (portfolio id, mode, status code, opened date, the guarantor's ``party_columns``, the
+    guarantor's first phone number and type, or None twice) of the stored accounts among ``external_ids``."""
+    accounts, parties, phones_table = AccountRow.__table__, PartyRow.__table__, PhoneRow.__table__
+    query = select(
+        accounts.c.external_id,
+        accounts.c.portfolio_id,
+        accounts.c.mode,
+        accounts.c.status_code,
+        accounts.c.opened_date,
+        *(parties.c[name] for name in party_columns),
+        parties.c.id,
+    ).join(parties, parties.c.id == accounts.c.guarantor_id)
+    stored = rows_by_external_id(connection, query, accounts, external_ids)
+    if not stored:
+        return {}
+    phones: dict[int, tuple[str, str]] = {}
+    party_ids = [values[-1] for values in stored.values()]
+    for start in range(0, len(party_ids), IN_LIST):
+        phone_query = (
+            select(phones_table.c.party_id, phones_table.c.number, phones_table.c.type)
+            .where(phones_table.c.party_id.in_(party_ids[start : start + IN_LIST]))
+            .order_by(phones_table.c.id.desc())
+        )
+        for party_id, number, kind in connection.execute(phone_query):
+            phones[party_id] = (number, kind)  # by id, descending: the party's first phone is kept
+    return {ext: (*values[:-1], *phones.get(values[-1], (None, None))) for ext, values in stored.items()}
+
+
+def add_parties(connection: Connection, parties: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert the parties (column → value); return their ids in the order given."""
+    table = PartyRow.__table__
+    return list(
+        connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), list(parties)).scalars()
+    )
+
+
+def add_phones(connection: Connection, phones: Sequence[Mapping[str, Any]]) -> None:
+    """Insert phone numbers (``party_id``, ``number``, ``type``)."""
+    if phones:
+        connection.execute(insert(PhoneRow.__table__), list(phones))
+
+
+def add_accounts(connection: Connection, accounts: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert the accounts (column → value); return their ids in the order given."""
+    table = AccountRow.__table__
+    return list(
+        connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), list(accounts)).scalars()
+    )
+
+
+def add_summaries(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert account summary rows (the summary of an account that has none yet)."""
+    if rows:
+        connection.execute(insert(AccountSummaryRow.__table__), list(rows))

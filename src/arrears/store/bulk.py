@@ -7,12 +7,13 @@ several times the database's own work for the hundreds of thousands of rows a da
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Date, DateTime, Table
+from sqlalchemy import Connection, Date, DateTime, Select, Table, func, select, text
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -114,3 +115,89 @@ def load_frame(connection: Connection, table: Table, names: Sequence[str], frame
     columns = ", ".join(names)
     with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN (FORMAT csv)") as copy:
         copy.write(frame.write_csv(include_header=False))
+
+
+def drop_secondary_indexes(connection: Connection, table: Table) -> list[str]:
+    """On SQLite, drop ``table``'s plain secondary indexes for a bulk load; return the SQL that re-creates them.
+
+    SQLite DDL is transactional: if the load fails the indexes come back with the rollback. Unique
+    indexes (the external id, the reversal link) stay: they guard the data while it is written.
+    """
+    rows = connection.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :table AND sql IS NOT NULL"
+            " AND sql NOT LIKE 'CREATE UNIQUE%'"
+        ),
+        {"table": table.name},
+    ).all()
+    for name, _sql in rows:
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in rows]
+
+
+def recreate_indexes(connection: Connection, statements: Sequence[str]) -> None:
+    """Run the ``CREATE INDEX`` statements :func:`drop_secondary_indexes` returned."""
+    for sql in statements:
+        connection.exec_driver_sql(sql)
+
+
+@contextmanager
+def sqlite_cache(connection: Connection, kib: int) -> Iterator[None]:
+    """On SQLite, a page cache of ``kib`` KiB for the connection while the block runs (then the old size):
+    a bulk load touches index pages all over the file, and the default 2 MB cache spills them. ``kib=0``
+    leaves the cache alone."""
+    if not kib:
+        yield
+        return
+    old = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(old or -2000)}")
+
+
+def begin_writing(connection: Connection) -> None:
+    """On SQLite, take the write lock now (``BEGIN IMMEDIATE``) unless a transaction is already open.
+
+    The sqlite3 driver opens a transaction only before a data change; without this, a DDL statement or
+    the reads of a write pass would run outside the caller's single transaction.
+    """
+    driver = connection.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+IN_LIST = 5_000
+"""Keys per ``IN (...)`` list."""
+
+
+def rows_by_external_id(
+    connection: Connection, query: Select[Any], table: Table, external_ids: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
+    """Run ``query`` (the external id first) for those of ``external_ids`` that ``table`` holds: external id →
+    the rest of the row.
+
+    A range count first: a chunk of new rows (usually ids in a run no stored id falls into) costs one index
+    probe instead of one per row.
+    """
+    if not external_ids:
+        return {}
+    low, high = min(external_ids), max(external_ids)
+    column = table.c.external_id
+    if not connection.scalar(select(func.count()).where(column >= low, column <= high)):
+        return {}
+    stored: dict[str, tuple[Any, ...]] = {}
+    for start in range(0, len(external_ids), IN_LIST):
+        batch = external_ids[start : start + IN_LIST]
+        for row in connection.execute(query.where(column.in_(batch))):
+            stored[row[0]] = tuple(row[1:])
+    return stored
+
+
+def stored_values(
+    connection: Connection, table: Table, columns: Sequence[str], external_ids: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
+    """External id → the values of ``columns`` of the rows of ``table`` among ``external_ids``."""
+    query = select(table.c.external_id, *(table.c[name] for name in columns))
+    return rows_by_external_id(connection, query, table, external_ids)

@@ -8,11 +8,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Connection", "Database", "Session", "database_url", "make_engine", "sqlite_url"]
-"""``Connection`` and ``Session`` are the handles services pass to repositories without touching SQLAlchemy."""
+__all__ = ["Connection", "Database", "Session", "Table", "database_url", "make_engine", "sqlite_url"]
+"""``Connection``, ``Session`` and ``Table`` are the handles services pass to repositories without touching
+SQLAlchemy."""
 
 DEFAULT_URL = "sqlite:///arrears.db"
 

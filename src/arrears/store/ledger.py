@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, func, select, text
 
 from arrears.domain.ledger import Entry
+from arrears.store.bulk import IN_LIST, rows_by_external_id
 from arrears.store.models import AccountRow, LedgerLineRow
 from arrears.store.summaries import entry_from_row
 
@@ -70,3 +72,63 @@ def ledger_entries(connection: Connection, account_id: int) -> list[Entry]:
 def line_external_id_taken(connection: Connection, external_id: str) -> bool:
     """Whether a ledger line with the external id ``external_id`` is stored."""
     return connection.scalar(select(LEDGER.c.id).where(LEDGER.c.external_id == external_id)) is not None
+
+
+_LINK_REVERSAL = text(
+    "UPDATE ledger_line SET reverses_id = (SELECT paid.id FROM ledger_line AS paid WHERE paid.external_id = :target)"
+    " WHERE external_id = :ext"
+)
+
+
+def link_reversals(connection: Connection, links: Sequence[Mapping[str, str]]) -> None:
+    """Point each reversal at the payment it reverses by id: ``links`` are ``{"ext": reversal's external id,
+    "target": payment's external id}`` (the payment stored earlier or in the same transaction)."""
+    if links:
+        connection.execute(_LINK_REVERSAL, list(links))
+
+
+def stored_lines(
+    connection: Connection, columns: Sequence[str], external_ids: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
+    """External id → the values of ``columns`` of the stored lines among ``external_ids``, then the external id
+    of the payment a reversal reverses (None for other lines) and the description."""
+    reversed_line = LEDGER.alias("reversed")
+    query = select(
+        LEDGER.c.external_id,
+        *(LEDGER.c[name] for name in columns),
+        reversed_line.c.external_id,
+        LEDGER.c.description,
+    ).outerjoin(reversed_line, reversed_line.c.id == LEDGER.c.reverses_id)
+    return rows_by_external_id(connection, query, LEDGER, external_ids)
+
+
+def lines_to_check(connection: Connection, external_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    """External id → (id, kind, account external id, amount, posted, external id of the line reversing it or
+    None) of the stored lines among ``external_ids``: what checking a reversal against its payment needs."""
+    reversal = LEDGER.alias("reversal")
+    query = (
+        select(
+            LEDGER.c.external_id,
+            LEDGER.c.id,
+            LEDGER.c.kind,
+            ACCOUNTS.c.external_id,
+            LEDGER.c.amount_cents,
+            LEDGER.c.posted_date,
+            reversal.c.external_id,
+        )
+        .join(ACCOUNTS, ACCOUNTS.c.id == LEDGER.c.account_id)
+        .outerjoin(reversal, reversal.c.reverses_id == LEDGER.c.id)
+    )
+    return rows_by_external_id(connection, query, LEDGER, external_ids)
+
+
+def accounts_with_lines(connection: Connection, account_ids: Sequence[int]) -> set[int]:
+    """Those of ``account_ids`` that have at least one ledger line."""
+    if not account_ids or connection.scalar(select(func.max(LEDGER.c.id))) is None:
+        return set()
+    has_lines = select(LEDGER.c.id).where(LEDGER.c.account_id == ACCOUNTS.c.id).exists()
+    found: set[int] = set()
+    for start in range(0, len(account_ids), IN_LIST):
+        batch = account_ids[start : start + IN_LIST]
+        found.update(connection.execute(select(ACCOUNTS.c.id).where(ACCOUNTS.c.id.in_(batch), has_lines)).scalars())
+    return found
