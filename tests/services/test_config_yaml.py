@@ -138,7 +138,7 @@ def test_a_bad_document_reports_every_error_with_its_path() -> None:
     document["extras"] = []  # unknown section
     assert problems(document) == [
         "extras: is not a known key (known: version, collectors, groups, users, letters, actions, series, "
-        "entry_policy, migrations)",
+        "entry_policy, compliance, migrations)",
         "actions[Call 1].follow_up_days: must be a whole number",
         "actions[Call 2].colour: is not a known key (known: name, collection_type, kind, params, letter, "
         "next_action, follow_up_days, inactive, all_portfolios, portfolios)",
@@ -196,7 +196,8 @@ def test_export_apply_export_is_identical_and_a_second_apply_changes_nothing(por
     assert first.diff["portfolio_collections"]["added"] == ["FAMILY", "ORTHO", "OUTPT"]
     exported = config.export_document(db)
     rows, audit_rows = counts(db)
-    assert rows == audit_rows == len(first.changes) == 26
+    assert first.diff["portfolio_compliance"]["added"] == ["ORTHO"]  # the enterprise keeps the US defaults
+    assert rows == audit_rows == len(first.changes) == 27
 
     second = config.apply_document(db, exported, "exported.yaml", actor="admin")
     assert second.applied and second.changes == () and second.diff == {}
@@ -276,6 +277,7 @@ def test_a_document_naming_a_portfolio_the_database_does_not_know_is_refused(db:
         "actions[Collection fee].portfolios: names an unknown portfolio 'ORTHO'",
         "entry_policy.portfolios[ORTHO].portfolio: names an unknown portfolio 'ORTHO'",
         "entry_policy.portfolios[OUTPT].portfolio: names an unknown portfolio 'OUTPT'",
+        "compliance.portfolios[ORTHO].portfolio: names an unknown portfolio 'ORTHO'",
     }
     assert counts(db) == (0, 0)
 
@@ -450,7 +452,8 @@ _YAMLISH = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3) | st
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.dictionaries(
-        st.sampled_from(["collectors", "letters", "actions", "series", "entry_policy", "migrations", "version"]),
+        st.sampled_from(["collectors", "letters", "actions", "series", "entry_policy", "compliance", "migrations",
+                         "version"]),
         _YAMLISH,
         max_size=4,
     )

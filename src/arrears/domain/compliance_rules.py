@@ -737,3 +737,82 @@ SWITCHED_OFF = ComplianceParams(
     nonprofit_hospital=NonprofitHospital(enabled=False),
 )
 """Every rule switched off: the run without guardrails (for comparison; no portfolio should run so)."""
+
+
+# ------------------------------------------------------------------------------------------ validation
+
+PHONE_TYPES = ("home", "mobile", "work", "other")
+"""The kinds of phone a call attempt may be made to (a state cap names some of them)."""
+
+
+def _count_problems(block: object, names: Sequence[str], minimum: int = 1) -> list[tuple[str, str]]:
+    return [(name, f"must be a whole number, {minimum} or more") for name in names if getattr(block, name) < minimum]
+
+
+def params_problems(params: ComplianceParams) -> list[tuple[str, str]]:
+    """Every rule a set of compliance parameters breaks, as (path within the parameters, rule)."""
+    found: list[tuple[str, str]] = []
+
+    def add(block: str, problems: Iterable[tuple[str, str]]) -> None:
+        found.extend((f"{block}.{path}", rule) for path, rule in problems)
+
+    add("call_frequency", _count_problems(params.call_frequency, ("attempts", "days", "conversation_days")))
+    window = params.time_of_day
+    if window.start >= window.end:
+        found.append(("time_of_day.end", f"must be after start ({window.start:%H:%M})"))
+    for number, state in enumerate(window.state_windows, start=1):
+        where = f"time_of_day.state_windows[{state.state or number}]"
+        found += _state_problems(where, state.state)
+        if state.start >= state.end:
+            found.append((f"{where}.end", f"must be after start ({state.start:%H:%M})"))
+        if state.zone and zone_info(state.zone) is None:
+            found.append((f"{where}.zone", f"{state.zone!r} is not an IANA time zone (e.g. America/New_York)"))
+    for number, cap in enumerate(params.state_caps.caps, start=1):
+        where = f"state_caps.caps[{cap.state or number}]"
+        found += _state_problems(where, cap.state)
+        found += [(f"{where}.{path}", rule) for path, rule in _count_problems(cap, ("calls", "days"))]
+        unknown = [kind for kind in cap.phone_types if kind not in PHONE_TYPES]
+        if unknown or not cap.phone_types:
+            found.append((f"{where}.phone_types", f"must list phone types of {', '.join(PHONE_TYPES)}"))
+    add("validation", _count_problems(params.validation, ("receipt_business_days", "period_days",
+                                                          "first_contact_days"), 0))  # fmt: skip
+    add("credit_reporting", _count_problems(params.credit_reporting, ("letter_wait_days",), 0))
+    add("medical", _count_problems(params.medical, ("min_age_days", "min_original_cents"), 0))
+    add("nonprofit_hospital", _count_problems(params.nonprofit_hospital, ("days_after_first_bill",
+                                              "days_after_notice", "application_days"), 0))  # fmt: skip
+    return found
+
+
+def _state_problems(where: str, state: str) -> list[tuple[str, str]]:
+    if len(state) == 2 and state.isalpha() and state.isupper():
+        return []
+    return [(f"{where}.state", "must be a state's two capital letters (e.g. MA)")]
+
+
+def policy_problems(policy: CompliancePolicy, portfolios: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """Every rule the compliance configuration breaks, as (path, rule): its parameters, its portfolios (each
+    once, known when ``portfolios`` is given) and its call outcome codes (each once, every class named)."""
+    inherited = params_problems(policy.enterprise)
+    found = [(f"enterprise.{path}", rule) for path, rule in inherited]
+    known = None if portfolios is None else set(portfolios)
+    seen: set[str] = set()
+    for settings in policy.portfolios:
+        where = f"portfolios[{settings.portfolio}]"
+        if settings.portfolio in seen:
+            found.append((where, "is given twice"))
+        seen.add(settings.portfolio)
+        if known is not None and settings.portfolio not in known:
+            found.append((f"{where}.portfolio", f"names an unknown portfolio '{settings.portfolio}'"))
+        # A portfolio's own values only: what it takes from the enterprise is reported there once.
+        found += [(f"{where}.{p}", rule) for p, rule in params_problems(settings.params) if (p, rule) not in inherited]
+    codes: set[str] = set()
+    for number, (code, _) in enumerate(policy.call_outcomes, start=1):
+        if not code.strip():
+            found.append((f"call_outcomes[{number}].code", "is required"))
+        elif code in codes:
+            found.append((f"call_outcomes[{code}]", "is given twice"))
+        codes.add(code)
+    missing = [cls.value for cls in AttemptClass if cls not in {c for _, c in policy.call_outcomes}]
+    if missing:
+        found.append(("call_outcomes", f"must give a code for every class of call (missing: {', '.join(missing)})"))
+    return found

@@ -31,7 +31,7 @@ from enum import StrEnum
 from typing import Literal, NamedTuple
 
 from arrears.domain.compliance import LetterFlags
-from arrears.domain.compliance_rules import CompliancePolicy
+from arrears.domain.compliance_rules import CompliancePolicy, policy_problems
 from arrears.domain.conditions import ConditionError, account_condition, evaluate, structured_condition
 from arrears.domain.errors import Problem
 
@@ -1148,6 +1148,10 @@ class _Validator:
             self.series_(series)
         self.entry_policy()
         self.references()
+        self.errors.extend(
+            ConfigError(f"compliance.{path}", rule)
+            for path, rule in policy_problems(self.strategy.compliance, self.portfolios)
+        )
         return tuple(self.errors)
 
 

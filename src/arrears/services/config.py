@@ -60,10 +60,12 @@ from arrears.domain.strategy import (
     usages,
 )
 from arrears.services.config_document import (
+    COMPLIANCE,
     ENTERPRISE_KEY,
     ENTERPRISE_RULES,
     ENTITY_KINDS,
     PORTFOLIO_COLLECTIONS,
+    PORTFOLIO_COMPLIANCE,
     DocumentError,
     Migration,
     MigrationKind,
@@ -156,6 +158,10 @@ def entity_path(kind: str, key: str) -> str:
         return "entry_policy.enterprise"
     if kind == PORTFOLIO_COLLECTIONS:
         return f"entry_policy.portfolios[{key}]"
+    if kind == COMPLIANCE:
+        return "compliance.enterprise"
+    if kind == PORTFOLIO_COMPLIANCE:
+        return f"compliance.portfolios[{key}]"
     return f"{_SECTION_OF_KIND[kind]}[{key}]"
 
 

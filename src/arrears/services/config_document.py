@@ -20,9 +20,22 @@ number and ``10`` is not text) and maps one-to-one to :class:`arrears.domain.str
       portfolios: [{portfolio, collections_enabled, override_enterprise, rules: {...as enterprise},
                     assignment: {type, default_collector, default_action, insurance_action,
                                  rules: [{from, to, collector | group, action, missed_plan_only, condition}]}}]
+    compliance:
+      enterprise: {holds: {bankruptcy, deceased, cease_communication, attorney, dispute, do_not_call},
+                   call_frequency: {enabled, attempts, days, conversation_days},
+                   time_of_day: {enabled, start, end, state_windows: [{state, start, end, zone}]},
+                   state_caps: {enabled, caps: [{state, calls, days, phone_types}]},
+                   validation: {enabled, receipt_business_days, period_days, first_contact_days},
+                   credit_reporting: {enabled, letter_wait_days},
+                   medical: {enabled, min_age_days, min_original_balance},
+                   nonprofit_hospital: {enabled, days_after_first_bill, days_after_notice, application_days}}
+      portfolios: [{portfolio, ...any block of enterprise: the values the portfolio sets itself}]
+      call_outcomes: [{code, class}]   # class: connected_conversation, voicemail, no_answer, not_connected,
+                                       # wrong_number
 
 Money is written as text dollars (``"25.00"``); days, percentages and levels as whole numbers; name-range
-ends as letters, balance-range ends as text dollars.
+ends as letters, balance-range ends as text dollars; times of day as quoted ``"HH:MM"`` text. Every value of
+``compliance`` may be left out: the enterprise's then keep the US defaults, and a portfolio's the enterprise's.
 
 A letter's ``body_file`` and ``stylesheet_file`` name files beside the document (a path relative to the
 document's folder, which it may not leave); they are read into ``body`` and ``stylesheet`` when the document
@@ -43,6 +56,8 @@ import json
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
@@ -50,6 +65,17 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError
 from pydantic_core import ErrorDetails
 
+from arrears.domain.compliance import AttemptClass
+from arrears.domain.compliance_rules import (
+    BLOCKS,
+    DEFAULT_OUTCOMES,
+    ComplianceParams,
+    CompliancePolicy,
+    PortfolioCompliance,
+    StateCallCap,
+    StateWindow,
+    override,
+)
 from arrears.domain.errors import Problem
 from arrears.domain.money import MAX_AMOUNT_CENTS, Money, MoneyError
 from arrears.domain.strategy import (
@@ -270,6 +296,233 @@ class EntryPolicyDoc(_Doc):
     portfolios: list[PortfolioDoc] = []
 
 
+# ------------------------------------------------------------------------------------- compliance
+
+
+def _time_text(value: object) -> object:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{2}:\d{2}", value):
+        raise ValueError('must be a time written as text, e.g. "08:00" (quoted: YAML reads 08:00 as a number)')
+    try:
+        return time.fromisoformat(value)
+    except ValueError as error:
+        raise ValueError(f'must be a time such as "08:00" ({error})') from error
+
+
+TimeText = Annotated[time, BeforeValidator(_time_text), PlainSerializer(lambda moment: f"{moment:%H:%M}")]
+"""A time of day in the model, ``"HH:MM"`` text in the document."""
+AttemptClassText = Literal["connected_conversation", "voicemail", "no_answer", "not_connected", "wrong_number"]
+
+assert set(AttemptClassText.__args__) == {c.value for c in AttemptClass}  # type: ignore[attr-defined]
+
+
+class HoldsDoc(_Doc):
+    bankruptcy: bool | None = None
+    deceased: bool | None = None
+    cease_communication: bool | None = None
+    attorney: bool | None = None
+    dispute: bool | None = None
+    do_not_call: bool | None = None
+
+
+class CallFrequencyDoc(_Doc):
+    enabled: bool | None = None
+    attempts: int | None = None
+    days: int | None = None
+    conversation_days: int | None = None
+
+
+class StateWindowDoc(_Doc):
+    state: str
+    start: TimeText
+    end: TimeText
+    zone: str = ""
+
+
+class TimeOfDayDoc(_Doc):
+    enabled: bool | None = None
+    start: TimeText | None = None
+    end: TimeText | None = None
+    state_windows: list[StateWindowDoc] | None = None
+
+
+class StateCapDoc(_Doc):
+    state: str
+    calls: int
+    days: int
+    phone_types: list[str] = ["home", "mobile"]
+
+
+class StateCapsDoc(_Doc):
+    enabled: bool | None = None
+    caps: list[StateCapDoc] | None = None
+
+
+class ValidationPeriodDoc(_Doc):
+    enabled: bool | None = None
+    receipt_business_days: int | None = None
+    period_days: int | None = None
+    first_contact_days: int | None = None
+
+
+class CreditReportingDoc(_Doc):
+    enabled: bool | None = None
+    letter_wait_days: int | None = None
+
+
+class MedicalDebtDoc(_Doc):
+    enabled: bool | None = None
+    min_age_days: int | None = None
+    min_original_balance: MoneyText | None = None
+
+
+class NonprofitHospitalDoc(_Doc):
+    enabled: bool | None = None
+    days_after_first_bill: int | None = None
+    days_after_notice: int | None = None
+    application_days: int | None = None
+
+
+class ComplianceParamsDoc(_Doc):
+    """Parameters of the compliance rules: each one left out keeps the US default (the enterprise's, for a
+    portfolio)."""
+
+    holds: HoldsDoc | None = None
+    call_frequency: CallFrequencyDoc | None = None
+    time_of_day: TimeOfDayDoc | None = None
+    state_caps: StateCapsDoc | None = None
+    validation: ValidationPeriodDoc | None = None
+    credit_reporting: CreditReportingDoc | None = None
+    medical: MedicalDebtDoc | None = None
+    nonprofit_hospital: NonprofitHospitalDoc | None = None
+
+
+class PortfolioComplianceDoc(ComplianceParamsDoc):
+    portfolio: str
+
+
+class CallOutcomeDoc(_Doc):
+    code: str
+    class_: AttemptClassText = Field(alias="class")
+
+
+class ComplianceEnterpriseDoc(ComplianceParamsDoc):
+    """The enterprise's parameters and the call outcome codes (stored as one entity)."""
+
+    call_outcomes: list[CallOutcomeDoc] | None = None
+
+
+class ComplianceDoc(_Doc):
+    enterprise: ComplianceParamsDoc | None = None
+    portfolios: list[PortfolioComplianceDoc] = []
+    call_outcomes: list[CallOutcomeDoc] | None = None
+
+
+_DOC_NAMES: Mapping[tuple[str, str], str] = {("medical", "min_original_cents"): "min_original_balance"}
+"""(block, parameter) → its name in the document, where the two differ."""
+_PARAM_NAMES = {(block, doc): name for (block, name), doc in _DOC_NAMES.items()}
+
+
+def _block_value(block: str, name: str, value: Any) -> Any:
+    """A document value (as the model holds it) as the domain parameter."""
+    if block == "time_of_day" and name == "state_windows":
+        return tuple(StateWindow(w.state, w.start, w.end, w.zone) for w in value)
+    if block == "state_caps" and name == "caps":
+        return tuple(StateCallCap(c.state, c.calls, c.days, tuple(c.phone_types)) for c in value)
+    return value
+
+
+def _doc_value(block: str, name: str, value: Any) -> Any:
+    """A domain parameter as its document value (as the model takes it)."""
+    if block == "time_of_day" and name == "state_windows":
+        return [{"state": w.state, "start": f"{w.start:%H:%M}", "end": f"{w.end:%H:%M}", "zone": w.zone} for w in value]
+    if block == "state_caps" and name == "caps":
+        return [{"state": c.state, "calls": c.calls, "days": c.days, "phone_types": list(c.phone_types)} for c in value]
+    if block == "time_of_day" and name in ("start", "end"):
+        return f"{value:%H:%M}"
+    if block == "medical" and name == "min_original_cents":
+        return Money(value).plain()
+    return value
+
+
+def _given(doc: ComplianceParamsDoc) -> dict[str, dict[str, Any]]:
+    """The parameters a document block sets, as ``{block: {parameter: domain value}}``."""
+    given: dict[str, dict[str, Any]] = {}
+    for block in BLOCKS:
+        part = getattr(doc, block)
+        if part is None:
+            continue
+        values = {
+            _PARAM_NAMES.get((block, name), name): _block_value(block, name, value)
+            for name in type(part).model_fields
+            if (value := getattr(part, name)) is not None
+        }
+        if values:
+            given[block] = values
+    return given
+
+
+def _params_doc(values: Mapping[str, Mapping[str, Any]], model: type[ComplianceParamsDoc], **extra: Any) -> Any:
+    data = {
+        block: {_DOC_NAMES.get((block, name), name): _doc_value(block, name, value) for name, value in given.items()}
+        for block, given in values.items()
+    }
+    return model.model_validate({**data, **extra})
+
+
+def _differences(params: ComplianceParams, base: ComplianceParams, names: Collection[str] | None = None) -> dict[
+    str, dict[str, Any]
+]:
+    """The parameters of ``params`` that differ from ``base`` (or, given ``names`` as ``block.name``, those)."""
+    found: dict[str, dict[str, Any]] = {}
+    for block in BLOCKS:
+        mine, theirs = getattr(params, block), getattr(base, block)
+        for name in (f.name for f in dataclass_fields(mine)):
+            if name == "counted" or (block, name) == ("time_of_day", "channels") or name == "unknown_zones":
+                continue  # not configurable in the document
+            value = getattr(mine, name)
+            if (names is not None and f"{block}.{name}" in names) or (names is None and value != getattr(theirs, name)):
+                found.setdefault(block, {})[name] = value
+    return found
+
+
+def compliance_doc(policy: CompliancePolicy) -> ComplianceDoc | None:
+    """The ``compliance`` section of ``policy``: what differs from the US defaults (None when nothing does)."""
+    enterprise = _differences(policy.enterprise, ComplianceParams())
+    portfolios = [
+        _params_doc(_differences(p.params, policy.enterprise, p.overridden), PortfolioComplianceDoc,
+                    portfolio=p.portfolio)
+        for p in policy.portfolios
+    ]  # fmt: skip
+    outcomes = (
+        None if policy.call_outcomes == DEFAULT_OUTCOMES
+        else [CallOutcomeDoc.model_validate({"code": c, "class": k.value}) for c, k in policy.call_outcomes]
+    )  # fmt: skip
+    if not enterprise and not portfolios and outcomes is None:
+        return None
+    return ComplianceDoc(
+        enterprise=_params_doc(enterprise, ComplianceParamsDoc) if enterprise else None, portfolios=portfolios,
+        call_outcomes=outcomes,
+    )  # fmt: skip
+
+
+def compliance_from(
+    enterprise: ComplianceParamsDoc | None,
+    portfolios: Iterable[PortfolioComplianceDoc],
+    outcomes: Iterable[CallOutcomeDoc] | None,
+) -> CompliancePolicy:
+    """The compliance policy of a document's ``compliance`` section (or of its stored entities)."""
+    base = override(ComplianceParams(), _given(enterprise)) if enterprise is not None else ComplianceParams()
+    settings = []
+    for doc in portfolios:
+        given = _given(doc)
+        names = frozenset(f"{block}.{name}" for block, values in given.items() for name in values)
+        settings.append(PortfolioCompliance(doc.portfolio, override(base, given), names))
+    codes = (
+        DEFAULT_OUTCOMES if outcomes is None else tuple((o.code, AttemptClass(o.class_)) for o in outcomes)
+    )
+    return CompliancePolicy(base, tuple(settings), codes)
+
+
 class MigrationDoc(_Doc):
     move_to: str | None = None
     cancel: bool = False
@@ -296,6 +549,7 @@ class ConfigDocument(_Doc):
     actions: list[ActionDoc] = []
     series: list[SeriesDoc] = []
     entry_policy: EntryPolicyDoc = EntryPolicyDoc()
+    compliance: ComplianceDoc | None = None
     migrations: MigrationsDoc | None = None
 
 
@@ -310,8 +564,12 @@ SECTIONS: Mapping[str, tuple[str, str, type[_Doc]]] = {
 """Document section → (entity kind, key field, item model)."""
 
 ENTERPRISE_RULES, PORTFOLIO_COLLECTIONS = "enterprise_rules", "portfolio_collections"
+COMPLIANCE, PORTFOLIO_COMPLIANCE = "compliance", "portfolio_compliance"
 ENTERPRISE_KEY = "enterprise"
-ENTITY_KINDS: tuple[str, ...] = (*(kind for kind, _, _ in SECTIONS.values()), ENTERPRISE_RULES, PORTFOLIO_COLLECTIONS)
+ENTITY_KINDS: tuple[str, ...] = (
+    *(kind for kind, _, _ in SECTIONS.values()), ENTERPRISE_RULES, PORTFOLIO_COLLECTIONS, COMPLIANCE,
+    PORTFOLIO_COMPLIANCE,
+)  # fmt: skip
 """Every kind of stored configuration entity, in document order."""
 _KEY_OF_SECTION = {**{section: key for section, (_, key, _) in SECTIONS.items()}, "portfolios": "portfolio"}
 
@@ -517,6 +775,7 @@ def to_document(strategy: Strategy) -> ConfigDocument:
         entry_policy=EntryPolicyDoc(
             enterprise=rules_doc(enterprise), portfolios=[portfolio_doc(p) for p in strategy.entry_policy.portfolios]
         ),
+        compliance=compliance_doc(strategy.compliance),
     )
 
 
@@ -590,6 +849,15 @@ def entity_bodies(strategy: Strategy) -> dict[tuple[str, str], tuple[int, str]]:
     bodies[(ENTERPRISE_RULES, ENTERPRISE_KEY)] = (0, body_json(rules_doc(strategy.entry_policy.enterprise)))
     for position, settings in enumerate(strategy.entry_policy.portfolios):
         bodies[(PORTFOLIO_COLLECTIONS, settings.portfolio)] = (position, body_json(portfolio_doc(settings)))
+    section = compliance_doc(strategy.compliance)
+    if section is not None:  # the US defaults are not stored: nothing to configure
+        enterprise = section.enterprise.model_dump(by_alias=True) if section.enterprise else {}
+        outcomes = [o.model_dump(by_alias=True) for o in section.call_outcomes or ()] or None
+        entity = ComplianceEnterpriseDoc.model_validate({**enterprise, "call_outcomes": outcomes})
+        if dump_model(entity):
+            bodies[(COMPLIANCE, ENTERPRISE_KEY)] = (0, body_json(entity))
+        for position, doc in enumerate(section.portfolios):
+            bodies[(PORTFOLIO_COMPLIANCE, doc.portfolio)] = (position, body_json(doc))
     return bodies
 
 
@@ -597,6 +865,8 @@ _MODEL_OF_KIND: Mapping[str, type[_Doc]] = {
     **{kind: model for kind, _, model in SECTIONS.values()},
     ENTERPRISE_RULES: EntryRulesDoc,
     PORTFOLIO_COLLECTIONS: PortfolioDoc,
+    COMPLIANCE: ComplianceEnterpriseDoc,
+    PORTFOLIO_COMPLIANCE: PortfolioComplianceDoc,
 }
 
 
@@ -609,6 +879,7 @@ def strategy_from_bodies(rows: Iterable[tuple[str, str, int, str]]) -> Strategy:
             found[kind].append((position, key, model))
     ordered = {kind: [model for _, _, model in sorted(items, key=lambda x: x[:2])] for kind, items in found.items()}
     enterprise = ordered[ENTERPRISE_RULES]
+    compliance = ordered[COMPLIANCE]
     return Strategy(
         collectors=tuple(collector_from(d) for d in ordered["collector"]),
         groups=tuple(group_from(d) for d in ordered["group"]),
@@ -619,6 +890,10 @@ def strategy_from_bodies(rows: Iterable[tuple[str, str, int, str]]) -> Strategy:
         entry_policy=EntryPolicy(
             enterprise=rules_from(enterprise[0]) if enterprise else EntryRules(),
             portfolios=tuple(portfolio_from(d) for d in ordered[PORTFOLIO_COLLECTIONS]),
+        ),
+        compliance=compliance_from(
+            compliance[0] if compliance else None, ordered[PORTFOLIO_COMPLIANCE],
+            compliance[0].call_outcomes if compliance else None,
         ),
     )
 
@@ -865,6 +1140,7 @@ _DOMAIN_NAMES = (
     (re.compile(r"\.(balance_over|min_payment|amount)_cents\b"), r".\1"),
     (re.compile(r"\.assignment\.assignment_type\b"), ".assignment.type"),
     (re.compile(r"\.default_work\b"), ".action"),
+    (re.compile(r"\.min_original_cents\b"), ".min_original_balance"),
 )
 
 
@@ -1011,7 +1287,7 @@ def parse_document(
     problems = reading.problems
     _read_letter_files(raw, file_name, problems)
     broken: set[str] = set()
-    known = ("version", *SECTIONS, "entry_policy", "migrations")
+    known = ("version", *SECTIONS, "entry_policy", "compliance", "migrations")
     for key in raw:
         if key not in known:
             problems.append((str(key), f"is not a known key (known: {', '.join(known)})"))
@@ -1056,6 +1332,7 @@ def parse_document(
             portfolio_settings.append(portfolio_from(parsed, ends))
             problems.extend(problem for problem in ends if not reading.is_quiet(problem[0]))
     migrations = _migrations(reading)
+    compliance = _compliance(reading)
     strategy = Strategy(
         collectors=tuple(collector_from(d) for d in parts["collectors"]),
         groups=tuple(group_from(d) for d in parts["groups"]),
@@ -1064,6 +1341,7 @@ def parse_document(
         actions=tuple(action_from(d) for d in parts["actions"]),
         series=tuple(series_from(d) for d in parts["series"]),
         entry_policy=EntryPolicy(enterprise, tuple(portfolio_settings)),
+        compliance=compliance,
     )
     reported = {path for path, _ in problems}
     for found in strategy_problems(strategy, portfolios, previous):
@@ -1073,6 +1351,40 @@ def parse_document(
         problems.append((path, document_rule(found.rule)))
     errors = tuple(DocumentError(file_name, shorten(path), shorten(rule)) for path, rule in problems)
     return ParsedDocument(strategy, errors, migrations, frozenset(broken))
+
+
+COMPLIANCE_KEYS = ("enterprise", "portfolios", "call_outcomes")
+
+
+def _compliance(reading: _Reading) -> CompliancePolicy:
+    """The ``compliance`` section: the enterprise's parameters, portfolio overrides, call outcome codes."""
+    raw = reading.raw.get("compliance")
+    if raw is None:
+        return CompliancePolicy()
+    if not isinstance(raw, dict):
+        reading.problems.append(("compliance", f"must be a mapping with the keys {', '.join(COMPLIANCE_KEYS)}"))
+        return CompliancePolicy()
+    for key in raw:
+        if key not in COMPLIANCE_KEYS:
+            reading.problems.append((f"compliance.{key}", f"is not a known key (known: {', '.join(COMPLIANCE_KEYS)})"))
+    enterprise = None
+    if raw.get("enterprise") is not None:
+        enterprise = reading.validate(ComplianceParamsDoc, raw["enterprise"], ("compliance", "enterprise"))
+    portfolios: list[PortfolioComplianceDoc] = []
+    for section, model, found in (("portfolios", PortfolioComplianceDoc, portfolios),
+                                  ("call_outcomes", CallOutcomeDoc, outcomes := [])):  # fmt: skip
+        items = raw.get(section)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            reading.problems.append((f"compliance.{section}", "must be a list"))
+            continue
+        for index, item in enumerate(items):
+            parsed = reading.validate(model, item, ("compliance", section, index))
+            if parsed is not None:
+                found.append(parsed)
+    given_outcomes = outcomes if isinstance(raw.get("call_outcomes"), list) else None
+    return compliance_from(enterprise, portfolios, given_outcomes)
 
 
 LETTER_FILE_LIMIT = 1_000_000
