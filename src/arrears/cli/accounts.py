@@ -1,7 +1,8 @@
-"""Commands about the data itself: init, portfolios, accounts, rebuild-summaries."""
+"""Commands about the data itself: init, migrate, portfolios, accounts, rebuild-summaries."""
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from typing import Annotated
 
@@ -12,7 +13,7 @@ from rich.table import Table
 from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, shown, user_errors
 from arrears.domain.money import format_cents
 from arrears.services.accounts import create_portfolio
-from arrears.services.database import database_location, rebuild_summaries
+from arrears.services.database import database_location, migrate_database, rebuild_summaries
 from arrears.services.queries import account_view, list_accounts, list_portfolios
 
 accounts_app = typer.Typer(help="Look at accounts: their ledger, aging and summary.", no_args_is_help=True)
@@ -26,8 +27,34 @@ app.add_typer(portfolios_app, name="portfolios")
 @app.command()
 def init(db: DbOption = None) -> None:
     """Create the database (or bring its schema up to date)."""
-    database = open_db(db)
+    database = open_db(db, migrate=True)
     console.print(f"database ready: {database_location(database)}")
+
+
+@app.command()
+def migrate(
+    db: DbOption = None,
+    backup: Annotated[
+        bool | None,
+        typer.Option(
+            "--backup/--no-backup",
+            help="Copy a SQLite file beside itself before migrating. Default: ask on a terminal, else back up.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Bring the schema of an existing database up to date with this Arrears (other commands never do)."""
+    if backup is None:
+        backup = not sys.stdin.isatty() or typer.confirm("Back up the database file first (SQLite)?", default=True)
+    with user_errors():
+        done = migrate_database(db, backup=backup)
+    if done.backup is not None:
+        console.print(f"backed up to {shown(done.backup)}")
+    before = done.before or "no schema"
+    if done.before == done.after:
+        console.print(f"{shown(done.location)}: already at revision {done.after}")
+    else:
+        console.print(f"{shown(done.location)}: migrated from {before} to revision {done.after}")
 
 
 @app.command("rebuild-summaries")

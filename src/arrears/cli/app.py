@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from arrears.domain.errors import NotFound, ValidationFailed
-from arrears.services.database import Database, open_database
+from arrears.services.database import Database, DatabaseFault, fault_message, open_database
 
 app = typer.Typer(
     name="arrears",
@@ -24,7 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # an error is one line, however narrow the terminal
 
 DbOption = Annotated[
     str | None,
@@ -35,9 +35,18 @@ DbOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
-def open_db(url: str | None) -> Database:
-    """Open (and migrate) the database the user named."""
-    return open_database(url)
+FAULT_EXIT = 3
+"""Exit code of a command the database or the machine failed (1: input refused; 2: a usage error)."""
+
+
+def open_db(url: str | None, *, migrate: bool = False) -> Database:
+    """Open the database the user named (``migrate``: creating it or bringing its schema up to date); a
+    database that cannot be used is one line on stderr and exit code 3."""
+    try:
+        return open_database(url, migrate=migrate)
+    except DatabaseFault as fault:
+        errors.print(f"[red]error[/red] {escape(str(fault))}")
+        raise typer.Exit(FAULT_EXIT) from fault
 
 
 def parse_date(text: str | None, name: str = "date") -> date | None:
@@ -67,9 +76,15 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
+def _fault_line(error: BaseException) -> str | None:
+    """The one line of a failure of the database or the machine (None for anything else: a bug)."""
+    return str(error) if isinstance(error, DatabaseFault) else fault_message(error)
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn validation and lookup failures into a readable message and exit code 1."""
+    """Turn validation and lookup failures into a readable message and exit code 1, and a failure of the
+    database or the machine (a lock, a full disk, a lost server) into one line and exit code 3."""
     try:
         yield
     except ValidationFailed as failure:
@@ -79,8 +94,22 @@ def user_errors() -> Iterator[None]:
     except NotFound as missing:
         errors.print(f"[red]error[/red] {escape(str(missing))}")
         raise typer.Exit(1) from missing
+    except Exception as error:
+        message = _fault_line(error)
+        if message is None:
+            raise
+        errors.print(f"[red]error[/red] {escape(message)}")
+        raise typer.Exit(FAULT_EXIT) from error
 
 
 def main() -> None:
-    """Entry point of the ``arrears`` command."""
-    app()
+    """Entry point of the ``arrears`` command: a failure of the database or the machine in any command is
+    one line on stderr and exit code 3, never a traceback."""
+    try:
+        app()
+    except Exception as error:
+        message = _fault_line(error)
+        if message is None:
+            raise
+        errors.print(f"[red]error[/red] {escape(message)}")
+        sys.exit(FAULT_EXIT)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["Connection", "Database", "Session", "Table", "database_url", "make_engine", "sqlite_url"]
@@ -28,20 +29,34 @@ def sqlite_url(path: str | Path) -> str:
     return f"sqlite:///{Path(path)}"
 
 
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite command waits for another process's write lock before it fails with "database is
+locked" (a daily run writing, an import in progress)."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for another database or an in-memory one)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_MS)}")
     cursor.close()
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite files run in WAL mode with foreign keys on."""
     resolved = database_url(url)
-    if resolved.startswith("postgresql://"):
-        resolved = "postgresql+psycopg://" + resolved.removeprefix("postgresql://")
+    for plain in ("postgresql://", "postgres://"):  # postgres:// is what Heroku and others hand out
+        if resolved.startswith(plain):
+            resolved = "postgresql+psycopg://" + resolved.removeprefix(plain)
     engine = create_engine(resolved, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
