@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import pytest
 
+from arrears.domain.plans import EventType, Plan, PlanEvent
 from arrears.domain.strategy import (
     NAME_WHITESPACE,
     Action,
@@ -331,13 +332,14 @@ def test_each_kind_takes_its_own_parameters(kind: ActionKind, params: ActionPara
     assert problems(strategy) == [f"actions[New].{line}" for line in expected]
 
 
-def test_a_run_plan_action_names_a_known_plan_when_plans_are_given() -> None:
+def test_a_run_plan_action_names_a_configured_contact_plan() -> None:
     strategy = replace(
         BASE,
         actions=(*ACTIONS, Action("Run", GUAR, ActionKind.RUN_PLAN, ActionParams(plan_code="P1"), all_portfolios=True)),
+        plans=(Plan("P2", events=(PlanEvent(1, EventType.NOTE, "hello"),)),),
     )
-    assert problems(strategy) == []
-    assert problems(strategy, plans={"P2"}) == ["actions[Run].params.plan_code: names an unknown plan 'P1'"]
+    assert problems(strategy) == ["actions[Run].params.plan_code: names an unknown plan 'P1'"]
+    assert problems(replace(strategy, plans=(Plan("P1", events=(PlanEvent(1, EventType.NOTE, "hello"),)),))) == []
 
 
 def test_the_collection_letter_must_exist_and_agree_with_a_letter_action() -> None:

@@ -9,11 +9,13 @@ from sqlalchemy import func, select
 from arrears.domain.effects import (
     Alert,
     Channel,
+    CommissionRate,
     CreditPoints,
     Effect,
     Message,
     ModeChange,
     Note,
+    OperatorAssignment,
     PlanRun,
     Posting,
     PostingKind,
@@ -28,6 +30,7 @@ from arrears.store.models import (
     AccountRow,
     AlertRow,
     CreditPointRow,
+    HistoryRow,
     LedgerLineRow,
     LetterRow,
     NoteRow,
@@ -53,6 +56,8 @@ ONE_OF_EACH: dict[type, Effect] = {
     CreditPoints: CreditPoints(K, 50),
     PlanRun: PlanRun(K, "NEW"),
     StatementHold: StatementHold(K, True),
+    OperatorAssignment: OperatorAssignment(K, "cho"),
+    CommissionRate: CommissionRate(K, 1250),
 }
 
 
@@ -67,6 +72,7 @@ def _counts(db: Database, account_id: int) -> dict[str, object]:
             "referrals": count(ReferralRow), "alerts": count(AlertRow), "requests": count(ServiceRequestRow),
             "points": connection.scalar(select(func.sum(CreditPointRow.points))), "plans": count(PlanRequestRow),
             "status": account.status_code, "mode": account.mode, "hold": account.statement_hold,
+            "commission": account.commission_basis_points, "history": count(HistoryRow),
         }  # fmt: skip
 
 
@@ -83,7 +89,8 @@ def test_every_effect_type_has_a_writer_and_rewriting_changes_nothing(db: Databa
         ).inserted_primary_key[0]  # fmt: skip
         write_chunk(connection, run_id, d("2026-03-01"), [decision], {}, (account, account), [])
     expected = {"letters": 1, "notes": 2, "ledger": 2, "referrals": 1, "alerts": 1, "requests": 1, "points": 50,
-                "plans": 1, "status": "COLL", "mode": "closed", "hold": True}  # fmt: skip
+                "plans": 1, "status": "COLL", "mode": "closed", "hold": True, "commission": 1250,
+                "history": 3}  # fmt: skip
     assert _counts(db, account) == expected
     with db.engine.begin() as connection:
         write_chunk(connection, run_id, d("2026-03-01"), [decision], {}, (account, account), [])

@@ -116,6 +116,22 @@ class PlanRun:
 
 
 @dataclass(frozen=True, slots=True)
+class OperatorAssignment:
+    """The account is assigned to ``operator`` (a collector or group): its open collections case takes it."""
+
+    key: str
+    operator: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommissionRate:
+    """The account's commission rate becomes ``basis_points`` (1250 is 12.5%)."""
+
+    key: str
+    basis_points: int
+
+
+@dataclass(frozen=True, slots=True)
 class StatementHold:
     """The account's billing statements are held (``True``) or released (``False``)."""
 
@@ -134,6 +150,8 @@ Effect = (
     | ServiceRequest
     | CreditPoints
     | PlanRun
+    | OperatorAssignment
+    | CommissionRate
     | StatementHold
 )
 """Every effect a decision can have."""

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import assert_never
+from zoneinfo import ZoneInfo
 
 from arrears.domain.cases import (
     PENDING_ACTIVITY,
@@ -78,6 +79,21 @@ from arrears.domain.effects import (
     StatementHold,
     StatusChange,
 )
+from arrears.domain.plans import (
+    AWAITED_TYPES,
+    DONE_ON_CLOSE,
+    WORKLIST_TYPES,
+    AccountView,
+    EventType,
+    PendingContact,
+    PlanError,
+    PlanRequest,
+    contact_key,
+    event_effects,
+    find_event,
+    forward_contact,
+    schedule_plan,
+)
 from arrears.domain.strategy import Action, ActionKind, FinalAction, Series, Strategy
 
 __all__ = [
@@ -104,6 +120,7 @@ __all__ = [
     "Snapshot",
     "Trigger",
     "activity_key",
+    "activity_kind",
     "decide",
 ]
 
@@ -130,6 +147,14 @@ class EngineError(ValueError):
     """The account cannot be decided (bad or missing configuration); it becomes an error of the run."""
 
 
+_ACTION_KINDS = frozenset(kind.value for kind in ActionKind)
+
+
+def activity_kind(value: str) -> ActionKind | EventType:
+    """The kind of a stored activity: an action's kind, or a contact plan event's type (promise, mode …)."""
+    return ActionKind(value) if value in _ACTION_KINDS else EventType(value)
+
+
 # ------------------------------------------------------------------------------------------- snapshot
 
 
@@ -154,9 +179,10 @@ class Activity:
     key: str
     track: Track
     episode: int
-    kind: ActionKind
+    kind: ActionKind | EventType
     action: str
-    """The action performed (empty for a series' referral to external collections)."""
+    """The action performed (empty for a series' referral to external collections); for a plan-made contact,
+    its event's description (the letter template, the note text, the plan code …)."""
     origin: Origin
     assignee: str
     due: date
@@ -166,6 +192,8 @@ class Activity:
     """The moment it is due, timezone-aware, for timed work; None when a day is meant."""
     no_auto_delete: bool = False
     priority: int = DEFAULT_PRIORITY
+    amount_cents: int | None = None
+    """A plan promise's amount."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,11 +254,19 @@ class Closed:
 
 @dataclass(frozen=True, slots=True)
 class PlanRunRequested:
-    """A contact plan is to run on the account (``key``: the fact that asked for it)."""
+    """A contact plan is to run on the account (``key``: the fact that asked for it: a transaction, an import
+    row, a close, a batch, a user's request), so a replayed fact never runs it twice."""
 
     key: str
     plan: str
     start_date: date | None = None
+    at: datetime | None = None
+    """The moment it was asked for (the base of delay minutes); None: the start of the run date in the party's
+    time zone."""
+    user: str = ""
+    """The current operator; empty: the system (``arrears``)."""
+    deletes: bool = True
+    """False when the plan runs as a sub-plan or from the batch of previously scheduled contacts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +301,10 @@ class Snapshot:
     """Seed 003 "Force Collection Action Notes to show as Account Notes"."""
     contact: ContactFacts = NO_FACTS
     """The facts the compliance rules read: the party's flags, zones and representatives, the contact history."""
+    closed: bool = False
+    """The account's mode is closed (contact plans may refuse to run on it)."""
+    fields: Mapping[str, object] = field(default_factory=dict)
+    """The account's condition fields (a plan event's "schedule if" reads them)."""
 
 
 # ------------------------------------------------------------------------------------------ decisions
@@ -310,12 +350,14 @@ class ActivityChange:
 
 @dataclass(frozen=True, slots=True)
 class Reschedule:
-    """A scheduled activity deferred by the release gate to a later moment."""
+    """A scheduled activity deferred by the release gate to a later moment, or a repeating plan contact
+    forwarded to its next period (``forwarded``; its ``due_at`` None when it is timeless)."""
 
     key: str
     due: date
-    due_at: datetime
+    due_at: datetime | None
     reason: str
+    forwarded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,19 +538,96 @@ def _trigger_pass(day: _Day) -> None:
                     HistoryEntry(f"{account}/imported/{trigger.key}", "imported", f"imported on {trigger.on}")
                 )
             case Closed():
+                _close_plan_contacts(day, trigger.on)
                 for case in list(day.cases.values()):
                     if case.status is not CaseStatus.RESOLVED:
                         _move_case(day, case, CaseEvent.RESOLVE, f"account closed on {trigger.on}")
             case PlanRunRequested():
-                raise EngineError(f"contact plan {trigger.plan!r} is not configured")
+                _run_plan(day, trigger)
             case _:
                 assert_never(trigger)
+
+
+SYSTEM_OPERATOR = "arrears"
+"""The current operator of plans run by the system (the daily run, triggers)."""
+
+
+def _plan_contacts(day: _Day) -> tuple[PendingContact, ...]:
+    """The account's pending work as a plan sees it: stored, and created today, less what today removed."""
+    gone = {change.key for change in day.decisions.changes} | day.performed
+    return tuple(
+        PendingContact(a.key, a.kind.value, a.action, a.status, a.no_auto_delete,
+                       a.origin if isinstance(a.origin, PlanEventOrigin) else None)
+        for a in [*day.snapshot.pending, *day.decisions.created]
+        if a.status in PENDING_ACTIVITY and a.key not in gone
+    )  # fmt: skip
+
+
+def _run_plan(day: _Day, trigger: PlanRunRequested) -> None:
+    """Run a contact plan on the account: its deletions, its contacts (those due now released in the due-work
+    pass, through the release gate), its immediate effects, and a line of history."""
+    snapshot = day.snapshot
+    guarantor = day.cases.get(Track.GUARANTOR)
+    working = guarantor is not None and guarantor.status is not CaseStatus.RESOLVED
+    operator = guarantor.assignee if guarantor is not None and working else ""
+    view = AccountView(snapshot.account_id, snapshot.balance_cents, operator, snapshot.closed, snapshot.fields,
+                       _plan_contacts(day))  # fmt: skip
+    at = trigger.at or datetime.combine(day.as_of, time(0), tzinfo=ZoneInfo(snapshot.time_zone))
+    request = PlanRequest(trigger.plan, trigger.key, day.as_of, at, trigger.user or SYSTEM_OPERATOR,
+                          trigger.start_date, trigger.deletes)  # fmt: skip
+    try:
+        outcome = schedule_plan(request, view, day.strategy.plan_index(), sub_plan=not trigger.deletes)
+    except PlanError as error:
+        raise EngineError(str(error)) from error
+    history = f"{snapshot.account_id}/plan/{trigger.key}/{trigger.plan}"
+    if outcome.refused:
+        day.decisions.history.append(HistoryEntry(history, "plan-skipped", outcome.refused))
+        return
+    for removed in outcome.removals:
+        change = ActivityChange(removed.key, removed.event, removed.status, day.as_of, removed.reason)
+        day.decisions.changes.append(change)
+    episode = guarantor.episode if guarantor is not None else 0
+    for contact in outcome.contacts:
+        activity = Activity(
+            contact.key, Track.GUARANTOR, episode, contact.type, contact.description, contact.origin,
+            contact.assignee, contact.due, contact.reason[:300], contact.status, contact.due_at,
+            contact.no_auto_delete, contact.priority, contact.amount_cents,
+        )  # fmt: skip
+        if contact.recorded:
+            day.decisions.created.append(activity)
+        if contact.release_now:
+            day.queue.append(activity)
+        elif contact.status is ActivityStatus.DONE:
+            day.performed.add(contact.key)
+    day.decisions.effects.extend(outcome.effects)
+    skipped = f"; not scheduled: {'; '.join(outcome.skipped)}" if outcome.skipped else ""
+    detail = (f"plan {trigger.plan} run on {day.as_of} ({trigger.key}): {len(outcome.contacts)} contacts, "
+              f"{outcome.deletions} pending deleted{skipped}")  # fmt: skip
+    day.decisions.history.append(HistoryEntry(history, "plan", detail))
+
+
+def _close_plan_contacts(day: _Day, on: date) -> None:
+    """Seed 002: closing an account marks its promises and transactions done, regardless of do not autodelete
+    (the case's close cancels the rest of its pending work)."""
+    why = f"account closed on {on}"
+    for contact in _plan_contacts(day):
+        if contact.kind in DONE_ON_CLOSE:
+            event = ActivityEvent.COMPLETE if contact.status is ActivityStatus.OPEN else ActivityEvent.PERFORM
+            day.decisions.changes.append(ActivityChange(contact.key, event, ActivityStatus.DONE, on, why))
+            day.performed.add(contact.key)
 
 
 def _due_work_pass(day: _Day) -> None:
     processed = 0
     while day.queue:
         activity = day.queue.pop(0)
+        if isinstance(activity.origin, PlanEventOrigin):
+            if activity.due <= day.as_of and activity.key not in day.performed:
+                processed += 1
+                if processed > MAX_STEPS_PER_DAY:
+                    raise EngineError(f"more than {MAX_STEPS_PER_DAY} activities fell due on {day.as_of}")
+                _perform_plan_contact(day, activity, activity.origin)
+            continue
         case = day.cases.get(activity.track)
         if case is None or case.episode != activity.episode or case.status not in WORKED_CASE:
             continue  # work of a closed, referred or held case
@@ -529,6 +648,9 @@ def _due_work_pass(day: _Day) -> None:
         day.performed.add(activity.key)
         if not operator:
             day.decisions.effects.extend(_effects(day, activity, addressee))
+        if activity.kind is ActionKind.RUN_PLAN and not operator:
+            plan_code = _action(day.strategy, activity.action).params.plan_code or ""
+            _run_plan(day, PlanRunRequested(activity.key, plan_code, user=SYSTEM_OPERATOR))
         if activity.kind is ActionKind.EXTERNAL_REFERRAL:
             who = _origin_label(activity.origin)
             _move_case(day, case, CaseEvent.REFER, f"referred to external collections by {who} on {day.as_of}")
@@ -540,18 +662,67 @@ def _due_work_pass(day: _Day) -> None:
                 day.queue.append(following)
 
 
+def _perform_plan_contact(day: _Day, activity: Activity, origin: PlanEventOrigin) -> None:
+    """A plan-made contact falls due: a worklist contact opens, an automatic one happens (a plan event runs its
+    plan as a sub-plan), a promise waits for payments; a repeating one is forwarded to its next period, with a
+    completed copy and a line in the notes when the event says so."""
+    if day.snapshot.closed or activity.key in {change.key for change in day.decisions.changes}:
+        return  # a closed account's contacts are settled by its close; a contact removed today is gone
+    kind = EventType(activity.kind.value)
+    if kind in AWAITED_TYPES:
+        return
+    try:
+        event = find_event(day.strategy.plan_index(), origin)
+    except PlanError as error:
+        raise EngineError(str(error)) from error
+    released, addressee = _guard(day, activity)
+    if not released:
+        return
+    day.performed.add(activity.key)
+    operator = kind in WORKLIST_TYPES
+    forward = None if operator else forward_contact(
+        event, activity.key, origin, activity.due, activity.due_at, activity.assignee, day.as_of, SYSTEM_OPERATOR,
+        activity.reason,
+    )  # fmt: skip
+    occurrence = f"{activity.key}@{activity.due.isoformat()}" if event.repeat is not None else activity.key
+    if not operator:
+        day.decisions.effects.extend(event_effects(event, occurrence, day.snapshot.balance_cents, addressee))
+        if kind is EventType.RUN_PLAN:
+            _run_plan(day, PlanRunRequested(occurrence, activity.action, user=SYSTEM_OPERATOR, deletes=False))
+    if forward is not None and activity.status is ActivityStatus.SCHEDULED:
+        why = f"repeat: forwarded from {activity.due} to {forward.due}"
+        day.decisions.rescheduled.append(Reschedule(activity.key, forward.due, forward.due_at, why, forwarded=True))
+    else:
+        event_name = ActivityEvent.OPEN if operator else ActivityEvent.PERFORM
+        status = activity_transition(activity.status, event_name)
+        day.decisions.changes.append(ActivityChange(activity.key, event_name, status, day.as_of))
+        if forward is not None:  # a held contact released today: its next period is a contact of its own
+            key = contact_key(day.snapshot.account_id, origin, forward.due)
+            day.decisions.created.append(replace(activity, key=key, due=forward.due, due_at=forward.due_at,
+                                                 status=ActivityStatus.SCHEDULED))  # fmt: skip
+    if forward is not None and forward.copy is not None:
+        copy = forward.copy
+        day.decisions.created.append(
+            replace(activity, key=copy.key, status=ActivityStatus.DONE, reason=copy.reason[:300])
+        )
+    if forward is not None and forward.note is not None:
+        day.decisions.effects.append(replace(forward.note, to_account=day.snapshot.notes_to_account))
+
+
 def _guard(day: _Day, activity: Activity) -> tuple[bool, str]:
     """Ask the release gate about an outbound activity and record what it did other than allow it.
 
     Returns (release it, the representative it is addressed to). A call deferred to a later moment of the
     same day is released into the worklist with that moment as its due time (it shows from then)."""
-    action = day.strategy.action(activity.action) if activity.action else None
-    channel = OUTBOUND_KINDS.get(activity.kind)
+    plan_made = isinstance(activity.origin, PlanEventOrigin)
+    action = day.strategy.action(activity.action) if activity.action and not plan_made else None
+    channel = OUTBOUND_KINDS.get(ActionKind(activity.kind.value)) if activity.kind.value in _ACTION_KINDS else None
     if channel is None and action is not None and action.letter:
         channel = OutboundChannel.LETTER
     if channel is None:
         return True, ""
-    letter = _letter_flags(day.strategy, action, channel)
+    letter = _plan_letter_flags(day.strategy, activity, channel) if plan_made \
+        else _letter_flags(day.strategy, action, channel)  # fmt: skip
     request = Outbound(
         day.snapshot.account_id, day.snapshot.portfolio, channel, activity.key, day.as_of, activity.due_at,
         day.snapshot.time_zone, day.contact(), letter,
@@ -585,6 +756,14 @@ def _guard(day: _Day, activity: Activity) -> tuple[bool, str]:
             return False, ""
         case _:
             assert_never(verdict)
+
+
+def _plan_letter_flags(strategy: Strategy, activity: Activity, channel: OutboundChannel) -> LetterFlags | None:
+    """The template flags of a plan-made letter, e-mail or SMS (its description names the template)."""
+    if channel not in (OutboundChannel.LETTER, OutboundChannel.EMAIL, OutboundChannel.SMS):
+        return None
+    template = strategy.letter(activity.action)
+    return template.flags() if template is not None else LetterFlags(activity.action)
 
 
 def _letter_flags(strategy: Strategy, action: Action | None, channel: OutboundChannel) -> LetterFlags | None:

@@ -34,6 +34,7 @@ from arrears.domain.compliance import LetterFlags
 from arrears.domain.compliance_rules import CompliancePolicy, policy_problems
 from arrears.domain.conditions import ConditionError, account_condition, evaluate, structured_condition
 from arrears.domain.errors import Problem
+from arrears.domain.plans import Plan, plan_problems
 
 # --------------------------------------------------------------------------------------------- limits
 
@@ -592,11 +593,14 @@ class Strategy:
     entry_policy: EntryPolicy = field(default_factory=EntryPolicy)
     compliance: CompliancePolicy = field(default_factory=CompliancePolicy)
     """The contact rules every outbound activity passes (US defaults unless configured)."""
+    plans: tuple[Plan, ...] = ()
+    """Contact plans (seed 002), by code."""
     _index: tuple[dict[str, Action], dict[str, Series]] | None = field(
         default=None, init=False, repr=False, compare=False, hash=False
     )
     """Actions and series by name, built on first use: the daily run looks them up for every activity."""
     _letters: dict[str, LetterTemplate] | None = field(default=None, init=False, repr=False, compare=False, hash=False)
+    _plans: dict[str, Plan] | None = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     def _names(self) -> tuple[dict[str, Action], dict[str, Series]]:
         if self._index is None:
@@ -626,6 +630,17 @@ class Strategy:
 
     def collector(self, code: str) -> Collector | None:
         return next((c for c in self.collectors if c.code == code), None)
+
+    def plan(self, code: str) -> Plan | None:
+        """The contact plan of that code."""
+        return self.plan_index().get(code)
+
+    def plan_index(self) -> Mapping[str, Plan]:
+        """Contact plans by code (the first of a duplicate code wins), built on first use."""
+        if self._plans is None:
+            object.__setattr__(self, "_plans", {p.code: p for p in reversed(self.plans)})
+        assert self._plans is not None
+        return self._plans
 
     def group(self, code: str) -> CollectorGroup | None:
         return next((g for g in self.groups if g.code == code), None)
@@ -783,12 +798,11 @@ class _Validator:
         self,
         strategy: Strategy,
         portfolios: Collection[str] | None,
-        plans: Collection[str] | None,
         previous: Strategy | None,
     ) -> None:
         self.strategy = strategy
         self.portfolios = None if portfolios is None else frozenset(portfolios)
-        self.plans = None if plans is None else frozenset(plans)
+        self.plans = frozenset(p.code for p in strategy.plans)
         self.previous = previous
         self.errors: list[ConfigError] = []
         self.actions: dict[str, Action] = {}
@@ -1120,7 +1134,7 @@ class _Validator:
         previous = {(ref.owner, ref.name) for ref in _references(self.previous)} if self.previous is not None else set()
         for ref in _references(s):
             if ref.target in ("portfolio", "plan"):
-                names = self.portfolios if ref.target == "portfolio" else self.plans
+                names: frozenset[str] | None = self.portfolios if ref.target == "portfolio" else self.plans
                 if names is not None and ref.name not in names:
                     self.error(ref.path, f"names an unknown {ref.target} '{ref.name}'")
                 continue
@@ -1152,7 +1166,15 @@ class _Validator:
             ConfigError(f"compliance.{path}", rule)
             for path, rule in policy_problems(self.strategy.compliance, self.portfolios)
         )
+        self.contact_plans()
         return tuple(self.errors)
+
+    def contact_plans(self) -> None:
+        s = self.strategy
+        letters = frozenset(t.code for t in s.letters)
+        operators = frozenset(c.code for c in s.collectors) | frozenset(g.code for g in s.groups)
+        for path, rule in plan_problems(s.plans, letters, operators):
+            self.error(path, rule)
 
 
 def _show_range(bounds: tuple[int, int], assignment_type: AssignmentType) -> str:
@@ -1166,16 +1188,15 @@ def validate_strategy(
     strategy: Strategy,
     portfolios: Collection[str] | None = None,
     *,
-    plans: Collection[str] | None = None,
     previous: Strategy | None = None,
 ) -> tuple[ConfigError, ...]:
     """Every problem of *strategy*, in configuration order; empty when it can be saved.
 
-    *portfolios*: the known portfolio codes (unknown codes are reported when given). *plans*: the known
-    contact plan codes for run_plan actions (checked when given). *previous*: the configuration being
+    *portfolios*: the known portfolio codes (unknown codes are reported when given). A run_plan action must
+    name one of the strategy's contact plans. *previous*: the configuration being
     replaced; a reference to an inactive action or series is an error only when it is new (seeds 000/001:
     inactive actions "will not be available" for new configuration), so existing series keep working when
     one of their actions is made inactive. Follow-up cycles between actions are allowed; an action naming
     itself as its next action is not.
     """
-    return _Validator(strategy, portfolios, plans, previous).run()
+    return _Validator(strategy, portfolios, previous).run()

@@ -51,11 +51,12 @@ from arrears.domain.engine import (
     Resolved,
     Snapshot,
     Trigger,
+    activity_kind,
     decide,
 )
 from arrears.domain.errors import NotFound, Problem
 from arrears.domain.money import format_cents
-from arrears.domain.strategy import ActionKind, Strategy, condition_fields
+from arrears.domain.strategy import Strategy, condition_fields
 from arrears.letters.records import merge_record
 from arrears.services.compliance import guarded_facts
 from arrears.services.config import load_strategy
@@ -268,13 +269,18 @@ def _activities(connection: Connection, where: str) -> dict[int, list[Activity]]
     for key, account, track, episode, kind, action, origin, series, step, reference, assignee, due, due_at, \
             reason, status, keep, priority in store_features.fetch_rows(connection, sql):  # fmt: skip
         activity = Activity(
-            key, Track(track), episode, ActionKind(kind), action,
+            key, Track(track), episode, activity_kind(kind), action,
             origin_from_columns(origin, action, series, step, reference), assignee,
             date.fromisoformat(due) if as_text else due, reason, ActivityStatus(status),
             _moment(due_at), bool(keep), priority,
         )  # fmt: skip
         grouped.setdefault(account, []).append(activity)
     return grouped
+
+
+def pending_work(connection: Connection, account_ids: Sequence[int]) -> dict[int, list[Activity]]:
+    """Every pending activity of the accounts, by account (what closing a case or running a plan reads)."""
+    return _pending(connection, account_ids)
 
 
 def _pending(connection: Connection, account_ids: Sequence[int]) -> dict[int, list[Activity]]:
@@ -437,6 +443,8 @@ def _decide_row(
             pending=tuple(facts["pending"].get(account_id, ())),
             notes_to_account=bool(row["notes_to_account"]),
             contact=facts["contact"].get(account_id, NO_FACTS),
+            closed=row["mode"] == "closed",
+            fields=row,
         )
         return decide(snapshot, strategy, as_of, strategy.compliance.rules(row["portfolio"]))
     except DOMAIN_ERRORS as error:  # bad configuration or facts of one account: the run goes on

@@ -116,6 +116,8 @@ class AccountRow(Base):
     assistance_applied_on: Mapped[date | None] = mapped_column(Date)
     """A financial-assistance application (501(r)): pending until ``assistance_decided_on`` is on or after it."""
     assistance_decided_on: Mapped[date | None] = mapped_column(Date)
+    commission_basis_points: Mapped[int | None] = mapped_column(Integer)
+    """The commission rate on the account (1250 is 12.5%), set by a plan's commission event."""
     guarantor: Mapped[PartyRow] = relationship()
     portfolio: Mapped[PortfolioRow] = relationship()
 
@@ -318,6 +320,8 @@ class ActivityRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
     run_id: Mapped[int | None] = mapped_column(Integer)
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    """A promise's amount (a plan's promise event: its percentage of the amount owing)."""
 
 
 class LetterRow(Base):
@@ -470,6 +474,24 @@ class PlanRequestRow(Base):
     requested_on: Mapped[date] = mapped_column(Date)
     start_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="requested")
+
+
+class PlanBatchRow(Base):
+    """One batch run of a contact plan over many accounts: what it selected, what it did, whom it skipped."""
+
+    __tablename__ = "plan_batch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan: Mapped[str] = mapped_column(String(7))
+    on: Mapped[date] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(100))
+    selection: Mapped[str] = mapped_column(Text)
+    """The condition or the accounts file that selected the accounts."""
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accounts: Mapped[int] = mapped_column(Integer)
+    skipped_closed: Mapped[str] = mapped_column(Text)
+    """JSON list of the external ids of closed accounts skipped (do not run on closed accounts)."""
+    counts: Mapped[str] = mapped_column(Text)
 
 
 class PartyRoleRow(Base):

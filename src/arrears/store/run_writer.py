@@ -19,7 +19,9 @@ from typing import Any, assert_never
 from sqlalchemy import Connection, Table
 
 from arrears.domain.cases import (
+    OPEN_CASE,
     ActivityEvent,
+    ActivityStatus,
     CaseEvent,
     SeriesStepOrigin,
     activity_sources,
@@ -28,11 +30,13 @@ from arrears.domain.cases import (
 )
 from arrears.domain.effects import (
     Alert,
+    CommissionRate,
     CreditPoints,
     Effect,
     Message,
     ModeChange,
     Note,
+    OperatorAssignment,
     PlanRun,
     Posting,
     Referral,
@@ -92,7 +96,7 @@ class _Rows:
     """The rows of one chunk, table by table."""
 
     as_of: date
-    run_id: int
+    run_id: int | None
     counts: Counter[str] = field(default_factory=Counter)
     letters: list[dict[str, Any]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
@@ -107,6 +111,8 @@ class _Rows:
     modes: list[tuple[Any, ...]] = field(default_factory=list)
     holds: list[tuple[Any, ...]] = field(default_factory=list)
     gate: list[dict[str, Any]] = field(default_factory=list)
+    operators: list[tuple[Any, ...]] = field(default_factory=list)
+    commissions: list[tuple[Any, ...]] = field(default_factory=list)
 
     def history_line(self, key: str, account: int, event: str, detail: str) -> None:
         self.history.append(
@@ -162,11 +168,18 @@ class _Rows:
             case PlanRun():
                 self.plans.append(
                     {"key": effect.key, "account_id": account, "plan": effect.plan, "requested_on": on,
-                     "status": "requested"}
+                     "status": "run"}
                 )  # fmt: skip
                 self.counts["plan_runs_requested"] += 1
             case StatementHold():
                 self.holds.append((effect.hold, account))
+            case OperatorAssignment():
+                self.operators.append((effect.operator, account))
+                self.history_line(f"operator:{effect.key}", account, "operator", f"assigned to {effect.operator}")
+            case CommissionRate():
+                self.commissions.append((effect.basis_points, account))
+                rate = f"{effect.basis_points // 100}.{effect.basis_points % 100:02d}%"
+                self.history_line(f"commission:{effect.key}", account, "commission", f"commission rate {rate}")
             case _:
                 assert_never(effect)
 
@@ -181,7 +194,7 @@ class _Rows:
         self.counts[f"compliance.{decision.verdict}.{decision.rule}"] += 1
 
 
-def _activity_row(account: int, activity: Activity, as_of: date, run_id: int) -> dict[str, Any]:
+def _activity_row(account: int, activity: Activity, as_of: date, run_id: int | None) -> dict[str, Any]:
     origin = activity.origin
     series = origin if isinstance(origin, SeriesStepOrigin) else None
     return {
@@ -191,7 +204,8 @@ def _activity_row(account: int, activity: Activity, as_of: date, run_id: int) ->
         "origin_ref": origin_reference(origin), "assignee": activity.assignee, "due_date": activity.due,
         "due_at": activity.due_at, "priority": activity.priority, "status": activity.status.value,
         "no_auto_delete": activity.no_auto_delete, "reason": activity.reason[:300], "created_on": as_of,
-        "run_id": run_id,
+        "run_id": run_id, "amount_cents": activity.amount_cents,
+        "done_on": as_of if activity.status is ActivityStatus.DONE else None,
     }  # fmt: skip
 
 
@@ -237,7 +251,7 @@ def _write_cases(connection: Connection, decisions: Sequence[Decisions], counts:
 
 def _write_activity_changes(connection: Connection, decisions: Sequence[Decisions], counts: Counter[str]) -> None:
     by_event: defaultdict[ActivityEvent, list[tuple[Any, ...]]] = defaultdict(list)
-    deferred = []
+    deferred, forwarded = [], []
     for decision in decisions:
         for change in decision.changes:
             event, on = change.event, change.on
@@ -246,7 +260,8 @@ def _write_activity_changes(connection: Connection, decisions: Sequence[Decision
             cancelled = on if event is ActivityEvent.CANCEL else None
             held = change.reason[:300] if event is ActivityEvent.HOLD else None
             by_event[event].append((change.status.value, released, done, cancelled, held, change.key))
-        deferred += [(r.due, r.due_at, r.reason[:300], r.key) for r in decision.rescheduled]
+        deferred += [(r.due, r.due_at, r.reason[:300], r.key) for r in decision.rescheduled if not r.forwarded]
+        forwarded += [(r.due, r.due_at, r.key) for r in decision.rescheduled if r.forwarded]
     # Deferrals first: a call deferred to later today is then released with that moment as its due time.
     execute_many(
         connection,
@@ -269,6 +284,13 @@ def _write_activity_changes(connection: Connection, decisions: Sequence[Decision
             dates=[1, 2, 3],
         )
         counts[names[event]] += len(rows)
+    execute_many(
+        connection,
+        "UPDATE activity SET due_date = {}, due_at = {} WHERE key = {} AND status = 'scheduled'",
+        forwarded,
+        dates=[0, 1],
+    )
+    counts["repeats_forwarded"] += len(forwarded)
 
 
 def write_chunk(
@@ -281,6 +303,30 @@ def write_chunk(
     errors: Sequence[tuple[int, str]],
 ) -> Counter[str]:
     """Write ``decisions`` and the chunk's record; return what was done, counted."""
+    counts = write_decisions(connection, run_id, as_of, decisions, merge)
+    counts["errors"] += len(errors)
+    connection.execute(
+        RUN_CHUNKS.insert(),
+        {
+            "run_id": run_id,
+            "first_account": span[0],
+            "last_account": span[1],
+            "counts": json.dumps(dict(counts), sort_keys=True),
+            "errors": json.dumps([{"account_id": a, "reason": r} for a, r in errors]),
+        },
+    )
+    return counts
+
+
+def write_decisions(
+    connection: Connection,
+    run_id: int | None,
+    as_of: date,
+    decisions: Sequence[Decisions],
+    merge: Mapping[int, Mapping[str, Any]],
+) -> Counter[str]:
+    """Write ``decisions`` (of a run's chunk, or of a plan run outside the daily run: ``run_id`` None) in the
+    caller's transaction; return what was done, counted."""
     rows = _Rows(as_of, run_id)
     counts = rows.counts
     created = []
@@ -319,15 +365,12 @@ def write_chunk(
     execute_many(connection, "UPDATE account SET status_code = {} WHERE id = {}", rows.statuses, [])
     execute_many(connection, "UPDATE account SET mode = {}, closed_date = {} WHERE id = {}", rows.modes, [1])
     execute_many(connection, "UPDATE account SET statement_hold = {} WHERE id = {}", rows.holds, [])
-    counts["errors"] += len(errors)
-    connection.execute(
-        RUN_CHUNKS.insert(),
-        {
-            "run_id": run_id,
-            "first_account": span[0],
-            "last_account": span[1],
-            "counts": json.dumps(dict(counts), sort_keys=True),
-            "errors": json.dumps([{"account_id": a, "reason": r} for a, r in errors]),
-        },
+    execute_many(connection, "UPDATE account SET commission_basis_points = {} WHERE id = {}", rows.commissions, [])
+    execute_many(
+        connection,
+        "UPDATE collections_case SET assignee = {} WHERE account_id = {} AND track = 'guarantor' AND is_current "
+        f"AND status IN ({', '.join(sorted(repr(status.value) for status in OPEN_CASE))})",
+        rows.operators,
+        [],
     )
     return counts
