@@ -307,7 +307,7 @@ def test_delete_same_type_contacts_and_same_description_only() -> None:
 
 
 def test_closed_accounts_are_skipped_when_the_plan_says_so() -> None:
-    plan = Plan("NC", skip_closed=True, events=(PlanEvent(1, EventType.NOTE, "hello"),))
+    plan = Plan("NC", do_not_run_on_closed=True, events=(PlanEvent(1, EventType.NOTE, "hello"),))
     outcome = schedule_plan(request("NC"), account(closed=True), plans(plan))
     assert outcome.contacts == [] and outcome.refused == "plan NC does not run on closed accounts: account 7 skipped"
     runs_anyway = schedule_plan(request("NC"), account(closed=True), plans(replace_skip(plan)))
@@ -317,7 +317,7 @@ def test_closed_accounts_are_skipped_when_the_plan_says_so() -> None:
 def replace_skip(plan: Plan) -> Plan:
     from dataclasses import replace
 
-    return replace(plan, skip_closed=False)
+    return replace(plan, do_not_run_on_closed=False)
 
 
 def test_closing_an_account_marks_promises_and_transactions_done_regardless_of_do_not_autodelete() -> None:

@@ -219,7 +219,7 @@ class Plan:
     description: str = ""
     delete_all_pending: bool = False
     prompt_before_deleting: bool = False
-    skip_closed: bool = False
+    do_not_run_on_closed: bool = False
     """Seed "Do not run on closed debtors"."""
     sub_plan: bool = False
     """Hidden from the list users pick from; still selectable in setup (transaction types, plan events)."""
@@ -658,7 +658,7 @@ def _run(
     plan = _plan(plans, code or request.plan)
     if depth > MAX_PLAN_DEPTH:
         raise PlanError(f"contact plan {plan.code!r} is called more than {MAX_PLAN_DEPTH} plans deep")
-    if account.closed and plan.skip_closed:
+    if account.closed and plan.do_not_run_on_closed:
         why = f"plan {plan.code} does not run on closed accounts: account {account.account_id} skipped"
         outcome.skipped.append(why)
         if depth == 0:

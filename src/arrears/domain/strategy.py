@@ -751,6 +751,15 @@ def _references(strategy: Strategy) -> Iterator[_Ref]:
                 ("work", rule.default_work, f"{path}.default_work", f"is the default work {of_rule}"),
             ]
         owners.append((f"portfolio[{code}]", settings.collections_enabled, found))
+    for plan in strategy.plans:
+        found = []
+        for event in plan.events:
+            path, of = f"plans[{plan.code}].events[{event.sequence}].description", f"of plan '{plan.code}'"
+            if event.type.value in ("letter", "email", "sms"):
+                found.append(("letter", event.description, path, f"is the template of event {event.sequence} {of}"))
+            elif event.type.value == "run_plan":
+                found.append(("plan", event.description, path, f"is run by event {event.sequence} {of}"))
+        owners.append((f"plan[{plan.code}]", True, found))
     for owner, active, found in owners:
         for target, name, path, phrase in found:
             if name is not None and _given(name):
@@ -1133,6 +1142,8 @@ class _Validator:
         }
         previous = {(ref.owner, ref.name) for ref in _references(self.previous)} if self.previous is not None else set()
         for ref in _references(s):
+            if ref.owner.startswith("plan["):
+                continue  # a plan's own references are checked with the plan (domain/plans.py)
             if ref.target in ("portfolio", "plan"):
                 names: frozenset[str] | None = self.portfolios if ref.target == "portfolio" else self.plans
                 if names is not None and ref.name not in names:

@@ -148,7 +148,7 @@ class EntityChange:
 
 _SECTION_OF_KIND = {
     "collector": "collectors", "group": "groups", "user": "users", "letter": "letters", "action": "actions",
-    "series": "series",
+    "series": "series", "plan": "plans",
 }  # fmt: skip
 
 
@@ -818,6 +818,7 @@ _SECTIONS: Mapping[str, _Section] = {
     "letter": _Section("letters", "code", "letter", "letter"),
     "action": _Section("actions", "name", "action", "action"),
     "series": _Section("series", "name", "series", "series"),
+    "plan": _Section("plans", "code", "plan", "plan"),
 }
 
 

@@ -13,6 +13,13 @@ number and ``10`` is not text) and maps one-to-one to :class:`arrears.domain.str
                   inactive, all_portfolios, portfolios}]
     series:     [{name, collection_type, steps: [{action, days_until_next}], final_action, custom_action,
                   inactive, all_portfolios, portfolios}]
+    plans:      [{code, description, delete_all_pending, prompt_before_deleting, do_not_run_on_closed, sub_plan,
+                  prompt_for_start_date, access: [{low, high}],
+                  events: [{sequence, type, description, assign_to, operator, timing, days, day_of_month,
+                            delay_minutes, repeat, copy_on_repeat, log_repeat_to_notes, priority, no_autocomplete,
+                            no_autodelete, mark_done_immediately, delete_same_type, same_description_only,
+                            record_event_history, amount, promise_percent, advance_promise_on_overpayment,
+                            schedule_if: {field, operator, value1, value2}}]}]
     entry_policy:
       enterprise: {balance_over, days_past_due_over, min_payment, min_payment_percent, payment_window_days,
                    force_delinquent_plans, delinquent_grace_days, suspend_statements, notes_to_account_notes,
@@ -65,6 +72,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError
 from pydantic_core import ErrorDetails
 
+from arrears.domain.calendar import RepeatPeriod, format_delay_minutes, parse_delay_minutes
 from arrears.domain.compliance import AttemptClass
 from arrears.domain.compliance_rules import (
     BLOCKS,
@@ -78,6 +86,7 @@ from arrears.domain.compliance_rules import (
 )
 from arrears.domain.errors import Problem
 from arrears.domain.money import MAX_AMOUNT_CENTS, Money, MoneyError
+from arrears.domain.plans import AssignTo, EventType, LevelRange, Plan, PlanEvent, ScheduleIf, Timing
 from arrears.domain.strategy import (
     Action,
     ActionKind,
@@ -109,6 +118,7 @@ from arrears.store.models import (
     ConfigEntityRow,
     LedgerLineRow,
     LetterRow,
+    PlanBatchRow,
     PlanRequestRow,
     ReferralRow,
     ServiceRequestRow,
@@ -156,7 +166,15 @@ def _range_end(value: object) -> object:
     return value
 
 
+def _delay_minutes(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError('must be minutes (40) or hours and minutes on a 24-hour clock ("1:00")')
+    return value if isinstance(value, int) else parse_delay_minutes(value)
+
+
 MoneyText = Annotated[int, BeforeValidator(_money_text), PlainSerializer(lambda cents: Money(cents).plain())]
+DelayText = Annotated[int, BeforeValidator(_delay_minutes), PlainSerializer(format_delay_minutes)]
+"""Minutes in the model; ``40`` or ``"1:00"`` in the document."""
 """Cents in the model, text dollars ("25.00") in the document."""
 RangeEnd = Annotated[str, BeforeValidator(_range_end)]
 
@@ -169,7 +187,19 @@ ActionKindText = Literal[
 FinalActionText = Literal["custom", "external_collections"]
 AssignmentTypeText = Literal["name_range", "balance_range"]
 
+EventTypeText = Literal[
+    "letter", "phone_call", "review", "note", "status_change", "mode", "promise", "transaction", "run_plan",
+    "operator", "commission", "email", "sms", "credit_report",
+]  # fmt: skip
+TimingText = Literal["immediately", "delay_days", "day_of_month", "next_month_same_day"]
+AssignToText = Literal["account_operator", "current_operator", "specific_operator"]
+RepeatText = Literal["daily", "weekly", "biweekly", "monthly", "quarterly", "semiannually", "annually"]
+
 assert set(ActionKindText.__args__) == {k.value for k in ActionKind}  # type: ignore[attr-defined]
+assert set(EventTypeText.__args__) == {k.value for k in EventType}  # type: ignore[attr-defined]
+assert set(TimingText.__args__) == {k.value for k in Timing}  # type: ignore[attr-defined]
+assert set(AssignToText.__args__) == {k.value for k in AssignTo}  # type: ignore[attr-defined]
+assert set(RepeatText.__args__) == {k.value for k in RepeatPeriod}  # type: ignore[attr-defined]
 
 
 class _Doc(BaseModel):
@@ -249,6 +279,56 @@ class SeriesDoc(_Doc):
     inactive: bool = False
     all_portfolios: bool = False
     portfolios: list[str] = []
+
+
+class ScheduleIfDoc(_Doc):
+    field: str
+    operator: Literal["=", ">", "<", "<>", "..", ">=", "<="]
+    value1: str | int | bool
+    value2: str | int | bool | None = None
+
+
+class LevelRangeDoc(_Doc):
+    low: int
+    high: int
+
+
+class PlanEventDoc(_Doc):
+    sequence: int
+    type: EventTypeText
+    description: str = ""
+    assign_to: AssignToText = "account_operator"
+    operator: str | None = None
+    timing: TimingText = "immediately"
+    days: int | None = None
+    day_of_month: int | None = None
+    delay_minutes: DelayText | None = None
+    repeat: RepeatText | None = None
+    copy_on_repeat: bool = False
+    log_repeat_to_notes: bool = False
+    priority: int = 50
+    no_autocomplete: bool = False
+    no_autodelete: bool = False
+    mark_done_immediately: bool = False
+    delete_same_type: bool = False
+    same_description_only: bool = False
+    record_event_history: bool = True
+    amount: MoneyText | None = None
+    promise_percent: int | None = None
+    advance_promise_on_overpayment: bool = False
+    schedule_if: ScheduleIfDoc | None = None
+
+
+class PlanDoc(_Doc):
+    code: str
+    description: str = ""
+    delete_all_pending: bool = False
+    prompt_before_deleting: bool = False
+    do_not_run_on_closed: bool = False
+    sub_plan: bool = False
+    prompt_for_start_date: bool = False
+    access: list[LevelRangeDoc] = []
+    events: list[PlanEventDoc] = []
 
 
 class EntryRulesDoc(_Doc):
@@ -548,6 +628,7 @@ class ConfigDocument(_Doc):
     letters: list[LetterDoc] = []
     actions: list[ActionDoc] = []
     series: list[SeriesDoc] = []
+    plans: list[PlanDoc] = []
     entry_policy: EntryPolicyDoc = EntryPolicyDoc()
     compliance: ComplianceDoc | None = None
     migrations: MigrationsDoc | None = None
@@ -560,6 +641,7 @@ SECTIONS: Mapping[str, tuple[str, str, type[_Doc]]] = {
     "letters": ("letter", "code", LetterDoc),
     "actions": ("action", "name", ActionDoc),
     "series": ("series", "name", SeriesDoc),
+    "plans": ("plan", "code", PlanDoc),
 }
 """Document section → (entity kind, key field, item model)."""
 
@@ -571,7 +653,9 @@ ENTITY_KINDS: tuple[str, ...] = (
     PORTFOLIO_COMPLIANCE,
 )  # fmt: skip
 """Every kind of stored configuration entity, in document order."""
-_KEY_OF_SECTION = {**{section: key for section, (_, key, _) in SECTIONS.items()}, "portfolios": "portfolio"}
+_KEY_OF_SECTION = {
+    **{section: key for section, (_, key, _) in SECTIONS.items()}, "portfolios": "portfolio", "events": "sequence",
+}
 
 
 # ------------------------------------------------------------------------------- domain ↔ document
@@ -624,6 +708,34 @@ def series_doc(s: Series) -> SeriesDoc:
         steps=[StepDoc(action=step.action, days_until_next=step.days_until_next) for step in s.steps],
         final_action=s.final_action.value, custom_action=s.custom_action, inactive=s.inactive,
         all_portfolios=s.all_portfolios, portfolios=list(s.portfolios),
+    )  # fmt: skip
+
+
+_EVENT_DEFAULTS = PlanEvent(0, EventType.NOTE)
+
+
+def plan_event_doc(e: PlanEvent) -> PlanEventDoc:
+    condition = e.schedule_if
+    return PlanEventDoc(
+        sequence=e.sequence, type=e.type.value, description=e.description, assign_to=e.assign_to.value,
+        operator=e.operator, timing=e.timing.value, days=e.days, day_of_month=e.day_of_month,
+        delay_minutes=e.delay_minutes, repeat=e.repeat.value if e.repeat else None, copy_on_repeat=e.copy_on_repeat,
+        log_repeat_to_notes=e.log_repeat_to_notes, priority=e.priority, no_autocomplete=e.no_autocomplete,
+        no_autodelete=e.no_autodelete, mark_done_immediately=e.mark_done_immediately,
+        delete_same_type=e.delete_same_type, same_description_only=e.same_description_only,
+        record_event_history=e.record_event_history, amount=_text(e.amount_cents), promise_percent=e.promise_percent,
+        advance_promise_on_overpayment=e.advance_promise_on_overpayment,
+        schedule_if=ScheduleIfDoc(field=condition.field, operator=condition.operator,  # type: ignore[arg-type]
+                                  value1=condition.value1, value2=condition.value2) if condition else None,
+    )  # fmt: skip
+
+
+def plan_doc(p: Plan) -> PlanDoc:
+    return PlanDoc(
+        code=p.code, description=p.description, delete_all_pending=p.delete_all_pending,
+        prompt_before_deleting=p.prompt_before_deleting, do_not_run_on_closed=p.do_not_run_on_closed,
+        sub_plan=p.sub_plan, prompt_for_start_date=p.prompt_for_start_date,
+        access=[LevelRangeDoc(low=r.low, high=r.high) for r in p.access], events=[plan_event_doc(e) for e in p.events],
     )  # fmt: skip
 
 
@@ -710,6 +822,26 @@ def series_from(d: SeriesDoc) -> Series:
     )  # fmt: skip
 
 
+def plan_event_from(d: PlanEventDoc) -> PlanEvent:
+    condition = d.schedule_if
+    return PlanEvent(
+        d.sequence, EventType(d.type), d.description, AssignTo(d.assign_to), d.operator, Timing(d.timing), d.days,
+        d.day_of_month, d.delay_minutes, RepeatPeriod(d.repeat) if d.repeat else None, d.copy_on_repeat,
+        d.log_repeat_to_notes, d.priority, d.no_autocomplete, d.no_autodelete, d.mark_done_immediately,
+        d.delete_same_type, d.same_description_only, d.record_event_history, d.amount, d.promise_percent,
+        d.advance_promise_on_overpayment,
+        ScheduleIf(condition.field, condition.operator, condition.value1, condition.value2) if condition else None,
+    )  # fmt: skip
+
+
+def plan_from(d: PlanDoc) -> Plan:
+    return Plan(
+        d.code, d.description, d.delete_all_pending, d.prompt_before_deleting, d.do_not_run_on_closed, d.sub_plan,
+        d.prompt_for_start_date, tuple(LevelRange(r.low, r.high) for r in d.access),
+        tuple(plan_event_from(e) for e in d.events),
+    )  # fmt: skip
+
+
 def rules_from(d: EntryRulesDoc) -> EntryRules:
     return EntryRules(
         d.balance_over, d.days_past_due_over, d.min_payment, d.min_payment_percent, d.payment_window_days,
@@ -754,11 +886,11 @@ def portfolio_from(d: PortfolioDoc, problems: list[tuple[str, str]] | None = Non
 
 _TO_DOC: Mapping[str, Any] = {
     "collector": collector_doc, "group": group_doc, "user": user_doc, "letter": letter_doc,
-    "action": action_doc, "series": series_doc,
+    "action": action_doc, "series": series_doc, "plan": plan_doc,
 }  # fmt: skip
 _FROM_DOC: Mapping[str, Any] = {
     "collector": collector_from, "group": group_from, "user": user_from, "letter": letter_from,
-    "action": action_from, "series": series_from,
+    "action": action_from, "series": series_from, "plan": plan_from,
 }  # fmt: skip
 
 
@@ -772,6 +904,7 @@ def to_document(strategy: Strategy) -> ConfigDocument:
         letters=[letter_doc(t) for t in strategy.letters],
         actions=[action_doc(a) for a in strategy.actions],
         series=[series_doc(s) for s in strategy.series],
+        plans=[plan_doc(p) for p in strategy.plans],
         entry_policy=EntryPolicyDoc(
             enterprise=rules_doc(enterprise), portfolios=[portfolio_doc(p) for p in strategy.entry_policy.portfolios]
         ),
@@ -825,6 +958,10 @@ HEADER = (
 def dump_document(document: ConfigDocument) -> str:
     """The YAML text of *document*: deterministic, key order as in the models."""
     data = dump_model(document)
+    if document.plans:  # a plan's many switches are written only where they differ from their defaults
+        data["plans"] = [
+            _prune(plan.model_dump(mode="python", by_alias=True, exclude_defaults=True)) for plan in document.plans
+        ]
     data.setdefault("entry_policy", {})
     text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
     return HEADER + text
@@ -843,6 +980,7 @@ def entity_bodies(strategy: Strategy) -> dict[tuple[str, str], tuple[int, str]]:
         ("letter", strategy.letters, "code"),
         ("action", strategy.actions, "name"),
         ("series", strategy.series, "name"),
+        ("plan", strategy.plans, "code"),
     ):
         for position, item in enumerate(items):
             bodies[(kind, getattr(item, key))] = (position, body_json(_TO_DOC[kind](item)))
@@ -887,6 +1025,7 @@ def strategy_from_bodies(rows: Iterable[tuple[str, str, int, str]]) -> Strategy:
         letters=tuple(letter_from(d) for d in ordered["letter"]),
         actions=tuple(action_from(d) for d in ordered["action"]),
         series=tuple(series_from(d) for d in ordered["series"]),
+        plans=tuple(plan_from(d) for d in ordered["plan"]),
         entry_policy=EntryPolicy(
             enterprise=rules_from(enterprise[0]) if enterprise else EntryRules(),
             portfolios=tuple(portfolio_from(d) for d in ordered[PORTFOLIO_COLLECTIONS]),
@@ -938,8 +1077,11 @@ def _path(loc: Iterable[int | str], raw: Any) -> str:
             shown: str | int = item + 1
             child = node[item] if isinstance(node, list) and 0 <= item < len(node) else None
             key = _KEY_OF_SECTION.get(str(previous))
-            if key and isinstance(child, dict) and isinstance(child.get(key), str) and child[key].strip():
-                shown = child[key]
+            value = child.get(key) if key and isinstance(child, dict) else None
+            if isinstance(value, str) and value.strip():
+                shown = value
+            elif isinstance(value, int) and not isinstance(value, bool):
+                shown = value  # a plan's events are named by their sequence number
             text += f"[{shown}]"
             node = child
         else:
@@ -1340,6 +1482,7 @@ def parse_document(
         letters=tuple(letter_from(d) for d in parts["letters"]),
         actions=tuple(action_from(d) for d in parts["actions"]),
         series=tuple(series_from(d) for d in parts["series"]),
+        plans=tuple(plan_from(d) for d in parts["plans"]),
         entry_policy=EntryPolicy(enterprise, tuple(portfolio_settings)),
         compliance=compliance,
     )
@@ -1459,6 +1602,7 @@ _KEY_LIMITS: Mapping[str, tuple[str, tuple[int, str]]] = {
     "letters": ("code", column_limit(LetterRow.template, *_ENTITY_KEY)),
     "actions": ("name", column_limit(ActivityRow.action, CollectionsCaseRow.work, *_ENTITY_KEY)),
     "series": ("name", column_limit(ActivityRow.series, CollectionsCaseRow.work, *_ENTITY_KEY)),
+    "plans": ("code", column_limit(PlanBatchRow.plan, *_ENTITY_KEY)),
 }
 """Section → (key field, the tightest column its key is written to): one source, the models."""
 _PARAM_LIMITS: Mapping[str, tuple[int, str]] = {
@@ -1495,6 +1639,11 @@ def storage_problems(strategy: Strategy) -> tuple[ConfigError, ...]:
         for name, limit in _PARAM_LIMITS.items():
             found.append(_too_long(f"{base}.{name}", getattr(action.params, name), limit))
         found.append(_too_large(f"{base}.amount_cents", action.params.amount_cents))
+    for plan in strategy.plans:
+        for event in plan.events:
+            base = f"plans[{plan.code}].events[{event.sequence}]"
+            found.append(_too_long(f"{base}.description", event.description, column_limit(ActivityRow.action)))
+            found.append(_too_large(f"{base}.amount", event.amount_cents))
     policy = strategy.entry_policy
     rules = [("entry_policy.enterprise", policy.enterprise)]
     rules += [(f"entry_policy.portfolios[{p.portfolio}].rules", p.rules) for p in policy.portfolios if p.rules]

@@ -1,0 +1,395 @@
+"""Contact plans as use cases: list and show them, run one on an account, run one on many accounts at once.
+
+A plan runs through the engine (:func:`arrears.domain.engine.decide` with a
+:class:`~arrears.domain.engine.PlanRunRequested` fact), so a plan run by hand, in a batch, by a trigger or by
+the daily run decides the same way and its outbound contacts pass the same release gate. Running it on one
+account is one database transaction; a batch commits one transaction per chunk of accounts and keeps a batch
+record (what it selected, how many it ran on, which closed accounts it skipped).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection
+
+from arrears.batch.conditions import evaluate_frame
+from arrears.domain.cases import CaseStatus, PlanEventOrigin, Track
+from arrears.domain.conditions import ConditionError, account_condition
+from arrears.domain.effects import Message
+from arrears.domain.engine import Case, Decisions, PlanRunRequested, Snapshot, decide
+from arrears.domain.errors import NotFound, Problem, ValidationFailed
+from arrears.domain.plans import AccountView as PlanAccount
+from arrears.domain.plans import PendingContact as PlanPending
+from arrears.domain.plans import Plan, deletable, priority_band
+from arrears.domain.strategy import Strategy
+from arrears.letters.records import merge_record
+from arrears.services.config import load_strategy
+from arrears.services.letters import merge_data_for
+from arrears.services.run import DOMAIN_ERRORS, features_frame, pending_work
+from arrears.store import contact_plans as store_plans
+from arrears.store.accounts import account_id_of
+from arrears.store.db import Database
+from arrears.store.features import account_id_range
+
+BATCH_CHUNK = 1000
+"""Accounts per transaction of a batch."""
+
+
+class PlanCancelled(Exception):
+    """The user declined to delete the pending contacts: the whole plan is cancelled, nothing is written."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanLine:
+    """A plan in the list users pick from."""
+
+    code: str
+    description: str
+    events: int
+    sub_plan: bool
+    access: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+@dataclass(frozen=True, slots=True)
+class MadeContact:
+    """A contact a plan run created."""
+
+    kind: str
+    description: str
+    due: date
+    due_at: datetime | None
+    status: str
+    assignee: str
+    priority: int
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {name: getattr(self, name) for name in self.__slots__} | {"band": priority_band(self.priority)}
+
+
+@dataclass(slots=True)
+class PlanRunResult:
+    """What running a plan on one account did."""
+
+    plan: str
+    account: str
+    contacts: list[MadeContact] = field(default_factory=list)
+    deleted: int = 0
+    effects: Counter[str] = field(default_factory=Counter)
+    skipped: str = ""
+    """Why the plan did not run (a closed account and do not run on closed accounts)."""
+    history: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {
+            "plan": self.plan, "account": self.account, "contacts": [c.as_dict() for c in self.contacts],
+            "deleted": self.deleted, "effects": dict(self.effects), "skipped": self.skipped,
+        }  # fmt: skip
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What running a plan on many accounts did."""
+
+    batch_id: int
+    plan: str
+    selected: int = 0
+    ran: int = 0
+    skipped_closed: list[str] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {
+            "batch": self.batch_id, "plan": self.plan, "selected": self.selected, "ran": self.ran,
+            "skipped_closed": self.skipped_closed, "counts": dict(self.counts),
+            "errors": [p.as_dict() for p in self.errors],
+        }  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------------- listing
+
+
+def _access_text(plan: Plan) -> str:
+    return ", ".join(f"{r.low}–{r.high}" for r in plan.access) or "all"
+
+
+def user_level(strategy: Strategy, login: str) -> int:
+    """The user level of a user (or of a collector signing on with their code); :class:`NotFound` when neither."""
+    user = next((u for u in strategy.users if u.login == login), None)
+    if user is not None:
+        return user.user_level
+    collector = strategy.collector(login)
+    if collector is not None:
+        return collector.user_level
+    raise NotFound(f"no user or collector '{login}'")
+
+
+def list_plans(db: Database, user: str | None = None) -> list[PlanLine]:
+    """The contact plans: for a user, those they may see and run (sub-plans hidden, access ranges applied);
+    without one, every plan (the setup view, sub-plans included)."""
+    strategy = load_strategy(db)
+    level = user_level(strategy, user) if user is not None else None
+    return [
+        PlanLine(p.code, p.description, len(p.events), p.sub_plan, _access_text(p))
+        for p in strategy.plans
+        if level is None or (not p.sub_plan and p.admits(level))
+    ]
+
+
+def show_plan(db: Database, code: str) -> Plan:
+    """The plan ``code``; :class:`NotFound` when there is none."""
+    plan = load_strategy(db).plan(code)
+    if plan is None:
+        raise NotFound(f"no contact plan '{code}'")
+    return plan
+
+
+def _runnable(strategy: Strategy, code: str, user: str | None) -> Plan:
+    """The plan, if a user (or, without one, the administrator at the command line) may run it by hand."""
+    plan = strategy.plan(code)
+    if plan is None:
+        raise NotFound(f"no contact plan '{code}'")
+    if plan.sub_plan:
+        raise ValidationFailed([Problem("plan", f"{code} is a sub-plan: it runs only from another plan or a trigger")])
+    if user is not None:
+        level = user_level(strategy, user)
+        if not plan.admits(level):
+            raise ValidationFailed(
+                [Problem("user", f"{user} (user level {level}) may not run plan {code}: levels {_access_text(plan)}")]
+            )
+    return plan
+
+
+def _start_date(plan: Plan, start_date: date | None) -> None:
+    if start_date is not None and not plan.prompt_for_start_date:
+        raise ValidationFailed([Problem("start_date", f"plan {plan.code} does not prompt for a start date")])
+    if start_date is None and plan.prompt_for_start_date:
+        raise ValidationFailed([Problem("start_date", f"plan {plan.code} prompts for a start date: give one")])
+
+
+# ----------------------------------------------------------------------------------------- snapshot
+
+
+def _case(row: dict[str, Any], prefix: str, track: Track) -> Case | None:
+    if row.get(f"{prefix}_status") is None:
+        return None
+    return Case(track, row[f"{prefix}_episode"], CaseStatus(row[f"{prefix}_status"]), row[f"{prefix}_entered_on"],
+                row[f"{prefix}_assignee"], row[f"{prefix}_work"])  # fmt: skip
+
+
+def _snapshots(
+    connection: Connection, strategy: Strategy, as_of: date, frame: pl.DataFrame, requests: dict[int, PlanRunRequested]
+) -> dict[int, Snapshot]:
+    """The snapshot of each account of ``frame`` (a features frame), with its pending work and its plan run."""
+    ids = frame.get_column("account_id").to_list()
+    pending = pending_work(connection, ids)
+    snapshots = {}
+    for row in frame.iter_rows(named=True):
+        account_id = row["account_id"]
+        cases = {t: c for t, p in ((Track.GUARANTOR, "g"), (Track.INSURANCE, "i")) if (c := _case(row, p, t))}
+        snapshots[account_id] = Snapshot(
+            account_id=account_id, portfolio=row["portfolio"], balance_cents=row["balance"],
+            external_id=row["external_id"] or "", time_zone=row["time_zone"] or "America/New_York", cases=cases,
+            triggers=(requests[account_id],), pending=tuple(pending.get(account_id, ())),
+            notes_to_account=bool(row["notes_to_account"]), closed=row["mode"] == "closed", fields=row,
+        )  # fmt: skip
+    return snapshots
+
+
+def _plan_view(snapshot: Snapshot) -> PlanAccount:
+    """The account as deleting pending work sees it (for the prompt before deleting)."""
+    pending = tuple(
+        PlanPending(a.key, a.kind.value, a.action, a.status, a.no_auto_delete,
+                    a.origin if isinstance(a.origin, PlanEventOrigin) else None)
+        for a in snapshot.pending
+    )  # fmt: skip
+    return PlanAccount(snapshot.account_id, snapshot.balance_cents, "", snapshot.closed, snapshot.fields, pending)
+
+
+def _merge(connection: Connection, decisions: Sequence[Decisions], as_of: date) -> dict[int, dict[str, Any]]:
+    lettered = [d.account_id for d in decisions if any(isinstance(e, Message) for e in d.effects)]
+    return {a: merge_record(data) for a, data in merge_data_for(connection, lettered, as_of).items()}
+
+
+# ------------------------------------------------------------------------------------------ one account
+
+
+def _made(decisions: Decisions) -> list[MadeContact]:
+    return [
+        MadeContact(a.kind.value, a.action, a.due, a.due_at, a.status.value, a.assignee, a.priority, a.reason)
+        for a in decisions.created
+    ]
+
+
+def run_plan(
+    db: Database,
+    code: str,
+    account: str,
+    *,
+    on: date,
+    at: datetime,
+    user: str | None = None,
+    start_date: date | None = None,
+    confirm: Callable[[Sequence[str]], bool] | None = None,
+) -> PlanRunResult:
+    """Run plan ``code`` on the account ``account`` (its external id) on ``on``, invoked at ``at``.
+
+    A user outside every access range of the plan cannot run it, nor a sub-plan by itself. A plan that
+    prompts for a start date needs ``start_date``. When the plan deletes all pending contacts and prompts
+    before deleting, ``confirm`` is asked with the contacts it would delete (None: the caller already said
+    yes); declining cancels the whole plan (:class:`PlanCancelled`) and nothing is written. One transaction.
+    """
+    strategy = load_strategy(db)
+    plan = _runnable(strategy, code, user)
+    _start_date(plan, start_date)
+    operator = user or ""
+    with db.engine.begin() as connection:
+        account_id = account_id_of(connection, account)
+        if account_id is None:
+            raise NotFound(f"no account '{account}'")
+        frame = features_frame(connection, strategy, on, account_id, account_id, None)
+        fact = f"manual:{plan.code}:{at.isoformat()}:{operator or 'arrears'}"
+        trigger = PlanRunRequested(fact, plan.code, start_date, at, operator)
+        snapshot = _snapshots(connection, strategy, on, frame, {account_id: trigger})[account_id]
+        doomed = deletable(plan, _plan_view(snapshot), strategy.plan_index())
+        if doomed and plan.prompt_before_deleting and confirm is not None and not snapshot.closed:
+            shown = [f"{c.kind} {c.description}".strip() for c in doomed]
+            if not confirm(shown):
+                raise PlanCancelled(f"plan {plan.code} cancelled: the {len(doomed)} pending contacts were kept")
+        try:
+            decisions = decide(snapshot, strategy, on)
+        except DOMAIN_ERRORS as error:
+            raise ValidationFailed([Problem(f"plan {plan.code}", str(error))]) from error
+        counts = store_plans.write_plan_decisions(connection, on, [decisions], _merge(connection, [decisions], on))
+    result = PlanRunResult(plan.code, account, _made(decisions), effects=counts)
+    result.deleted = sum(1 for change in decisions.changes if change.reason.startswith("deleted by plan"))
+    result.history = [entry.detail for entry in decisions.history]
+    result.skipped = next((e.detail for e in decisions.history if e.event == "plan-skipped"), "")
+    return result
+
+
+# ------------------------------------------------------------------------------------------ batch
+
+
+def read_account_file(path: Path) -> list[str]:
+    """The external ids of an accounts file: one per line, or the first column of a CSV (a header
+    ``external_id`` is skipped); blank lines are ignored."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValidationFailed([Problem(str(path), f"cannot be read as UTF-8 text ({error})")]) from error
+    ids = [row[0].strip() for row in csv.reader(text.splitlines()) if row and row[0].strip()]
+    return ids[1:] if ids and ids[0].lower() in ("external_id", "account") else ids
+
+
+def _selection(
+    connection: Connection, strategy: Strategy, on: date, where: str | None, accounts: Sequence[str] | None
+) -> list[int]:
+    """The ids of the accounts a batch runs on: those where the condition holds (vectorized, over every
+    account), or those listed (each must exist)."""
+    if accounts is not None:
+        ids, missing = [], []
+        for external in dict.fromkeys(accounts):
+            found = account_id_of(connection, external)
+            if found is None:
+                missing.append(external)
+            else:
+                ids.append(found)
+        if missing:
+            shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+            raise ValidationFailed([Problem("accounts", f"no such account: {shown}")])
+        return sorted(ids)
+    assert where is not None
+    try:
+        condition = account_condition(where)
+    except ConditionError as error:
+        raise ValidationFailed([Problem("--where", str(issue), where) for issue in error.issues]) from error
+    span = account_id_range(connection)
+    if span is None:
+        return []
+    frame = features_frame(connection, strategy, on, span[0], span[1], None)
+    return frame.filter(evaluate_frame(condition, frame)).get_column("account_id").to_list()
+
+
+def run_batch(
+    db: Database,
+    code: str,
+    *,
+    on: date,
+    at: datetime,
+    where: str | None = None,
+    accounts: Sequence[str] | None = None,
+    user: str | None = None,
+    start_date: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchResult:
+    """Run plan ``code`` on every account where ``where`` holds, or on the ``accounts`` listed (external ids).
+
+    The selection is vectorized (the condition over the features frame); batches never prompt (a plan that
+    deletes pending contacts deletes them); closed accounts are skipped when the plan says so and their ids
+    logged to the batch record. One transaction per chunk of :data:`BATCH_CHUNK` accounts, each plan run keyed
+    by the batch, so writing a chunk again schedules nothing twice. ``progress(done, total)`` after each chunk.
+    """
+    if (where is None) == (accounts is None):
+        raise ValidationFailed([Problem("selection", "give a condition (--where) or an accounts file, one of them")])
+    strategy = load_strategy(db)
+    plan = _runnable(strategy, code, user)
+    _start_date(plan, start_date)
+    with db.engine.connect() as connection:
+        ids = _selection(connection, strategy, on, where, accounts)
+    selection = f"where {where}" if where is not None else f"{len(accounts or ())} accounts listed"
+    with db.engine.begin() as connection:
+        batch_id = store_plans.open_batch(connection, plan.code, on, user or "arrears", selection, at, len(ids))
+    result = BatchResult(batch_id, plan.code, len(ids))
+    for start in range(0, len(ids), BATCH_CHUNK):
+        chunk = ids[start : start + BATCH_CHUNK]
+        with db.engine.begin() as connection:
+            frame = features_frame(connection, strategy, on, chunk[0], chunk[-1], None)
+            frame = frame.filter(pl.col("account_id").is_in(chunk))
+            fact = f"batch:{batch_id}"
+            requests = {a: PlanRunRequested(fact, plan.code, start_date, at, user or "") for a in chunk}
+            decided = []
+            for snapshot in _snapshots(connection, strategy, on, frame, requests).values():
+                try:
+                    decisions = decide(snapshot, strategy, on)
+                except DOMAIN_ERRORS as error:
+                    result.errors.append(Problem(f"account {snapshot.external_id}", str(error)))
+                    continue
+                if any(e.event == "plan-skipped" for e in decisions.history):
+                    result.skipped_closed.append(snapshot.external_id)
+                else:
+                    result.ran += 1
+                decided.append(decisions)
+            result.counts += store_plans.write_plan_decisions(connection, on, decided, _merge(connection, decided, on))
+            store_plans.update_batch(connection, batch_id, result.ran, result.skipped_closed, result.counts)
+        if progress is not None:
+            progress(min(start + BATCH_CHUNK, len(ids)), len(ids))
+    with db.engine.begin() as connection:
+        store_plans.finish_batch(connection, batch_id, at)
+    return result
+
+
+def batch_record(db: Database, batch_id: int) -> dict[str, Any]:
+    """The record of a batch: plan, date, selection, accounts, counts and the closed accounts it skipped."""
+    with db.engine.connect() as connection:
+        found = store_plans.batch(connection, batch_id)
+    if found is None:
+        raise NotFound(f"no plan batch {batch_id}")
+    return found
+
