@@ -194,10 +194,11 @@ def test_export_apply_export_is_identical_and_a_second_apply_changes_nothing(por
         "Guarantor 30 day letter", "Guarantor 60 day letter", "Guarantor 90 day final notice", "Call 1"
     ]  # fmt: skip
     assert first.diff["portfolio_collections"]["added"] == ["FAMILY", "ORTHO", "OUTPT"]
+    assert first.diff["plan"]["added"] == ["NEW", "MONTHLY", "C1", "PROMISE", "CLOSE", "LEGAL"]
     exported = config.export_document(db)
     rows, audit_rows = counts(db)
     assert first.diff["portfolio_compliance"]["added"] == ["ORTHO"]  # the enterprise keeps the US defaults
-    assert rows == audit_rows == len(first.changes) == 27
+    assert rows == audit_rows == len(first.changes) == 33
 
     second = config.apply_document(db, exported, "exported.yaml", actor="admin")
     assert second.applied and second.changes == () and second.diff == {}

@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 
 from arrears.batch.conditions import evaluate_frame
 from arrears.domain.cases import CaseStatus, PlanEventOrigin, Track
+from arrears.domain.compliance import NO_FACTS
 from arrears.domain.conditions import ConditionError, account_condition
 from arrears.domain.effects import Message
 from arrears.domain.engine import Case, Decisions, PlanRunRequested, Snapshot, decide
@@ -31,6 +32,7 @@ from arrears.domain.plans import PendingContact as PlanPending
 from arrears.domain.plans import Plan, deletable, priority_band
 from arrears.domain.strategy import Strategy
 from arrears.letters.records import merge_record
+from arrears.services.compliance import guarded_facts
 from arrears.services.config import load_strategy
 from arrears.services.letters import merge_data_for
 from arrears.services.run import DOMAIN_ERRORS, features_frame, pending_work
@@ -199,6 +201,8 @@ def _snapshots(
     """The snapshot of each account of ``frame`` (a features frame), with its pending work and its plan run."""
     ids = frame.get_column("account_id").to_list()
     pending = pending_work(connection, ids)
+    portfolios = dict(zip(ids, frame.get_column("portfolio").to_list(), strict=True))
+    contact = guarded_facts(connection, strategy, portfolios, as_of)
     snapshots = {}
     for row in frame.iter_rows(named=True):
         account_id = row["account_id"]
@@ -208,6 +212,7 @@ def _snapshots(
             external_id=row["external_id"] or "", time_zone=row["time_zone"] or "America/New_York", cases=cases,
             triggers=(requests[account_id],), pending=tuple(pending.get(account_id, ())),
             notes_to_account=bool(row["notes_to_account"]), closed=row["mode"] == "closed", fields=row,
+            contact=contact.get(account_id, NO_FACTS),
         )  # fmt: skip
     return snapshots
 
@@ -220,6 +225,11 @@ def _plan_view(snapshot: Snapshot) -> PlanAccount:
         for a in snapshot.pending
     )  # fmt: skip
     return PlanAccount(snapshot.account_id, snapshot.balance_cents, "", snapshot.closed, snapshot.fields, pending)
+
+
+def _decide(snapshot: Snapshot, strategy: Strategy, on: date) -> Decisions:
+    """The plan run through the engine, with the portfolio's contact rules at the release gate (as the run)."""
+    return decide(snapshot, strategy, on, strategy.compliance.rules(snapshot.portfolio))
 
 
 def _merge(connection: Connection, decisions: Sequence[Decisions], as_of: date) -> dict[int, dict[str, Any]]:
@@ -273,7 +283,7 @@ def run_plan(
             if not confirm(shown):
                 raise PlanCancelled(f"plan {plan.code} cancelled: the {len(doomed)} pending contacts were kept")
         try:
-            decisions = decide(snapshot, strategy, on)
+            decisions = _decide(snapshot, strategy, on)
         except DOMAIN_ERRORS as error:
             raise ValidationFailed([Problem(f"plan {plan.code}", str(error))]) from error
         counts = store_plans.write_plan_decisions(connection, on, [decisions], _merge(connection, [decisions], on))
@@ -367,7 +377,7 @@ def run_batch(
             decided = []
             for snapshot in _snapshots(connection, strategy, on, frame, requests).values():
                 try:
-                    decisions = decide(snapshot, strategy, on)
+                    decisions = _decide(snapshot, strategy, on)
                 except DOMAIN_ERRORS as error:
                     result.errors.append(Problem(f"account {snapshot.external_id}", str(error)))
                     continue

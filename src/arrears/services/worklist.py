@@ -9,6 +9,7 @@ from typing import Any
 from arrears.domain.cases import ActivityEvent, ActivityStatus, TransitionRefused, activity_transition
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
+from arrears.domain.plans import priority_band
 from arrears.domain.strategy import ActionKind, Strategy
 from arrears.services.compliance import outcome_problems, record_call
 from arrears.services.config import load_strategy
@@ -18,14 +19,6 @@ from arrears.store.compliance import portfolio_of
 from arrears.store.db import Database
 from arrears.store.models import ActivityRow
 from arrears.store.uow import UnitOfWork
-
-PRIORITY_BANDS = ((66, 99, "high"), (34, 65, "medium"), (1, 33, "low"))
-"""Seed 002: priority 66–99 high, 34–65 medium, 1–33 low."""
-
-
-def priority_band(priority: int) -> str:
-    """The band of a priority (seed 002)."""
-    return next((name for low, high, name in PRIORITY_BANDS if low <= priority <= high), "low")
 
 
 @dataclass(frozen=True, slots=True)
