@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection
 
 from arrears.batch.conditions import evaluate_frame
 from arrears.domain.cases import CaseStatus, PlanEventOrigin, Track
@@ -38,7 +37,7 @@ from arrears.services.letters import merge_data_for
 from arrears.services.run import DOMAIN_ERRORS, features_frame, pending_work
 from arrears.store import contact_plans as store_plans
 from arrears.store.accounts import account_id_of
-from arrears.store.db import Database
+from arrears.store.db import Connection, Database
 from arrears.store.features import account_id_range
 
 BATCH_CHUNK = 1000
