@@ -103,3 +103,14 @@ def test_close_account(db: Database) -> None:
         assert row is not None and (row.mode, row.closed_date) == (Mode.CLOSED, date(2026, 3, 1))
     with pytest.raises(ValidationFailed, match="already closed"):
         close_account(db, "A-1", date(2026, 3, 2))
+
+
+def test_a_posting_claim_or_plan_above_ten_million_dollars_is_refused(db: Database) -> None:
+    """The import's maximum holds for every way in: a posting of $10,000,000.01 is refused with its field."""
+    create_portfolio(db, "NORTH", "North Clinic")
+    open_account(db, Account("A-1", "NORTH", Party("Ann", "Smith")))
+    rule = "must be at most $10,000,000.00 (the largest amount Arrears accepts)"
+    with pytest.raises(ValidationFailed) as refused:
+        post_transaction(db, "A-1", Posting(Kind.CHARGE, 1_000_000_001, d("2026-01-05"), due=d("2026-02-04")))
+    assert [(p.location, p.rule) for p in refused.value.problems] == [("amount", rule)]
+    post_transaction(db, "A-1", Posting(Kind.CHARGE, 1_000_000_000, d("2026-01-05"), due=d("2026-02-04")))

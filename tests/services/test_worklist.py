@@ -159,3 +159,21 @@ def test_explain_shows_each_rule_value_and_threshold(db: Database) -> None:
         "balance $100.00 > $25.00; 46 days past due > 45; largest guarantor payment in the last 30 days $0.00 "
         "< required $25.00; assigned to ann (rule 1), work 'Call 1'"
     )
+
+
+def test_a_completion_dated_before_the_release_or_after_today_is_refused(db: Database) -> None:
+    """Call 1 of Adams is released on 2026-03-02: done on 1900-01-01 or tomorrow, it stays on the worklist."""
+    given_accounts(db, "Adams")
+    run_day(db, d("2026-03-02"), strategy=STRATEGY)
+    item = worklist(db, d("2026-03-02"))[0]
+    with pytest.raises(ValidationFailed) as refused:
+        complete_activity(db, item.id, "LEFTMSG", on=d("1900-01-01"), today=d("2026-03-04"))
+    assert [str(p) for p in refused.value.problems] == [
+        "date: must not be before 2026-03-02 (the day the activity was released) (got '1900-01-01')"
+    ]
+    with pytest.raises(ValidationFailed) as refused:
+        complete_activity(db, item.id, "LEFTMSG", on=d("2026-03-05"), today=d("2026-03-04"))
+    assert [str(p) for p in refused.value.problems] == ["date: must not be after today (2026-03-04) (got '2026-03-05')"]
+    assert [i.id for i in worklist(db, d("2026-03-04"))] == [item.id]
+    complete_activity(db, item.id, "LEFTMSG", on=d("2026-03-04"), today=d("2026-03-04"))
+    assert worklist(db, d("2026-03-04")) == []

@@ -25,9 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
+
+from arrears.domain.calendar import EARLIEST_DAY
 
 
 class Track(StrEnum):
@@ -241,3 +244,15 @@ def origin_from_columns(tag: str, action: str, series: str | None, step: int | N
     if tag == "milestone_action" and len(parts) >= 5 and parts[-1].isdigit():
         return MilestoneActionOrigin(parts[1], ":".join(parts[2:-2]), int(parts[-1]), parts[-2])
     raise ValueError(f"activity origin {tag!r} with reference {reference!r} cannot be read")
+
+
+def completion_day_problem(done_on: date, released_on: date | None, today: date) -> str | None:
+    """The rule a completion date breaks, or None: work is done on or after the day it was released to a
+    worklist (it could not be done before anyone saw it) and not after today."""
+    if done_on < (released_on or EARLIEST_DAY):
+        earliest = released_on or EARLIEST_DAY
+        what = "the day the activity was released" if released_on else "the earliest date Arrears accepts"
+        return f"must not be before {earliest.isoformat()} ({what})"
+    if done_on > today:
+        return f"must not be after today ({today.isoformat()})"
+    return None

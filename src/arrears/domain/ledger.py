@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from arrears.domain.calendar import add_days, add_months
+from arrears.domain.money import amount_limit_problem
 
 
 class Kind(StrEnum):
@@ -78,6 +79,9 @@ def entry_problems(entry: Entry) -> list[tuple[str, str]]:
             problems.append(("amount", "an adjustment must not be zero"))
     elif entry.amount_cents <= 0:
         problems.append(("amount", f"a {entry.kind.value} amount must be greater than zero"))
+    too_large = amount_limit_problem(entry.amount_cents)
+    if too_large:
+        problems.append(("amount", too_large))
     if entry.kind is Kind.CHARGE:
         if entry.due is None:
             problems.append(("due_date", "a charge needs a due date"))
@@ -358,6 +362,9 @@ def plan_problems(plan: PaymentPlan) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     if plan.installment_cents <= 0:
         problems.append(("installment", "must be greater than zero"))
+    too_large = amount_limit_problem(plan.installment_cents)
+    if too_large:
+        problems.append(("installment", too_large))
     if not 0 <= plan.grace_days <= 999:
         problems.append(("grace_days", "must be between 0 and 999"))
     if plan.installments is not None and not 1 <= plan.installments <= MAX_INSTALLMENTS:

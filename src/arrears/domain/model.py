@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from arrears.domain.money import amount_limit_problem
+
 
 class Mode(StrEnum):
     """Whether an account is worked."""
@@ -120,6 +122,10 @@ def claim_problems(claim: Claim) -> list[tuple[str, str]]:
         problems.append(("paid", "must not be negative"))
     if claim.paid_cents > claim.amount_cents:
         problems.append(("paid", "cannot exceed the billed amount"))
+    for name, cents in (("amount", claim.amount_cents), ("paid", claim.paid_cents)):
+        too_large = amount_limit_problem(cents)
+        if too_large:
+            problems.append((name, too_large))
     if not claim.payer.strip():
         problems.append(("payer", "is required"))
     return problems

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from arrears.domain.cases import ActivityEvent, ActivityStatus, TransitionRefused, activity_transition
+from arrears.domain.cases import (
+    ActivityEvent,
+    ActivityStatus,
+    TransitionRefused,
+    activity_transition,
+    completion_day_problem,
+)
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.plans import priority_band
@@ -80,13 +86,14 @@ def worklist(db: Database, on: date, assignees: set[str] | None = None, limit: i
 
 def complete_activity(
     db: Database, activity_id: int, outcome: str, note: str = "", *, on: date, actor: str = "cli",
-    at: datetime | None = None,
+    at: datetime | None = None, today: date | None = None,
 ) -> str | None:
     """Mark a pending activity done with an outcome code; the note goes to the account's collection notes.
 
     A phone call's outcome must be a configured call outcome code; the call is recorded as an attempt made
     ``at`` (timezone-aware; noon of ``on`` in the party's zone when not given), and the rule it broke then, if
-    any, is returned (the call is recorded all the same, and the compliance report lists it)."""
+    any, is returned (the call is recorded all the same, and the compliance report lists it). ``on`` is not
+    before the day the activity was released nor after ``today`` (default: the clock's)."""
     problems = []
     if not outcome.strip() or len(outcome) > 40:
         problems.append(Problem("outcome", "is required, at most 40 characters", outcome))
@@ -99,6 +106,10 @@ def complete_activity(
             done = activity_transition(ActivityStatus(activity.status), ActivityEvent.COMPLETE)
         except TransitionRefused:
             problems.append(Problem("activity", _not_completable(activity), str(activity_id)))
+        else:
+            wrong_day = completion_day_problem(on, activity.released_on, today or date.today())
+            if wrong_day:
+                problems.append(Problem("date", wrong_day, on.isoformat()))
         call = activity.kind == ActionKind.PHONE_CALL.value
         strategy = load_strategy(session) if call else None
         if strategy is not None:
