@@ -47,3 +47,23 @@ def test_a_do_not_call_party_shows_its_held_call_in_explain_and_the_report(sqlit
 
     code, output = call("compliance", "report", "--from", "2026-03-31", "--to", "2026-03-01", "--db", url)
     assert code == 1 and "to: is before --from 2026-03-31" in output
+
+
+def test_flags_are_set_cleared_and_imported_from_the_command_line(sqlite_db: Database, tmp_path: Path) -> None:
+    url = sqlite_url(sqlite_db.engine.url.database or "")
+    assert call("portfolios", "add", "ORTHO", "Ortho", "--db", url)[0] == 0
+    open_account(sqlite_db, Account("O-1", "ORTHO", Party("Dana", "Reyes")))
+
+    code, output = call("flags", "set", "O-1", "bankruptcy", "--date", "2026-02-20", "--actor", "ann", "--db", url)
+    assert code == 0 and "O-1: bankruptcy set" in output
+    code, output = call("flags", "set", "O-1", "bankrupt", "--db", url)
+    assert code == 1 and "flag: is not a flag (known: bankruptcy, deceased" in output
+    code, output = call("flags", "role", "O-1", "attorney", "--name", "Lee Counsel", "--db", url)
+    assert code == 0 and "O-1: attorney on file" in output
+
+    path = tmp_path / "flags.csv"
+    path.write_text("account,flag,date,clear\nO-1,bankruptcy,,true\nO-1,do_not_call,,\n")
+    code, output = call("flags", "import", str(path), "--db", url)
+    assert code == 0 and "flags set 1, cleared 1; representatives on file 0, removed 0" in output
+    code, output = call("explain", "O-1", "--db", url)  # today: the import's changes are dated today
+    assert code == 0 and "flag-cleared: bankruptcy cleared (by import)" in output

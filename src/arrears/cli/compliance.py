@@ -1,7 +1,9 @@
-"""Commands about the compliance guardrails: ``arrears compliance report``."""
+"""Commands about the compliance guardrails: ``arrears compliance report`` and ``arrears flags``."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,7 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, user_errors
+from arrears.domain.flags import FLAGS, ROLES, FlagChange, RoleChange
 from arrears.services.compliance import compliance_report
+from arrears.services.flags import read_flags_file, set_flags
 
 compliance_app = typer.Typer(help="The compliance guardrails: what they held, deferred, and any breach.",
                              no_args_is_help=True)  # fmt: skip
@@ -44,3 +48,64 @@ def report(
     for breach in result.breaches:
         console.print(f"{breach.on} {breach.portfolio} {breach.account} {breach.channel} by {breach.made_by}: "
                       f"{escape(breach.reason)}")  # fmt: skip
+
+
+flags_app = typer.Typer(help="Compliance flags and representatives of a party and its debt.", no_args_is_help=True)
+app.add_typer(flags_app, name="flags")
+
+
+@flags_app.command("set")
+def flags_set(
+    account: Annotated[str, typer.Argument(help="The account's external id.")],
+    flag: Annotated[str, typer.Argument(help=f"One of: {', '.join(FLAGS)}.")],
+    on: Annotated[str | None, typer.Option("--date", help="The day it took effect (filed, notified, …).")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Clear the flag instead of setting it.")] = False,
+    actor: Annotated[str, typer.Option(help="Who sets it (audited).")] = "cli",
+    db: DbOption = None,
+) -> None:
+    """Set (or clear) a flag of an account's guarantor or debt; audited, and kept in the account's history."""
+    change = FlagChange(account, flag, parse_date(on, "date"), clear)
+    with user_errors():
+        set_flags(open_db(db), [change], on=date.today(), actor=actor)
+    console.print(f"{account}: {flag} {'cleared' if clear else 'set'}")
+
+
+@flags_app.command("role")
+def flags_role(
+    account: Annotated[str, typer.Argument(help="The account's external id.")],
+    role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)}.")],
+    name: Annotated[str, typer.Option(help="The representative's name.")] = "",
+    address1: Annotated[str, typer.Option(help="First address line.")] = "",
+    address2: Annotated[str, typer.Option(help="Second address line.")] = "",
+    city: Annotated[str, typer.Option(help="City.")] = "",
+    state: Annotated[str, typer.Option(help="State.")] = "",
+    postal_code: Annotated[str, typer.Option("--postal-code", help="ZIP / postal code.")] = "",
+    phone: Annotated[str, typer.Option(help="Phone.")] = "",
+    email: Annotated[str, typer.Option(help="E-mail.")] = "",
+    since: Annotated[str | None, typer.Option(help="On file since (YYYY-MM-DD).")] = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Remove the representative of this role.")] = False,
+    actor: Annotated[str, typer.Option(help="Who sets it (audited).")] = "cli",
+    db: DbOption = None,
+) -> None:
+    """Put an attorney or an estate representative on file (letters are then addressed to them)."""
+    change = RoleChange(account, role, name, address1, address2, city, state, postal_code, phone, email,
+                        parse_date(since, "since"), remove)  # fmt: skip
+    with user_errors():
+        set_flags(open_db(db), [change], on=date.today(), actor=actor)
+    console.print(f"{account}: {role.replace('_', ' ')} {'removed' if remove else 'on file'}")
+
+
+@flags_app.command("import")
+def flags_import(
+    file: Annotated[Path, typer.Argument(help="CSV: account, flag (or role), date, clear, name, address…")],
+    actor: Annotated[str, typer.Option(help="Who imports it (audited).")] = "import",
+    db: DbOption = None,
+) -> None:
+    """Set flags and representatives from a CSV file: every row checked first, all written or none."""
+    if not file.is_file():
+        raise typer.BadParameter(f"no file at {file}", param_hint="FILE")
+    with user_errors():
+        changes, rows = read_flags_file(file)
+        done = set_flags(open_db(db), changes, on=date.today(), actor=actor, where=rows)
+    console.print(f"flags set {done.flags_set}, cleared {done.flags_cleared}; representatives on file "
+                  f"{done.roles_set}, removed {done.roles_removed}")  # fmt: skip

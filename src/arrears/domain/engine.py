@@ -735,6 +735,11 @@ def _guard(day: _Day, activity: Activity) -> tuple[bool, str]:
                 day.sent.append(
                     SentLetter(letter.template, day.as_of, day.as_of, letter.validation_notice, letter.eca_notice)
                 )
+            if activity.status is ActivityStatus.HELD:
+                day.decisions.history.append(HistoryEntry(
+                    f"{activity.key}/hold-ended/{day.as_of}", "hold-ended",
+                    f"{_activity_label(activity)}: no rule holds it on {day.as_of}: released",
+                ))  # fmt: skip
             if isinstance(verdict, Redirect):
                 gate.append(GateDecision(activity.key, channel, "redirected", verdict.rule, verdict.reason))
                 return True, verdict.role.value
@@ -753,6 +758,9 @@ def _guard(day: _Day, activity: Activity) -> tuple[bool, str]:
                 why = f"{verdict.rule}: {verdict.reason}"
                 day.decisions.changes.append(ActivityChange(activity.key, ActivityEvent.HOLD, status, day.as_of, why))
                 gate.append(GateDecision(activity.key, channel, "held", verdict.rule, verdict.reason))
+                day.decisions.history.append(
+                    HistoryEntry(f"{activity.key}/held/{day.as_of}", "held", f"{_activity_label(activity)}: {why}")
+                )
             return False, ""
         case _:
             assert_never(verdict)
@@ -764,6 +772,11 @@ def _plan_letter_flags(strategy: Strategy, activity: Activity, channel: Outbound
         return None
     template = strategy.letter(activity.action)
     return template.flags() if template is not None else LetterFlags(activity.action)
+
+
+def _activity_label(activity: Activity) -> str:
+    """An activity as its history line names it: ``Letter 30 (letter)``."""
+    return f"{activity.action or EXTERNAL_COLLECTIONS_AGENCY} ({activity.kind.value})"
 
 
 def _letter_flags(strategy: Strategy, action: Action | None, channel: OutboundChannel) -> LetterFlags | None:

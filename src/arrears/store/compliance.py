@@ -1,6 +1,7 @@
 """Repository of what the compliance rules read and what they leave behind: the contact facts of many
 accounts at once (party flags and representatives, phones, call attempts, letters sent, the debt's facts),
-call attempts, the release gate's log, and the contacts of a period (for the compliance report)."""
+call attempts, the release gate's log, the contacts of a period (for the compliance report), and the flags
+and representatives a collector or an import sets."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
+from sqlalchemy.orm import Session
 
 from arrears.domain.compliance import AttemptClass, CallAttempt, ContactFacts, LetterFlags
 from arrears.domain.compliance_rules import contact_facts
@@ -19,6 +21,7 @@ from arrears.store.models import (
     CallAttemptRow,
     CollectionsCaseRow,
     ComplianceEventRow,
+    HistoryRow,
     LetterRow,
     PartyRoleRow,
     PartyRow,
@@ -278,3 +281,58 @@ def call_records(connection: Connection, first: date, last: date) -> list[CallRe
         CallRecord(code, external, zone or "", utc(at), outcome, cls, actor, breach)
         for code, external, zone, at, outcome, cls, actor, breach in connection.execute(query)
     ]
+
+
+# ---------------------------------------------------------------------------------- flags and representatives
+
+
+def guarantor_rows(session: Session, external_ids: Sequence[str]) -> dict[str, tuple[AccountRow, PartyRow]]:
+    """The account and guarantor rows of each account ``external_ids`` names (unknown ones are left out)."""
+    found: dict[str, tuple[AccountRow, PartyRow]] = {}
+    for start in range(0, len(external_ids), BATCH):
+        batch = list(external_ids[start : start + BATCH])
+        for account, party in session.execute(
+            select(AccountRow, PartyRow).join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
+            .where(AccountRow.external_id.in_(batch))
+        ):  # fmt: skip
+            found[account.external_id] = (account, party)
+    return found
+
+
+def set_columns(row: AccountRow | PartyRow, values: Mapping[str, object]) -> dict[str, object]:
+    """Set ``values`` on a row; return the values they replace."""
+    before = {name: getattr(row, name) for name in values}
+    for name, value in values.items():
+        setattr(row, name, value)
+    return before
+
+
+ROLE_FIELDS = ("name", "address1", "address2", "city", "state", "postal_code", "phone", "email", "since")
+
+
+def put_role(session: Session, party_id: int, role: str, values: Mapping[str, object]) -> dict[str, object] | None:
+    """Put the representative of ``role`` on file for the party (replacing the one there); return the one
+    it replaces (None when there was none)."""
+    row = session.scalar(select(PartyRoleRow).where(PartyRoleRow.party_id == party_id, PartyRoleRow.role == role))
+    before = {name: getattr(row, name) for name in ROLE_FIELDS} if row is not None else None
+    if row is None:
+        row = PartyRoleRow(party_id=party_id, role=role)
+        session.add(row)
+    for name in ROLE_FIELDS:
+        setattr(row, name, values.get(name) or ("" if name != "since" else None))
+    return before
+
+
+def remove_role(session: Session, party_id: int, role: str) -> dict[str, object] | None:
+    """Remove the representative of ``role``; return it (None when there was none)."""
+    row = session.scalar(select(PartyRoleRow).where(PartyRoleRow.party_id == party_id, PartyRoleRow.role == role))
+    if row is None:
+        return None
+    before = {name: getattr(row, name) for name in ROLE_FIELDS}
+    session.delete(row)
+    return before
+
+
+def add_history(session: Session, account_id: int, key: str, on: date, event: str, detail: str) -> None:
+    """One line of the account's collections history."""
+    session.add(HistoryRow(key=key[:300], account_id=account_id, on=on, event=event, detail=detail))
