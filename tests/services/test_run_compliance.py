@@ -245,3 +245,31 @@ abe Adams NORTH bankruptcy
     assert [(b.account, b.channel, b.made_by, b.rule, b.reason) for b in report.breaches] == [
         ("abe", "letter", "engine", "H01", "bankruptcy: no contact, no fees, no credit report, no referral"),
     ]
+
+
+def test_the_worklist_hides_the_calls_that_may_not_be_made_now_and_says_when_they_may(db: Database) -> None:
+    portfolios(db)
+    ids = world(
+        db,
+        """
+eve Evans NORTH
+    2026-01-01 charge 100.00 due 2026-01-14
+fay Fox NORTH
+    2026-01-01 charge 100.00 due 2026-01-14
+""",
+    )
+    run_day(db, d("2026-03-01"), strategy=STRATEGY)
+    with db.engine.begin() as connection:  # Fox was reached from another desk at 09:15
+        add_call_attempt(connection, ids["fay"], None, datetime(2026, 3, 1, 9, 15, tzinfo=NY), "CONNECTED",
+                         AttemptClass.CONNECTED_CONVERSATION, "ben", None)  # fmt: skip
+    early = {i.account: i for i in worklist(db, d("2026-03-01"), now=datetime(2026, 3, 1, 7, 30, tzinfo=NY))}
+    assert early["eve"].not_before == datetime(2026, 3, 1, 8, 0, tzinfo=NY) and early["eve"].blocked.startswith(
+        "R03: 07:30:00 in America/New_York: outside 08:00–21:00 local"
+    )
+    later = {i.account: i for i in worklist(db, d("2026-03-01"), now=datetime(2026, 3, 1, 11, 0, tzinfo=NY))}
+    assert later["eve"].callable_now and later["eve"].not_before is None
+    assert not later["fay"].callable_now and later["fay"].not_before == datetime(2026, 3, 8, 8, 0, tzinfo=NY)
+    assert later["fay"].blocked.startswith(
+        "R02: telephone conversation on 2026-03-01 (day 1): no calls through 2026-03-07 (day 7): next allowed "
+        "2026-03-08; then R03"
+    )

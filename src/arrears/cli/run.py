@@ -120,13 +120,17 @@ def worklist_command(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """A collector's worklist in Collect!'s order: due today, then oldest first; priority, name, type."""
+    """A collector's worklist in Collect!'s order: due today, then oldest first; priority, name, type. Today's
+    worklist hides the calls a contact rule forbids now and lists when each may be made."""
     database = open_db(db)
     day = parse_date(on, "date") or date.today()
-    items = worklist(database, day, assignees_for(load_strategy(database), collector, group), limit)
+    now = None if on else datetime.now().astimezone()
+    items = worklist(database, day, assignees_for(load_strategy(database), collector, group), limit, now)
     if json:
         print_json([item.as_dict() for item in items])
         return
+    later = [item for item in items if not item.callable_now]
+    items = [item for item in items if item.callable_now]
     table = Table(
         "id",
         "due",
@@ -150,6 +154,12 @@ def worklist_command(
             item.assignee,
         )
     console.print(table)
+    if later:
+        hidden = Table("id", "account", "action", "may call from", "why not now", title="calls not allowed now")
+        for item in later:
+            when = f"{item.not_before:%Y-%m-%d %H:%M %Z}" if item.not_before else "held"
+            hidden.add_row(str(item.id), item.account, item.action, when, escape(item.blocked))
+        console.print(hidden)
 
 
 @activity_app.command("complete")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -13,16 +14,17 @@ from arrears.domain.cases import (
     activity_transition,
     completion_day_problem,
 )
+from arrears.domain.compliance import Defer, Hold, Outbound, OutboundChannel, release_gate
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.plans import priority_band
 from arrears.domain.strategy import ActionKind, Strategy
-from arrears.services.compliance import outcome_problems, record_call
+from arrears.services.compliance import facts_for, outcome_problems, record_call
 from arrears.services.config import load_strategy
 from arrears.store.activities import activity_by_id, record_completion, worklist_rows
 from arrears.store.audit import append_audit
-from arrears.store.compliance import portfolio_of
-from arrears.store.db import Database
+from arrears.store.compliance import accounts_of_activities, portfolio_of
+from arrears.store.db import Connection, Database
 from arrears.store.models import ActivityRow
 from arrears.store.uow import UnitOfWork
 
@@ -42,6 +44,15 @@ class WorkItem:
     """The moment a timed activity is due (its time is shown in the party's time zone); None when untimed."""
     priority: int
     reason: str
+    not_before: datetime | None = None
+    """A call that may not be made now: the first moment it may (None: held, or callable now)."""
+    blocked: str = ""
+    """Why a call may not be made now: the rule id and reason (empty: it may)."""
+
+    @property
+    def callable_now(self) -> bool:
+        """True unless a contact rule forbids making this call now."""
+        return not self.blocked
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
@@ -58,17 +69,25 @@ def assignees_for(strategy: Strategy, collector: str | None, group: str | None) 
     return None
 
 
-def worklist(db: Database, on: date, assignees: set[str] | None = None, limit: int = 500) -> list[WorkItem]:
+def worklist(
+    db: Database, on: date, assignees: set[str] | None = None, limit: int = 500, now: datetime | None = None
+) -> list[WorkItem]:
     """Operator-assisted work released by the run and still pending on ``on``, in Collect!'s WIP order:
     due today first, then oldest to newest; ties by priority (high first), guarantor name, type; timed
-    activities last, by time."""
+    activities last, by time. Given ``now`` (timezone-aware), each call asks the contact rules whether it may
+    be made at that moment: one that may not carries the rule (``blocked``) and the first moment it may
+    (``not_before``), so that the worklist can hide it until then."""
     with db.engine.connect() as connection:
         rows = worklist_rows(connection, on, {kind.value for kind in OPERATOR_KINDS}, assignees)
+        checked = _call_verdicts(connection, load_strategy(db), rows, on, now) if now is not None else {}
     items = [
-        WorkItem(id_, external_id, f"{last}, {first}".strip(", "), kind, action, assignee, due, due_at, priority,
+        WorkItem(id_, external_id, f"{last}, {first}".strip(", "), kind, action, assignee, due,
+                 due_at.replace(tzinfo=UTC) if due_at is not None and due_at.tzinfo is None else due_at, priority,
                  reason)
         for id_, external_id, last, first, kind, action, assignee, due, due_at, priority, reason in rows
     ]  # fmt: skip
+    items = [replace(item, not_before=checked[item.id][0], blocked=checked[item.id][1]) if item.id in checked
+             else item for item in items]  # fmt: skip
     items.sort(
         key=lambda i: (
             i.due_at is not None,
@@ -82,6 +101,24 @@ def worklist(db: Database, on: date, assignees: set[str] | None = None, limit: i
         )
     )
     return items[:limit]
+
+
+def _call_verdicts(
+    connection: Connection, strategy: Strategy, rows: Sequence[Sequence[Any]], on: date, now: datetime
+) -> dict[int, tuple[datetime | None, str]]:
+    """Activity id → (first moment it may, rule and reason) of every call that may not be made at ``now``."""
+    calls = [row[0] for row in rows if row[4] == ActionKind.PHONE_CALL.value]
+    owners = accounts_of_activities(connection, calls)
+    facts = facts_for(connection, strategy, sorted({account for account, _ in owners.values()}), on)
+    found: dict[int, tuple[datetime | None, str]] = {}
+    for activity_id, (account_id, portfolio) in owners.items():
+        request = Outbound(account_id, portfolio, OutboundChannel.PHONE, "", on, now, "", facts[account_id])
+        verdict = release_gate(request, strategy.compliance.rules(portfolio))
+        if isinstance(verdict, Defer):
+            found[activity_id] = (verdict.until, f"{verdict.rule}: {verdict.reason}")
+        elif isinstance(verdict, Hold):
+            found[activity_id] = (None, f"{verdict.rule}: {verdict.reason}")
+    return found
 
 
 def complete_activity(

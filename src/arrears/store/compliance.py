@@ -18,6 +18,7 @@ from arrears.domain.compliance_rules import contact_facts
 from arrears.store.models import (
     AccountRow,
     AccountSummaryRow,
+    ActivityRow,
     CallAttemptRow,
     CollectionsCaseRow,
     ComplianceEventRow,
@@ -336,3 +337,17 @@ def remove_role(session: Session, party_id: int, role: str) -> dict[str, object]
 def add_history(session: Session, account_id: int, key: str, on: date, event: str, detail: str) -> None:
     """One line of the account's collections history."""
     session.add(HistoryRow(key=key[:300], account_id=account_id, on=on, event=event, detail=detail))
+
+
+def accounts_of_activities(connection: Connection, activity_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+    """(account id, portfolio code) of each activity ``activity_ids`` names."""
+    found: dict[int, tuple[int, str]] = {}
+    for batch in _batches(activity_ids):
+        for activity_id, account_id, code in connection.execute(
+            select(ActivityRow.id, AccountRow.id, PortfolioRow.code)
+            .join(AccountRow, AccountRow.id == ActivityRow.account_id)
+            .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+            .where(ActivityRow.id.in_(batch))
+        ):  # fmt: skip
+            found[activity_id] = (account_id, code)
+    return found
