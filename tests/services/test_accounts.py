@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from arrears.domain.errors import NotFound, ValidationFailed
 from arrears.domain.ledger import Kind, Source
 from arrears.domain.model import Account, Mode, Party, Phone, PhoneType
+from arrears.services.account_work import close_account
 from arrears.services.accounts import (
     Posting,
-    close_account,
     create_portfolio,
     open_account,
     post_transaction,

@@ -18,7 +18,7 @@ import pytest
 from arrears.domain.conditions import account_condition, evaluate
 from arrears.domain.fields import ACCOUNT_FIELDS
 from arrears.domain.strategy import AssignmentRule, Strategy, validate_strategy
-from arrears.services.accounts import close_account
+from arrears.services.account_work import close_account
 from arrears.services.explain import explain
 from arrears.services.run import features_frame, run_day
 from arrears.store.db import Database
@@ -165,7 +165,8 @@ c3 Quinn NORTH state=TX status=ACT
     2025-11-01 charge 1000.00 due 2025-11-15
 """
 """Run on 2026-02-20 (c3 enters: DEF, Letter 30) and 2026-02-25 (a1 enters: AL); c3 then pays $300.00 on
-2026-02-26 and is closed on 2026-02-27. Every field as the run must see it on 2026-03-01:"""
+2026-02-26 and is closed on 2026-02-27 (closing resolves its case at once). Every field as the run must see
+it on 2026-03-01:"""
 
 EXPECTED: dict[str, tuple[Any, Any, Any]] = {  # a1, b2, c3
     "balance": (18500, 5000, 70000),
@@ -189,9 +190,9 @@ EXPECTED: dict[str, tuple[Any, Any, Any]] = {  # a1, b2, c3
     "cease_communication": (False, True, False),
     "disputed": (False, True, False),
     "do_not_call": (True, False, False),
-    "in_collections": (True, False, True),
-    "days_in_collections": (4, None, 9),
-    "collector": ("AL", None, "DEF"),
+    "in_collections": (True, False, False),
+    "days_in_collections": (4, None, None),
+    "collector": ("AL", None, None),
     "insurance_balance": (8000, 0, 0),
     "oldest_claim_age_days": (90, None, None),
     "open_claim_count": (1, 0, 0),
@@ -220,7 +221,7 @@ CONDITIONS = {
     "do_not_call": "do_not_call",
     "in_collections": "in_collections",
     "days_in_collections": "days_in_collections < 7",
-    "collector": "collector = 'DEF'",
+    "collector": "collector = 'AL'",
     "insurance_balance": "insurance_balance > 0",
     "oldest_claim_age_days": "oldest_claim_age_days > 60",
     "open_claim_count": "open_claim_count = 1",

@@ -10,13 +10,28 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, shown, user_errors
+from arrears.cli.app import (
+    DbOption,
+    JsonOption,
+    UserOption,
+    app,
+    console,
+    open_db,
+    parse_date,
+    print_json,
+    resolve_user,
+    shown,
+    user_errors,
+)
 from arrears.domain.money import format_cents
+from arrears.services.account_work import close_account, reopen_account, update_account
 from arrears.services.accounts import create_portfolio
 from arrears.services.database import database_location, migrate_database, rebuild_summaries
 from arrears.services.queries import account_view, list_accounts, list_portfolios
 
-accounts_app = typer.Typer(help="Look at accounts: their ledger, aging and summary.", no_args_is_help=True)
+accounts_app = typer.Typer(
+    help="Accounts: look at them (ledger, aging, summary), update, close and reopen them.", no_args_is_help=True
+)
 portfolios_app = typer.Typer(
     help="Portfolios: practices, clients, divisions under the enterprise.", no_args_is_help=True
 )
@@ -164,3 +179,90 @@ def accounts_show(
             else "; no payment"
         )
     )
+
+
+Text = Annotated[str | None, typer.Option(show_default=False)]
+
+
+@accounts_app.command("update")
+def accounts_update(
+    account: Annotated[str, typer.Argument(help="The account's external id.")],
+    first_name: Text = None,
+    last_name: Text = None,
+    address1: Text = None,
+    address2: Text = None,
+    city: Text = None,
+    state: Text = None,
+    postal_code: Text = None,
+    email: Text = None,
+    time_zone: Annotated[str | None, typer.Option(help="IANA time zone, e.g. America/Chicago.")] = None,
+    phone: Annotated[str | None, typer.Option(help="The first phone number ('' removes it).")] = None,
+    phone_type: Annotated[str | None, typer.Option(help="home, mobile, work or other.")] = None,
+    deceased: Annotated[str | None, typer.Option(help="true or false.")] = None,
+    bankruptcy: Annotated[str | None, typer.Option(help="true or false.")] = None,
+    attorney_represented: Annotated[str | None, typer.Option(help="true or false.")] = None,
+    cease_communication: Annotated[str | None, typer.Option(help="true or false.")] = None,
+    do_not_call: Annotated[str | None, typer.Option(help="true or false.")] = None,
+    dispute_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD ('' clears the dispute).")] = None,
+    status_code: Text = None,
+    user: UserOption = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Change fields of an account or its guarantor; each changed field is audited with its old and new value."""
+    given = {
+        "first_name": first_name, "last_name": last_name, "address1": address1, "address2": address2,
+        "city": city, "state": state, "postal_code": postal_code, "email": email, "time_zone": time_zone,
+        "phone": phone, "phone_type": phone_type, "deceased": deceased, "bankruptcy": bankruptcy,
+        "attorney_represented": attorney_represented, "cease_communication": cease_communication,
+        "do_not_call": do_not_call, "dispute_date": dispute_date, "status_code": status_code,
+    }  # fmt: skip
+    fields = {name: value for name, value in given.items() if value is not None}
+    with user_errors():
+        changes = update_account(open_db(db), account, fields, actor=resolve_user(user))
+    if json:
+        print_json([{"field": c.field, "before": c.before, "after": c.after} for c in changes])
+        return
+    if not changes:
+        console.print(f"account {shown(account)}: nothing changed")
+    for change in changes:
+        console.print(f"{shown(account)} {change.field}: {shown(change.before)!s} -> {shown(change.after)!s}")
+
+
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept in the account's history and audit).")]
+OnOption = Annotated[str | None, typer.Option("--on", help="The day (default: today).")]
+
+
+@accounts_app.command("close")
+def accounts_close(
+    account: Annotated[str, typer.Argument(help="The account's external id.")],
+    reason: ReasonOption,
+    on: OnOption = None,
+    user: UserOption = None,
+    db: DbOption = None,
+) -> None:
+    """Close an account: its collections cases are resolved, pending work is cancelled (except work marked
+    do-not-autodelete), payment plans are marked done; the ledger stays."""
+    day = parse_date(on, "on") or date.today()
+    with user_errors():
+        closing = close_account(open_db(db), account, day, reason, actor=resolve_user(user))
+    console.print(
+        f"account {shown(account)} closed on {day}: {closing.cases_resolved} case(s) resolved, "
+        f"{closing.activities_cancelled} activities cancelled, {closing.activities_kept} kept (do-not-autodelete), "
+        f"{closing.plans_ended} payment plan(s) ended"
+    )
+
+
+@accounts_app.command("reopen")
+def accounts_reopen(
+    account: Annotated[str, typer.Argument(help="The account's external id.")],
+    reason: ReasonOption,
+    on: OnOption = None,
+    user: UserOption = None,
+    db: DbOption = None,
+) -> None:
+    """Make a closed account active again; the next run decides whether it enters collections."""
+    day = parse_date(on, "on") or date.today()
+    with user_errors():
+        reopen_account(open_db(db), account, day, reason, actor=resolve_user(user))
+    console.print(f"account {shown(account)} reopened on {day}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -33,6 +35,22 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+UserOption = Annotated[
+    str | None,
+    typer.Option("--user", help="Who does it, for the audit (default: ARREARS_USER, ARREARS_ACTOR or your login).",
+                 show_default=False),
+]  # fmt: skip
+
+
+def resolve_user(name: str | None) -> str:
+    """The user a change is audited with: the one named, else ``ARREARS_USER`` or ``ARREARS_ACTOR``, else the
+    login name (``cli`` where the system has none, as in some containers)."""
+    if name and name.strip():
+        return name.strip()
+    try:
+        return os.environ.get("ARREARS_USER") or os.environ.get("ARREARS_ACTOR") or getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
 
 
 FAULT_EXIT = 3

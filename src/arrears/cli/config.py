@@ -3,8 +3,6 @@ audit."""
 
 from __future__ import annotations
 
-import getpass
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json
+from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, resolve_user
 from arrears.domain.errors import NotFound, ValidationFailed
 from arrears.domain.money import format_cents
 from arrears.domain.strategy import AssignmentType
@@ -60,12 +58,7 @@ ActorOption = Annotated[
 
 
 def _actor(name: str | None) -> str:
-    if name:
-        return name
-    try:
-        return os.environ.get("ARREARS_ACTOR") or getpass.getuser()
-    except (KeyError, OSError):  # no login name in some containers
-        return "cli"
+    return resolve_user(name)
 
 
 def _error(text: str) -> None:

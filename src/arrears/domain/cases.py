@@ -130,6 +130,12 @@ PENDING_ACTIVITY: Final = frozenset(
 """Pending work is what can still be cancelled: scheduled, open, held."""
 
 
+def cancelled_by_closing(status: ActivityStatus, no_auto_delete: bool) -> bool:
+    """Whether closing the account cancels an activity: pending work is, unless it is marked do-not-autodelete
+    (seed 002: "contacts with Do not autodelete switched ON are not deleted")."""
+    return status in PENDING_ACTIVITY and not no_auto_delete
+
+
 def case_transition(status: CaseStatus, event: CaseEvent) -> CaseStatus:
     """The state a case in ``status`` moves to on ``event``; :class:`TransitionRefused` when not allowed."""
     target = CASE_TRANSITIONS.get((status, event))

@@ -132,16 +132,6 @@ def _account(session: Session, external_id: str) -> AccountRow:
     return row
 
 
-def close_account(db: Database, external_id: str, on: date) -> None:
-    """Close the account: mode closed from ``on``; its ledger stays."""
-    with UnitOfWork(db) as uow:
-        row = _account(uow.session, external_id)
-        if row.mode == Mode.CLOSED:
-            raise ValidationFailed([Problem("mode", "the account is already closed", external_id)])
-        row.mode, row.closed_date = Mode.CLOSED.value, on
-        uow.commit()
-
-
 def post_transaction(db: Database, external_id: str, posting: Posting) -> int:
     """Post ``posting`` to the account and bring its summary up to date, in one transaction."""
     with UnitOfWork(db) as uow:
