@@ -120,3 +120,25 @@ def test_apply_stores_the_section_audited_and_export_gives_it_back(db: Database)
     exported = config.export_document(db)
     assert yaml.safe_load(exported)["compliance"] == {"enterprise": {"credit_reporting": {"letter_wait_days": 21}}}
     assert config.apply_document(db, exported, "exported.yaml", actor="admin").changes == ()
+
+
+def test_a_payment_demand_in_a_series_comes_after_the_validation_period() -> None:
+    """Receipt 5 business days after the notice (at least 7 calendar days), then 30 days: a demand 30 days
+    after the notice is refused at save, one 38 days after it is accepted."""
+    document = yaml.safe_load(EXAMPLE.read_text())
+    letters = {letter["code"]: letter for letter in document["letters"]}
+    letters["G30"]["validation_notice"] = True
+    letters["G60"]["demands_payment"] = True
+    text = yaml.safe_dump(document, sort_keys=False)
+    assert [f"{e.path}: {e.rule}" for e in parse_document(text, "s.yaml", PORTFOLIOS).errors] == [
+        "series[Guarantor Letters].steps[2].action: letter G60 demands payment 30 days after the validation notice "
+        "G30: not before the validation period ends (38 days at the earliest: 5 business days to receipt + 30 days)"
+    ]
+    series = next(s for s in document["series"] if s["name"] == "Guarantor Letters")
+    series["steps"][0]["days_until_next"] = 38
+    assert parse_document(yaml.safe_dump(document, sort_keys=False), "s.yaml", PORTFOLIOS).errors == ()
+    letters["G30"]["validation_notice"] = False
+    assert [f"{e.path}: {e.rule}" for e in parse_document(yaml.safe_dump(document), "s.yaml", PORTFOLIOS).errors] == [
+        "series[Guarantor Letters].steps[1].action: letter G30 is the first letter of a guarantor series with a "
+        "payment demand: it must be the validation notice (flagged validation_notice)"
+    ]

@@ -28,6 +28,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from enum import StrEnum
+from itertools import accumulate
 from typing import Literal, NamedTuple
 
 from arrears.domain.compliance import LetterFlags
@@ -1029,6 +1030,38 @@ class _Validator:
         if final is not None and series.final_action is FinalAction.CUSTOM:
             self.fits(f"{base}.custom_action", final, context_type, context, series.all_portfolios, series.portfolios)
         self.portfolio_selection(base, series.all_portfolios, series.portfolios)
+        self.validation_period(base, series)
+
+    def validation_period(self, base: str, series: Series) -> None:
+        """A guarantor series with a letter that demands payment opens with the validation notice, and sends
+        the demand only after the validation period (12 CFR 1006.34); the release gate defers it too."""
+        params = self.strategy.compliance.enterprise.validation
+        if series.collection_type is not CollectionType.GUARANTOR or not params.enabled:
+            return
+        templates = {template.code: template for template in self.strategy.letters}
+        letters = [
+            (number, templates[code], elapsed)
+            for number, code, elapsed in zip(
+                range(1, len(series.steps) + 1), series.step_letters(self.strategy.actions),
+                accumulate((step.days_until_next for step in series.steps), initial=0), strict=False,
+            )
+            if code in templates
+        ]  # fmt: skip
+        if not any(template.demands_payment for _, template, _ in letters):
+            return
+        number, notice, sent = letters[0]
+        if not notice.validation_notice:
+            self.error(f"{base}.steps[{number}].action", f"letter {notice.code} is the first letter of a guarantor "
+                       "series with a payment demand: it must be the validation notice (flagged validation_notice)")
+            return
+        business = params.receipt_business_days
+        least = business + 2 * (business // 5) + params.period_days + 1  # five business days span a weekend
+        for number, template, elapsed in letters[1:]:
+            if template.demands_payment and elapsed - sent < least:
+                self.error(f"{base}.steps[{number}].action", f"letter {template.code} demands payment "
+                           f"{elapsed - sent} days after the validation notice {notice.code}: not before the "
+                           f"validation period ends ({least} days at the earliest: {business} business days to "
+                           f"receipt + {params.period_days} days)")  # fmt: skip
 
     def entry_rules(self, base: str, rules: EntryRules) -> None:
         self.cents(f"{base}.balance_over_cents", rules.balance_over_cents)
