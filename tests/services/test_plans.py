@@ -161,13 +161,13 @@ def test_the_same_plan_as_a_sub_plan_deletes_nothing(plans_db: Database) -> None
 
 
 def test_a_closed_account_is_skipped_and_logged(plans_db: Database) -> None:
-    from arrears.services.accounts import close_account
+    from arrears.services.account_work import close_account
 
     close_account(plans_db, "bob", d("2026-03-01"))
     result = run_plan(plans_db, "SHUT", "bob", on=d("2026-03-10"), at=AT)
     assert result.skipped == "plan SHUT does not run on closed accounts: account 2 skipped"
     assert plan_activities(plans_db, "bob") == []
-    assert [row.event for row in table(plans_db, "history", "bob")] == ["plan-skipped"]
+    assert [row.event for row in table(plans_db, "history", "bob")] == ["closed", "plan-skipped"]  # closing is history
     batch = run_batch(plans_db, "SHUT", on=d("2026-03-10"), at=AT, where="portfolio = 'NORTH'")
     assert (batch.selected, batch.ran, batch.skipped_closed) == (4, 3, ["bob"])
     record = batch_record(plans_db, batch.batch_id)
