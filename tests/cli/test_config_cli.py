@@ -16,6 +16,7 @@ from arrears.domain.ledger import Kind
 from arrears.domain.model import Account, Party
 from arrears.services.accounts import Posting, create_portfolio, open_account, post_transaction
 from arrears.store.db import Database, sqlite_url
+from tests.examples import example_text
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "strategy.yaml"
 runner = CliRunner()
@@ -47,7 +48,7 @@ def test_apply_dry_run_then_apply_then_export_round_trips(url: str, tmp_path: Pa
 
     applied = run(url, "apply", str(EXAMPLE), "--actor", "admin")
     assert applied.exit_code == 0, applied.output
-    assert "applied 33 change(s)" in applied.stdout
+    assert "applied 36 change(s)" in applied.stdout
 
     out = tmp_path / "exported.yaml"
     assert run(url, "export", str(out)).exit_code == 0
@@ -62,7 +63,7 @@ def test_apply_dry_run_then_apply_then_export_round_trips(url: str, tmp_path: Pa
 
 
 def test_apply_reports_every_error_and_changes_nothing(url: str, tmp_path: Path) -> None:
-    document = yaml.safe_load(EXAMPLE.read_text())
+    document = yaml.safe_load(example_text())
     document["actions"][3]["follow_up_days"] = 1000
     document["actions"][4]["follow_up_days"] = "14"
     document["series"][0]["steps"][2]["action"] = "Guarantor 120 day letter"
@@ -97,8 +98,9 @@ def test_show_portfolios_and_preview_letter(url: str) -> None:
 
     preview = run(url, "preview-letter", "G30", "A-1", "--as-of", "2026-03-01")
     assert preview.exit_code == 0, preview.output
-    assert preview.stdout.startswith("Subject: Your balance with Maple Grove Family Practice\n")
-    assert "Dear Ann Smith," in preview.stdout and "balance of $250.00 on account A-1" in preview.stdout
+    assert preview.stdout.startswith("Subject: Notice of the debt: account A-1\n")
+    assert "Ann Smith<br>" in preview.stdout and "Total amount of the debt now:" in preview.stdout
+    assert "$250.00" in preview.stdout
     missing = run(url, "preview-letter", "G45", "A-1")
     assert missing.exit_code == 1 and "no letter 'G45'" in missing.stderr
 
@@ -132,7 +134,7 @@ def test_merge_fields_are_listed(url: str) -> None:
 
 
 def _without_the_fee(tmp_path: Path) -> Path:
-    document = yaml.safe_load(EXAMPLE.read_text())
+    document = yaml.safe_load(example_text())
     document["actions"] = [a for a in document["actions"] if a["name"] != "Collection fee"]
     changed = tmp_path / "without-fee.yaml"
     changed.write_text(yaml.safe_dump(document, sort_keys=False))
@@ -177,7 +179,7 @@ def test_apply_asks_before_removing_and_refuses_without_a_terminal(
 def test_versions_show_export_and_diff(url: str, tmp_path: Path) -> None:
     assert run(url, "apply", str(EXAMPLE), "--actor", "admin").exit_code == 0
     first = run(url, "export").stdout
-    document = yaml.safe_load(EXAMPLE.read_text())
+    document = yaml.safe_load(example_text())
     document["actions"][3]["follow_up_days"] = 10
     changed = tmp_path / "changed.yaml"
     changed.write_text(yaml.safe_dump(document, sort_keys=False))

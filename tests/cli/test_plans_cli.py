@@ -16,6 +16,7 @@ from arrears.domain.model import Account, Party
 from arrears.services import config
 from arrears.services.accounts import Posting, create_portfolio, open_account, post_transaction
 from arrears.store.db import Database, sqlite_url
+from tests.examples import example_text
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "strategy.yaml"
 runner = CliRunner()
@@ -28,7 +29,7 @@ def url(tmp_path: Path) -> str:
     db = Database.connect(database_url)
     for code in ("FAMILY", "ORTHO", "OUTPT"):
         create_portfolio(db, code, code.title())
-    assert config.apply_document(db, EXAMPLE.read_text(), "strategy.yaml").ok
+    assert config.apply_document(db, example_text(), "strategy.yaml").ok
     for external, cents in (("A-1", 25000), ("A-2", 4000)):
         open_account(db, Account(external, "FAMILY", Party("Ann", f"Smith{external}", "12 Elm St", state="OH")))
         post_transaction(db, external, Posting(Kind.CHARGE, cents, date(2026, 1, 1), due=date(2026, 1, 1)))

@@ -14,13 +14,14 @@ from arrears.services import config
 from arrears.services.accounts import create_portfolio
 from arrears.services.config_document import dump_strategy, parse_document
 from arrears.store.db import Database
+from tests.examples import example_text
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "strategy.yaml"
 PORTFOLIOS = {"FAMILY", "ORTHO", "OUTPT"}
 
 
 def with_compliance(section: dict) -> str:
-    document = yaml.safe_load(EXAMPLE.read_text())
+    document = yaml.safe_load(example_text())
     document["compliance"] = section
     return yaml.safe_dump(document, sort_keys=False)
 
@@ -30,7 +31,7 @@ def problems(section: dict) -> list[str]:
 
 
 def test_the_example_shows_the_us_defaults_and_a_portfolio_override() -> None:
-    strategy = parse_document(EXAMPLE.read_text(), str(EXAMPLE), PORTFOLIOS).strategy
+    strategy = parse_document(example_text(), str(EXAMPLE), PORTFOLIOS).strategy
     assert strategy is not None
     policy = strategy.compliance
     family, ortho = policy.params("FAMILY"), policy.params("ORTHO")
@@ -109,7 +110,7 @@ def test_a_time_must_be_quoted_text() -> None:
 def test_apply_stores_the_section_audited_and_export_gives_it_back(db: Database) -> None:
     for code in sorted(PORTFOLIOS):
         create_portfolio(db, code, f"{code} practice")
-    first = config.apply_document(db, EXAMPLE.read_text(), str(EXAMPLE), actor="admin")
+    first = config.apply_document(db, example_text(), str(EXAMPLE), actor="admin")
     assert first.applied and first.diff["portfolio_compliance"]["added"] == ["ORTHO"]
     assert "compliance" not in first.diff  # the enterprise keeps the US defaults: nothing stored
     changed = config.apply_document(db, with_compliance({"enterprise": {"credit_reporting": {"letter_wait_days": 21}}}),
@@ -125,7 +126,7 @@ def test_apply_stores_the_section_audited_and_export_gives_it_back(db: Database)
 def test_a_payment_demand_in_a_series_comes_after_the_validation_period() -> None:
     """Receipt 5 business days after the notice (at least 7 calendar days), then 30 days: a demand 30 days
     after the notice is refused at save, one 38 days after it is accepted."""
-    document = yaml.safe_load(EXAMPLE.read_text())
+    document = yaml.safe_load(example_text())
     letters = {letter["code"]: letter for letter in document["letters"]}
     letters["G30"]["validation_notice"] = True
     letters["G60"]["demands_payment"] = True

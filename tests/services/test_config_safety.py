@@ -29,6 +29,7 @@ from arrears.services.accounts import create_portfolio
 from arrears.services.run import run_day
 from arrears.store.db import Database
 from arrears.store.models import AuditRow
+from tests.examples import example_text
 from tests.notation import d
 from tests.services.run_scenarios import activities, cases, table, world
 
@@ -40,7 +41,7 @@ def worked(db: Database) -> Database:
     """The example strategy applied and run on 2026-03-01 for F-1, O-1 and O-2."""
     for code in ("FAMILY", "ORTHO", "OUTPT"):
         create_portfolio(db, code, f"{code} practice")
-    assert config.apply_document(db, EXAMPLE.read_text(), "strategy.yaml").version == 1
+    assert config.apply_document(db, example_text(), "strategy.yaml").version == 1
     world(
         db,
         """
@@ -67,7 +68,7 @@ BEFORE = [
 
 
 def example() -> dict[str, Any]:
-    return yaml.safe_load(EXAMPLE.read_text())  # type: ignore[no-any-return]
+    return yaml.safe_load(example_text())  # type: ignore[no-any-return]
 
 
 def text_of(document: dict[str, Any]) -> str:
@@ -76,7 +77,7 @@ def text_of(document: dict[str, Any]) -> str:
 
 def renamed(old: str, new: str) -> dict[str, Any]:
     """The example with every occurrence of a name replaced (a rename, as a document says it)."""
-    return yaml.safe_load(EXAMPLE.read_text().replace(old, new))  # type: ignore[no-any-return]
+    return yaml.safe_load(example_text().replace(old, new))  # type: ignore[no-any-return]
 
 
 def errors(db: Database, document: dict[str, Any]) -> list[str]:

@@ -15,6 +15,7 @@ from arrears.services.explain import explain
 from arrears.services.run import run_day
 from arrears.store.db import Database
 from arrears.store.models import ConfigVersionRow, RunRow
+from tests.examples import example_text
 from tests.notation import d
 from tests.services.run_scenarios import world
 
@@ -29,7 +30,7 @@ def portfolios(db: Database) -> None:
 def test_every_change_is_a_numbered_version_with_its_whole_document(db: Database) -> None:
     portfolios(db)
     assert config.versions(db) == []
-    first = config.apply_document(db, EXAMPLE.read_text(), "strategy.yaml", actor="admin")
+    first = config.apply_document(db, example_text(), "strategy.yaml", actor="admin")
     exported = config.export_document(db)
     assert first.version == 1 and config.export_document(db, version=1) == exported
     assert config.apply_document(db, exported, "again.yaml", actor="admin").version is None  # no change, no version
@@ -52,7 +53,7 @@ def test_every_change_is_a_numbered_version_with_its_whole_document(db: Database
 
 def test_the_first_change_of_a_configuration_never_versioned_records_it_first(db: Database) -> None:
     portfolios(db)
-    config.apply_document(db, EXAMPLE.read_text(), "strategy.yaml")
+    config.apply_document(db, example_text(), "strategy.yaml")
     before = config.export_document(db)
     with db.transaction() as session:  # a database configured before versions were recorded
         session.execute(delete(ConfigVersionRow))
@@ -68,7 +69,7 @@ def test_each_run_records_the_version_it_used_and_explain_names_it(db: Database)
     portfolios(db)
     world(db, "O-1 Olsen ORTHO\n    2026-01-15 charge 600.00 due 2026-01-15\n")
     run_day(db, d("2026-02-27"))  # no configuration yet: no version
-    config.apply_document(db, EXAMPLE.read_text(), "strategy.yaml")
+    config.apply_document(db, example_text(), "strategy.yaml")
     run_day(db, d("2026-03-01"))
     config.delete_user(db, "manager")
     with db.engine.connect() as connection:

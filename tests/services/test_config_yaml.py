@@ -20,13 +20,14 @@ from arrears.services.accounts import create_portfolio
 from arrears.services.config_document import DocumentError, dump_strategy, parse_document
 from arrears.store.db import Database
 from arrears.store.models import AuditRow, ConfigEntityRow
+from tests.examples import example_text
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "strategy.yaml"
 PORTFOLIOS = {"FAMILY", "ORTHO", "OUTPT"}
 
 
 def example() -> dict:
-    return yaml.safe_load(EXAMPLE.read_text())
+    return yaml.safe_load(example_text())
 
 
 def problems(document: dict | str, portfolios: set[str] | None = PORTFOLIOS) -> list[str]:
@@ -57,7 +58,7 @@ def portfolios(db: Database) -> Database:
 
 
 def test_the_example_is_valid_and_realistic() -> None:
-    parsed = parse_document(EXAMPLE.read_text(), str(EXAMPLE), PORTFOLIOS)
+    parsed = parse_document(example_text(), str(EXAMPLE), PORTFOLIOS)
     assert parsed.errors == ()
     strategy = parsed.strategy
     assert strategy is not None
@@ -176,7 +177,7 @@ def test_not_yaml_duplicate_keys_and_empty_documents() -> None:
 
 
 def test_the_yaml_round_trips_without_a_database() -> None:
-    strategy = parse_document(EXAMPLE.read_text(), "x", PORTFOLIOS).strategy
+    strategy = parse_document(example_text(), "x", PORTFOLIOS).strategy
     assert strategy is not None
     text = dump_strategy(strategy)
     again = parse_document(text, "x", PORTFOLIOS)
@@ -188,7 +189,7 @@ def test_the_yaml_round_trips_without_a_database() -> None:
 
 def test_export_apply_export_is_identical_and_a_second_apply_changes_nothing(portfolios: Database) -> None:
     db = portfolios
-    first = config.apply_document(db, EXAMPLE.read_text(), str(EXAMPLE), actor="admin")
+    first = config.apply_document(db, example_text(), str(EXAMPLE), actor="admin")
     assert first.applied and first.errors == ()
     assert first.diff["action"]["added"][:4] == [
         "Guarantor 30 day letter", "Guarantor 60 day letter", "Guarantor 90 day final notice", "Call 1"
@@ -198,19 +199,19 @@ def test_export_apply_export_is_identical_and_a_second_apply_changes_nothing(por
     exported = config.export_document(db)
     rows, audit_rows = counts(db)
     assert first.diff["portfolio_compliance"]["added"] == ["ORTHO"]  # the enterprise keeps the US defaults
-    assert rows == audit_rows == len(first.changes) == 33
+    assert rows == audit_rows == len(first.changes) == 36
 
     second = config.apply_document(db, exported, "exported.yaml", actor="admin")
     assert second.applied and second.changes == () and second.diff == {}
     assert counts(db) == (rows, audit_rows)  # no new audit rows
     assert config.export_document(db) == exported
-    assert config.apply_document(db, EXAMPLE.read_text(), "again.yaml").changes == ()
-    assert config.load_strategy(db) == parse_document(EXAMPLE.read_text(), "x", PORTFOLIOS).strategy
+    assert config.apply_document(db, example_text(), "again.yaml").changes == ()
+    assert config.load_strategy(db) == parse_document(example_text(), "x", PORTFOLIOS).strategy
 
 
 def test_apply_shows_added_changed_removed_and_dry_run_writes_nothing(portfolios: Database) -> None:
     db = portfolios
-    config.apply_document(db, EXAMPLE.read_text(), "strategy.yaml")
+    config.apply_document(db, example_text(), "strategy.yaml")
     before, exported = counts(db), config.export_document(db)
     document = example()
     document["actions"] = [a for a in document["actions"] if a["name"] != "Collection fee"]
@@ -253,7 +254,7 @@ def test_apply_shows_added_changed_removed_and_dry_run_writes_nothing(portfolios
 
 def test_a_bad_file_changes_nothing_and_reports_every_error(portfolios: Database) -> None:
     db = portfolios
-    config.apply_document(db, EXAMPLE.read_text(), "strategy.yaml")
+    config.apply_document(db, example_text(), "strategy.yaml")
     before, exported = counts(db), config.export_document(db)
     document = example()
     action(document, "Call 1")["follow_up_days"] = "seven"  # wrong type
@@ -273,7 +274,7 @@ def test_a_bad_file_changes_nothing_and_reports_every_error(portfolios: Database
 
 def test_a_document_naming_a_portfolio_the_database_does_not_know_is_refused(db: Database) -> None:
     create_portfolio(db, "FAMILY", "Family")
-    result = config.apply_document(db, EXAMPLE.read_text(), "strategy.yaml")
+    result = config.apply_document(db, example_text(), "strategy.yaml")
     assert {str(e).split(": ", 1)[1] for e in result.errors} == {
         "actions[Collection fee].portfolios: names an unknown portfolio 'ORTHO'",
         "entry_policy.portfolios[ORTHO].portfolio: names an unknown portfolio 'ORTHO'",
@@ -381,7 +382,7 @@ def test_a_broken_value_leaves_the_rest_of_its_item_checked_without_repeating_it
 
 
 def test_every_duplicate_key_is_reported_with_the_rest() -> None:
-    text = EXAMPLE.read_text().replace(
+    text = example_text().replace(
         "    next_action: Call 2\n", "    next_action: Call 2\n    next_action: Call 3\n"
     ).replace("    user_level: 99\n", "    user_level: 99\n    user_level: 100\n")
     found = problems(text)

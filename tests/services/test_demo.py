@@ -48,6 +48,7 @@ from arrears.store.models import (
     RunRow,
 )
 from arrears.store.summaries import claim_from_row, compute, entry_from_row, plan_from_row
+from tests.examples import example_text
 
 AS_OF = date(2026, 3, 1)
 ACCOUNTS = 150
@@ -294,7 +295,7 @@ RUN_DAYS = 30
 
 
 def build_and_run(db: Database, accounts: int = RUN_ACCOUNTS, days: int = RUN_DAYS) -> DemoResult:
-    return build_demo(db, accounts, SEED, AS_OF, days=days, strategy_text=EXAMPLE.read_text(), strategy_name="s.yaml")
+    return build_demo(db, accounts, SEED, AS_OF, days=days, strategy_text=example_text(), strategy_name="s.yaml")
 
 
 @pytest.fixture(scope="module")

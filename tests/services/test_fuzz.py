@@ -31,6 +31,7 @@ from arrears.services.config_document import ConfigError, DocumentError
 from arrears.services.importing import COLUMNS, ImportKind, import_file
 from arrears.store.db import Database
 from arrears.store.models import AccountRow, ClaimRow, ConfigEntityRow, LedgerLineRow, PaymentPlanRow, PortfolioRow
+from tests.examples import example_text
 
 FUZZ = settings(
     max_examples=15,
@@ -44,7 +45,6 @@ TABLES = {
     ImportKind.CLAIMS: ClaimRow,
     ImportKind.PLANS: PaymentPlanRow,
 }
-STRATEGY = Path(__file__).parents[2] / "examples" / "strategy.yaml"
 
 
 def rows_of(db: Database) -> dict[ImportKind, int]:
@@ -133,7 +133,7 @@ def test_any_bytes_after_a_header_import_or_are_refused_with_problems(
 
 # ---------------------------------------------------------------------------------------- the configuration
 
-EXAMPLE = yaml.safe_load(STRATEGY.read_text(encoding="utf-8"))
+EXAMPLE = yaml.safe_load(example_text())  # its letters written inline
 TEXT = st.one_of(st.text(max_size=12), st.sampled_from(["x" * 61, "y" * 101, "z" * 201, "\x00", "é" * 40]))
 AMOUNT = st.one_of(
     st.integers(min_value=-(10**25), max_value=10**25),

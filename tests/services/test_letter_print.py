@@ -96,7 +96,7 @@ def test_the_batch_prints_in_postal_order_with_a_cover_sheet_one_pdf_per_letter_
     assert combined_text.index("Cal Cole") < combined_text.index("Bea Baker") < combined_text.index("Ann Adams")
     for row in rows:
         count, text = _pdf_text((tmp_path / row["file"]).read_bytes())
-        assert count == int(row["pages"]) == 2  # the notice, then the remittance stub on its second page
+        assert count == int(row["pages"]) == 1  # the notice and its remittance stub fit one page
         assert row["addressee"] in text and "Total amount of the debt now: $100.00" in text
         assert "account " + row["account"] in text and "North Clinic" in text
 
@@ -117,10 +117,10 @@ def test_marking_printed_writes_one_note_per_letter_and_the_outcome_and_a_reprin
 ) -> None:
     first = print_batch(queued, tmp_path / "first", printed_on=d("2026-03-02"))
     letters = table(queued, "letter")
-    assert [(row.status, row.printed_on, row.pages) for row in letters] == [("printed", d("2026-03-02"), 2)] * 3
+    assert [(row.status, row.printed_on, row.pages) for row in letters] == [("printed", d("2026-03-02"), 1)] * 3
     notes = [row for row in table(queued, "note") if row.key and row.key.startswith("printed:")]
     assert len(notes) == 3
-    assert notes[0].text.startswith("Letter L30 printed (2 pages) in the batch of 2026-03-01: letters-2026-03-01/")
+    assert notes[0].text.startswith("Letter L30 printed (1 page) in the batch of 2026-03-01: letters-2026-03-01/")
     letter_activities = [row for row in table(queued, "activity") if row.action == "Letter 30"]
     assert [(row.status, row.outcome) for row in letter_activities] == [("done", "printed")] * 3
 

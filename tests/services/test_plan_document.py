@@ -7,6 +7,7 @@ from pathlib import Path
 
 from arrears.domain.plans import Timing
 from arrears.services.config_document import dump_strategy, parse_document
+from tests.examples import example_text
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "strategy.yaml"
 PORTFOLIOS = {"FAMILY", "ORTHO", "OUTPT"}
@@ -22,7 +23,7 @@ def problems(text: str) -> list[str]:
 
 
 def test_the_example_plans_round_trip_through_export_and_apply() -> None:
-    parsed = parse_document(EXAMPLE.read_text(), "strategy.yaml", PORTFOLIOS)
+    parsed = parse_document(example_text(), "strategy.yaml", PORTFOLIOS)
     assert parsed.errors == () and parsed.strategy is not None
     codes = [plan.code for plan in parsed.strategy.plans]
     assert codes == ["NEW", "MONTHLY", "C1", "PROMISE", "CLOSE", "LEGAL"]

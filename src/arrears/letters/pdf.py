@@ -52,7 +52,8 @@ WINDOW: Final = Box(left=0.875, top=2.0, width=3.75, height=1.125)
 BASE_CSS: Final = f"""
 @page {{ size: letter; margin: {PAGE_MARGIN.top}in {8.5 - PAGE_MARGIN.left - PAGE_MARGIN.width}in
         {11 - PAGE_MARGIN.top - PAGE_MARGIN.height}in {PAGE_MARGIN.left}in;
-        @bottom-right {{ content: "Page " counter(page); font-size: 7pt; color: #555; }} }}
+        @bottom-right {{ content: "Page " counter(page); font-family: "DejaVu Sans", sans-serif; font-size: 7pt;
+                         color: #555; }} }}
 html, body {{ margin: 0; padding: 0; }}
 .window-address {{ position: absolute; top: {WINDOW.top - PAGE_MARGIN.top}in;
                    left: {WINDOW.left - PAGE_MARGIN.left}in; width: {WINDOW.width}in; height: {WINDOW.height}in;
