@@ -8,6 +8,7 @@ from arrears.cli import config as _config  # noqa: F401
 from arrears.cli import demo as _demo  # noqa: F401
 from arrears.cli import imports as _imports  # noqa: F401
 from arrears.cli import letters as _letters  # noqa: F401
+from arrears.cli import outbox as _outbox  # noqa: F401
 from arrears.cli import plans as _plans  # noqa: F401
 from arrears.cli import run as _run  # noqa: F401
 from arrears.cli.app import app, main

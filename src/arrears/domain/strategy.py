@@ -205,6 +205,8 @@ class ActionParams:
     """Contact plan to run (run_plan)."""
     points: int | None = None
     """Credit points, 1–999 (credit_points)."""
+    fallback_letter: str | None = None
+    """Letter template sent instead when the party has no e-mail address or mobile phone (email, sms)."""
 
     def given(self) -> tuple[str, ...]:
         """Names of the parameters that are set (not None)."""
@@ -220,8 +222,8 @@ ACTION_PARAMETERS: Mapping[ActionKind, tuple[frozenset[str], frozenset[str]]] = 
     ActionKind.FEE: (frozenset({"amount_cents", "description"}), frozenset()),
     ActionKind.SERVICE_REQUEST: (frozenset({"text"}), frozenset()),
     ActionKind.ALERT: (frozenset({"text"}), frozenset()),
-    ActionKind.EMAIL: (frozenset({"template_code"}), frozenset()),
-    ActionKind.SMS: (frozenset({"template_code"}), frozenset()),
+    ActionKind.EMAIL: (frozenset({"template_code"}), frozenset({"fallback_letter"})),
+    ActionKind.SMS: (frozenset({"template_code"}), frozenset({"fallback_letter"})),
     ActionKind.EXTERNAL_REFERRAL: (frozenset({"agency"}), frozenset()),
     ActionKind.RUN_PLAN: (frozenset({"plan_code"}), frozenset()),
     ActionKind.CREDIT_POINTS: (frozenset({"points"}), frozenset()),
@@ -713,6 +715,9 @@ def _references(strategy: Strategy) -> Iterator[_Ref]:
         found: list[tuple[_Target, str | None, str, str]] = []
         if action.kind in (ActionKind.LETTER, ActionKind.EMAIL, ActionKind.SMS):
             found.append(("letter", template, f"{base}.params.template_code", f"is the {action.kind} template {of}"))
+        if action.params.fallback_letter is not None:
+            found.append(("letter", action.params.fallback_letter, f"{base}.params.fallback_letter",
+                          f"is the fallback letter {of}"))  # fmt: skip
         if not (action.kind is ActionKind.LETTER and action.letter == template):
             found.append(("letter", action.letter, f"{base}.letter", f"is the collection letter {of}"))
         found.append(("action", action.next_action, f"{base}.next_action", f"is the next action {of}"))

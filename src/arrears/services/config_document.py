@@ -250,6 +250,7 @@ class ParamsDoc(_Doc):
     agency: str | None = None
     plan_code: str | None = None
     points: int | None = None
+    fallback_letter: str | None = None
 
 
 class ActionDoc(_Doc):
@@ -694,6 +695,7 @@ def action_doc(a: Action) -> ActionDoc:
     params = ParamsDoc(
         template_code=p.template_code, text=p.text, status_code=p.status_code, amount=_text(p.amount_cents),
         description=p.description, agency=p.agency, plan_code=p.plan_code, points=p.points,
+        fallback_letter=p.fallback_letter,
     )  # fmt: skip
     return ActionDoc(
         name=a.name, collection_type=a.collection_type.value, kind=a.kind.value, params=params, letter=a.letter,
@@ -804,7 +806,8 @@ def letter_from(d: LetterDoc) -> LetterTemplate:
 def action_from(d: ActionDoc) -> Action:
     p = d.params
     params = ActionParams(
-        p.template_code, p.text, p.status_code, p.amount, p.description, p.agency, p.plan_code, p.points
+        p.template_code, p.text, p.status_code, p.amount, p.description, p.agency, p.plan_code, p.points,
+        p.fallback_letter,
     )
     return Action(
         name=d.name, collection_type=CollectionType(d.collection_type), kind=ActionKind(d.kind), params=params,

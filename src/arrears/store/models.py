@@ -346,6 +346,48 @@ class LetterRow(Base):
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
+class OutboxRow(Base):
+    """An e-mail or SMS to send: the rendered message, its recipient and where its delivery stands.
+
+    ``key`` is the idempotency key (the queued message's key): it is handed to the provider, and a message is
+    in the outbox once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    template: Mapped[str] = mapped_column(String(100))
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    provider_message_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    queued_on: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChannelStopRow(Base):
+    """A channel (email, sms) stopped for a party: an opt-out or a hard bounce, and where it came from."""
+
+    __tablename__ = "channel_stop"
+    __table_args__ = (
+        UniqueConstraint("party_id", "channel", "reason", name="uq_channel_stop_party_channel_reason"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(20))
+    on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(200))
+
+
 class NoteRow(Base):
     """A note on an account: collection action notes, and account notes (type collections)."""
 
