@@ -138,7 +138,7 @@ def test_marking_printed_writes_one_note_per_letter_and_the_outcome_and_a_reprin
 
 
 def test_rendering_the_same_letter_again_gives_the_same_bytes(queued: Database, tmp_path: Path) -> None:
-    """Two databases queue the same letters: printed on different days, their PDFs are identical."""
+    """Rendered again (on another day, by two processes), the same letters give the same bytes."""
     first = print_batch(queued, tmp_path / "a", printed_on=d("2026-03-02"))
     for row in table(queued, "letter"):
         with queued.engine.begin() as connection:
@@ -146,7 +146,7 @@ def test_rendering_the_same_letter_again_gives_the_same_bytes(queued: Database, 
                 "UPDATE letter SET status = 'queued', pdf = NULL, pages = NULL, printed_on = NULL WHERE id = "
                 + str(row.id)
             )
-    second = print_batch(queued, tmp_path / "b", printed_on=d("2026-03-05"))
+    second = print_batch(queued, tmp_path / "b", printed_on=d("2026-03-05"), workers=2)  # laid out in 2 processes
     assert second.combined.read_bytes() == first.combined.read_bytes()
 
 

@@ -17,7 +17,8 @@ reads). Nothing is fetched to print a letter: only ``data:`` URIs (the letterhea
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -30,7 +31,7 @@ from weasyprint.urls import URLFetcher
 
 from arrears.letters.render import RenderedLetter
 
-__all__ = ["BASE_CSS", "WINDOW", "PrintedPdf", "letter_html", "render_pdf"]
+__all__ = ["BASE_CSS", "WINDOW", "PrintedPdf", "letter_html", "render_many", "render_pdf"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,3 +120,17 @@ def render_pdf(html: str, on: date) -> PrintedPdf:
     with _dated(on):
         document = HTML(string=html, url_fetcher=_data_only).render(font_config=_fonts())
         return PrintedPdf(document.write_pdf(), len(document.pages))
+
+
+def _render_one(document: tuple[str, date]) -> PrintedPdf:
+    return render_pdf(*document)
+
+
+def render_many(documents: Sequence[tuple[str, date]], workers: int = 1) -> list[PrintedPdf]:
+    """The PDFs of ``documents`` ((HTML, date) pairs), in order, laid out by ``workers`` processes (WeasyPrint
+    is pure Python and holds the interpreter: one process per core is what makes a batch fast)."""
+    if workers <= 1 or len(documents) < 2:
+        return [_render_one(document) for document in documents]
+    chunk = max(1, min(25, len(documents) // (workers * 4)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_render_one, documents, chunksize=chunk))

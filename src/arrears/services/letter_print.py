@@ -20,6 +20,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.money import format_cents
 from arrears.domain.strategy import LetterTemplate
 from arrears.letters import LetterError, letter_context, render_letter
-from arrears.letters.pdf import letter_html, render_pdf
+from arrears.letters.pdf import letter_html, render_many, render_pdf
 from arrears.letters.records import merge_data_from_record
 from arrears.letters.render import is_html
 from arrears.services.config import load_strategy
@@ -55,6 +56,10 @@ INDEX_COLUMNS = ("sequence", "letter_id", "account", "portfolio", "template", "a
                  "postal_code", "pages", "first_page", "balance", "file", "sha256")  # fmt: skip
 """``representative``: the letter is addressed to the guarantor's attorney or estate representative (empty: the
 guarantor)."""
+
+
+PARALLEL_FROM = 50
+"""From this many letters to render, a batch is laid out by one process per core."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +155,14 @@ def print_batch(
     portfolio: str | None = None,
     printed_on: date,
     actor: str = "cli",
+    workers: int | None = None,
 ) -> PrintedBatch:
     """Print the letters queued on ``day`` (the latest day with letters when None), of ``portfolio`` or all,
     into ``output``, and mark them printed on ``printed_on``.
 
     Every letter is rendered before anything is written: a letter that cannot be rendered (its template
-    removed, or past a limit) is a :class:`ValidationFailed` naming the letter, and nothing is printed.
+    removed, or past a limit) is a :class:`ValidationFailed` naming the letter, and nothing is printed. The PDFs
+    are laid out by ``workers`` processes (default: one per core from :data:`PARALLEL_FROM` letters).
     """
     strategy = load_strategy(db)
     with db.engine.connect() as connection:
@@ -180,7 +187,10 @@ def print_batch(
     prepared.sort(key=_postal_order)
 
     to_render = [item for item in prepared if item.letter.pdf is None]
-    rendered = {item.letter.id: render_pdf(item.html, item.letter.queued_on) for item in to_render}
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(to_render) >= PARALLEL_FROM else 1
+    pdfs_rendered = render_many([(item.html, item.letter.queued_on) for item in to_render], workers)
+    rendered = {item.letter.id: pdf for item, pdf in zip(to_render, pdfs_rendered, strict=True)}
     pdfs = [item.letter.pdf if item.letter.pdf is not None else rendered[item.letter.id].data for item in prepared]
     pages = [item.letter.pages if item.letter.pdf is not None and item.letter.pages is not None
              else rendered[item.letter.id].pages for item in prepared]  # fmt: skip
