@@ -17,7 +17,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
@@ -67,6 +67,9 @@ from arrears.store.outbox import (
 from arrears.store.uow import UnitOfWork
 
 CHANNELS = ("email", "sms")
+INTERRUPTED_AFTER = timedelta(minutes=5)
+"""An attempt still ``sending`` this long after it started was interrupted (a send takes at most the
+channel's timeout, seconds): the sent-before check resolves it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +199,7 @@ def send_outbox(
     ``email`` / ``sms`` → its channel) once; a channel without settings keeps its messages queued."""
     moved, fallbacks = move_in(db, now)
     with db.engine.connect() as connection:
-        due = due_messages(connection, now, limit)
+        due = due_messages(connection, now, limit, INTERRUPTED_AFTER)
     outcomes: Counter[str] = Counter()
     for message in due:
         channel = channels.get(message.channel)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
@@ -127,13 +127,14 @@ _COLUMNS = (OutboxRow.id, OutboxRow.key, OutboxRow.party_id, OutboxRow.channel, 
             OutboxRow.subject, OutboxRow.body, OutboxRow.status, OutboxRow.attempts)  # fmt: skip
 
 
-def due_messages(connection: Connection, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Messages to work on now: queued ones whose next attempt is due, and attempts a crash interrupted."""
+def due_messages(connection: Connection, now: datetime, limit: int, stale: timedelta) -> list[OutboxMessage]:
+    """Messages to work on now: queued ones whose next attempt is due, and attempts started more than ``stale``
+    ago and never recorded (a crash interrupted them; a younger one may still be under way elsewhere)."""
     rows = connection.execute(
         select(*_COLUMNS)
         .where(
             ((OutboxRow.status == OutboxStatus.QUEUED.value) & (OutboxRow.next_attempt_at <= now))
-            | (OutboxRow.status == OutboxStatus.SENDING.value)
+            | ((OutboxRow.status == OutboxStatus.SENDING.value) & (OutboxRow.last_attempt_at <= now - stale))
         )
         .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
         .limit(limit)
