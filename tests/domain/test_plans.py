@@ -421,3 +421,15 @@ def test_plans_that_call_each_other_immediately_are_refused_but_later_calls_repe
     monthly = Plan("MONTHLY", events=(PlanEvent(1, EventType.RUN_PLAN, "MONTHLY",
                                                 timing=Timing.NEXT_MONTH_SAME_DAY),))  # fmt: skip
     assert problems(monthly) == []
+
+
+def test_running_the_same_fact_again_deletes_none_of_its_own_contacts() -> None:
+    wipe = Plan("WIPE", delete_all_pending=True, events=(
+        PlanEvent(1, EventType.REVIEW, timing=Timing.DELAY_DAYS, days=5, delete_same_type=True),
+    ))  # fmt: skip
+    own = pending("own", "review", origin=PlanEventOrigin("WIPE", 1, "line:7"))
+    sub = pending("sub", "note", origin=PlanEventOrigin("X", 1, "line:7>WIPE.2"))
+    other = pending("other", "review", origin=PlanEventOrigin("WIPE", 1, "line:6"))
+    rerun = PlanRequest("WIPE", "line:7", date(2026, 3, 10), RUN_AT)
+    outcome = schedule_plan(rerun, account(pending=(own, sub, other)), plans(wipe))
+    assert [r.key for r in outcome.removals] == ["other"]

@@ -139,7 +139,7 @@ def test_a_bad_document_reports_every_error_with_its_path() -> None:
     document["extras"] = []  # unknown section
     assert problems(document) == [
         "extras: is not a known key (known: version, collectors, groups, users, letters, actions, series, plans, "
-        "entry_policy, compliance, migrations)",
+        "transaction_types, entry_policy, compliance, migrations)",
         "actions[Call 1].follow_up_days: must be a whole number",
         "actions[Call 2].colour: is not a known key (known: name, collection_type, kind, params, letter, "
         "next_action, follow_up_days, inactive, all_portfolios, portfolios)",

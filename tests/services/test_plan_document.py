@@ -83,8 +83,36 @@ plans:
         "plans[P2].events[2].days: must be a whole number",
         "plans[P2].events[3].delay_minutes: must be minutes (40) or hours and minutes on a 24-hour clock (1:00)",
         "plans[P2].colour: is not a known key (known: code, description, delete_all_pending, prompt_before_deleting, "
-        "do_not_run_on_closed, sub_plan, prompt_for_start_date, access, events)",
+        "do_not_run_on_closed, sub_plan, prompt_for_start_date, run_on_close, access, events)",
         "plans[TOOLONGX].code: must be at most 7 letters or digits",
         "plans[TOOLONGX].events[1].description: names an unknown letter template 'G99'",
         "plans[P2].events[4].priority: must be between 1 and 99",
+    ]
+
+
+def test_transaction_types_link_ledger_kinds_to_plans() -> None:
+    text = """
+plans:
+  - {code: THANKS, run_on_close: true, events: [{sequence: 1, type: note, description: Thank you}]}
+transaction_types:
+  - {code: PAY, kind: payment, plan: THANKS, description: Guarantor payment}
+  - {code: CHG, kind: charge}
+"""
+    parsed = parse_document(HEAD + text, "plans.yaml", PORTFOLIOS)
+    assert parsed.errors == () and parsed.strategy is not None
+    assert parsed.strategy.transaction_plans() == {"payment": "THANKS"}
+    assert parsed.strategy.plans[0].run_on_close
+    again = parse_document(dump_strategy(parsed.strategy), "export.yaml", PORTFOLIOS)
+    assert again.strategy == parsed.strategy
+    bad = """
+transaction_types:
+  - {code: PAY, kind: payment, plan: NOPE}
+  - {code: PAY2, kind: payment}
+  - {code: GIFT, kind: gift}
+"""
+    assert problems(bad) == [
+        "transaction_types[PAY].plan: names an unknown plan 'NOPE'",
+        "transaction_types[PAY2].kind: payment is already the kind of transaction type 'PAY'",
+        "transaction_types[GIFT].kind: must be a ledger kind: one of charge, payment, adjustment, fee, penalty, "
+        "deposit, write_off, reversal",
     ]

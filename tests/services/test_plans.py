@@ -11,7 +11,7 @@ import pytest
 
 from arrears.domain.calendar import RepeatPeriod
 from arrears.domain.errors import NotFound, ValidationFailed
-from arrears.domain.plans import AssignTo, EventType, LevelRange, Plan, PlanEvent, ScheduleIf, Timing
+from arrears.domain.plans import AssignTo, EventType, LevelRange, Plan, PlanEvent, ScheduleIf, Timing, TransactionType
 from arrears.domain.strategy import Action, ActionKind, ActionParams, CollectionType, LetterTemplate, Strategy, User
 from arrears.services import config
 from arrears.services.config_document import dump_strategy
@@ -27,7 +27,7 @@ from arrears.services.plans import (
 from arrears.services.run import run_day
 from arrears.store.db import Database
 from tests.notation import d
-from tests.services.run_scenarios import STRATEGY, activities, portfolios, table, world
+from tests.services.run_scenarios import STRATEGY, activities, pay, portfolios, table, world
 
 AT = datetime(2026, 3, 10, 20, 26, 43, tzinfo=UTC)  # 15:26:43 in New York
 LETTERS = tuple(LetterTemplate(code, code, body="Dear {{ party.first_name }}") for code in ("L30", "L60", "CLM", "G30"))
@@ -60,6 +60,14 @@ PLANS = (
         PlanEvent(2, EventType.NOTE, "weekly without copy", timing=Timing.DELAY_DAYS, days=0,
                   repeat=RepeatPeriod.WEEKLY),
     )),
+    Plan("THANKS", "A thank-you note for every payment", events=(PlanEvent(1, EventType.NOTE, "Thank you"),)),
+    Plan("NSF", "A reversal: a fee and a call", events=(
+        PlanEvent(1, EventType.TRANSACTION, "fee", amount_cents=2500),
+        PlanEvent(2, EventType.PHONE_CALL, "Returned payment", delete_same_type=True),
+    )),
+    Plan("BYE", "When an account is closed", run_on_close=True, events=(
+        PlanEvent(1, EventType.NOTE, "Account closed"),
+    )),
     Plan("MONTHLY", "Runs itself again next month", events=(
         PlanEvent(1, EventType.NOTE, "monthly reminder"),
         PlanEvent(2, EventType.RUN_PLAN, "MONTHLY", timing=Timing.NEXT_MONTH_SAME_DAY),
@@ -70,8 +78,13 @@ PLAN_ACTION = Action("Run NEW", CollectionType.GUARANTOR, ActionKind.RUN_PLAN, A
                      all_portfolios=True)  # fmt: skip
 
 
+TYPES = (TransactionType("PAY", "payment", "THANKS"), TransactionType("NSF", "reversal", "NSF"),
+         TransactionType("CHG", "charge"))  # fmt: skip
+
+
 def strategy() -> Strategy:
-    return replace(STRATEGY, letters=LETTERS, users=USERS, plans=PLANS, actions=(*STRATEGY.actions, PLAN_ACTION))
+    return replace(STRATEGY, letters=LETTERS, users=USERS, plans=PLANS, actions=(*STRATEGY.actions, PLAN_ACTION),
+                   transaction_types=TYPES)  # fmt: skip
 
 
 @pytest.fixture
@@ -257,3 +270,36 @@ def test_a_run_plan_action_runs_its_plan_in_the_daily_run(db: Database) -> None:
         "zoe: 2026-03-10 G30 (letter) DEF done",
         "zoe: 2026-03-20 Review the new account (review) DEF scheduled",
     ]
+
+
+def test_a_transaction_of_a_linked_type_runs_its_plan_once_per_transaction(plans_db: Database) -> None:
+    from arrears.services.accounts import reverse_payment
+
+    pay(plans_db, "off", "10.00", "2026-03-10", "p1")
+    pay(plans_db, "off", "5.00", "2026-03-10", "p2")
+    first = next(row.id for row in table(plans_db, "ledger_line", "off") if row.external_id == "p1")
+    reverse_payment(plans_db, "off", first, d("2026-03-10"))
+    run_day(plans_db, d("2026-03-10"))
+    run_day(plans_db, d("2026-03-10"))  # a rerun: nothing twice
+    notes = [n.text for n in table(plans_db, "note", "off")]
+    assert notes.count("Thank you") == 2  # one per payment
+    fees = [row for row in table(plans_db, "ledger_line", "off") if row.kind == "fee"]
+    assert [(f.amount_cents, f.posted_date) for f in fees] == [(2500, d("2026-03-10"))]
+    assert "off: 2026-03-10 Returned payment (phone_call)  open" in plan_activities(plans_db, "off")
+
+
+def test_closing_an_account_runs_the_close_plans_and_marks_promises_done(plans_db: Database) -> None:
+    from arrears.services.accounts import close_account
+
+    promise_plan = Plan("PRM", events=(PlanEvent(1, EventType.PROMISE, timing=Timing.NEXT_MONTH_SAME_DAY,
+                                                 promise_percent=50, no_autodelete=True),))  # fmt: skip
+    with_promise = replace(strategy(), plans=(*PLANS, promise_plan))
+    assert config.apply_document(plans_db, dump_strategy(with_promise), "p.yaml").ok
+    run_plan(plans_db, "PRM", "off", on=d("2026-03-01"), at=AT)
+    [promise] = table(plans_db, "activity", "off")
+    assert (promise.kind, promise.amount_cents, promise.status) == ("promise", 4000, "scheduled")
+    close_account(plans_db, "off", d("2026-03-10"))
+    run_day(plans_db, d("2026-03-10"))
+    run_day(plans_db, d("2026-03-10"))
+    assert [n.text for n in table(plans_db, "note", "off")].count("Account closed") == 1
+    assert table(plans_db, "activity", "off")[0].status == "done"

@@ -666,8 +666,8 @@ def _perform_plan_contact(day: _Day, activity: Activity, origin: PlanEventOrigin
     """A plan-made contact falls due: a worklist contact opens, an automatic one happens (a plan event runs its
     plan as a sub-plan), a promise waits for payments; a repeating one is forwarded to its next period, with a
     completed copy and a line in the notes when the event says so."""
-    if day.snapshot.closed or activity.key in {change.key for change in day.decisions.changes}:
-        return  # a closed account's contacts are settled by its close; a contact removed today is gone
+    if activity.key in {change.key for change in day.decisions.changes}:
+        return  # deleted or settled today (a plan's deletion, a close)
     kind = EventType(activity.kind.value)
     if kind in AWAITED_TYPES:
         return

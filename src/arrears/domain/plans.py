@@ -46,6 +46,7 @@ from arrears.domain.effects import (
     PostingKind,
     StatusChange,
 )
+from arrears.domain.ledger import Kind as LedgerKind
 
 # --------------------------------------------------------------------------------------------- limits
 
@@ -224,6 +225,8 @@ class Plan:
     sub_plan: bool = False
     """Hidden from the list users pick from; still selectable in setup (transaction types, plan events)."""
     prompt_for_start_date: bool = False
+    run_on_close: bool = False
+    """The daily run runs the plan on an account closed that day (once per close)."""
     access: tuple[LevelRange, ...] = ()
     """Up to three user-level ranges; none: every user level."""
     events: tuple[PlanEvent, ...] = ()
@@ -239,6 +242,42 @@ class Plan:
     def event(self, sequence: int) -> PlanEvent | None:
         """The event of that sequence number."""
         return next((e for e in self.events if e.sequence == sequence), None)
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionType:
+    """A transaction type (seed 002 "run a contact plan when you post a transaction"): a code for a ledger kind,
+    and the plan the daily run runs once for each transaction of that kind posted on its date."""
+
+    code: str
+    kind: str
+    """A ledger kind: charge, payment, adjustment, fee, penalty, deposit, write_off, reversal."""
+    plan: str | None = None
+    description: str = ""
+
+
+TRANSACTION_TYPE_CODE_MAX_LENGTH = 20
+
+
+def transaction_type_problems(types: tuple[TransactionType, ...], plans: frozenset[str]) -> Iterator[tuple[str, str]]:
+    """Every (path, rule) the transaction types break: codes, ledger kinds (each linked once), plans."""
+    codes: set[str] = set()
+    kinds: dict[str, str] = {}
+    for item in types:
+        base = f"transaction_types[{item.code}]"
+        if item.code in codes:
+            yield base, "is defined more than once"
+        codes.add(item.code)
+        if not item.code.strip() or len(item.code) > TRANSACTION_TYPE_CODE_MAX_LENGTH:
+            yield f"{base}.code", f"must be 1 to {TRANSACTION_TYPE_CODE_MAX_LENGTH} characters"
+        if item.kind not in {k.value for k in LedgerKind}:
+            yield f"{base}.kind", f"must be a ledger kind: one of {', '.join(k.value for k in LedgerKind)}"
+        elif item.kind in kinds:
+            yield f"{base}.kind", f"{item.kind} is already the kind of transaction type '{kinds[item.kind]}'"
+        else:
+            kinds[item.kind] = item.code
+        if item.plan is not None and item.plan not in plans:
+            yield f"{base}.plan", f"names an unknown plan '{item.plan}'"
 
 
 # -------------------------------------------------------------------------------------------- validation
@@ -668,7 +707,9 @@ def _run(
     if plan.delete_all_pending and not sub_plan and request.deletes:
         why = f"deleted by plan {plan.code} (delete all pending contacts) on {request.on}"
         for contact in account.pending:
-            found = removal(contact, plans, why) if contact.key not in removed else None
+            if contact.key in removed or _made_by(contact, request.run):
+                continue
+            found = removal(contact, plans, why)
             if found is not None:
                 outcome.removals.append(found)
                 removed.add(found.key)
@@ -681,7 +722,7 @@ def _run(
             continue
         origin = PlanEventOrigin(plan.code, event.sequence, origin_run)
         if event.delete_same_type:
-            _delete_same_type(event, plan, account, outcome, request.on)
+            _delete_same_type(event, plan, account, outcome, request)
         if event.type is EventType.RUN_PLAN and event.timing is Timing.IMMEDIATELY and event.delay_minutes is None:
             if event.records_history:
                 outcome.contacts.append(_contact(request, account, plan, event, origin, ActivityStatus.DONE))
@@ -691,14 +732,24 @@ def _run(
         outcome.contacts.extend(_schedule_event(request, account, plan, event, origin, outcome))
 
 
-def _delete_same_type(event: PlanEvent, plan: Plan, account: AccountView, outcome: PlanOutcome, on: date) -> None:
+def _made_by(contact: PendingContact, run: str) -> bool:
+    """Whether the fact ``run`` itself made the contact (a rerun of the same fact deletes none of its own)."""
+    origin = contact.origin
+    return origin is not None and (origin.run == run or origin.run.startswith(f"{run}>"))
+
+
+def _delete_same_type(
+    event: PlanEvent, plan: Plan, account: AccountView, outcome: PlanOutcome, request: PlanRequest
+) -> None:
     """Seed 002 "Delete same type contacts" (and "same description only"): pending contacts of the event's type
     are deleted when this one is scheduled; contacts this run created before it count as pending."""
-    why = f"replaced by plan {plan.code} event {event.sequence} (delete same type contacts) on {on}"
+    why = f"replaced by plan {plan.code} event {event.sequence} (delete same type contacts) on {request.on}"
     removed = {r.key for r in outcome.removals}
     wanted = event.description.strip()
     for contact in account.pending:
         if contact.key in removed or contact.kind != event.type or contact.no_auto_delete:
+            continue
+        if _made_by(contact, request.run):
             continue
         if event.same_description_only and contact.description.strip() != wanted:
             continue

@@ -35,7 +35,7 @@ from arrears.domain.compliance import LetterFlags
 from arrears.domain.compliance_rules import CompliancePolicy, policy_problems
 from arrears.domain.conditions import ConditionError, account_condition, evaluate, structured_condition
 from arrears.domain.errors import Problem
-from arrears.domain.plans import Plan, plan_problems
+from arrears.domain.plans import Plan, TransactionType, plan_problems, transaction_type_problems
 
 # --------------------------------------------------------------------------------------------- limits
 
@@ -598,6 +598,8 @@ class Strategy:
     """The contact rules every outbound activity passes (US defaults unless configured)."""
     plans: tuple[Plan, ...] = ()
     """Contact plans (seed 002), by code."""
+    transaction_types: tuple[TransactionType, ...] = ()
+    """Transaction types linking ledger kinds to the plans a posted transaction runs."""
     _index: tuple[dict[str, Action], dict[str, Series]] | None = field(
         default=None, init=False, repr=False, compare=False, hash=False
     )
@@ -637,6 +639,10 @@ class Strategy:
     def plan(self, code: str) -> Plan | None:
         """The contact plan of that code."""
         return self.plan_index().get(code)
+
+    def transaction_plans(self) -> dict[str, str]:
+        """Ledger kind → the plan a transaction of that kind runs (transaction types with a plan)."""
+        return {t.kind: t.plan for t in self.transaction_types if t.plan}
 
     def plan_index(self) -> Mapping[str, Plan]:
         """Contact plans by code (the first of a duplicate code wins), built on first use."""
@@ -766,6 +772,9 @@ def _references(strategy: Strategy) -> Iterator[_Ref]:
             elif event.type.value == "run_plan":
                 found.append(("plan", event.description, path, f"is run by event {event.sequence} {of}"))
         owners.append((f"plan[{plan.code}]", True, found))
+    for kind in strategy.transaction_types:
+        path, phrase = f"transaction_types[{kind.code}].plan", f"is run by transaction type '{kind.code}'"
+        owners.append((f"transaction_type[{kind.code}]", True, [("plan", kind.plan, path, phrase)]))
     for owner, active, found in owners:
         for target, name, path, phrase in found:
             if name is not None and _given(name):
@@ -1180,7 +1189,7 @@ class _Validator:
         }
         previous = {(ref.owner, ref.name) for ref in _references(self.previous)} if self.previous is not None else set()
         for ref in _references(s):
-            if ref.owner.startswith("plan["):
+            if ref.owner.startswith(("plan[", "transaction_type[")):
                 continue  # a plan's own references are checked with the plan (domain/plans.py)
             if ref.target in ("portfolio", "plan"):
                 names: frozenset[str] | None = self.portfolios if ref.target == "portfolio" else self.plans
@@ -1223,6 +1232,8 @@ class _Validator:
         letters = frozenset(t.code for t in s.letters)
         operators = frozenset(c.code for c in s.collectors) | frozenset(g.code for g in s.groups)
         for path, rule in plan_problems(s.plans, letters, operators):
+            self.error(path, rule)
+        for path, rule in transaction_type_problems(s.transaction_types, self.plans):
             self.error(path, rule)
 
 

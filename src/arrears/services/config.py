@@ -148,7 +148,7 @@ class EntityChange:
 
 _SECTION_OF_KIND = {
     "collector": "collectors", "group": "groups", "user": "users", "letter": "letters", "action": "actions",
-    "series": "series", "plan": "plans",
+    "series": "series", "plan": "plans", "transaction_type": "transaction_types",
 }  # fmt: skip
 
 
@@ -819,6 +819,7 @@ _SECTIONS: Mapping[str, _Section] = {
     "action": _Section("actions", "name", "action", "action"),
     "series": _Section("series", "name", "series", "series"),
     "plan": _Section("plans", "code", "plan", "plan"),
+    "transaction_type": _Section("transaction_types", "code", "transaction type"),
 }
 
 

@@ -86,7 +86,7 @@ from arrears.domain.compliance_rules import (
 )
 from arrears.domain.errors import Problem
 from arrears.domain.money import MAX_AMOUNT_CENTS, Money, MoneyError
-from arrears.domain.plans import AssignTo, EventType, LevelRange, Plan, PlanEvent, ScheduleIf, Timing
+from arrears.domain.plans import AssignTo, EventType, LevelRange, Plan, PlanEvent, ScheduleIf, Timing, TransactionType
 from arrears.domain.strategy import (
     Action,
     ActionKind,
@@ -328,8 +328,16 @@ class PlanDoc(_Doc):
     do_not_run_on_closed: bool = False
     sub_plan: bool = False
     prompt_for_start_date: bool = False
+    run_on_close: bool = False
     access: list[LevelRangeDoc] = []
     events: list[PlanEventDoc] = []
+
+
+class TransactionTypeDoc(_Doc):
+    code: str
+    kind: str
+    plan: str | None = None
+    description: str = ""
 
 
 class EntryRulesDoc(_Doc):
@@ -630,6 +638,7 @@ class ConfigDocument(_Doc):
     actions: list[ActionDoc] = []
     series: list[SeriesDoc] = []
     plans: list[PlanDoc] = []
+    transaction_types: list[TransactionTypeDoc] = []
     entry_policy: EntryPolicyDoc = EntryPolicyDoc()
     compliance: ComplianceDoc | None = None
     migrations: MigrationsDoc | None = None
@@ -643,6 +652,7 @@ SECTIONS: Mapping[str, tuple[str, str, type[_Doc]]] = {
     "actions": ("action", "name", ActionDoc),
     "series": ("series", "name", SeriesDoc),
     "plans": ("plan", "code", PlanDoc),
+    "transaction_types": ("transaction_type", "code", TransactionTypeDoc),
 }
 """Document section → (entity kind, key field, item model)."""
 
@@ -736,9 +746,17 @@ def plan_doc(p: Plan) -> PlanDoc:
     return PlanDoc(
         code=p.code, description=p.description, delete_all_pending=p.delete_all_pending,
         prompt_before_deleting=p.prompt_before_deleting, do_not_run_on_closed=p.do_not_run_on_closed,
-        sub_plan=p.sub_plan, prompt_for_start_date=p.prompt_for_start_date,
+        sub_plan=p.sub_plan, prompt_for_start_date=p.prompt_for_start_date, run_on_close=p.run_on_close,
         access=[LevelRangeDoc(low=r.low, high=r.high) for r in p.access], events=[plan_event_doc(e) for e in p.events],
     )  # fmt: skip
+
+
+def transaction_type_doc(t: TransactionType) -> TransactionTypeDoc:
+    return TransactionTypeDoc(code=t.code, kind=t.kind, plan=t.plan, description=t.description)
+
+
+def transaction_type_from(d: TransactionTypeDoc) -> TransactionType:
+    return TransactionType(d.code, d.kind, d.plan, d.description)
 
 
 def rules_doc(r: EntryRules) -> EntryRulesDoc:
@@ -840,7 +858,7 @@ def plan_event_from(d: PlanEventDoc) -> PlanEvent:
 def plan_from(d: PlanDoc) -> Plan:
     return Plan(
         d.code, d.description, d.delete_all_pending, d.prompt_before_deleting, d.do_not_run_on_closed, d.sub_plan,
-        d.prompt_for_start_date, tuple(LevelRange(r.low, r.high) for r in d.access),
+        d.prompt_for_start_date, d.run_on_close, tuple(LevelRange(r.low, r.high) for r in d.access),
         tuple(plan_event_from(e) for e in d.events),
     )  # fmt: skip
 
@@ -890,10 +908,12 @@ def portfolio_from(d: PortfolioDoc, problems: list[tuple[str, str]] | None = Non
 _TO_DOC: Mapping[str, Any] = {
     "collector": collector_doc, "group": group_doc, "user": user_doc, "letter": letter_doc,
     "action": action_doc, "series": series_doc, "plan": plan_doc,
+    "transaction_type": transaction_type_doc,
 }  # fmt: skip
 _FROM_DOC: Mapping[str, Any] = {
     "collector": collector_from, "group": group_from, "user": user_from, "letter": letter_from,
     "action": action_from, "series": series_from, "plan": plan_from,
+    "transaction_type": transaction_type_from,
 }  # fmt: skip
 
 
@@ -908,6 +928,7 @@ def to_document(strategy: Strategy) -> ConfigDocument:
         actions=[action_doc(a) for a in strategy.actions],
         series=[series_doc(s) for s in strategy.series],
         plans=[plan_doc(p) for p in strategy.plans],
+        transaction_types=[transaction_type_doc(t) for t in strategy.transaction_types],
         entry_policy=EntryPolicyDoc(
             enterprise=rules_doc(enterprise), portfolios=[portfolio_doc(p) for p in strategy.entry_policy.portfolios]
         ),
@@ -984,6 +1005,7 @@ def entity_bodies(strategy: Strategy) -> dict[tuple[str, str], tuple[int, str]]:
         ("action", strategy.actions, "name"),
         ("series", strategy.series, "name"),
         ("plan", strategy.plans, "code"),
+        ("transaction_type", strategy.transaction_types, "code"),
     ):
         for position, item in enumerate(items):
             bodies[(kind, getattr(item, key))] = (position, body_json(_TO_DOC[kind](item)))
@@ -1029,6 +1051,7 @@ def strategy_from_bodies(rows: Iterable[tuple[str, str, int, str]]) -> Strategy:
         actions=tuple(action_from(d) for d in ordered["action"]),
         series=tuple(series_from(d) for d in ordered["series"]),
         plans=tuple(plan_from(d) for d in ordered["plan"]),
+        transaction_types=tuple(transaction_type_from(d) for d in ordered["transaction_type"]),
         entry_policy=EntryPolicy(
             enterprise=rules_from(enterprise[0]) if enterprise else EntryRules(),
             portfolios=tuple(portfolio_from(d) for d in ordered[PORTFOLIO_COLLECTIONS]),
@@ -1486,6 +1509,7 @@ def parse_document(
         actions=tuple(action_from(d) for d in parts["actions"]),
         series=tuple(series_from(d) for d in parts["series"]),
         plans=tuple(plan_from(d) for d in parts["plans"]),
+        transaction_types=tuple(transaction_type_from(d) for d in parts["transaction_types"]),
         entry_policy=EntryPolicy(enterprise, tuple(portfolio_settings)),
         compliance=compliance,
     )

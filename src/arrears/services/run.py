@@ -61,6 +61,7 @@ from arrears.letters.records import merge_record
 from arrears.services.compliance import guarded_facts
 from arrears.services.config import load_strategy
 from arrears.services.letters import merge_data_for
+from arrears.services.plan_triggers import plan_triggers_today
 from arrears.store import features as store_features
 from arrears.store import runs
 from arrears.store.config_repo import current_version
@@ -332,13 +333,14 @@ def decide_chunk(
     open_values = sorted(status.value for status in OPEN_CASE)
     open_case = pl.col("g_status").is_in(open_values)
     paid_today, reversed_today = _payments_today(connection, first, last, as_of)
+    planned = plan_triggers_today(connection, strategy, first, last, as_of)
     closed = (pl.col("mode") == "closed") & (open_case | pl.col("i_status").is_in(open_values))
     transitions = (
         pl.col("enters") | pl.col("resolves") | pl.col("enters_insurance") | pl.col("resolves_insurance")
         | closed.fill_null(False)
         | (open_case.fill_null(False) & pl.col("account_id").is_in(list(paid_today) + list(reversed_today)))
     )  # fmt: skip
-    candidates = frame.filter(transitions | pl.col("account_id").is_in(list(due)))
+    candidates = frame.filter(transitions | pl.col("account_id").is_in(list(due) + list(planned)))
     ids = candidates.get_column("account_id").to_list()
     candidates = rules.assign(
         features.join_details(candidates, store_features.read_details(connection, ids)), strategy
@@ -347,11 +349,12 @@ def decide_chunk(
         candidates.filter(pl.col("resolves") | pl.col("resolves_insurance") | closed.fill_null(False))
         .get_column("account_id")
     )  # fmt: skip
-    pending = _pending(connection, sorted(closing))
+    pending = _pending(connection, sorted(closing | set(planned)))  # a plan run may delete pending work
     rows = {row["account_id"]: row for row in candidates.iter_rows(named=True)}
     portfolios = dict(candidates.select("account_id", "portfolio").iter_rows())
     contact = guarded_facts(connection, strategy, portfolios, as_of)
-    facts = {"due": due, "pending": pending, "paid": paid_today, "reversed": reversed_today, "contact": contact}
+    facts = {"due": due, "pending": pending, "paid": paid_today, "reversed": reversed_today, "contact": contact,
+             "plans": planned}  # fmt: skip
     results = {account_id: _decide_row(row, facts, strategy, as_of) for account_id, row in rows.items()}
     # A referral closes a case the vectorized rules cannot foresee: decide those accounts again, now with
     # their pending work, so that it is cancelled too.
@@ -421,6 +424,7 @@ def _triggers(row: dict[str, Any], facts: dict[str, Mapping[int, Any]], as_of: d
         triggers.append(Closed(as_of))
     triggers += facts["paid"].get(account_id, [])
     triggers += facts["reversed"].get(account_id, [])
+    triggers += facts["plans"].get(account_id, [])
     return triggers
 
 
