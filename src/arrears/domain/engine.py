@@ -601,7 +601,7 @@ def _run_plan(day: _Day, trigger: PlanRunRequested) -> None:
             day.performed.add(contact.key)
     day.decisions.effects.extend(outcome.effects)
     skipped = f"; not scheduled: {'; '.join(outcome.skipped)}" if outcome.skipped else ""
-    detail = (f"plan {trigger.plan} run on {day.as_of} ({trigger.key}): {len(outcome.contacts)} contacts, "
+    detail = (f"plan {trigger.plan} run on {day.as_of}: {len(outcome.contacts)} contacts, "
               f"{outcome.deletions} pending deleted{skipped}")  # fmt: skip
     day.decisions.history.append(HistoryEntry(history, "plan", detail))
 
