@@ -289,7 +289,7 @@ def test_a_transaction_of_a_linked_type_runs_its_plan_once_per_transaction(plans
 
 
 def test_closing_an_account_runs_the_close_plans_and_marks_promises_done(plans_db: Database) -> None:
-    from arrears.services.accounts import close_account
+    from arrears.services.account_work import close_account
 
     promise_plan = Plan("PRM", events=(PlanEvent(1, EventType.PROMISE, timing=Timing.NEXT_MONTH_SAME_DAY,
                                                  promise_percent=50, no_autodelete=True),))  # fmt: skip

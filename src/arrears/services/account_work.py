@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from arrears.domain.cases import (
-    ActivityEvent,
     ActivityStatus,
     CaseEvent,
     CaseStatus,
@@ -19,6 +18,7 @@ from arrears.domain.cases import (
 )
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.model import Mode, PhoneType
+from arrears.domain.plans import PendingContact, close_disposition
 from arrears.services.accounts import time_zone_problem
 from arrears.store import summaries
 from arrears.store.account_work import (
@@ -222,12 +222,19 @@ def close_account(db: Database, external_id: str, on: date, reason: str = "", *,
         cancelled = kept = 0
         pending = {status.value for status in ActivityStatus if cancelled_by_closing(status, False)}
         for activity in pending_activities(session, row.id, pending):
-            if not cancelled_by_closing(ActivityStatus(activity.status), activity.no_auto_delete):
+            # Seed 002: promises and transactions are marked done regardless of do not autodelete.
+            contact = PendingContact(activity.key, activity.kind, activity.action, ActivityStatus(activity.status),
+                                     activity.no_auto_delete)  # fmt: skip
+            disposition = close_disposition(contact, why)
+            if disposition is None:
                 kept += 1
                 continue
-            activity.status = activity_transition(ActivityStatus(activity.status), ActivityEvent.CANCEL).value
-            activity.cancelled_on = on
-            cancelled += 1
+            activity.status = activity_transition(contact.status, disposition.event).value
+            if disposition.status is ActivityStatus.DONE:
+                activity.done_on = on
+            else:
+                activity.cancelled_on = on
+                cancelled += 1
         plans = active_plans(session, row.id)
         for plan in plans:
             plan.active = False
