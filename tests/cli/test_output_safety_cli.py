@@ -29,3 +29,11 @@ def test_terminal_escape_sequences_in_an_imported_name_are_shown_escaped(sqlite_
         assert "[bold]Smi" in result.output  # markup is shown, not applied
     shown = runner.invoke(app, ["accounts", "show", "A-1", "--db", url]).output
     assert "\\x1b]0;pwned\\x07\\x1b[2J [bold]Smith\\x1b[31m\\u202e  (NORTH" in shown
+
+
+def test_date_options_are_yyyy_mm_dd_only(sqlite_db: Database) -> None:
+    url = sqlite_url(sqlite_db.engine.url.database or "")
+    for text in ("20260304", "2026-W10-3"):
+        result = runner.invoke(app, ["accounts", "show", "A-1", "--as-of", text, "--db", url])
+        assert result.exit_code == 2
+        assert f"Invalid value for --as-of: {text!r} is not a date (YYYY-MM-DD)" in " ".join(result.output.split())

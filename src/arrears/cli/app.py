@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from arrears.domain.calendar import parse_day
 from arrears.domain.errors import NotFound, ValidationFailed
 from arrears.services.database import Database, DatabaseFault, fault_message, open_database
 
@@ -72,7 +73,7 @@ def parse_date(text: str | None, name: str = "date") -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        return parse_day(text)
     except ValueError as error:
         raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)", param_hint=f"--{name}") from error
 

@@ -10,7 +10,18 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from arrears.cli.app import DbOption, JsonOption, app, console, errors, open_db, parse_date, print_json, user_errors
+from arrears.cli.app import (
+    DbOption,
+    JsonOption,
+    app,
+    console,
+    errors,
+    open_db,
+    parse_date,
+    print_json,
+    shown,
+    user_errors,
+)
 from arrears.services.config import load_strategy
 from arrears.services.explain import explain as explain_account
 from arrears.services.run import ALL, PendingRun, RunFailed, RunRefused, RunResult, pending_runs, run_day
@@ -147,11 +158,11 @@ def worklist_command(
             str(item.id),
             f"{item.due}{item.due_at.strftime(' %H:%M') if item.due_at else ''}",
             f"{item.priority} {priority_band(item.priority)}",
-            item.account,
-            item.guarantor,
+            shown(item.account),
+            shown(item.guarantor),
             item.kind,
-            item.action,
-            item.assignee,
+            shown(item.action),
+            shown(item.assignee),
         )
     console.print(table)
     if later:
