@@ -20,14 +20,12 @@ again. It counts as *unchanged*; when its content differs from what is stored it
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import marshal
 import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -42,6 +40,7 @@ from arrears.domain.ledger import Frequency, Kind, LedgerLine, PaymentPlan, Sour
 from arrears.domain.model import Claim, ClaimStatus, Mode, Party, PhoneType, claim_problems
 from arrears.domain.money import Money, MoneyError, amount_limit_problem
 from arrears.services.accounts import party_problems
+from arrears.services.collector import collector_paused
 from arrears.store import summaries
 from arrears.store.accounts import (
     account_count,
@@ -1506,19 +1505,6 @@ _IMPORTERS: dict[ImportKind, type[_Importer]] = {
 }
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: the import makes millions of short-lived tuples and no cycles,
-    and the collector re-scanning them costs a third of the time. Reference counting still frees them."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _spool(spool: IO[bytes], frame: pl.DataFrame) -> None:
     """Append ``frame`` to the spool file (Arrow IPC, length first)."""
     buffer = io.BytesIO()
@@ -1613,7 +1599,7 @@ def _import(
     reader: _Reader | _FrameReader = (
         _FrameReader(path, chunk_size * FRAME_BYTES_PER_ROW, chunk_size) if framed else _Reader(path)
     )
-    with reader, tempfile.TemporaryFile() as spool, _gc_paused():
+    with reader, tempfile.TemporaryFile() as spool, collector_paused():
         if reader.header is None:
             bad(1, "", "", "the file is empty: the first row must name the columns")
             return report

@@ -10,15 +10,13 @@ nothing, and a run killed at any point resumes to the state an uninterrupted run
 from __future__ import annotations
 
 import ctypes
-import gc
 import os
 import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -58,6 +56,7 @@ from arrears.domain.errors import NotFound, Problem
 from arrears.domain.money import format_cents
 from arrears.domain.strategy import Strategy, condition_fields
 from arrears.letters.records import merge_record
+from arrears.services.collector import collector_paused
 from arrears.services.compliance import guarded_facts
 from arrears.services.config import load_strategy
 from arrears.services.letters import merge_data_for
@@ -475,21 +474,6 @@ def _stop_if_orphaned() -> None:
         os._exit(1)  # nobody is left to report to; the lease expires and the run is resumed
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for one chunk. A chunk's frames, rows, snapshots and decisions all
-    stay alive until it is written, and they hold no reference cycles: the collector's passes over them free
-    nothing yet cost as much as the decisions themselves (about a third of the run). Reference counting
-    still frees every object when the chunk ends."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def run_partition(
     url: str,
     lease: Lease,
@@ -514,12 +498,12 @@ def run_partition(
             _stop_if_orphaned()
             phase = "deciding"
             try:
-                with _collector_paused(), database.engine.connect() as connection:
+                with collector_paused(), database.engine.connect() as connection:
                     decisions, merge, chunk_errors, seen = decide_chunk(
                         connection, strategy, as_of, low, high, portfolio_id
                     )
                 phase = "writing"
-                with _collector_paused(), database.engine.begin() as connection:
+                with collector_paused(), database.engine.begin() as connection:
                     written = write_chunk(
                         connection,
                         lease.run_id,
