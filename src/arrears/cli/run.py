@@ -27,7 +27,9 @@ from arrears.services.explain import explain as explain_account
 from arrears.services.run import ALL, PendingRun, RunFailed, RunRefused, RunResult, pending_runs, run_day
 from arrears.services.worklist import assignees_for, complete_activity, priority_band, worklist
 
-activity_app = typer.Typer(help="Work on activities: complete a call or a review.", no_args_is_help=True)
+activity_app = typer.Typer(
+    help="Work on activities: add a follow-up, reassign, complete a call or a review.", no_args_is_help=True
+)
 app.add_typer(activity_app, name="activity")
 
 
