@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -44,3 +45,22 @@ def test_update_close_and_reopen(sqlite_db: Database, monkeypatch: pytest.Monkey
     ]  # fmt: skip
     code, output = call("accounts", "close", "nobody", "--reason", "x", "--db", url)
     assert code == 1 and "no account 'nobody'" in output
+
+
+def test_reimport_lists_its_changes_in_a_dry_run_then_updates(sqlite_db: Database, tmp_path: Path) -> None:
+    url = sqlite_url(sqlite_db.engine.url.database or "")
+    portfolios(sqlite_db)
+    first = tmp_path / "mon.csv"
+    first.write_text("external_id,portfolio,last_name,phone\nA-1,NORTH,Evans,555-0100\n", encoding="utf-8")
+    assert call("import", "accounts", str(first), "--db", url)[0] == 0
+    second = tmp_path / "tue.csv"
+    second.write_text("external_id,portfolio,last_name,phone\nA-1,NORTH,Evans,555-0199\n", encoding="utf-8")
+    code, output = call("import", "accounts", str(second), "--dry-run", "--db", url)
+    assert code == 0 and "would insert 0, update 1, leave 0 unchanged" in output
+    assert "A-1" in output and "555-0100" in output and "555-0199" in output
+    code, output = call("import", "accounts", str(second), "--user", "feed", "--db", url, "--json")
+    assert code == 0
+    assert json.loads(output)["updates"] == [
+        {"row": 2, "external_id": "A-1", "field": "phone", "before": "555-0100", "after": "555-0199"}
+    ]
+    assert [(row.actor, row.action) for row in table(sqlite_db, "audit")] == [("feed", "imported")]

@@ -9,7 +9,19 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from arrears.cli.app import DbOption, JsonOption, app, console, errors, open_db, print_json, shown, user_errors
+from arrears.cli.app import (
+    DbOption,
+    JsonOption,
+    UserOption,
+    app,
+    console,
+    errors,
+    open_db,
+    print_json,
+    resolve_user,
+    shown,
+    user_errors,
+)
 from arrears.services.importing import COLUMNS, ImportKind, ImportReport, import_file
 
 import_app = typer.Typer(
@@ -17,7 +29,8 @@ import_app = typer.Typer(
         "Import a CSV file of accounts, transactions, claims or payment plans. The file is validated whole "
         "first: one bad row rejects it, every problem is reported (row as numbered in the file, header = 1) "
         "and nothing is written (exit code 1). Rows whose external_id is already stored are skipped as "
-        "unchanged (listed as conflicts when they differ), so importing a file twice changes nothing. "
+        "unchanged (listed as conflicts when they differ), so importing a file twice changes nothing; stored "
+        "accounts are updated instead, field by field, each change audited (--dry-run lists them). "
         "Columns are documented in docs/import.md and in each command's --help."
     ),
     no_args_is_help=True,
@@ -53,7 +66,9 @@ def _progress_bar(enabled: bool) -> tuple[Progress | None, dict[str, TaskID]]:
     return bar, {}
 
 
-def run_import(kind: ImportKind, path: Path, db: str | None, as_json: bool, dry_run: bool, quiet: bool) -> None:
+def run_import(
+    kind: ImportKind, path: Path, db: str | None, as_json: bool, dry_run: bool, quiet: bool, user: str | None = None
+) -> None:
     """Import ``path``, show the report and exit 1 when the file was rejected."""
     show_progress = not quiet and not as_json and errors.is_terminal
     bar, tasks = _progress_bar(show_progress)
@@ -70,9 +85,9 @@ def run_import(kind: ImportKind, path: Path, db: str | None, as_json: bool, dry_
         try:
             if bar is not None:
                 with bar:
-                    report = import_file(database, kind, path, progress, dry_run=dry_run)
+                    report = import_file(database, kind, path, progress, dry_run=dry_run, actor=resolve_user(user))
             else:
-                report = import_file(database, kind, path, dry_run=dry_run)
+                report = import_file(database, kind, path, dry_run=dry_run, actor=resolve_user(user))
         finally:
             database.dispose()
     if as_json:
@@ -98,11 +113,27 @@ def show_report(report: ImportReport) -> None:
         return
     if report.dry_run:
         console.print(f"{report.path}: {report.rows:,} rows valid (dry run: nothing written)")
-        return
-    console.print(
-        f"{report.path}: {report.rows:,} rows, inserted {report.inserted:,}, unchanged {report.unchanged:,}, "
-        f"conflicting {report.conflicting:,}; summaries refreshed for {report.accounts_refreshed:,} accounts"
-    )
+        if report.kind is ImportKind.ACCOUNTS:
+            console.print(
+                f"would insert {report.inserted:,}, update {report.updated:,}, leave {report.unchanged:,} unchanged"
+            )
+    else:
+        updated = f"updated {report.updated:,}, " if report.kind is ImportKind.ACCOUNTS else ""
+        console.print(
+            f"{report.path}: {report.rows:,} rows, inserted {report.inserted:,}, {updated}"
+            f"unchanged {report.unchanged:,}, conflicting {report.conflicting:,}; summaries refreshed for "
+            f"{report.accounts_refreshed:,} accounts"
+        )
+    if report.updates:
+        title = "would change" if report.dry_run else "updated"
+        table = Table(title=f"{title}: field by field", title_justify="left")
+        table.add_column("row", justify="right")
+        for name in ("external_id", "field", "before", "after"):
+            table.add_column(name)
+        for update in report.updates:
+            table.add_row(str(update.row), shown(update.external_id), update.field, shown(update.before),
+                          shown(update.after))  # fmt: skip
+        console.print(table)
     if report.conflicts:
         table = Table(title="conflicts: stored with different content, left as stored", title_justify="left")
         table.add_column("row", justify="right")
@@ -120,8 +151,9 @@ def _command(kind: ImportKind, summary: str) -> None:
         as_json: JsonOption = False,
         dry_run: DryRunOption = False,
         quiet: QuietOption = False,
+        user: UserOption = None,
     ) -> None:
-        run_import(kind, file, db, as_json, dry_run, quiet)
+        run_import(kind, file, db, as_json, dry_run, quiet, user)
 
     command.__doc__ = (
         f"{summary}\n\nColumns (header names, any order; optional ones may be left out):\n\n" + columns_help(kind)

@@ -14,7 +14,10 @@ row with the csv module.
 
 Rows are keyed by ``external_id``: a row whose external id is already in the database is not written
 again. It counts as *unchanged*; when its content differs from what is stored it is also listed as a
-*conflict* (never overwritten), so re-importing a file is a no-op.
+*conflict* (never overwritten), so re-importing a file is a no-op. Accounts are the exception: a stored
+account whose fields differ is *updated* (a keyed upsert, :meth:`_Accounts.unchanged`), field by field with
+an audit row each, for the columns the file has (a column left out is left as stored; an empty cell clears an
+optional field); only a change of portfolio stays a conflict. A dry run of accounts lists those updates.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any, BinaryIO, TextIO
@@ -42,6 +45,7 @@ from arrears.domain.money import Money, MoneyError, amount_limit_problem
 from arrears.services.accounts import party_problems
 from arrears.services.collector import collector_paused
 from arrears.store import summaries
+from arrears.store.account_work import update_imported_accounts
 from arrears.store.accounts import (
     account_count,
     account_ids_of,
@@ -207,6 +211,17 @@ class Conflict:
     columns: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class FieldUpdate:
+    """One field of a stored account that a row of the file changes: before and after (as the file reads)."""
+
+    row: int
+    external_id: str
+    field: str
+    before: Any
+    after: Any
+
+
 @dataclass
 class ImportReport:
     """What an import did, or why it did nothing."""
@@ -217,6 +232,9 @@ class ImportReport:
     rows: int = 0
     inserted: int = 0
     unchanged: int = 0
+    updated: int = 0
+    """Stored accounts whose fields the file changed (each changed field is in ``updates``)."""
+    updates: list[FieldUpdate] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     problem_count: int = 0
@@ -243,6 +261,11 @@ class ImportReport:
             "rows": self.rows,
             "inserted": self.inserted,
             "unchanged": self.unchanged,
+            "updated": self.updated,
+            "updates": [
+                {"row": u.row, "external_id": u.external_id, "field": u.field, "before": u.before, "after": u.after}
+                for u in self.updates
+            ],
             "conflicting": self.conflicting,
             "conflicts": [
                 {"row": c.row, "external_id": c.external_id, "columns": list(c.columns)} for c in self.conflicts
@@ -549,6 +572,11 @@ class _Importer:
     labels: tuple[str, ...]
     """The file's column name for each of ``fields`` (named in conflicts)."""
     has_account = True
+    lists_changes = False
+    """Whether a dry run goes through the write pass too (to list what it would change, writing nothing)."""
+    dry_run = False
+    actor = "import"
+    """Who the import's audit rows name."""
 
     def __init__(self, connection: Connection, cells: _Cells, bad: _Sink, today: date) -> None:
         self.connection = connection
@@ -1409,6 +1437,7 @@ class _Accounts(_Importer):
     fields = ("portfolio_id", "mode", "status_code", "opened_date", *_PARTY_FIELDS, "phone", "phone_type")
     labels = ("portfolio", "mode", "status_code", "opened", *_PARTY_FIELDS, "phone", "phone_type")
     has_account = False
+    lists_changes = True
 
     def __init__(self, connection: Connection, cells: _Cells, bad: _Sink, today: date) -> None:
         super().__init__(connection, cells, bad, today)
@@ -1454,8 +1483,27 @@ class _Accounts(_Importer):
     def existing(self, external_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         return _plain_values(stored_accounts(self.connection, _PARTY_FIELDS, external_ids))
 
+    def unchanged(self, report: ImportReport, record: Record, stored: tuple[Any, ...]) -> None:
+        """A stored account: update the fields of the columns the file has whose value differs (the keyed
+        upsert); a different portfolio is a conflict, left as stored."""
+        changes = _account_changes(set(self.cells.position), self.labels, record[2:], stored, self.today)
+        if "portfolio_id" in changes:
+            changes.pop("portfolio_id")
+            if len(report.conflicts) < self.bad.limit:
+                report.conflicts.append(Conflict(record[0], record[1], ("portfolio",)))
+        if not changes:
+            report.unchanged += 1
+            return
+        report.updated += 1
+        for name, (before, after) in changes.items():
+            if len(report.updates) < self.bad.limit:
+                report.updates.append(FieldUpdate(record[0], record[1], name, _plain(before), _plain(after)))
+        if not self.dry_run:
+            update_imported_accounts(self.connection, [(record[1], changes)], actor=self.actor,
+                                     at=datetime.now(UTC))  # fmt: skip
+
     def insert(self, rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
+        if not rows or self.dry_run:
             return
         connection = self.connection
         # (ext, portfolio, mode, status, opened, *party, phone, phone type); Core wants date objects back
@@ -1497,6 +1545,32 @@ class _Accounts(_Importer):
         )
 
 
+_COLUMN_OF_LABEL = {"portfolio": "portfolio_id", "opened": "opened_date"}
+"""The stored column of a file's column, where their names differ."""
+_DATED = frozenset({"opened", "dispute_date"})
+
+
+def _account_changes(
+    present: set[str], labels: Sequence[str], new: Sequence[Any], old: Sequence[Any], today: date
+) -> dict[str, tuple[Any, Any]]:
+    """Stored column → (before, after) of the fields of an account row that differ from what is stored, among
+    the columns the file has; dates come back as dates. Closing by import dates the closure ``today``."""
+    changes: dict[str, tuple[Any, Any]] = {}
+    for label, after, before in zip(labels, new, old, strict=True):
+        if label not in present or after == before:
+            continue
+        if label == "phone_type" and not (new[labels.index("phone")] or old[labels.index("phone")]):
+            continue  # a type without a number is nothing to store
+        if label in _DATED:
+            before = date.fromisoformat(before) if before else None
+            after = date.fromisoformat(after) if after else None
+        changes[_COLUMN_OF_LABEL.get(label, label)] = (before, after)
+    if "mode" in changes:
+        closing = changes["mode"][1] == Mode.CLOSED.value
+        changes["closed_date"] = (None, today) if closing else (today, None)
+    return changes
+
+
 _IMPORTERS: dict[ImportKind, type[_Importer]] = {
     ImportKind.ACCOUNTS: _Accounts,
     ImportKind.TRANSACTIONS: _Transactions,
@@ -1527,6 +1601,7 @@ def import_file(
     chunk_size: int = CHUNK,
     max_problems: int = MAX_PROBLEMS,
     today: date | None = None,
+    actor: str = "import",
 ) -> ImportReport:
     """Validate the CSV file at ``path`` whole, then (unless ``dry_run``) write it in one transaction.
 
@@ -1534,13 +1609,15 @@ def import_file(
     are counted) and nothing is written. ``chunk_size`` is the rows per chunk read and written (for
     transactions: blocks of ``chunk_size * FRAME_BYTES_PER_ROW`` bytes of the file). Rows whose external
     id is already stored are skipped (``unchanged``; also listed in ``conflicts`` when their content
-    differs). Dates must fall between 1900-01-01 and five years after ``today`` (default: the clock's).
+    differs) — except accounts, whose changed fields are updated and audited in ``actor``'s name (a dry run
+    lists them in ``report.updates``). Dates must fall between 1900-01-01 and five years after ``today``
+    (default: the clock's).
 
     A file that is not UTF-8 is refused whole with one problem: the line and column of its first bad byte.
     """
     kind = ImportKind(kind)
     path = Path(path)
-    options = (progress, dry_run, chunk_size, max_problems, today or date.today())
+    options = (progress, dry_run, chunk_size, max_problems, today or date.today(), actor)
     try:
         return _import(db, kind, path, *options)
     except UnicodeDecodeError:  # the transaction rolled back: nothing is written
@@ -1591,6 +1668,7 @@ def _import(
     chunk_size: int,
     max_problems: int,
     today: date,
+    actor: str,
 ) -> ImportReport:
     """:func:`import_file` of a file that is UTF-8 (a decoding error escapes as the exception)."""
     report = ImportReport(kind, str(path), dry_run=dry_run)
@@ -1611,6 +1689,8 @@ def _import(
         with UnitOfWork(db) as uow:
             connection = uow.session.connection()
             importer = _IMPORTERS[kind](connection, cells, bad, today)
+            importer.dry_run, importer.actor = dry_run, actor
+            spooling = not dry_run or importer.lists_changes
             started = time.perf_counter()
             chunks = 0
             if isinstance(reader, _FrameReader):
@@ -1628,7 +1708,7 @@ def _import(
                 for chunk in reader.chunks(chunk_size):
                     checked = importer.check(chunk)
                     report.rows += len(chunk)
-                    if report.ok and not dry_run:
+                    if report.ok and spooling:
                         data = marshal.dumps(checked)
                         spool.write(len(data).to_bytes(8, "little"))
                         spool.write(data)
@@ -1637,7 +1717,7 @@ def _import(
                         progress("validate", reader.position(), reader.size)
             importer.finish_check()
             report.timings["validate"] = time.perf_counter() - started
-            if not report.ok or dry_run:
+            if not report.ok or not spooling:
                 return report
 
             started = time.perf_counter()
@@ -1667,5 +1747,6 @@ def _import(
                 recreate_indexes(connection, recreate)
                 report.timings["write"] = time.perf_counter() - started
                 importer.finish_write(report, progress)
-            uow.commit()
+            if not dry_run:
+                uow.commit()
     return report

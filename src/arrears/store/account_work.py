@@ -7,16 +7,19 @@ once are serialised instead of overwriting each other.
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Collection
-from datetime import date
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from arrears.store.models import (
     AccountRow,
     ActivityRow,
+    AuditRow,
     CollectionsCaseRow,
     HistoryRow,
     NoteRow,
@@ -130,3 +133,58 @@ def add_history(session: Session, account_id: int, on: date, event: str, detail:
         HistoryRow(key=f"{account_id}/manual/{event}/{uuid.uuid4().hex}", account_id=account_id, on=on,
                    event=event, detail=detail)
     )  # fmt: skip
+
+
+ACCOUNT_COLUMNS = frozenset({"mode", "status_code", "opened_date", "closed_date"})
+"""Columns of the account itself that an import may update (the rest are its guarantor's)."""
+
+
+def update_imported_accounts(
+    connection: Connection, changes: Sequence[tuple[str, Mapping[str, Any]]], *, actor: str, at: datetime
+) -> None:
+    """Write the changed fields of accounts updated by an import: ``(external id, {column: (before, after)})``
+    where a column is an account column (:data:`ACCOUNT_COLUMNS`), a guarantor column, or ``phone`` /
+    ``phone_type`` (the guarantor's first phone; an empty number removes it). One audit row per field."""
+    accounts, parties, phones = AccountRow.__table__, PartyRow.__table__, PhoneRow.__table__
+    audit = AuditRow.__table__
+    audit_rows = []
+    for external_id, fields in changes:
+        account_id, party_id = connection.execute(
+            select(accounts.c.id, accounts.c.guarantor_id).where(accounts.c.external_id == external_id)
+        ).one()
+        own = {name: after for name, (_, after) in fields.items() if name in ACCOUNT_COLUMNS}
+        party = {name: after for name, (_, after) in fields.items()
+                 if name not in ACCOUNT_COLUMNS and name not in ("phone", "phone_type")}  # fmt: skip
+        if own:
+            connection.execute(update(accounts).where(accounts.c.id == account_id).values(**own))
+        if party:
+            connection.execute(update(parties).where(parties.c.id == party_id).values(**party))
+        if "phone" in fields or "phone_type" in fields:
+            first = connection.execute(
+                select(phones.c.id, phones.c.number, phones.c.type)
+                .where(phones.c.party_id == party_id)
+                .order_by(phones.c.id)
+                .limit(1)
+            ).first()
+            number = fields["phone"][1] if "phone" in fields else (first.number if first else None)
+            kind = fields["phone_type"][1] if "phone_type" in fields else (first.type if first else "home")
+            if not number:
+                if first is not None:
+                    connection.execute(delete(phones).where(phones.c.id == first.id))
+            elif first is None:
+                connection.execute(insert(phones).values(party_id=party_id, number=number, type=kind or "home"))
+            else:
+                connection.execute(
+                    update(phones).where(phones.c.id == first.id).values(number=number, type=kind or first.type)
+                )
+        for name, (before, after) in fields.items():
+            audit_rows.append({
+                "at": at, "actor": actor, "entity": "account", "entity_key": external_id, "action": "imported",
+                "before": json.dumps({name: _plain(before)}), "after": json.dumps({name: _plain(after)}),
+            })  # fmt: skip
+    if audit_rows:
+        connection.execute(insert(audit), audit_rows)
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
