@@ -19,7 +19,7 @@ from arrears.store.accounts import (
     account_count,
     account_exists,
     account_ids_of,
-    accounts_by_balance,
+    account_listing,
     every_account_id,
     stored_accounts,
 )
@@ -61,15 +61,23 @@ def two_clinics(db: Database) -> None:
     post_transaction(db, "N-1", Posting(Kind.PAYMENT, 3000, d("2026-02-10"), source=Source.GUARANTOR))
 
 
-def test_accounts_by_balance_are_largest_first_and_of_one_portfolio_when_asked(db: Database) -> None:
+def test_the_account_listing_is_largest_first_and_filtered_and_paged_when_asked(db: Database) -> None:
     two_clinics(db)
     with db.engine.connect() as connection:
-        every = accounts_by_balance(connection, None, 50)
-        north_top = accounts_by_balance(connection, "NORTH", 1)
+        every = account_listing(connection, limit=50)
+        north_top = account_listing(connection, portfolio="NORTH", limit=1)
+        north_second = account_listing(connection, portfolio="NORTH", limit=1, offset=1)
+        at_least_70 = account_listing(connection, min_balance_cents=7000)
+        due_before = account_listing(connection, oldest_due_before=d("2026-02-15"))
+        never_in_collections = account_listing(connection, case_statuses={"internal"})
     assert [(row["external_id"], row["portfolio"], row["last_name"], row["balance_cents"]) for row in every] == [
         ("N-2", "NORTH", "Baker", 25000), ("N-1", "NORTH", "Adams", 7000), ("S-1", "SOUTH", "Clark", 4000)
     ]  # fmt: skip
     assert [row["external_id"] for row in north_top] == ["N-2"]
+    assert [row["external_id"] for row in north_second] == ["N-1"]
+    assert [row["external_id"] for row in at_least_70] == ["N-2", "N-1"]
+    assert [row["external_id"] for row in due_before] == ["N-2", "N-1"]  # S-1 falls due on 2026-02-15
+    assert never_in_collections == [] and {row["case_status"] for row in every} == {None}
 
 
 def test_an_account_is_found_by_its_external_id(db: Database) -> None:

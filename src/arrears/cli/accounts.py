@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
@@ -23,11 +24,13 @@ from arrears.cli.app import (
     shown,
     user_errors,
 )
-from arrears.domain.money import format_cents
+from arrears.domain.money import Money, MoneyError, format_cents
+from arrears.services.account_list import AccountFilter, search_accounts
+from arrears.services.account_page import AccountPage, account_page
 from arrears.services.account_work import close_account, reopen_account, update_account
 from arrears.services.accounts import create_portfolio
 from arrears.services.database import database_location, migrate_database, rebuild_summaries
-from arrears.services.queries import account_view, list_accounts, list_portfolios
+from arrears.services.queries import list_portfolios
 
 accounts_app = typer.Typer(
     help="Accounts: look at them (ledger, aging, summary), update, close and reopen them.", no_args_is_help=True
@@ -110,27 +113,67 @@ def portfolios_add(
 @accounts_app.command("list")
 def accounts_list(
     portfolio: Annotated[str | None, typer.Option(help="Only this portfolio's accounts.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    in_collections: Annotated[bool, typer.Option("--in-collections", help="Only accounts in collections.")] = False,
+    collector: Annotated[
+        str | None, typer.Option(help="Only accounts whose open case this collector (or group) works.")
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option(help="Only cases in this status: internal, pending_external, held, resolved.")
+    ] = None,
+    min_balance: Annotated[str | None, typer.Option(help="Only balances of at least this amount, e.g. 100.00.")] = None,
+    dpd_over: Annotated[int | None, typer.Option(help="Only accounts more than this many days past due.")] = None,
+    where: Annotated[
+        str | None, typer.Option(help="A condition, e.g. \"balance > 500 AND NOT on_payment_plan\".")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Day of the days past due (default: today).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows (a page).")] = 50,
+    offset: Annotated[int, typer.Option(help="Skip this many rows first (the next page).")] = 0,
+    wide: Annotated[bool, typer.Option("--wide", help="Every column, however wide the terminal.")] = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """List accounts, largest balance first."""
-    rows = list_accounts(open_db(db), portfolio, limit)
+    """List accounts, largest balance first, with their collector, case status and days past due."""
+    when = parse_date(as_of, "as-of") or date.today()
+    with user_errors():
+        cents = None
+        if min_balance is not None:
+            try:
+                cents = Money.parse(min_balance).cents
+            except MoneyError as error:
+                raise typer.BadParameter(str(error), param_hint="--min-balance") from error
+        criteria = AccountFilter(portfolio, in_collections, collector, status, cents, dpd_over, where, limit, offset)
+        rows = search_accounts(open_db(db), criteria, when)
     if json:
         print_json(rows)
         return
-    table = Table("account", "portfolio", "guarantor", "mode", "balance", "oldest unpaid due", "last payment")
+    # ids and money are never cut (their columns are as wide as their longest value); names shrink first
+    ids = max((len(shown(row["external_id"])) for row in rows), default=7)
+    money = max((len(format_cents(row["balance_cents"])) for row in rows), default=7)
+    table = Table(title=f"accounts on {when}" + (f" (from row {offset + 1})" if offset else ""))
+    table.add_column("account", no_wrap=True, min_width=ids)
+    table.add_column("guarantor", overflow="ellipsis", no_wrap=True, max_width=None if wide else 22)
+    table.add_column("balance", justify="right", no_wrap=True, min_width=money)
+    table.add_column("dpd", justify="right", no_wrap=True, min_width=3)
+    table.add_column("case", overflow="ellipsis", no_wrap=True)
+    table.add_column("collector", overflow="ellipsis", no_wrap=True)
+    if wide:
+        for name in ("portfolio", "mode", "oldest unpaid due", "last payment"):
+            table.add_column(name, no_wrap=True)
     for row in rows:
-        table.add_row(
+        cells = [
             shown(row["external_id"]),
-            shown(row["portfolio"]),
-            shown(f"{row['last_name']}, {row['first_name']}"),
-            row["mode"],
+            shown(f"{row['last_name']}, {row['first_name']}".strip(", ")),
             format_cents(row["balance_cents"]),
-            str(row["oldest_unpaid_due"] or ""),
-            str(row["last_payment_date"] or ""),
-        )
-    console.print(table)
+            str(row["days_past_due"]),
+            (row["case_status"] or "").replace("_", " "),
+            shown(row["collector"] or ""),
+        ]
+        if wide:
+            cells += [shown(row["portfolio"]), row["mode"], str(row["oldest_unpaid_due"] or ""),
+                      str(row["last_payment_date"] or "")]  # fmt: skip
+        table.add_row(*cells)
+    # --wide: as wide as the columns need, whatever the terminal (for a pager or a file)
+    (Console(width=10_000, highlight=False) if wide else console).print(table)
 
 
 @accounts_app.command("show")
@@ -140,13 +183,15 @@ def accounts_show(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Show an account: guarantor, ledger, balance, days past due and aging."""
+    """The account page: guarantor and flags, ledger and aging, the collections case, plans and claims, pending
+    work, and a timeline of everything that happened, newest first."""
     when = parse_date(as_of, "as-of") or date.today()
     with user_errors():
-        view = account_view(open_db(db), account, when)
+        page = account_page(open_db(db), account, when)
     if json:
-        print_json(view.as_dict())
+        print_json(page.as_dict())
         return
+    view = page.view
     g = view.guarantor
     console.print(f"[bold]{shown(view.external_id)}[/bold]  {shown(g['name'])}  ({shown(view.portfolio)}, {view.mode})")
     phones = "  ".join(f"{p['type']}: {shown(p['number'])}" for p in g["phones"])
@@ -179,6 +224,7 @@ def accounts_show(
             else "; no payment"
         )
     )
+    _print_case_and_work(page)
 
 
 Text = Annotated[str | None, typer.Option(show_default=False)]
@@ -266,3 +312,39 @@ def accounts_reopen(
     with user_errors():
         reopen_account(open_db(db), account, day, reason, actor=resolve_user(user))
     console.print(f"account {shown(account)} reopened on {day}")
+
+
+def _print_case_and_work(page: AccountPage) -> None:
+    """The case line, plans, claims, pending work and the timeline of an account page."""
+    case = page.current_case
+    if case is None:
+        console.print("collections: never in collections")
+    else:
+        state = f"{case.track} collections: {case.status} since {case.entered_on}, collector {shown(case.assignee)}, "
+        state += f"work '{shown(case.work)}'"
+        if case.closed_on:
+            state += f"; closed {case.closed_on}: {shown(case.close_reason or '')}"
+        if case.hold_reason:
+            state += f"; held: {shown(case.hold_reason)}"
+        console.print(state + (f"; episode {case.episode}" if case.episode > 1 else ""))
+    console.print("statements: " + ("on hold" if page.statement_hold else "sent"))
+    for plan in page.plans:
+        console.print(
+            f"plan {shown(plan['external_id'])}: {format_cents(plan['installment_cents'])} {plan['frequency']} from "
+            f"{plan['first_due_date']}" + ("" if plan["active"] else " (ended)")
+        )
+    for claim in page.claims:
+        console.print(
+            f"claim {shown(claim['external_id'])} {shown(claim['payer'])} billed {claim['billed_date']}: "
+            f"{format_cents(claim['amount_cents'])}, paid {format_cents(claim['paid_cents'])}, {claim['status']}"
+        )
+    if page.pending:
+        work = Table("id", "due", "kind", "action", "collector", "status", title="pending work")
+        for a in page.pending:
+            work.add_row(str(a.id), f"{a.due_date}{a.due_at.strftime(' %H:%M') if a.due_at else ''}", a.kind,
+                         shown(a.action), shown(a.assignee), a.status)  # fmt: skip
+        console.print(work)
+    timeline = Table("on", "what", "", title="timeline (newest first)")
+    for entry in page.timeline:
+        timeline.add_row(str(entry.on), entry.kind, shown(entry.text))
+    console.print(timeline)

@@ -9,7 +9,7 @@ from typing import Any
 from arrears.domain.errors import NotFound
 from arrears.domain.ledger import Position, position
 from arrears.store import summaries
-from arrears.store.accounts import account_by_external_id, accounts_by_balance
+from arrears.store.accounts import account_by_external_id
 from arrears.store.db import Database
 from arrears.store.ledger import account_ledger
 from arrears.store.models import PartyRow
@@ -110,12 +110,6 @@ def account_view(db: Database, external_id: str, as_of: date) -> AccountView:
             lines=lines,
             position=position((summaries.entry_from_row(r) for r in rows), as_of),
         )
-
-
-def list_accounts(db: Database, portfolio: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    """Accounts with their summary (largest balance first), optionally of one portfolio."""
-    with db.engine.connect() as connection:
-        return accounts_by_balance(connection, portfolio, limit)
 
 
 def list_portfolios(db: Database) -> list[dict[str, Any]]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
 from arrears.store.bulk import IN_LIST, rows_by_external_id
-from arrears.store.models import AccountRow, AccountSummaryRow, PartyRow, PhoneRow, PortfolioRow
+from arrears.store.models import AccountRow, AccountSummaryRow, CollectionsCaseRow, PartyRow, PhoneRow, PortfolioRow
 
 
 def account_id_of(connection: Connection, external_id: str) -> int | None:
@@ -20,31 +21,6 @@ def account_id_of(connection: Connection, external_id: str) -> int | None:
 def account_by_external_id(session: Session, external_id: str) -> AccountRow | None:
     """The account ``external_id`` (its guarantor, phones and portfolio load on use); None when there is none."""
     return session.scalar(select(AccountRow).where(AccountRow.external_id == external_id))
-
-
-def accounts_by_balance(connection: Connection, portfolio: str | None, limit: int) -> list[dict[str, Any]]:
-    """Up to ``limit`` accounts with their guarantor's name and summary, largest balance first (then by
-    external id), of every portfolio or only of the portfolio coded ``portfolio``."""
-    query = (
-        select(
-            AccountRow.external_id,
-            PortfolioRow.code.label("portfolio"),
-            PartyRow.last_name,
-            PartyRow.first_name,
-            AccountRow.mode,
-            AccountSummaryRow.balance_cents,
-            AccountSummaryRow.oldest_unpaid_due,
-            AccountSummaryRow.last_payment_date,
-        )
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
-        .join(AccountSummaryRow, AccountSummaryRow.account_id == AccountRow.id)
-        .order_by(AccountSummaryRow.balance_cents.desc(), AccountRow.external_id)
-        .limit(limit)
-    )
-    if portfolio:
-        query = query.where(PortfolioRow.code == portfolio)
-    return [dict(row._mapping) for row in connection.execute(query)]
 
 
 def account_exists(session: Session, external_id: str) -> bool:
@@ -127,3 +103,62 @@ def add_summaries(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> 
     """Insert account summary rows (the summary of an account that has none yet)."""
     if rows:
         connection.execute(insert(AccountSummaryRow.__table__), list(rows))
+
+
+def statement_hold_of(connection: Connection, account_id: int) -> bool:
+    """Whether the account's statements are on hold."""
+    return bool(connection.scalar(select(AccountRow.statement_hold).where(AccountRow.id == account_id)))
+
+
+def account_listing(
+    connection: Connection,
+    *,
+    portfolio: str | None = None,
+    assignees: Collection[str] | None = None,
+    case_statuses: Collection[str] | None = None,
+    min_balance_cents: int | None = None,
+    oldest_due_before: date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Accounts with their guarantor, summary and current guarantor case (status and collector, None when never
+    in collections), largest balance first (then by external id), filtered by each criterion given: the
+    portfolio's code, the case's collector among ``assignees``, the case's status among ``case_statuses``, a
+    balance of at least ``min_balance_cents``, an unpaid balance due before ``oldest_due_before``; then paged."""
+    case = CollectionsCaseRow.__table__.alias("g")
+    summary = AccountSummaryRow.__table__
+    query = (
+        select(
+            AccountRow.external_id,
+            PortfolioRow.code.label("portfolio"),
+            PartyRow.last_name,
+            PartyRow.first_name,
+            AccountRow.mode,
+            summary.c.balance_cents,
+            summary.c.oldest_unpaid_due,
+            summary.c.last_payment_date,
+            case.c.status.label("case_status"),
+            case.c.assignee.label("collector"),
+        )
+        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
+        .join(summary, summary.c.account_id == AccountRow.id)
+        .outerjoin(
+            case,
+            (case.c.account_id == AccountRow.id) & case.c.is_current.is_(True) & (case.c.track == "guarantor"),
+        )
+        .order_by(summary.c.balance_cents.desc(), AccountRow.external_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    if portfolio:
+        query = query.where(PortfolioRow.code == portfolio)
+    if assignees is not None:
+        query = query.where(case.c.assignee.in_(sorted(assignees)))
+    if case_statuses is not None:
+        query = query.where(case.c.status.in_(sorted(case_statuses)))
+    if min_balance_cents is not None:
+        query = query.where(summary.c.balance_cents >= min_balance_cents)
+    if oldest_due_before is not None:
+        query = query.where(summary.c.oldest_unpaid_due < oldest_due_before, summary.c.balance_cents > 0)
+    return [dict(row._mapping) for row in connection.execute(query)]
