@@ -6,6 +6,7 @@ from arrears.cli import accounts as _accounts  # noqa: F401  (each module regist
 from arrears.cli import compliance as _compliance  # noqa: F401
 from arrears.cli import config as _config  # noqa: F401
 from arrears.cli import demo as _demo  # noqa: F401
+from arrears.cli import exports as _exports  # noqa: F401
 from arrears.cli import imports as _imports  # noqa: F401
 from arrears.cli import letters as _letters  # noqa: F401
 from arrears.cli import outbox as _outbox  # noqa: F401

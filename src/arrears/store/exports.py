@@ -1,0 +1,138 @@
+"""Repository of the files that leave Arrears: queued and printed letters, referrals to agencies, statement
+holds, and the runs' records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from arrears.store.models import (
+    AccountRow,
+    AccountSummaryRow,
+    CollectionsCaseRow,
+    LetterRow,
+    PartyRow,
+    PhoneRow,
+    PortfolioRow,
+    ReferralRow,
+    RunRow,
+)
+
+
+def letters(connection: Connection, status: str | None, on: date | None) -> list[dict[str, Any]]:
+    """Letters (of one status, queued on one day, when given) with their account, by day then id."""
+    letter = LetterRow.__table__.c
+    query = (
+        select(letter.id, AccountRow.external_id.label("account"), letter.template, letter.channel, letter.queued_on,
+               letter.status, letter.printed_on, letter.addressee, letter.merge_data)
+        .join(AccountRow, AccountRow.id == letter.account_id)
+        .order_by(letter.queued_on, letter.id)
+    )  # fmt: skip
+    if status is not None:
+        query = query.where(letter.status == status)
+    if on is not None:
+        query = query.where(letter.queued_on == on)
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def referrals_since(connection: Connection, since: date) -> list[dict[str, Any]]:
+    """Referrals made on or after ``since`` with the account, its guarantor, portfolio and the referred case's
+    anchor (the first delinquency), by day then id."""
+    referral, case = ReferralRow.__table__.c, CollectionsCaseRow.__table__.c
+    party = PartyRow.__table__.c
+    query = (
+        select(
+            referral.id, referral.on, referral.agency, referral.exported_on, AccountRow.id.label("account_id"),
+            AccountRow.external_id.label("account"), PortfolioRow.code.label("portfolio"), party.id.label("party_id"),
+            party.first_name, party.last_name, party.address1, party.address2, party.city, party.state,
+            party.postal_code, party.email,
+            AccountSummaryRow.oldest_unpaid_due,
+        )
+        .join(AccountRow, AccountRow.id == referral.account_id)
+        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        .join(PartyRow.__table__, party.id == AccountRow.guarantor_id)
+        .join(AccountSummaryRow, AccountSummaryRow.account_id == AccountRow.id)
+        .where(referral.on >= since)
+        .order_by(referral.on, referral.id)
+    )  # fmt: skip
+    rows = [dict(row._mapping) for row in connection.execute(query)]
+    for row in rows:
+        # the anchor of the guarantor episode referred on or before that day: the date of first delinquency
+        row["anchor_due"] = connection.scalar(
+            select(case.anchor_due)
+            .where(case.account_id == row["account_id"], case.track == "guarantor", case.entered_on <= row["on"])
+            .order_by(case.episode.desc())
+            .limit(1)
+        )
+    return rows
+
+
+def phones_of(connection: Connection, party_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """Party id → its phones (number, type), first phone first."""
+    phone = PhoneRow.__table__.c
+    found: dict[int, list[tuple[str, str]]] = {}
+    for party_id, number, kind in connection.execute(
+        select(phone.party_id, phone.number, phone.type).where(phone.party_id.in_(list(party_ids))).order_by(phone.id)
+    ):
+        found.setdefault(party_id, []).append((number, kind))
+    return found
+
+
+def mark_referrals_exported(connection: Connection, referral_ids: Sequence[int], on: date) -> int:
+    """Mark referrals sent to the agency on ``on`` (those already marked keep their first day)."""
+    referral = ReferralRow.__table__.c
+    result = connection.execute(
+        update(ReferralRow.__table__)
+        .where(referral.id.in_(list(referral_ids)), referral.exported_on.is_(None))
+        .values(exported_on=on)
+    )
+    return result.rowcount or 0
+
+
+def statement_holds(connection: Connection, released_since: date | None) -> list[dict[str, Any]]:
+    """Accounts whose statements are on hold, and (with ``released_since``) those not on hold whose guarantor
+    case was resolved on or after that day: external id, portfolio, hold, the case's status and dates."""
+    case = CollectionsCaseRow.__table__.alias("g")
+    query = (
+        select(AccountRow.external_id.label("account"), PortfolioRow.code.label("portfolio"),
+               AccountRow.statement_hold, case.c.status.label("case_status"), case.c.entered_on, case.c.closed_on)
+        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        .outerjoin(case, (case.c.account_id == AccountRow.id) & case.c.is_current.is_(True)
+                   & (case.c.track == "guarantor"))
+        .order_by(AccountRow.external_id)
+    )  # fmt: skip
+    held = AccountRow.statement_hold.is_(True)
+    released = case.c.closed_on >= released_since if released_since is not None else None
+    query = query.where(held if released is None else held | released)
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def runs(connection: Connection, limit: int) -> list[dict[str, Any]]:
+    """The latest runs, newest first: id, scope, as-of date, status, times, attempts, configuration version."""
+    run = RunRow.__table__.c
+    query = (
+        select(run.id, run.scope, run.as_of, run.status, run.started_at, run.finished_at, run.attempts,
+               run.config_version, run.counts, run.errors, run.failure)
+        .order_by(run.as_of.desc(), run.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def run_by_id(connection: Connection, run_id: int) -> dict[str, Any] | None:
+    """One run's record (as :func:`runs`), or None."""
+    run = RunRow.__table__.c
+    row = connection.execute(
+        select(run.id, run.scope, run.as_of, run.status, run.started_at, run.finished_at, run.attempts,
+               run.config_version, run.counts, run.errors, run.failure).where(run.id == run_id)
+    ).first()  # fmt: skip
+    return dict(row._mapping) if row is not None else None
+
+
+def external_ids(connection: Connection, account_ids: Sequence[int]) -> dict[int, str]:
+    """Account id → external id."""
+    query = select(AccountRow.id, AccountRow.external_id).where(AccountRow.id.in_(list(account_ids)))
+    return {account_id: external_id for account_id, external_id in connection.execute(query)}
