@@ -731,10 +731,11 @@ def bench(args: argparse.Namespace, accounts: int) -> dict[str, Any]:
         spec = {"what": "run", "url": store.work_url, "primed": primed, "workers": args.workers[0],
                 "chunk_size": args.chunk_size, "guardrails": False}  # fmt: skip
         unguarded = in_child(spec)
-        cost = first["wall"] / unguarded["wall"]
+        cost, cpu_cost = first["wall"] / unguarded["wall"], first["cpu"] / unguarded["cpu"]
         print(
-            f"guardrails    on {first['wall']:.2f} s, off {unguarded['wall']:.2f} s "
-            f"(workers={args.workers[0] or 'auto'}): on/off {cost:.3f}; within 10%: {'yes' if cost <= 1.1 else 'no'}"
+            f"guardrails    on {first['wall']:.2f} s (cpu {first['cpu']:.2f} s), off {unguarded['wall']:.2f} s "
+            f"(cpu {unguarded['cpu']:.2f} s), workers={args.workers[0] or 'auto'}: on/off wall {cost:.3f}, "
+            f"cpu {cpu_cost:.3f}; within 10%: {'yes' if cost <= 1.1 else 'no'}"
         )
         runs["guardrails off"] = unguarded
     if args.profile:
