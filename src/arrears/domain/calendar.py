@@ -7,6 +7,7 @@ is python-dateutil's ``relativedelta``, which clamps a day past a month's end to
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -142,3 +143,36 @@ def forward_past(due: date, period: RepeatPeriod, today: date) -> date:
     while forward(due, period, times) <= today:
         times += 1
     return forward(due, period, times)
+@functools.lru_cache(maxsize=256)
+def _holidays(country: str, state: str, year: int) -> frozenset[date]:
+    import holidays  # imported when first needed: it loads every country's calendar (seconds without .pyc)
+
+    return frozenset(holidays.country_holidays(country, subdiv=state or None, years=year).keys())
+
+
+def is_business_day(day: date, country: str = "US", state: str = "") -> bool:
+    """Monday to Friday and not a public holiday of ``country`` (and of its ``state``, when given)."""
+    return day.weekday() < 5 and day not in _holidays(country, state, day.year)
+
+
+def add_business_days(start: date, count: int, country: str = "US", state: str = "") -> date:
+    """The day ``count`` business days after ``start`` (``start`` itself when ``count`` is 0)."""
+    day = start
+    left = count
+    while left > 0:
+        day += timedelta(days=1)
+        if is_business_day(day, country, state):
+            left -= 1
+    return day
+
+
+def holiday_calendar_problem(country: str, state: str = "") -> str | None:
+    """Why ``country`` / ``state`` is not a holiday calendar the holidays library knows, or None."""
+    import holidays
+
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        return f"country '{country}' has no holiday calendar (use an ISO 3166 code such as US, CA, GB)"
+    if state and state not in supported[country]:
+        return f"'{state}' is not a state or province of {country} with its own holidays"
+    return None

@@ -61,6 +61,7 @@ from arrears.domain.strategy import (
 )
 from arrears.services.config_document import (
     COMPLIANCE,
+    CREDIT_RATING,
     ENTERPRISE_KEY,
     ENTERPRISE_RULES,
     ENTITY_KINDS,
@@ -148,7 +149,7 @@ class EntityChange:
 
 _SECTION_OF_KIND = {
     "collector": "collectors", "group": "groups", "user": "users", "letter": "letters", "action": "actions",
-    "series": "series", "plan": "plans", "transaction_type": "transaction_types",
+    "series": "series", "plan": "plans", "transaction_type": "transaction_types", "scheme": "schemes",
 }  # fmt: skip
 
 
@@ -162,6 +163,8 @@ def entity_path(kind: str, key: str) -> str:
         return "compliance.enterprise"
     if kind == PORTFOLIO_COMPLIANCE:
         return f"compliance.portfolios[{key}]"
+    if kind == CREDIT_RATING:
+        return "credit_rating"
     return f"{_SECTION_OF_KIND[kind]}[{key}]"
 
 

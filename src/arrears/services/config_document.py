@@ -73,6 +73,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 from pydantic_core import ErrorDetails
 
 from arrears.domain.calendar import RepeatPeriod, format_delay_minutes, parse_delay_minutes
+from arrears.domain.cases import Track
 from arrears.domain.compliance import AttemptClass
 from arrears.domain.compliance_rules import (
     BLOCKS,
@@ -108,6 +109,18 @@ from arrears.domain.strategy import (
     TaskAssignment,
     User,
     validate_strategy,
+)
+from arrears.domain.strategy.schemes import (
+    BalanceBasis,
+    CreditLevel,
+    CreditRating,
+    DurationUnit,
+    JumpActions,
+    Milestone,
+    MilestoneAction,
+    MilestoneActionKind,
+    PerformOn,
+    Scheme,
 )
 from arrears.letters.render import template_problems
 from arrears.store.models import (
@@ -612,6 +625,139 @@ def compliance_from(
     return CompliancePolicy(base, tuple(settings), codes)
 
 
+# ----------------------------------------------------------------------------------- milestone schemes
+
+PerformOnText = Literal["entry", "decrement", "full_payment", "formula"]
+MilestoneActionKindText = Literal[
+    "service_request", "one_off_charge", "alert", "notice", "log", "deposit_demand", "one_off_penalty",
+    "credit_rating",
+]  # fmt: skip
+
+assert set(PerformOnText.__args__) == {p.value for p in PerformOn}  # type: ignore[attr-defined]
+assert set(MilestoneActionKindText.__args__) == {k.value for k in MilestoneActionKind}  # type: ignore[attr-defined]
+
+
+class MilestoneActionDoc(_Doc):
+    kind: MilestoneActionKindText
+    perform_on: PerformOnText = "entry"
+    condition: str | None = None
+    request_type: str | None = None
+    assignee: str | None = None
+    line_item_type: str | None = None
+    amount: MoneyText | None = None
+    percent_of_balance: int | None = None
+    text: str | None = None
+    template: str | None = None
+    points: int | None = None
+
+
+class MilestoneDoc(_Doc):
+    name: str
+    days_past_due: int | None = None
+    amount: MoneyText | None = None
+    condition: str | None = None
+    duration_days: int = 0
+    duration_unit: Literal["calendar", "business"] = "calendar"
+    decrement_condition: str | None = None
+    resolve_below: MoneyText | None = None
+    resolve_condition: str | None = None
+    reversal_milestone: str | None = None
+    actions: list[MilestoneActionDoc] = []
+
+
+class SchemeDoc(_Doc):
+    code: str
+    name: str
+    portfolio: str | None = None
+    collection_type: SeriesTypeText = "guarantor"
+    entry_condition: str | None = None
+    min_entry_amount: MoneyText = 0
+    balance_basis: Literal["entry", "delinquent"] = "entry"
+    jump: bool = False
+    jump_actions: Literal["each", "last"] = "each"
+    holds_auto_resolve: bool = False
+    holiday_country: str = "US"
+    holiday_state: str = ""
+    inactive: bool = False
+    milestones: list[MilestoneDoc]
+
+
+class CreditLevelDoc(_Doc):
+    name: str
+    min_points: int
+
+
+class CreditRatingDoc(_Doc):
+    levels: list[CreditLevelDoc]
+    lookback_days: int | None = None
+    """Blank (left out): the whole history."""
+
+
+def scheme_doc(s: Scheme) -> SchemeDoc:
+    milestones = [
+        MilestoneDoc(
+            name=m.name, days_past_due=m.days_past_due, amount=_text(m.amount_cents), condition=m.condition,
+            duration_days=m.duration_days, duration_unit=m.duration_unit.value,
+            decrement_condition=m.decrement_condition, resolve_below=_text(m.resolve_below_cents),
+            resolve_condition=m.resolve_condition, reversal_milestone=m.reversal_milestone,
+            actions=[
+                MilestoneActionDoc(
+                    kind=a.kind.value, perform_on=a.perform_on.value, condition=a.condition,
+                    request_type=a.request_type, assignee=a.assignee, line_item_type=a.line_item_type,
+                    amount=_text(a.amount_cents), percent_of_balance=a.percent_of_balance, text=a.text,
+                    template=a.template, points=a.points,
+                )
+                for a in m.actions
+            ],
+        )
+        for m in s.milestones
+    ]  # fmt: skip
+    return SchemeDoc(
+        code=s.code, name=s.name, portfolio=s.portfolio, collection_type=s.track.value,
+        entry_condition=s.entry_condition, min_entry_amount=_text(s.min_entry_cents),
+        balance_basis=s.balance_basis.value, jump=s.jump, jump_actions=s.jump_actions.value,
+        holds_auto_resolve=s.holds_auto_resolve, holiday_country=s.holiday_country, holiday_state=s.holiday_state,
+        inactive=s.inactive, milestones=milestones,
+    )  # fmt: skip
+
+
+def scheme_from(d: SchemeDoc) -> Scheme:
+    milestones = tuple(
+        Milestone(
+            m.name, m.days_past_due, m.amount, m.condition, m.duration_days, DurationUnit(m.duration_unit),
+            m.decrement_condition, m.resolve_below, m.resolve_condition, m.reversal_milestone,
+            tuple(
+                MilestoneAction(
+                    MilestoneActionKind(a.kind), PerformOn(a.perform_on), a.condition, a.request_type, a.assignee,
+                    a.line_item_type, a.amount, a.percent_of_balance, a.text, a.template, a.points,
+                )
+                for a in m.actions
+            ),
+        )
+        for m in d.milestones
+    )  # fmt: skip
+    return Scheme(
+        d.code, d.name, milestones, d.portfolio, Track(d.collection_type), d.entry_condition, d.min_entry_amount,
+        BalanceBasis(d.balance_basis), d.jump, JumpActions(d.jump_actions), d.holds_auto_resolve, d.holiday_country,
+        d.holiday_state, d.inactive,
+    )  # fmt: skip
+
+
+def credit_rating_doc(rating: CreditRating) -> CreditRatingDoc | None:
+    """The ``credit_rating`` section (None when it is the default setup)."""
+    if rating == CreditRating():
+        return None
+    levels = [CreditLevelDoc(name=level.name, min_points=level.min_points) for level in rating.levels]
+    return CreditRatingDoc(levels=levels, lookback_days=rating.lookback_days)
+
+
+def credit_rating_from(d: CreditRatingDoc | None) -> CreditRating:
+    """The credit rating setup of a document's ``credit_rating`` section (the default setup without one)."""
+    if d is None:
+        return CreditRating()
+    return CreditRating(tuple(CreditLevel(level.name, level.min_points) for level in d.levels), d.lookback_days)
+
+
 class MigrationDoc(_Doc):
     move_to: str | None = None
     cancel: bool = False
@@ -641,6 +787,8 @@ class ConfigDocument(_Doc):
     transaction_types: list[TransactionTypeDoc] = []
     entry_policy: EntryPolicyDoc = EntryPolicyDoc()
     compliance: ComplianceDoc | None = None
+    schemes: list[SchemeDoc] = []
+    credit_rating: CreditRatingDoc | None = None
     migrations: MigrationsDoc | None = None
 
 
@@ -653,15 +801,17 @@ SECTIONS: Mapping[str, tuple[str, str, type[_Doc]]] = {
     "series": ("series", "name", SeriesDoc),
     "plans": ("plan", "code", PlanDoc),
     "transaction_types": ("transaction_type", "code", TransactionTypeDoc),
+    "schemes": ("scheme", "code", SchemeDoc),
 }
 """Document section → (entity kind, key field, item model)."""
 
 ENTERPRISE_RULES, PORTFOLIO_COLLECTIONS = "enterprise_rules", "portfolio_collections"
 COMPLIANCE, PORTFOLIO_COMPLIANCE = "compliance", "portfolio_compliance"
+CREDIT_RATING = "credit_rating"
 ENTERPRISE_KEY = "enterprise"
 ENTITY_KINDS: tuple[str, ...] = (
     *(kind for kind, _, _ in SECTIONS.values()), ENTERPRISE_RULES, PORTFOLIO_COLLECTIONS, COMPLIANCE,
-    PORTFOLIO_COMPLIANCE,
+    PORTFOLIO_COMPLIANCE, CREDIT_RATING,
 )  # fmt: skip
 """Every kind of stored configuration entity, in document order."""
 _KEY_OF_SECTION = {
@@ -908,12 +1058,12 @@ def portfolio_from(d: PortfolioDoc, problems: list[tuple[str, str]] | None = Non
 _TO_DOC: Mapping[str, Any] = {
     "collector": collector_doc, "group": group_doc, "user": user_doc, "letter": letter_doc,
     "action": action_doc, "series": series_doc, "plan": plan_doc,
-    "transaction_type": transaction_type_doc,
+    "transaction_type": transaction_type_doc, "scheme": scheme_doc,
 }  # fmt: skip
 _FROM_DOC: Mapping[str, Any] = {
     "collector": collector_from, "group": group_from, "user": user_from, "letter": letter_from,
     "action": action_from, "series": series_from, "plan": plan_from,
-    "transaction_type": transaction_type_from,
+    "transaction_type": transaction_type_from, "scheme": scheme_from,
 }  # fmt: skip
 
 
@@ -933,6 +1083,8 @@ def to_document(strategy: Strategy) -> ConfigDocument:
             enterprise=rules_doc(enterprise), portfolios=[portfolio_doc(p) for p in strategy.entry_policy.portfolios]
         ),
         compliance=compliance_doc(strategy.compliance),
+        schemes=[scheme_doc(s) for s in strategy.schemes],
+        credit_rating=credit_rating_doc(strategy.credit_rating),
     )
 
 
@@ -1006,6 +1158,7 @@ def entity_bodies(strategy: Strategy) -> dict[tuple[str, str], tuple[int, str]]:
         ("series", strategy.series, "name"),
         ("plan", strategy.plans, "code"),
         ("transaction_type", strategy.transaction_types, "code"),
+        ("scheme", strategy.schemes, "code"),
     ):
         for position, item in enumerate(items):
             bodies[(kind, getattr(item, key))] = (position, body_json(_TO_DOC[kind](item)))
@@ -1021,6 +1174,9 @@ def entity_bodies(strategy: Strategy) -> dict[tuple[str, str], tuple[int, str]]:
             bodies[(COMPLIANCE, ENTERPRISE_KEY)] = (0, body_json(entity))
         for position, doc in enumerate(section.portfolios):
             bodies[(PORTFOLIO_COMPLIANCE, doc.portfolio)] = (position, body_json(doc))
+    rating = credit_rating_doc(strategy.credit_rating)
+    if rating is not None:  # the default setup is not stored
+        bodies[(CREDIT_RATING, ENTERPRISE_KEY)] = (0, body_json(rating))
     return bodies
 
 
@@ -1030,6 +1186,7 @@ _MODEL_OF_KIND: Mapping[str, type[_Doc]] = {
     PORTFOLIO_COLLECTIONS: PortfolioDoc,
     COMPLIANCE: ComplianceEnterpriseDoc,
     PORTFOLIO_COMPLIANCE: PortfolioComplianceDoc,
+    CREDIT_RATING: CreditRatingDoc,
 }
 
 
@@ -1060,6 +1217,8 @@ def strategy_from_bodies(rows: Iterable[tuple[str, str, int, str]]) -> Strategy:
             compliance[0] if compliance else None, ordered[PORTFOLIO_COMPLIANCE],
             compliance[0].call_outcomes if compliance else None,
         ),
+        schemes=tuple(scheme_from(d) for d in ordered["scheme"]),
+        credit_rating=credit_rating_from(ordered[CREDIT_RATING][0] if ordered[CREDIT_RATING] else None),
     )
 
 
@@ -1309,6 +1468,7 @@ _DOMAIN_NAMES = (
     (re.compile(r"\.assignment\.assignment_type\b"), ".assignment.type"),
     (re.compile(r"\.default_work\b"), ".action"),
     (re.compile(r"\.min_original_cents\b"), ".min_original_balance"),
+    (re.compile(r"\.resolve_below_cents\b"), ".resolve_below"),
 )
 
 
@@ -1455,7 +1615,7 @@ def parse_document(
     problems = reading.problems
     _read_letter_files(raw, file_name, problems)
     broken: set[str] = set()
-    known = ("version", *SECTIONS, "entry_policy", "compliance", "migrations")
+    known = ("version", *SECTIONS, "entry_policy", "compliance", "credit_rating", "migrations")
     for key in raw:
         if key not in known:
             problems.append((str(key), f"is not a known key (known: {', '.join(known)})"))
@@ -1501,6 +1661,9 @@ def parse_document(
             problems.extend(problem for problem in ends if not reading.is_quiet(problem[0]))
     migrations = _migrations(reading)
     compliance = _compliance(reading)
+    rating = None
+    if raw.get("credit_rating") is not None:
+        rating = reading.validate(CreditRatingDoc, raw["credit_rating"], ("credit_rating",))
     strategy = Strategy(
         collectors=tuple(collector_from(d) for d in parts["collectors"]),
         groups=tuple(group_from(d) for d in parts["groups"]),
@@ -1512,6 +1675,8 @@ def parse_document(
         transaction_types=tuple(transaction_type_from(d) for d in parts["transaction_types"]),
         entry_policy=EntryPolicy(enterprise, tuple(portfolio_settings)),
         compliance=compliance,
+        schemes=tuple(scheme_from(d) for d in parts["schemes"]),
+        credit_rating=credit_rating_from(rating),
     )
     reported = {path for path, _ in problems}
     for found in strategy_problems(strategy, portfolios, previous):

@@ -36,6 +36,7 @@ from arrears.domain.compliance_rules import CompliancePolicy, policy_problems
 from arrears.domain.conditions import ConditionError, account_condition, evaluate, structured_condition
 from arrears.domain.errors import Problem
 from arrears.domain.plans import Plan, TransactionType, plan_problems, transaction_type_problems
+from arrears.domain.strategy.schemes import CreditRating, Scheme, credit_rating_problems, scheme_problems
 
 # --------------------------------------------------------------------------------------------- limits
 
@@ -600,6 +601,10 @@ class Strategy:
     """Contact plans (seed 002), by code."""
     transaction_types: tuple[TransactionType, ...] = ()
     """Transaction types linking ledger kinds to the plans a posted transaction runs."""
+    schemes: tuple[Scheme, ...] = ()
+    """Milestone schemes (seed 004)."""
+    credit_rating: CreditRating = field(default_factory=CreditRating)
+    """Credit rating levels and look-back (seed 004)."""
     _index: tuple[dict[str, Action], dict[str, Series]] | None = field(
         default=None, init=False, repr=False, compare=False, hash=False
     )
@@ -1225,6 +1230,13 @@ class _Validator:
             for path, rule in policy_problems(self.strategy.compliance, self.portfolios)
         )
         self.contact_plans()
+        s = self.strategy
+        assignees = {c.code for c in s.collectors} | {g.code for g in s.groups}
+        self.errors.extend(
+            ConfigError(path, rule)
+            for path, rule in scheme_problems(s.schemes, self.portfolios, assignees, {t.code for t in s.letters})
+        )
+        self.errors.extend(ConfigError(path, rule) for path, rule in credit_rating_problems(s.credit_rating))
         return tuple(self.errors)
 
     def contact_plans(self) -> None:
