@@ -64,6 +64,7 @@ from arrears.domain.compliance import (
     held_by_compliance,
     release_gate,
 )
+from arrears.domain.conditions import account_condition, evaluate
 from arrears.domain.effects import (
     Alert,
     Channel,
@@ -95,6 +96,15 @@ from arrears.domain.plans import (
     schedule_plan,
 )
 from arrears.domain.strategy import Action, ActionKind, FinalAction, Series, Strategy
+from arrears.domain.strategy.schemes import (
+    JumpActions,
+    Milestone,
+    MilestoneAction,
+    MilestoneActionKind,
+    Move,
+    PerformOn,
+    Scheme,
+)
 
 __all__ = [
     "MAX_STEPS_PER_DAY",
@@ -111,6 +121,7 @@ __all__ = [
     "GateDecision",
     "HistoryEntry",
     "Imported",
+    "MilestoneChange",
     "MilestoneTarget",
     "PaymentPosted",
     "PaymentReversed",
@@ -271,10 +282,24 @@ class PlanRunRequested:
 
 @dataclass(frozen=True, slots=True)
 class MilestoneTarget:
-    """The milestone the account's balance and age reach in a scheme today."""
+    """Where the account moves in a scheme today (the vectorized milestone rule), and from where."""
 
     scheme: str
-    milestone: str
+    milestone: str | None
+    """The milestone after the move (None: before the first, or resolved)."""
+    move: Move = Move.ENTER
+    previous: str | None = None
+    """The milestone before the move."""
+    passed: tuple[str, ...] = ()
+    """The milestones entered, in order (their entry actions may run)."""
+    reason: str = ""
+    facts: Mapping[str, object] = field(default_factory=dict)
+    """The account's feature row: what the milestone actions' conditions read."""
+    entered_on: date | None = None
+    """The day the account entered the scheme (None: it enters today)."""
+    entry_balance_cents: int | None = None
+    assignee: str = ""
+    """Who the account's work goes to by the task assignment (for the actions of an account without a case)."""
 
 
 Trigger = Entered | Resolved | PaymentPosted | PaymentReversed | Imported | Closed | PlanRunRequested | MilestoneTarget
@@ -374,6 +399,21 @@ class GateDecision:
 
 
 @dataclass(frozen=True, slots=True)
+class MilestoneChange:
+    """The account's new milestone state in a scheme."""
+
+    scheme: str
+    milestone: str | None
+    move: str
+    on: date
+    entered_on: date
+    reached_on: date
+    entry_balance_cents: int
+    resolved: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """One line of the account's collections history."""
 
@@ -395,13 +435,14 @@ class Decisions:
     effects: list[Effect] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     gate: list[GateDecision] = field(default_factory=list)
+    milestones: list[MilestoneChange] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         """True when nothing is to be written."""
         return not (
             self.opened or self.cases or self.created or self.changes or self.rescheduled or self.effects
-            or self.history or self.gate
+            or self.history or self.gate or self.milestones
         )  # fmt: skip
 
 
@@ -509,12 +550,136 @@ def _case_hold_pass(day: _Day) -> None:
         _move_case(day, case, CaseEvent.RELEASE, f"{rule} no longer applies on {day.as_of}: case released")
 
 
+_MILESTONE_EVENTS: Mapping[Move, PerformOn] = {
+    Move.ENTER: PerformOn.ENTRY, Move.INCREMENT: PerformOn.ENTRY, Move.REVERSAL: PerformOn.ENTRY,
+    Move.DECREMENT: PerformOn.DECREMENT, Move.RESOLVE_FULL_PAYMENT: PerformOn.FULL_PAYMENT,
+    Move.RESOLVE_FORMULA: PerformOn.FORMULA,
+}  # fmt: skip
+"""Which actions a move performs: the entry actions of the milestones entered, or the decrement or resolve
+actions of the milestone left."""
+
+MILESTONE_ACTION_KINDS: Mapping[MilestoneActionKind, ActionKind] = {
+    MilestoneActionKind.SERVICE_REQUEST: ActionKind.SERVICE_REQUEST,
+    MilestoneActionKind.ONE_OFF_CHARGE: ActionKind.FEE,
+    MilestoneActionKind.DEPOSIT_DEMAND: ActionKind.FEE,
+    MilestoneActionKind.ONE_OFF_PENALTY: ActionKind.FEE,
+    MilestoneActionKind.ALERT: ActionKind.ALERT,
+    MilestoneActionKind.NOTICE: ActionKind.LETTER,
+    MilestoneActionKind.LOG: ActionKind.NOTE,
+    MilestoneActionKind.CREDIT_RATING: ActionKind.CREDIT_POINTS,
+}
+"""The activity kind of each milestone action (a notice is a letter, and so passes the release gate)."""
+
+
 def _milestone_pass(day: _Day) -> None:
+    """Record each move in a scheme (its new state and a history line) and perform the actions it triggers."""
     for trigger in day.snapshot.triggers:
-        if isinstance(trigger, MilestoneTarget):
-            raise EngineError(
-                f"milestone {trigger.milestone!r} of scheme {trigger.scheme!r} is not configured"
-            )
+        if not isinstance(trigger, MilestoneTarget) or trigger.move is Move.STAY:
+            continue
+        scheme = day.strategy.scheme(trigger.scheme)
+        if scheme is None:
+            raise EngineError(f"scheme {trigger.scheme!r} is not configured")
+        resolved = trigger.move in (Move.RESOLVE_FULL_PAYMENT, Move.RESOLVE_FORMULA)
+        entered_on = day.as_of if trigger.move is Move.ENTER or trigger.entered_on is None else trigger.entered_on
+        balance = trigger.entry_balance_cents
+        entry_balance = day.snapshot.balance_cents if trigger.move is Move.ENTER or balance is None else balance
+        day.decisions.milestones.append(
+            MilestoneChange(scheme.code, trigger.milestone, trigger.move.value, day.as_of, entered_on, day.as_of,
+                            entry_balance, resolved, trigger.reason)
+        )  # fmt: skip
+        shown_from = f"'{trigger.previous}'" if trigger.previous else "no milestone"
+        shown_to = f"'{trigger.milestone}'" if trigger.milestone else ("resolved" if resolved else "no milestone")
+        detail = f"scheme '{scheme.code}': {shown_from} → {shown_to} ({trigger.move.value}: {trigger.reason})"
+        account = day.snapshot.account_id
+        day.decisions.history.append(
+            HistoryEntry(f"{account}/milestone/{scheme.code}/{day.as_of}", f"milestone_{trigger.move.value}", detail)
+        )
+        event = _MILESTONE_EVENTS[trigger.move]
+        if event is PerformOn.ENTRY:
+            names = trigger.passed[-1:] if scheme.jump and scheme.jump_actions is JumpActions.LAST else trigger.passed
+        else:
+            names = (trigger.previous,) if trigger.previous else ()
+        for name in names:
+            index = scheme.index(name)
+            if index is None:
+                raise EngineError(f"milestone {name!r} of scheme {scheme.code!r} is not configured")
+            milestone = scheme.milestones[index]
+            for number, action in milestone.actions_on(event):
+                if action.condition is not None and not evaluate(account_condition(action.condition), trigger.facts):
+                    continue
+                origin = MilestoneActionOrigin(scheme.code, milestone.name, number, event.value)
+                _perform_milestone_action(day, scheme, milestone, action, origin, trigger)
+
+
+def _perform_milestone_action(
+    day: _Day, scheme: Scheme, milestone: Milestone, action: MilestoneAction, origin: MilestoneActionOrigin,
+    trigger: MilestoneTarget,
+) -> None:
+    """Create the activity of a milestone action and perform it now (a notice asks the release gate first); on a
+    held case it is held, and performed by the due-work pass once the case is released."""
+    case = day.cases.get(scheme.track)
+    episode = case.episode if case is not None else 0
+    assignee = action.assignee or (case.assignee if case is not None else trigger.assignee)
+    key = activity_key(day.snapshot.account_id, scheme.track, episode, origin, day.as_of)
+    why = f"{PerformOn(origin.perform_on).label} '{milestone.name}' of scheme '{scheme.code}' ({trigger.reason})"
+    label = f"{milestone.name}: {action.describe()}"[:100]
+    kind = MILESTONE_ACTION_KINDS[action.kind]
+    activity = Activity(key, scheme.track, episode, kind, label, origin, assignee, day.as_of, why[:300])
+    day.decisions.created.append(activity)
+    if case is not None and case.status is CaseStatus.HELD:  # no contact, no fees while held: wait for release
+        status = activity_transition(activity.status, ActivityEvent.HOLD)
+        day.decisions.changes.append(ActivityChange(key, ActivityEvent.HOLD, status, day.as_of, case.hold_reason))
+        return
+    released, addressee = _guard(day, activity)
+    if not released:
+        return
+    day.decisions.changes.append(
+        ActivityChange(key, ActivityEvent.PERFORM, activity_transition(activity.status, ActivityEvent.PERFORM),
+                       day.as_of)
+    )  # fmt: skip
+    day.performed.add(key)
+    day.decisions.effects.extend(_effects(day, activity, addressee))
+    day.decisions.history.append(HistoryEntry(f"{key}/performed", "milestone_action", f"{action.describe()}: {why}"))
+
+
+def _milestone_action(day: _Day, origin: MilestoneActionOrigin) -> MilestoneAction:
+    scheme = day.strategy.scheme(origin.scheme)
+    index = scheme.index(origin.milestone) if scheme is not None else None
+    if scheme is None or index is None or not 1 <= origin.action <= len(scheme.milestones[index].actions):
+        raise EngineError(f"action {origin.action} of milestone {origin.milestone!r} of scheme "
+                          f"{origin.scheme!r} is not configured")  # fmt: skip
+    return scheme.milestones[index].actions[origin.action - 1]
+
+
+_CHARGE_POSTINGS: Mapping[MilestoneActionKind, PostingKind] = {
+    MilestoneActionKind.ONE_OFF_CHARGE: PostingKind.CHARGE,
+    MilestoneActionKind.DEPOSIT_DEMAND: PostingKind.DEPOSIT,
+    MilestoneActionKind.ONE_OFF_PENALTY: PostingKind.PENALTY,
+}
+
+
+def _milestone_effects(day: _Day, activity: Activity, origin: MilestoneActionOrigin, addressee: str) -> list[Effect]:
+    """What a milestone action does when it is performed."""
+    action = _milestone_action(day, origin)
+    key = activity.key
+    match action.kind:
+        case MilestoneActionKind.SERVICE_REQUEST:
+            return [ServiceRequest(key, action.request_type or "", activity.assignee)]
+        case MilestoneActionKind.ONE_OFF_CHARGE | MilestoneActionKind.DEPOSIT_DEMAND | (
+            MilestoneActionKind.ONE_OFF_PENALTY
+        ):
+            cents = action.charge_cents(day.snapshot.balance_cents)
+            return [Posting(key, _CHARGE_POSTINGS[action.kind], cents, action.line_item_type or action.kind.value)]
+        case MilestoneActionKind.ALERT:
+            return [Alert(key, action.text or "")]
+        case MilestoneActionKind.NOTICE:
+            return [Message(key, Channel.LETTER, action.template or "", addressee)]
+        case MilestoneActionKind.LOG:
+            return [Note(key, action.text or "", day.snapshot.notes_to_account)]
+        case MilestoneActionKind.CREDIT_RATING:
+            return [CreditPoints(key, action.points or 0)]
+        case _:
+            assert_never(action.kind)
 
 
 def _trigger_pass(day: _Day) -> None:
@@ -715,7 +880,8 @@ def _guard(day: _Day, activity: Activity) -> tuple[bool, str]:
     Returns (release it, the representative it is addressed to). A call deferred to a later moment of the
     same day is released into the worklist with that moment as its due time (it shows from then)."""
     plan_made = isinstance(activity.origin, PlanEventOrigin)
-    action = day.strategy.action(activity.action) if activity.action and not plan_made else None
+    milestone = isinstance(activity.origin, MilestoneActionOrigin)
+    action = day.strategy.action(activity.action) if activity.action and not (plan_made or milestone) else None
     channel = OUTBOUND_KINDS.get(ActionKind(activity.kind.value)) if activity.kind.value in _ACTION_KINDS else None
     if channel is None and action is not None and action.letter:
         channel = OutboundChannel.LETTER
@@ -723,6 +889,10 @@ def _guard(day: _Day, activity: Activity) -> tuple[bool, str]:
         return True, ""
     letter = _plan_letter_flags(day.strategy, activity, channel) if plan_made \
         else _letter_flags(day.strategy, action, channel)  # fmt: skip
+    if isinstance(activity.origin, MilestoneActionOrigin) and channel is OutboundChannel.LETTER:
+        template = _milestone_action(day, activity.origin).template or ""
+        known = day.strategy.letter(template)
+        letter = known.flags() if known is not None else LetterFlags(template)
     request = Outbound(
         day.snapshot.account_id, day.snapshot.portfolio, channel, activity.key, day.as_of, activity.due_at,
         day.snapshot.time_zone, day.contact(), letter,
@@ -873,6 +1043,8 @@ def _effects(day: _Day, activity: Activity, addressee: str = "") -> list[Effect]
     """What an automatic activity does when it is performed (its letters addressed to ``addressee`` when the
     release gate redirected them to a representative)."""
     key, to_account = activity.key, day.snapshot.notes_to_account
+    if isinstance(activity.origin, MilestoneActionOrigin):
+        return _milestone_effects(day, activity, activity.origin, addressee)
     if not activity.action:  # a series' referral to external collections
         return [Referral(key, EXTERNAL_COLLECTIONS_AGENCY)]
     action = _action(day.strategy, activity.action)

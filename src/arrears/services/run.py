@@ -25,6 +25,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from arrears.batch import features, rules
+from arrears.batch import milestones as batch_milestones
 from arrears.domain.cases import (
     OPEN_CASE,
     PENDING_ACTIVITY,
@@ -44,6 +45,7 @@ from arrears.domain.engine import (
     Decisions,
     EngineError,
     Entered,
+    MilestoneTarget,
     PaymentPosted,
     PaymentReversed,
     Resolved,
@@ -55,6 +57,7 @@ from arrears.domain.engine import (
 from arrears.domain.errors import NotFound, Problem
 from arrears.domain.money import format_cents
 from arrears.domain.strategy import Strategy, condition_fields
+from arrears.domain.strategy.schemes import Move, describe_move
 from arrears.letters.records import merge_record
 from arrears.services.collector import collector_paused
 from arrears.services.compliance import guarded_facts
@@ -62,6 +65,7 @@ from arrears.services.config import load_strategy
 from arrears.services.letters import merge_data_for
 from arrears.services.plan_triggers import plan_triggers_today
 from arrears.store import features as store_features
+from arrears.store import milestones as store_milestones
 from arrears.store import runs
 from arrears.store.config_repo import current_version
 from arrears.store.db import Database, make_engine
@@ -333,12 +337,15 @@ def decide_chunk(
     open_case = pl.col("g_status").is_in(open_values)
     paid_today, reversed_today = _payments_today(connection, first, last, as_of)
     planned = plan_triggers_today(connection, strategy, first, last, as_of)
+    frame = _with_milestones(connection, frame, strategy, as_of, (first, last), reversed_today)
     closed = (pl.col("mode") == "closed") & (open_case | pl.col("i_status").is_in(open_values))
     transitions = (
         pl.col("enters") | pl.col("resolves") | pl.col("enters_insurance") | pl.col("resolves_insurance")
         | closed.fill_null(False)
         | (open_case.fill_null(False) & pl.col("account_id").is_in(list(paid_today) + list(reversed_today)))
     )  # fmt: skip
+    if "ms_move" in frame.columns:
+        transitions = transitions | (pl.col("ms_move") != Move.STAY.value)
     candidates = frame.filter(transitions | pl.col("account_id").is_in(list(due) + list(planned)))
     ids = candidates.get_column("account_id").to_list()
     candidates = rules.assign(
@@ -374,6 +381,51 @@ def decide_chunk(
     lettered = [d.account_id for d in decisions if any(isinstance(e, Message) for e in d.effects)]
     merge = {account_id: merge_record(data) for account_id, data in merge_data_for(connection, lettered, as_of).items()}
     return decisions, merge, errors, frame.height
+
+
+def _with_milestones(
+    connection: Connection,
+    frame: pl.DataFrame,
+    strategy: Strategy,
+    as_of: date,
+    span: tuple[int, int],
+    reversed_today: Mapping[int, Any],
+) -> pl.DataFrame:
+    """The frame with each account's milestone state and its move today (vectorized; none without schemes)."""
+    if not strategy.schemes:
+        return frame
+    states = store_milestones.read_states(connection, span[0], span[1], strategy.schemes)
+    frame = frame.join(states, on="account_id", how="left").with_columns(
+        held=(pl.col("g_status") == CaseStatus.HELD.value).fill_null(False),
+        reversed=pl.col("account_id").is_in(list(reversed_today)),
+    )
+    return batch_milestones.milestone_moves(frame, strategy.schemes, as_of)
+
+
+def _milestone_triggers(row: dict[str, Any], strategy: Strategy) -> tuple[MilestoneTarget, ...]:
+    """The account's move in its scheme today, as the engine's trigger (none when it stays)."""
+    move = Move(row.get("ms_move") or Move.STAY.value)
+    scheme = strategy.scheme(row.get("ms_code") or "")
+    if move is Move.STAY or scheme is None:
+        return ()
+    in_scheme = row.get("ms_scheme") == scheme.code and not row.get("ms_resolved")
+    previous = row.get("ms_index") if in_scheme else None
+    target = row.get("ms_target")
+    passed: range | tuple[int, ...] = ()
+    if move in (Move.ENTER, Move.INCREMENT) and target is not None:
+        passed = range(previous + 1 if previous is not None else 0, target + 1)
+    elif move is Move.REVERSAL and target is not None:
+        passed = (target,)
+    names = [m.name for m in scheme.milestones]
+    return (
+        MilestoneTarget(
+            scheme.code, names[target] if target is not None else None, move,
+            names[previous] if previous is not None else None, tuple(names[i] for i in passed),
+            describe_move(scheme, move, previous, target), row,
+            row.get("ms_entered_on") if in_scheme else None, row.get("ms_entry_balance") if in_scheme else None,
+            row.get("assignee") or "",
+        ),
+    )  # fmt: skip
 
 
 def _payments_today(
@@ -441,7 +493,7 @@ def _decide_row(
             external_id=row["external_id"] or "",
             time_zone=row["time_zone"] or "America/New_York",
             cases=cases,
-            triggers=tuple(_triggers(row, facts, as_of)),
+            triggers=(*_triggers(row, facts, as_of), *_milestone_triggers(row, strategy)),
             due=tuple(facts["due"].get(account_id, ())),
             pending=tuple(facts["pending"].get(account_id, ())),
             notes_to_account=bool(row["notes_to_account"]),

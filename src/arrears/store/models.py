@@ -594,3 +594,23 @@ class ComplianceEventRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class MilestoneStateRow(Base):
+    """Where an account stands in its milestone scheme (seed 004): one row per account, kept after it resolves."""
+
+    __tablename__ = "milestone_state"
+    __table_args__ = (Index("ix_milestone_state_scheme", "scheme", "milestone"),)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(40))
+    milestone: Mapped[str | None] = mapped_column(String(60))
+    """The milestone reached; None before the first and once resolved."""
+    entered_on: Mapped[date] = mapped_column(Date)
+    reached_on: Mapped[date] = mapped_column(Date)
+    """The day the current milestone was reached (its duration counts from it)."""
+    moved_on: Mapped[date] = mapped_column(Date)
+    """The last day the account moved: it moves at most once a day."""
+    entry_balance_cents: Mapped[int] = mapped_column(BigInteger)
+    resolved: Mapped[bool] = mapped_column(Boolean)
+    last_move: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(String(300))

@@ -45,7 +45,7 @@ from arrears.domain.effects import (
     StatusChange,
 )
 from arrears.domain.engine import Activity, Decisions, GateDecision
-from arrears.store import summaries
+from arrears.store import milestones, summaries
 from arrears.store.bulk import execute_many, insert_ignore
 from arrears.store.models import (
     ActivityRow,
@@ -342,6 +342,7 @@ def write_decisions(
         for gated in decision.gate:
             rows.gate_decision(account, gated)
     _write_cases(connection, decisions, counts)
+    counts["milestone_moves"] += milestones.write_changes(connection, decisions)
     insert_ignore(connection, ACTIVITIES, created, ["key"])
     _write_activity_changes(connection, decisions, counts)
     insert_ignore(connection, HISTORY, rows.history, ["key"])

@@ -571,13 +571,17 @@ def match_assignment(
 
 def condition_fields(strategy: Strategy) -> frozenset[str]:
     """The names of the account fields that the conditions of ``strategy`` read (entry rules, their additional
-    conditions, assignment rule conditions): what the daily run must read for every account."""
+    conditions, assignment rule conditions, milestone schemes): what the daily run must read for every account."""
     policy = strategy.entry_policy
     rules = [policy.enterprise, *(p.rules for p in policy.portfolios if p.rules is not None)]
     texts = [r.rules_condition for r in rules] + [r.condition for r in rules if r.has_condition]
     texts += [
         rule.condition for p in policy.portfolios for rule in p.assignment.rules if rule.has_condition
     ]  # fmt: skip
+    for scheme in strategy.schemes:
+        texts += [scheme.entry_condition]
+        for m in scheme.milestones:
+            texts += [m.reach_text(), m.decrement_condition, m.resolve_condition, *(a.condition for a in m.actions)]
     return frozenset(f.name for text in texts if text is not None for f in account_condition(text).fields)
 
 
@@ -655,6 +659,10 @@ class Strategy:
             object.__setattr__(self, "_plans", {p.code: p for p in reversed(self.plans)})
         assert self._plans is not None
         return self._plans
+
+    def scheme(self, code: str) -> Scheme | None:
+        """The milestone scheme of that code."""
+        return next((s for s in self.schemes if s.code == code), None)
 
     def group(self, code: str) -> CollectorGroup | None:
         return next((g for g in self.groups if g.code == code), None)

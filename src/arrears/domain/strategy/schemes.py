@@ -143,8 +143,10 @@ class MilestoneAction:
         match self.kind:
             case MilestoneActionKind.SERVICE_REQUEST:
                 return f"service request '{self.request_type}' for {self.assignee}"
-            case MilestoneActionKind.ONE_OFF_CHARGE | MilestoneActionKind.DEPOSIT_DEMAND:
-                return f"{self.kind.value.replace('_', ' ')} '{self.line_item_type}' of {self._amount()}"
+            case MilestoneActionKind.ONE_OFF_CHARGE:
+                return f"one-off charge '{self.line_item_type}' of {self._amount()}"
+            case MilestoneActionKind.DEPOSIT_DEMAND:
+                return f"deposit demand '{self.line_item_type}' of {self._amount()}"
             case MilestoneActionKind.ONE_OFF_PENALTY:
                 return f"one-off penalty '{self.line_item_type}' of {self._amount()}"
             case MilestoneActionKind.ALERT:
@@ -282,6 +284,10 @@ class MilestoneState:
     milestone: int | None
     reached_on: date
     entry_balance_cents: int
+    moved_on: date | None = None
+    """The last day the account moved in the scheme: it moves at most once a day, so a rerun moves nothing."""
+    resolved: bool = False
+    """The account left the scheme (on ``moved_on``); it may enter again from the next day."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,14 +357,20 @@ def milestone_step(
 ) -> MilestoneStep:
     """Where the account with this feature ``row`` goes in ``scheme`` on ``as_of`` (the one rule).
 
-    Out of the scheme (``state`` None): it enters when :func:`enters` holds, at the highest milestone that
-    applies (the first one only, unless the scheme jumps). In it, in this order: a zero or negative balance
-    resolves it by full payment; the current milestone's resolve rule (below amount, formula) resolves it; a
-    payment reversal returns it to the milestone configured; the decrement rule moves it down to the highest
-    milestone that still applies; otherwise it increments to the next milestone when that applies and the
-    current milestone's duration has elapsed — one step per run, or to the highest that applies when the scheme
-    jumps. A held account moves only when the scheme lets holds decrement and resolve, and then never up.
+    An account moves at most once a day (``state.moved_on``), so running the same date again moves nothing.
+    Out of the scheme (``state`` None, resolved, or of another scheme): it enters when :func:`enters` holds,
+    at the first milestone that applies (the highest, when the scheme jumps). In it, in this order: a zero or
+    negative balance resolves it by full payment; the current milestone's resolve rule (below amount,
+    formula) resolves it; a payment reversal returns it to the milestone configured; the decrement rule moves
+    it down to the highest milestone that still applies; otherwise it increments to the next milestone when
+    that applies and the current milestone's duration has elapsed — one step per run, or to the highest that
+    applies when the scheme jumps. A held account moves only when the scheme lets holds decrement and
+    resolve, and then never up.
     """
+    if state is not None and state.moved_on is not None and state.moved_on >= as_of:
+        return MilestoneStep(Move.STAY, state.milestone, (), "already moved today")
+    if state is not None and (state.resolved or state.scheme != scheme.code):
+        state = None
     if state is None:
         if held or not enters(scheme, row):
             return MilestoneStep(Move.STAY, None)
@@ -415,6 +427,32 @@ def _decrements(scheme: Scheme, current: Milestone, row: Mapping[str, object], b
 def _reached(scheme: Scheme, index: int) -> str:
     milestone = scheme.milestones[index]
     return f"reached '{milestone.name}' ({milestone.reach_text()})"
+
+
+def describe_move(scheme: Scheme, move: Move, previous: int | None, target: int | None) -> str:
+    """Why an account moved, in words, for its history and for explain."""
+    def named(index: int | None) -> str:
+        return f"'{scheme.milestones[index].name}'" if index is not None else "no milestone"
+
+    match move:
+        case Move.ENTER | Move.INCREMENT:
+            if target is None:
+                return f"entered scheme '{scheme.code}'; no milestone applies yet"
+            return f"reached {named(target)} ({scheme.milestones[target].reach_text()})"
+        case Move.REVERSAL:
+            return f"payment reversed: back to {named(target)}"
+        case Move.DECREMENT:
+            return f"{named(previous)} no longer applies: down to {named(target)}"
+        case Move.RESOLVE_FULL_PAYMENT:
+            return "balance paid in full"
+        case Move.RESOLVE_FORMULA:
+            milestone = scheme.milestones[previous] if previous is not None else None
+            below = milestone.resolve_below_cents if milestone is not None else None
+            rule = f"balance below ${below / 100:,.2f}" if below is not None else "the resolve formula"
+            condition = milestone.resolve_condition if milestone is not None else None
+            return f"resolve rule of {named(previous)}: {rule}" + (f" or {condition}" if condition else "")
+        case Move.STAY:
+            return "no move"
 
 
 def scheme_for(schemes: Collection[Scheme], portfolio: str, track: Track = Track.GUARANTOR) -> Scheme | None:

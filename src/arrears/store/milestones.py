@@ -1,0 +1,77 @@
+"""Milestone state per account (seed 004): read as frame columns for the run, written from its decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Table, select
+
+from arrears.domain.engine import Decisions
+from arrears.domain.strategy.schemes import Scheme
+from arrears.store.bulk import execute_many, insert_ignore
+from arrears.store.features import fetch_rows
+from arrears.store.models import CreditPointRow, MilestoneStateRow
+
+STATES = MilestoneStateRow.__table__
+assert isinstance(STATES, Table)
+STATE_SCHEMA: dict[str, pl.DataType] = {
+    "ms_scheme": pl.String(), "ms_index": pl.Int64(), "ms_reached_on": pl.Date(), "ms_entry_balance": pl.Int64(),
+    "ms_moved_on": pl.Date(), "ms_resolved": pl.Boolean(),
+}  # fmt: skip
+"""The columns ``arrears.batch.milestones`` reads (its ``STATE_SCHEMA``)."""
+
+
+def read_states(connection: Connection, first: int, last: int, schemes: Sequence[Scheme]) -> pl.DataFrame:
+    """The milestone state of the accounts with ids in [first, last] as :data:`STATE_SCHEMA` columns and
+    ``ms_entered_on`` (the stored
+    milestone name becomes its position in the scheme; a milestone no longer configured is before the first)."""
+    sql = (
+        "SELECT account_id, scheme, milestone, reached_on, entry_balance_cents, moved_on, resolved, entered_on "
+        f"FROM milestone_state WHERE account_id BETWEEN {int(first)} AND {int(last)}"
+    )
+    by_code = {scheme.code: scheme for scheme in schemes}
+    rows = []
+    for account_id, code, milestone, reached, balance, moved, resolved, entered in fetch_rows(connection, sql):
+        scheme = by_code.get(code)
+        index = scheme.index(milestone) if scheme is not None and milestone is not None else None
+        rows.append((account_id, code, index, _day(reached), balance, _day(moved), bool(resolved), _day(entered)))
+    schema = {"account_id": pl.Int64(), **STATE_SCHEMA, "ms_entered_on": pl.Date()}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _day(value: Any) -> Any:
+    """A date column as a date (SQLite returns ISO text through the driver)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def write_changes(connection: Connection, decisions: Sequence[Decisions]) -> int:
+    """Write the milestone moves of a chunk's decisions (insert the first state of an account, then update)."""
+    rows = [
+        {"account_id": d.account_id, "scheme": c.scheme, "milestone": c.milestone, "entered_on": c.entered_on,
+         "reached_on": c.reached_on, "moved_on": c.on, "entry_balance_cents": c.entry_balance_cents,
+         "resolved": c.resolved, "last_move": c.move, "reason": c.reason[:300]}
+        for d in decisions for c in d.milestones
+    ]  # fmt: skip
+    if not rows:
+        return 0
+    insert_ignore(connection, STATES, rows, ["account_id"])
+    execute_many(
+        connection,
+        "UPDATE milestone_state SET scheme = {}, milestone = {}, entered_on = {}, reached_on = {}, moved_on = {}, "
+        "entry_balance_cents = {}, resolved = {}, last_move = {}, reason = {} WHERE account_id = {}",
+        [(r["scheme"], r["milestone"], r["entered_on"], r["reached_on"], r["moved_on"], r["entry_balance_cents"],
+          r["resolved"], r["last_move"], r["reason"], r["account_id"]) for r in rows],
+        dates=[2, 3, 4],
+    )  # fmt: skip
+    return len(rows)
+
+
+def party_points(connection: Connection, party_id: int) -> list[tuple[Any, int]]:
+    """Every credit-point award of a party: (day, points)."""
+    table = CreditPointRow.__table__
+    assert isinstance(table, Table)
+    query = select(table.c.on, table.c.points).where(table.c.party_id == party_id).order_by(table.c.on)
+    return [(_day(on), int(points)) for on, points in connection.execute(query)]
