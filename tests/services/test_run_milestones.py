@@ -17,6 +17,7 @@ from sqlalchemy import update
 from arrears.domain.strategy import validate_strategy
 from arrears.domain.strategy.schemes import Milestone, MilestoneAction, MilestoneActionKind, PerformOn, Scheme
 from arrears.services.accounts import reverse_payment
+from arrears.services.explain import explain
 from arrears.services.run import RunResult, run_day
 from arrears.store.db import Database
 from arrears.store.models import PartyRow
@@ -174,3 +175,16 @@ def test_stages_at_30_40_50_days_checked_every_10_days_from_an_invoice_of_249_95
         milestone = state(db, "inv")[0] if table(db, "milestone_state", "inv") else None
         reached.setdefault(milestone, day)
     assert reached == {None: "2012-06-10", "stage 1": "2012-06-30", "stage 2": "2012-07-10", "stage 3": "2012-07-20"}
+
+
+def test_explain_shows_the_milestone_why_and_what_the_next_one_needs_and_when(db: Database) -> None:
+    portfolios(db)
+    world(db, "w1 Adams OFF\n    2026-01-01 charge 200.00 due 2026-01-15")
+    assert explain(db, "w1", d("2026-03-01"), STRATEGY_WITH_WATER).milestone == (
+        "scheme 'WATER': not in it; enters when the balance is more than $50.00"
+    )
+    run(db, "2026-03-01")
+    assert explain(db, "w1", d("2026-03-02"), STRATEGY_WITH_WATER).milestone == (
+        "scheme 'WATER': milestone '30 days' since 2026-03-01 (reached '30 days' (days_past_due >= 30)); "
+        "next '60 days' needs days_past_due >= 60, not before 2026-03-11"
+    )

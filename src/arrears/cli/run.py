@@ -202,7 +202,8 @@ def explain(
     json: JsonOption = False,
 ) -> None:
     """Why an account is or is not in collections: each rule with its value and threshold, the assignment,
-    every pending activity with the reason it exists, and each compliance rule that held or deferred work."""
+    every pending activity with the reason it exists, each compliance rule that held or deferred work, and the
+    account's milestone in its scheme (why, and what the next one needs and when)."""
     database = open_db(db)
     with user_errors():
         result = explain_account(database, account, parse_date(as_of, "as-of") or date.today(), load_strategy(database))
@@ -218,6 +219,8 @@ def explain(
         console.print(table)
     if result.assignment:
         console.print(f"assignment: {result.assignment}")
+    if result.milestone:
+        console.print(f"milestones: {escape(result.milestone)}")
     for case in result.cases:
         console.print(
             f"case {case['track']} #{case['episode']}: {case['status']} since {case['entered_on']}"

@@ -15,8 +15,10 @@ from arrears.domain.cases import PENDING_ACTIVITY, ActivityStatus, CaseStatus, T
 from arrears.domain.errors import NotFound
 from arrears.domain.money import format_cents
 from arrears.domain.strategy import AssignmentType, Strategy, TaskAssignment
+from arrears.domain.strategy.schemes import MilestoneState, explain_state, scheme_for
 from arrears.services.config import version_note
 from arrears.services.run import features_frame
+from arrears.store import milestones as store_milestones
 from arrears.store.accounts import account_id_of
 from arrears.store.activities import ActivityRecord, activities_pending_on
 from arrears.store.cases import CaseEpisode, case_episodes, history_until
@@ -50,6 +52,8 @@ class Explanation:
     history: list[dict[str, Any]] = field(default_factory=list)
     compliance: list[dict[str, Any]] = field(default_factory=list)
     """Each time a compliance rule held, deferred or redirected the account's work, with the rule's numbers."""
+    milestone: str = ""
+    """The scheme of the account's portfolio, its milestone and why, and what the next one needs and when."""
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
@@ -65,6 +69,7 @@ class Explanation:
             "pending": self.pending,
             "history": self.history,
             "compliance": self.compliance,
+            "milestone": self.milestone,
         }
 
 
@@ -118,6 +123,7 @@ def explain(db: Database, external_id: str, as_of: date, strategy: Strategy) -> 
         pending = activities_pending_on(connection, account_id, as_of)
         history = history_until(connection, account_id, as_of)
         gated = gate_events(connection, date.min, as_of, account_id)
+        milestone = _milestone(connection, strategy, account_id, row["portfolio"], as_of)
     case_rows = [
         {"track": e.track, "episode": e.episode, "status": case_status_on(e, as_of).value,
          "entered_on": e.entered_on, "assignee": e.assignee, "work": e.work, "entry_reason": e.entry_reason,
@@ -148,7 +154,7 @@ def explain(db: Database, external_id: str, as_of: date, strategy: Strategy) -> 
         source = "enterprise rules"
     result = Explanation(
         external_id, as_of, portfolio, f"{source} ({version_note(db, as_of)})", cases=case_rows, pending=pending_rows,
-        history=history_rows, compliance=compliance_rows,
+        history=history_rows, compliance=compliance_rows, milestone=milestone,
     )
     if row["enabled"]:
         result.checks = [
@@ -193,6 +199,19 @@ def explain(db: Database, external_id: str, as_of: date, strategy: Strategy) -> 
             f"{rule_text(assignment, row['rule_index'])} → {row['assignee']}, work '{row['work']}'"
         )
     return result
+
+
+def _milestone(connection: Any, strategy: Strategy, account_id: int, portfolio: str, as_of: date) -> str:
+    """The account's place in its portfolio's scheme (empty when the portfolio has none)."""
+    scheme = scheme_for(strategy.schemes, portfolio)
+    if scheme is None:
+        return ""
+    states = store_milestones.read_states(connection, account_id, account_id, strategy.schemes)
+    state = None
+    for row in states.iter_rows(named=True):
+        state = MilestoneState(row["ms_scheme"], row["ms_index"], row["ms_reached_on"], row["ms_entry_balance"],
+                               row["ms_moved_on"], row["ms_resolved"])  # fmt: skip
+    return explain_state(scheme, state, as_of, store_milestones.last_reason(connection, account_id))
 
 
 def _type_text(assignment: TaskAssignment) -> str:

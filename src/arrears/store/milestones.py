@@ -47,6 +47,12 @@ def _day(value: Any) -> Any:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def last_reason(connection: Connection, account_id: int) -> str:
+    """Why the account last moved in its scheme (empty when it never was in one)."""
+    row = connection.execute(select(STATES.c.reason).where(STATES.c.account_id == account_id)).first()
+    return str(row[0]) if row is not None else ""
+
+
 def write_changes(connection: Connection, decisions: Sequence[Decisions]) -> int:
     """Write the milestone moves of a chunk's decisions (insert the first state of an account, then update)."""
     rows = [

@@ -455,6 +455,31 @@ def describe_move(scheme: Scheme, move: Move, previous: int | None, target: int 
             return "no move"
 
 
+def explain_state(scheme: Scheme, state: MilestoneState | None, as_of: date, why: str = "") -> str:
+    """The account's place in ``scheme`` in words: the milestone and why, and what the next one needs and when."""
+    if state is None or state.scheme != scheme.code:
+        condition = f" and {scheme.entry_condition}" if scheme.entry_condition else ""
+        return (f"scheme '{scheme.code}': not in it; enters when the balance is more than "
+                f"${scheme.min_entry_cents / 100:,.2f}{condition}")  # fmt: skip
+    if state.resolved:
+        return f"scheme '{scheme.code}': resolved on {state.moved_on} ({why})"
+    index = state.milestone
+    where = f"milestone '{scheme.milestones[index].name}' since {state.reached_on}" if index is not None else (
+        "in the scheme, before its first milestone"
+    )  # fmt: skip
+    text = f"scheme '{scheme.code}': {where}" + (f" ({why})" if why else "")
+    following = 0 if index is None else index + 1
+    if following < len(scheme.milestones):
+        milestone = scheme.milestones[following]
+        needs = milestone.reach_text()
+        if milestone.amount_cents is not None:
+            needs += f" and a {scheme.balance_basis.value} balance of ${milestone.amount_cents / 100:,.2f} or more"
+        current = scheme.milestones[index] if index is not None else None
+        earliest = next_allowed(scheme, current, state.reached_on) if current is not None else as_of
+        text += f"; next '{milestone.name}' needs {needs}, not before {max(earliest, as_of)}"
+    return text
+
+
 def scheme_for(schemes: Collection[Scheme], portfolio: str, track: Track = Track.GUARANTOR) -> Scheme | None:
     """The active scheme of the portfolio on ``track``: its own, else the enterprise's (the first of each)."""
     active = [s for s in schemes if not s.inactive and s.track is track]
