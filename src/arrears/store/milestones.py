@@ -13,7 +13,7 @@ from arrears.domain.engine import Decisions
 from arrears.domain.strategy.schemes import Scheme
 from arrears.store.bulk import execute_many, insert_ignore
 from arrears.store.features import fetch_rows
-from arrears.store.models import CreditPointRow, MilestoneStateRow
+from arrears.store.models import AccountRow, CreditPointRow, MilestoneStateRow, PartyRow
 
 STATES = MilestoneStateRow.__table__
 assert isinstance(STATES, Table)
@@ -73,6 +73,22 @@ def write_changes(connection: Connection, decisions: Sequence[Decisions]) -> int
         dates=[2, 3, 4],
     )  # fmt: skip
     return len(rows)
+
+
+def party_of(connection: Connection, who: str) -> tuple[int, str] | None:
+    """(party id, name) of the party ``who`` names: a party id, or the external id of one of its accounts."""
+    if who.isdigit():
+        sql = f"SELECT id, first_name, last_name FROM party WHERE id = {int(who)}"
+        rows = fetch_rows(connection, sql)
+    else:
+        rows = list(connection.execute(
+            select(PartyRow.id, PartyRow.first_name, PartyRow.last_name)
+            .join(AccountRow, AccountRow.guarantor_id == PartyRow.id).where(AccountRow.external_id == who)
+        ))  # fmt: skip
+    if not rows:
+        return None
+    party_id, first, last = rows[0]
+    return int(party_id), f"{first} {last}".strip()
 
 
 def party_points(connection: Connection, party_id: int) -> list[tuple[Any, int]]:

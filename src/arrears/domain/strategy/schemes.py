@@ -480,6 +480,28 @@ def explain_state(scheme: Scheme, state: MilestoneState | None, as_of: date, why
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class ActionSummaryLine:
+    """One line of a scheme's read-only collections actions summary."""
+
+    milestone: str
+    number: int
+    kind: str
+    perform_on: str
+    condition: str
+    action: str
+
+
+def actions_summary(scheme: Scheme) -> tuple[ActionSummaryLine, ...]:
+    """Every action of every milestone of ``scheme``, in order (seed 004's Collections Actions node)."""
+    return tuple(
+        ActionSummaryLine(milestone.name, number, action.kind.value, action.perform_on.label, action.condition or "",
+                          action.describe())
+        for milestone in scheme.milestones
+        for number, action in enumerate(milestone.actions, start=1)
+    )  # fmt: skip
+
+
 def scheme_for(schemes: Collection[Scheme], portfolio: str, track: Track = Track.GUARANTOR) -> Scheme | None:
     """The active scheme of the portfolio on ``track``: its own, else the enterprise's (the first of each)."""
     active = [s for s in schemes if not s.inactive and s.track is track]

@@ -1,0 +1,56 @@
+"""Commands about milestone schemes and credit rating: ``arrears schemes show`` and ``arrears party rating``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, user_errors
+from arrears.services.config import load_strategy
+from arrears.services.schemes import party_rating, scheme_actions
+
+schemes_app = typer.Typer(help="Milestone schemes (seed 004).", no_args_is_help=True)
+party_app = typer.Typer(help="Parties: their credit rating.", no_args_is_help=True)
+app.add_typer(schemes_app, name="schemes")
+app.add_typer(party_app, name="party")
+
+
+@schemes_app.command("show")
+def show(
+    code: Annotated[str, typer.Argument(help="The scheme's code.")], db: DbOption = None, json: JsonOption = False
+) -> None:
+    """The collections actions summary of a scheme: every action of every milestone (read-only)."""
+    with user_errors():
+        lines = scheme_actions(load_strategy(open_db(db)), code)
+    if json:
+        print_json([asdict(line) for line in lines])
+        return
+    table = Table("milestone", "#", "kind", "perform on", "condition", "action", title=f"collections actions of {code}")
+    for line in lines:
+        table.add_row(escape(line.milestone), str(line.number), line.kind, line.perform_on, escape(line.condition),
+                      escape(line.action))  # fmt: skip
+    console.print(table)
+
+
+@party_app.command("rating")
+def rating(
+    party: Annotated[str, typer.Argument(help="A party id, or the external id of one of its accounts.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="The day (default: today).")] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """A party's credit points within the look-back and the level they give (more points, worse rating)."""
+    database = open_db(db)
+    with user_errors():
+        result = party_rating(database, party, parse_date(as_of, "as-of") or date.today(), load_strategy(database))
+    if json:
+        print_json(result.as_dict())
+        return
+    window = f"the last {result.lookback_days} days" if result.lookback_days else "the whole history"
+    console.print(f"{escape(result.name)} (party {result.party_id}) on {result.as_of}: {result.points} points in "
+                  f"{window} ({result.all_points} in all): {result.level}")  # fmt: skip
