@@ -130,9 +130,10 @@ PENDING_ACTIVITY: Final = frozenset(
 """Pending work is what can still be cancelled: scheduled, open, held."""
 
 
-def cancelled_by_closing(status: ActivityStatus, no_auto_delete: bool) -> bool:
-    """Whether closing the account cancels an activity: pending work is, unless it is marked do-not-autodelete
-    (seed 002: "contacts with Do not autodelete switched ON are not deleted")."""
+def cancelled_when_case_ends(status: ActivityStatus, no_auto_delete: bool) -> bool:
+    """Whether ending a case (resolved, referred, recalled, or its account closed) cancels an activity: pending
+    work is, unless it is marked do-not-autodelete (seed 002: "contacts with Do not autodelete switched ON are not
+    deleted")."""
     return status in PENDING_ACTIVITY and not no_auto_delete
 
 

@@ -45,6 +45,7 @@ from arrears.domain.cases import (
     SeriesStepOrigin,
     Track,
     activity_transition,
+    cancelled_when_case_ends,
     case_transition,
 )
 from arrears.domain.compliance import (
@@ -1093,7 +1094,7 @@ def _move_case(day: _Day, case: Case, event: CaseEvent, why: str) -> None:
         return
     cancelled = {change.key for change in day.decisions.changes if change.event is ActivityEvent.CANCEL}
     for activity in [*day.snapshot.pending, *day.decisions.created]:
-        if activity.track is not case.track or activity.status not in PENDING_ACTIVITY or activity.no_auto_delete:
+        if activity.track is not case.track or not cancelled_when_case_ends(activity.status, activity.no_auto_delete):
             continue
         if activity.key in day.performed or activity.key in cancelled:
             continue

@@ -13,7 +13,7 @@ from arrears.domain.cases import (
     CaseEvent,
     CaseStatus,
     activity_transition,
-    cancelled_by_closing,
+    cancelled_when_case_ends,
     case_transition,
 )
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
@@ -220,7 +220,7 @@ def close_account(db: Database, external_id: str, on: date, reason: str = "", *,
                 row.statement_hold = False
             resolved += 1
         cancelled = kept = 0
-        pending = {status.value for status in ActivityStatus if cancelled_by_closing(status, False)}
+        pending = {status.value for status in ActivityStatus if cancelled_when_case_ends(status, False)}
         for activity in pending_activities(session, row.id, pending):
             # Seed 002: promises and transactions are marked done regardless of do not autodelete.
             contact = PendingContact(activity.key, activity.kind, activity.action, ActivityStatus(activity.status),

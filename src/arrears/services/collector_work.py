@@ -27,7 +27,7 @@ from arrears.domain.cases import (
     SeriesStepOrigin,
     Track,
     activity_transition,
-    cancelled_by_closing,
+    cancelled_when_case_ends,
     case_transition,
     origin_reference,
     origin_tag,
@@ -358,7 +358,7 @@ def collections_recall(db: Database, external_id: str, reason: str, *, on: date,
         for activity in pending_activities(session, account.id, pending):
             if activity.track != case.track or activity.episode != case.episode:
                 continue
-            if cancelled_by_closing(ActivityStatus(activity.status), activity.no_auto_delete):
+            if cancelled_when_case_ends(ActivityStatus(activity.status), activity.no_auto_delete):
                 activity.status = activity_transition(ActivityStatus(activity.status), ActivityEvent.CANCEL).value
                 activity.cancelled_on = on
                 cancelled += 1
