@@ -11,6 +11,7 @@ import typer
 from arrears.cli.accounts import accounts_app
 from arrears.cli.app import DbOption, UserOption, app, console, open_db, parse_date, resolve_user, shown, user_errors
 from arrears.cli.run import activity_app
+from arrears.domain.plans import DEFAULT_PRIORITY
 from arrears.domain.strategy import ActionKind
 from arrears.services.collector_work import (
     FollowUp,
@@ -64,7 +65,7 @@ def activity_add_command(
     kind: Annotated[str, typer.Option("--kind", help="review or phone_call.")],
     due: Annotated[str, typer.Option("--due", help="The day it is due (YYYY-MM-DD).")],
     at: Annotated[str | None, typer.Option("--time", help="HH:MM in the party's time zone.")] = None,
-    priority: Annotated[int, typer.Option(help="1-99: 66-99 high, 34-65 medium, 1-33 low.")] = 50,
+    priority: Annotated[int, typer.Option(help="1-99: 66-99 high, 34-65 medium, 1-33 low.")] = DEFAULT_PRIORITY,
     collector: Annotated[str | None, typer.Option(help="Who does it (default: the case's collector).")] = None,
     reason: Annotated[str, typer.Option(help="Why (shown with it in the worklist).")] = "",
     no_auto_delete: Annotated[bool, typer.Option(help="Keep it when the account is closed or recalled.")] = False,

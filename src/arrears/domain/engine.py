@@ -83,6 +83,7 @@ from arrears.domain.effects import (
 )
 from arrears.domain.plans import (
     AWAITED_TYPES,
+    DEFAULT_PRIORITY,
     DONE_ON_CLOSE,
     WORKLIST_TYPES,
     AccountView,
@@ -150,7 +151,6 @@ OUTBOUND_KINDS: Mapping[ActionKind, OutboundChannel] = {
 MESSAGE_KINDS = frozenset({ActionKind.LETTER, ActionKind.EMAIL, ActionKind.SMS})
 
 EXTERNAL_COLLECTIONS_AGENCY = "external collections"
-DEFAULT_PRIORITY = 50
 MAX_STEPS_PER_DAY = 100
 """Guard against a strategy whose zero-day steps would schedule work forever on one day."""
 

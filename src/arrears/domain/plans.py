@@ -58,6 +58,7 @@ PRIORITY_MIN, PRIORITY_MAX = 1, 99
 PRIORITY_BANDS: Final = ((66, 99, "high"), (34, 65, "medium"), (1, 33, "low"))
 """Seed 002: "66 to 99 High, 34 to 65 Medium, 1 to 33 Low"."""
 DEFAULT_PRIORITY = 50
+"""The priority of work that names none: actions, series steps, plan events and follow-ups alike."""
 DELAY_DAYS_MIN, DELAY_DAYS_MAX = 0, 999
 DELAY_MINUTES_MAX = 24 * 60 * 7
 """A week: a longer delay is a delay in days."""

@@ -32,9 +32,10 @@ from arrears.domain.cases import (
     origin_reference,
     origin_tag,
 )
-from arrears.domain.engine import DEFAULT_PRIORITY, activity_key
+from arrears.domain.engine import activity_key
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.model import Mode
+from arrears.domain.plans import DEFAULT_PRIORITY
 from arrears.domain.strategy import ActionKind, Strategy
 from arrears.services.config import load_strategy
 from arrears.services.run import features_frame

@@ -87,7 +87,17 @@ from arrears.domain.compliance_rules import (
 )
 from arrears.domain.errors import Problem
 from arrears.domain.money import MAX_AMOUNT_CENTS, Money, MoneyError
-from arrears.domain.plans import AssignTo, EventType, LevelRange, Plan, PlanEvent, ScheduleIf, Timing, TransactionType
+from arrears.domain.plans import (
+    DEFAULT_PRIORITY,
+    AssignTo,
+    EventType,
+    LevelRange,
+    Plan,
+    PlanEvent,
+    ScheduleIf,
+    Timing,
+    TransactionType,
+)
 from arrears.domain.strategy import (
     Action,
     ActionKind,
@@ -320,7 +330,7 @@ class PlanEventDoc(_Doc):
     repeat: RepeatText | None = None
     copy_on_repeat: bool = False
     log_repeat_to_notes: bool = False
-    priority: int = 50
+    priority: int = DEFAULT_PRIORITY
     no_autocomplete: bool = False
     no_autodelete: bool = False
     mark_done_immediately: bool = False
