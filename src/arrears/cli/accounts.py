@@ -12,8 +12,11 @@ from rich.progress import Progress
 from rich.table import Table
 
 from arrears.cli.app import (
+    AccountArgument,
     DbOption,
     JsonOption,
+    OnOption,
+    ReasonOption,
     UserOption,
     app,
     console,
@@ -275,13 +278,11 @@ def accounts_update(
         console.print(f"{shown(account)} {change.field}: {shown(change.before)!s} -> {shown(change.after)!s}")
 
 
-ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept in the account's history and audit).")]
-OnOption = Annotated[str | None, typer.Option("--on", help="The day (default: today).")]
 
 
 @accounts_app.command("close")
 def accounts_close(
-    account: Annotated[str, typer.Argument(help="The account's external id.")],
+    account: AccountArgument,
     reason: ReasonOption,
     on: OnOption = None,
     user: UserOption = None,
@@ -301,7 +302,7 @@ def accounts_close(
 
 @accounts_app.command("reopen")
 def accounts_reopen(
-    account: Annotated[str, typer.Argument(help="The account's external id.")],
+    account: AccountArgument,
     reason: ReasonOption,
     on: OnOption = None,
     user: UserOption = None,

@@ -41,6 +41,9 @@ UserOption = Annotated[
     typer.Option("--user", help="Who does it, for the audit (default: ARREARS_USER, ARREARS_ACTOR or your login).",
                  show_default=False),
 ]  # fmt: skip
+AccountArgument = Annotated[str, typer.Argument(help="The account's external id.")]
+OnOption = Annotated[str | None, typer.Option("--on", help="The day (default: today).")]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept in the account's history and audit).")]
 
 
 def resolve_user(name: str | None) -> str:

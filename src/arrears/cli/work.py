@@ -9,7 +9,20 @@ from typing import Annotated
 import typer
 
 from arrears.cli.accounts import accounts_app
-from arrears.cli.app import DbOption, UserOption, app, console, open_db, parse_date, resolve_user, shown, user_errors
+from arrears.cli.app import (
+    AccountArgument,
+    DbOption,
+    OnOption,
+    ReasonOption,
+    UserOption,
+    app,
+    console,
+    open_db,
+    parse_date,
+    resolve_user,
+    shown,
+    user_errors,
+)
 from arrears.cli.run import activity_app
 from arrears.domain.plans import DEFAULT_PRIORITY
 from arrears.domain.strategy import ActionKind
@@ -30,9 +43,6 @@ collections_app = typer.Typer(
 app.add_typer(note_app, name="note")
 app.add_typer(collections_app, name="collections")
 
-AccountArgument = Annotated[str, typer.Argument(help="The account's external id.")]
-OnOption = Annotated[str | None, typer.Option("--on", help="The day (default: today).")]
-ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept in the account's history and audit).")]
 
 
 def _time(text: str | None) -> time | None:
