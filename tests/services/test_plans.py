@@ -60,6 +60,12 @@ PLANS = (
         PlanEvent(2, EventType.NOTE, "weekly without copy", timing=Timing.DELAY_DAYS, days=0,
                   repeat=RepeatPeriod.WEEKLY),
     )),
+    Plan("WEEKLY", "Weekly reviews worked from the worklist", events=(
+        PlanEvent(1, EventType.REVIEW, "Weekly check", timing=Timing.DELAY_DAYS, days=0, repeat=RepeatPeriod.WEEKLY,
+                  copy_on_repeat=True, log_repeat_to_notes=True, assign_to=AssignTo.SPECIFIC_OPERATOR, operator="AL"),
+        PlanEvent(2, EventType.REVIEW, "Weekly look", timing=Timing.DELAY_DAYS, days=0, repeat=RepeatPeriod.WEEKLY,
+                  assign_to=AssignTo.SPECIFIC_OPERATOR, operator="AL"),
+    )),
     Plan("THANKS", "A thank-you note for every payment", events=(PlanEvent(1, EventType.NOTE, "Thank you"),)),
     Plan("NSF", "A reversal: a fee and a call", events=(
         PlanEvent(1, EventType.TRANSACTION, "fee", amount_cents=2500),
@@ -247,6 +253,28 @@ def test_the_daily_run_forwards_repeats_with_a_copy_and_a_notes_line(plans_db: D
         "Letter type contact G30, due 2026-03-17 processed by arrears",
     ]
     assert len(table(plans_db, "letter", "off")) == 2
+
+
+def test_a_repeating_review_completed_from_the_worklist_schedules_its_next_period(plans_db: Database) -> None:
+    from arrears.services.worklist import complete_activity, worklist
+
+    run_plan(plans_db, "WEEKLY", "off", on=d("2026-03-10"), at=AT)
+    run_day(plans_db, d("2026-03-10"))
+    opened = {item.action: item.id for item in worklist(plans_db, d("2026-03-10"), {"AL"})}
+    assert sorted(opened) == ["Weekly check", "Weekly look"]
+    for item in opened.values():
+        complete_activity(plans_db, item, "REVIEWED", on=d("2026-03-12"), actor="ann")
+    assert plan_activities(plans_db, "off") == [
+        "off: 2026-03-10 Weekly check (review) AL done",  # the completed copy
+        "off: 2026-03-17 Weekly check (review) AL scheduled",
+        "off: 2026-03-17 Weekly look (review) AL scheduled",  # forwarded itself: no copy
+    ]
+    notes = [n.text for n in table(plans_db, "note", "off") if "type contact" in n.text]
+    assert notes == ["Review type contact Weekly check, due 2026-03-10 processed by ann"]
+    assert worklist(plans_db, d("2026-03-16"), {"AL"}) == []
+    run_day(plans_db, d("2026-03-17"))
+    reopened = sorted(item.action for item in worklist(plans_db, d("2026-03-17"), {"AL"}))
+    assert reopened == ["Weekly check", "Weekly look"]
 
 
 def test_a_plan_that_runs_itself_next_month_same_day_repeats(plans_db: Database) -> None:

@@ -883,6 +883,33 @@ def forward_contact(
     return Forward(key, following, moment, copy, note)
 
 
+@dataclass(frozen=True, slots=True)
+class NextPeriod:
+    """What completing a repeating worklist contact (a call, a review) schedules (seed 002 "Repeat")."""
+
+    due: date
+    due_at: datetime | None
+    keep_completed: bool
+    """Create copy on repeat: the completed contact stays as the period's completed copy and the next period is
+    a contact of its own; otherwise the contact itself is forwarded (back to scheduled, on the new date)."""
+    note: str | None
+    """The line written to the notes (log repeat to notes), else None."""
+
+
+def next_period_on_completion(
+    event: PlanEvent, due: date, due_at: datetime | None, on: date, operator: str
+) -> NextPeriod | None:
+    """The next period of a repeating worklist contact due ``due`` that ``operator`` completed on ``on`` (None
+    when the event does not repeat): forwarded past the completion day by the repeat period, as the daily run
+    forwards an automatic one."""
+    if event.repeat is None:
+        return None
+    following = forward_past(due, event.repeat, on)
+    moment = due_at + (following - due) if due_at is not None else None
+    note = repeat_note(event, due, operator) if event.log_repeat_to_notes else None
+    return NextPeriod(following, moment, event.copy_on_repeat, note)
+
+
 def find_event(plans: Mapping[str, Plan], origin: PlanEventOrigin) -> PlanEvent:
     """The event that made a contact; :class:`PlanError` when the configuration no longer has it."""
     plan = _plan(plans, origin.plan)

@@ -10,21 +10,30 @@ from typing import Any
 from arrears.domain.cases import (
     ActivityEvent,
     ActivityStatus,
+    PlanEventOrigin,
     TransitionRefused,
     activity_transition,
     completion_day_problem,
+    origin_from_columns,
 )
 from arrears.domain.compliance import Defer, Hold, Outbound, OutboundChannel, release_gate
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
-from arrears.domain.plans import priority_band
+from arrears.domain.plans import PlanError, contact_key, find_event, next_period_on_completion, priority_band
 from arrears.domain.strategy import ActionKind, Strategy
 from arrears.services.compliance import facts_for, outcome_problems, record_call
 from arrears.services.config import load_strategy
-from arrears.store.activities import activity_by_id, record_completion, worklist_rows
+from arrears.store.activities import (
+    activity_by_id,
+    add_collection_note,
+    add_next_period,
+    forward_in_place,
+    record_completion,
+    worklist_rows,
+)
 from arrears.store.audit import append_audit
 from arrears.store.compliance import accounts_of_activities, portfolio_of
-from arrears.store.db import Connection, Database
+from arrears.store.db import Connection, Database, Session
 from arrears.store.models import ActivityRow
 from arrears.store.uow import UnitOfWork
 
@@ -167,8 +176,35 @@ def complete_activity(
         after = {"status": done.value, "outcome": outcome, "note": note or None}
         append_audit(session, actor=actor, entity="activity", key=str(activity_id), action="completed",
                      before=before, after=after)  # fmt: skip
+        if activity.origin == "plan_event":
+            _repeat(session, strategy or load_strategy(session), activity, on, actor)
         uow.commit()
     return breach
+
+
+def _repeat(session: Session, strategy: Strategy, activity: ActivityRow, on: date, actor: str) -> None:
+    """A completed plan contact whose event repeats: its next period is scheduled (seed 002 "Repeat"), the
+    completed contact kept as the period's copy when the event creates copies, and the repeat logged to the
+    notes when it says so."""
+    origin = origin_from_columns(activity.origin, activity.action, activity.series, activity.step,
+                                 activity.origin_ref)  # fmt: skip
+    assert isinstance(origin, PlanEventOrigin)
+    try:
+        event = find_event(strategy.plan_index(), origin)
+    except PlanError:
+        return  # the event is no longer configured: nothing repeats
+    due_at = activity.due_at.replace(tzinfo=UTC) if activity.due_at and activity.due_at.tzinfo is None \
+        else activity.due_at  # fmt: skip
+    following = next_period_on_completion(event, activity.due_date, due_at, on, actor)
+    if following is None:
+        return
+    if following.keep_completed:
+        key = contact_key(activity.account_id, origin, following.due)
+        add_next_period(session, activity, key, following.due, following.due_at, on)
+    else:
+        forward_in_place(activity, following.due, following.due_at)
+    if following.note is not None:
+        add_collection_note(session, activity.account_id, on, following.note, actor)
 
 
 def _not_completable(activity: ActivityRow) -> str:

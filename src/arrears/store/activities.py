@@ -90,6 +90,39 @@ def record_completion(
     )  # fmt: skip
 
 
+def forward_in_place(activity: ActivityRow, due: date, due_at: datetime | None) -> None:
+    """Forward a completed repeating contact to its next period: scheduled again on ``due`` (its outcome stays in
+    the collection note written when it was completed)."""
+    activity.status, activity.due_date, activity.due_at = ActivityStatus.SCHEDULED.value, due, due_at
+    activity.released_on = activity.done_on = None
+    activity.outcome = activity.note = None
+
+
+def add_next_period(
+    session: Session, activity: ActivityRow, key: str, due: date, due_at: datetime | None, on: date
+) -> None:
+    """Schedule the next period of a completed repeating contact as a contact of its own (the completed one
+    stays as the period's copy); nothing when that period is already stored."""
+    if session.scalar(select(ActivityRow.id).where(ActivityRow.key == key)) is not None:
+        return
+    session.add(
+        ActivityRow(
+            key=key, account_id=activity.account_id, track=activity.track, episode=activity.episode,
+            kind=activity.kind, action=activity.action, origin=activity.origin, series=activity.series,
+            step=activity.step, origin_ref=activity.origin_ref, assignee=activity.assignee, due_date=due,
+            due_at=due_at, priority=activity.priority, status=ActivityStatus.SCHEDULED.value,
+            no_auto_delete=activity.no_auto_delete, reason=f"repeat: next period after {activity.due_date}"[:300],
+            created_on=on, amount_cents=activity.amount_cents,
+        )
+    )  # fmt: skip
+
+
+def add_collection_note(session: Session, account_id: int, on: date, text: str, author: str) -> None:
+    """A line in the account's collection notes, in the caller's transaction."""
+    session.add(NoteRow(account_id=account_id, on=on, scope="collection_action", note_type="collections",
+                        text=text, author=author))  # fmt: skip
+
+
 def _by_assignee_and_kind(connection: Connection, *where: ColumnElement[bool]) -> dict[str, dict[str, int]]:
     activity = ActivityRow.__table__.c
     query = (
