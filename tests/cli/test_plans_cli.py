@@ -105,3 +105,18 @@ def test_plan_batch_with_a_condition_or_an_accounts_file(url: str, tmp_path: Pat
     assert neither.exit_code != 0 and "give --where CONDITION or --accounts FILE" in said(neither)
     bad = run(url, "plan", "batch", "NEW", "--where", "balanse > 1", "--on", "2026-03-10")
     assert bad.exit_code == 1 and "unknown field 'balanse'" in said(bad)
+
+
+def test_import_accounts_with_a_plan_runs_it_on_the_new_accounts(url: str, tmp_path: Path) -> None:
+    new = tmp_path / "new.csv"
+    new.write_text("external_id,portfolio,last_name\nA-1,FAMILY,SmithA-1\nB-1,FAMILY,Brown\nB-2,FAMILY,Berg\n")
+    imported = run(url, "import", "accounts", str(new), "--plan", "NEW", "--quiet")
+    assert imported.exit_code == 0, imported.output
+    assert "inserted 2" in said(imported) and "plan NEW ran on 2 new accounts" in said(imported)
+    assert "letters_queued: 2" in said(imported)
+    shown = json.loads(run(url, "accounts", "show", "B-1", "--json").stdout)
+    assert "NEW" in json.dumps(shown["timeline"])
+    again = json.loads(run(url, "import", "accounts", str(new), "--plan", "NEW", "--json").stdout)
+    assert (again["inserted"], again["plan"]["ran"]) == (0, 0)
+    refused = run(url, "import", "accounts", str(new), "--plan", "LEGAL")
+    assert refused.exit_code == 1 and "LEGAL is a sub-plan" in said(refused)

@@ -316,6 +316,51 @@ def test_a_transaction_of_a_linked_type_runs_its_plan_once_per_transaction(plans
     assert "off: 2026-03-10 Returned payment (phone_call)  open" in plan_activities(plans_db, "off")
 
 
+def test_importing_accounts_with_a_plan_runs_it_once_on_each_new_account(plans_db: Database, tmp_path: Path) -> None:
+    from arrears.services.importing import ImportKind, import_file
+
+    first = tmp_path / "mon.csv"
+    first.write_text("external_id,portfolio,first_name,last_name,mode\nnia,NORTH,Nia,Nash,active\n"
+                     "ned,NORTH,Ned,Nolan,closed\nann,NORTH,Ann,Adams,active\n")  # fmt: skip
+    report = import_file(plans_db, ImportKind.ACCOUNTS, first, today=d("2026-03-10"), plan="NEW", at=AT)
+    assert (report.inserted, report.unchanged) == (2, 1)
+    assert report.plan is not None and (report.plan.ran, report.plan.counts["letters_queued"]) == (2, 2)
+    assert plan_activities(plans_db, "nia") == [
+        "nia: 2026-03-10 G30 (letter)  done", "nia: 2026-03-20 Review the new account (review)  scheduled",
+    ]  # fmt: skip
+    assert plan_activities(plans_db, "ann") == []  # already stored: not new
+    assert [(row.event, row.detail) for row in table(plans_db, "history", "nia")] == [
+        ("imported", "imported on 2026-03-10"),
+        ("plan", "plan NEW run on 2026-03-10: 2 contacts, 0 pending deleted"),
+    ]
+    again = import_file(plans_db, ImportKind.ACCOUNTS, first, today=d("2026-03-11"), plan="NEW", at=AT)
+    assert again.plan is not None and again.plan.ran == 0
+    assert len(plan_activities(plans_db, "nia")) == 2  # a replayed file schedules nothing twice
+    second = tmp_path / "tue.csv"
+    second.write_text("external_id,portfolio,last_name,mode\nmo,NORTH,Moss,closed\nmy,NORTH,Myer,active\n")
+    shut = import_file(plans_db, ImportKind.ACCOUNTS, second, today=d("2026-03-11"), plan="SHUT", at=AT)
+    assert shut.plan is not None and (shut.plan.ran, shut.plan.skipped_closed) == (1, ["mo"])
+    assert [row.event for row in table(plans_db, "history", "mo")] == ["imported", "plan-skipped"]
+
+
+def test_an_import_refuses_a_plan_it_cannot_run_before_writing_anything(plans_db: Database, tmp_path: Path) -> None:
+    from arrears.services.importing import ImportKind, import_file
+
+    path = tmp_path / "new.csv"
+    path.write_text("external_id,portfolio,last_name\nnia,NORTH,Nash\n")
+    with pytest.raises(ValidationFailed, match="LEGAL is a sub-plan"):
+        import_file(plans_db, ImportKind.ACCOUNTS, path, plan="LEGAL")
+    with pytest.raises(ValidationFailed, match="plan START prompts for a start date"):
+        import_file(plans_db, ImportKind.ACCOUNTS, path, plan="START")
+    with pytest.raises(ValidationFailed, match=r"clerk \(user level 20\) may not run plan WIPE"):
+        import_file(plans_db, ImportKind.ACCOUNTS, path, plan="WIPE", plan_user="clerk")
+    with pytest.raises(ValidationFailed, match="import accounts only"):
+        import_file(plans_db, ImportKind.TRANSACTIONS, path, plan="NEW")
+    with pytest.raises(NotFound, match="no contact plan 'NOPE'"):
+        import_file(plans_db, ImportKind.ACCOUNTS, path, plan="NOPE")
+    assert [row for row in table(plans_db, "account") if row.external_id == "nia"] == []
+
+
 def test_closing_an_account_runs_the_close_plans_and_marks_promises_done(plans_db: Database) -> None:
     from arrears.services.account_work import close_account
 

@@ -67,7 +67,8 @@ def _progress_bar(enabled: bool) -> tuple[Progress | None, dict[str, TaskID]]:
 
 
 def run_import(
-    kind: ImportKind, path: Path, db: str | None, as_json: bool, dry_run: bool, quiet: bool, user: str | None = None
+    kind: ImportKind, path: Path, db: str | None, as_json: bool, dry_run: bool, quiet: bool, user: str | None = None,
+    plan: str | None = None,
 ) -> None:
     """Import ``path``, show the report and exit 1 when the file was rejected."""
     show_progress = not quiet and not as_json and errors.is_terminal
@@ -85,9 +86,11 @@ def run_import(
         try:
             if bar is not None:
                 with bar:
-                    report = import_file(database, kind, path, progress, dry_run=dry_run, actor=resolve_user(user))
+                    report = import_file(database, kind, path, progress, dry_run=dry_run, actor=resolve_user(user),
+                                         plan=plan, plan_user=user)  # fmt: skip
             else:
-                report = import_file(database, kind, path, dry_run=dry_run, actor=resolve_user(user))
+                report = import_file(database, kind, path, dry_run=dry_run, actor=resolve_user(user), plan=plan,
+                                     plan_user=user)  # fmt: skip
         finally:
             database.dispose()
     if as_json:
@@ -124,6 +127,13 @@ def show_report(report: ImportReport) -> None:
             f"unchanged {report.unchanged:,}, conflicting {report.conflicting:,}; summaries refreshed for "
             f"{report.accounts_refreshed:,} accounts"
         )
+    if report.plan is not None:
+        ran = report.plan
+        console.print(f"plan {ran.plan} ran on {ran.ran:,} new accounts")
+        if ran.skipped_closed:
+            console.print(f"  skipped (closed): {', '.join(shown(e) for e in ran.skipped_closed)}")
+        for name, count in sorted(ran.counts.items()):
+            console.print(f"  {name}: {count:,}")
     if report.updates:
         title = "would change" if report.dry_run else "updated"
         table = Table(title=f"{title}: field by field", title_justify="left")
@@ -144,6 +154,13 @@ def show_report(report: ImportReport) -> None:
         console.print(table)
 
 
+PlanOption = Annotated[
+    str | None,
+    typer.Option("--plan", help="A contact plan to run on each new account, in the import's transaction (once per "
+                 "imported account: a replayed file runs nothing); --user is its current operator."),
+]  # fmt: skip
+
+
 def _command(kind: ImportKind, summary: str) -> None:
     def command(
         file: FileArgument,
@@ -161,7 +178,23 @@ def _command(kind: ImportKind, summary: str) -> None:
     import_app.command(kind.value)(command)
 
 
-_command(ImportKind.ACCOUNTS, "Import accounts with their guarantor.")
+@import_app.command(ImportKind.ACCOUNTS.value)
+def import_accounts(
+    file: FileArgument,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    dry_run: DryRunOption = False,
+    quiet: QuietOption = False,
+    user: UserOption = None,
+    plan: PlanOption = None,
+) -> None:
+    run_import(ImportKind.ACCOUNTS, file, db, as_json, dry_run, quiet, user, plan)
+
+
+import_accounts.__doc__ = (
+    "Import accounts with their guarantor.\n\nColumns (header names, any order; optional ones may be left out):"
+    "\n\n" + columns_help(ImportKind.ACCOUNTS)
+)
 _command(ImportKind.TRANSACTIONS, "Import ledger transactions; refreshes the touched accounts' summaries.")
 _command(ImportKind.CLAIMS, "Import insurance claims; refreshes the touched accounts' summaries.")
 _command(ImportKind.PLANS, "Import payment plans; refreshes the touched accounts' summaries.")

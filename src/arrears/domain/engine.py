@@ -251,10 +251,16 @@ class PaymentReversed:
 
 @dataclass(frozen=True, slots=True)
 class Imported:
-    """The account arrived by import (``key``: the import row that brought it)."""
+    """The account arrived by import (``key``: the import row that brought it), with the contact plan the import
+    runs on each new account (``arrears import accounts --plan``), if any."""
 
     key: str
     on: date
+    plan: str | None = None
+    at: datetime | None = None
+    """The moment of the import (the base of the plan's delay minutes)."""
+    user: str = ""
+    """Who imported (the plan's current operator); empty: the system."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -703,6 +709,9 @@ def _trigger_pass(day: _Day) -> None:
                 day.decisions.history.append(
                     HistoryEntry(f"{account}/imported/{trigger.key}", "imported", f"imported on {trigger.on}")
                 )
+                if trigger.plan is not None:  # once per import row: its key is in every contact's key
+                    _run_plan(day, PlanRunRequested(f"import:{trigger.key}", trigger.plan, at=trigger.at,
+                                                    user=trigger.user))  # fmt: skip
             case Closed():
                 _close_plan_contacts(day, trigger.on)
                 for case in list(day.cases.values()):

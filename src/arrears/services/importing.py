@@ -38,12 +38,16 @@ from typing import IO, Any, BinaryIO, TextIO
 import polars as pl
 
 from arrears.domain.calendar import EARLIEST_DAY, day_range_problem, horizon, parse_day
-from arrears.domain.errors import Problem, clip
+from arrears.domain.errors import Problem, ValidationFailed, clip
 from arrears.domain.ledger import Frequency, Kind, LedgerLine, PaymentPlan, Source, plan_problems
 from arrears.domain.model import Claim, ClaimStatus, Mode, Party, PhoneType, claim_problems
 from arrears.domain.money import Money, MoneyError, amount_limit_problem
+from arrears.domain.plans import Plan
+from arrears.domain.strategy import Strategy
 from arrears.services.accounts import party_problems
 from arrears.services.collector import collector_paused
+from arrears.services.config import load_strategy
+from arrears.services.plans import PlanRuns, check_start_date, run_on_imported, runnable_plan
 from arrears.store import summaries
 from arrears.store.account_work import update_imported_accounts
 from arrears.store.accounts import (
@@ -239,6 +243,8 @@ class ImportReport:
     problems: list[RowProblem] = field(default_factory=list)
     problem_count: int = 0
     accounts_refreshed: int = 0
+    plan: PlanRuns | None = None
+    """What the contact plan run on each new account did (``import accounts --plan``)."""
     timings: dict[str, float] = field(default_factory=lambda: {"validate": 0.0, "write": 0.0, "summaries": 0.0})
 
     @property
@@ -273,6 +279,7 @@ class ImportReport:
             "problem_count": self.problem_count,
             "problems": [{"row": p.row, "column": p.column, "value": p.value, "rule": p.rule} for p in self.problems],
             "accounts_refreshed": self.accounts_refreshed,
+            "plan": self.plan.as_dict() if self.plan is not None else None,
             "timings": {name: round(seconds, 3) for name, seconds in self.timings.items()},
         }
 
@@ -1441,6 +1448,8 @@ class _Accounts(_Importer):
 
     def __init__(self, connection: Connection, cells: _Cells, bad: _Sink, today: date) -> None:
         super().__init__(connection, cells, bad, today)
+        self.created: list[tuple[int, str]] = []
+        """(account id, external id) of every account this import inserted."""
         self.lengths.update(_lengths(PARTIES))
         self.lengths["phone"] = _lengths(PHONES)["number"]
         self.portfolios = portfolio_id_by_code(connection)
@@ -1534,6 +1543,7 @@ class _Accounts(_Importer):
             for party_id, values in zip(party_ids, rows, strict=True)
         ]
         account_ids = add_accounts(connection, account_rows)
+        self.created.extend(zip(account_ids, (values[0] for values in rows), strict=True))
         # A new account has no ledger, plan or claim: its summary is the empty one.
         empty = summaries.summary_values(0, 0, [], None, [])
         add_summaries(
@@ -1602,8 +1612,17 @@ def import_file(
     max_problems: int = MAX_PROBLEMS,
     today: date | None = None,
     actor: str = "import",
+    plan: str | None = None,
+    plan_user: str | None = None,
+    at: datetime | None = None,
 ) -> ImportReport:
     """Validate the CSV file at ``path`` whole, then (unless ``dry_run``) write it in one transaction.
+
+    With ``plan`` (accounts only), the contact plan runs on each account the import creates, in the same
+    transaction (the engine's ``Imported`` fact, keyed by the account's import row, so a replayed file runs
+    nothing twice), on ``today`` at the moment ``at`` (default: now); ``plan_user`` is its current operator and
+    must be allowed to run it. A plan that is unknown, a sub-plan, one that prompts for a start date or one the
+    user may not run is refused before anything is read; a plan that fails on an account rejects the import.
 
     Bad rows are not exceptions: they come back as ``report.problems`` (the first ``max_problems``; all
     are counted) and nothing is written. ``chunk_size`` is the rows per chunk read and written (for
@@ -1617,7 +1636,15 @@ def import_file(
     """
     kind = ImportKind(kind)
     path = Path(path)
-    options = (progress, dry_run, chunk_size, max_problems, today or date.today(), actor)
+    run = None
+    if plan is not None:
+        if kind is not ImportKind.ACCOUNTS:
+            raise ValidationFailed([Problem("--plan", "runs a contact plan on new accounts: import accounts only")])
+        strategy = load_strategy(db)
+        chosen = runnable_plan(strategy, plan, plan_user)
+        check_start_date(chosen, None)
+        run = _PlanOnImport(strategy, chosen, plan_user or "", at or datetime.now(UTC))
+    options = (progress, dry_run, chunk_size, max_problems, today or date.today(), actor, run)
     try:
         return _import(db, kind, path, *options)
     except UnicodeDecodeError:  # the transaction rolled back: nothing is written
@@ -1625,6 +1652,16 @@ def import_file(
         row, column, rule = _first_bad_byte(path)
         _Sink(report, max_problems)(row, column, "", rule)
         return report
+
+
+@dataclass(frozen=True, slots=True)
+class _PlanOnImport:
+    """The contact plan an accounts import runs on each new account."""
+
+    strategy: Strategy
+    plan: Plan
+    user: str
+    at: datetime
 
 
 def _first_bad_byte(path: Path) -> tuple[int, str, str]:
@@ -1669,6 +1706,7 @@ def _import(
     max_problems: int,
     today: date,
     actor: str,
+    run: _PlanOnImport | None,
 ) -> ImportReport:
     """:func:`import_file` of a file that is UTF-8 (a decoding error escapes as the exception)."""
     report = ImportReport(kind, str(path), dry_run=dry_run)
@@ -1747,6 +1785,12 @@ def _import(
                 recreate_indexes(connection, recreate)
                 report.timings["write"] = time.perf_counter() - started
                 importer.finish_write(report, progress)
+            if run is not None and isinstance(importer, _Accounts) and not dry_run:
+                ran = run_on_imported(connection, run.strategy, run.plan, importer.created, on=today,
+                                      at=run.at, user=run.user)  # fmt: skip
+                if ran.errors:  # all or nothing: the accounts are not imported without their plan
+                    raise ValidationFailed(ran.errors)
+                report.plan = ran
             if not dry_run:
                 uow.commit()
     return report

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ from arrears.domain.cases import CaseStatus, PlanEventOrigin, Track
 from arrears.domain.compliance import NO_FACTS
 from arrears.domain.conditions import ConditionError, account_condition
 from arrears.domain.effects import Message
-from arrears.domain.engine import Case, Decisions, PlanRunRequested, Snapshot, decide
+from arrears.domain.engine import Case, Decisions, Imported, PlanRunRequested, Snapshot, Trigger, decide
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.plans import AccountView as PlanAccount
 from arrears.domain.plans import PendingContact as PlanPending
@@ -103,16 +103,28 @@ class PlanRunResult:
 
 
 @dataclass(slots=True)
-class BatchResult:
-    """What running a plan on many accounts did."""
+class PlanRuns:
+    """What running a plan on several accounts did (a batch, an import)."""
 
-    batch_id: int
     plan: str
-    selected: int = 0
     ran: int = 0
     skipped_closed: list[str] = field(default_factory=list)
+    """The external ids of the closed accounts the plan does not run on."""
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {"plan": self.plan, "ran": self.ran, "skipped_closed": self.skipped_closed,
+                "counts": dict(self.counts), "errors": [p.as_dict() for p in self.errors]}  # fmt: skip
+
+
+@dataclass(slots=True)
+class BatchResult(PlanRuns):
+    """What running a plan on many accounts did."""
+
+    batch_id: int = 0
+    selected: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
@@ -161,7 +173,7 @@ def show_plan(db: Database, code: str) -> Plan:
     return plan
 
 
-def _runnable(strategy: Strategy, code: str, user: str | None) -> Plan:
+def runnable_plan(strategy: Strategy, code: str, user: str | None) -> Plan:
     """The plan, if a user (or, without one, the administrator at the command line) may run it by hand."""
     plan = strategy.plan(code)
     if plan is None:
@@ -177,7 +189,8 @@ def _runnable(strategy: Strategy, code: str, user: str | None) -> Plan:
     return plan
 
 
-def _start_date(plan: Plan, start_date: date | None) -> None:
+def check_start_date(plan: Plan, start_date: date | None) -> None:
+    """Refuse a start date for a plan that does not prompt for one, and its absence for one that does."""
     if start_date is not None and not plan.prompt_for_start_date:
         raise ValidationFailed([Problem("start_date", f"plan {plan.code} does not prompt for a start date")])
     if start_date is None and plan.prompt_for_start_date:
@@ -195,7 +208,7 @@ def _case(row: dict[str, Any], prefix: str, track: Track) -> Case | None:
 
 
 def _snapshots(
-    connection: Connection, strategy: Strategy, as_of: date, frame: pl.DataFrame, requests: dict[int, PlanRunRequested]
+    connection: Connection, strategy: Strategy, as_of: date, frame: pl.DataFrame, requests: Mapping[int, Trigger]
 ) -> dict[int, Snapshot]:
     """The snapshot of each account of ``frame`` (a features frame), with its pending work and its plan run."""
     ids = frame.get_column("account_id").to_list()
@@ -265,8 +278,8 @@ def run_plan(
     yes); declining cancels the whole plan (:class:`PlanCancelled`) and nothing is written. One transaction.
     """
     strategy = load_strategy(db)
-    plan = _runnable(strategy, code, user)
-    _start_date(plan, start_date)
+    plan = runnable_plan(strategy, code, user)
+    check_start_date(plan, start_date)
     operator = user or ""
     with db.engine.begin() as connection:
         account_id = account_id_of(connection, account)
@@ -358,39 +371,65 @@ def run_batch(
     if (where is None) == (accounts is None):
         raise ValidationFailed([Problem("selection", "give a condition (--where) or an accounts file, one of them")])
     strategy = load_strategy(db)
-    plan = _runnable(strategy, code, user)
-    _start_date(plan, start_date)
+    plan = runnable_plan(strategy, code, user)
+    check_start_date(plan, start_date)
     with db.engine.connect() as connection:
         ids = _selection(connection, strategy, on, where, accounts)
     selection = f"where {where}" if where is not None else f"{len(accounts or ())} accounts listed"
     with db.engine.begin() as connection:
         batch_id = store_plans.open_batch(connection, plan.code, on, user or "arrears", selection, at, len(ids))
-    result = BatchResult(batch_id, plan.code, len(ids))
+    result = BatchResult(plan.code, batch_id=batch_id, selected=len(ids))
     for start in range(0, len(ids), BATCH_CHUNK):
         chunk = ids[start : start + BATCH_CHUNK]
         with db.engine.begin() as connection:
-            frame = features_frame(connection, strategy, on, chunk[0], chunk[-1], None)
-            frame = frame.filter(pl.col("account_id").is_in(chunk))
             fact = f"batch:{batch_id}"
             requests = {a: PlanRunRequested(fact, plan.code, start_date, at, user or "") for a in chunk}
-            decided = []
-            for snapshot in _snapshots(connection, strategy, on, frame, requests).values():
-                try:
-                    decisions = _decide(snapshot, strategy, on)
-                except DOMAIN_ERRORS as error:
-                    result.errors.append(Problem(f"account {snapshot.external_id}", str(error)))
-                    continue
-                if any(e.event == "plan-skipped" for e in decisions.history):
-                    result.skipped_closed.append(snapshot.external_id)
-                else:
-                    result.ran += 1
-                decided.append(decisions)
-            result.counts += store_plans.write_plan_decisions(connection, on, decided, _merge(connection, decided, on))
+            _run_chunk(connection, strategy, on, requests, result)
             store_plans.update_batch(connection, batch_id, result.ran, result.skipped_closed, result.counts)
         if progress is not None:
             progress(min(start + BATCH_CHUNK, len(ids)), len(ids))
     with db.engine.begin() as connection:
         store_plans.finish_batch(connection, batch_id, at)
+    return result
+
+
+def _run_chunk(
+    connection: Connection, strategy: Strategy, on: date, requests: Mapping[int, Trigger], result: PlanRuns
+) -> None:
+    """Decide and write the plan runs of a chunk of accounts (ids in ascending order) in the caller's transaction,
+    adding what they did to ``result``: an account whose decision fails is an error of the result, a closed
+    account a plan does not run on is listed as skipped."""
+    ids = sorted(requests)
+    frame = features_frame(connection, strategy, on, ids[0], ids[-1], None)
+    frame = frame.filter(pl.col("account_id").is_in(ids))
+    decided = []
+    for snapshot in _snapshots(connection, strategy, on, frame, requests).values():
+        try:
+            decisions = _decide(snapshot, strategy, on)
+        except DOMAIN_ERRORS as error:
+            result.errors.append(Problem(f"account {snapshot.external_id}", str(error)))
+            continue
+        if any(e.event == "plan-skipped" for e in decisions.history):
+            result.skipped_closed.append(snapshot.external_id)
+        else:
+            result.ran += 1
+        decided.append(decisions)
+    result.counts += store_plans.write_plan_decisions(connection, on, decided, _merge(connection, decided, on))
+
+
+def run_on_imported(
+    connection: Connection, strategy: Strategy, plan: Plan, accounts: Sequence[tuple[int, str]], *, on: date,
+    at: datetime, user: str = "",
+) -> PlanRuns:
+    """Run ``plan`` on accounts an import has just created, in the import's transaction: each account gets the
+    engine's :class:`~arrears.domain.engine.Imported` fact keyed by its import row (its external id), so the
+    plan runs once per imported account, and a replayed import (which creates no account) runs nothing."""
+    result = PlanRuns(plan.code)
+    ordered = sorted(accounts)
+    for start in range(0, len(ordered), BATCH_CHUNK):
+        chunk = ordered[start : start + BATCH_CHUNK]
+        requests = {account_id: Imported(external_id, on, plan.code, at, user) for account_id, external_id in chunk}
+        _run_chunk(connection, strategy, on, requests, result)
     return result
 
 
