@@ -50,3 +50,39 @@ def test_dry_run_and_help(sqlite_db: Database, tmp_path: Path) -> None:
     assert result.exit_code == 0
     for column in ("external_id", "account", "kind", "amount", "posted", "reverses"):
         assert column in result.output
+
+
+def test_a_portfolio_maximum_set_from_the_cli_bounds_what_its_imports_take(sqlite_db: Database, tmp_path: Path) -> None:
+    url = sqlite_url(sqlite_db.engine.url.database or "")
+    result = runner.invoke(
+        app, ["portfolios", "add", "SMALL", "Small Clinic", "--maximum-amount", "5,000.00", "--db", url]
+    )
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["portfolios", "add", "NORTH", "North Clinic", "--db", url]).exit_code == 0
+    result = runner.invoke(app, ["portfolios", "list", "--db", url, "--json"])
+    listed = {row["code"]: (row["maximum_amount"], row["maximum_amount_cents"]) for row in json.loads(result.output)}
+    assert listed == {
+        "ENTERPRISE": ("$10,000,000.00", None),
+        "SMALL": ("$5,000.00", 500_000),
+        "NORTH": ("$10,000,000.00", None),
+    }
+    result = runner.invoke(app, ["portfolios", "maximum", "NORTH", "25,000,000.00", "--db", url, "--user", "ann"])
+    assert result.exit_code == 0 and "maximum amount of NORTH: $25,000,000.00" in result.output
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("external_id,portfolio,last_name\nA-1,SMALL,Smith\nA-2,NORTH,Jones\n", encoding="utf-8")
+    assert runner.invoke(app, ["import", "accounts", str(accounts), "--db", url, "-q"]).exit_code == 0
+    lines = tmp_path / "transactions.csv"
+    lines.write_text(
+        "external_id,account,kind,amount,posted,due\n"
+        "T-1,A-1,charge,5000.01,2026-01-05,2026-02-04\n"
+        "T-2,A-2,charge,20000000.00,2026-01-05,2026-02-04\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["import", "transactions", str(lines), "--db", url, "--json"])
+    assert result.exit_code == 1
+    assert [(p["row"], p["rule"]) for p in json.loads(result.output)["problems"]] == [
+        (2, "must be at most $5,000.00 (the maximum amount of portfolio SMALL)")
+    ]
+    for wrong in (["NORTH"], ["NORTH", "5.00", "--inherit"], ["NORTH", "-5.00"], ["NOWHERE", "5.00"]):
+        result = runner.invoke(app, ["portfolios", "maximum", *wrong, "--db", url])
+        assert result.exit_code != 0 and "Traceback" not in result.output, wrong

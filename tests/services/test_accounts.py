@@ -6,18 +6,21 @@ import pytest
 from sqlalchemy import func, select
 
 from arrears.domain.errors import NotFound, ValidationFailed
-from arrears.domain.ledger import Kind, Source
-from arrears.domain.model import Account, Mode, Party, Phone, PhoneType
+from arrears.domain.ledger import Frequency, Kind, PaymentPlan, Source
+from arrears.domain.model import ENTERPRISE, Account, Claim, Mode, Party, Phone, PhoneType
 from arrears.services.account_work import close_account
 from arrears.services.accounts import (
     Posting,
+    add_claim,
+    add_payment_plan,
     create_portfolio,
     open_account,
     post_transaction,
     reverse_payment,
+    set_portfolio_maximum,
 )
 from arrears.store.db import Database
-from arrears.store.models import AccountRow, AccountSummaryRow, LedgerLineRow
+from arrears.store.models import AccountRow, AccountSummaryRow, AuditRow, LedgerLineRow
 from tests.notation import d
 
 
@@ -109,8 +112,38 @@ def test_a_posting_claim_or_plan_above_ten_million_dollars_is_refused(db: Databa
     """The import's maximum holds for every way in: a posting of $10,000,000.01 is refused with its field."""
     create_portfolio(db, "NORTH", "North Clinic")
     open_account(db, Account("A-1", "NORTH", Party("Ann", "Smith")))
-    rule = "must be at most $10,000,000.00 (the largest amount Arrears accepts)"
+    rule = "must be at most $10,000,000.00 (the maximum amount of portfolio NORTH)"
     with pytest.raises(ValidationFailed) as refused:
         post_transaction(db, "A-1", Posting(Kind.CHARGE, 1_000_000_001, d("2026-01-05"), due=d("2026-02-04")))
     assert [(p.location, p.rule) for p in refused.value.problems] == [("amount", rule)]
     post_transaction(db, "A-1", Posting(Kind.CHARGE, 1_000_000_000, d("2026-01-05"), due=d("2026-02-04")))
+
+
+def test_the_enterprise_maximum_is_the_default_of_every_portfolio_without_its_own(db: Database) -> None:
+    create_portfolio(db, "NORTH", "North Clinic")
+    create_portfolio(db, "BIG", "Commercial Client", maximum_cents=5_000_000_000)
+    open_account(db, Account("A-1", "NORTH", Party("Ann", "Smith")))
+    open_account(db, Account("B-1", "BIG", Party("Acme", "Corp")))
+    set_portfolio_maximum(db, ENTERPRISE, 250_000, "manager")
+    plan = PaymentPlan(250_001, Frequency.MONTHLY, d("2026-02-01"))
+    with pytest.raises(ValidationFailed) as refused:
+        add_payment_plan(db, "A-1", "P-1", plan)
+    assert [(p.location, p.rule) for p in refused.value.problems] == [
+        ("installment", "must be at most $2,500.00 (the maximum amount of portfolio NORTH)")
+    ]
+    with pytest.raises(ValidationFailed) as refused:
+        add_claim(db, "A-1", Claim("C-1", "Acme Health", d("2026-01-10"), 300_000))
+    assert [(p.location, p.rule) for p in refused.value.problems] == [
+        ("amount", "must be at most $2,500.00 (the maximum amount of portfolio NORTH)")
+    ]
+    add_claim(db, "B-1", Claim("C-2", "Acme Health", d("2026-01-10"), 4_000_000_000))  # BIG's own: $50M
+    with pytest.raises(ValidationFailed) as refused:
+        set_portfolio_maximum(db, "BIG", 100_000_000_001, "manager")
+    assert [(p.location, p.rule) for p in refused.value.problems] == [
+        ("maximum_amount", "must be at most $1,000,000,000.00 (the largest amount Arrears accepts)")
+    ]
+    with db.session() as session:
+        audit = session.scalars(select(AuditRow).where(AuditRow.entity == "portfolio")).all()
+    assert [(row.entity_key, row.actor, row.after) for row in audit] == [
+        (ENTERPRISE, "manager", '{"maximum_amount_cents": 250000}')
+    ]

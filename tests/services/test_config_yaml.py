@@ -356,7 +356,7 @@ def test_four_errors_are_reported_at_once_schema_and_rules_together() -> None:
         "actions[Call 1].next_action: names an unknown action 'Call 9'",
         f"collectors[{'c' * 40}… (100 characters)].code: must be at most 60 characters (it is stored in "
         "activity.assignee); it has 100",
-        "entry_policy.enterprise.balance_over: must be at most $10,000,000.00",
+        "entry_policy.enterprise.balance_over: must be at most $1,000,000,000.00",
     ]
 
 
@@ -422,19 +422,21 @@ def test_every_key_fits_the_columns_it_is_stored_in() -> None:
     )
 
 
-def test_amounts_above_ten_million_dollars_are_refused() -> None:
+def test_amounts_above_the_ceiling_of_a_billion_dollars_are_refused() -> None:
+    """A portfolio may take amounts above the default $10M maximum, so configured amounts are bounded by the
+    ceiling every portfolio maximum is bounded by."""
     document = example()
-    document["entry_policy"]["enterprise"]["min_payment"] = "10000000.00"  # the maximum itself is accepted
+    document["entry_policy"]["enterprise"]["min_payment"] = "1000000000.00"  # the ceiling itself is accepted
     assert problems(document) == []
-    document["entry_policy"]["enterprise"]["min_payment"] = "10000000.01"
+    document["entry_policy"]["enterprise"]["min_payment"] = "1000000000.01"
     action(document, "Collection fee")["params"]["amount"] = "1" + "0" * 20 + ".00"  # a fee of $10^20
-    document["entry_policy"]["portfolios"][1]["rules"]["balance_over"] = "99999999.99"
-    document["entry_policy"]["portfolios"][1]["assignment"]["rules"][2]["to"] = "20000000.00"
+    document["entry_policy"]["portfolios"][1]["rules"]["balance_over"] = "9999999999.99"
+    document["entry_policy"]["portfolios"][1]["assignment"]["rules"][2]["to"] = "2000000000.00"
     assert problems(document) == [
-        "actions[Collection fee].params.amount: must be at most $10,000,000.00",
-        "entry_policy.enterprise.min_payment: must be at most $10,000,000.00",
-        "entry_policy.portfolios[ORTHO].rules.balance_over: must be at most $10,000,000.00",
-        "entry_policy.portfolios[ORTHO].assignment.rules[3].to: must be at most $10,000,000.00",
+        "actions[Collection fee].params.amount: must be at most $1,000,000,000.00",
+        "entry_policy.enterprise.min_payment: must be at most $1,000,000,000.00",
+        "entry_policy.portfolios[ORTHO].rules.balance_over: must be at most $1,000,000,000.00",
+        "entry_policy.portfolios[ORTHO].assignment.rules[3].to: must be at most $1,000,000,000.00",
     ]
 
 

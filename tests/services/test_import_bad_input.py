@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from arrears.services.accounts import create_portfolio
+from arrears.services.accounts import create_portfolio, set_portfolio_maximum
 from arrears.services.importing import ImportKind, import_file
 from arrears.store.db import Database
 from arrears.store.models import AccountRow, ClaimRow, LedgerLineRow, PaymentPlanRow
@@ -29,7 +29,8 @@ TABLES = {
     ImportKind.CLAIMS: ClaimRow,
     ImportKind.PLANS: PaymentPlanRow,
 }
-MAXIMUM = "must be at most $10,000,000.00 (the largest amount Arrears accepts)"
+CEILING = "must be at most $1,000,000,000.00 (the largest amount Arrears accepts)"
+NORTH_MAXIMUM = "must be at most $10,000,000.00 (the maximum amount of portfolio NORTH)"
 
 
 @pytest.fixture
@@ -96,6 +97,8 @@ def test_a_nul_byte_is_refused_on_every_database(
 
 
 def test_amounts_beyond_ten_million_dollars_are_refused(accounts: Database, tmp_path: Path) -> None:
+    """NORTH sets no maximum: the default $10,000,000.00 holds; above the ceiling of every portfolio
+    ($1,000,000,000.00) the amount is not even read, so no sum can overflow 64-bit cents."""
     rows = (
         b"T-1,A-1,charge,100000000000000000.00,2026-01-05,2026-02-04,,,,\n"  # 10^17 dollars
         b"T-2,A-1,charge,1000000000000000.00,2026-01-05,2026-02-04,,,,\n"  # 10^15 dollars
@@ -105,27 +108,67 @@ def test_amounts_beyond_ten_million_dollars_are_refused(accounts: Database, tmp_
         b"T-6,A-2,charge,10000000.00,2026-01-05,2026-02-04,,,,\n"  # the maximum itself is fine
     )
     assert refused(accounts, tmp_path, ImportKind.TRANSACTIONS, rows) == [
-        (2, "amount", "100000000000000000.00", MAXIMUM),
-        (3, "amount", "1000000000000000.00", MAXIMUM),
-        (4, "amount", "$50,000,000,000,000,000.00", MAXIMUM),
-        (5, "amount", "$50,000,000,000,000,000.00", MAXIMUM),
-        (6, "amount", "-10000000.01", MAXIMUM),
+        (2, "amount", "100000000000000000.00", CEILING),
+        (3, "amount", "1000000000000000.00", CEILING),
+        (4, "amount", "$50,000,000,000,000,000.00", CEILING),
+        (5, "amount", "$50,000,000,000,000,000.00", CEILING),
+        (6, "amount", "-10000000.01", NORTH_MAXIMUM),
     ]
-    claims = b"C-1,A-1,Acme Health,2026-01-10,100000000000000000000.00,,\n"
+    claims = (
+        b"C-1,A-1,Acme Health,2026-01-10,100000000000000000000.00,,\n"
+        b"C-2,A-1,Acme Health,2026-01-10,10000000.01,,\n"
+    )
     assert refused(accounts, tmp_path, ImportKind.CLAIMS, claims) == [
-        (2, "amount", "100000000000000000000.00", MAXIMUM)
+        (2, "amount", "100000000000000000000.00", CEILING),
+        (3, "amount", "10000000.01", NORTH_MAXIMUM),
     ]
     plans = (
         b"P-1,A-1,100000000000000000000.00,monthly,2026-03-15,,,\n"  # installments of 10^20 dollars
         b"P-2,A-2,50.00,monthly,2026-03-15,,,100000000000000000000\n"  # 10^20 installments
         b"P-3,A-2,50.00,monthly,2026-03-15,1_0,,+5\n"
+        b"P-4,A-2,10000000.01,monthly,2026-03-15,,,\n"
     )
     assert refused(accounts, tmp_path, ImportKind.PLANS, plans) == [
-        (2, "installment", "100000000000000000000.00", MAXIMUM),
+        (2, "installment", "100000000000000000000.00", CEILING),
         (3, "installments", "100000000000000000000", "must be between 1 and 9,999"),
         (4, "grace_days", "1_0", "is not a whole number"),
         (4, "installments", "+5", "is not a whole number"),
+        (5, "installment", "10000000.01", NORTH_MAXIMUM),
     ]
+
+
+def test_each_portfolio_has_its_own_maximum_amount(accounts: Database, tmp_path: Path) -> None:
+    """A small-balance clinic lowers its maximum to $5,000.00, a commercial client raises its own to
+    $25,000,000.00: each import checks an amount against the maximum of its account's portfolio."""
+    create_portfolio(accounts, "BIG", "Commercial Client", maximum_cents=2_500_000_000)
+    path = tmp_path / "big.csv"
+    path.write_text("external_id,portfolio,first_name,last_name\nB-1,BIG,Acme,Corp\n")
+    assert import_file(accounts, ImportKind.ACCOUNTS, path).inserted == 1
+    set_portfolio_maximum(accounts, "NORTH", 500_000, "manager")
+    small = "must be at most $5,000.00 (the maximum amount of portfolio NORTH)"
+    big = "must be at most $25,000,000.00 (the maximum amount of portfolio BIG)"
+    rows = (
+        b"T-1,A-1,charge,5000.00,2026-01-05,2026-02-04,,,,\n"  # NORTH's maximum itself
+        b"T-2,A-1,charge,5000.01,2026-01-05,2026-02-04,,,,\n"
+        b"T-3,B-1,charge,20000000.00,2026-01-05,2026-02-04,,,,\n"  # above the default, within BIG's
+        b"T-4,B-1,charge,25000000.01,2026-01-05,2026-02-04,,,,\n"
+        b"T-5,A-2,adjustment,-6000.00,2026-01-05,,,,,\n"
+    )
+    assert refused(accounts, tmp_path, ImportKind.TRANSACTIONS, rows) == [
+        (3, "amount", "5000.01", small),
+        (5, "amount", "25000000.01", big),
+        (6, "amount", "-6000.00", small),
+    ]
+    claims = b"C-1,A-1,Acme Health,2026-01-10,6000.00,,\nC-2,B-1,Acme Health,2026-01-10,20000000.00,,\n"
+    assert refused(accounts, tmp_path, ImportKind.CLAIMS, claims) == [(2, "amount", "6000.00", small)]
+    accepted = tmp_path / "accepted.csv"
+    accepted.write_bytes(HEADERS[ImportKind.TRANSACTIONS].encode() + b"\n" + rows.splitlines(keepends=True)[0]
+                         + rows.splitlines(keepends=True)[2])  # fmt: skip
+    assert import_file(accounts, ImportKind.TRANSACTIONS, accepted, today=TODAY).inserted == 2
+    set_portfolio_maximum(accounts, "NORTH", None, "manager")  # back to the default: $5,000.01 is taken
+    again = tmp_path / "again.csv"
+    again.write_bytes(HEADERS[ImportKind.TRANSACTIONS].encode() + b"\n" + rows.splitlines(keepends=True)[1])
+    assert import_file(accounts, ImportKind.TRANSACTIONS, again, today=TODAY).inserted == 1
 
 
 def test_a_parenthesized_amount_with_a_minus_sign_is_refused(accounts: Database, tmp_path: Path) -> None:

@@ -27,9 +27,9 @@ from arrears.domain.ledger import (
     summarize,
     summarize_lines,
 )
-from arrears.domain.money import Money, MoneyError
+from arrears.domain.money import AmountLimit, Money, MoneyError
 from arrears.services import importing
-from arrears.services.accounts import create_portfolio
+from arrears.services.accounts import create_portfolio, set_portfolio_maximum
 from arrears.services.importing import _WHITESPACE, Conflict, ImportKind, RowProblem, import_file
 from arrears.store.db import Database
 from arrears.store.models import (
@@ -330,6 +330,7 @@ KIND_TEXTS = [*(kind.value for kind in Kind if kind is not Kind.REVERSAL), "Char
 AMOUNTS = [
     *("12.50", "-3", "0", "0.00", "-0.01", "7.5", "12.345", "abc", "", " 12.00", "(5.00)", "+4", "1,000.00"),
     *("(-5.00)", "-$-5", "100000000000000000.00", "10000000.01", "10000000.00", "-10000000.00", "$10,000,000.01"),
+    *("1000000000.00", "1000000000.01", "-1000000000.01", "100.00", "100.01"),
 ]
 DAYS = [
     *("2026-01-05", "2026-02-03", "2026-02-30", "20260107", "01/05/2026", "", " 2026-01-06", "0000-01-01", "2026-1-5"),
@@ -340,8 +341,11 @@ TODAY = date(2026, 3, 1)
 SOURCES = ["", "", "guarantor", "insurance", "Insurance", " guarantor", "cash"]
 
 
-def reference_problems(rows: list[list[str]], accounts: set[str]) -> list[tuple[int, str, str, str]]:
-    """The rules read row by row, the plain way: strip, parse, then the domain's ``entry_problems``."""
+def reference_problems(
+    rows: list[list[str]], accounts: set[str], amount_limit: AmountLimit
+) -> list[tuple[int, str, str, str]]:
+    """The rules read row by row, the plain way: strip, parse, then the domain's ``entry_problems``; every
+    account in ``accounts`` takes amounts up to ``amount_limit``."""
     found: list[tuple[int, str, str, str]] = []
     seen: dict[str, int] = {}
     kinds = {kind.value: kind for kind in Kind}
@@ -366,9 +370,9 @@ def reference_problems(rows: list[list[str]], accounts: set[str]) -> list[tuple[
                 amount = Money.parse(amount_text).cents
             except MoneyError:
                 problems.append(("amount", amount_text, "is not an amount (e.g. 12.50 or $1,234.56)"))
-            if amount is not None and abs(amount) > 1_000_000_000:
+            if amount is not None and abs(amount) > 100_000_000_000:
                 problems.append(
-                    ("amount", amount_text, "must be at most $10,000,000.00 (the largest amount Arrears accepts)")
+                    ("amount", amount_text, "must be at most $1,000,000,000.00 (the largest amount Arrears accepts)")
                 )
                 amount = None
         days: dict[str, date | None] = {}
@@ -412,6 +416,8 @@ def reference_problems(rows: list[list[str]], accounts: set[str]) -> list[tuple[
                 problems.append(("external_id", ext, f"appears more than once in the file (first at row {seen[ext]})"))
             if account and account not in accounts:
                 problems.append(("account", account, "is not a known account"))
+            elif account and abs(amount) > amount_limit.maximum_cents:
+                problems.append(("amount", amount_text, amount_limit.rule))
         unique: list[tuple[str, str, str]] = []
         for problem in problems:
             if all(problem[0::2] != known[0::2] for known in unique):
@@ -444,12 +450,18 @@ def sample_rows(rng: random.Random, count: int, odd: float) -> list[list[str]]:
     return rows
 
 
-@pytest.mark.parametrize("lookup", [5000, 0], ids=["accounts-by-in-list", "whole-account-map"])
+@pytest.mark.parametrize(
+    ("lookup", "maximum"),
+    [(5000, None), (0, None), (5000, 10_000)],
+    ids=["accounts-by-in-list", "whole-account-map", "portfolio-maximum-100"],
+)
 def test_vectorized_rules_agree_with_the_row_by_row_rules(
-    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lookup: int
+    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lookup: int, maximum: int | None
 ) -> None:
     monkeypatch.setattr(importing, "LOOKUP", lookup)
     with_accounts(sqlite_db, tmp_path)
+    set_portfolio_maximum(sqlite_db, "NORTH", maximum, "test")
+    limit = AmountLimit(1_000_000_000 if maximum is None else maximum, "NORTH")
     rng = random.Random(20260301)
     header = [
         "external_id",
@@ -474,7 +486,7 @@ def test_vectorized_rules_agree_with_the_row_by_row_rules(
             report = import_file(
                 sqlite_db, ImportKind.TRANSACTIONS, path, chunk_size=20, max_problems=100_000, today=TODAY
             )
-            expected = reference_problems(rows, {"A-1", "A-2"})
+            expected = reference_problems(rows, {"A-1", "A-2"}, limit)
             assert [(p.row, p.column, p.value, p.rule) for p in report.problems] == expected
             assert report.problem_count == len(expected) and report.rows == len(rows)
     assert count(sqlite_db, LedgerLineRow) == 0

@@ -21,17 +21,18 @@ from arrears.cli.app import (
     app,
     console,
     open_db,
+    parse_amount,
     parse_date,
     print_json,
     resolve_user,
     shown,
     user_errors,
 )
-from arrears.domain.money import Money, MoneyError, format_cents
+from arrears.domain.money import Money, format_cents
 from arrears.services.account_list import AccountFilter, search_accounts
 from arrears.services.account_page import AccountPage, account_page
 from arrears.services.account_work import close_account, reopen_account, update_account
-from arrears.services.accounts import create_portfolio
+from arrears.services.accounts import create_portfolio, set_portfolio_maximum
 from arrears.services.database import database_location, migrate_database, rebuild_summaries
 from arrears.services.queries import list_portfolios
 
@@ -90,27 +91,58 @@ def rebuild_summaries_command(db: DbOption = None) -> None:
 
 @portfolios_app.command("list")
 def portfolios_list(db: DbOption = None, json: JsonOption = False) -> None:
-    """List portfolios."""
+    """List portfolios with the maximum amount their accounts take."""
     rows = list_portfolios(open_db(db))
     if json:
         print_json(rows)
         return
-    table = Table("code", "name", "parent")
+    table = Table("code", "name", "parent", "maximum amount")
     for row in rows:
-        table.add_row(row["code"], row["name"], row["parent"] or "")
+        own = "" if row["maximum_amount_cents"] is not None else " (inherited)"
+        table.add_row(shown(row["code"]), shown(row["name"]), shown(row["parent"] or ""), row["maximum_amount"] + own)
     console.print(table)
+
+
+MaximumOption = Annotated[
+    str | None,
+    typer.Option("--maximum-amount", help="Largest transaction, claim or installment its accounts take "
+                 "(default: the enterprise's, else 10,000,000.00).", show_default=False),
+]  # fmt: skip
 
 
 @portfolios_app.command("add")
 def portfolios_add(
     code: Annotated[str, typer.Argument(help="Short unique code, e.g. NORTH.")],
     name: Annotated[str, typer.Argument(help="Display name.")],
+    maximum_amount: MaximumOption = None,
     db: DbOption = None,
 ) -> None:
     """Add a portfolio under the enterprise."""
+    cents = parse_amount(maximum_amount, "maximum-amount")
     with user_errors():
-        create_portfolio(open_db(db), code, name)
+        create_portfolio(open_db(db), code, name, cents)
     console.print(f"portfolio {code} added")
+
+
+@portfolios_app.command("maximum")
+def portfolios_maximum(
+    code: Annotated[str, typer.Argument(help="The portfolio (ENTERPRISE sets the default of every portfolio).")],
+    amount: Annotated[str | None, typer.Argument(help="The largest amount, e.g. 25,000,000.00.")] = None,
+    inherit: Annotated[
+        bool, typer.Option("--inherit", help="Drop its own maximum: the enterprise's (or the default) applies.")
+    ] = False,
+    db: DbOption = None,
+    user: UserOption = None,
+) -> None:
+    """Set the largest transaction, claim or installment a portfolio's accounts take; amounts above it are
+    refused by every import and posting (what is stored already stays)."""
+    if (amount is None) == (not inherit):
+        raise typer.BadParameter("give either an AMOUNT or --inherit", param_hint="AMOUNT")
+    cents = parse_amount(amount, "amount")
+    with user_errors():
+        set_portfolio_maximum(open_db(db), code, cents, resolve_user(user))
+    said = "inherited" if cents is None else str(Money(cents))
+    console.print(f"maximum amount of {code}: {said}")
 
 
 @accounts_app.command("list")
@@ -138,12 +170,7 @@ def accounts_list(
     """List accounts, largest balance first, with their collector, case status and days past due."""
     when = parse_date(as_of, "as-of") or date.today()
     with user_errors():
-        cents = None
-        if min_balance is not None:
-            try:
-                cents = Money.parse(min_balance).cents
-            except MoneyError as error:
-                raise typer.BadParameter(str(error), param_hint="--min-balance") from error
+        cents = parse_amount(min_balance, "min-balance")
         criteria = AccountFilter(portfolio, in_collections, collector, status, cents, dpd_over, where, limit, offset)
         rows = search_accounts(open_db(db), criteria, when)
     if json:

@@ -18,6 +18,7 @@ from rich.markup import escape
 
 from arrears.domain.calendar import parse_day
 from arrears.domain.errors import NotFound, ValidationFailed
+from arrears.domain.money import Money, MoneyError
 from arrears.services.database import Database, DatabaseFault, fault_message, open_database
 
 app = typer.Typer(
@@ -79,6 +80,16 @@ def parse_date(text: str | None, name: str = "date") -> date | None:
         return parse_day(text)
     except ValueError as error:
         raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)", param_hint=f"--{name}") from error
+
+
+def parse_amount(text: str | None, name: str) -> int | None:
+    """Cents of an amount from an option (``25,000,000.00``), or a clear usage error naming the option."""
+    if text is None:
+        return None
+    try:
+        return Money.parse(text).cents
+    except MoneyError as error:
+        raise typer.BadParameter(str(error), param_hint=f"--{name}") from error
 
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from arrears.domain.calendar import add_days, add_months
-from arrears.domain.money import amount_limit_problem
+from arrears.domain.money import ANY_AMOUNT, AmountLimit
 
 
 class Kind(StrEnum):
@@ -71,15 +71,16 @@ class Entry:
         return self.due or self.posted
 
 
-def entry_problems(entry: Entry) -> list[tuple[str, str]]:
-    """The (field, rule) pairs that ``entry`` breaks on its own, without the rest of the ledger."""
+def entry_problems(entry: Entry, limit: AmountLimit = ANY_AMOUNT) -> list[tuple[str, str]]:
+    """The (field, rule) pairs that ``entry`` breaks on its own, without the rest of the ledger; its amount may
+    be at most ``limit`` (its portfolio's maximum)."""
     problems: list[tuple[str, str]] = []
     if entry.kind is Kind.ADJUSTMENT:
         if entry.amount_cents == 0:
             problems.append(("amount", "an adjustment must not be zero"))
     elif entry.amount_cents <= 0:
         problems.append(("amount", f"a {entry.kind.value} amount must be greater than zero"))
-    too_large = amount_limit_problem(entry.amount_cents)
+    too_large = limit.problem(entry.amount_cents)
     if too_large:
         problems.append(("amount", too_large))
     if entry.kind is Kind.CHARGE:
@@ -357,12 +358,12 @@ MAX_INSTALLMENTS = 9_999
 """The most installments a plan may have (two centuries of weekly ones): a larger count is a typing error."""
 
 
-def plan_problems(plan: PaymentPlan) -> list[tuple[str, str]]:
-    """The (field, rule) pairs a payment plan breaks."""
+def plan_problems(plan: PaymentPlan, limit: AmountLimit = ANY_AMOUNT) -> list[tuple[str, str]]:
+    """The (field, rule) pairs a payment plan breaks; its installment may be at most ``limit``."""
     problems: list[tuple[str, str]] = []
     if plan.installment_cents <= 0:
         problems.append(("installment", "must be greater than zero"))
-    too_large = amount_limit_problem(plan.installment_cents)
+    too_large = limit.problem(plan.installment_cents)
     if too_large:
         problems.append(("installment", too_large))
     if not 0 <= plan.grace_days <= 999:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from arrears.domain.money import amount_limit_problem
+from arrears.domain.money import ANY_AMOUNT, AmountLimit
 
 
 class Mode(StrEnum):
@@ -113,8 +113,8 @@ class Claim:
         return max(0, self.amount_cents - self.paid_cents)
 
 
-def claim_problems(claim: Claim) -> list[tuple[str, str]]:
-    """The (field, rule) pairs a claim breaks."""
+def claim_problems(claim: Claim, limit: AmountLimit = ANY_AMOUNT) -> list[tuple[str, str]]:
+    """The (field, rule) pairs a claim breaks; its amounts may be at most ``limit``."""
     problems: list[tuple[str, str]] = []
     if claim.amount_cents <= 0:
         problems.append(("amount", "must be greater than zero"))
@@ -123,7 +123,7 @@ def claim_problems(claim: Claim) -> list[tuple[str, str]]:
     if claim.paid_cents > claim.amount_cents:
         problems.append(("paid", "cannot exceed the billed amount"))
     for name, cents in (("amount", claim.amount_cents), ("paid", claim.paid_cents)):
-        too_large = amount_limit_problem(cents)
+        too_large = limit.problem(cents)
         if too_large:
             problems.append((name, too_large))
     if not claim.payer.strip():

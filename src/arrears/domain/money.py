@@ -11,10 +11,14 @@ _MONEY_TEXT = re.compile(
 )
 _GROUPED = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]*)?$")
 
-MAX_AMOUNT_CENTS = 1_000_000_000
-"""The largest amount one value may hold, $10,000,000.00 (an imported transaction, claim or installment, a
-configured threshold or fee). A larger one can only be a mistake; and with every value this small no sum of
-values an account can have comes near the 64-bit cents the store and the daily run compute in."""
+AMOUNT_CEILING_CENTS = 100_000_000_000
+"""The largest amount any value may hold, $1,000,000,000.00, whatever a portfolio allows: a configured threshold
+or fee, a portfolio's maximum. With every value this small no sum of values an account can have comes near the
+64-bit cents the store and the daily run compute in."""
+
+DEFAULT_MAXIMUM_AMOUNT_CENTS = 1_000_000_000
+"""The largest amount one transaction, claim or installment may hold, $10,000,000.00, in a portfolio that sets
+no maximum of its own: a larger one can only be a typing mistake."""
 
 
 class MoneyError(ValueError):
@@ -112,10 +116,45 @@ class Money:
         return f"{sign}{dollars}.{cents:02d}"
 
 
-def amount_limit_problem(cents: int) -> str | None:
-    """The rule an amount of ``cents`` breaks by its size (either sign), or None."""
-    if abs(cents) > MAX_AMOUNT_CENTS:
-        return f"must be at most {Money(MAX_AMOUNT_CENTS)} (the largest amount Arrears accepts)"
+@dataclass(frozen=True, slots=True)
+class AmountLimit:
+    """The largest amount (either sign) a value may hold where it is entered: a portfolio's maximum, or the
+    ceiling of every amount when no portfolio is named."""
+
+    maximum_cents: int = AMOUNT_CEILING_CENTS
+    portfolio: str | None = None
+
+    @property
+    def rule(self) -> str:
+        """The rule in words, as a problem names it."""
+        if self.portfolio is None:
+            return f"must be at most {Money(self.maximum_cents)} (the largest amount Arrears accepts)"
+        return f"must be at most {Money(self.maximum_cents)} (the maximum amount of portfolio {self.portfolio})"
+
+    def problem(self, cents: int) -> str | None:
+        """The rule ``cents`` breaks by its size, or None."""
+        return None if abs(cents) <= self.maximum_cents else self.rule
+
+
+ANY_AMOUNT = AmountLimit()
+"""The ceiling of every amount, for values that belong to no portfolio (or before their portfolio is known)."""
+
+
+def portfolio_limit(portfolio: str, own_cents: int | None, enterprise_cents: int | None) -> AmountLimit:
+    """The limit of the amounts entered for ``portfolio``'s accounts: its own maximum, else the enterprise's,
+    else :data:`DEFAULT_MAXIMUM_AMOUNT_CENTS`."""
+    for cents in (own_cents, enterprise_cents):
+        if cents is not None:
+            return AmountLimit(cents, portfolio)
+    return AmountLimit(DEFAULT_MAXIMUM_AMOUNT_CENTS, portfolio)
+
+
+def maximum_amount_problem(cents: int) -> str | None:
+    """The rule a portfolio's maximum amount of ``cents`` breaks, or None: from $0.01 to the ceiling."""
+    if cents <= 0:
+        return "must be greater than zero"
+    if cents > AMOUNT_CEILING_CENTS:
+        return f"must be at most {Money(AMOUNT_CEILING_CENTS)} (the largest amount Arrears accepts)"
     return None
 
 

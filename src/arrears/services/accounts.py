@@ -9,13 +9,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.ledger import Entry, Kind, LedgerError, PaymentPlan, Source, entry_problems, plan_problems, replay
 from arrears.domain.model import ENTERPRISE, Account, Claim, Mode, Party, PhoneType, claim_problems
+from arrears.domain.money import AmountLimit, Money, maximum_amount_problem
 from arrears.store import summaries
 from arrears.store.accounts import account_by_external_id, account_exists
+from arrears.store.audit import append_audit
 from arrears.store.db import Database, Session
 from arrears.store.ledger import ledger_entries, line_external_id_taken
 from arrears.store.models import AccountRow, ClaimRow, LedgerLineRow, PartyRow, PaymentPlanRow, PhoneRow, PortfolioRow
 from arrears.store.plans import claim_exists, deactivate_plans, plan_exists
-from arrears.store.portfolios import portfolio_ids
+from arrears.store.portfolios import amount_limits, portfolio_by_code, portfolio_ids
 from arrears.store.uow import UnitOfWork
 
 
@@ -75,24 +77,53 @@ def party_row(party: Party) -> PartyRow:
     )
 
 
-def create_portfolio(db: Database, code: str, name: str) -> int:
-    """Create a portfolio under the enterprise; return its id."""
+def create_portfolio(db: Database, code: str, name: str, maximum_cents: int | None = None) -> int:
+    """Create a portfolio under the enterprise; return its id. ``maximum_cents`` is the largest amount its
+    accounts take (None: the enterprise's maximum, else $10,000,000.00)."""
     problems = []
     if not code.strip() or len(code) > 40:
         problems.append(Problem("code", "is required and at most 40 characters", code))
     if not name.strip():
         problems.append(Problem("name", "is required"))
+    if maximum_cents is not None and (rule := maximum_amount_problem(maximum_cents)):
+        problems.append(Problem("maximum_amount", rule, str(Money(maximum_cents))))
     with UnitOfWork(db) as uow:
         known = portfolio_ids(uow.session)
         if code in known:
             problems.append(Problem("code", "is already a portfolio", code))
         if problems:
             raise ValidationFailed(problems)
-        row = PortfolioRow(code=code, name=name, parent_id=known[ENTERPRISE])
+        row = PortfolioRow(code=code, name=name, parent_id=known[ENTERPRISE], maximum_amount_cents=maximum_cents)
         uow.session.add(row)
         uow.session.flush()
         uow.commit()
         return row.id
+
+
+def set_portfolio_maximum(db: Database, code: str, maximum_cents: int | None, actor: str) -> None:
+    """Set the largest amount the accounts of portfolio ``code`` take (None: back to the enterprise's, else the
+    default); audited. Amounts already stored stay; only what is entered from now on is checked."""
+    if maximum_cents is not None and (rule := maximum_amount_problem(maximum_cents)):
+        raise ValidationFailed([Problem("maximum_amount", rule, str(Money(maximum_cents)))])
+    with UnitOfWork(db) as uow:
+        row = portfolio_by_code(uow.session, code)
+        if row is None:
+            raise NotFound(f"no portfolio {code!r}")
+        before, row.maximum_amount_cents = row.maximum_amount_cents, maximum_cents
+        append_audit(
+            uow.session,
+            actor=actor,
+            entity="portfolio",
+            key=code,
+            action="maximum amount set",
+            before={"maximum_amount_cents": before},
+            after={"maximum_amount_cents": maximum_cents},
+        )
+        uow.commit()
+
+
+def _limit(session: Session, account: AccountRow) -> AmountLimit:
+    return amount_limits(session.connection())[account.portfolio_id]
 
 
 def open_account(db: Database, account: Account) -> int:
@@ -170,8 +201,8 @@ def _post(session: Session, external_id: str, posting: Posting) -> int:
         source=posting.source,
         reverses=posting.reverses,
     )
-    problems = [Problem(field, rule) for field, rule in entry_problems(probe)]
     account = _account(session, external_id)
+    problems = [Problem(field, rule) for field, rule in entry_problems(probe, _limit(session, account))]
     if posting.external_id and line_external_id_taken(session.connection(), posting.external_id):
         problems.append(Problem("external_id", "is already a posted transaction", posting.external_id))
     entries = ledger_entries(session.connection(), account.id)
@@ -204,10 +235,10 @@ def _post(session: Session, external_id: str, posting: Posting) -> int:
 
 def add_payment_plan(db: Database, external_id: str, plan_id: str, plan: PaymentPlan) -> int:
     """Put the account on ``plan`` (it replaces any active plan) and refresh its summary."""
-    problems = [Problem(field, rule) for field, rule in plan_problems(plan)]
     with UnitOfWork(db) as uow:
         session = uow.session
         account = _account(session, external_id)
+        problems = [Problem(field, rule) for field, rule in plan_problems(plan, _limit(session, account))]
         if plan_exists(session, plan_id):
             problems.append(Problem("external_id", "is already a payment plan", plan_id))
         if problems:
@@ -233,10 +264,10 @@ def add_payment_plan(db: Database, external_id: str, plan_id: str, plan: Payment
 
 def add_claim(db: Database, external_id: str, claim: Claim) -> int:
     """Record an insurance claim on the account and refresh its summary."""
-    problems = [Problem(field, rule) for field, rule in claim_problems(claim)]
     with UnitOfWork(db) as uow:
         session = uow.session
         account = _account(session, external_id)
+        problems = [Problem(field, rule) for field, rule in claim_problems(claim, _limit(session, account))]
         if claim_exists(session, claim.external_id):
             problems.append(Problem("external_id", "is already a claim", claim.external_id))
         if problems:

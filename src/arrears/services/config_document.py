@@ -86,7 +86,7 @@ from arrears.domain.compliance_rules import (
     override,
 )
 from arrears.domain.errors import Problem
-from arrears.domain.money import MAX_AMOUNT_CENTS, Money, MoneyError
+from arrears.domain.money import AMOUNT_CEILING_CENTS, Money, MoneyError
 from arrears.domain.plans import (
     DEFAULT_PRIORITY,
     AssignTo,
@@ -1782,8 +1782,8 @@ def _names_broken(rule: str, broken: set[str]) -> bool:
 
 # ------------------------------------------------------------------------------- storage limits
 
-# MAX_AMOUNT_CENTS (domain.money): the largest amount the configuration accepts, as imports do: entry
-# thresholds, fees, balance ranges.
+# AMOUNT_CEILING_CENTS (domain.money): the largest amount the configuration accepts (entry thresholds, fees,
+# balance ranges): the ceiling of every portfolio's maximum, as a portfolio may take more than the default.
 
 
 def column_limit(*attributes: Any) -> tuple[int, str]:
@@ -1824,13 +1824,13 @@ def _too_long(path: str, value: str | None, limit: tuple[int, str]) -> ConfigErr
 
 
 def _too_large(path: str, cents: object) -> ConfigError | None:
-    if isinstance(cents, int) and not isinstance(cents, bool) and cents > MAX_AMOUNT_CENTS:
-        return ConfigError(path, f"must be at most {Money(MAX_AMOUNT_CENTS)}")
+    if isinstance(cents, int) and not isinstance(cents, bool) and cents > AMOUNT_CEILING_CENTS:
+        return ConfigError(path, f"must be at most {Money(AMOUNT_CEILING_CENTS)}")
     return None
 
 
 def storage_problems(strategy: Strategy) -> tuple[ConfigError, ...]:
-    """Every value longer than the column it is stored in, and every amount above :data:`MAX_AMOUNT_CENTS`."""
+    """Every value longer than the column it is stored in, and every amount above :data:`AMOUNT_CEILING_CENTS`."""
     found: list[ConfigError | None] = []
     for section, (key, limit) in _KEY_LIMITS.items():
         for item in getattr(strategy, section):

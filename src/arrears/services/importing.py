@@ -28,7 +28,7 @@ import marshal
 import re
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -41,7 +41,7 @@ from arrears.domain.calendar import EARLIEST_DAY, day_range_problem, horizon, pa
 from arrears.domain.errors import Problem, ValidationFailed, clip
 from arrears.domain.ledger import Frequency, Kind, LedgerLine, PaymentPlan, Source, plan_problems
 from arrears.domain.model import Claim, ClaimStatus, Mode, Party, PhoneType, claim_problems
-from arrears.domain.money import Money, MoneyError, amount_limit_problem
+from arrears.domain.money import ANY_AMOUNT, AmountLimit, Money, MoneyError
 from arrears.domain.plans import Plan
 from arrears.domain.strategy import Strategy
 from arrears.services.accounts import party_problems
@@ -82,6 +82,7 @@ from arrears.store.models import (
     PaymentPlanRow,
     PhoneRow,
 )
+from arrears.store.portfolios import amount_limits, portfolios_of_accounts
 from arrears.store.uow import UnitOfWork
 
 ACCOUNTS: Table = AccountRow.__table__  # type: ignore[assignment]
@@ -157,7 +158,12 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         _c("external_id", "the transaction's id in your system; unique", True),
         _c("account", "external id of the account (in the database)", True),
         _c("kind", "charge, payment, adjustment, fee, penalty, deposit, write_off or reversal", True),
-        _c("amount", "12.50 or $1,234.56, at most $10,000,000.00; positive, except adjustments (signed)", True),
+        _c(
+            "amount",
+            "12.50 or $1,234.56, at most the portfolio's maximum ($10,000,000.00 unless set); positive, "
+            "except adjustments (signed)",
+            True,
+        ),
         _c("posted", "posting date (YYYY-MM-DD)", True),
         _c("due", "due date; required for charges"),
         _c("service", "service date; a charge cannot fall due before it"),
@@ -538,6 +544,25 @@ class _AccountIds:
         self.unknown.update(ext for ext in wanted if ext not in self.ids)
 
 
+class _Limits:
+    """The amount limit of each account's portfolio (accounts looked up as the file names them, then cached)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.by_portfolio = amount_limits(connection)
+        self.portfolio_of: dict[int, int] = {}
+        self.floor = min((limit.maximum_cents for limit in self.by_portfolio.values()), default=0)
+        """No amount up to this breaks any portfolio's limit: only larger ones need their account's."""
+
+    def resolve(self, account_ids: Iterable[int]) -> None:
+        """Look up the portfolios of ``account_ids`` not looked up yet."""
+        self.portfolio_of.update(portfolios_of_accounts(self.connection, set(account_ids) - self.portfolio_of.keys()))
+
+    def of(self, account_id: int) -> AmountLimit:
+        """The limit of ``account_id``'s portfolio (resolved before)."""
+        return self.by_portfolio[self.portfolio_of[account_id]]
+
+
 # ---------------------------------------------------------------------------------------------- importers
 
 Record = tuple[Any, ...]
@@ -584,6 +609,8 @@ class _Importer:
     dry_run = False
     actor = "import"
     """Who the import's audit rows name."""
+    amount_fields: tuple[str, ...] = ()
+    """The ``fields`` holding amounts, each at most the maximum of its account's portfolio."""
 
     def __init__(self, connection: Connection, cells: _Cells, bad: _Sink, today: date) -> None:
         self.connection = connection
@@ -591,6 +618,7 @@ class _Importer:
         self.bad = bad
         self.today = today
         self.accounts = _AccountIds()
+        self.limits = _Limits(connection)
         self.seen: dict[str, int] = {}
         self.touched: set[int] = set()
         self.lengths = _lengths(self.table)
@@ -684,8 +712,12 @@ class _Importer:
         report = bad.report
         if self.has_account:
             index = self.cells.index["account"]
-            self.accounts.resolve(self.connection, {cells[index].strip() for _, cells in chunk if len(cells) == width})
+            named = {cells[index].strip() for _, cells in chunk if len(cells) == width}
+            self.accounts.resolve(self.connection, named)
+            if self.amount_fields:
+                self.limits.resolve(self.accounts.ids[ext] for ext in named if ext in self.accounts.ids)
         ids = self.accounts.ids
+        amounts = [(self.fields.index(name), self.labels[self.fields.index(name)]) for name in self.amount_fields]
         records: list[Record] = []
         names = self.cells.names
         for row, cells in chunk:
@@ -708,6 +740,10 @@ class _Importer:
                         bad(row, "account", account, "is not a known account")
                     continue
                 values = (account_id, *values)
+                limit = self.limits.of(account_id) if amounts else ANY_AMOUNT
+                for position, label in amounts:
+                    if (rule := limit.problem(values[position])) is not None:
+                        bad(row, label, self.value(cells, label), rule)
             if not report.problem_count:
                 records.append((row, ext, *values))
         return records
@@ -830,7 +866,7 @@ def _read_amount(text: str) -> tuple[int | None, str | None]:
         cents = parse_cents(value)
     except MoneyError:
         return None, "is not an amount (e.g. 12.50 or $1,234.56)"
-    too_large = amount_limit_problem(cents)
+    too_large = ANY_AMOUNT.problem(cents)
     return (None, too_large) if too_large else (cents, None)
 
 
@@ -1149,6 +1185,25 @@ class _Transactions(_Importer):
             account,
             "is not a known account",
         )
+        # amounts above the smallest portfolio maximum (usually none) are checked against their account's
+        over = f.filter(converted & pl.col("account_id").is_not_null() & (cents.abs() > self.limits.floor))
+        accounts = over.get_column("account_id").unique().to_list()
+        self.limits.resolve(accounts)
+        limits = {account_id: self.limits.of(account_id) for account_id in accounts}
+        f = f.join(
+            pl.DataFrame(
+                {
+                    "account_id": list(limits),
+                    "maximum": [limit.maximum_cents for limit in limits.values()],
+                    "limit_rule": [limit.rule for limit in limits.values()],
+                },
+                schema={"account_id": pl.Int64, "maximum": pl.Int64, "limit_rule": pl.String},
+            ),
+            on="account_id",
+            how="left",
+            maintain_order="left",
+        )
+        problem(23, converted & (cents.abs() > pl.col("maximum")), "amount", blank("amount"), pl.col("limit_rule"))
 
         # one pass finds the rows with a problem (usually none); only those are looked at rule by rule
         broken = f.filter(pl.any_horizontal(*(when.fill_null(False) for _, when, *_ in checks)))
@@ -1362,6 +1417,7 @@ class _Claims(_Importer):
     table = CLAIMS
     fields = ("account_id", "payer", "billed_date", "amount_cents", "paid_cents", "status")
     labels = ("account", "payer", "billed", "amount", "paid", "status")
+    amount_fields = ("amount_cents", "paid_cents")
 
     def convert(self, row: int, cells: list[str]) -> tuple[str, str, tuple[Any, ...]] | None:
         ext = self.required(row, cells, "external_id")
@@ -1392,6 +1448,7 @@ class _Plans(_Importer):
         "active",
     )
     labels = ("account", "installment", "frequency", "first_due", "grace_days", "start", "installments", "active")
+    amount_fields = ("installment_cents",)
 
     def convert(self, row: int, cells: list[str]) -> tuple[str, str, tuple[Any, ...]] | None:
         ext = self.required(row, cells, "external_id")

@@ -8,12 +8,13 @@ from typing import Any
 
 from arrears.domain.errors import NotFound
 from arrears.domain.ledger import Position, position
+from arrears.domain.money import Money
 from arrears.store import summaries
 from arrears.store.accounts import account_by_external_id
 from arrears.store.db import Database
 from arrears.store.ledger import account_ledger
 from arrears.store.models import PartyRow
-from arrears.store.portfolios import portfolio_listing
+from arrears.store.portfolios import amount_limits, portfolio_listing
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,11 @@ def account_view(db: Database, external_id: str, as_of: date) -> AccountView:
 
 
 def list_portfolios(db: Database) -> list[dict[str, Any]]:
-    """Every portfolio with its parent."""
+    """Every portfolio with its parent and the maximum amount its accounts take (``maximum_amount``, the one
+    in force; ``maximum_amount_cents``, its own setting or None)."""
     with db.engine.connect() as connection:
-        return portfolio_listing(connection)
+        limits = {limit.portfolio: limit for limit in amount_limits(connection).values()}
+        return [
+            {**row, "maximum_amount": str(Money(limits[row["code"]].maximum_cents))}
+            for row in portfolio_listing(connection)
+        ]

@@ -40,7 +40,8 @@ class PortfolioRow(Base):
     """A practice, creditor or division; the enterprise is the root (no parent).
 
     The letterhead of its letters is its name, address, phone and logo (an image, ``logo_type`` its MIME type);
-    a portfolio without an address of its own prints its parent's letterhead.
+    a portfolio without an address of its own prints its parent's letterhead. Its maximum amount bounds every
+    amount entered for its accounts.
     """
 
     __tablename__ = "portfolio"
@@ -56,6 +57,8 @@ class PortfolioRow(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     logo: Mapped[bytes | None] = mapped_column(LargeBinary)
     logo_type: Mapped[str] = mapped_column(String(40), default="")
+    maximum_amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    """The largest transaction, claim or installment its accounts take; None: the enterprise's, else the default."""
 
 
 class PartyRow(Base):

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
 from sqlalchemy.orm import Session
 
+from arrears.domain.model import ENTERPRISE
+from arrears.domain.money import AmountLimit, portfolio_limit
 from arrears.store.models import AccountRow, PortfolioRow
 
 PORTFOLIOS = PortfolioRow.__table__
 ACCOUNTS = AccountRow.__table__
+_IN_LIST = 5000
+"""Ids per ``IN`` list (SQLite allows 32,766 parameters; PostgreSQL more)."""
 
 
 def portfolios_in_order(connection: Connection) -> list[Row[tuple[int, str, str, int | None]]]:
@@ -26,10 +31,15 @@ def account_counts(connection: Connection) -> dict[int, int]:
 
 
 def portfolio_listing(connection: Connection) -> list[dict[str, Any]]:
-    """Every portfolio's code, name and parent code, in creation order."""
+    """Every portfolio's code, name, parent code and maximum amount (its own, or None), in creation order."""
     parent = PORTFOLIOS.alias("parent")
     query = (
-        select(PORTFOLIOS.c.code, PORTFOLIOS.c.name, parent.c.code.label("parent"))
+        select(
+            PORTFOLIOS.c.code,
+            PORTFOLIOS.c.name,
+            parent.c.code.label("parent"),
+            PORTFOLIOS.c.maximum_amount_cents,
+        )
         .outerjoin(parent, parent.c.id == PORTFOLIOS.c.parent_id)
         .order_by(PORTFOLIOS.c.id)
     )
@@ -51,3 +61,21 @@ def portfolio_names(session: Session) -> list[tuple[str, str]]:
     """Every portfolio's code and name, by code."""
     query = select(PORTFOLIOS.c.code, PORTFOLIOS.c.name).order_by(PORTFOLIOS.c.code)
     return [(code, name) for code, name in session.execute(query)]
+
+
+def amount_limits(connection: Connection) -> dict[int, AmountLimit]:
+    """Every portfolio's amount limit (its own maximum, else the enterprise's, else the default), by id."""
+    rows = list(connection.execute(select(PORTFOLIOS.c.id, PORTFOLIOS.c.code, PORTFOLIOS.c.maximum_amount_cents)))
+    enterprise = next((cents for _, code, cents in rows if code == ENTERPRISE), None)
+    return {pid: portfolio_limit(code, cents, enterprise) for pid, code, cents in rows}
+
+
+def portfolios_of_accounts(connection: Connection, account_ids: Iterable[int]) -> dict[int, int]:
+    """Account id → its portfolio id, for ``account_ids`` (``IN`` lists of at most :data:`_IN_LIST`)."""
+    wanted = sorted(set(account_ids))
+    found: dict[int, int] = {}
+    for start in range(0, len(wanted), _IN_LIST):
+        batch = wanted[start : start + _IN_LIST]
+        query = select(ACCOUNTS.c.id, ACCOUNTS.c.portfolio_id).where(ACCOUNTS.c.id.in_(batch))
+        found.update((account_id, portfolio_id) for account_id, portfolio_id in connection.execute(query))
+    return found
