@@ -1,16 +1,20 @@
 """Fuzzing the ways in: whatever a file, a document, a condition or a template holds, Arrears either accepts
 it or answers with problems in the one problem shape — never an exception, never a write on refusal, never
-more than a bounded time per case.
+more than a bounded time and memory per case.
 
 The imports and the configuration write for real, on SQLite and on PostgreSQL (the ``db`` fixture), so a
 value one database stores and the other refuses is caught here. Each property is bounded in examples and
-time per example (``FUZZ``): the whole module stays well under a minute.
+time per example (``FUZZ``) and in memory per example (:func:`bounded_memory`): the whole module stays well
+under a minute.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import resource
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +43,38 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     derandomize=True,  # the same cases every run: a failure found here is found again
 )
+CASE_MEMORY = 1 << 30
+"""The most address space one case may add, 1 GiB: a case that needs more fails (``MemoryError``, or the
+worker dies when native code cannot allocate) instead of swapping the machine."""
+
+
+def _address_space() -> int:
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmSize:"))
+    return int(line.split()[1]) * 1024
+
+
+@contextmanager
+def bounded_memory(limit: int = CASE_MEMORY) -> Iterator[None]:
+    """Run the block with at most ``limit`` more bytes of address space than the process holds now (every
+    allocation counts, Python's and native libraries' alike); the earlier limit is restored after it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    bound = _address_space() + limit
+    if hard != resource.RLIM_INFINITY:
+        bound = min(bound, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (bound, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def test_the_memory_bound_stops_a_case_that_needs_more() -> None:
+    with pytest.raises(MemoryError), bounded_memory(64 << 20):
+        bytearray(256 << 20)
+    assert len(bytearray(256 << 20)) == 256 << 20  # the earlier limit is back
+
+
 TABLES = {
     ImportKind.ACCOUNTS: AccountRow,
     ImportKind.TRANSACTIONS: LedgerLineRow,
@@ -67,7 +103,8 @@ def import_or_problems(db: Database, tmp_path: Path, kind: ImportKind, content: 
     path = tmp_path / f"fuzz-{kind.value}.csv"
     path.write_bytes(content)
     before = rows_of(db)
-    report = import_file(db, kind, path, chunk_size=7)
+    with bounded_memory():
+        report = import_file(db, kind, path, chunk_size=7)
     if report.ok:
         assert report.inserted + report.unchanged == report.rows
         assert rows_of(db)[kind] == before[kind] + report.inserted
@@ -172,8 +209,9 @@ def apply_or_problems(db: Database, text: str) -> None:
     """Apply ``text`` dry, then for real: both agree; a refusal lists problems and writes nothing."""
     with db.session() as session:
         before = session.scalar(select(func.count()).select_from(ConfigEntityRow))
-    dry = apply_document(db, text, "fuzz.yaml", dry_run=True, confirm=True)
-    result = apply_document(db, text, "fuzz.yaml", confirm=True)
+    with bounded_memory():
+        dry = apply_document(db, text, "fuzz.yaml", dry_run=True, confirm=True)
+        result = apply_document(db, text, "fuzz.yaml", confirm=True)
     assert bool(dry.errors) == bool(result.errors)
     if result.errors:
         assert all(isinstance(error, DocumentError | ConfigError) and error.rule for error in result.errors)
@@ -243,7 +281,8 @@ def create_portfolio_once(db: Database) -> None:
 @given(text=CONDITION_TEXT)
 def test_any_text_is_a_condition_or_problems_with_their_position(text: str) -> None:
     try:
-        compile_condition(text)
+        with bounded_memory():
+            compile_condition(text)
     except ConditionError as error:
         assert error.issues
         for issue in error.issues:
@@ -254,5 +293,6 @@ def test_any_text_is_a_condition_or_problems_with_their_position(text: str) -> N
 @settings(max_examples=150, deadline=timedelta(seconds=10), derandomize=True)
 @given(subject=st.text(max_size=20), body=TEMPLATE_TEXT)
 def test_any_template_text_is_saved_or_refused_with_problems(subject: str, body: str) -> None:
-    problems = template_problems(LetterTemplate("FUZZ", "Fuzz", subject=subject, body=body))
+    with bounded_memory():
+        problems = template_problems(LetterTemplate("FUZZ", "Fuzz", subject=subject, body=body))
     assert all(isinstance(problem, ConfigError) and problem.rule and problem.path for problem in problems)
