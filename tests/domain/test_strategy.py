@@ -316,6 +316,12 @@ def test_an_action_needs_a_portfolio_or_select_all() -> None:
         (ActionKind.CREDIT_POINTS, ActionParams(points=0), ["params.points: must be between 1 and 999"]),
         (ActionKind.CREDIT_POINTS, ActionParams(points=1000), ["params.points: must be between 1 and 999"]),
         (ActionKind.CREDIT_POINTS, ActionParams(points=999), []),
+        (ActionKind.CREDIT_REPORT, ActionParams(), []),
+        (
+            ActionKind.CREDIT_REPORT,
+            ActionParams(agency="Equifax"),
+            ["params.agency: is not used by actions of kind credit_report"],
+        ),
         (
             ActionKind.SMS,
             ActionParams(template_code="L9"),
@@ -330,6 +336,14 @@ def test_an_action_needs_a_portfolio_or_select_all() -> None:
 def test_each_kind_takes_its_own_parameters(kind: ActionKind, params: ActionParams, expected: list[str]) -> None:
     strategy = replace(BASE, actions=(*ACTIONS, Action("New", GUAR, kind, params, all_portfolios=True)))
     assert problems(strategy) == [f"actions[New].{line}" for line in expected]
+
+
+def test_a_credit_report_reports_the_guarantors_debt() -> None:
+    for collection_type in (CollectionType.INSURANCE, CollectionType.GUARANTOR_INSURANCE):
+        report = Action("Report", collection_type, ActionKind.CREDIT_REPORT, all_portfolios=True)
+        assert problems(replace(BASE, actions=(*ACTIONS, report))) == [
+            "actions[Report].collection_type: must be guarantor for a credit report (it reports the guarantor's debt)"
+        ]
 
 
 def test_a_run_plan_action_names_a_configured_contact_plan() -> None:

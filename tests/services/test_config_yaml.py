@@ -161,7 +161,8 @@ def test_unknown_portfolios_kinds_and_unnamed_items() -> None:
     assert problems(document) == [
         "actions[11].name: is required",
         "actions[11].kind: must be one of 'letter', 'phone_call', 'review', 'note', 'status_change', 'fee', "
-        "'service_request', 'alert', 'email', 'sms', 'external_referral', 'run_plan' or 'credit_points'",
+        "'service_request', 'alert', 'email', 'sms', 'external_referral', 'run_plan', 'credit_points' or "
+        "'credit_report'",
         "entry_policy.portfolios[FAMILLY].portfolio: names an unknown portfolio 'FAMILLY'",
     ]
 
@@ -182,6 +183,23 @@ def test_the_yaml_round_trips_without_a_database() -> None:
     text = dump_strategy(strategy)
     again = parse_document(text, "x", PORTFOLIOS)
     assert again.errors == () and again.strategy == strategy and dump_strategy(strategy) == text
+
+
+def test_a_credit_report_action_through_the_document() -> None:
+    document = example()
+    document["actions"].append({"name": "Credit Report", "collection_type": "guarantor", "kind": "credit_report",
+                               "all_portfolios": True})  # fmt: skip
+    parsed = parse_document(yaml.safe_dump(document, sort_keys=False), "x", PORTFOLIOS)
+    assert parsed.errors == () and parsed.strategy is not None
+    report = parsed.strategy.action("Credit Report")
+    assert report is not None and report.kind.value == "credit_report"
+    assert "kind: credit_report" in dump_strategy(parsed.strategy)
+    action(document, "Credit Report").update(collection_type="insurance", params={"agency": "Equifax"})
+    assert problems(document) == [
+        "actions[Credit Report].collection_type: must be guarantor for a credit report (it reports the guarantor's "
+        "debt)",
+        "actions[Credit Report].params.agency: is not used by actions of kind credit_report",
+    ]
 
 
 # ------------------------------------------------------------------------------ through the database

@@ -11,6 +11,7 @@ from arrears.domain.effects import (
     Channel,
     CommissionRate,
     CreditPoints,
+    CreditReport,
     Effect,
     Message,
     ModeChange,
@@ -30,6 +31,7 @@ from arrears.store.models import (
     AccountRow,
     AlertRow,
     CreditPointRow,
+    CreditReportRow,
     HistoryRow,
     LedgerLineRow,
     LetterRow,
@@ -54,6 +56,7 @@ ONE_OF_EACH: dict[type, Effect] = {
     Alert: Alert(K, "call the guarantor's attorney"),
     ServiceRequest: ServiceRequest(K, "shut-off review", "AL"),
     CreditPoints: CreditPoints(K, 50),
+    CreditReport: CreditReport(K, 10_000),
     PlanRun: PlanRun(K, "NEW"),
     StatementHold: StatementHold(K, True),
     OperatorAssignment: OperatorAssignment(K, "cho"),
@@ -71,6 +74,7 @@ def _counts(db: Database, account_id: int) -> dict[str, object]:
             "letters": count(LetterRow), "notes": count(NoteRow), "ledger": count(LedgerLineRow),
             "referrals": count(ReferralRow), "alerts": count(AlertRow), "requests": count(ServiceRequestRow),
             "points": connection.scalar(select(func.sum(CreditPointRow.points))), "plans": count(PlanRequestRow),
+            "reports": connection.scalar(select(func.sum(CreditReportRow.balance_cents))),
             "status": account.status_code, "mode": account.mode, "hold": account.statement_hold,
             "commission": account.commission_basis_points, "history": count(HistoryRow),
         }  # fmt: skip
@@ -89,8 +93,8 @@ def test_every_effect_type_has_a_writer_and_rewriting_changes_nothing(db: Databa
         ).inserted_primary_key[0]  # fmt: skip
         write_chunk(connection, run_id, d("2026-03-01"), [decision], {}, (account, account), [])
     expected = {"letters": 1, "notes": 2, "ledger": 2, "referrals": 1, "alerts": 1, "requests": 1, "points": 50,
-                "plans": 1, "status": "COLL", "mode": "closed", "hold": True, "commission": 1250,
-                "history": 3}  # fmt: skip
+                "plans": 1, "reports": 10_000, "status": "COLL", "mode": "closed", "hold": True,
+                "commission": 1250, "history": 4}  # fmt: skip
     assert _counts(db, account) == expected
     with db.engine.begin() as connection:
         write_chunk(connection, run_id, d("2026-03-01"), [decision], {}, (account, account), [])

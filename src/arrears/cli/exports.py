@@ -1,5 +1,5 @@
-"""The files that leave Arrears: ``letters list|export``, ``referrals export``, ``statement-holds export``,
-and ``runs list|show``."""
+"""The files that leave Arrears: ``letters list|export``, ``referrals export``, ``credit-reports export``,
+``statement-holds export``, and ``runs list|show``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rich.table import Table
 from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, shown, user_errors
 from arrears.cli.letters import letters_app
 from arrears.services.exports import (
+    export_credit_reports,
     export_letters,
     export_referrals,
     export_statement_holds,
@@ -23,9 +24,12 @@ from arrears.services.exports import (
 
 referrals_app = typer.Typer(help="Referrals to external collections: the agency's placement file.",
                             no_args_is_help=True)  # fmt: skip
+credit_app = typer.Typer(help="Credit reports the run made: the file a bureau submission starts from.",
+                         no_args_is_help=True)  # fmt: skip
 holds_app = typer.Typer(help="Statement holds: the file for the billing system.", no_args_is_help=True)
 runs_app = typer.Typer(help="The daily runs: their records, counts and errors.", no_args_is_help=True)
 app.add_typer(referrals_app, name="referrals")
+app.add_typer(credit_app, name="credit-reports")
 app.add_typer(holds_app, name="statement-holds")
 app.add_typer(runs_app, name="runs")
 
@@ -77,6 +81,20 @@ def referrals_export(
     with user_errors():
         result = export_referrals(open_db(db), day, file, on=date.today())
     console.print(f"{result.rows} referrals since {day} written to {shown(file)} ({result.newly_sent} newly sent)")
+
+
+@credit_app.command("export")
+def credit_reports_export(
+    file: OutFile,
+    on: Annotated[str, typer.Option("--date", help="The day the run made the reports.")],
+    db: DbOption = None,
+) -> None:
+    """Write the credit reports the run made on a day, one row each with the Metro 2 base-segment fields Arrears
+    holds; marks them sent (re-exporting the same day writes the same file)."""
+    day = parse_date(on, "date") or date.today()
+    with user_errors():
+        result = export_credit_reports(open_db(db), day, file, today=date.today())
+    console.print(f"{result.rows} credit reports of {day} written to {shown(file)} ({result.newly_sent} newly sent)")
 
 
 @holds_app.command("export")

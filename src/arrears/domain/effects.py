@@ -108,6 +108,15 @@ class CreditPoints:
 
 
 @dataclass(frozen=True, slots=True)
+class CreditReport:
+    """The account is reported to the credit bureaus with its balance of the day (the release gate allowed it:
+    the party was spoken to or written to long enough ago, the medical-debt and 501(r) limits are met)."""
+
+    key: str
+    balance_cents: int
+
+
+@dataclass(frozen=True, slots=True)
 class PlanRun:
     """A contact plan is to run on the account (its events are scheduled by the plan's own pass)."""
 
@@ -149,6 +158,7 @@ Effect = (
     | Alert
     | ServiceRequest
     | CreditPoints
+    | CreditReport
     | PlanRun
     | OperatorAssignment
     | CommissionRate

@@ -70,6 +70,7 @@ from arrears.domain.effects import (
     Alert,
     Channel,
     CreditPoints,
+    CreditReport,
     Effect,
     Message,
     Note,
@@ -146,6 +147,7 @@ OUTBOUND_KINDS: Mapping[ActionKind, OutboundChannel] = {
     ActionKind.EMAIL: OutboundChannel.EMAIL,
     ActionKind.SMS: OutboundChannel.SMS,
     ActionKind.EXTERNAL_REFERRAL: OutboundChannel.REFERRAL,
+    ActionKind.CREDIT_REPORT: OutboundChannel.CREDIT_REPORT,
 }
 """Kinds that reach someone about the debt, and so pass the release gate."""
 MESSAGE_KINDS = frozenset({ActionKind.LETTER, ActionKind.EMAIL, ActionKind.SMS})
@@ -1073,6 +1075,8 @@ def _effects(day: _Day, activity: Activity, addressee: str = "") -> list[Effect]
             effects.append(Referral(key, params.agency or ""))
         case ActionKind.CREDIT_POINTS:
             effects.append(CreditPoints(key, params.points or 0))
+        case ActionKind.CREDIT_REPORT:
+            effects.append(CreditReport(key, day.snapshot.balance_cents))
         case ActionKind.SERVICE_REQUEST:
             effects.append(ServiceRequest(key, params.text or "", activity.assignee))
         case ActionKind.ALERT:

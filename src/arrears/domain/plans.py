@@ -37,6 +37,7 @@ from arrears.domain.conditions import ConditionError, account_condition, evaluat
 from arrears.domain.effects import (
     Channel,
     CommissionRate,
+    CreditReport,
     Effect,
     Message,
     ModeChange,
@@ -101,8 +102,9 @@ WORKLIST_TYPES: Final = frozenset({EventType.PHONE_CALL, EventType.REVIEW})
 """Operator-assisted contacts: they wait in a collector's worklist."""
 AWAITED_TYPES: Final = frozenset({EventType.PROMISE})
 """Contacts the daily run neither performs nor opens: a promise is kept or broken by payments."""
-OUTBOUND_TYPES: Final = frozenset({EventType.LETTER, EventType.EMAIL, EventType.SMS})
-"""Automatic contacts that reach the party: they pass the release gate when they go out."""
+OUTBOUND_TYPES: Final = frozenset({EventType.LETTER, EventType.EMAIL, EventType.SMS, EventType.CREDIT_REPORT})
+"""Automatic contacts that go out about the debt (to the party, or a credit report to the bureaus): they pass the
+release gate when they go out, never when the plan schedules them."""
 NEVER_DELETED: Final = frozenset({EventType.CREDIT_REPORT})
 """Seed 002: "Scheduled Metro contacts for reporting to credit bureaus are not deleted regardless"."""
 DONE_ON_CLOSE: Final = frozenset({EventType.PROMISE, EventType.TRANSACTION})
@@ -816,9 +818,9 @@ def _schedule_event(
 
 
 def event_effects(event: PlanEvent, key: str, owing_cents: int, addressee: str = "") -> list[Effect]:
-    """What an automatic event does when it happens (its contact's ``key`` keys every effect). Calls, reviews,
-    promises, credit reports and plan runs have no effect of their own here (the engine runs a plan event's
-    plan; a promise waits for payments)."""
+    """What an automatic event does when it happens (its contact's ``key`` keys every effect; a credit report
+    carries ``owing_cents`` as the balance reported). Calls, reviews, promises and plan runs have no effect of
+    their own here (the engine runs a plan event's plan; a promise waits for payments)."""
     text = event.description.strip()
     match event.type:
         case EventType.LETTER | EventType.EMAIL | EventType.SMS:
@@ -835,7 +837,9 @@ def event_effects(event: PlanEvent, key: str, owing_cents: int, addressee: str =
             return [OperatorAssignment(key, text)]
         case EventType.COMMISSION:
             return [CommissionRate(key, commission_basis_points(text) or 0)]
-        case EventType.PHONE_CALL | EventType.REVIEW | EventType.PROMISE | EventType.RUN_PLAN | EventType.CREDIT_REPORT:
+        case EventType.CREDIT_REPORT:
+            return [CreditReport(key, owing_cents)]
+        case EventType.PHONE_CALL | EventType.REVIEW | EventType.PROMISE | EventType.RUN_PLAN:
             return []
 
 

@@ -96,6 +96,8 @@ def record_call(
 
 # ------------------------------------------------------------------------------------------- the report
 
+LETTER_CHANNELS = frozenset({OutboundChannel.LETTER, OutboundChannel.EMAIL, OutboundChannel.SMS})
+"""The channels whose contact carries a template (a referral or a credit report carries none)."""
 DATED_FLAGS = (("bankruptcy", "bankruptcy_filed"), ("deceased", "deceased_notified"),
                ("cease_communication", "cease_requested"))  # fmt: skip
 """Flags with the day they took effect: a contact made before that day did not break the flag's rule."""
@@ -131,7 +133,8 @@ class PortfolioFigures:
     """One portfolio's figures of the period."""
 
     contacts: Counter[str] = field(default_factory=Counter)
-    """Contacts made, per channel (letters, e-mail, SMS and referrals by the run; calls by collectors)."""
+    """Contacts made, per channel (letters, e-mail, SMS, referrals and credit reports by the run; calls by
+    collectors)."""
     held: Counter[str] = field(default_factory=Counter)
     deferred: Counter[str] = field(default_factory=Counter)
     redirected: Counter[str] = field(default_factory=Counter)
@@ -181,9 +184,11 @@ def _recheck(connection: Connection, strategy: Strategy, contacts: Sequence[Engi
         for contact in made:
             channel = OutboundChannel(contact.channel)
             letter = templates.get(contact.template) or LetterFlags(contact.template)
-            request = Outbound(contact.account_id, contact.portfolio, channel, contact.key, day, None, "",
-                               facts_on(facts[contact.account_id], day),
-                               letter if channel is not OutboundChannel.REFERRAL else None)  # fmt: skip
+            then = facts_on(facts[contact.account_id], day)
+            if contact.balance_cents is not None:  # a credit report: the balance it reported, not today's
+                then = replace(then, balance_cents=contact.balance_cents)
+            request = Outbound(contact.account_id, contact.portfolio, channel, contact.key, day, None, "", then,
+                               letter if channel in LETTER_CHANNELS else None)  # fmt: skip
             verdict = release_gate(request, strategy.compliance.rules(contact.portfolio))
             match verdict:
                 case Allow() if not contact.addressee:

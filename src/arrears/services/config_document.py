@@ -205,7 +205,7 @@ CollectionTypeText = Literal["guarantor", "insurance", "guarantor_insurance"]
 SeriesTypeText = Literal["guarantor", "insurance"]
 ActionKindText = Literal[
     "letter", "phone_call", "review", "note", "status_change", "fee", "service_request", "alert", "email", "sms",
-    "external_referral", "run_plan", "credit_points",
+    "external_referral", "run_plan", "credit_points", "credit_report",
 ]  # fmt: skip
 FinalActionText = Literal["custom", "external_collections"]
 AssignmentTypeText = Literal["name_range", "balance_range"]

@@ -1,5 +1,6 @@
 """The files that leave Arrears: the letters for the print shop, the placements for the collection agency,
-the statement holds for the billing system, and the runs' records. CSV through the csv module."""
+the credit reports for the bureaus, the statement holds for the billing system, and the runs' records. CSV
+through the csv module."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from typing import Any
 
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.itemization import ItemCategory, itemization_date, itemize
-from arrears.domain.ledger import position
+from arrears.domain.ledger import Entry, Position, position
 from arrears.store import exports, summaries
-from arrears.store.db import Database
+from arrears.store.db import Connection, Database
 from arrears.store.ledger import account_ledger
 from arrears.store.uow import UnitOfWork
 
@@ -98,10 +99,8 @@ def export_referrals(db: Database, since: date, path: Path, *, on: date) -> Refe
         phones = exports.phones_of(connection, [row["party_id"] for row in rows])
         records = []
         for row in rows:
-            entries = [summaries.entry_from_row(line) for line in account_ledger(connection, row["account_id"])]
             day = row["on"]
-            pos = position(entries, day)
-            first = row["anchor_due"] or pos.oldest_unpaid_due
+            entries, pos, first = _as_of(connection, row)
             items = itemize(entries, itemization_date(first, pos.oldest_unpaid_due, day), day)
             party_phones = phones.get(row["party_id"], [])
             (number, kind), (number2, kind2) = [*party_phones, ("", ""), ("", "")][:2]
@@ -124,6 +123,69 @@ def export_referrals(db: Database, since: date, path: Path, *, on: date) -> Refe
         sent = exports.mark_referrals_exported(connection, [row["id"] for row in rows], on)
         uow.commit()
     return ReferralExport(len(records), sent)
+
+
+def _as_of(connection: Connection, row: Mapping[str, Any]) -> tuple[list[Entry], Position, date | None]:
+    """The account's ledger, its position on the row's day and its date of first delinquency (the anchor of
+    its case, else the oldest unpaid due date of that day)."""
+    entries = [summaries.entry_from_row(line) for line in account_ledger(connection, row["account_id"])]
+    pos = position(entries, row["on"])
+    return entries, pos, row["anchor_due"] or pos.oldest_unpaid_due
+
+
+CREDIT_REPORT_COLUMNS = [
+    "account", "portfolio", "date_of_account_information", "account_status", "current_balance",
+    "amount_past_due", "original_balance", "date_opened", "date_of_first_delinquency", "date_of_last_payment",
+    "creditor_classification", "ecoa_code", "first_name", "last_name", "address1", "address2", "city", "state",
+    "postal_code", "phone",
+]  # fmt: skip
+"""The bureau file's columns: the Metro 2 base segment fields Arrears holds (docs/exports.md)."""
+COLLECTION_STATUS, PAID_COLLECTION_STATUS = "93", "62"
+"""Metro 2 account status: assigned to internal or external collections; collection paid in full."""
+MEDICAL_CLASSIFICATION = "02"
+"""Metro 2 creditor classification of medical / health care debt."""
+INDIVIDUAL = "1"
+"""Metro 2 ECOA code of an individual account (the guarantor alone)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CreditReportExport:
+    """What a credit-reports export wrote."""
+
+    rows: int
+    newly_sent: int
+    """Reports marked sent by this export (those exported before keep their first day)."""
+
+
+def export_credit_reports(db: Database, on: date, path: Path, *, today: date) -> CreditReportExport:
+    """Write the credit reports the run made on ``on``, one row each with the Metro 2 base-segment fields a
+    bureau submission starts from (the balance reported that day, the first delinquency, the last payment as of
+    that day); the same day gives the same file. The reports are marked sent on ``today``."""
+    with UnitOfWork(db) as uow:
+        connection = uow.session.connection()
+        rows = exports.credit_reports_on(connection, on)
+        phones = exports.phones_of(connection, [row["party_id"] for row in rows])
+        records = []
+        for row in rows:
+            _, pos, first = _as_of(connection, row)
+            balance = row["balance_cents"]
+            original = row["original_balance_cents"]
+            records.append({
+                "account": row["account"], "portfolio": row["portfolio"], "date_of_account_information": on.isoformat(),
+                "account_status": COLLECTION_STATUS if balance > 0 else PAID_COLLECTION_STATUS,
+                "current_balance": _amount(balance), "amount_past_due": _amount(max(balance, 0)),
+                "original_balance": _amount(original) if original is not None else "",
+                "date_opened": _iso(row["opened_date"]), "date_of_first_delinquency": _iso(first),
+                "date_of_last_payment": _iso(pos.last_payment_date),
+                "creditor_classification": MEDICAL_CLASSIFICATION if row["medical"] else "", "ecoa_code": INDIVIDUAL,
+                "first_name": row["first_name"], "last_name": row["last_name"], "address1": row["address1"],
+                "address2": row["address2"], "city": row["city"], "state": row["state"],
+                "postal_code": row["postal_code"], "phone": next(iter(phones.get(row["party_id"], [])), ("", ""))[0],
+            })  # fmt: skip
+        _write_csv(path, CREDIT_REPORT_COLUMNS, records)
+        sent = exports.mark_credit_reports_exported(connection, [row["id"] for row in rows], today)
+        uow.commit()
+    return CreditReportExport(len(records), sent)
 
 
 def _amount(cents: int) -> str:

@@ -22,6 +22,7 @@ from arrears.store.models import (
     CallAttemptRow,
     CollectionsCaseRow,
     ComplianceEventRow,
+    CreditReportRow,
     HistoryRow,
     LetterRow,
     PartyRoleRow,
@@ -218,7 +219,8 @@ def gate_counts(connection: Connection, first: date, last: date) -> list[tuple[s
 
 @dataclass(frozen=True, slots=True)
 class EngineContact:
-    """A contact the daily run made: a letter, e-mail or SMS queued, or a referral to an agency."""
+    """A contact the daily run made: a letter, e-mail or SMS queued, a referral to an agency, or a credit report
+    (with the balance it reported)."""
 
     account_id: int
     portfolio: str
@@ -228,10 +230,12 @@ class EngineContact:
     template: str
     addressee: str
     key: str
+    balance_cents: int | None = None
 
 
 def engine_contacts(connection: Connection, first: date, last: date) -> list[EngineContact]:
-    """Every letter, e-mail and SMS the run queued and every referral it made from ``first`` to ``last``."""
+    """Every letter, e-mail and SMS the run queued and every referral and credit report it made from ``first``
+    to ``last``."""
     letters = (
         select(LetterRow.account_id, PortfolioRow.code, AccountRow.external_id, LetterRow.queued_on,
                LetterRow.channel, LetterRow.template, LetterRow.addressee, LetterRow.key)
@@ -246,6 +250,13 @@ def engine_contacts(connection: Connection, first: date, last: date) -> list[Eng
         .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
         .where(ReferralRow.on >= first, ReferralRow.on <= last)
     )  # fmt: skip
+    reports = (
+        select(CreditReportRow.account_id, PortfolioRow.code, AccountRow.external_id, CreditReportRow.on,
+               CreditReportRow.key, CreditReportRow.balance_cents)
+        .join(AccountRow, AccountRow.id == CreditReportRow.account_id)
+        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        .where(CreditReportRow.on >= first, CreditReportRow.on <= last)
+    )  # fmt: skip
     found = [
         EngineContact(account_id, code, external, _day(on), channel, template, addressee, key)
         for account_id, code, external, on, channel, template, addressee, key in connection.execute(letters)
@@ -253,6 +264,10 @@ def engine_contacts(connection: Connection, first: date, last: date) -> list[Eng
     found += [
         EngineContact(account_id, code, external, _day(on), "referral", agency, "", key)
         for account_id, code, external, on, agency, key in connection.execute(referrals)
+    ]
+    found += [
+        EngineContact(account_id, code, external, _day(on), "credit_report", "", "", key, int(balance))
+        for account_id, code, external, on, key, balance in connection.execute(reports)
     ]
     return sorted(found, key=lambda c: (c.on, c.account_id, c.key))
 

@@ -1,5 +1,5 @@
-"""Repository of the files that leave Arrears: queued and printed letters, referrals to agencies, statement
-holds, and the runs' records."""
+"""Repository of the files that leave Arrears: queued and printed letters, referrals to agencies, credit
+reports for the bureaus, statement holds, and the runs' records."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from arrears.store.models import (
     AccountRow,
     AccountSummaryRow,
     CollectionsCaseRow,
+    CreditReportRow,
     LetterRow,
     PartyRow,
     PhoneRow,
@@ -41,8 +42,7 @@ def letters(connection: Connection, status: str | None, on: date | None) -> list
 def referrals_since(connection: Connection, since: date) -> list[dict[str, Any]]:
     """Referrals made on or after ``since`` with the account, its guarantor, portfolio and the referred case's
     anchor (the first delinquency), by day then id."""
-    referral, case = ReferralRow.__table__.c, CollectionsCaseRow.__table__.c
-    party = PartyRow.__table__.c
+    referral, party = ReferralRow.__table__.c, PartyRow.__table__.c
     query = (
         select(
             referral.id, referral.on, referral.agency, referral.exported_on, AccountRow.id.label("account_id"),
@@ -58,9 +58,14 @@ def referrals_since(connection: Connection, since: date) -> list[dict[str, Any]]
         .where(referral.on >= since)
         .order_by(referral.on, referral.id)
     )  # fmt: skip
-    rows = [dict(row._mapping) for row in connection.execute(query)]
+    return _with_anchors(connection, [dict(row._mapping) for row in connection.execute(query)])
+
+
+def _with_anchors(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` (with ``account_id`` and ``on``) given ``anchor_due``: the anchor of the account's guarantor
+    episode entered on or before that day, its date of first delinquency."""
+    case = CollectionsCaseRow.__table__.c
     for row in rows:
-        # the anchor of the guarantor episode referred on or before that day: the date of first delinquency
         row["anchor_due"] = connection.scalar(
             select(case.anchor_due)
             .where(case.account_id == row["account_id"], case.track == "guarantor", case.entered_on <= row["on"])
@@ -68,6 +73,37 @@ def referrals_since(connection: Connection, since: date) -> list[dict[str, Any]]
             .limit(1)
         )
     return rows
+
+
+def credit_reports_on(connection: Connection, on: date) -> list[dict[str, Any]]:
+    """The credit reports the run made on ``on`` with the account (its opening day, original balance, medical
+    flag), its guarantor, portfolio and the anchor of its guarantor case, by id."""
+    report, party = CreditReportRow.__table__.c, PartyRow.__table__.c
+    query = (
+        select(
+            report.id, report.on, report.balance_cents, report.exported_on, AccountRow.id.label("account_id"),
+            AccountRow.external_id.label("account"), AccountRow.opened_date, AccountRow.original_balance_cents,
+            AccountRow.medical, PortfolioRow.code.label("portfolio"), party.id.label("party_id"), party.first_name,
+            party.last_name, party.address1, party.address2, party.city, party.state, party.postal_code,
+        )
+        .join(AccountRow, AccountRow.id == report.account_id)
+        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        .join(PartyRow.__table__, party.id == report.party_id)
+        .where(report.on == on)
+        .order_by(report.id)
+    )  # fmt: skip
+    return _with_anchors(connection, [dict(row._mapping) for row in connection.execute(query)])
+
+
+def mark_credit_reports_exported(connection: Connection, report_ids: Sequence[int], on: date) -> int:
+    """Mark credit reports put into a bureau file on ``on`` (those already marked keep their first day)."""
+    report = CreditReportRow.__table__.c
+    result = connection.execute(
+        update(CreditReportRow.__table__)
+        .where(report.id.in_(list(report_ids)), report.exported_on.is_(None))
+        .values(exported_on=on)
+    )
+    return result.rowcount or 0
 
 
 def phones_of(connection: Connection, party_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:

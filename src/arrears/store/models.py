@@ -508,6 +508,20 @@ class CreditPointRow(Base):
     points: Mapped[int] = mapped_column(Integer)
 
 
+class CreditReportRow(Base):
+    """A report of the account to the credit bureaus made by the run (the release gate allowed it), with the
+    balance reported; ``exported_on`` is the day it went into a bureau file."""
+
+    __tablename__ = "credit_report"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id"))
+    on: Mapped[date] = mapped_column(Date, index=True)
+    balance_cents: Mapped[int] = mapped_column(BigInteger)
+    exported_on: Mapped[date | None] = mapped_column(Date)
+
+
 class PlanRequestRow(Base):
     """A request that a contact plan run on an account (from a run-plan action or a trigger)."""
 

@@ -32,6 +32,7 @@ from arrears.domain.effects import (
     Alert,
     CommissionRate,
     CreditPoints,
+    CreditReport,
     Effect,
     Message,
     ModeChange,
@@ -45,6 +46,7 @@ from arrears.domain.effects import (
     StatusChange,
 )
 from arrears.domain.engine import Activity, Decisions, GateDecision
+from arrears.domain.money import format_cents
 from arrears.store import milestones, summaries
 from arrears.store.bulk import execute_many, insert_ignore
 from arrears.store.models import (
@@ -107,6 +109,7 @@ class _Rows:
     requests: list[dict[str, Any]] = field(default_factory=list)
     plans: list[dict[str, Any]] = field(default_factory=list)
     points: list[tuple[Any, ...]] = field(default_factory=list)
+    reports: list[tuple[Any, ...]] = field(default_factory=list)
     statuses: list[tuple[Any, ...]] = field(default_factory=list)
     modes: list[tuple[Any, ...]] = field(default_factory=list)
     holds: list[tuple[Any, ...]] = field(default_factory=list)
@@ -165,6 +168,11 @@ class _Rows:
             case CreditPoints():
                 self.points.append((effect.key, on, effect.points, account))
                 self.counts["credit_points"] += effect.points
+            case CreditReport():
+                self.reports.append((effect.key, on, effect.balance_cents, account))
+                self.history_line(f"credit-report:{effect.key}", account, "credit-report",
+                                  f"reported to the credit bureaus: balance {format_cents(effect.balance_cents)}")
+                self.counts["credit_reports"] += 1
             case PlanRun():
                 self.plans.append(
                     {"key": effect.key, "account_id": account, "plan": effect.plan, "requested_on": on,
@@ -358,6 +366,13 @@ def write_decisions(
         'INSERT INTO credit_point (key, party_id, account_id, "on", points) '
         "SELECT {}, guarantor_id, id, {}, {} FROM account WHERE id = {} ON CONFLICT (key) DO NOTHING",
         rows.points,
+        dates=[1],
+    )
+    execute_many(
+        connection,
+        'INSERT INTO credit_report (key, account_id, party_id, "on", balance_cents) '
+        "SELECT {}, id, guarantor_id, {}, {} FROM account WHERE id = {} ON CONFLICT (key) DO NOTHING",
+        rows.reports,
         dates=[1],
     )
     if rows.postings:

@@ -101,6 +101,9 @@ class ActionKind(StrEnum):
     EXTERNAL_REFERRAL = "external_referral"
     RUN_PLAN = "run_plan"
     CREDIT_POINTS = "credit_points"
+    CREDIT_REPORT = "credit_report"
+    """Report the account to the credit bureaus (a third party): it passes the release gate's credit-reporting,
+    medical-debt and 501(r) rules, and is recorded for the bureau file (``arrears credit-reports export``)."""
 
 
 class FinalAction(StrEnum):
@@ -228,6 +231,7 @@ ACTION_PARAMETERS: Mapping[ActionKind, tuple[frozenset[str], frozenset[str]]] = 
     ActionKind.EXTERNAL_REFERRAL: (frozenset({"agency"}), frozenset()),
     ActionKind.RUN_PLAN: (frozenset({"plan_code"}), frozenset()),
     ActionKind.CREDIT_POINTS: (frozenset({"points"}), frozenset()),
+    ActionKind.CREDIT_REPORT: (frozenset(), frozenset()),
 }
 """Per kind: (required parameters, optional parameters). Any other parameter given is an error."""
 
@@ -996,6 +1000,11 @@ class _Validator:
         self.key(f"{base}.name", action.name, NAME_MAX_LENGTH)
         type_ok = self.one_of(f"{base}.collection_type", action.collection_type, CollectionType)
         if self.one_of(f"{base}.kind", action.kind, ActionKind):
+            if action.kind is ActionKind.CREDIT_REPORT and type_ok and action.collection_type is not (
+                CollectionType.GUARANTOR
+            ):
+                self.error(f"{base}.collection_type", "must be guarantor for a credit report (it reports the "
+                           "guarantor's debt)")  # fmt: skip
             self.params(base, action.kind, action.params)
             template = action.params.template_code
             if action.kind is ActionKind.LETTER and _given(action.letter) and action.letter != template:
