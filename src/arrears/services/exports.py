@@ -81,15 +81,15 @@ REFERRAL_COLUMNS = [
 
 
 @dataclass(frozen=True, slots=True)
-class ReferralExport:
-    """What a referrals export wrote."""
+class SentExport:
+    """What an export of things sent to another party (referrals, credit reports) wrote."""
 
     rows: int
     newly_sent: int
-    """Referrals marked sent by this export (those exported before keep their first day)."""
+    """Rows marked sent by this export (those exported before keep their first day)."""
 
 
-def export_referrals(db: Database, since: date, path: Path, *, on: date) -> ReferralExport:
+def export_referrals(db: Database, since: date, path: Path, *, on: date) -> SentExport:
     """Write the accounts placed with external collections on or after ``since``, one row each with the fields
     of an agency placement file; every figure is as of the day of the referral, so re-exporting the same range
     writes the same file. The referrals are marked sent on ``on``."""
@@ -122,7 +122,7 @@ def export_referrals(db: Database, since: date, path: Path, *, on: date) -> Refe
         _write_csv(path, REFERRAL_COLUMNS, records)
         sent = exports.mark_referrals_exported(connection, [row["id"] for row in rows], on)
         uow.commit()
-    return ReferralExport(len(records), sent)
+    return SentExport(len(records), sent)
 
 
 def _as_of(connection: Connection, row: Mapping[str, Any]) -> tuple[list[Entry], Position, date | None]:
@@ -148,16 +148,7 @@ INDIVIDUAL = "1"
 """Metro 2 ECOA code of an individual account (the guarantor alone)."""
 
 
-@dataclass(frozen=True, slots=True)
-class CreditReportExport:
-    """What a credit-reports export wrote."""
-
-    rows: int
-    newly_sent: int
-    """Reports marked sent by this export (those exported before keep their first day)."""
-
-
-def export_credit_reports(db: Database, on: date, path: Path, *, today: date) -> CreditReportExport:
+def export_credit_reports(db: Database, on: date, path: Path, *, today: date) -> SentExport:
     """Write the credit reports the run made on ``on``, one row each with the Metro 2 base-segment fields a
     bureau submission starts from (the balance reported that day, the first delinquency, the last payment as of
     that day); the same day gives the same file. The reports are marked sent on ``today``."""
@@ -185,7 +176,7 @@ def export_credit_reports(db: Database, on: date, path: Path, *, today: date) ->
         _write_csv(path, CREDIT_REPORT_COLUMNS, records)
         sent = exports.mark_credit_reports_exported(connection, [row["id"] for row in rows], today)
         uow.commit()
-    return CreditReportExport(len(records), sent)
+    return SentExport(len(records), sent)
 
 
 def _amount(cents: int) -> str:

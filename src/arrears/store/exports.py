@@ -97,11 +97,14 @@ def credit_reports_on(connection: Connection, on: date) -> list[dict[str, Any]]:
 
 def mark_credit_reports_exported(connection: Connection, report_ids: Sequence[int], on: date) -> int:
     """Mark credit reports put into a bureau file on ``on`` (those already marked keep their first day)."""
-    report = CreditReportRow.__table__.c
+    return _mark_exported(connection, CreditReportRow, report_ids, on)
+
+
+def _mark_exported(connection: Connection, row: type[CreditReportRow | ReferralRow], ids: Sequence[int],
+                   on: date) -> int:  # fmt: skip
+    table = row.__table__
     result = connection.execute(
-        update(CreditReportRow.__table__)
-        .where(report.id.in_(list(report_ids)), report.exported_on.is_(None))
-        .values(exported_on=on)
+        update(table).where(table.c.id.in_(list(ids)), table.c.exported_on.is_(None)).values(exported_on=on)
     )
     return result.rowcount or 0
 
@@ -119,13 +122,7 @@ def phones_of(connection: Connection, party_ids: Sequence[int]) -> dict[int, lis
 
 def mark_referrals_exported(connection: Connection, referral_ids: Sequence[int], on: date) -> int:
     """Mark referrals sent to the agency on ``on`` (those already marked keep their first day)."""
-    referral = ReferralRow.__table__.c
-    result = connection.execute(
-        update(ReferralRow.__table__)
-        .where(referral.id.in_(list(referral_ids)), referral.exported_on.is_(None))
-        .values(exported_on=on)
-    )
-    return result.rowcount or 0
+    return _mark_exported(connection, ReferralRow, referral_ids, on)
 
 
 def statement_holds(connection: Connection, released_since: date | None) -> list[dict[str, Any]]:
