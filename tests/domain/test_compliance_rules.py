@@ -324,6 +324,39 @@ def test_a_payment_demand_without_a_validation_notice_in_the_case_is_held() -> N
     )
 
 
+def test_the_validation_notice_goes_out_within_5_days_of_the_first_contact() -> None:
+    """V02: a conversation on Monday 2027-03-01 is the case's first contact; the notice is due by 2027-03-06."""
+    talked = ContactFacts(time_zones=(NY,), case_entered_on=d("2027-02-26"), first_conversation=at("2027-03-01 10:00"),
+                          last_conversation=at("2027-03-01 10:00"))  # fmt: skip
+    info = LetterFlags("INFO")
+    assert ask(LETTER, d("2027-03-06"), talked, info) == ALLOW  # day 5 after the first contact
+    assert ask(LETTER, d("2027-03-07"), talked, info) == Hold(
+        "V02", "first contact on 2027-03-01 and no validation notice sent by 2027-03-06 (5 days): no other contact "
+        "until it is"
+    )  # fmt: skip
+    assert ask(PHONE, at("2027-03-08 10:00"), talked).rule == "V02"  # type: ignore[union-attr]
+    assert ask(LETTER, d("2027-03-09"), talked, VALIDATION) == ALLOW  # late, but the notice itself always may go
+    assert ask(LETTER, d("2027-03-09"), talked, LetterFlags("STOP", cease_notice=True)) == ALLOW
+    to_the_payer = Outbound(7, "NORTH", LETTER, "7/insurance/1/action:Claim/2027-03-09", d("2027-03-09"), None, NY,
+                            talked, info, guarantor=False)  # fmt: skip
+    assert release_gate(to_the_payer, US_DEFAULTS) == ALLOW  # the insurance track writes to the payer
+    notice = SentLetter("G30", d("2027-03-09"), d("2027-03-09"), validation_notice=True)
+    assert ask(LETTER, d("2027-03-10"), replace(talked, letters=(notice,)), info) == ALLOW  # sent: contact goes on
+
+
+def test_a_first_letter_that_is_not_the_validation_notice_starts_the_5_days() -> None:
+    info = SentLetter("INFO", d("2027-03-01"), d("2027-03-01"))
+    written = ContactFacts(time_zones=(NY,), case_entered_on=d("2027-03-01"), letters=(info,))
+    assert ask(PHONE, at("2027-03-06 12:00"), written) == ALLOW
+    assert ask(PHONE, at("2027-03-07 12:00"), written).rule == "V02"  # type: ignore[union-attr]
+    assert ask(PHONE, at("2027-03-07 12:00"), replace(written, case_entered_on=None)) == ALLOW  # no case: no rule
+    earlier = replace(written, case_entered_on=d("2027-04-01"))  # a letter of an earlier case: no contact yet here
+    assert ask(PHONE, at("2027-04-20 12:00"), earlier) == ALLOW
+    assert ask(PHONE, at("2027-03-07 12:00"), ContactFacts(time_zones=(NY,), case_entered_on=d("2027-03-01"))) == ALLOW
+    switched_off = override(ComplianceParams(), {"validation": {"enabled": False}})
+    assert ask(PHONE, at("2027-03-07 12:00"), written, params=switched_off) == ALLOW
+
+
 # ------------------------------------------------------------------------------- credit reports, medical
 
 REPORT = OutboundChannel.CREDIT_REPORT

@@ -98,7 +98,9 @@ SERIES = (
     ),
 )
 COLLECTORS = tuple(Collector(code, code) for code in ("AL", "BO", "DEF", "PP", "LO", "HI"))
-LETTERS = tuple(LetterTemplate(code, code, body="Dear {{ first_name }}") for code in ("L30", "L60", "CLM"))
+LETTERS = tuple(LetterTemplate(code, code, body="Dear {{ first_name }}", validation_notice=code == "L30")
+                for code in ("L30", "L60", "CLM"))  # fmt: skip
+"""L30, the first letter of a guarantor case, is its validation notice (the release gate's V02 wants one)."""
 
 ENTERPRISE_RULES = EntryRules(
     balance_over_cents=2500,

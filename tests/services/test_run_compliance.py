@@ -21,7 +21,7 @@ from arrears.services.run import run_day
 from arrears.services.worklist import complete_activity, worklist
 from arrears.store.compliance import add_call_attempt
 from arrears.store.db import Database
-from arrears.store.models import PartyRoleRow, PartyRow
+from arrears.store.models import LetterRow, PartyRoleRow, PartyRow
 from tests.notation import d
 from tests.services.run_scenarios import STRATEGY, activities, case_row, cases, portfolios, table, world
 
@@ -272,4 +272,36 @@ fay Fox NORTH
     assert later["fay"].blocked.startswith(
         "R02: telephone conversation on 2026-03-01 (day 1): no calls through 2026-03-07 (day 7): next allowed "
         "2026-03-08; then R03"
+    )
+
+
+def test_after_a_first_conversation_the_validation_notice_is_due_in_5_days_and_other_contact_waits_for_it(
+    db: Database,
+) -> None:
+    """V02: Evans is worked by calls (Call 1, then Call 2 a week later) and reached on 2026-03-01: the validation
+    notice is due by 2026-03-06; none went out, so Call 2 is held on 2026-03-08 until it has been sent."""
+    portfolios(db)
+    ids = world(
+        db,
+        """
+eve Evans NORTH
+    2026-01-01 charge 100.00 due 2026-01-14
+""",
+    )
+    run_day(db, d("2026-03-01"), strategy=STRATEGY)
+    (call,) = worklist(db, d("2026-03-01"))
+    assert complete_activity(db, call.id, "CONNECTED", on=d("2026-03-01"),
+                             at=datetime(2026, 3, 1, 10, 0, tzinfo=NY)) is None  # fmt: skip
+    run_day(db, d("2026-03-08"), strategy=STRATEGY)
+    held = ("first contact on 2026-03-01 and no validation notice sent by 2026-03-06 (5 days): no other contact until "
+            "it is")
+    assert _gate_log(db) == [("2026-03-08", "held", "V02", held)]
+    assert activities(db)[-1] == "eve: 2026-03-08 Call 2 (phone_call) BO held"
+    with db.transaction() as session:  # the collector sends the validation notice (L30) by hand
+        session.add(LetterRow(key="manual:eve:L30", account_id=ids["eve"], template="L30", channel="letter",
+                              queued_on=d("2026-03-09"), status="queued", addressee="", merge_data="{}"))  # fmt: skip
+    run_day(db, d("2026-03-09"), strategy=STRATEGY)
+    assert activities(db)[-1] == "eve: 2026-03-08 Call 2 (phone_call) BO open"
+    assert [(r.event, r.detail) for r in table(db, "history", "eve")][-1] == (
+        "hold-ended", "Call 2 (phone_call): no rule holds it on 2026-03-09: released"
     )

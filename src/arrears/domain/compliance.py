@@ -122,6 +122,9 @@ class ContactFacts:
     """Call attempts of the recent past (enough for every frequency window), oldest first."""
     last_conversation: datetime | None = None
     """The last call that reached a conversation with the party, at any time."""
+    first_conversation: datetime | None = None
+    """The first call of the current guarantor case that reached a conversation (its first contact, when no letter
+    went out before it)."""
     letters: tuple[SentLetter, ...] = ()
     case_entered_on: date | None = None
     """The day the current guarantor case began (its validation notice is sent after it)."""
@@ -170,6 +173,8 @@ class Outbound:
     facts: ContactFacts = NO_FACTS
     letter: LetterFlags | None = None
     """The template flags of the letter, e-mail or SMS it sends."""
+    guarantor: bool = True
+    """Work of the guarantor's collections (False: the insurance track's, which writes to the payer)."""
 
     @property
     def zones(self) -> tuple[str, ...]:

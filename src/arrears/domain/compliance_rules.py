@@ -18,6 +18,8 @@ R02   Reg F: no call in the 7 days after a telephone conversation (the conversat
 R03   time of day: calls, e-mail, SMS 08:00–21:00 in every candidate zone of the party (and state windows)
 R04   state call caps (Massachusetts: 2 calls in 7 days to home or mobile)
 V01   validation period (1006.34): no payment demand before the period ends
+V02   validation notice (1006.34(a)(1)): sent within 5 days of a guarantor case's first contact, else no other
+      contact until it is
 C01   credit reporting (1006.30(a)): not before the party was spoken to or 14 days after a letter
 M01   medical debt: not reported before 365 days past first delinquency, under $500, or once paid
 N01   nonprofit hospital (501(r)): extraordinary collection actions 120 days after the first bill and
@@ -142,7 +144,7 @@ class ValidationPeriod:
     receipt_business_days: int = 5
     period_days: int = 30
     first_contact_days: int = 5
-    """The validation notice goes out within this many days of the first contact (checked at save)."""
+    """The validation notice goes out within this many days of the case's first contact (V02, at release)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +325,7 @@ def contact_facts(
     roles: Iterable[str] = (),
     attempts: Iterable[CallAttempt] = (),
     last_conversation: datetime | None = None,
+    first_conversation: datetime | None = None,
     letters: Iterable[tuple[str, date, date]] = (),
     templates: Mapping[str, LetterFlags] | None = None,
     case_entered_on: date | None = None,
@@ -331,7 +334,8 @@ def contact_facts(
 ) -> ContactFacts:
     """The facts of one account as the store holds them: the party's zone, state, phones, flags (the
     :class:`ContactFacts` field names) and roles; its call attempts, last conversation and letters sent
-    (``(template, first day, last day)``, flagged by the strategy's ``templates``); the current case's start,
+    (``(template, first day, last day)``, flagged by the strategy's ``templates``), the first conversation of the
+    current case; the current case's start,
     the balance and the debt's facts (medical, original balance, first delinquency, first bill, assistance)."""
     templates = templates or {}
     sent = tuple(
@@ -346,6 +350,7 @@ def contact_facts(
         roles=frozenset(PartyRole(role) for role in roles),
         attempts=tuple(sorted(attempts, key=lambda a: a.at)),
         last_conversation=last_conversation,
+        first_conversation=first_conversation,
         letters=sent,
         case_entered_on=case_entered_on,
         balance_cents=balance_cents,
@@ -631,6 +636,42 @@ def validation(params: ValidationPeriod, request: Outbound) -> Verdict:
     return ALLOW
 
 
+def _first_contact(facts: ContactFacts) -> date | None:
+    """The day of the current case's first contact with the party: its first letter sent (a letter of a template
+    sent before the case and again in it counts from the case's first day), or its first conversation."""
+    entered = facts.case_entered_on
+    if entered is None:
+        return None
+    days = [max(sent.first_on, entered) for sent in facts.letters if sent.last_on >= entered]
+    if facts.first_conversation is not None:  # its day where the party is
+        zone = next((z for z in map(zone_info, facts.time_zones) if z is not None), UTC)
+        days.append(facts.first_conversation.astimezone(zone).date())
+    return min(days) if days else None
+
+
+def validation_notice_due(params: ValidationPeriod, request: Outbound) -> Verdict:
+    """V02 (1006.34(a)(1)): the validation notice goes out with a guarantor case's first contact or within
+    ``first_contact_days`` days after it; once that time has passed without it, no other contact goes out until it
+    has been sent (the notice itself, and a cease notice, always may)."""
+    facts = request.facts
+    if not (params.enabled and request.guarantor) or request.channel not in CONTACT_CHANNELS:
+        return ALLOW
+    if facts.case_entered_on is None:
+        return ALLOW
+    if request.letter is not None and (request.letter.validation_notice or request.letter.cease_notice):
+        return ALLOW
+    if _validation_notice_sent(facts) is not None:
+        return ALLOW
+    first = _first_contact(facts)
+    if first is None:
+        return ALLOW  # this is the first contact: the notice is due within the days that follow
+    due = first + timedelta(days=params.first_contact_days)
+    if request.on <= due:
+        return ALLOW
+    return Hold("V02", f"first contact on {first} and no validation notice sent by {due} ({params.first_contact_days} "
+                "days): no other contact until it is")  # fmt: skip
+
+
 def credit_reporting(params: CreditReporting, request: Outbound) -> Verdict:
     """C01: a credit report only after the party was spoken to, or ``letter_wait_days`` after a letter."""
     if request.channel is not OutboundChannel.CREDIT_REPORT:
@@ -715,7 +756,7 @@ def rule_set(params: ComplianceParams) -> RuleSet:
     if params.time_of_day.enabled:
         rules.append(partial(time_of_day, params.time_of_day))
     if params.validation.enabled:
-        rules.append(partial(validation, params.validation))
+        rules += [partial(validation, params.validation), partial(validation_notice_due, params.validation)]
     if params.credit_reporting.enabled:
         rules.append(partial(credit_reporting, params.credit_reporting))
     if params.medical.enabled:

@@ -907,7 +907,7 @@ def _guard(day: _Day, activity: Activity) -> tuple[bool, str]:
         letter = known.flags() if known is not None else LetterFlags(template)
     request = Outbound(
         day.snapshot.account_id, day.snapshot.portfolio, channel, activity.key, day.as_of, activity.due_at,
-        day.snapshot.time_zone, day.contact(), letter,
+        day.snapshot.time_zone, day.contact(), letter, activity.track is Track.GUARANTOR,
     )  # fmt: skip
     verdict = release_gate(request, day.rules)
     gate = day.decisions.gate

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from arrears.domain.cases import Track
 from arrears.domain.compliance import (
     Allow,
     ContactFacts,
@@ -171,6 +172,14 @@ class ComplianceReport:
         }
 
 
+def _guarantor_work(contact: EngineContact) -> bool:
+    """False for a letter of the insurance track: the activity key after the letter's ``channel:``
+    (``account/track/episode/…``) names the track."""
+    if OutboundChannel(contact.channel) not in LETTER_CHANNELS:
+        return True
+    return contact.key.split(":", 1)[-1].split("/")[1:2] != [Track.INSURANCE.value]
+
+
 def _recheck(connection: Connection, strategy: Strategy, contacts: Sequence[EngineContact]) -> list[Breach]:
     """Ask the release gate again about every contact the engine made, with the facts of its day: a contact
     the gate would not have released as it went out is a breach."""
@@ -188,7 +197,7 @@ def _recheck(connection: Connection, strategy: Strategy, contacts: Sequence[Engi
             if contact.balance_cents is not None:  # a credit report: the balance it reported, not today's
                 then = replace(then, balance_cents=contact.balance_cents)
             request = Outbound(contact.account_id, contact.portfolio, channel, contact.key, day, None, "", then,
-                               letter if channel in LETTER_CHANNELS else None)  # fmt: skip
+                               letter if channel in LETTER_CHANNELS else None, _guarantor_work(contact))  # fmt: skip
             verdict = release_gate(request, strategy.compliance.rules(contact.portfolio))
             match verdict:
                 case Allow() if not contact.addressee:

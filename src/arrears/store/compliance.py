@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select, text
+from sqlalchemy import ColumnElement, Connection, and_, case, func, select, text
 from sqlalchemy.orm import Session
 
 from arrears.domain.compliance import AttemptClass, CallAttempt, ContactFacts, LetterFlags
@@ -108,14 +108,22 @@ def read_contact_facts(
             .where(_among(CallAttemptRow.account_id, batch), CallAttemptRow.at > start, CallAttemptRow.at < end)
         ):  # fmt: skip
             attempts.setdefault(account_id, []).append(CallAttempt(utc(at), AttemptClass(outcome), phone_type))
-        talked: dict[int, datetime] = dict(
-            connection.execute(  # type: ignore[arg-type]
-                select(CallAttemptRow.account_id, func.max(CallAttemptRow.at))
+        # the last conversation ever, and the first one of the current guarantor case (its first contact)
+        in_case = case(
+            (CallAttemptRow.at >= CollectionsCaseRow.entered_on, CallAttemptRow.at), else_=None
+        )
+        talked: dict[int, tuple[datetime, datetime | None]] = {
+            account_id: (last, first)
+            for account_id, last, first in connection.execute(
+                select(CallAttemptRow.account_id, func.max(CallAttemptRow.at), func.min(in_case))
+                .outerjoin(CollectionsCaseRow, and_(CollectionsCaseRow.account_id == CallAttemptRow.account_id,
+                                                    CollectionsCaseRow.track == "guarantor",
+                                                    CollectionsCaseRow.is_current))
                 .where(_among(CallAttemptRow.account_id, batch), CallAttemptRow.at < end,
                        CallAttemptRow.outcome_class == AttemptClass.CONNECTED_CONVERSATION.value)
                 .group_by(CallAttemptRow.account_id)
-            ).all()
-        )  # fmt: skip
+            )
+        }  # fmt: skip
         letters: dict[int, list[tuple[str, date, date]]] = {}
         for account_id, template, first, last in connection.execute(
             select(LetterRow.account_id, LetterRow.template, func.min(LetterRow.queued_on),
@@ -131,11 +139,12 @@ def read_contact_facts(
             debt: dict[str, Any] = dict(zip(DEBT_COLUMNS, values[len(FLAG_COLUMNS) :], strict=True))
             dues = [day for day in (anchor, oldest) if day is not None]
             debt["first_delinquency"] = min(dues) if dues else None
-            last_talk = talked.get(account_id)
+            last_talk, first_talk = talked.get(account_id, (None, None))
             facts[account_id] = contact_facts(
                 time_zone=zone or "", state=state or "", phones=phones.get(party_id, ()), flags=flags,
                 roles=roles.get(party_id, ()), attempts=attempts.get(account_id, ()),
                 last_conversation=utc(last_talk) if last_talk is not None else None,
+                first_conversation=utc(first_talk) if first_talk is not None else None,
                 letters=letters.get(account_id, ()), templates=templates, case_entered_on=entered,
                 balance_cents=int(balance or 0), debt=debt,
             )  # fmt: skip
