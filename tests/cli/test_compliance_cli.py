@@ -67,3 +67,23 @@ def test_flags_are_set_cleared_and_imported_from_the_command_line(sqlite_db: Dat
     assert code == 0 and "flags set 1, cleared 1; representatives on file 0, removed 0" in output
     code, output = call("explain", "O-1", "--db", url)  # today: the import's changes are dated today
     assert code == 0 and "flag-cleared: bankruptcy cleared (by import)" in output
+
+
+def test_a_call_completed_outside_the_window_is_recorded_with_a_warning(sqlite_db: Database) -> None:
+    url = sqlite_url(sqlite_db.engine.url.database or "")
+    for code in ("FAMILY", "ORTHO", "OUTPT"):
+        assert call("portfolios", "add", code, code.title(), "--db", url)[0] == 0
+    assert call("config", "apply", str(STRATEGY), "--db", url)[0] == 0
+    open_account(sqlite_db, Account("O-1", "ORTHO", Party("Dana", "Reyes")))
+    post_transaction(sqlite_db, "O-1", Posting(Kind.CHARGE, 120000, d("2026-01-02"), due=d("2026-02-01")))
+    assert call("run", "--as-of", "2026-03-04", "--db", url)[0] == 0
+    items = json.loads(call("worklist", "--date", "2026-03-04", "--json", "--db", url)[1])
+    (item,) = [i for i in items if i["action"] == "Call 1"]
+    code, output = call("activity", "complete", str(item["id"]), "--outcome", "NOANSWER", "--date", "2026-03-04",
+                        "--time", "07:45", "--db", url)  # fmt: skip
+    assert code == 0 and f"activity {item['id']} done: NOANSWER" in output
+    assert "the call broke a contact rule and is flagged: R03: 07:45:00 in America/New_York" in " ".join(output.split())
+    code, output = call("compliance", "report", "--from", "2026-03-04", "--to", "2026-03-04", "--db", url, "--json")
+    assert json.loads(output)["manual_breaches"] == 1
+    code, output = call("activity", "complete", str(item["id"]), "--outcome", "NOANSWER", "--time", "7h", "--db", url)
+    assert code != 0 and "is not a time (HH:MM)" in output

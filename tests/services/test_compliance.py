@@ -3,7 +3,7 @@ any rule the call broke when it was made); the facts the release gate reads come
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from arrears.domain.compliance import AttemptClass, CallAttempt, PartyRole
 from arrears.domain.errors import ValidationFailed
+from arrears.services.account_page import account_page
 from arrears.services.compliance import facts_for
 from arrears.services.run import run_day
 from arrears.services.worklist import complete_activity, worklist
@@ -70,6 +71,28 @@ def test_a_call_made_in_breach_is_recorded_and_flagged(db: Database) -> None:
     )
     last = _attempts(db)[-1]
     assert last[:3] == ("NOANSWER", "no_answer", datetime(2026, 3, 2, 21, 30, tzinfo=NY)) and last[3] == breach
+
+
+def test_a_call_to_a_party_who_asked_not_to_be_called_is_recorded_flagged_and_on_the_account_page(
+    db: Database,
+) -> None:
+    """The party asked not to be called after the call was released; the collector calls anyway at 21:30 (the
+    time given in the party's zone): the attempt is kept, flagged H06 and R03, and the account's history says so."""
+    given_accounts(db, "Adams")
+    run_day(db, d("2026-03-02"), strategy=STRATEGY)
+    (call,) = worklist(db, d("2026-03-02"))
+    with db.transaction() as session:
+        session.execute(update(PartyRow).values(do_not_call=True))
+    breach = complete_activity(db, call.id, "NOANSWER", on=d("2026-03-02"), local_time=time(21, 30),
+                               actor="ann", today=d("2026-03-02"))  # fmt: skip
+    assert breach is not None and breach.startswith("H06: do not call: no phone calls; R03: 21:30:00 in "
+                                                    "America/New_York: outside 08:00–21:00 local")  # fmt: skip
+    assert _attempts(db) == [("NOANSWER", "no_answer", datetime(2026, 3, 2, 21, 30, tzinfo=NY), breach)]
+    page = account_page(db, "N-1", d("2026-03-02"))
+    assert ("history", f"call-breach: call NOANSWER at 21:30 EST by ann broke: {breach}") in [
+        (e.kind, e.text) for e in page.timeline
+    ]
+    assert worklist(db, d("2026-03-02")) == []  # done: recorded, not refused
 
 
 def test_the_contact_facts_come_back_from_the_tables(db: Database) -> None:

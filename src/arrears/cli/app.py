@@ -9,7 +9,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, time
 from typing import Annotated, Any
 
 import typer
@@ -90,6 +90,16 @@ def parse_amount(text: str | None, name: str) -> int | None:
         return Money.parse(text).cents
     except MoneyError as error:
         raise typer.BadParameter(str(error), param_hint=f"--{name}") from error
+
+
+def parse_time(text: str | None, name: str = "time") -> time | None:
+    """A time of day (HH:MM) from an option, or a clear usage error naming the option."""
+    if text is None:
+        return None
+    try:
+        return time.fromisoformat(text)
+    except ValueError as error:
+        raise typer.BadParameter(f"{text!r} is not a time (HH:MM)", param_hint=f"--{name}") from error
 
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")

@@ -18,6 +18,7 @@ from arrears.cli.app import (
     errors,
     open_db,
     parse_date,
+    parse_time,
     print_json,
     shown,
     user_errors,
@@ -181,14 +182,20 @@ def activity_complete(
     outcome: Annotated[str, typer.Option(help="Outcome code, e.g. PROMISE, NOANSWER, LEFTMSG.")],
     note: Annotated[str, typer.Option(help="A note for the account's collection notes.")] = "",
     on: Annotated[str | None, typer.Option("--date", help="When it was done (default: today).")] = None,
+    at: Annotated[str | None, typer.Option("--time", help="When the call was made, HH:MM in the party's time zone "
+                                           "(default: now, or noon of --date).")] = None,
     actor: Annotated[str, typer.Option(help="Who completed it.")] = "cli",
     db: DbOption = None,
 ) -> None:
-    """Complete a pending activity with an outcome (a call is recorded as made now, or at noon of --date)."""
+    """Complete a pending activity with an outcome. A call is recorded as made now (or at --time, or at noon of
+    --date) and checked against the contact rules of that moment: one that broke a rule is recorded all the same,
+    flagged with the rule and reason (printed as a warning) for the compliance report."""
     day = parse_date(on, "date")
+    local = parse_time(at)
     with user_errors():
         breach = complete_activity(open_db(db), activity, outcome, note, on=day or date.today(), actor=actor,
-                                   at=None if day else datetime.now().astimezone())  # fmt: skip
+                                   at=None if day or local else datetime.now().astimezone(),
+                                   local_time=local)  # fmt: skip
     console.print(f"activity {activity} done: {outcome}")
     if breach:
         errors.print(f"[yellow]warning[/yellow] the call broke a contact rule and is flagged: {escape(breach)}")

@@ -3,7 +3,7 @@ place|recall``. Each is audited with ``--user`` (default from the environment)."
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -19,6 +19,7 @@ from arrears.cli.app import (
     console,
     open_db,
     parse_date,
+    parse_time,
     resolve_user,
     shown,
     user_errors,
@@ -43,15 +44,6 @@ collections_app = typer.Typer(
 app.add_typer(note_app, name="note")
 app.add_typer(collections_app, name="collections")
 
-
-
-def _time(text: str | None) -> time | None:
-    if text is None:
-        return None
-    try:
-        return time.fromisoformat(text)
-    except ValueError as error:
-        raise typer.BadParameter(f"{text!r} is not a time (HH:MM)", param_hint="--time") from error
 
 
 @note_app.command("add")
@@ -89,7 +81,7 @@ def activity_add_command(
     due_day = parse_date(due, "due") or day
     if kind not in {k.value for k in (ActionKind.REVIEW, ActionKind.PHONE_CALL)}:
         raise typer.BadParameter(f"{kind!r} is not review or phone_call", param_hint="--kind")
-    follow_up = FollowUp(ActionKind(kind), due_day, _time(at), priority, collector, reason, no_auto_delete)
+    follow_up = FollowUp(ActionKind(kind), due_day, parse_time(at), priority, collector, reason, no_auto_delete)
     with user_errors():
         activity_id = activity_add(open_db(db), account, follow_up, on=day, actor=resolve_user(user))
     console.print(f"activity {activity_id} added: {kind} on {due_day}{' ' + at if at else ''} for {shown(account)}")

@@ -29,6 +29,7 @@ from arrears.services.config import load_strategy
 from arrears.store.compliance import (
     EngineContact,
     add_call_attempt,
+    add_history_line,
     call_records,
     engine_contacts,
     gate_counts,
@@ -74,10 +75,12 @@ def record_call(
     on: date,
     at: datetime | None,
     actor: str,
+    local_time: time | None = None,
 ) -> str | None:
-    """Record a call attempt (of ``activity``: id and key) made at ``at`` — noon of ``on`` in the party's zone
-    when no time is given — and return every rule it broke when it was made ("R01: …; R03: …"), or None. A
-    call that happened is recorded either way: the compliance report lists the breaches."""
+    """Record a call attempt (of ``activity``: id and key) made at ``at`` — else at ``local_time`` of ``on`` in
+    the party's zone, noon when neither is given — and return every rule it broke when it was made ("R01: …;
+    R03: …"), or None. A call that happened is recorded either way (a record refused would hide the breach, and
+    every call must be kept, 12 CFR 1006.100): the breach is stored with it and the compliance report lists it."""
     policy = strategy.compliance
     outcome_class = policy.outcome_class(outcome)
     if outcome_class is None:
@@ -85,13 +88,17 @@ def record_call(
     facts = facts_for(connection, strategy, [account_id], on)[account_id]
     request = Outbound(account_id, portfolio, OutboundChannel.PHONE, activity[1] if activity else "", on, None, "",
                        facts)  # fmt: skip
-    moment = at or datetime.combine(on, time(12), tzinfo=request.moment().tzinfo)
+    moment = at or datetime.combine(on, local_time or time(12), tzinfo=request.moment().tzinfo)
     request = replace(request, at=moment, on=moment.astimezone(request.moment().tzinfo).date())
     verdicts = (rule(request) for rule in policy.rules(portfolio).rules)
     broken = [v for v in verdicts if not isinstance(v, Allow | Redirect)]
     breach = "; ".join(f"{v.rule}: {v.reason}" for v in broken) or None
     add_call_attempt(connection, account_id, activity[0] if activity else None, moment, outcome, outcome_class,
                      actor, breach)  # fmt: skip
+    if breach is not None:  # on the account's page and in explain, not only in the report
+        local = moment.astimezone(request.moment().tzinfo)
+        add_history_line(connection, account_id, f"{account_id}/call-breach/{moment.astimezone(UTC).isoformat()}",
+                         local.date(), "call-breach", f"call {outcome} at {local:%H:%M %Z} by {actor} broke: {breach}")
     return breach
 
 

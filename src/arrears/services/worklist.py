@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from arrears.domain.cases import (
@@ -132,13 +132,14 @@ def _call_verdicts(
 
 def complete_activity(
     db: Database, activity_id: int, outcome: str, note: str = "", *, on: date, actor: str = "cli",
-    at: datetime | None = None, today: date | None = None,
+    at: datetime | None = None, today: date | None = None, local_time: time | None = None,
 ) -> str | None:
     """Mark a pending activity done with an outcome code; the note goes to the account's collection notes.
 
     A phone call's outcome must be a configured call outcome code; the call is recorded as an attempt made
-    ``at`` (timezone-aware; noon of ``on`` in the party's zone when not given), and the rule it broke then, if
-    any, is returned (the call is recorded all the same, and the compliance report lists it). ``on`` is not
+    ``at`` (timezone-aware; else ``local_time`` of ``on`` in the party's zone, noon when neither is given), and
+    the rule it broke then, if any, is returned (the call is recorded all the same, flagged, and the compliance
+    report lists it). ``on`` is not
     before the day the activity was released nor after ``today`` (default: the clock's)."""
     problems = []
     if not outcome.strip() or len(outcome) > 40:
@@ -168,7 +169,7 @@ def complete_activity(
             breach = record_call(
                 connection, strategy, account_id=activity.account_id,
                 portfolio=portfolio_of(connection, activity.account_id), activity=(activity.id, activity.key),
-                outcome=outcome.strip(), on=on, at=at, actor=actor,
+                outcome=outcome.strip(), on=on, at=at, actor=actor, local_time=local_time,
             )  # fmt: skip
         before = {"status": activity.status, "outcome": activity.outcome, "note": activity.note}
         text = f"{activity.action} ({activity.kind}) completed: {outcome}" + (f" — {note}" if note else "")

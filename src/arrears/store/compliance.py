@@ -168,6 +168,13 @@ def add_call_attempt(
     )  # fmt: skip
 
 
+def add_history_line(connection: Connection, account_id: int, key: str, on: date, event: str, detail: str) -> None:
+    """One line of the account's collections history, in the caller's transaction."""
+    connection.execute(
+        HistoryRow.__table__.insert().values(key=key[:300], account_id=account_id, on=on, event=event, detail=detail)
+    )
+
+
 def portfolio_of(connection: Connection, account_id: int) -> str:
     """The portfolio code of an account."""
     code = connection.scalar(
