@@ -1,29 +1,20 @@
 """The features read: one row per account from its summary, the account, its guarantor and its cases, as Polars.
 
-Dates travel from the database as day numbers on PostgreSQL and as ISO text on SQLite, and become ``pl.Date``
-in bulk, which is much faster than building date objects row by row. Money stays in integer cents. Column
+Every frame has exact types whatever the database: ids and cents Int64, dates Date, flags Boolean
+(:func:`read_frame`). Column
 names are those of :data:`arrears.domain.fields.ACCOUNT_FIELDS` where a column is a field, plus the ids and
 case columns the run needs; ``arrears.batch.features`` derives the rest of the fields from these frames.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
+from psycopg.conninfo import make_conninfo
 from sqlalchemy import Connection
-
-
-def _date(dialect: str, column: str) -> str:
-    # SQLite keeps ISO text (parsed by Polars in bulk); PostgreSQL computes day numbers itself.
-    return column if dialect == "sqlite" else f"({column} - DATE '1970-01-01')"
-
-
-def _flag(dialect: str, column: str) -> str:
-    return column if dialect == "sqlite" else f"CAST({column} AS INTEGER)"
-
 
 CORE_COLUMNS: dict[str, Any] = {
     "account_id": pl.Int64,
@@ -73,74 +64,58 @@ DETAIL_COLUMNS: dict[str, Any] = {
 account when a configured condition reads one of them (``extra`` of :func:`read_core`)."""
 
 
-def _expressions(dialect: str) -> dict[str, str]:
-    """The SQL of every column of :data:`CORE_COLUMNS` and :data:`DETAIL_COLUMNS`."""
-    d = lambda column: _date(dialect, column)  # noqa: E731
-    f = lambda column: _flag(dialect, column)  # noqa: E731
-    return {
-        "account_id": "a.id",
-        "portfolio_id": "a.portfolio_id",
-        "mode": "a.mode",
-        "guarantor_last_name": "g.last_name",
-        "balance": "s.balance_cents",
-        "oldest_unpaid_due_date": d("s.oldest_unpaid_due"),
-        "on_payment_plan": f("s.on_payment_plan"),
-        "plan_next_unpaid_due": d("s.plan_next_unpaid_due"),
-        "plan_grace_days": "s.plan_grace_days",
-        "insurance_balance": "s.insurance_balance_cents",
-        "oldest_open_claim_billed": d("s.oldest_open_claim_billed"),
-        "g_status": "cg.status",
-        "i_status": "ci.status",
-        "external_id": "a.external_id",
-        "status_code": "a.status_code",
-        "statement_hold": f("a.statement_hold"),
-        "guarantor_first_name": "g.first_name",
-        "guarantor_state": "g.state",
-        "time_zone": "g.time_zone",
-        "deceased": f("g.deceased"),
-        "bankruptcy": f("g.bankruptcy"),
-        "attorney_represented": f("g.attorney_represented"),
-        "cease_communication": f("g.cease_communication"),
-        "disputed": "CASE WHEN g.dispute_date IS NULL THEN 0 ELSE 1 END",
-        "do_not_call": f("g.do_not_call"),
-        "last_payment_date": d("s.last_payment_date"),
-        "last_payment_amount": "s.last_payment_cents",
-        "open_claim_count": "s.open_claim_count",
-        "g_episode": "cg.episode",
-        "g_entered_on": d("cg.entered_on"),
-        "g_assignee": "cg.assignee",
-        "g_work": "cg.work",
-        "g_hold_reason": "cg.hold_reason",
-        "i_episode": "ci.episode",
-        "i_entered_on": d("ci.entered_on"),
-        "i_assignee": "ci.assignee",
-        "i_work": "ci.work",
-    }
+EXPRESSIONS: dict[str, str] = {
+    "account_id": "a.id",
+    "portfolio_id": "a.portfolio_id",
+    "mode": "a.mode",
+    "guarantor_last_name": "g.last_name",
+    "balance": "s.balance_cents",
+    "oldest_unpaid_due_date": "s.oldest_unpaid_due",
+    "on_payment_plan": "s.on_payment_plan",
+    "plan_next_unpaid_due": "s.plan_next_unpaid_due",
+    "plan_grace_days": "s.plan_grace_days",
+    "insurance_balance": "s.insurance_balance_cents",
+    "oldest_open_claim_billed": "s.oldest_open_claim_billed",
+    "g_status": "cg.status",
+    "i_status": "ci.status",
+    "external_id": "a.external_id",
+    "status_code": "a.status_code",
+    "statement_hold": "a.statement_hold",
+    "guarantor_first_name": "g.first_name",
+    "guarantor_state": "g.state",
+    "time_zone": "g.time_zone",
+    "deceased": "g.deceased",
+    "bankruptcy": "g.bankruptcy",
+    "attorney_represented": "g.attorney_represented",
+    "cease_communication": "g.cease_communication",
+    "disputed": "CASE WHEN g.dispute_date IS NULL THEN 0 ELSE 1 END",
+    "do_not_call": "g.do_not_call",
+    "last_payment_date": "s.last_payment_date",
+    "last_payment_amount": "s.last_payment_cents",
+    "open_claim_count": "s.open_claim_count",
+    "g_episode": "cg.episode",
+    "g_entered_on": "cg.entered_on",
+    "g_assignee": "cg.assignee",
+    "g_work": "cg.work",
+    "g_hold_reason": "cg.hold_reason",
+    "i_episode": "ci.episode",
+    "i_entered_on": "ci.entered_on",
+    "i_assignee": "ci.assignee",
+    "i_work": "ci.work",
+}
+"""The SQL of every column of :data:`CORE_COLUMNS` and :data:`DETAIL_COLUMNS` (the same on both databases:
+the drivers type dates and flags themselves)."""
 
 
-def _select(dialect: str, columns: Collection[str]) -> str:
-    expressions = _expressions(dialect)
+def select_sql(columns: Collection[str]) -> str:
+    """The features read of ``columns`` (names of :data:`EXPRESSIONS`), without its WHERE clause."""
     return f"""
-SELECT {", ".join(expressions[name] for name in columns)}
+SELECT {", ".join(f"{EXPRESSIONS[name]} AS {name}" for name in columns)}
 FROM account a
 JOIN party g ON g.id = a.guarantor_id
 JOIN account_summary s ON s.account_id = a.id
 LEFT JOIN collections_case cg ON cg.account_id = a.id AND cg.track = 'guarantor' AND cg.is_current
 LEFT JOIN collections_case ci ON ci.account_id = a.id AND ci.track = 'insurance' AND ci.is_current"""
-
-
-def _frame(rows: list[Any], columns: dict[str, Any], dialect: str) -> pl.DataFrame:
-    dates = [name for name, kind in columns.items() if kind == pl.Date]
-    as_text = dialect == "sqlite"
-    raw_schema = {
-        name: ((pl.Utf8 if as_text else pl.Int32) if kind == pl.Date else pl.Int64 if kind == pl.Boolean else kind)
-        for name, kind in columns.items()
-    }
-    frame = pl.DataFrame(rows, schema=raw_schema, orient="row")
-    return frame.with_columns(
-        [pl.col(n).str.to_date("%Y-%m-%d") if as_text else pl.col(n).cast(pl.Date) for n in dates]
-        + [pl.col(n).cast(pl.Boolean) for n, k in columns.items() if k == pl.Boolean]
-    )
 
 
 def fetch_rows(connection: Connection, sql: str) -> list[Any]:
@@ -153,6 +128,54 @@ def fetch_rows(connection: Connection, sql: str) -> list[Any]:
         cursor.close()
 
 
+def postgres_conninfo(connection: Connection) -> str:
+    """The libpq connection string of ``connection``'s own psycopg connection, password and options included."""
+    info: Any = connection.connection.driver_connection.info  # type: ignore[union-attr]
+    parameters = dict(info.get_parameters())
+    if info.password:
+        parameters["password"] = info.password
+    return str(make_conninfo(**parameters))
+
+
+def _postgres_frame(connection: Connection, sql: str) -> pl.DataFrame:
+    # ADBC's driver reads the result by binary COPY into Arrow columns: no Python object per row or value.
+    # It opens a connection of its own (the caller's parameters, its search_path included), so it sees
+    # what is committed: every caller reads features before it writes. Imported here: pyarrow, which it loads,
+    # costs ~60 MB a process, and SQLite never needs it.
+    import adbc_driver_postgresql.dbapi as adbc_postgresql
+
+    with adbc_postgresql.connect(postgres_conninfo(connection), autocommit=True) as reader, reader.cursor() as cursor:
+        cursor.execute(sql)
+        frame = pl.from_arrow(cursor.fetch_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _sqlite_frame(connection: Connection, sql: str, schema: Mapping[str, Any]) -> pl.DataFrame:
+    # Through the process's own sqlite3, not an Arrow-native driver: connectorx and ADBC link SQLite copies of
+    # their own, and a second SQLite library in the process voids SQLite's locks (POSIX locks belong to the
+    # process, so its closing the file drops theirs): the WAL is deleted under the open connections and their
+    # later commits are invisible to other processes (docs/daily-run.md). Dates arrive as ISO text, flags
+    # as 0/1, and become Date and Boolean in bulk.
+    raw = {
+        name: pl.Utf8 if kind == pl.Date else pl.Int64 if kind == pl.Boolean else kind for name, kind in schema.items()
+    }
+    frame = pl.DataFrame(fetch_rows(connection, sql), schema=raw, orient="row")
+    return frame.with_columns(pl.col(name).str.to_date("%Y-%m-%d") for name, kind in schema.items() if kind == pl.Date)
+
+
+def read_frame(connection: Connection, sql: str, schema: Mapping[str, Any]) -> pl.DataFrame:
+    """The rows of ``sql`` (its columns named as the keys of ``schema``) as a frame of exactly ``schema``:
+    through ADBC's Arrow-native driver on PostgreSQL, the driver's cursor on SQLite."""
+    if connection.dialect.name == "sqlite":
+        frame = _sqlite_frame(connection, sql, schema)
+    else:
+        frame = _postgres_frame(connection, sql)
+    if frame.height == 0:  # a driver may type an empty result's computed columns as text
+        return pl.DataFrame(schema=dict(schema))
+    return frame.select(list(schema)).cast(dict(schema))
+
+
 def _portfolio_codes(connection: Connection) -> dict[int, str]:
     return {int(i): str(code) for i, code in connection.exec_driver_sql("SELECT id, code FROM portfolio")}
 
@@ -160,12 +183,10 @@ def _portfolio_codes(connection: Connection) -> dict[int, str]:
 def _read_range(
     connection: Connection, columns: dict[str, Any], first: int, last: int, portfolio_id: int | None
 ) -> pl.DataFrame:
-    dialect = connection.dialect.name
     where = f" WHERE a.id BETWEEN {int(first)} AND {int(last)}"
     if portfolio_id is not None:
         where += f" AND a.portfolio_id = {int(portfolio_id)}"
-    rows = fetch_rows(connection, _select(dialect, columns) + where + " ORDER BY a.id")
-    frame = _frame(rows, columns, dialect)
+    frame = read_frame(connection, select_sql(columns) + where + " ORDER BY a.id", columns)
     codes = _portfolio_codes(connection)
     return frame.with_columns(
         portfolio=pl.col("portfolio_id").replace_strict(codes, default=None, return_dtype=pl.Utf8)
@@ -190,12 +211,11 @@ def read_core(
 
 def read_details(connection: Connection, account_ids: list[int]) -> pl.DataFrame:
     """The rest of the facts (:data:`DETAIL_COLUMNS`) of the accounts ``account_ids``."""
-    dialect = connection.dialect.name
-    rows: list[Any] = []
+    frames = [pl.DataFrame(schema=DETAIL_COLUMNS)]
     for start in range(0, len(account_ids), 5000):
         batch = ", ".join(str(int(i)) for i in account_ids[start : start + 5000])
-        rows += fetch_rows(connection, f"{_select(dialect, DETAIL_COLUMNS)} WHERE a.id IN ({batch})")
-    return _frame(rows, DETAIL_COLUMNS, dialect)
+        frames.append(read_frame(connection, f"{select_sql(DETAIL_COLUMNS)} WHERE a.id IN ({batch})", DETAIL_COLUMNS))
+    return pl.concat(frames)
 
 
 def read_accounts(connection: Connection, first: int, last: int, portfolio_id: int | None = None) -> pl.DataFrame:
@@ -207,18 +227,16 @@ def read_recent_guarantor_payments(
     connection: Connection, first: int, last: int, as_of: date, days: int
 ) -> pl.DataFrame:
     """Standing guarantor payments posted in the last ``days`` days (to ``as_of``) of accounts in range."""
-    dialect = connection.dialect.name
     start = as_of - timedelta(days=days)
     sql = f"""
-SELECT l.account_id, {_date(dialect, "l.posted_date")}, l.amount_cents
+SELECT l.account_id, l.posted_date AS posted, l.amount_cents AS amount
 FROM ledger_line l
 WHERE l.kind = 'payment' AND l.source = 'guarantor'
   AND l.posted_date > '{start.isoformat()}' AND l.posted_date <= '{as_of.isoformat()}'
   AND l.account_id BETWEEN {int(first)} AND {int(last)}
   AND NOT EXISTS (SELECT 1 FROM ledger_line r WHERE r.reverses_id = l.id AND r.posted_date <= '{as_of.isoformat()}')
 """
-    rows = fetch_rows(connection, sql)
-    return _frame(rows, {"account_id": pl.Int64, "posted": pl.Date, "amount": pl.Int64}, dialect)
+    return read_frame(connection, sql, {"account_id": pl.Int64, "posted": pl.Date, "amount": pl.Int64})
 
 
 def account_id_range(connection: Connection) -> tuple[int, int] | None:
