@@ -1,12 +1,18 @@
-"""Bulk writes that work on SQLite and PostgreSQL alike, straight through the driver's executemany.
+"""Bulk writes that work on SQLite and PostgreSQL alike, straight through the driver.
 
 The statements are plain SQL compiled once per call (``INSERT ... ON CONFLICT``, which both databases
 speak); rows go to the DBAPI as tuples. Going through SQLAlchemy's per-row parameter processing costs
-several times the database's own work for the hundreds of thousands of rows a daily run writes.
+several times the database's own work for the hundreds of thousands of rows a daily run writes. SQLite
+takes them with ``executemany`` (in process, one statement per row is cheap); PostgreSQL with ``COPY`` into
+a staging table and one ``INSERT … SELECT … ON CONFLICT`` or ``UPDATE … FROM`` per call, which spares a round
+of statement execution per row.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -60,32 +66,108 @@ def execute_many(
         connection.exec_driver_sql(sql.replace("{}", marker), values)
 
 
-def _insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], conflict: str) -> None:
+def _temporal(table: Table, columns: Sequence[str]) -> list[int]:
+    return [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date | DateTime)]
+
+
+def _stage(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """On PostgreSQL, ``COPY`` ``rows`` (values of ``columns`` of ``table``, then a round number) into a
+    temporary staging table typed like those columns (``c0``, ``c1`` … in order, then ``_round`` and ``_n``, the
+    row's position); return the staging table's name.
+
+    One staging table per table and column list and connection, emptied before each use and at each commit.
+    """
+    quote = connection.dialect.identifier_preparer.quote
+    digest = hashlib.sha1(f"{table.name}:{','.join(columns)}".encode()).hexdigest()[:10]
+    stage = f"arrears_stage_{table.name[:30]}_{digest}"
+    picked = ", ".join(f"{quote(c)} AS c{i}" for i, c in enumerate(columns))
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
+        f"SELECT {picked}, 0 AS _round, 0::bigint AS _n FROM {quote(table.name)} WITH NO DATA"
+    )
+    connection.exec_driver_sql(f"DELETE FROM {stage}")
+    names = ", ".join([*(f"c{i}" for i in range(len(columns))), "_round", "_n"])
+    driver: Any = connection.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+        for n, row in enumerate(rows):
+            copy.write_row((*row, n))
+    return stage
+
+
+def _rounds(rows: Iterable[Sequence[Any]], key: Sequence[int]) -> tuple[list[tuple[Any, ...]], int]:
+    """``rows`` each with its round: the n-th row of a ``key`` is in round n, so that one statement per round
+    touches each row of the table at most once, in the order the rows came (as one statement per row did)."""
+    seen: Counter[tuple[Any, ...]] = Counter()
+    out = []
+    for row in rows:
+        identity = tuple(row[i] for i in key)
+        out.append((*row, seen[identity]))
+        seen[identity] += 1
+    return out, max(seen.values(), default=0)
+
+
+def _insert(
+    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str], update: bool
+) -> None:
     if not rows:
         return
     quote = connection.dialect.identifier_preparer.quote
     columns = list(rows[0])
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join('{}' for _ in columns)}) {conflict}"
+    names = ", ".join(quote(c) for c in columns)
+    conflict = f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) " + (
+        "DO UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in columns if c not in keys)
+        if update
+        else "DO NOTHING"
     )
-    temporal = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date | DateTime)]
-    execute_many(connection, sql, ([row[c] for c in columns] for row in rows), temporal)
+    if connection.dialect.name != "postgresql":
+        sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('{}' for _ in columns)}) {conflict}"
+        execute_many(connection, sql, ([row[c] for c in columns] for row in rows), _temporal(table, columns))
+        return
+    values = [[row[c] for c in columns] for row in rows]
+    # DO NOTHING skips a key met twice in one statement; DO UPDATE may touch a row once per statement.
+    staged, rounds = _rounds(values, [columns.index(k) for k in keys]) if update else ([(*v, 0) for v in values], 1)
+    stage = _stage(connection, table, columns, staged)
+    picked = ", ".join(f"c{i}" for i in range(len(columns)))
+    for number in range(rounds):
+        connection.exec_driver_sql(
+            f"INSERT INTO {quote(table.name)} ({names}) SELECT {picked} FROM {stage} WHERE _round = {number} "
+            f"ORDER BY _n {conflict}"
+        )
 
 
 def upsert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> None:
     """Insert ``rows`` into ``table``, replacing the non-key columns of rows whose ``keys`` already exist."""
-    if not rows:
-        return
-    quote = connection.dialect.identifier_preparer.quote
-    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in rows[0] if c not in keys)
-    _insert(connection, table, rows, f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {updates}")
+    _insert(connection, table, rows, keys, update=True)
 
 
 def insert_ignore(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> None:
     """Insert ``rows``, skipping any whose ``keys`` already exist (idempotent writes)."""
-    quote = connection.dialect.identifier_preparer.quote
-    _insert(connection, table, rows, f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO NOTHING")
+    _insert(connection, table, rows, keys, update=False)
+
+
+def update_many(
+    connection: Connection, table: Table, sql: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Run the ``UPDATE`` of ``table`` ``sql`` once per row of ``rows``, with ``{}`` where each parameter goes:
+    the i-th a value of ``table``'s column ``columns[i]`` (its type). The statement's WHERE clause follows its
+    SET clause and holds the parameters that pick the row.
+
+    SQLite: ``executemany``. PostgreSQL: the rows ``COPY``-ed into a staging table and one ``UPDATE … FROM`` it
+    (one per round when a row is picked more than once, in the order of ``rows``).
+    """
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        execute_many(connection, sql, rows, _temporal(table, columns))
+        return
+    set_part, where_part = sql.split(" WHERE ", 1)
+    first_key = set_part.count("{}")
+    staged, rounds = _rounds(rows, range(first_key, len(columns)))
+    stage = _stage(connection, table, columns, staged)
+    parameters = iter(range(len(columns)))
+    statement = re.sub(r"\{\}", lambda _: f"s.c{next(parameters)}", f"{set_part} FROM {stage} s WHERE {where_part}")
+    for number in range(rounds):
+        connection.exec_driver_sql(statement.replace(" WHERE ", f" WHERE s._round = {number} AND ", 1))
 
 
 def load_tuples(connection: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:

@@ -48,8 +48,9 @@ from arrears.domain.effects import (
 from arrears.domain.engine import Activity, Decisions, GateDecision
 from arrears.domain.money import format_cents
 from arrears.store import milestones, summaries
-from arrears.store.bulk import execute_many, insert_ignore
+from arrears.store.bulk import execute_many, insert_ignore, update_many
 from arrears.store.models import (
+    AccountRow,
     ActivityRow,
     AlertRow,
     Base,
@@ -72,6 +73,7 @@ def _table(row: type[Base]) -> Table:
     return table
 
 
+ACCOUNTS = _table(AccountRow)
 ACTIVITIES = _table(ActivityRow)
 CASES = _table(CollectionsCaseRow)
 LETTERS = _table(LetterRow)
@@ -239,21 +241,23 @@ def _write_cases(connection: Connection, decisions: Sequence[Decisions], counts:
             )  # fmt: skip
             counts[{CaseEvent.RESOLVE: "resolved", CaseEvent.REFER: "referred"}.get(change.event, change.event)] += 1
     # A new episode is the current one: the earlier episodes of the track stop being current first.
-    execute_many(
+    update_many(
         connection,
+        CASES,
         "UPDATE collections_case SET is_current = FALSE WHERE account_id = {} AND track = {} AND episode < {} "
         "AND is_current",
-        ((c["account_id"], c["track"], c["episode"]) for c in opened),
-        dates=[],
+        ["account_id", "track", "episode"],
+        [(c["account_id"], c["track"], c["episode"]) for c in opened],
     )
     insert_ignore(connection, CASES, opened, ["account_id", "track", "episode"])
-    execute_many(
+    update_many(
         connection,
+        CASES,
         "UPDATE collections_case SET status = {}, closed_on = COALESCE({}, closed_on), "
         "close_reason = COALESCE({}, close_reason), referred_on = COALESCE({}, referred_on), hold_reason = {} "
         "WHERE account_id = {} AND track = {} AND episode = {}",
+        ["status", "closed_on", "close_reason", "referred_on", "hold_reason", "account_id", "track", "episode"],
         closing,
-        dates=[1, 3],
     )
 
 
@@ -271,32 +275,35 @@ def _write_activity_changes(connection: Connection, decisions: Sequence[Decision
         deferred += [(r.due, r.due_at, r.reason[:300], r.key) for r in decision.rescheduled if not r.forwarded]
         forwarded += [(r.due, r.due_at, r.key) for r in decision.rescheduled if r.forwarded]
     # Deferrals first: a call deferred to later today is then released with that moment as its due time.
-    execute_many(
+    update_many(
         connection,
+        ACTIVITIES,
         "UPDATE activity SET due_date = {}, due_at = {}, hold_reason = {} WHERE key = {} "
         "AND status IN ('scheduled', 'held')",
+        ["due_date", "due_at", "hold_reason", "key"],
         deferred,
-        dates=[0, 1],
     )
     counts["deferred"] += len(deferred)
     names = {ActivityEvent.OPEN: "released", ActivityEvent.PERFORM: "released", ActivityEvent.CANCEL: "cancelled",
              ActivityEvent.HOLD: "held", ActivityEvent.COMPLETE: "completed"}  # fmt: skip
     for event, rows in by_event.items():
         sources = ", ".join(f"'{status.value}'" for status in sorted(activity_sources(event)))
-        execute_many(
+        update_many(
             connection,
+            ACTIVITIES,
             "UPDATE activity SET status = {}, released_on = COALESCE({}, released_on), "
             "done_on = COALESCE({}, done_on), cancelled_on = COALESCE({}, cancelled_on), hold_reason = {} "
             f"WHERE key = {{}} AND status IN ({sources})",
+            ["status", "released_on", "done_on", "cancelled_on", "hold_reason", "key"],
             rows,
-            dates=[1, 2, 3],
         )
         counts[names[event]] += len(rows)
-    execute_many(
+    update_many(
         connection,
+        ACTIVITIES,
         "UPDATE activity SET due_date = {}, due_at = {} WHERE key = {} AND status = 'scheduled'",
+        ["due_date", "due_at", "key"],
         forwarded,
-        dates=[0, 1],
     )
     counts["repeats_forwarded"] += len(forwarded)
 
@@ -378,15 +385,25 @@ def write_decisions(
     if rows.postings:
         insert_ignore(connection, LEDGER, rows.postings, ["external_id"])
         summaries.refresh(connection, sorted({posting["account_id"] for posting in rows.postings}))
-    execute_many(connection, "UPDATE account SET status_code = {} WHERE id = {}", rows.statuses, [])
-    execute_many(connection, "UPDATE account SET mode = {}, closed_date = {} WHERE id = {}", rows.modes, [1])
-    execute_many(connection, "UPDATE account SET statement_hold = {} WHERE id = {}", rows.holds, [])
-    execute_many(connection, "UPDATE account SET commission_basis_points = {} WHERE id = {}", rows.commissions, [])
-    execute_many(
+    update = "UPDATE account SET {} WHERE id = {{}}"
+    update_many(connection, ACCOUNTS, update.format("status_code = {}"), ["status_code", "id"], rows.statuses)
+    update_many(
+        connection, ACCOUNTS, update.format("mode = {}, closed_date = {}"), ["mode", "closed_date", "id"], rows.modes
+    )
+    update_many(connection, ACCOUNTS, update.format("statement_hold = {}"), ["statement_hold", "id"], rows.holds)
+    update_many(
         connection,
+        ACCOUNTS,
+        update.format("commission_basis_points = {}"),
+        ["commission_basis_points", "id"],
+        rows.commissions,
+    )
+    update_many(
+        connection,
+        CASES,
         "UPDATE collections_case SET assignee = {} WHERE account_id = {} AND track = 'guarantor' AND is_current "
         f"AND status IN ({', '.join(sorted(repr(status.value) for status in OPEN_CASE))})",
+        ["assignee", "account_id"],
         rows.operators,
-        [],
     )
     return counts
