@@ -353,10 +353,11 @@ def test_note_effects_are_flagged_for_account_notes_only_with_the_flag() -> None
     plain = Account()
     decisions = plain.day(d("2026-03-01"), [entry("Collections Note")])
     assert [(n.text, n.to_account) for n in of_type(decisions, Note)] == [("Account sent to collections", False)]
+    assert of_type(plain.day(d("2026-03-01"), [entry("Letter 30")]), Note) == []  # the activity is the record
     flagged = Account(notes_to_account=True)
     decisions = flagged.day(d("2026-03-01"), [entry("Letter 30")])
-    assert [(n.text, n.to_account) for n in of_type(decisions, Note)] == [
-        ("Letter 30 (letter) performed by the daily run on 2026-03-01", True)
+    assert [(n.text, n.to_account, n.collection_action) for n in of_type(decisions, Note)] == [
+        ("Letter 30 (letter) performed by the daily run on 2026-03-01", True, False)
     ]
 
 

@@ -393,11 +393,10 @@ ann Irving NORTH
     assert [(n.scope, n.note_type, n.text) for n in table(db, "note", "s1")] == [
         ("collection_action", "collections", "Account sent to collections")
     ]
+    # The letter's activity is the collection action's record; the flag copies a line about it to the notes.
     performed = "Letter 30 (letter) performed by the daily run on 2026-03-01"
-    assert sorted((n.scope, n.text) for n in table(db, "note", "ann")) == [
-        ("account", performed),
-        ("collection_action", performed),
-    ]
+    assert sorted((n.scope, n.text) for n in table(db, "note", "ann")) == [("account", performed)]
+    assert "ann: 2026-03-01 Letter 30 (letter) DEF done" in activities(db)
 
 
 def test_a_fee_posts_a_ledger_line_and_raises_the_balance(db: Database) -> None:

@@ -41,11 +41,14 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """A collection action note; ``to_account`` also shows it as an account note (seed 003)."""
+    """A collection action note; ``to_account`` also shows it as an account note (seed 003). Without
+    ``collection_action`` it is the account note alone (the record of an automatic activity, which is
+    itself the collection action's record)."""
 
     key: str
     text: str
     to_account: bool = False
+    collection_action: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -1089,9 +1089,12 @@ def _effects(day: _Day, activity: Activity, addressee: str = "") -> list[Effect]
             assert_never(action.kind)
     if action.letter and action.kind is not ActionKind.LETTER:
         effects.append(Message(key, Channel.LETTER, action.letter, addressee))
-    if action.kind is not ActionKind.NOTE:
+    if action.kind is not ActionKind.NOTE and to_account:
+        # The activity itself (done on its day by the run, its action and kind) is the collection action's
+        # record and the account page shows it; a note saying so again is written only where the portfolio
+        # forces collection action notes onto the account's notes (seed 003).
         text = f"{action.name} ({action.kind.value}) performed by the daily run on {day.as_of}"
-        effects.append(Note(key, text, to_account))
+        effects.append(Note(key, text, to_account=True, collection_action=False))
     return effects
 
 

@@ -138,7 +138,8 @@ class _Rows:
                 )  # fmt: skip
                 self.counts[f"{channel}s_queued"] += 1
             case Note():
-                for scope in ("collection_action", "account") if effect.to_account else ("collection_action",):
+                wanted = (("collection_action", effect.collection_action), ("account", effect.to_account))
+                for scope in (name for name, written in wanted if written):
                     self.notes.append(
                         {"key": f"{scope}:{effect.key}", "account_id": account, "on": on, "scope": scope,
                          "note_type": "collections", "text": effect.text, "author": "arrears"}
