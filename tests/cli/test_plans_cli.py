@@ -48,7 +48,7 @@ def said(result) -> str:  # type: ignore[no-untyped-def]
 
 def test_plans_list_hides_sub_plans_and_plans_outside_the_users_range(url: str) -> None:
     every = json.loads(run(url, "plans", "list", "--json").stdout)
-    assert [p["code"] for p in every] == ["NEW", "MONTHLY", "C1", "PROMISE", "CLOSE", "LEGAL"]
+    assert [p["code"] for p in every] == ["NEW", "MONTHLY", "C1", "PROMISE", "CLOSE", "LEGAL", "BROKEN"]
     manager = json.loads(run(url, "plans", "list", "--user", "manager", "--json").stdout)
     assert [p["code"] for p in manager] == ["NEW", "MONTHLY", "C1", "PROMISE", "CLOSE"]
     cho = json.loads(run(url, "plans", "list", "--user", "cho", "--json").stdout)  # a collector of level 60

@@ -139,7 +139,7 @@ def test_a_bad_document_reports_every_error_with_its_path() -> None:
     document["extras"] = []  # unknown section
     assert problems(document) == [
         "extras: is not a known key (known: version, collectors, groups, users, letters, actions, series, plans, "
-        "transaction_types, schemes, entry_policy, compliance, credit_rating, migrations)",
+        "transaction_types, schemes, entry_policy, compliance, credit_rating, promises, migrations)",
         "actions[Call 1].follow_up_days: must be a whole number",
         "actions[Call 2].colour: is not a known key (known: name, collection_type, kind, params, letter, "
         "next_action, follow_up_days, inactive, all_portfolios, portfolios)",
@@ -213,12 +213,12 @@ def test_export_apply_export_is_identical_and_a_second_apply_changes_nothing(por
         "Guarantor 30 day letter", "Guarantor 60 day letter", "Guarantor 90 day final notice", "Call 1"
     ]  # fmt: skip
     assert first.diff["portfolio_collections"]["added"] == ["FAMILY", "ORTHO", "OUTPT"]
-    assert first.diff["plan"]["added"] == ["NEW", "MONTHLY", "C1", "PROMISE", "CLOSE", "LEGAL"]
+    assert first.diff["plan"]["added"] == ["NEW", "MONTHLY", "C1", "PROMISE", "CLOSE", "LEGAL", "BROKEN"]
     assert first.diff["scheme"]["added"] == ["OUTPT-STAGES"]
     exported = config.export_document(db)
     rows, audit_rows = counts(db)
     assert first.diff["portfolio_compliance"]["added"] == ["ORTHO"]  # the enterprise keeps the US defaults
-    assert rows == audit_rows == len(first.changes) == 37
+    assert rows == audit_rows == len(first.changes) == 39
 
     second = config.apply_document(db, exported, "exported.yaml", actor="admin")
     assert second.applied and second.changes == () and second.diff == {}
@@ -300,6 +300,7 @@ def test_a_document_naming_a_portfolio_the_database_does_not_know_is_refused(db:
         "entry_policy.portfolios[OUTPT].portfolio: names an unknown portfolio 'OUTPT'",
         "compliance.portfolios[ORTHO].portfolio: names an unknown portfolio 'ORTHO'",
         "schemes[OUTPT-STAGES].portfolio: names an unknown portfolio 'OUTPT'",
+        "promises.portfolios[ORTHO].portfolio: names an unknown portfolio 'ORTHO'",
     }
     assert counts(db) == (0, 0)
 

@@ -26,7 +26,7 @@ def test_the_example_plans_round_trip_through_export_and_apply() -> None:
     parsed = parse_document(example_text(), "strategy.yaml", PORTFOLIOS)
     assert parsed.errors == () and parsed.strategy is not None
     codes = [plan.code for plan in parsed.strategy.plans]
-    assert codes == ["NEW", "MONTHLY", "C1", "PROMISE", "CLOSE", "LEGAL"]
+    assert codes == ["NEW", "MONTHLY", "C1", "PROMISE", "CLOSE", "LEGAL", "BROKEN"]
     new = parsed.strategy.plan("NEW")
     assert new is not None and [(e.type.value, e.timing, e.days) for e in new.events] == [
         ("letter", Timing.IMMEDIATELY, None), ("review", Timing.DELAY_DAYS, 10),

@@ -11,6 +11,7 @@ from arrears.cli import imports as _imports  # noqa: F401
 from arrears.cli import letters as _letters  # noqa: F401
 from arrears.cli import outbox as _outbox  # noqa: F401
 from arrears.cli import plans as _plans  # noqa: F401
+from arrears.cli import promises as _promises  # noqa: F401
 from arrears.cli import run as _run  # noqa: F401
 from arrears.cli import schemes as _schemes  # noqa: F401
 from arrears.cli import work as _work  # noqa: F401

@@ -23,6 +23,17 @@ from arrears.cli.app import (
     shown,
     user_errors,
 )
+from arrears.cli.promises import (
+    AdvanceOption,
+    AmountOption,
+    ChannelOption,
+    DueOption,
+    GraceOption,
+    RepeatOption,
+    print_desk,
+    promise_request,
+)
+from arrears.domain.money import format_cents
 from arrears.services.config import load_strategy
 from arrears.services.explain import explain as explain_account
 from arrears.services.run import ALL, PendingRun, RunFailed, RunRefused, RunResult, pending_runs, run_day
@@ -131,11 +142,16 @@ def worklist_command(
     group: Annotated[str | None, typer.Option(help="A group's work (and its members').")] = None,
     on: Annotated[str | None, typer.Option("--date", help="The day of the worklist (default: today).")] = None,
     limit: Annotated[int, typer.Option(help="At most this many lines.")] = 100,
+    promises: Annotated[bool, typer.Option("--promises", help="The promise desk instead: promises due on the day "
+                                           "and broken yesterday.")] = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
     """A collector's worklist in Collect!'s order: due today, then oldest first; priority, name, type. Today's
     worklist hides the calls a contact rule forbids now and lists when each may be made."""
+    if promises:
+        print_desk(db, collector, group, on, json)
+        return
     database = open_db(db)
     day = parse_date(on, "date") or date.today()
     now = None if on else datetime.now().astimezone()
@@ -185,18 +201,29 @@ def activity_complete(
     at: Annotated[str | None, typer.Option("--time", help="When the call was made, HH:MM in the party's time zone "
                                            "(default: now, or noon of --date).")] = None,
     actor: Annotated[str, typer.Option(help="Who completed it.")] = "cli",
+    amount: AmountOption = None,
+    due: DueOption = None,
+    repeat: RepeatOption = None,
+    grace: GraceOption = None,
+    advance: AdvanceOption = False,
+    channel: ChannelOption = "phone",
     db: DbOption = None,
 ) -> None:
     """Complete a pending activity with an outcome. A call is recorded as made now (or at --time, or at noon of
     --date) and checked against the contact rules of that moment: one that broke a rule is recorded all the same,
-    flagged with the rule and reason (printed as a warning) for the compliance report."""
+    flagged with the rule and reason (printed as a warning) for the compliance report. With a promise outcome,
+    --amount and --due (and --repeat, --grace, --advance) take the promise the party made."""
     day = parse_date(on, "date")
     local = parse_time(at)
+    promise = promise_request(amount, due, repeat, grace, advance, channel)
     with user_errors():
         breach = complete_activity(open_db(db), activity, outcome, note, on=day or date.today(), actor=actor,
                                    at=None if day or local else datetime.now().astimezone(),
-                                   local_time=local)  # fmt: skip
+                                   local_time=local, promise=promise)  # fmt: skip
     console.print(f"activity {activity} done: {outcome}")
+    if promise is not None:
+        console.print(f"promise taken: {format_cents(promise.amount_cents)} due {promise.due}"
+                      f"{' ' + str(promise.repeat) if promise.repeat else ''}")  # fmt: skip
     if breach:
         errors.print(f"[yellow]warning[/yellow] the call broke a contact rule and is flagged: {escape(breach)}")
 

@@ -67,6 +67,7 @@ from arrears.services.config_document import (
     ENTITY_KINDS,
     PORTFOLIO_COLLECTIONS,
     PORTFOLIO_COMPLIANCE,
+    PROMISES,
     DocumentError,
     Migration,
     MigrationKind,
@@ -165,6 +166,8 @@ def entity_path(kind: str, key: str) -> str:
         return f"compliance.portfolios[{key}]"
     if kind == CREDIT_RATING:
         return "credit_rating"
+    if kind == PROMISES:
+        return "promises"
     return f"{_SECTION_OF_KIND[kind]}[{key}]"
 
 

@@ -98,6 +98,7 @@ from arrears.domain.plans import (
     Timing,
     TransactionType,
 )
+from arrears.domain.promises import Outcome, PortfolioPromises, PromiseSettings
 from arrears.domain.strategy import (
     Action,
     ActionKind,
@@ -768,6 +769,65 @@ def credit_rating_from(d: CreditRatingDoc | None) -> CreditRating:
     return CreditRating(tuple(CreditLevel(level.name, level.min_points) for level in d.levels), d.lookback_days)
 
 
+# ----------------------------------------------------------------------------------------- promises
+
+
+class PromisePlansDoc(_Doc):
+    """The contact plan each promise outcome runs (left out: none, or the enterprise's for a portfolio)."""
+
+    kept: str | None = None
+    partial: str | None = None
+    broken: str | None = None
+    nsf: str | None = None
+    completed: str | None = None
+
+
+assert set(PromisePlansDoc.model_fields) == {o.value for o in Outcome}
+
+
+class PortfolioPromisesDoc(_Doc):
+    portfolio: str
+    grace_days: int | None = None
+    plans: PromisePlansDoc = PromisePlansDoc()
+
+
+class PromisesDoc(_Doc):
+    grace_days: int = 0
+    """The default grace of a new promise, 0–99 days after its due date."""
+    pause_series: bool = True
+    """While a promise stands, the account's series and action steps wait."""
+    plans: PromisePlansDoc = PromisePlansDoc()
+    portfolios: list[PortfolioPromisesDoc] = []
+
+
+def _plans_doc(plans: tuple[tuple[Outcome, str], ...]) -> PromisePlansDoc:
+    return PromisePlansDoc.model_validate({outcome.value: code for outcome, code in plans})
+
+
+def _plans_from(d: PromisePlansDoc) -> tuple[tuple[Outcome, str], ...]:
+    return tuple((o, getattr(d, o.value)) for o in Outcome if getattr(d, o.value) is not None)
+
+
+def promises_doc(settings: PromiseSettings) -> PromisesDoc | None:
+    """The ``promises`` section (None when it is the default setup)."""
+    if settings == PromiseSettings():
+        return None
+    portfolios = [
+        PortfolioPromisesDoc(portfolio=p.portfolio, grace_days=p.grace_days, plans=_plans_doc(p.plans))
+        for p in settings.portfolios
+    ]
+    return PromisesDoc(grace_days=settings.grace_days, pause_series=settings.pause_series,
+                       plans=_plans_doc(settings.plans), portfolios=portfolios)  # fmt: skip
+
+
+def promises_from(d: PromisesDoc | None) -> PromiseSettings:
+    """The promise settings of a document's ``promises`` section (the defaults without one)."""
+    if d is None:
+        return PromiseSettings()
+    portfolios = tuple(PortfolioPromises(p.portfolio, p.grace_days, _plans_from(p.plans)) for p in d.portfolios)
+    return PromiseSettings(d.grace_days, _plans_from(d.plans), d.pause_series, portfolios)
+
+
 class MigrationDoc(_Doc):
     move_to: str | None = None
     cancel: bool = False
@@ -799,6 +859,7 @@ class ConfigDocument(_Doc):
     compliance: ComplianceDoc | None = None
     schemes: list[SchemeDoc] = []
     credit_rating: CreditRatingDoc | None = None
+    promises: PromisesDoc | None = None
     migrations: MigrationsDoc | None = None
 
 
@@ -818,10 +879,11 @@ SECTIONS: Mapping[str, tuple[str, str, type[_Doc]]] = {
 ENTERPRISE_RULES, PORTFOLIO_COLLECTIONS = "enterprise_rules", "portfolio_collections"
 COMPLIANCE, PORTFOLIO_COMPLIANCE = "compliance", "portfolio_compliance"
 CREDIT_RATING = "credit_rating"
+PROMISES = "promises"
 ENTERPRISE_KEY = "enterprise"
 ENTITY_KINDS: tuple[str, ...] = (
     *(kind for kind, _, _ in SECTIONS.values()), ENTERPRISE_RULES, PORTFOLIO_COLLECTIONS, COMPLIANCE,
-    PORTFOLIO_COMPLIANCE, CREDIT_RATING,
+    PORTFOLIO_COMPLIANCE, CREDIT_RATING, PROMISES,
 )  # fmt: skip
 """Every kind of stored configuration entity, in document order."""
 _KEY_OF_SECTION = {
@@ -1095,6 +1157,7 @@ def to_document(strategy: Strategy) -> ConfigDocument:
         compliance=compliance_doc(strategy.compliance),
         schemes=[scheme_doc(s) for s in strategy.schemes],
         credit_rating=credit_rating_doc(strategy.credit_rating),
+        promises=promises_doc(strategy.promises),
     )
 
 
@@ -1187,6 +1250,9 @@ def entity_bodies(strategy: Strategy) -> dict[tuple[str, str], tuple[int, str]]:
     rating = credit_rating_doc(strategy.credit_rating)
     if rating is not None:  # the default setup is not stored
         bodies[(CREDIT_RATING, ENTERPRISE_KEY)] = (0, body_json(rating))
+    promises = promises_doc(strategy.promises)
+    if promises is not None:  # the default setup is not stored
+        bodies[(PROMISES, ENTERPRISE_KEY)] = (0, body_json(promises))
     return bodies
 
 
@@ -1197,6 +1263,7 @@ _MODEL_OF_KIND: Mapping[str, type[_Doc]] = {
     COMPLIANCE: ComplianceEnterpriseDoc,
     PORTFOLIO_COMPLIANCE: PortfolioComplianceDoc,
     CREDIT_RATING: CreditRatingDoc,
+    PROMISES: PromisesDoc,
 }
 
 
@@ -1229,6 +1296,7 @@ def strategy_from_bodies(rows: Iterable[tuple[str, str, int, str]]) -> Strategy:
         ),
         schemes=tuple(scheme_from(d) for d in ordered["scheme"]),
         credit_rating=credit_rating_from(ordered[CREDIT_RATING][0] if ordered[CREDIT_RATING] else None),
+        promises=promises_from(ordered[PROMISES][0] if ordered[PROMISES] else None),
     )
 
 
@@ -1625,7 +1693,7 @@ def parse_document(
     problems = reading.problems
     _read_letter_files(raw, file_name, problems)
     broken: set[str] = set()
-    known = ("version", *SECTIONS, "entry_policy", "compliance", "credit_rating", "migrations")
+    known = ("version", *SECTIONS, "entry_policy", "compliance", "credit_rating", "promises", "migrations")
     for key in raw:
         if key not in known:
             problems.append((str(key), f"is not a known key (known: {', '.join(known)})"))
@@ -1674,6 +1742,9 @@ def parse_document(
     rating = None
     if raw.get("credit_rating") is not None:
         rating = reading.validate(CreditRatingDoc, raw["credit_rating"], ("credit_rating",))
+    promises = None
+    if raw.get("promises") is not None:
+        promises = reading.validate(PromisesDoc, raw["promises"], ("promises",))
     strategy = Strategy(
         collectors=tuple(collector_from(d) for d in parts["collectors"]),
         groups=tuple(group_from(d) for d in parts["groups"]),
@@ -1687,6 +1758,7 @@ def parse_document(
         compliance=compliance,
         schemes=tuple(scheme_from(d) for d in parts["schemes"]),
         credit_rating=credit_rating_from(rating),
+        promises=promises_from(promises),
     )
     reported = {path for path, _ in problems}
     for found in strategy_problems(strategy, portfolios, previous):

@@ -23,6 +23,7 @@ from arrears.domain.plans import PlanError, contact_key, find_event, next_period
 from arrears.domain.strategy import ActionKind, Strategy
 from arrears.services.compliance import facts_for, outcome_problems, record_call
 from arrears.services.config import load_strategy
+from arrears.services.promises import PromiseRequest, is_promise_outcome, make_promise, request_problems
 from arrears.store.activities import (
     activity_by_id,
     add_collection_note,
@@ -34,7 +35,7 @@ from arrears.store.activities import (
 from arrears.store.audit import append_audit
 from arrears.store.compliance import accounts_of_activities, portfolio_of
 from arrears.store.db import Connection, Database, Session
-from arrears.store.models import ActivityRow
+from arrears.store.models import AccountRow, ActivityRow
 from arrears.store.uow import UnitOfWork
 
 
@@ -133,6 +134,7 @@ def _call_verdicts(
 def complete_activity(
     db: Database, activity_id: int, outcome: str, note: str = "", *, on: date, actor: str = "cli",
     at: datetime | None = None, today: date | None = None, local_time: time | None = None,
+    promise: PromiseRequest | None = None,
 ) -> str | None:
     """Mark a pending activity done with an outcome code; the note goes to the account's collection notes.
 
@@ -140,7 +142,10 @@ def complete_activity(
     ``at`` (timezone-aware; else ``local_time`` of ``on`` in the party's zone, noon when neither is given), and
     the rule it broke then, if any, is returned (the call is recorded all the same, flagged, and the compliance
     report lists it). ``on`` is not
-    before the day the activity was released nor after ``today`` (default: the clock's)."""
+    before the day the activity was released nor after ``today`` (default: the clock's).
+
+    Given ``promise``, the outcome must be a promise outcome (class ``promise``; PROMISE until the configuration
+    has that class), and the promise is taken in the same transaction (the call's collector took it)."""
     problems = []
     if not outcome.strip() or len(outcome) > 40:
         problems.append(Problem("outcome", "is required, at most 40 characters", outcome))
@@ -158,13 +163,18 @@ def complete_activity(
             if wrong_day:
                 problems.append(Problem("date", wrong_day, on.isoformat()))
         call = activity.kind == ActionKind.PHONE_CALL.value
-        strategy = load_strategy(session) if call else None
-        if strategy is not None:
+        strategy = load_strategy(session) if call or promise is not None else None
+        if strategy is not None and call:
             problems += outcome_problems(strategy.compliance, outcome.strip())
+        if strategy is not None and promise is not None:
+            if not is_promise_outcome(strategy, outcome.strip()):
+                problems.append(Problem("outcome", "is not a promise outcome: --amount and --due go with one",
+                                        outcome))  # fmt: skip
+            problems += request_problems(promise, strategy, on)
         if problems:
             raise ValidationFailed(problems)
         breach = None
-        if strategy is not None:
+        if strategy is not None and call:
             connection = session.connection()
             breach = record_call(
                 connection, strategy, account_id=activity.account_id,
@@ -179,6 +189,12 @@ def complete_activity(
                      before=before, after=after)  # fmt: skip
         if activity.origin == "plan_event":
             _repeat(session, strategy or load_strategy(session), activity, on, actor)
+        if strategy is not None and promise is not None:
+            account = session.get(AccountRow, activity.account_id)
+            assert account is not None
+            request = promise if promise.collector else replace(promise, collector=activity.assignee)
+            make_promise(session, strategy, account, request, on=on, actor=actor, key=f"activity:{activity.id}",
+                         source="call", activity_id=activity.id)  # fmt: skip
         uow.commit()
     return breach
 

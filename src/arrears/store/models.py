@@ -631,3 +631,57 @@ class MilestoneStateRow(Base):
     resolved: Mapped[bool] = mapped_column(Boolean)
     last_move: Mapped[str] = mapped_column(String(30))
     reason: Mapped[str] = mapped_column(String(300))
+
+
+class PromiseRow(Base):
+    """A promise to pay (a payment arrangement when it repeats): its terms, the installment it is on, what has
+    been paid toward that installment, and its status (:mod:`arrears.domain.promises`)."""
+
+    __tablename__ = "promise"
+    __table_args__ = (
+        Index("ix_promise_status_account", "status", "account_id"),
+        Index("ix_promise_status_due", "status", "due_date"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    """What made it (the completed call, the plan contact, a collector's entry): made once per fact."""
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    first_due: Mapped[date] = mapped_column(Date)
+    installment: Mapped[int] = mapped_column(Integer, default=0)
+    due_date: Mapped[date] = mapped_column(Date)
+    """The current installment's due date (computed from the first due date and the installment)."""
+    repeat_period: Mapped[str | None] = mapped_column(String(10))
+    repeat_days: Mapped[int | None] = mapped_column(Integer)
+    grace_days: Mapped[int] = mapped_column(Integer, default=0)
+    advance: Mapped[bool] = mapped_column(Boolean, default=False)
+    paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Paid toward the current installment."""
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    collector: Mapped[str] = mapped_column(String(60))
+    channel: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(10))
+    """How it was made: ``call`` (an activity's outcome), ``direct`` or ``plan`` (a plan event)."""
+    activity_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    created_on: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(100))
+    judged_on: Mapped[date | None] = mapped_column(Date)
+    """The last day something happened to it (kept, partial, broken, reversed, completed)."""
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    """The day it was kept for good, broken, completed or cancelled."""
+
+
+class PromisePaymentRow(Base):
+    """A guarantor payment counted toward a promise (once per promise and ledger line), and whether it was
+    reversed since (NSF)."""
+
+    __tablename__ = "promise_payment"
+    __table_args__ = (UniqueConstraint("promise_id", "line_id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    promise_id: Mapped[int] = mapped_column(ForeignKey("promise.id"))
+    line_id: Mapped[int] = mapped_column(ForeignKey("ledger_line.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date] = mapped_column(Date)
+    installment: Mapped[int] = mapped_column(Integer)
+    """The installment it was counted toward."""
+    reversed: Mapped[bool] = mapped_column(Boolean, default=False)

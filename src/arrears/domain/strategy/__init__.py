@@ -36,6 +36,7 @@ from arrears.domain.compliance_rules import CompliancePolicy, policy_problems
 from arrears.domain.conditions import ConditionError, account_condition, evaluate, structured_condition
 from arrears.domain.errors import Problem
 from arrears.domain.plans import Plan, TransactionType, plan_problems, transaction_type_problems
+from arrears.domain.promises import PromiseSettings, settings_problems
 from arrears.domain.strategy.schemes import CreditRating, Scheme, credit_rating_problems, scheme_problems
 
 # --------------------------------------------------------------------------------------------- limits
@@ -613,6 +614,8 @@ class Strategy:
     """Milestone schemes (seed 004)."""
     credit_rating: CreditRating = field(default_factory=CreditRating)
     """Credit rating levels and look-back (seed 004)."""
+    promises: PromiseSettings = field(default_factory=PromiseSettings)
+    """Promises to pay: default grace, plans per outcome, pausing series while a promise stands."""
     _index: tuple[dict[str, Action], dict[str, Series]] | None = field(
         default=None, init=False, repr=False, compare=False, hash=False
     )
@@ -1254,6 +1257,10 @@ class _Validator:
             for path, rule in scheme_problems(s.schemes, self.portfolios, assignees, {t.code for t in s.letters})
         )
         self.errors.extend(ConfigError(path, rule) for path, rule in credit_rating_problems(s.credit_rating))
+        portfolios = None if self.portfolios is None else sorted(self.portfolios)
+        self.errors.extend(
+            ConfigError(path, rule) for path, rule in settings_problems(s.promises, portfolios, self.plans)
+        )
         return tuple(self.errors)
 
     def contact_plans(self) -> None:

@@ -1,0 +1,223 @@
+"""Promises to pay: making one (a collector's call outcome, ``arrears promise add``, a plan event), the account's
+promises, and the promise desk (due today, broken yesterday). The rule that judges them is
+:mod:`arrears.domain.promises`; the daily run judges them (:func:`judge_chunk`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from arrears.domain.calendar import RepeatPeriod
+from arrears.domain.compliance import AttemptClass
+from arrears.domain.errors import NotFound, Problem, ValidationFailed
+from arrears.domain.model import Mode
+from arrears.domain.money import format_cents
+from arrears.domain.promises import (
+    GRACE_MAX,
+    GRACE_MIN,
+    PromiseChannel,
+    PromiseState,
+    PromiseStatus,
+    PromiseTerms,
+    Repeat,
+    shortfall,
+    terms_problems,
+)
+from arrears.domain.strategy import Strategy
+from arrears.services.config import load_strategy
+from arrears.store import promises as store
+from arrears.store.account_work import account_for_update, add_history, current_cases
+from arrears.store.audit import append_audit
+from arrears.store.db import Database, Session
+from arrears.store.models import AccountRow, PromiseRow
+from arrears.store.uow import UnitOfWork
+
+PROMISE_OUTCOME = "PROMISE"
+"""The call outcome code that makes a promise while the configuration names no outcome of class promise."""
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseRequest:
+    """A promise as a collector takes it: the amount, the due date, the repeat, the grace (None: the portfolio's
+    default), "advance promise on overpayment", who took it and how."""
+
+    amount_cents: int
+    due: date
+    repeat: Repeat | None = None
+    grace_days: int | None = None
+    advance: bool = False
+    collector: str | None = None
+    """Who took it (default: the account's collector, else the user)."""
+    channel: PromiseChannel = PromiseChannel.PHONE
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseLine:
+    """One promise as the account page, ``arrears promise list`` and the desk show it."""
+
+    id: int
+    account: str
+    amount_cents: int
+    due: date
+    repeat: str
+    grace_days: int
+    advance: bool
+    status: str
+    paid_cents: int
+    shortfall_cents: int
+    collector: str
+    channel: str
+    source: str
+    created_on: date
+    ended_on: date | None
+    guarantor: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def describe(self) -> str:
+        """The promise in words: ``$100.00 monthly due 2027-04-15 (grace 3 days): open``."""
+        repeat = f" {self.repeat}" if self.repeat else ""
+        paid = f", {format_cents(self.paid_cents)} paid, shortfall {format_cents(self.shortfall_cents)}" \
+            if self.status == PromiseStatus.PARTIAL.value else ""  # fmt: skip
+        amount = format_cents(self.amount_cents)
+        return f"{amount}{repeat} due {self.due} (grace {self.grace_days} days): {self.status}{paid}"
+
+
+def repeat_of(period: str | None, days: int | None) -> Repeat | None:
+    """The stored repeat columns as a :class:`Repeat`."""
+    if period:
+        return Repeat(RepeatPeriod(period))
+    return Repeat(days=days) if days else None
+
+
+def terms_of(row: Any) -> PromiseTerms:
+    """The terms of a stored promise (a row of the promise table)."""
+    return PromiseTerms(row.amount_cents, row.first_due, repeat_of(row.repeat_period, row.repeat_days),
+                        row.grace_days, bool(row.advance))  # fmt: skip
+
+
+def line_of(row: PromiseRow, account: str, guarantor: str = "") -> PromiseLine:
+    """A stored promise as a :class:`PromiseLine`."""
+    terms = terms_of(row)
+    state = PromiseState(row.installment, row.paid_cents, PromiseStatus(row.status))
+    repeat = repeat_of(row.repeat_period, row.repeat_days)
+    return PromiseLine(
+        row.id, account, row.amount_cents, row.due_date, str(repeat) if repeat else "", row.grace_days,
+        bool(row.advance), row.status, row.paid_cents, shortfall(terms, state), row.collector, row.channel,
+        row.source, row.created_on, row.ended_on, guarantor,
+    )  # fmt: skip
+
+
+def is_promise_outcome(strategy: Strategy, code: str) -> bool:
+    """True when the call outcome ``code`` makes a promise: its class is ``promise`` once the configuration's
+    outcome classes have one, else the code is PROMISE."""
+    promise_class = getattr(AttemptClass, "PROMISE", None)
+    if promise_class is None:
+        return code == PROMISE_OUTCOME
+    return any(c == code and k is promise_class for c, k in strategy.compliance.call_outcomes)
+
+
+def _collector(strategy: Strategy, session: Session, account: AccountRow, chosen: str | None, actor: str) -> str:
+    if chosen:
+        return chosen
+    case = next((c for c in current_cases(session, account.id) if c.track == "guarantor" and c.closed_on is None),
+                None)  # fmt: skip
+    return case.assignee if case is not None else actor
+
+
+def request_problems(request: PromiseRequest, strategy: Strategy, on: date) -> list[Problem]:
+    """Every rule a promise request breaks (before anything is written)."""
+    grace = request.grace_days if request.grace_days is not None else 0
+    terms = PromiseTerms(request.amount_cents, request.due, request.repeat, grace, request.advance)
+    problems = [Problem(name, rule, _shown(request, name)) for name, rule in terms_problems(terms, on)]
+    if request.grace_days is not None and not GRACE_MIN <= request.grace_days <= GRACE_MAX:
+        problems = [p for p in problems if p.location != "grace"]
+        problems.append(Problem("grace", f"must be between {GRACE_MIN} and {GRACE_MAX} days", str(request.grace_days)))
+    chosen = request.collector
+    if chosen and strategy.collector(chosen) is None and strategy.group(chosen) is None:
+        known = ", ".join([c.code for c in strategy.collectors] + [g.code for g in strategy.groups]) or "none"
+        problems.append(Problem("collector", f"is not a collector or group (known: {known})", chosen))
+    return problems
+
+
+def _shown(request: PromiseRequest, name: str) -> str:
+    value = {"amount": format_cents(request.amount_cents), "due": request.due.isoformat(),
+             "grace": str(request.grace_days), "advance": str(request.advance)}  # fmt: skip
+    return value.get(name, "")
+
+
+def make_promise(
+    session: Session, strategy: Strategy, account: AccountRow, request: PromiseRequest, *, on: date, actor: str,
+    key: str, source: str, activity_id: int | None = None,
+) -> int | None:
+    """Write a promise validated by :func:`request_problems` (in the caller's transaction), with a line of
+    history and an audit row; its id (None when a promise of that key exists)."""
+    grace = request.grace_days if request.grace_days is not None else strategy.promises.grace(account.portfolio.code)
+    repeat = request.repeat
+    row = PromiseRow(
+        key=key, account_id=account.id, amount_cents=request.amount_cents, first_due=request.due, installment=0,
+        due_date=request.due, repeat_period=repeat.period.value if repeat and repeat.period else None,
+        repeat_days=repeat.days if repeat else None, grace_days=grace, advance=request.advance, paid_cents=0,
+        status=PromiseStatus.OPEN.value, collector=_collector(strategy, session, account, request.collector, actor),
+        channel=request.channel.value, source=source, activity_id=activity_id, created_on=on, created_by=actor,
+    )  # fmt: skip
+    promise_id = store.add_promise(session, row)
+    if promise_id is None:
+        return None
+    line = line_of(row, account.external_id)
+    advance = ", advance on overpayment" if request.advance else ""
+    add_history(session, account.id, on, "promise",
+                f"promise {promise_id} taken by {row.collector} ({row.channel}): {line.describe()}{advance}")
+    append_audit(session, actor=actor, entity="promise", key=str(promise_id), action="added", before=None,
+                 after={"account": account.external_id, "amount_cents": row.amount_cents, "due": str(row.due_date),
+                        "repeat": line.repeat or None, "grace_days": grace, "advance": request.advance,
+                        "collector": row.collector, "channel": row.channel, "source": source})  # fmt: skip
+    return promise_id
+
+
+def add_promise(db: Database, external_id: str, request: PromiseRequest, *, on: date, actor: str, key: str) -> int:
+    """``arrears promise add``: a promise on the account, taken directly (not from a call); its id. ``key``
+    identifies the request, so the same request twice makes one promise."""
+    with UnitOfWork(db) as uow:
+        session = uow.session
+        account = account_for_update(session, external_id)
+        if account is None:
+            raise NotFound(f"no account {external_id!r}")
+        strategy = load_strategy(session)
+        problems = request_problems(request, strategy, on)
+        if account.mode == Mode.CLOSED.value:
+            problems.append(Problem("account", "is closed: a promise is taken on an active account", external_id))
+        if problems:
+            raise ValidationFailed(problems)
+        promise_id = make_promise(session, strategy, account, request, on=on, actor=actor, key=key, source="direct")
+        if promise_id is None:
+            raise ValidationFailed([Problem("promise", "was already taken (the same request twice)", key)])
+        uow.commit()
+    return promise_id
+
+
+def list_promises(db: Database, external_id: str) -> list[PromiseLine]:
+    """The account's promises, newest first."""
+    with db.session() as session:
+        account = session.query(AccountRow).filter(AccountRow.external_id == external_id).one_or_none()
+        if account is None:
+            raise NotFound(f"no account {external_id!r}")
+        return [line_of(row, external_id) for row in store.promises_of(session, account.id)]
+
+
+DESK_DUE, DESK_BROKEN = "due today", "broken yesterday"
+
+
+def promise_desk(db: Database, on: date, assignees: set[str] | None = None) -> list[tuple[str, PromiseLine]]:
+    """The promise desk of ``on``: promises due that day that still stand, then those broken by the previous
+    day's run, each by guarantor name (``assignees`` None: everyone's)."""
+    found = []
+    with db.session() as session:
+        for promise, external_id, last, first in store.desk_rows(session, on, on - timedelta(days=1), assignees):
+            line = line_of(promise, external_id, f"{last}, {first}".strip(", "))
+            found.append((DESK_BROKEN if line.status == PromiseStatus.BROKEN.value else DESK_DUE, line))
+    found.sort(key=lambda item: (item[0] == DESK_BROKEN, item[1].guarantor.lower(), -item[1].amount_cents, item[1].id))
+    return found

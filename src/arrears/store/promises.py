@@ -1,0 +1,167 @@
+"""Promises to pay: their rows, the payments counted toward them, and the reads of the promise desk and the run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, select, update
+
+from arrears.domain.promises import OPEN_PROMISE, REVERSIBLE, PromiseStatus
+from arrears.store import features as store_features
+from arrears.store.bulk import insert_ignore
+from arrears.store.db import Session
+from arrears.store.models import AccountRow, PartyRow, PromisePaymentRow, PromiseRow
+
+PROMISES = PromiseRow.__table__
+PROMISE_PAYMENTS = PromisePaymentRow.__table__
+_OPEN_SQL = ", ".join(f"'{s.value}'" for s in sorted(OPEN_PROMISE))
+_REVERSIBLE_SQL = ", ".join(f"'{s.value}'" for s in sorted(REVERSIBLE))
+
+
+def add_promise(session: Session, row: PromiseRow) -> int | None:
+    """Insert a promise unless one of the same key exists; its id, or None when it already existed."""
+    if session.scalar(select(PromiseRow.id).where(PromiseRow.key == row.key)) is not None:
+        return None
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def insert_promises(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert promises made by the run or a plan run (a key that exists is left as it is)."""
+    insert_ignore(connection, PROMISES, list(rows), ["key"])
+
+
+def promises_of(session: Session, account_id: int) -> list[PromiseRow]:
+    """The account's promises, newest first."""
+    query = select(PromiseRow).where(PromiseRow.account_id == account_id).order_by(PromiseRow.id.desc())
+    return list(session.scalars(query))
+
+
+def promise_payments(session: Session, promise_ids: Iterable[int]) -> list[PromisePaymentRow]:
+    """The payments counted toward the promises, in payment order."""
+    ids = list(promise_ids)
+    if not ids:
+        return []
+    query = select(PromisePaymentRow).where(PromisePaymentRow.promise_id.in_(ids)).order_by(PromisePaymentRow.id)
+    return list(session.scalars(query))
+
+
+def desk_rows(session: Session, on: date, yesterday: date, assignees: set[str] | None) -> list[Any]:
+    """Promises due on ``on`` that still stand, and promises broken on ``yesterday``'s run, with the account's
+    external id and the guarantor's name."""
+    query = (
+        select(PromiseRow, AccountRow.external_id, PartyRow.last_name, PartyRow.first_name)
+        .join(AccountRow, AccountRow.id == PromiseRow.account_id)
+        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
+        .where(
+            ((PromiseRow.status.in_([s.value for s in OPEN_PROMISE])) & (PromiseRow.due_date == on))
+            | ((PromiseRow.status == PromiseStatus.BROKEN.value) & (PromiseRow.ended_on == yesterday))
+        )
+    )
+    if assignees is not None:
+        query = query.where(PromiseRow.collector.in_(sorted(assignees)))
+    return list(session.execute(query).all())
+
+
+# ------------------------------------------------------------------------------------------- the run
+
+
+_FRAME_SCHEMA = {
+    "promise_id": pl.Int64, "key": pl.String, "account_id": pl.Int64, "amount": pl.Int64, "first_due": pl.Date,
+    "installment": pl.Int64, "paid": pl.Int64, "status": pl.String, "grace": pl.Int64, "repeat_period": pl.String,
+    "repeat_days": pl.Int64, "advance": pl.Boolean, "created_on": pl.Date,
+}  # fmt: skip
+
+
+def open_promises(connection: Connection, first: int, last: int) -> pl.DataFrame:
+    """The open promises (open or partially kept) of the accounts with ids in [first, last]."""
+    sql = (
+        "SELECT id, key, account_id, amount_cents, first_due, installment, paid_cents, status, grace_days, "
+        "repeat_period, repeat_days, advance, created_on FROM promise "
+        f"WHERE status IN ({_OPEN_SQL}) AND account_id BETWEEN {int(first)} AND {int(last)}"
+    )
+    rows = store_features.fetch_rows(connection, sql)
+    frame = pl.DataFrame(rows, schema=list(_FRAME_SCHEMA), orient="row", infer_schema_length=None)
+    return frame.with_columns(
+        *(pl.col(name).cast(dtype) if dtype != pl.Date else pl.col(name).cast(pl.String).str.to_date()
+          for name, dtype in _FRAME_SCHEMA.items())
+    ) if frame.height else pl.DataFrame(schema=_FRAME_SCHEMA)  # fmt: skip
+
+
+def payments_toward(connection: Connection, first: int, last: int, as_of: date) -> pl.DataFrame:
+    """Guarantor payments posted on ``as_of`` on the accounts with ids in [first, last]: account, line, cents."""
+    sql = (
+        "SELECT account_id, id, amount_cents FROM ledger_line WHERE kind = 'payment' AND source = 'guarantor' "
+        f"AND account_id BETWEEN {int(first)} AND {int(last)} AND posted_date = '{as_of.isoformat()}'"
+    )
+    rows = store_features.fetch_rows(connection, sql)
+    schema = {"account_id": pl.Int64, "line_id": pl.Int64, "cents": pl.Int64}
+    frame = pl.DataFrame(rows, schema=list(schema), orient="row") if rows else pl.DataFrame(schema=schema)
+    return frame.with_columns(pl.col("cents").abs().cast(pl.Int64), pl.col("account_id").cast(pl.Int64),
+                              pl.col("line_id").cast(pl.Int64))  # fmt: skip
+
+
+def counted_lines(connection: Connection, line_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(promise, line) pairs already counted among ``line_ids`` (so a rerun counts nothing twice)."""
+    if not line_ids:
+        return set()
+    listed = ", ".join(str(int(i)) for i in line_ids)
+    sql = f"SELECT promise_id, line_id FROM promise_payment WHERE line_id IN ({listed})"
+    return {(int(p), int(line)) for p, line in store_features.fetch_rows(connection, sql)}
+
+
+def reversed_today(connection: Connection, first: int, last: int, as_of: date) -> list[tuple[int, int, int]]:
+    """(promise, reversed line, cents) for each payment counted toward a promise that a reversal posted on
+    ``as_of`` takes back, on the accounts with ids in [first, last] (a reversal already marked is left out)."""
+    sql = (
+        "SELECT pp.promise_id, pp.line_id, pp.amount_cents FROM ledger_line r "
+        "JOIN promise_payment pp ON pp.line_id = r.reverses_id "
+        "JOIN promise p ON p.id = pp.promise_id "
+        f"WHERE r.kind = 'reversal' AND r.posted_date = '{as_of.isoformat()}' AND NOT pp.reversed "
+        f"AND r.account_id BETWEEN {int(first)} AND {int(last)} AND p.status IN ({_REVERSIBLE_SQL})"
+    )
+    return [(int(p), int(line), int(c)) for p, line, c in store_features.fetch_rows(connection, sql)]
+
+
+def promise_rows(connection: Connection, promise_ids: Sequence[int]) -> list[Any]:
+    """The promises of ``promise_ids`` (all columns)."""
+    if not promise_ids:
+        return []
+    return list(connection.execute(select(PROMISES).where(PROMISES.c.id.in_(list(promise_ids)))).all())
+
+
+def standing_payments(connection: Connection, promise_ids: Sequence[int]) -> list[tuple[int, int, date, int]]:
+    """(promise, line, day, cents) of every payment counted toward the promises and not reversed."""
+    if not promise_ids:
+        return []
+    query = select(PROMISE_PAYMENTS.c.promise_id, PROMISE_PAYMENTS.c.line_id, PROMISE_PAYMENTS.c.paid_on,
+                   PROMISE_PAYMENTS.c.amount_cents).where(
+        PROMISE_PAYMENTS.c.promise_id.in_(list(promise_ids)), PROMISE_PAYMENTS.c.reversed.is_(False))  # fmt: skip
+    return [(int(p), int(line), day, int(c)) for p, line, day, c in connection.execute(query).all()]
+
+
+def write_judgements(
+    connection: Connection, updates: Sequence[dict[str, Any]], counted: Sequence[dict[str, Any]],
+    reversed_lines: Sequence[tuple[int, int]],
+) -> None:
+    """Write what the day did to promises: their new state (only from the state they were read in, so a
+    second writer changes nothing), the payments counted, and the counted payments reversed."""
+    insert_ignore(connection, PROMISE_PAYMENTS, list(counted), ["promise_id", "line_id"])
+    for promise_id, line_id in reversed_lines:
+        connection.execute(
+            update(PROMISE_PAYMENTS)
+            .where(PROMISE_PAYMENTS.c.promise_id == promise_id, PROMISE_PAYMENTS.c.line_id == line_id)
+            .values(reversed=True)
+        )
+    for change in updates:
+        connection.execute(
+            update(PROMISES)
+            .where(PROMISES.c.id == change["id"], PROMISES.c.status == change["was"],
+                   PROMISES.c.installment == change["was_installment"], PROMISES.c.paid_cents == change["was_paid"])
+            .values(status=change["status"], installment=change["installment"], paid_cents=change["paid"],
+                    due_date=change["due"], judged_on=change["on"], ended_on=change["ended_on"])
+        )  # fmt: skip

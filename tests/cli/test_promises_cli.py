@@ -1,0 +1,57 @@
+"""Promises from the command line: a call completed with a promise, a promise taken directly, the account's
+promises and the promise desk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from arrears.cli import app
+from arrears.domain.ledger import Kind
+from arrears.domain.model import Account, Party
+from arrears.services.accounts import Posting, open_account, post_transaction
+from arrears.store.db import Database, sqlite_url
+from tests.notation import d
+
+STRATEGY = Path(__file__).parents[2] / "examples" / "strategy.yaml"
+runner = CliRunner()
+
+
+def call(url: str, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, [*args, "--db", url])
+    return result.exit_code, " ".join(result.output.split())
+
+
+def test_take_list_and_desk(sqlite_db: Database) -> None:
+    url = sqlite_url(sqlite_db.engine.url.database or "")
+    for code in ("FAMILY", "ORTHO", "OUTPT"):
+        assert call(url, "portfolios", "add", code, code.title())[0] == 0
+    assert call(url, "config", "apply", str(STRATEGY))[0] == 0
+    open_account(sqlite_db, Account("O-1", "ORTHO", Party("Dana", "Reyes")))
+    post_transaction(sqlite_db, "O-1", Posting(Kind.CHARGE, 120000, d("2026-01-02"), due=d("2026-02-01")))
+    assert call(url, "run", "--as-of", "2026-03-04")[0] == 0
+    (item,) = json.loads(call(url, "worklist", "--collector", "cho", "--date", "2026-03-04", "--json")[1])
+
+    code, output = call(url, "activity", "complete", str(item["id"]), "--outcome", "PROMISE", "--date", "2026-03-04",
+                        "--amount", "100", "--due", "2027-03-15", "--repeat", "monthly")  # fmt: skip
+    assert code == 0 and "promise taken: $100.00 due 2027-03-15 monthly" in output
+    code, output = call(url, "promise", "add", "O-1", "--amount", "60.00", "--due", "2027-03-15", "--repeat",
+                        "fortnightly")  # fmt: skip
+    assert code == 2 and "'fortnightly' must be weekly, biweekly" in output
+    code, output = call(url, "promise", "add", "O-1", "--amount", "60.00", "--due", "2027-03-15", "--grace", "120",
+                        "--on", "2026-03-05")  # fmt: skip
+    assert code == 1 and "grace: must be between 0 and 99 days (got '120')" in output
+    code, output = call(url, "promise", "add", "O-1", "--amount", "60.00", "--due", "2027-03-15", "--channel",
+                        "portal", "--on", "2026-03-05", "--user", "cho")  # fmt: skip
+    assert code == 0 and "promise 2 taken on O-1: $60.00 due 2027-03-15" in output
+
+    listed = json.loads(call(url, "promise", "list", "O-1", "--json")[1].replace("\n", ""))
+    # ORTHO's grace is 5 days (examples/strategy.yaml), the enterprise's 3
+    shown = [(p["id"], p["amount_cents"], p["repeat"], p["grace_days"], p["collector"], p["channel"]) for p in listed]
+    assert shown == [(2, 6000, "", 5, "cho", "portal"), (1, 10000, "monthly", 5, "cho", "phone")]
+    code, output = call(url, "promises", "list", "--date", "2027-03-15", "--collector", "cho")
+    assert code == 0 and "promise desk cho on 2027-03-15" in output and output.count("O-1") == 2
+    code, output = call(url, "worklist", "--promises", "--date", "2027-03-15", "--json")
+    assert [p["desk"] for p in json.loads(output)] == ["due today", "due today"]
