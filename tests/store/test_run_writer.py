@@ -20,6 +20,8 @@ from arrears.domain.effects import (
     PlanRun,
     Posting,
     PostingKind,
+    PromiseMade,
+    PromiseUpdate,
     Referral,
     ServiceRequest,
     StatementHold,
@@ -37,6 +39,8 @@ from arrears.store.models import (
     LetterRow,
     NoteRow,
     PlanRequestRow,
+    PromisePaymentRow,
+    PromiseRow,
     ReferralRow,
     RunRow,
     ServiceRequestRow,
@@ -61,6 +65,10 @@ ONE_OF_EACH: dict[type, Effect] = {
     StatementHold: StatementHold(K, True),
     OperatorAssignment: OperatorAssignment(K, "cho"),
     CommissionRate: CommissionRate(K, 1250),
+    PromiseMade: PromiseMade(K, 10_000, d("2026-03-15"), "monthly", 3, False, "AL"),
+    # the promise just made (id 1), partially kept by ledger line 1
+    PromiseUpdate: PromiseUpdate(f"promise:1:{K}", 1, "partial", 0, 6_000, d("2026-03-15"), False, ("open", 0, 0),
+                                 ((1, 6_000, 0),)),
 }
 
 
@@ -77,6 +85,9 @@ def _counts(db: Database, account_id: int) -> dict[str, object]:
             "reports": connection.scalar(select(func.sum(CreditReportRow.balance_cents))),
             "status": account.status_code, "mode": account.mode, "hold": account.statement_hold,
             "commission": account.commission_basis_points, "history": count(HistoryRow),
+            "promises": [tuple(p) for p in connection.execute(
+                select(PromiseRow.key, PromiseRow.status, PromiseRow.paid_cents, PromiseRow.repeat_period))],
+            "counted": count(PromisePaymentRow),
         }  # fmt: skip
 
 
@@ -94,7 +105,8 @@ def test_every_effect_type_has_a_writer_and_rewriting_changes_nothing(db: Databa
         write_chunk(connection, run_id, d("2026-03-01"), [decision], {}, (account, account), [])
     expected = {"letters": 1, "notes": 2, "ledger": 2, "referrals": 1, "alerts": 1, "requests": 1, "points": 50,
                 "plans": 1, "reports": 10_000, "status": "COLL", "mode": "closed", "hold": True,
-                "commission": 1250, "history": 4}  # fmt: skip
+                "commission": 1250, "history": 4, "promises": [(K, "partial", 6_000, "monthly")],
+                "counted": 1}  # fmt: skip
     assert _counts(db, account) == expected
     with db.engine.begin() as connection:
         write_chunk(connection, run_id, d("2026-03-01"), [decision], {}, (account, account), [])

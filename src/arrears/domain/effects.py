@@ -8,6 +8,7 @@ idempotency key of the activity (or fact) that caused it: writing it twice chang
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 
@@ -151,6 +152,39 @@ class StatementHold:
     hold: bool
 
 
+@dataclass(frozen=True, slots=True)
+class PromiseMade:
+    """A plan's promise event made a promise to pay (``key``: its contact's key, so a replay makes none)."""
+
+    key: str
+    amount_cents: int
+    due: date
+    repeat: str | None
+    """A repeat period of the plans (``monthly`` …), or None."""
+    grace_days: int
+    advance: bool
+    collector: str
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseUpdate:
+    """A promise judged today: its new state, written only over the state it was judged from (``was``: status,
+    installment, paid), the payments counted toward it and the counted payments reversed."""
+
+    key: str
+    promise_id: int
+    status: str
+    installment: int
+    paid_cents: int
+    due: date
+    ended: bool
+    """Kept for good, broken or completed (its end day is written; a reopened promise's is cleared)."""
+    was: tuple[str, int, int]
+    counted: tuple[tuple[int, int, int], ...] = ()
+    """(ledger line, cents, installment) of each payment counted today."""
+    reversed_lines: tuple[int, ...] = ()
+
+
 Effect = (
     Message
     | Note
@@ -166,5 +200,7 @@ Effect = (
     | OperatorAssignment
     | CommissionRate
     | StatementHold
+    | PromiseMade
+    | PromiseUpdate
 )
 """Every effect a decision can have."""

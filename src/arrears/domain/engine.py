@@ -77,6 +77,8 @@ from arrears.domain.effects import (
     PlanRun,
     Posting,
     PostingKind,
+    PromiseMade,
+    PromiseUpdate,
     Referral,
     ServiceRequest,
     StatementHold,
@@ -98,6 +100,7 @@ from arrears.domain.plans import (
     forward_contact,
     schedule_plan,
 )
+from arrears.domain.promises import Outcome
 from arrears.domain.strategy import Action, ActionKind, FinalAction, Series, Strategy
 from arrears.domain.strategy.schemes import (
     JumpActions,
@@ -129,9 +132,11 @@ __all__ = [
     "PaymentPosted",
     "PaymentReversed",
     "PlanRunRequested",
+    "PromiseJudged",
     "Reschedule",
     "Resolved",
     "Snapshot",
+    "StandingPromise",
     "Trigger",
     "activity_key",
     "activity_kind",
@@ -311,7 +316,33 @@ class MilestoneTarget:
     """Who the account's work goes to by the task assignment (for the actions of an account without a case)."""
 
 
-Trigger = Entered | Resolved | PaymentPosted | PaymentReversed | Imported | Closed | PlanRunRequested | MilestoneTarget
+@dataclass(frozen=True, slots=True)
+class PromiseJudged:
+    """A promise to pay judged today (vectorized before deciding, by :mod:`arrears.domain.promises`): what
+    happened to it, in order, why, and its new state to write."""
+
+    promise_id: int
+    key: str
+    """The promise's key (a plan-made promise's is its contact's)."""
+    outcomes: tuple[Outcome, ...]
+    detail: str
+    update: PromiseUpdate
+    created_on: date
+    """The day it was taken (a pause of the account's series and action steps runs from then)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StandingPromise:
+    """A promise of the account that still stands after today's judging (open or partially kept)."""
+
+    promise_id: int
+    since: date
+
+
+Trigger = (
+    Entered | Resolved | PaymentPosted | PaymentReversed | Imported | Closed | PlanRunRequested | MilestoneTarget
+    | PromiseJudged
+)  # fmt: skip
 """Every fact that can start a decision."""
 
 
@@ -339,6 +370,9 @@ class Snapshot:
     """The account's mode is closed (contact plans may refuse to run on it)."""
     fields: Mapping[str, object] = field(default_factory=dict)
     """The account's condition fields (a plan event's "schedule if" reads them)."""
+    promises: tuple[StandingPromise, ...] = ()
+    """The account's promises that still stand after today's judging: while there is one, its series and action
+    steps wait (the strategy's ``promises.pause_series``)."""
 
 
 # ------------------------------------------------------------------------------------------ decisions
@@ -385,13 +419,15 @@ class ActivityChange:
 @dataclass(frozen=True, slots=True)
 class Reschedule:
     """A scheduled activity deferred by the release gate to a later moment, or a repeating plan contact
-    forwarded to its next period (``forwarded``; its ``due_at`` None when it is timeless)."""
+    forwarded to its next period (``forwarded``; its ``due_at`` None when it is timeless), or a series or action
+    step moved on by the length of a promise's pause (``resumed``)."""
 
     key: str
     due: date
     due_at: datetime | None
     reason: str
     forwarded: bool = False
+    resumed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -721,6 +757,8 @@ def _trigger_pass(day: _Day) -> None:
                         _move_case(day, case, CaseEvent.RESOLVE, f"account closed on {trigger.on}")
             case PlanRunRequested():
                 _run_plan(day, trigger)
+            case PromiseJudged():
+                _promise_judged(day, trigger)
             case _:
                 assert_never(trigger)
 
@@ -772,6 +810,8 @@ def _run_plan(day: _Day, trigger: PlanRunRequested) -> None:
         )  # fmt: skip
         if contact.recorded:
             day.decisions.created.append(activity)
+        if contact.type is EventType.PROMISE and contact.amount_cents:
+            _promise_made(day, contact.key, contact.origin, contact.amount_cents, contact.due, contact.assignee)
         if contact.release_now:
             day.queue.append(activity)
         elif contact.status is ActivityStatus.DONE:
@@ -781,6 +821,89 @@ def _run_plan(day: _Day, trigger: PlanRunRequested) -> None:
     detail = (f"plan {trigger.plan} run on {day.as_of}: {len(outcome.contacts)} contacts, "
               f"{outcome.deletions} pending deleted{skipped}")  # fmt: skip
     day.decisions.history.append(HistoryEntry(history, "plan", detail))
+
+
+def _promise_judged(day: _Day, judged: PromiseJudged) -> None:
+    """A promise judged today: a line of history, its new state, the contact of a plan-made promise done once the
+    promise has ended, the contact plan each outcome runs (per portfolio), and the end of the pause of the
+    account's series and action steps when no promise stands any more."""
+    account = day.snapshot.account_id
+    names = "+".join(outcome.value for outcome in judged.outcomes)
+    day.decisions.history.append(HistoryEntry(
+        f"{account}/promise/{judged.promise_id}/{names}/{day.as_of}", f"promise_{judged.outcomes[-1].value}",
+        f"promise {judged.promise_id}: {judged.detail}",
+    ))  # fmt: skip
+    day.decisions.effects.append(judged.update)
+    if judged.update.ended:
+        for activity in day.snapshot.pending:
+            if activity.key == judged.key and activity.kind is EventType.PROMISE and activity.key not in day.performed:
+                status = activity_transition(activity.status, ActivityEvent.PERFORM)
+                day.decisions.changes.append(ActivityChange(activity.key, ActivityEvent.PERFORM, status, day.as_of,
+                                                            f"promise {judged.update.status}"))  # fmt: skip
+                day.performed.add(activity.key)
+        if not day.snapshot.promises and day.strategy.promises.pause_series:
+            _resume(day, judged)
+    for outcome in judged.outcomes:
+        plan = day.strategy.promises.plan(day.snapshot.portfolio, outcome)
+        if plan:
+            key = f"promise:{judged.promise_id}:{outcome.value}:{day.as_of}"
+            _run_plan(day, PlanRunRequested(key, plan, user=SYSTEM_OPERATOR))
+
+
+def _paused(day: _Day, activity: Activity) -> bool:
+    """True when a promise stands and the strategy pauses series and action steps: the step waits, and the pause
+    is a line of history (once per promise)."""
+    if not day.snapshot.promises or not day.strategy.promises.pause_series:
+        return False
+    if not isinstance(activity.origin, ActionOrigin | SeriesStepOrigin) or activity.track is not Track.GUARANTOR:
+        return False
+    standing = day.snapshot.promises[0]
+    day.decisions.history.append(HistoryEntry(
+        f"{day.snapshot.account_id}/promise/{standing.promise_id}/pause", "promise_pause",
+        f"series and action steps paused while promise {standing.promise_id} (taken {standing.since}) stands",
+    ))  # fmt: skip
+    return True
+
+
+def _resume(day: _Day, judged: PromiseJudged) -> None:
+    """The promise that paused the account's series and action steps has ended: each scheduled step moves on by
+    the days the pause lasted, so the spacing of the series is kept."""
+    shift = timedelta(days=(day.as_of - judged.created_on).days)
+    if not shift:
+        return
+    why = (f"paused by promise {judged.promise_id} from {judged.created_on} to {day.as_of}: "
+           f"{shift.days} days later")  # fmt: skip
+    moved: dict[str, Activity] = {}
+    for activity in [*day.snapshot.pending, *day.snapshot.due]:
+        if activity.key in moved or activity.status is not ActivityStatus.SCHEDULED:
+            continue
+        if not isinstance(activity.origin, ActionOrigin | SeriesStepOrigin) or activity.track is not Track.GUARANTOR:
+            continue
+        at = activity.due_at + shift if activity.due_at is not None else None
+        moved[activity.key] = replace(activity, due=activity.due + shift, due_at=at)
+        day.decisions.rescheduled.append(Reschedule(activity.key, activity.due + shift, at, why, resumed=True))
+    day.queue = [moved.get(activity.key, activity) for activity in day.queue]
+    steps = ", ".join(f"{a.action} → {a.due}" for a in moved.values()) or "no step was waiting"
+    day.decisions.history.append(HistoryEntry(
+        f"{day.snapshot.account_id}/promise/{judged.promise_id}/resume", "promise_resume",
+        f"series and action steps resumed on {day.as_of} after promise {judged.promise_id} "
+        f"({shift.days} days paused): {steps}",
+    ))  # fmt: skip
+
+
+def _promise_made(day: _Day, key: str, origin: PlanEventOrigin, amount: int, due: date, assignee: str) -> None:
+    """A plan's promise event makes a promise to pay, with the event's repeat and advance on overpayment and the
+    portfolio's grace."""
+    try:
+        event = find_event(day.strategy.plan_index(), origin)
+    except PlanError as error:
+        raise EngineError(str(error)) from error
+    repeat = event.repeat.value if event.repeat is not None else None
+    grace = day.strategy.promises.grace(day.snapshot.portfolio)
+    collector = assignee or SYSTEM_OPERATOR
+    day.decisions.effects.append(
+        PromiseMade(key, amount, due, repeat, grace, event.advance_promise_on_overpayment, collector)
+    )
 
 
 def _close_plan_contacts(day: _Day, on: date) -> None:
@@ -808,7 +931,7 @@ def _due_work_pass(day: _Day) -> None:
         case = day.cases.get(activity.track)
         if case is None or case.episode != activity.episode or case.status not in WORKED_CASE:
             continue  # work of a closed, referred or held case
-        if activity.due > day.as_of:
+        if activity.due > day.as_of or _paused(day, activity):
             continue
         processed += 1
         if processed > MAX_STEPS_PER_DAY:

@@ -64,6 +64,7 @@ from arrears.services.compliance import guarded_facts
 from arrears.services.config import load_strategy
 from arrears.services.letters import merge_data_for
 from arrears.services.plan_triggers import plan_triggers_today
+from arrears.services.promises import judge_chunk
 from arrears.store import features as store_features
 from arrears.store import milestones as store_milestones
 from arrears.store import runs
@@ -337,6 +338,7 @@ def decide_chunk(
     open_case = pl.col("g_status").is_in(open_values)
     paid_today, reversed_today = _payments_today(connection, first, last, as_of)
     planned = plan_triggers_today(connection, strategy, first, last, as_of)
+    promised = judge_chunk(connection, as_of, first, last, frame.select("account_id", "balance"))
     frame = _with_milestones(connection, frame, strategy, as_of, (first, last), reversed_today)
     closed = (pl.col("mode") == "closed") & (open_case | pl.col("i_status").is_in(open_values))
     transitions = (
@@ -346,7 +348,8 @@ def decide_chunk(
     )  # fmt: skip
     if "ms_move" in frame.columns:
         transitions = transitions | (pl.col("ms_move") != Move.STAY.value)
-    candidates = frame.filter(transitions | pl.col("account_id").is_in(list(due) + list(planned)))
+    touched = list(due) + list(planned) + list(promised.judged)
+    candidates = frame.filter(transitions | pl.col("account_id").is_in(touched))
     ids = candidates.get_column("account_id").to_list()
     candidates = rules.assign(
         features.join_details(candidates, store_features.read_details(connection, ids)), strategy
@@ -355,12 +358,13 @@ def decide_chunk(
         candidates.filter(pl.col("resolves") | pl.col("resolves_insurance") | closed.fill_null(False))
         .get_column("account_id")
     )  # fmt: skip
-    pending = _pending(connection, sorted(closing | set(planned)))  # a plan run may delete pending work
+    # A plan run may delete pending work; a promise that ends resumes the steps its pause held back.
+    pending = _pending(connection, sorted(closing | set(planned) | set(promised.judged)))
     rows = {row["account_id"]: row for row in candidates.iter_rows(named=True)}
     portfolios = dict(candidates.select("account_id", "portfolio").iter_rows())
     contact = guarded_facts(connection, strategy, portfolios, as_of)
     facts = {"due": due, "pending": pending, "paid": paid_today, "reversed": reversed_today, "contact": contact,
-             "plans": planned}  # fmt: skip
+             "plans": planned, "promises": promised.judged, "standing": promised.standing}  # fmt: skip
     results = {account_id: _decide_row(row, facts, strategy, as_of) for account_id, row in rows.items()}
     # A referral closes a case the vectorized rules cannot foresee: decide those accounts again, now with
     # their pending work, so that it is cancelled too.
@@ -476,6 +480,7 @@ def _triggers(row: dict[str, Any], facts: dict[str, Mapping[int, Any]], as_of: d
     triggers += facts["paid"].get(account_id, [])
     triggers += facts["reversed"].get(account_id, [])
     triggers += facts["plans"].get(account_id, [])
+    triggers += facts["promises"].get(account_id, [])
     return triggers
 
 
@@ -500,6 +505,7 @@ def _decide_row(
             contact=facts["contact"].get(account_id, NO_FACTS),
             closed=row["mode"] == "closed",
             fields=row,
+            promises=tuple(facts["standing"].get(account_id, ())),
         )
         return decide(snapshot, strategy, as_of, strategy.compliance.rules(row["portfolio"]))
     except DOMAIN_ERRORS as error:  # bad configuration or facts of one account: the run goes on

@@ -40,6 +40,8 @@ from arrears.domain.effects import (
     OperatorAssignment,
     PlanRun,
     Posting,
+    PromiseMade,
+    PromiseUpdate,
     Referral,
     ServiceRequest,
     StatementHold,
@@ -48,6 +50,7 @@ from arrears.domain.effects import (
 from arrears.domain.engine import Activity, Decisions, GateDecision
 from arrears.domain.money import format_cents
 from arrears.store import milestones, summaries
+from arrears.store import promises as store_promises
 from arrears.store.bulk import execute_many, insert_ignore, update_many
 from arrears.store.models import (
     AccountRow,
@@ -118,6 +121,10 @@ class _Rows:
     gate: list[dict[str, Any]] = field(default_factory=list)
     operators: list[tuple[Any, ...]] = field(default_factory=list)
     commissions: list[tuple[Any, ...]] = field(default_factory=list)
+    promises: list[dict[str, Any]] = field(default_factory=list)
+    judged: list[dict[str, Any]] = field(default_factory=list)
+    counted: list[dict[str, Any]] = field(default_factory=list)
+    reversed_lines: list[tuple[int, int]] = field(default_factory=list)
 
     def history_line(self, key: str, account: int, event: str, detail: str) -> None:
         self.history.append(
@@ -191,6 +198,30 @@ class _Rows:
                 self.commissions.append((effect.basis_points, account))
                 rate = f"{effect.basis_points // 100}.{effect.basis_points % 100:02d}%"
                 self.history_line(f"commission:{effect.key}", account, "commission", f"commission rate {rate}")
+            case PromiseMade():
+                self.promises.append(
+                    {"key": effect.key, "account_id": account, "amount_cents": effect.amount_cents,
+                     "first_due": effect.due, "installment": 0, "due_date": effect.due,
+                     "repeat_period": effect.repeat, "repeat_days": None, "grace_days": effect.grace_days,
+                     "advance": effect.advance, "paid_cents": 0, "status": "open", "collector": effect.collector,
+                     "channel": "phone", "source": "plan", "activity_id": None, "created_on": on,
+                     "created_by": "arrears"}
+                )  # fmt: skip
+                self.counts["promises_made"] += 1
+            case PromiseUpdate():
+                was, installment, paid = effect.was
+                self.judged.append(
+                    {"id": effect.promise_id, "was": was, "was_installment": installment, "was_paid": paid,
+                     "status": effect.status, "installment": effect.installment, "paid": effect.paid_cents,
+                     "due": effect.due, "on": on, "ended_on": on if effect.ended else None}
+                )  # fmt: skip
+                self.counted += [
+                    {"promise_id": effect.promise_id, "line_id": line, "amount_cents": cents, "paid_on": on,
+                     "installment": number, "reversed": False}
+                    for line, cents, number in effect.counted
+                ]  # fmt: skip
+                self.reversed_lines += [(effect.promise_id, line) for line in effect.reversed_lines]
+                self.counts[f"promises.{effect.status}"] += 1
             case _:
                 assert_never(effect)
 
@@ -264,7 +295,7 @@ def _write_cases(connection: Connection, decisions: Sequence[Decisions], counts:
 
 def _write_activity_changes(connection: Connection, decisions: Sequence[Decisions], counts: Counter[str]) -> None:
     by_event: defaultdict[ActivityEvent, list[tuple[Any, ...]]] = defaultdict(list)
-    deferred, forwarded = [], []
+    deferred, forwarded, resumed = [], [], []
     for decision in decisions:
         for change in decision.changes:
             event, on = change.event, change.on
@@ -273,8 +304,10 @@ def _write_activity_changes(connection: Connection, decisions: Sequence[Decision
             cancelled = on if event is ActivityEvent.CANCEL else None
             held = change.reason[:300] if event is ActivityEvent.HOLD else None
             by_event[event].append((change.status.value, released, done, cancelled, held, change.key))
-        deferred += [(r.due, r.due_at, r.reason[:300], r.key) for r in decision.rescheduled if not r.forwarded]
+        deferred += [(r.due, r.due_at, r.reason[:300], r.key) for r in decision.rescheduled
+                     if not (r.forwarded or r.resumed)]  # fmt: skip
         forwarded += [(r.due, r.due_at, r.key) for r in decision.rescheduled if r.forwarded]
+        resumed += [(r.due, r.due_at, r.key) for r in decision.rescheduled if r.resumed]
     # Deferrals first: a call deferred to later today is then released with that moment as its due time.
     update_many(
         connection,
@@ -307,6 +340,14 @@ def _write_activity_changes(connection: Connection, decisions: Sequence[Decision
         forwarded,
     )
     counts["repeats_forwarded"] += len(forwarded)
+    update_many(
+        connection,
+        ACTIVITIES,
+        "UPDATE activity SET due_date = {}, due_at = {} WHERE key = {} AND status = 'scheduled'",
+        ["due_date", "due_at", "key"],
+        resumed,
+    )
+    counts["resumed_after_promise"] += len(resumed)
 
 
 def write_chunk(
@@ -369,6 +410,8 @@ def write_decisions(
     insert_ignore(connection, SERVICE_REQUESTS, rows.requests, ["key"])
     insert_ignore(connection, PLAN_REQUESTS, rows.plans, ["key"])
     insert_ignore(connection, GATE_LOG, rows.gate, ["key"])
+    store_promises.insert_promises(connection, rows.promises)
+    store_promises.write_judgements(connection, rows.judged, rows.counted, rows.reversed_lines)
     execute_many(
         connection,
         'INSERT INTO credit_point (key, party_id, account_id, "on", points) '

@@ -1,0 +1,187 @@
+"""The daily run judges promises to pay with the issue's numbers: $100 monthly due 2027-03-15, grace 3
+(SQLite and PostgreSQL).
+
+Evans (NORTH, E–H: BO with Call 1) and Adams (A–D: AL with the Guarantor Letters series) owe $1,000.00 due
+2027-01-01 and enter collections on the run of 2027-03-01, 59 days past due; each promises $100.00 a month from
+2027-03-15 that day. A broken promise runs plan BROKEN: a call for the account's collector the next day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from arrears.domain.calendar import RepeatPeriod
+from arrears.domain.ledger import Kind, Source
+from arrears.domain.plans import EventType, Plan, PlanEvent, Timing
+from arrears.domain.promises import Outcome, PromiseSettings, Repeat
+from arrears.services.accounts import Posting, post_transaction, reverse_payment
+from arrears.services.config import apply_document
+from arrears.services.config_document import dump_strategy
+from arrears.services.plans import run_plan
+from arrears.services.promises import PromiseRequest, add_promise, list_promises, promise_desk
+from arrears.services.run import run_day
+from arrears.store.db import Database
+from tests.notation import d
+from tests.services.run_scenarios import STRATEGY, contents, portfolios, table, world
+
+ACCOUNTS = """
+evans Evans NORTH
+    2026-12-01 charge 1000.00 due 2027-01-01
+adams Adams NORTH
+    2026-12-01 charge 1000.00 due 2027-01-01
+"""
+CALL = PlanEvent(1, EventType.PHONE_CALL, "Broken promise call", timing=Timing.DELAY_DAYS, days=1, priority=80)
+BROKEN = Plan("BROKEN", "A broken promise: a call tomorrow", sub_plan=True, events=(CALL,))
+SAVED = replace(
+    STRATEGY, plans=(BROKEN,), promises=PromiseSettings(grace_days=3, plans=((Outcome.BROKEN, "BROKEN"),)),
+    letters=tuple(replace(t, body="Dear {{ party.first_name }}") for t in STRATEGY.letters),
+)
+MONTHLY = Repeat(RepeatPeriod.MONTHLY)
+
+
+def office(db: Database, *, advance: bool = False, who: tuple[str, ...] = ("evans",)) -> Database:
+    portfolios(db)
+    world(db, ACCOUNTS)
+    assert apply_document(db, dump_strategy(SAVED), actor="admin", confirm=True).errors == ()
+    run_day(db, d("2027-03-01"))
+    for account in who:
+        request = PromiseRequest(10_000, d("2027-03-15"), MONTHLY, None, advance)
+        add_promise(db, account, request, on=d("2027-03-01"), actor="maria", key=f"promise-{account}")
+    return db
+
+
+def pay(db: Database, amount: int, on: str, account: str = "evans") -> int:
+    return post_transaction(db, account, Posting(Kind.PAYMENT, amount, d(on), source=Source.GUARANTOR,
+                                                 external_id=f"{account}-pay-{on}-{amount}"))  # fmt: skip
+
+
+def promise(db: Database, account: str = "evans") -> tuple[Any, ...]:
+    (found,) = list_promises(db, account)
+    return found.status, str(found.due), found.paid_cents, found.shortfall_cents
+
+
+def said(db: Database, prefix: str = "promise_") -> list[str]:
+    return [f"{row.on} {row.event}: {row.detail}" for row in table(db, "history") if row.event.startswith(prefix)]
+
+
+def test_100_on_the_last_day_of_grace_keeps_it_and_the_next_installment_is_due_04_15(db: Database) -> None:
+    office(db)
+    pay(db, 10_000, "2027-03-18")
+    run_day(db, d("2027-03-18"))
+    assert promise(db) == ("open", "2027-04-15", 0, 10_000)
+    run_day(db, d("2027-03-19"))
+    assert promise(db) == ("open", "2027-04-15", 0, 10_000)
+    (promise_id,) = [line.id for line in list_promises(db, "evans")]
+    assert said(db, "promise_kept") == [
+        f"2027-03-18 promise_kept: promise {promise_id}: kept: $100.00 paid on 2027-03-18 for $100.00 due 2027-03-15; "
+        "next due 2027-04-15 (one period forward)"]  # fmt: skip
+
+
+def test_paid_on_03_19_it_is_broken_on_the_run_of_03_19_and_the_broken_plan_calls_the_next_day(db: Database) -> None:
+    office(db)
+    run_day(db, d("2027-03-18"))
+    pay(db, 10_000, "2027-03-19")
+    run_day(db, d("2027-03-19"))
+    assert promise(db) == ("broken", "2027-03-15", 0, 0)
+    (promise_id,) = [line.id for line in list_promises(db, "evans")]
+    assert said(db, "promise_broken") == [
+        f"2027-03-19 promise_broken: promise {promise_id}: broken: $100.00 of $100.00 due 2027-03-15 unpaid by "
+        "2027-03-18 (grace 3 days)"]  # fmt: skip
+    calls = [(a.action, str(a.due_date), a.assignee, a.priority) for a in table(db, "activity")
+             if a.action == "Broken promise call"]  # fmt: skip
+    assert calls == [("Broken promise call", "2027-03-20", "BO", 80)]
+    desk = promise_desk(db, d("2027-03-20"), {"BO"})
+    assert [(section, line.id) for section, line in desk] == [("broken yesterday", promise_id)]
+
+
+@pytest.mark.parametrize(("advance", "due"), [(True, "2027-05-15"), (False, "2027-04-15")])
+def test_200_on_03_15_moves_it_two_periods_with_advance_and_one_without(db: Database, advance: bool, due: str) -> None:
+    office(db, advance=advance)
+    pay(db, 20_000, "2027-03-15")
+    run_day(db, d("2027-03-15"))
+    assert promise(db) == ("open", due, 0, 10_000)
+
+
+def test_60_then_40_in_the_window_keep_it(db: Database) -> None:
+    office(db)
+    pay(db, 6_000, "2027-03-15")
+    run_day(db, d("2027-03-15"))
+    assert promise(db) == ("partial", "2027-03-15", 6_000, 4_000)
+    pay(db, 4_000, "2027-03-17")
+    run_day(db, d("2027-03-17"))
+    assert promise(db) == ("open", "2027-04-15", 0, 10_000)
+    counted = sorted((row.amount_cents, str(row.paid_on), row.installment) for row in table(db, "promise_payment"))
+    assert counted == [(4_000, "2027-03-17", 0), (6_000, "2027-03-15", 0)]
+
+
+@pytest.mark.parametrize(("returned", "after"), [
+    ("2027-03-17", ("open", "2027-03-15", 0, 10_000)), ("2027-03-20", ("broken", "2027-03-15", 0, 0))])  # fmt: skip
+def test_an_nsf_of_the_100_reopens_it_inside_the_window_and_breaks_it_after(
+    db: Database, returned: str, after: tuple[Any, ...]
+) -> None:
+    office(db)
+    line = pay(db, 10_000, "2027-03-16")
+    run_day(db, d("2027-03-16"))
+    assert promise(db) == ("open", "2027-04-15", 0, 10_000)
+    reverse_payment(db, "evans", line, d(returned))
+    run_day(db, d(returned))
+    assert promise(db) == after
+    last = said(db, "promise_nsf")[-1] if returned == "2027-03-17" else said(db, "promise_broken")[-1]
+    assert "payment $100.00 reversed (NSF) on " + returned + ": back to $100.00 due 2027-03-15" in last
+    assert [row.reversed for row in table(db, "promise_payment")] == [True]
+
+
+def test_rerunning_a_day_changes_nothing(db: Database) -> None:
+    office(db)
+    pay(db, 6_000, "2027-03-15")
+    run_day(db, d("2027-03-15"))
+    with db.engine.connect() as connection:
+        before = contents(connection, ("promise", "promise_payment", "history", "activity"))
+    run_day(db, d("2027-03-15"))
+    with db.engine.connect() as connection:
+        assert contents(connection, ("promise", "promise_payment", "history", "activity")) == before
+
+
+def test_series_and_actions_wait_while_the_promise_stands_and_move_on_by_the_pause(db: Database) -> None:
+    office(db, who=("evans", "adams"))
+    due = {a.action: str(a.due_date) for a in table(db, "activity") if a.status == "scheduled"}
+    assert due == {"Call 2": "2027-03-08", "Letter 60": "2027-03-31"}
+    run_day(db, d("2027-03-08"))  # Call 2 falls due: it waits
+    assert {a.action: a.status for a in table(db, "activity")}["Call 2"] == "scheduled"
+    run_day(db, d("2027-03-19"))  # both promises broken: 18 days paused since 2027-03-01
+    due = {a.action: str(a.due_date) for a in table(db, "activity") if a.status == "scheduled"}
+    assert due == {"Call 2": "2027-03-26", "Letter 60": "2027-04-18", "Broken promise call": "2027-03-20"}
+    lines = said(db)
+    assert sum("promise_pause: series and action steps paused while promise" in line for line in lines) == 1
+    assert any("promise_resume: series and action steps resumed on 2027-03-19 after promise" in line
+               and "(18 days paused): Letter 60 → 2027-04-18" in line for line in lines)  # fmt: skip
+    run_day(db, d("2027-03-26"))
+    assert {a.action: a.status for a in table(db, "activity")}["Call 2"] == "open"
+
+
+def test_a_plans_promise_event_makes_a_promise_of_a_quarter_of_the_owing(db: Database) -> None:
+    event = PlanEvent(1, EventType.PROMISE, "Quarter a month", timing=Timing.DELAY_DAYS, days=14, promise_percent=25,
+                      repeat=RepeatPeriod.MONTHLY, advance_promise_on_overpayment=True)  # fmt: skip
+    strategy = replace(SAVED, plans=(BROKEN, Plan("QUARTER", "A promise of a quarter", events=(event,))))
+    portfolios(db)
+    world(db, ACCOUNTS)
+    assert apply_document(db, dump_strategy(strategy), actor="admin", confirm=True).errors == ()
+    run_day(db, d("2027-03-01"))
+    run_plan(db, "QUARTER", "evans", on=d("2027-03-01"), at=datetime(2027, 3, 1, 10, tzinfo=UTC), user="BO")
+    (made,) = list_promises(db, "evans")
+    assert (made.amount_cents, str(made.due), made.repeat, made.grace_days, made.advance, made.source) == (
+        25_000, "2027-03-15", "monthly", 3, True, "plan")  # fmt: skip
+    run_plan(db, "QUARTER", "evans", on=d("2027-03-01"), at=datetime(2027, 3, 1, 10, tzinfo=UTC), user="BO")
+    assert len(list_promises(db, "evans")) == 1  # the same request twice makes one promise
+    pay(db, 50_000, "2027-03-15")
+    run_day(db, d("2027-03-15"))
+    assert promise(db) == ("open", "2027-05-15", 0, 25_000)
+    contact = [a.status for a in table(db, "activity") if a.kind == "promise"]
+    assert contact == ["scheduled"]
+    run_day(db, d("2027-05-19"))
+    assert promise(db)[0] == "broken"
+    assert [a.status for a in table(db, "activity") if a.kind == "promise"] == ["done"]
