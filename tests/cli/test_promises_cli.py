@@ -55,3 +55,11 @@ def test_take_list_and_desk(sqlite_db: Database) -> None:
     assert code == 0 and "promise desk cho on 2027-03-15" in output and output.count("O-1") == 2
     code, output = call(url, "worklist", "--promises", "--date", "2027-03-15", "--json")
     assert [p["desk"] for p in json.loads(output)] == ["due today", "due today"]
+    code, output = call(url, "report", "promises", "--from", "2026-03-01", "--to", "2026-03-31", "--json")
+    report = [(line["portfolio"], line["collector"], line["taken"], line["promised_cents"], line["kept_rate"])
+              for line in json.loads(output)]  # fmt: skip
+    assert report == [("ORTHO", "cho", 2, 16_000, None), ("ORTHO", "*", 2, 16_000, None)]
+    code, output = call(url, "report", "promises", "--from", "2026-03-31", "--to", "2026-03-01")
+    assert code == 1 and "to: is before --from (2026-03-31)" in output
+    code, output = call(url, "accounts", "show", "O-1")
+    assert code == 0 and "promise 1: $100.00 monthly due 2027-03-15 (grace 5 days): open" in output

@@ -18,11 +18,13 @@ from arrears.domain.calendar import RepeatPeriod
 from arrears.domain.ledger import Kind, Source
 from arrears.domain.plans import EventType, Plan, PlanEvent, Timing
 from arrears.domain.promises import Outcome, PromiseSettings, Repeat
+from arrears.services.account_page import account_page
 from arrears.services.accounts import Posting, post_transaction, reverse_payment
-from arrears.services.config import apply_document
+from arrears.services.config import apply_document, load_strategy
 from arrears.services.config_document import dump_strategy
+from arrears.services.explain import explain
 from arrears.services.plans import run_plan
-from arrears.services.promises import PromiseRequest, add_promise, list_promises, promise_desk
+from arrears.services.promises import PromiseRequest, add_promise, list_promises, promise_desk, promise_report
 from arrears.services.run import run_day
 from arrears.store.db import Database
 from tests.notation import d
@@ -185,3 +187,47 @@ def test_a_plans_promise_event_makes_a_promise_of_a_quarter_of_the_owing(db: Dat
     run_day(db, d("2027-05-19"))
     assert promise(db)[0] == "broken"
     assert [a.status for a in table(db, "activity") if a.kind == "promise"] == ["done"]
+
+
+def test_the_report_the_account_page_and_explain_show_the_promises(db: Database) -> None:
+    office(db)  # evans: $100.00 monthly from 2027-03-15, BO
+    add_promise(db, "adams", PromiseRequest(5_000, d("2027-03-10")), on=d("2027-03-01"), actor="maria", key="a1")
+    pay(db, 5_000, "2027-03-10", "adams")
+    run_day(db, d("2027-03-10"))  # Adams's one-off promise is kept for good
+    pay(db, 10_000, "2027-03-16")
+    run_day(db, d("2027-03-16"))  # Evans's first installment kept: $100.00 due 2027-04-15 next
+    report = {(line.portfolio, line.collector): line for line in promise_report(db, d("2027-03-01"), d("2027-03-31"))}
+    assert [(k, v.taken, v.kept, v.broken, v.standing, v.installments_kept, v.promised_cents, v.collected_cents,
+             v.kept_rate) for k, v in report.items()] == [
+        (("NORTH", "AL"), 1, 1, 0, 0, 1, 5_000, 5_000, 1.0),
+        (("NORTH", "BO"), 1, 0, 0, 1, 1, 10_000, 10_000, None),
+        (("NORTH", "*"), 2, 1, 0, 1, 2, 15_000, 15_000, 1.0),
+    ]  # fmt: skip
+    run_day(db, d("2027-04-19"))  # nothing by 2027-04-18: broken
+    (evans,) = [v for v in promise_report(db, d("2027-03-01"), d("2027-03-31")) if k_of(v) == ("NORTH", "BO")]
+    assert (evans.broken, evans.kept_rate) == (1, 0.0)
+    page = account_page(db, "evans", d("2027-04-19"))
+    assert [(p.status, str(p.due)) for p in page.promises] == [("broken", "2027-04-15")]
+    assert any(e.text.startswith("promise_broken: promise") for e in page.timeline)
+    explained = explain(db, "adams", d("2027-03-05"), load_strategy(db)).promises
+    assert explained == [f"promise {report_id(db, 'adams')} taken 2027-03-01 by AL: $50.00 due 2027-03-10 (grace 3 "
+                         "days): kept"]  # fmt: skip
+
+
+def k_of(line: Any) -> tuple[str, str]:
+    return line.portfolio, line.collector
+
+
+def report_id(db: Database, account: str) -> int:
+    (found,) = list_promises(db, account)
+    return found.id
+
+
+def test_explain_says_what_keeps_a_standing_promise_and_when_it_breaks(db: Database) -> None:
+    office(db)
+    pay(db, 6_000, "2027-03-15")
+    run_day(db, d("2027-03-15"))
+    (text,) = explain(db, "evans", d("2027-03-15"), load_strategy(db)).promises
+    assert text == (f"promise {report_id(db, 'evans')} taken 2027-03-01 by BO: $100.00 monthly due 2027-03-15 (grace 3 "
+                    "days): partial, $60.00 paid, shortfall $40.00; $40.00 more by 2027-03-18 keeps it, the run of "
+                    "2027-03-19 breaks it without; the account's series and action steps wait while it stands")

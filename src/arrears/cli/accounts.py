@@ -361,6 +361,9 @@ def _print_case_and_work(page: AccountPage) -> None:
             f"plan {shown(plan['external_id'])}: {format_cents(plan['installment_cents'])} {plan['frequency']} from "
             f"{plan['first_due_date']}" + ("" if plan["active"] else " (ended)")
         )
+    for promise in page.promises:
+        console.print(f"promise {promise.id}: {shown(promise.describe())}, taken {promise.created_on} by "
+                      f"{shown(promise.collector)} ({promise.channel})")  # fmt: skip
     for claim in page.claims:
         console.print(
             f"claim {shown(claim['external_id'])} {shown(claim['payer'])} billed {claim['billed_date']}: "

@@ -27,7 +27,14 @@ from arrears.cli.app import (
 from arrears.domain.money import Money, MoneyError, format_cents
 from arrears.domain.promises import PromiseChannel, Repeat, parse_repeat
 from arrears.services.config import load_strategy
-from arrears.services.promises import PromiseLine, PromiseRequest, add_promise, list_promises, promise_desk
+from arrears.services.promises import (
+    PromiseLine,
+    PromiseRequest,
+    add_promise,
+    list_promises,
+    promise_desk,
+    promise_report,
+)
 from arrears.services.worklist import assignees_for
 
 promise_app = typer.Typer(help="Promises to pay on an account.", no_args_is_help=True)
@@ -153,3 +160,32 @@ def promises_list_command(
 ) -> None:
     """The promise desk: promises due on the day that still stand, then those broken by the previous day's run."""
     print_desk(db, collector, group, on, json)
+
+
+report_app = typer.Typer(help="Reports.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("promises")
+def report_promises_command(
+    start: Annotated[str, typer.Option("--from", help="The first day promises were taken (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="The last day (YYYY-MM-DD).")],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Promise kept rate per collector and portfolio over the promises taken in a period, with the amounts
+    promised and collected (kept rate: kept / (kept + broken); standing promises are not decided yet)."""
+    first, last = parse_date(start, "from"), parse_date(end, "to")
+    assert first is not None and last is not None
+    with user_errors():
+        lines = promise_report(open_db(db), first, last)
+    if json:
+        print_json([line.as_dict() for line in lines])
+        return
+    table = Table("portfolio", "collector", "taken", "kept", "broken", "open", "kept rate", "promised", "collected",
+                  title=f"promises taken {first} to {last}")  # fmt: skip
+    for line in lines:
+        rate = f"{line.kept_rate:.0%}" if line.kept_rate is not None else "-"
+        table.add_row(shown(line.portfolio), shown(line.collector), str(line.taken), str(line.kept), str(line.broken),
+                      str(line.standing), rate, format_cents(line.promised_cents), format_cents(line.collected_cents))
+    console.print(table)

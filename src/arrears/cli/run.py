@@ -255,6 +255,8 @@ def explain(
         console.print(f"assignment: {result.assignment}")
     if result.milestone:
         console.print(f"milestones: {escape(result.milestone)}")
+    for promise in result.promises:
+        console.print(escape(promise))
     for case in result.cases:
         console.print(
             f"case {case['track']} #{case['episode']}: {case['status']} since {case['entered_on']}"

@@ -11,6 +11,7 @@ from arrears.domain.cases import OPEN_CASE, PENDING_ACTIVITY, ActivityStatus
 from arrears.domain.errors import NotFound
 from arrears.domain.ledger import Kind
 from arrears.domain.money import format_cents
+from arrears.services.promises import PromiseLine, list_promises
 from arrears.services.queries import AccountView, account_view
 from arrears.store.account_page import ActivityLine, page_rows
 from arrears.store.accounts import account_id_of, statement_hold_of
@@ -43,6 +44,8 @@ class AccountPage:
     claims: tuple[dict[str, Any], ...]
     pending: tuple[ActivityLine, ...]
     timeline: tuple[TimelineEntry, ...]
+    promises: tuple[PromiseLine, ...] = ()
+    """Promises to pay, newest first (what happened to them is in the timeline's history)."""
 
     @property
     def current_case(self) -> CaseEpisode | None:
@@ -60,6 +63,7 @@ class AccountPage:
             ],
             "plans": list(self.plans),
             "claims": list(self.claims),
+            "promises": [line.as_dict() for line in self.promises],
             "pending": [{name: getattr(a, name) for name in ActivityLine.__slots__} for a in self.pending],
             "timeline": [entry.as_dict() for entry in self.timeline],
         }
@@ -117,4 +121,6 @@ def account_page(db: Database, external_id: str, as_of: date) -> AccountPage:
     timeline.sort(key=lambda entry: order[entry.kind])
     timeline.sort(key=lambda entry: entry.on, reverse=True)
     pending = tuple(a for a in rows.activities if a.status in _PENDING)
-    return AccountPage(view, hold, episodes, tuple(rows.plans), tuple(rows.claims), pending, tuple(timeline))
+    promises = tuple(list_promises(db, external_id))
+    return AccountPage(view, hold, episodes, tuple(rows.plans), tuple(rows.claims), pending, tuple(timeline),
+                       promises)  # fmt: skip

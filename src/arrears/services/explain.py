@@ -8,15 +8,17 @@ The case and its work are shown as they stood on the date asked, read from the d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from arrears.domain.cases import PENDING_ACTIVITY, ActivityStatus, CaseStatus, Track
 from arrears.domain.errors import NotFound
 from arrears.domain.money import format_cents
+from arrears.domain.promises import OPEN_PROMISE
 from arrears.domain.strategy import AssignmentType, Strategy, TaskAssignment
 from arrears.domain.strategy.schemes import MilestoneState, explain_state, scheme_for
 from arrears.services.config import version_note
+from arrears.services.promises import list_promises
 from arrears.services.run import features_frame
 from arrears.store import milestones as store_milestones
 from arrears.store.accounts import account_id_of
@@ -54,6 +56,8 @@ class Explanation:
     """Each time a compliance rule held, deferred or redirected the account's work, with the rule's numbers."""
     milestone: str = ""
     """The scheme of the account's portfolio, its milestone and why, and what the next one needs and when."""
+    promises: list[str] = field(default_factory=list)
+    """The account's promises taken by the date: each with its terms, status and what keeps or breaks it."""
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
@@ -70,6 +74,7 @@ class Explanation:
             "history": self.history,
             "compliance": self.compliance,
             "milestone": self.milestone,
+            "promises": self.promises,
         }
 
 
@@ -198,7 +203,26 @@ def explain(db: Database, external_id: str, as_of: date, strategy: Strategy) -> 
             f"not in collections on {as_of}; the rules would give {_type_text(assignment)}: "
             f"{rule_text(assignment, row['rule_index'])} → {row['assignee']}, work '{row['work']}'"
         )
+    result.promises = _promises(db, external_id, as_of, strategy)
     return result
+
+
+def _promises(db: Database, external_id: str, as_of: date, strategy: Strategy) -> list[str]:
+    """Each promise taken by ``as_of`` in words (as it stands now): what it is, and while it stands what keeps
+    it, when it breaks, and whether it pauses the account's series and action steps."""
+    lines = []
+    for line in list_promises(db, external_id):
+        if line.created_on > as_of:
+            continue
+        text = f"promise {line.id} taken {line.created_on} by {line.collector}: {line.describe()}"
+        if line.status in {s.value for s in OPEN_PROMISE}:
+            end = line.due + timedelta(days=line.grace_days)
+            text += (f"; {format_cents(line.shortfall_cents)} more by {end} keeps it, the run of "
+                     f"{end + timedelta(days=1)} breaks it without")  # fmt: skip
+            if strategy.promises.pause_series:
+                text += "; the account's series and action steps wait while it stands"
+        lines.append(text)
+    return lines
 
 
 def _milestone(connection: Any, strategy: Strategy, account_id: int, portfolio: str, as_of: date) -> str:

@@ -340,3 +340,56 @@ def _judge_reversals(
         )
         if after.status in OPEN_PROMISE:
             still.setdefault(row.account_id, []).append(StandingPromise(row.id, row.created_on))
+
+
+# ------------------------------------------------------------------------------------------- reporting
+
+
+@dataclass(slots=True)
+class PromiseReportLine:
+    """Promises taken in a period by one collector on one portfolio (collector ``*``: the portfolio's total)."""
+
+    portfolio: str
+    collector: str
+    taken: int = 0
+    kept: int = 0
+    """Kept for good or completed."""
+    broken: int = 0
+    standing: int = 0
+    """Still open or partially kept."""
+    installments_kept: int = 0
+    promised_cents: int = 0
+    """The amounts promised (one installment each)."""
+    collected_cents: int = 0
+    """Payments counted toward them in the period, less those reversed."""
+
+    @property
+    def kept_rate(self) -> float | None:
+        """Kept / (kept + broken): the share of the decided promises that were kept (None: none decided)."""
+        decided = self.kept + self.broken
+        return round(self.kept / decided, 4) if decided else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {name: getattr(self, name) for name in self.__slots__} | {"kept_rate": self.kept_rate}
+
+
+def promise_report(db: Database, start: date, end: date) -> list[PromiseReportLine]:
+    """The promise kept rate per collector and portfolio over the promises taken from ``start`` to ``end``, with
+    the amounts promised and collected; each portfolio's total follows its collectors."""
+    if end < start:
+        raise ValidationFailed([Problem("to", f"is before --from ({start})", end.isoformat())])
+    lines: dict[tuple[str, str], PromiseReportLine] = {}
+    with db.engine.connect() as connection:
+        rows = store.report_rows(connection, start, end)
+    for portfolio, collector, status, installment, amount, collected in rows:
+        for key in ((portfolio, collector), (portfolio, "*")):
+            line = lines.setdefault(key, PromiseReportLine(*key))
+            line.taken += 1
+            line.kept += status in (PromiseStatus.KEPT.value, PromiseStatus.COMPLETED.value)
+            line.broken += status == PromiseStatus.BROKEN.value
+            line.standing += status in {s.value for s in OPEN_PROMISE}
+            line.installments_kept += installment + (status == PromiseStatus.KEPT.value)
+            line.promised_cents += amount
+            line.collected_cents += collected
+    return sorted(lines.values(), key=lambda line: (line.portfolio, line.collector == "*", line.collector))

@@ -165,3 +165,17 @@ def write_judgements(
             .values(status=change["status"], installment=change["installment"], paid_cents=change["paid"],
                     due_date=change["due"], judged_on=change["on"], ended_on=change["ended_on"])
         )  # fmt: skip
+
+
+def report_rows(connection: Connection, start: date, end: date) -> list[tuple[str, str, str, int, int, int]]:
+    """(portfolio, collector, status, installment, amount, collected) of each promise taken in [start, end];
+    collected: the payments counted toward it and not reversed, paid in [start, end]."""
+    sql = (
+        "SELECT po.code, p.collector, p.status, p.installment, p.amount_cents, "
+        "COALESCE((SELECT SUM(pp.amount_cents) FROM promise_payment pp WHERE pp.promise_id = p.id "
+        f"AND NOT pp.reversed AND pp.paid_on BETWEEN '{start.isoformat()}' AND '{end.isoformat()}'), 0) "
+        "FROM promise p JOIN account a ON a.id = p.account_id JOIN portfolio po ON po.id = a.portfolio_id "
+        f"WHERE p.created_on BETWEEN '{start.isoformat()}' AND '{end.isoformat()}' ORDER BY po.code, p.collector"
+    )
+    return [(str(c), str(w), str(s), int(i), int(a), int(k)) for c, w, s, i, a, k in
+            store_features.fetch_rows(connection, sql)]  # fmt: skip
