@@ -11,6 +11,7 @@ import pytest
 from arrears.domain.calendar import RepeatPeriod
 from arrears.domain.errors import ValidationFailed
 from arrears.domain.promises import Outcome, PortfolioPromises, PromiseChannel, PromiseSettings, Repeat
+from arrears.services.account_work import close_account
 from arrears.services.config import apply_document
 from arrears.services.config_document import dump_strategy
 from arrears.services.promises import PromiseRequest, add_promise, list_promises, promise_desk
@@ -113,3 +114,14 @@ def test_the_promises_section_round_trips_and_is_validated(office: Database) -> 
     assert [f"{e.path}: {e.rule}" for e in result.errors] == [
         "promises.plans.broken: is not a contact plan (known: none configured)"]
     assert "promises:\n  grace_days: 3\n" in dump_strategy(SAVED)
+
+
+def test_closing_the_account_cancels_the_promises_that_stand(office: Database) -> None:
+    db = office
+    add_promise(db, "evans", PromiseRequest(5_000, d("2026-03-02")), on=d("2026-02-21"), actor="maria", key="e")
+    closing = close_account(db, "evans", d("2026-02-22"), "paid elsewhere", actor="maria")
+    assert closing.promises_ended == 1
+    (promise,) = list_promises(db, "evans")
+    assert (promise.status, promise.ended_on) == ("cancelled", d("2026-02-22"))
+    assert history(db, "promise_cancelled") == [
+        f"promise {promise.id} cancelled: account closed on 2026-02-22: paid elsewhere"]  # fmt: skip

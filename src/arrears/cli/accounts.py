@@ -324,6 +324,7 @@ def accounts_close(
         f"account {shown(account)} closed on {day}: {closing.cases_resolved} case(s) resolved, "
         f"{closing.activities_cancelled} activities cancelled, {closing.activities_kept} kept (do-not-autodelete), "
         f"{closing.plans_ended} payment plan(s) ended"
+        + (f", {closing.promises_ended} promise(s) to pay cancelled" if closing.promises_ended else "")
     )
 
 

@@ -32,6 +32,7 @@ from arrears.store.account_work import (
 from arrears.store.audit import append_audit
 from arrears.store.db import Database, Session
 from arrears.store.models import AccountRow
+from arrears.store.promises import cancel_open_promises
 from arrears.store.uow import UnitOfWork
 
 TEXT_FIELDS: Mapping[str, int] = {
@@ -196,12 +197,15 @@ class Closing:
     activities_kept: int
     """Pending activities marked do-not-autodelete, left as they were."""
     plans_ended: int
+    promises_ended: int = 0
+    """Promises to pay that still stood, cancelled."""
 
 
 def close_account(db: Database, external_id: str, on: date, reason: str = "", *, actor: str = "arrears") -> Closing:
     """Close the account on ``on`` (seed 002): its open collections cases are resolved, its pending work is
-    cancelled except what is marked do-not-autodelete, its payment plans (promises) are marked done; the
-    ledger stays. Refused when the account is already closed."""
+    cancelled except what is marked do-not-autodelete, its payment plans (promises) are marked done and the
+    promises to pay that still stand are cancelled; the ledger stays. Refused when the account is already
+    closed."""
     with UnitOfWork(db) as uow:
         session = uow.session
         row = _account(session, external_id)
@@ -238,6 +242,9 @@ def close_account(db: Database, external_id: str, on: date, reason: str = "", *,
         plans = active_plans(session, row.id)
         for plan in plans:
             plan.active = False
+        ended = cancel_open_promises(session, row.id, on)
+        for promise_id in ended:
+            add_history(session, row.id, on, "promise_cancelled", f"promise {promise_id} cancelled: {why}")
         before = {"mode": row.mode, "closed_date": None}
         row.mode, row.closed_date = Mode.CLOSED.value, on
         add_history(session, row.id, on, "closed", f"{why} by {actor}")
@@ -247,7 +254,7 @@ def close_account(db: Database, external_id: str, on: date, reason: str = "", *,
         if plans:
             summaries.refresh(session.connection(), [row.id])
         uow.commit()
-    return Closing(resolved, cancelled, kept, len(plans))
+    return Closing(resolved, cancelled, kept, len(plans), len(ended))
 
 
 def reopen_account(db: Database, external_id: str, on: date, reason: str = "", *, actor: str = "arrears") -> None:

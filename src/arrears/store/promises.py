@@ -35,6 +35,15 @@ def insert_promises(connection: Connection, rows: Sequence[dict[str, Any]]) -> N
     insert_ignore(connection, PROMISES, list(rows), ["key"])
 
 
+def cancel_open_promises(session: Session, account_id: int, on: date) -> list[int]:
+    """End the account's open promises as cancelled on ``on``; their ids."""
+    found = list(session.scalars(select(PromiseRow).where(
+        PromiseRow.account_id == account_id, PromiseRow.status.in_([s.value for s in OPEN_PROMISE]))))  # fmt: skip
+    for row in found:
+        row.status, row.ended_on, row.judged_on = PromiseStatus.CANCELLED.value, on, on
+    return [row.id for row in found]
+
+
 def promises_of(session: Session, account_id: int) -> list[PromiseRow]:
     """The account's promises, newest first."""
     query = select(PromiseRow).where(PromiseRow.account_id == account_id).order_by(PromiseRow.id.desc())
