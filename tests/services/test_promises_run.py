@@ -231,3 +231,13 @@ def test_explain_says_what_keeps_a_standing_promise_and_when_it_breaks(db: Datab
     assert text == (f"promise {report_id(db, 'evans')} taken 2027-03-01 by BO: $100.00 monthly due 2027-03-15 (grace 3 "
                     "days): partial, $60.00 paid, shortfall $40.00; $40.00 more by 2027-03-18 keeps it, the run of "
                     "2027-03-19 breaks it without; the account's series and action steps wait while it stands")
+
+
+def test_a_promise_of_an_account_the_run_finds_closed_is_cancelled_not_broken(db: Database) -> None:
+    office(db)
+    with db.engine.begin() as connection:  # closed by an import or a plan's mode event, not by hand
+        connection.exec_driver_sql("UPDATE account SET mode = 'closed' WHERE external_id = 'evans'")
+    run_day(db, d("2027-03-19"))
+    assert promise(db) == ("cancelled", "2027-03-15", 0, 0)
+    assert said(db, "promise_cancelled")[0].endswith("cancelled: the account is closed on 2027-03-19")
+    assert [a.action for a in table(db, "activity") if a.action == "Broken promise call"] == []

@@ -325,6 +325,7 @@ class PromiseJudged:
     key: str
     """The promise's key (a plan-made promise's is its contact's)."""
     outcomes: tuple[Outcome, ...]
+    """Empty when the promise ends without a verdict (cancelled: the account is closed)."""
     detail: str
     update: PromiseUpdate
     created_on: date
@@ -828,9 +829,10 @@ def _promise_judged(day: _Day, judged: PromiseJudged) -> None:
     promise has ended, the contact plan each outcome runs (per portfolio), and the end of the pause of the
     account's series and action steps when no promise stands any more."""
     account = day.snapshot.account_id
-    names = "+".join(outcome.value for outcome in judged.outcomes)
+    names = "+".join(outcome.value for outcome in judged.outcomes) or judged.update.status
+    event = f"promise_{judged.outcomes[-1].value}" if judged.outcomes else f"promise_{judged.update.status}"
     day.decisions.history.append(HistoryEntry(
-        f"{account}/promise/{judged.promise_id}/{names}/{day.as_of}", f"promise_{judged.outcomes[-1].value}",
+        f"{account}/promise/{judged.promise_id}/{names}/{day.as_of}", event,
         f"promise {judged.promise_id}: {judged.detail}",
     ))  # fmt: skip
     day.decisions.effects.append(judged.update)

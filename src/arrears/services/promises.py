@@ -256,7 +256,8 @@ def judge_chunk(connection: Connection, as_of: date, first: int, last: int, bala
     """Judge the open promises of the accounts with ids in [first, last] on ``as_of``, vectorized: the day's
     guarantor payments not yet counted go to the account's oldest open promise, every open promise is judged at
     once (:func:`arrears.batch.promises.judge_frame`), and the promises a payment reversal (NSF) of a counted
-    payment touches are judged again over the payments that still stand. ``balances``: account_id, balance."""
+    payment touches are judged again over the payments that still stand; the open promises of a closed account
+    are cancelled instead. ``balances``: account_id, balance, mode."""
     frame = store.open_promises(connection, first, last)
     reversals = store.reversed_today(connection, first, last, as_of)
     if frame.is_empty() and not reversals:
@@ -277,12 +278,24 @@ def judge_chunk(connection: Connection, as_of: date, first: int, last: int, bala
         frame.filter(~pl.col("promise_id").is_in(list(reversed_ids)))
         .join(paid, on="promise_id", how="left")
         .with_columns(pl.col("paid_today").fill_null(0))
-        .join(balances.select("account_id", "balance"), on="account_id", how="left")
+        .join(balances.select("account_id", "balance", "mode"), on="account_id")  # the run's scope
     )
-    judged_frame = judge_frame(frame, as_of)
+    closed = frame.filter(pl.col("mode") == "closed")
+    judged_frame = judge_frame(frame.filter(pl.col("mode") != "closed"), as_of)
     changed = judged_frame.filter(pl.any_horizontal("kept", "partial", "broken", "completed"))
     judged: dict[int, list[PromiseJudged]] = {}
     still: dict[int, list[StandingPromise]] = {}
+    for row in closed.iter_rows(named=True):
+        terms = PromiseTerms(row["amount"], row["first_due"], _repeat_columns(row), row["grace"], row["advance"])
+        update = PromiseUpdate(
+            f"promise:{row['promise_id']}:{as_of}", row["promise_id"], PromiseStatus.CANCELLED.value,
+            row["installment"], row["paid"], terms.due(row["installment"]), True,
+            (row["status"], row["installment"], row["paid"]),
+        )  # fmt: skip
+        judged.setdefault(row["account_id"], []).append(
+            PromiseJudged(row["promise_id"], row["key"], (), f"cancelled: the account is closed on {as_of}", update,
+                          row["created_on"])
+        )  # fmt: skip
     for row in judged_frame.filter(pl.col("new_status").is_in([s.value for s in OPEN_PROMISE])).iter_rows(named=True):
         still.setdefault(row["account_id"], []).append(StandingPromise(row["promise_id"], row["created_on"]))
     for row in changed.iter_rows(named=True):

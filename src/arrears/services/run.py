@@ -338,7 +338,7 @@ def decide_chunk(
     open_case = pl.col("g_status").is_in(open_values)
     paid_today, reversed_today = _payments_today(connection, first, last, as_of)
     planned = plan_triggers_today(connection, strategy, first, last, as_of)
-    promised = judge_chunk(connection, as_of, first, last, frame.select("account_id", "balance"))
+    promised = judge_chunk(connection, as_of, first, last, frame.select("account_id", "balance", "mode"))
     frame = _with_milestones(connection, frame, strategy, as_of, (first, last), reversed_today)
     closed = (pl.col("mode") == "closed") & (open_case | pl.col("i_status").is_in(open_values))
     transitions = (
