@@ -7,11 +7,12 @@ import csv
 import random
 import re
 import sys
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -342,14 +343,15 @@ SOURCES = ["", "", "guarantor", "insurance", "Insurance", " guarantor", "cash"]
 
 
 def reference_problems(
-    rows: list[list[str]], accounts: set[str], amount_limit: AmountLimit
+    rows: Sequence[Sequence[str]], accounts: set[str], amount_limit: AmountLimit, numbers: Sequence[int] | None = None
 ) -> list[tuple[int, str, str, str]]:
     """The rules read row by row, the plain way: strip, parse, then the domain's ``entry_problems``; every
-    account in ``accounts`` takes amounts up to ``amount_limit``."""
+    account in ``accounts`` takes amounts up to ``amount_limit``; rows are numbered from 2 (or by ``numbers``,
+    the lines they start on)."""
     found: list[tuple[int, str, str, str]] = []
     seen: dict[str, int] = {}
     kinds = {kind.value: kind for kind in Kind}
-    for number, cells in enumerate(rows, start=2):
+    for number, cells in zip(numbers or range(2, len(rows) + 2), rows, strict=True):
         ext, account, kind_text, amount_text, posted_text, due_text, service_text, source_text, reverses, text = (
             cell.strip() for cell in cells
         )
@@ -477,7 +479,7 @@ def test_vectorized_rules_agree_with_the_row_by_row_rules(
     ]
     for odd in (0.02, 0.3):
         rows = sample_rows(rng, 1500, odd)
-        for quoted in (False, True):  # split in the frame / read by the csv module
+        for quoted in (False, True):  # record numbers are line numbers / lines found by the csv module
             path = tmp_path / f"sample-{odd}-{quoted}.csv"
             with path.open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle, quoting=csv.QUOTE_ALL if quoted else csv.QUOTE_MINIMAL)
@@ -490,6 +492,68 @@ def test_vectorized_rules_agree_with_the_row_by_row_rules(
             assert [(p.row, p.column, p.value, p.rule) for p in report.problems] == expected
             assert report.problem_count == len(expected) and report.rows == len(rows)
     assert count(sqlite_db, LedgerLineRow) == 0
+
+
+ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=8)
+
+
+def any_of(values: list[str]) -> st.SearchStrategy[str]:
+    return st.one_of(st.sampled_from(values), ANY_TEXT)
+
+
+ANY_ROW = st.tuples(
+    any_of(["T-1", "T-2", " T-1 ", "", "X" * 65]),
+    any_of(["A-1", "A-2", "A-9", " A-1", "", "Y" * 65]),
+    any_of(KIND_TEXTS).filter(lambda text: text.strip().lower() != "reversal"),  # reversals need the whole file
+    any_of(AMOUNTS),
+    any_of(DAYS),
+    any_of(DAYS),
+    any_of(DAYS),
+    any_of(SOURCES),
+    any_of(["", "T-3", "Z" * 65]),
+    any_of(["visit", "", " padded ", "d" * 201, "two\nlines", "a,b", 'say "hi"']),
+)
+
+
+@pytest.fixture
+def two_accounts(sqlite_db: Database, tmp_path: Path) -> Database:
+    with_accounts(sqlite_db, tmp_path)
+    return sqlite_db
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          derandomize=True)  # fmt: skip
+@given(rows=st.lists(ANY_ROW, min_size=1, max_size=12), quoted=st.booleans())
+def test_on_any_rows_the_vectorized_rules_give_the_problems_of_the_domain_rules(
+    two_accounts: Database, tmp_path: Path, rows: list[tuple[str, ...]], quoted: bool
+) -> None:
+    # Given any rows (the frame's fast readings and the careful ones, texts of any characters, quoted or not),
+    # the import's problems are those of the domain's own rules read row by row.
+    header = ["external_id", "account", "kind", "amount", "posted", "due", "service", "source", "reverses",
+              "description"]  # fmt: skip
+    path = tmp_path / "any.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL if quoted else csv.QUOTE_MINIMAL)
+        writer.writerow(header)
+        writer.writerows(rows)
+    with path.open(newline="", encoding="utf-8") as handle:
+        read = list(csv.reader(handle))[1:]  # the cells as the file holds them (a line break may end as \n)
+    report = import_file(two_accounts, ImportKind.TRANSACTIONS, path, dry_run=True, max_problems=10_000, today=TODAY)
+    expected = reference_problems(read, {"A-1", "A-2"}, AmountLimit(1_000_000_000, "NORTH"), line_numbers(path))
+    assert [(p.row, p.column, p.value, p.rule) for p in report.problems] == expected
+
+
+def line_numbers(path: Path) -> list[int]:
+    """The line each record after the header starts on, as the csv module counts lines."""
+    starts = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        line = 0
+        for cells in reader:
+            start, line = line + 1, reader.line_num
+            if cells:
+                starts.append(start)
+    return starts[1:]
 
 
 # ------------------------------------------------------------------ the summaries' fast replay = the general one

@@ -6,8 +6,9 @@ does the second pass write, in chunks of bulk inserts, inside one database trans
 the summaries of the touched accounts up to date. A bad file is rejected whole: the report lists every
 broken rule with the row number as in the file (the header is row 1).
 
-Transactions (the big files) are validated a block of the file at a time as a Polars frame
-(:class:`_FrameReader`, :meth:`_Transactions.check_frame`): the rules are expressions over the frame, and
+Transactions (the big files) are read by pyarrow's streaming CSV reader a block of the file at a time
+(:class:`arrears.services.import_reader.ArrowFrames`) and validated as Polars frames
+(:meth:`_Transactions.check_frame`): the rules are expressions over the frame, and
 any value the vectorized reading is not sure of goes through the same careful readers as the other kinds,
 so the problems reported are those of the row-by-row reading. Accounts, claims and plans are read row by
 row with the csv module.
@@ -29,17 +30,18 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any, BinaryIO, TextIO
+from typing import IO, Any, TextIO
 
 import polars as pl
 
 from arrears.domain.calendar import EARLIEST_DAY, day_range_problem, horizon, parse_day
 from arrears.domain.errors import Problem, ValidationFailed, clip
-from arrears.domain.ledger import Frequency, Kind, LedgerLine, PaymentPlan, Source, plan_problems
+from arrears.domain.ledger import Frequency, Kind, PaymentPlan, Source, plan_problems
 from arrears.domain.model import Claim, ClaimStatus, Mode, Party, PhoneType, claim_problems
 from arrears.domain.money import ANY_AMOUNT, AmountLimit, Money, MoneyError
 from arrears.domain.plans import Plan
@@ -48,6 +50,7 @@ from arrears.services.accounts import party_problems
 from arrears.services.collector import collector_paused
 from arrears.services.config import load_strategy
 from arrears.services.plans import PlanRuns, check_start_date, run_on_imported, runnable_plan
+from arrears.services.import_reader import ArrowFrames, BlockTooSmall
 from arrears.store import summaries
 from arrears.store.account_work import update_imported_accounts
 from arrears.store.accounts import (
@@ -83,6 +86,7 @@ from arrears.store.models import (
     PhoneRow,
 )
 from arrears.store.portfolios import amount_limits, portfolios_of_accounts
+from arrears.store.staging import Stage, can_stage, staged
 from arrears.store.uow import UnitOfWork
 
 ACCOUNTS: Table = AccountRow.__table__  # type: ignore[assignment]
@@ -97,10 +101,11 @@ CHUNK = 10_000
 """Rows per chunk: per bulk insert and per look-up query."""
 LOOKUP = 5_000
 """Keys per ``IN (...)`` query."""
-FRAME_BYTES_PER_ROW = 512
+FRAME_BYTES_PER_ROW = 256
 """Transactions are validated a block of ``chunk_size * FRAME_BYTES_PER_ROW`` bytes of the file at a time
-(with the default chunk, 5 MiB: some 75,000 rows of a typical file)."""
-SQLITE_CACHE_KIB = 96 * 1024
+(with the default chunk, 5 MiB: some 75,000 rows of a typical file; a block is at least 16 KiB and grows when a
+row is longer)."""
+SQLITE_CACHE_KIB = 64 * 1024
 """SQLite page cache during the write pass and the summary refresh."""
 MAX_PROBLEMS = 10_000
 """Problems kept in a report (all are counted); keeps memory bounded on a file that is wrong throughout."""
@@ -391,137 +396,6 @@ class _Reader:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self.handle.close()
-
-
-class _FrameReader:
-    """A CSV file read in frames of rows: ``row`` (the row's number in the file, header = 1) and one text
-    column per column of the header, plus the ``(row, fields)`` of the rows whose field count is wrong.
-
-    While a block of the file holds no quote, it is split in Polars (lines, then fields at commas: without
-    quotes that is exactly what the csv module reads, and every line is a row); from the first block with a
-    quote (or a lone carriage return or a NUL) on, the csv module reads the rest, so a quoted field may hold
-    commas and line breaks. Blank lines are skipped and still counted, as the csv module does.
-    """
-
-    def __init__(self, path: Path, block_bytes: int, rows_per_frame: int) -> None:
-        self.handle: BinaryIO = path.open("rb")
-        self.size = path.stat().st_size
-        self.block_bytes = block_bytes
-        self.rows_per_frame = rows_per_frame
-        self.names: list[str] = []
-        self.header: list[str] | None = None
-        self.line = 1  # the number of the next line to read
-        self.text: TextIO | None = None
-        self.csv: Iterator[list[str]] | None = None
-        self.base = 0  # lines read before the csv module took over
-        first = self.handle.readline()
-        line = first.decode("utf-8-sig").removesuffix("\n").removesuffix("\r")
-        if not first:
-            return
-        if not line or any(mark in line for mark in '"\r\x00'):
-            self.handle.seek(0)
-            self._start_csv(encoding="utf-8-sig")
-            assert self.csv is not None
-            self.header = next(self.csv, None)
-            self.line = self.reader_line + 1
-        else:
-            self.header = line.split(",")
-            self.line = 2
-
-    @property
-    def reader_line(self) -> int:
-        return self.base + self.reader.line_num
-
-    def _start_csv(self, encoding: str = "utf-8") -> None:
-        self.base = self.line - 1  # lines read before the csv module takes over
-        self.text = io.TextIOWrapper(self.handle, encoding=encoding, newline="")
-        self.reader = csv.reader(self.text)
-        self.csv = self.reader
-
-    def position(self) -> int:
-        """Bytes of the file read so far (ahead by at most one block)."""
-        return min(self.handle.tell(), self.size)
-
-    def frames(self, names: list[str]) -> Iterator[tuple[pl.DataFrame, list[tuple[int, int]]]]:
-        """Frames of the rows after the header, with columns ``row`` and ``names`` (the header's, normalized)."""
-        self.names = names
-        while self.csv is None:
-            start = self.handle.tell()
-            block = self.handle.read(self.block_bytes)
-            if not block:
-                return
-            if not block.endswith(b"\n"):
-                block += self.handle.readline()
-            if b'"' in block or b"\x00" in block or block.count(b"\r") != block.count(b"\r\n"):
-                self.handle.seek(start)
-                self._start_csv()
-                break
-            yield self._split(block)
-        yield from self._csv_frames()
-
-    def _split(self, block: bytes) -> tuple[pl.DataFrame, list[tuple[int, int]]]:
-        text = block.decode("utf-8")
-        width = len(self.names)
-        lines = pl.DataFrame({"line": [text]}).select(pl.col("line").str.split("\n").explode())
-        if text.endswith("\n"):
-            lines = lines.head(-1)
-        first, self.line = self.line, self.line + lines.height
-        line = pl.col("line")
-        if "\r" in text:
-            line = line.str.strip_suffix("\r")
-        lines = (
-            lines.with_row_index("row", offset=first)
-            .select(pl.col("row").cast(pl.Int64), line)
-            .filter(pl.col("line") != "")
-            .with_columns(fields=pl.col("line").str.count_matches(",", literal=True) + 1)
-        )
-        ragged = lines.filter(pl.col("fields") != width).select("row", "fields").rows()
-        frame = (
-            lines.filter(pl.col("fields") == width)
-            .select(
-                "row",
-                pl.col("line").str.split_exact(",", width - 1).struct.rename_fields(self.names).alias("fields"),
-            )
-            .unnest("fields")
-        )
-        return frame, ragged
-
-    def _csv_frames(self) -> Iterator[tuple[pl.DataFrame, list[tuple[int, int]]]]:
-        width = len(self.names)
-        rows: list[int] = []
-        good: list[list[str]] = []
-        ragged: list[tuple[int, int]] = []
-        line = self.line - 1
-        assert self.csv is not None
-        for cells in self.csv:
-            start, line = line + 1, self.reader_line
-            if not cells:
-                continue
-            if len(cells) == width:
-                rows.append(start)
-                good.append(cells)
-            else:
-                ragged.append((start, len(cells)))
-            if len(rows) + len(ragged) >= self.rows_per_frame:
-                yield self._frame(rows, good), ragged
-                rows, good, ragged = [], [], []
-        if rows or ragged:
-            yield self._frame(rows, good), ragged
-
-    def _frame(self, rows: list[int], good: list[list[str]]) -> pl.DataFrame:
-        columns = list(zip(*good, strict=True)) if good else [() for _ in self.names]
-        return pl.DataFrame(
-            {"row": rows, **{name: list(values) for name, values in zip(self.names, columns, strict=True)}},
-            schema={"row": pl.Int64, **dict.fromkeys(self.names, pl.String)},
-        )
-
-    def __enter__(self) -> _FrameReader:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        if self.text is not None:
-            self.text.close()
         self.handle.close()
 
 
@@ -939,6 +813,8 @@ class _Transactions(_Importer):
 
     def __init__(self, connection: Connection, cells: _Cells, bad: _Sink, today: date) -> None:
         super().__init__(connection, cells, bad, today)
+        self.stage: Stage | None = None
+        """The spooled records, staged in SQLite for the write pass (None: written through the driver)."""
         self.payments: list[pl.DataFrame] = []
         self.reversals: list[pl.DataFrame] = []
         self.first_rows = pl.DataFrame(schema={"ext": pl.String, "first": pl.Int64})
@@ -1311,8 +1187,9 @@ class _Transactions(_Importer):
         old = accounts_with_lines(self.connection, ids)
         self.new_accounts = pl.Series("account_id", [i for i in ids if i not in old], dtype=pl.Int64)
 
-    def write_frame(self, frame: pl.DataFrame, report: ImportReport) -> None:
-        """Second pass over a frame of records: insert the new ones; count (and compare) the stored ones."""
+    def write_frame(self, frame: pl.DataFrame, report: ImportReport, offset: int = 0) -> None:
+        """Second pass over a frame of records (the spool's records ``offset + 1`` on): insert the new ones; count
+        (and compare) the stored ones."""
         if frame.is_empty():
             return
         ext = frame.get_column("ext")
@@ -1323,8 +1200,13 @@ class _Transactions(_Importer):
                 self.unchanged(report, record, stored[record[1]])
             frame = frame.filter(~known)
         reversals = frame.filter(pl.col("reverses").is_not_null())
-        values = frame.select(*self.record_columns[1:9], pl.lit(None).alias("reverses"), "description")
-        load_frame(self.connection, LEDGER, ("external_id", *self.fields), values)
+        names = ("external_id", *self.fields)
+        if self.stage is not None and not stored:  # the whole frame is new: move it from the stage inside SQLite
+            sources = [*self.record_columns[1:9], "NULL", "description"]
+            self.stage.insert(LEDGER, names, sources, offset + 1, offset + frame.height)
+        else:
+            values = frame.select(*self.record_columns[1:9], pl.lit(None).alias("reverses"), "description")
+            load_frame(self.connection, LEDGER, names, values)
         if not reversals.is_empty():
             # each reversal points at its payment by id: stored, or written just now (earlier in the file)
             link_reversals(self.connection, reversals.select(target="reverses", ext="ext").to_dicts())
@@ -1381,33 +1263,25 @@ class _Transactions(_Importer):
             done += len(batch)
             if progress:
                 progress("summaries", done, count)
-        lines = lines.sort("account_id", "posted", "row")
 
-        def rows() -> Iterator[tuple[Any, ...]]:
+        def rows(part: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
             paid = paid_rows.get
-            for part in lines.iter_slices(100_000):
-                columns = ("account_id", "row", "kind", "amount", "posted", "due", "source")
-                for account_id, row, kind, amount, posted, due, source in zip(
-                    *(part.get_column(name).to_list() for name in columns), strict=True
-                ):
-                    yield account_id, row, kind, amount, posted, due, source, paid(row)
+            columns = ("account_id", "row", "kind", "amount", "posted", "due", "source")
+            for account_id, row, kind, amount, posted, due, source in zip(
+                *(part.get_column(name).to_list() for name in columns), strict=True
+            ):
+                yield account_id, row, kind, amount, posted, due, source, paid(row)
 
-        ledgers: dict[int, list[LedgerLine]] = {}
-
-        def flush() -> None:
-            nonlocal done
+        # 5,000 accounts at a time: their lines only are sorted and turned into Python objects
+        accounts = sorted(in_memory)
+        for start in range(0, len(accounts), 5000):
+            batch = pl.Series(accounts[start : start + 5000], dtype=pl.Int64)
+            part = lines.filter(pl.col("account_id").is_in(batch.implode())).sort("account_id", "posted", "row")
+            ledgers = dict(summaries.line_groups(rows(part)))
             upsert(connection, SUMMARIES, summaries.compute(connection, list(ledgers), ledgers), ["account_id"])
             done += len(ledgers)
-            ledgers.clear()
             if progress:
                 progress("summaries", done, count)
-
-        for account_id, account_lines in summaries.line_groups(rows()):
-            ledgers[account_id] = account_lines
-            if len(ledgers) >= 5000:
-                flush()
-        if ledgers:
-            flush()
         report.accounts_refreshed = count
         report.timings["summaries"] = time.perf_counter() - started
 
@@ -1655,6 +1529,14 @@ def _spool(spool: IO[bytes], frame: pl.DataFrame) -> None:
     spool.write(data)
 
 
+def _spooled_frames(spool: IO[bytes], chunks: int) -> Iterator[pl.DataFrame]:
+    """The ``chunks`` frames :func:`_spool` wrote, from the start of the spool (left at its start again)."""
+    spool.seek(0)
+    for _ in range(chunks):
+        yield pl.read_ipc(io.BytesIO(spool.read(int.from_bytes(spool.read(8), "little"))))
+    spool.seek(0)
+
+
 # ---------------------------------------------------------------------------------------------- the use case
 
 
@@ -1702,8 +1584,15 @@ def import_file(
         check_start_date(chosen, None)
         run = _PlanOnImport(strategy, chosen, plan_user or "", at or datetime.now(UTC))
     options = (progress, dry_run, chunk_size, max_problems, today or date.today(), actor, run)
+    block_bytes = chunk_size * FRAME_BYTES_PER_ROW
     try:
-        return _import(db, kind, path, *options)
+        while True:
+            try:
+                return _import(db, kind, path, block_bytes, *options)
+            except BlockTooSmall:  # a row longer than a block; validation wrote nothing, so read again
+                if block_bytes >= path.stat().st_size:
+                    raise
+                block_bytes *= 16
     except UnicodeDecodeError:  # the transaction rolled back: nothing is written
         report = ImportReport(kind, str(path), dry_run=dry_run)
         row, column, rule = _first_bad_byte(path)
@@ -1757,6 +1646,7 @@ def _import(
     db: Database,
     kind: ImportKind,
     path: Path,
+    block_bytes: int,
     progress: ProgressCallback | None,
     dry_run: bool,
     chunk_size: int,
@@ -1765,13 +1655,12 @@ def _import(
     actor: str,
     run: _PlanOnImport | None,
 ) -> ImportReport:
-    """:func:`import_file` of a file that is UTF-8 (a decoding error escapes as the exception)."""
+    """:func:`import_file` of a file that is UTF-8 (a decoding error escapes as the exception), transactions read
+    ``block_bytes`` of the file at a time (a longer row escapes as :class:`BlockTooSmall`)."""
     report = ImportReport(kind, str(path), dry_run=dry_run)
     bad = _Sink(report, max_problems)
     framed = kind is ImportKind.TRANSACTIONS
-    reader: _Reader | _FrameReader = (
-        _FrameReader(path, chunk_size * FRAME_BYTES_PER_ROW, chunk_size) if framed else _Reader(path)
-    )
+    reader: _Reader | ArrowFrames = ArrowFrames(path, block_bytes) if framed else _Reader(path)
     with reader, tempfile.TemporaryFile() as spool, collector_paused():
         if reader.header is None:
             bad(1, "", "", "the file is empty: the first row must name the columns")
@@ -1788,7 +1677,7 @@ def _import(
             spooling = not dry_run or importer.lists_changes
             started = time.perf_counter()
             chunks = 0
-            if isinstance(reader, _FrameReader):
+            if isinstance(reader, ArrowFrames):
                 assert isinstance(importer, _Transactions)
                 names = [name.strip().lower() for name in reader.header]
                 for frame, ragged in reader.frames(names):
@@ -1818,36 +1707,43 @@ def _import(
             started = time.perf_counter()
             recreate = []
             sqlite = connection.dialect.name == "sqlite"
-            if sqlite:
-                begin_writing(connection)
-            if isinstance(importer, _Transactions):
-                importer.find_new_accounts()  # while the ledger's account index is there
-                if sqlite and report.rows > highest_id(connection, "ledger_line"):
-                    recreate = drop_secondary_indexes(connection, LEDGER)
-            with sqlite_cache(connection, SQLITE_CACHE_KIB if sqlite else 0):
-                spool.seek(0)
-                written = 0
-                for _ in range(chunks):
-                    data = spool.read(int.from_bytes(spool.read(8), "little"))
-                    if isinstance(importer, _Transactions):
-                        frame = pl.read_ipc(io.BytesIO(data))
-                        importer.write_frame(frame, report)
-                        written += frame.height
-                    else:
-                        records = marshal.loads(data)
-                        importer.write(records, report)
-                        written += len(records)
-                    if progress:
-                        progress("write", written, report.rows)
-                recreate_indexes(connection, recreate)
-                report.timings["write"] = time.perf_counter() - started
-                importer.finish_write(report, progress)
-            if run is not None and isinstance(importer, _Accounts) and not dry_run:
-                ran = run_on_imported(connection, run.strategy, run.plan, importer.created, on=today,
-                                      at=run.at, user=run.user)  # fmt: skip
-                if ran.errors:  # all or nothing: the accounts are not imported without their plan
-                    raise ValidationFailed(ran.errors)
-                report.plan = ran
-            if not dry_run:
-                uow.commit()
+            stage = (
+                staged(connection, _spooled_frames(spool, chunks))
+                if isinstance(importer, _Transactions) and can_stage(connection)
+                else nullcontext(None)
+            )
+            with stage as staged_rows:
+                if sqlite:
+                    begin_writing(connection)
+                if isinstance(importer, _Transactions):
+                    importer.stage = staged_rows
+                    importer.find_new_accounts()  # while the ledger's account index is there
+                    if report.rows > highest_id(connection, "ledger_line"):
+                        recreate = drop_secondary_indexes(connection, LEDGER)
+                with sqlite_cache(connection, SQLITE_CACHE_KIB if sqlite else 0):
+                    spool.seek(0)
+                    written = 0
+                    for _ in range(chunks):
+                        data = spool.read(int.from_bytes(spool.read(8), "little"))
+                        if isinstance(importer, _Transactions):
+                            frame = pl.read_ipc(io.BytesIO(data))
+                            importer.write_frame(frame, report, written)
+                            written += frame.height
+                        else:
+                            records = marshal.loads(data)
+                            importer.write(records, report)
+                            written += len(records)
+                        if progress:
+                            progress("write", written, report.rows)
+                    recreate_indexes(connection, recreate)
+                    report.timings["write"] = time.perf_counter() - started
+                    importer.finish_write(report, progress)
+                if run is not None and isinstance(importer, _Accounts) and not dry_run:
+                    ran = run_on_imported(connection, run.strategy, run.plan, importer.created, on=today,
+                                          at=run.at, user=run.user)  # fmt: skip
+                    if ran.errors:  # all or nothing: the accounts are not imported without their plan
+                        raise ValidationFailed(ran.errors)
+                    report.plan = ran
+                if not dry_run:
+                    uow.commit()
     return report

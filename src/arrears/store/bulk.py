@@ -200,11 +200,35 @@ def load_frame(connection: Connection, table: Table, names: Sequence[str], frame
 
 
 def drop_secondary_indexes(connection: Connection, table: Table) -> list[str]:
-    """On SQLite, drop ``table``'s plain secondary indexes for a bulk load; return the SQL that re-creates them.
+    """Drop ``table``'s plain secondary indexes for a bulk load (and on PostgreSQL its foreign keys, each checked
+    row by row by a trigger during the load); return the SQL that re-creates them, checking every row once.
 
-    SQLite DDL is transactional: if the load fails the indexes come back with the rollback. Unique
-    indexes (the external id, the reversal link) stay: they guard the data while it is written.
+    DDL is transactional on both databases: if the load fails, the indexes come back with the rollback. Unique
+    indexes (the external id, the reversal link) stay: they guard the data while it is written. On PostgreSQL
+    the table is locked against other sessions until the transaction ends.
     """
+    if connection.dialect.name == "postgresql":
+        indexes = connection.execute(
+            text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+                " AND tablename = :table AND indexdef NOT LIKE 'CREATE UNIQUE%'"
+            ),
+            {"table": table.name},
+        ).all()
+        keys = connection.execute(
+            text(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid = CAST(:table AS regclass) AND contype = 'f' ORDER BY conname"
+            ),
+            {"table": table.name},
+        ).all()
+        for name, _sql in indexes:
+            connection.exec_driver_sql(f'DROP INDEX "{name}"')
+        for name, _sql in keys:
+            connection.exec_driver_sql(f'ALTER TABLE {table.name} DROP CONSTRAINT "{name}"')
+        return [sql for _name, sql in indexes] + [
+            f'ALTER TABLE {table.name} ADD CONSTRAINT "{name}" {sql}' for name, sql in keys
+        ]
     rows = connection.execute(
         text(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :table AND sql IS NOT NULL"
@@ -218,7 +242,7 @@ def drop_secondary_indexes(connection: Connection, table: Table) -> list[str]:
 
 
 def recreate_indexes(connection: Connection, statements: Sequence[str]) -> None:
-    """Run the ``CREATE INDEX`` statements :func:`drop_secondary_indexes` returned."""
+    """Run the statements :func:`drop_secondary_indexes` returned."""
     for sql in statements:
         connection.exec_driver_sql(sql)
 
