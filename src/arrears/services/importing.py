@@ -49,8 +49,8 @@ from arrears.domain.strategy import Strategy
 from arrears.services.accounts import party_problems
 from arrears.services.collector import collector_paused
 from arrears.services.config import load_strategy
-from arrears.services.plans import PlanRuns, check_start_date, run_on_imported, runnable_plan
 from arrears.services.import_reader import ArrowFrames, BlockTooSmall
+from arrears.services.plans import PlanRuns, check_start_date, run_on_imported, runnable_plan
 from arrears.store import summaries
 from arrears.store.account_work import update_imported_accounts
 from arrears.store.accounts import (
