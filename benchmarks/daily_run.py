@@ -37,6 +37,8 @@ work no run can avoid, each part in a process of its own:
 
 ``ratio:`` is the default run / floor. The old floor (this release only: the run's former read through the
 driver's cursor into tuples and a frame, plus ``executemany``) is printed beside it, with the ratio to it.
+``--cluster local:1 local:2 local:4`` (PostgreSQL; or ``tcp://HOST:8786``) also times the run with its partitions on
+a Dask cluster (the cluster started before the clock starts) and prints accounts per second per worker.
 ``--profile`` adds a cProfile run (workers=1) and prints where the time goes. ``--guardrails on off`` also
 times the run with every compliance rule switched off (``SWITCHED_OFF``: no contact facts read, no release
 gate asked) and prints the ratio of the two: the guardrails' cost.
@@ -513,10 +515,23 @@ def _cpu_seconds() -> float:
 
 
 def child_run(
-    url: str, primed: str, workers: int, chunk_size: int, profile: str | None, guardrails: bool = True
+    url: str,
+    primed: str,
+    workers: int,
+    chunk_size: int,
+    profile: str | None,
+    guardrails: bool = True,
+    cluster: str | None = None,
 ) -> dict[str, Any]:
     """Time ``run_day`` on the working copy (restored by the parent); without ``guardrails`` every compliance
-    rule is switched off."""
+    rule is switched off; with ``cluster`` on that Dask cluster, connected (or started) before the clock starts."""
+    if cluster is not None:
+        from arrears.services.cluster import connected, threads
+
+        with connected(cluster) as client:
+            report = child_run(url, primed, workers, chunk_size, profile, guardrails, client)  # type: ignore[arg-type]
+            report["threads"] = threads(client)
+            return report
     db = Database(make_engine(url))
     strategy = load_strategy(db)
     if not guardrails:
@@ -526,7 +541,7 @@ def child_run(
     started, cpu_started = time.perf_counter(), _cpu_seconds()
     if profiler:
         profiler.enable()
-    result = run_day(db, AS_OF, strategy=strategy, workers=workers, chunk_size=chunk_size)
+    result = run_day(db, AS_OF, strategy=strategy, workers=workers, chunk_size=chunk_size, cluster=cluster)
     if profiler:
         profiler.disable()
     wall, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
@@ -711,7 +726,7 @@ def child(args: argparse.Namespace) -> int:
     spec = json.loads(args.child)
     if spec["what"] == "run":
         report = child_run(spec["url"], spec["primed"], spec["workers"], spec["chunk_size"], spec.get("profile"),
-                           spec.get("guardrails", True))  # fmt: skip
+                           spec.get("guardrails", True), spec.get("cluster"))  # fmt: skip
     elif spec["what"] == "read":
         report = child_read(spec["url"], spec["reader"])
     else:
@@ -825,6 +840,17 @@ def bench(args: argparse.Namespace, accounts: int) -> dict[str, Any]:
         + (f"<= 8 s at 1M: {'yes' if best <= 8 else 'no'} (best {best:.2f} s); " if sqlite else "")
         + f"peak RSS <= 1 GB: {'yes' if peak <= 2**20 else 'no'} ({mib(peak)})"
     )
+    for address in args.cluster:
+        store.restore()
+        spec = {"what": "run", "url": store.work_url, "primed": primed, "workers": None,
+                "chunk_size": args.chunk_size, "cluster": address}  # fmt: skip
+        run = runs[address] = in_child(spec)
+        rate = run["accounts"] / run["wall"]
+        print(
+            f"cluster {address}  {run['threads']} worker(s)  wall {run['wall']:6.2f} s  {rate:>9,.0f} accounts/s  "
+            f"{rate / run['threads']:>9,.0f} accounts/s per worker  run/floor {run['wall'] / floor_seconds:.2f}"
+            + (f"  ERRORS {run['errors']}" if run["errors"] else "")
+        )
     if "off" in args.guardrails:
         store.restore()
         spec = {"what": "run", "url": store.work_url, "primed": primed, "workers": args.workers[0],
@@ -869,6 +895,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--guardrails", nargs="+", choices=("on", "off"), default=["on"],
         help="'on off' also times the run with every compliance rule switched off (default: on)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--cluster", nargs="+", default=[], metavar="ADDRESS",
+        help="also run on these Dask clusters: local:N (N worker processes here) or tcp://HOST:8786 (PostgreSQL)",
     )  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

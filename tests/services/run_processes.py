@@ -41,8 +41,8 @@ run_day(Database(make_engine(sys.argv[1])), date.fromisoformat(sys.argv[2]), str
 """
 
 
-def populate(engine: Engine) -> None:
-    """Accounts in NORTH, SOUTH and OFF with charges, payments and claims, written in bulk."""
+def populate(engine: Engine, accounts: int = ACCOUNTS) -> None:
+    """``accounts`` accounts in NORTH, SOUTH and OFF with charges, payments and claims, written in bulk."""
     with engine.begin() as connection:
         enterprise = connection.scalar(select(PortfolioRow.id))
         codes = {}
@@ -50,7 +50,7 @@ def populate(engine: Engine) -> None:
             codes[code] = connection.execute(
                 insert(PortfolioRow).values(code=code, name=code, parent_id=enterprise)
             ).inserted_primary_key[0]
-        for n in range(ACCOUNTS):
+        for n in range(accounts):
             portfolio = ("NORTH", "NORTH", "SOUTH", "OFF")[n % 4]
             party = connection.execute(
                 insert(PartyRow).values(first_name=f"P{n}", last_name=LAST_NAMES[n % len(LAST_NAMES)])
@@ -163,6 +163,24 @@ def run_at_once(url: str, day: date, start: Barrier, results: Queue[tuple[Any, .
     start.wait()
     try:
         result = run_day(db, day, strategy=strategy, chunk_size=CHUNK, workers=1)
+        _report(results, "completed", dict(result.this_attempt))
+    except RunRefused as refused:
+        _report(results, "refused", str(refused))
+    except Exception:
+        _report(results, "error", traceback.format_exc())
+    db.dispose()
+
+
+def run_at_once_on_cluster(url: str, day: date, address: str, start: Barrier, results: Queue[tuple[Any, ...]]) -> None:
+    """Wait for the other process, then run ``day`` on the Dask cluster at ``address`` at the same instant, and
+    report."""
+    db = Database(make_engine(url))
+    strategy = resume_strategy()
+    with db.engine.connect():
+        pass
+    start.wait()
+    try:
+        result = run_day(db, day, strategy=strategy, chunk_size=CHUNK, cluster=address)
         _report(results, "completed", dict(result.this_attempt))
     except RunRefused as refused:
         _report(results, "refused", str(refused))

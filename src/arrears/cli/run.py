@@ -81,6 +81,14 @@ def run(
     allow_future: Annotated[
         bool, typer.Option("--allow-future", help="Allow a run date after today (refused by default).")
     ] = False,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            help="Run the partitions on a Dask cluster: its scheduler (tcp://HOST:8786), or local:N for N worker "
+            "processes here. PostgreSQL only; workers take the database password from ARREARS_DATABASE_PASSWORD, "
+            "ARREARS_DATABASE_PASSWORD_FILE or libpq's PGPASSWORD / ~/.pgpass."
+        ),
+    ] = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -103,7 +111,15 @@ def run(
             for step in plan:
                 if json:
                     results.append(
-                        run_day(database, step.as_of, step.portfolio, strategy=strategy, workers=workers, today=today)
+                        run_day(
+                            database,
+                            step.as_of,
+                            step.portfolio,
+                            strategy=strategy,
+                            workers=workers,
+                            today=today,
+                            cluster=cluster,
+                        )
                     )
                     continue
                 with Progress(
@@ -123,6 +139,7 @@ def run(
                         workers=workers,
                         today=today,
                         progress=lambda n, task=task: progress.advance(task, n),
+                        cluster=cluster,
                     )
                 results.append(result)
                 _print_run(result)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from sqlalchemy import Connection
@@ -72,6 +72,9 @@ from arrears.store.config_repo import current_version
 from arrears.store.db import Database, make_engine
 from arrears.store.run_writer import write_chunk
 from arrears.store.runs import ALL, FAILED, Lease, LeaseLost, RunRecord
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 PROCESSES_FROM = 100_000
 """Account-id span from which a run uses one worker process per core by default."""
@@ -632,6 +635,33 @@ def _run_on(
     return counts, accounts
 
 
+def _run_on_cluster(
+    cluster: str | Client,
+    url: str,
+    lease: Lease,
+    as_of: date,
+    strategy: Strategy,
+    span: tuple[int, int],
+    chunk_size: int,
+    portfolio_id: int | None,
+    progress: Callable[[int], None] | None,
+) -> tuple[Counter[str], int]:
+    """The partitions of ``span`` on the Dask cluster (four per worker thread): (counts, accounts)."""
+    from arrears.services.cluster import connected, run_on_cluster, threads  # Dask is imported only to use it
+
+    def on(client: Client) -> tuple[Counter[str], int]:
+        partitions = [
+            (lease, as_of, strategy, low, high, chunk_size, portfolio_id)
+            for low, high in _partitions(span[0], span[1], threads(client) * 4)
+        ]
+        return run_on_cluster(client, url, partitions, progress)
+
+    if not isinstance(cluster, str):
+        return on(cluster)
+    with connected(cluster) as client:
+        return on(client)
+
+
 def run_day(
     db: Database,
     as_of: date,
@@ -644,17 +674,32 @@ def run_day(
     progress: Callable[[int], None] | None = None,
     today: date | None = None,
     lease_seconds: float = LEASE_SECONDS,
+    cluster: str | Client | None = None,
 ) -> RunResult:
     """Run the engine for ``as_of`` over every account (or one portfolio's); see the module docstring.
 
-    ``workers`` > 1 partitions the accounts by id range over a process pool (or the ``executor`` given,
-    e.g. a distributed one); 1 runs in this process; None (the default) uses one process per core from
-    :data:`PROCESSES_FROM` accounts up, where the pool's start-up cost is repaid. A date after ``today`` is
+    ``workers`` > 1 partitions the accounts by id range over a process pool (or the ``executor`` given);
+    1 runs in this process; None (the default) uses one process per core from :data:`PROCESSES_FROM`
+    accounts up, where the pool's start-up cost is repaid. ``cluster`` runs the partitions on a Dask
+    distributed cluster instead (:mod:`arrears.services.cluster`): the scheduler's address
+    (``tcp://HOST:8786``), ``local:N`` for N worker processes started here, or a connected
+    ``distributed.Client``; four partitions per worker thread; PostgreSQL only. A date after ``today`` is
     refused (None: no limit). A failure marks the run failed and raises :class:`RunFailed`; running the
     same date again resumes it.
     """
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1 (got {workers})")
+    if cluster is not None:
+        if db.dialect != "postgresql":
+            raise RunRefused(
+                "a run on a cluster needs a PostgreSQL database that every worker reaches "
+                f"(this one is {db.dialect}); run it without --cluster"
+            )
+        if isinstance(cluster, str):
+            from arrears.services.cluster import address_problem
+
+            if problem := address_problem(cluster):
+                raise RunRefused(problem)
     refuse_beyond(as_of, today)
     started = time.perf_counter()
     scope = portfolio or ALL
@@ -674,7 +719,11 @@ def run_day(
             if workers is None:
                 workers = (os.cpu_count() or 1) if span[1] - span[0] + 1 >= PROCESSES_FROM else 1
             url = db.engine.url.render_as_string(hide_password=False)
-            if workers == 1 and executor is None:
+            if cluster is not None:
+                result.this_attempt, result.accounts = _run_on_cluster(
+                    cluster, url, lease, as_of, chosen, span, chunk_size, portfolio_id, progress
+                )
+            elif workers == 1 and executor is None:
                 result.this_attempt, _, result.accounts = run_partition(
                     url, lease, as_of, chosen, span[0], span[1], chunk_size, portfolio_id, db, progress
                 )

@@ -12,7 +12,17 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Connection", "Database", "Session", "Table", "database_url", "make_engine", "sqlite_url"]
+__all__ = [
+    "Connection",
+    "Database",
+    "Session",
+    "Table",
+    "database_url",
+    "make_engine",
+    "sqlite_url",
+    "url_with_password",
+    "url_without_password",
+]
 """``Connection``, ``Session`` and ``Table`` are the handles services pass to repositories without touching
 SQLAlchemy."""
 
@@ -27,6 +37,16 @@ def database_url(url: str | None = None) -> str:
 def sqlite_url(path: str | Path) -> str:
     """The URL of a SQLite file."""
     return f"sqlite:///{Path(path)}"
+
+
+def url_without_password(url: str) -> str:
+    """``url`` with its password left out (what may be sent to other hosts or written down)."""
+    return make_url(url)._replace(password=None).render_as_string(hide_password=False)
+
+
+def url_with_password(url: str, password: str) -> str:
+    """``url`` with ``password`` as its password."""
+    return make_url(url).set(password=password).render_as_string(hide_password=False)
 
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
