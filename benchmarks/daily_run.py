@@ -49,6 +49,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import importlib
 import io
 import json
 import math
@@ -521,15 +522,17 @@ def child_run(
     chunk_size: int,
     profile: str | None,
     guardrails: bool = True,
-    cluster: str | None = None,
+    cluster: Any = None,
 ) -> dict[str, Any]:
     """Time ``run_day`` on the working copy (restored by the parent); without ``guardrails`` every compliance
-    rule is switched off; with ``cluster`` on that Dask cluster, connected (or started) before the clock starts."""
-    if cluster is not None:
+    rule is switched off; with ``cluster`` (an address, or a connected client) on that Dask cluster, connected (or
+    started) before the clock starts."""
+    if isinstance(cluster, str):
         from arrears.services.cluster import connected, threads
 
         with connected(cluster) as client:
-            report = child_run(url, primed, workers, chunk_size, profile, guardrails, client)  # type: ignore[arg-type]
+            client.run(importlib.import_module, "arrears.services.run")  # the workers' imports, before the clock
+            report = child_run(url, primed, workers, chunk_size, profile, guardrails, client)
             report["threads"] = threads(client)
             return report
     db = Database(make_engine(url))
