@@ -44,7 +44,7 @@ ACCOUNTS = 60
 def cluster() -> Iterator[Client]:
     """Two worker processes of one thread each, for the whole module (they take seconds to start)."""
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as local,
         Client(local) as client,
     ):
         yield client

@@ -81,7 +81,7 @@ def connected(address: str) -> Iterator[Client]:
     if address.startswith("local:"):
         count = int(address.removeprefix("local:"))
         with (
-            LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+            LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
             Client(cluster) as client,
         ):
             yield client
