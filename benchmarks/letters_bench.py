@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -86,6 +87,12 @@ def build(path: Path, letters: int) -> None:
     db.dispose()
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the pool's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--letters", type=int, default=1000)
@@ -102,16 +109,23 @@ def main(argv: list[str] | None = None) -> int:
             copy = Path(scratch) / "letters.db"
             shutil.copy(source, copy)
             db = Database.connect(sqlite_url(copy))
-            began = time.perf_counter()
+            began, cpu_began = time.perf_counter(), _cpu()
             batch = print_batch(db, Path(scratch) / "out", day=DAY, printed_on=DAY, workers=workers)
-            seconds = time.perf_counter() - began
+            seconds, cpu = time.perf_counter() - began, _cpu() - cpu_began
             db.dispose()
-        floor_began = time.perf_counter()
+        floor_began, floor_cpu_began = time.perf_counter(), _cpu()
         render_many([(MINIMAL, DAY)] * args.letters, workers)
-        floor = time.perf_counter() - floor_began
+        floor, floor_cpu = time.perf_counter() - floor_began, _cpu() - floor_cpu_began
         rate, floor_rate = batch.letters / seconds, args.letters / floor
-        print(f"workers {workers}: {batch.letters:,} letters, {batch.pages:,} pages in {seconds:.1f} s = "
-              f"{rate:.1f} letters/s; floor (minimal page) {floor_rate:.1f} pages/s; ratio {rate / floor_rate:.2f}")
+        print(
+            f"workers {workers}: {batch.letters:,} letters, {batch.pages:,} pages in {seconds:.1f} s = "
+            f"{rate:.1f} letters/s; floor (minimal page) {floor_rate:.1f} pages/s; ratio {rate / floor_rate:.2f}"
+        )
+        print(
+            f"  cpu: {cpu:.1f} s ({cpu / batch.letters * 1000:.0f} ms a letter), floor {floor_cpu:.1f} s "
+            f"({floor_cpu / args.letters * 1000:.0f} ms a page); cpu ratio {floor_cpu / cpu:.2f}; "
+            f"load {os.getloadavg()[0]:.1f}"
+        )
     return 0
 
 

@@ -22,7 +22,7 @@ import io
 import json
 import os
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -32,11 +32,8 @@ from pypdf import PdfReader, PdfWriter
 
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.money import format_cents
-from arrears.domain.strategy import LetterTemplate
-from arrears.letters import LetterError, letter_context, render_letter
-from arrears.letters.pdf import letter_html, render_many, render_pdf
+from arrears.letters.pdf import LetterJob, PrintedPdf, PrintSetting, print_letters, render_pdf
 from arrears.letters.records import merge_data_from_record
-from arrears.letters.render import is_html
 from arrears.services.config import load_strategy
 from arrears.store.audit import append_audit
 from arrears.store.db import Database
@@ -84,24 +81,15 @@ class _Prepared:
     name: str
     postal_code: str
     balance_cents: int
-    html: str
 
 
-def _prepare(letter: BatchLetter, templates: Mapping[str, LetterTemplate], logos: Mapping[str, str]) -> _Prepared:
-    record = json.loads(letter.merge_data)
-    data = merge_data_from_record(record, logos.get(letter.portfolio_code, ""))
+def _prepare(letter: BatchLetter) -> _Prepared:
+    """What the batch needs of a letter's merge data besides printing it: the addressee's name and ZIP code
+    (postal order) and the balance (the cover sheet)."""
+    data = merge_data_from_record(json.loads(letter.merge_data))
     party = data.party
     name = f"{party.get('first_name', '')} {party.get('last_name', '')}".strip()
-    prepared = _Prepared(letter, name, party.get("postal_code", ""), data.position.balance_cents, "")
-    if letter.pdf is not None:
-        return prepared  # printed before: reprinted from the PDF kept with it
-    template = templates.get(letter.template)
-    if template is None:
-        raise LetterError(f"no letter template '{letter.template}'")
-    rendered = render_letter(template, letter_context(data, template))
-    html = letter_html(rendered, template.stylesheet, html_body=is_html(template),
-                       title=f"{template.name}: {letter.external_id}")  # fmt: skip
-    return _Prepared(letter, name, prepared.postal_code, prepared.balance_cents, html)
+    return _Prepared(letter, name, party.get("postal_code", ""), data.position.balance_cents)
 
 
 def _postal_order(item: _Prepared) -> tuple[str, str, int]:
@@ -133,13 +121,8 @@ def _cover(day: date, portfolio: str | None, items: Sequence[_Prepared], pages: 
     )
 
 
-def _combine(cover: bytes, letters: Sequence[bytes]) -> bytes:
-    writer = PdfWriter()
-    for data in (cover, *letters):
-        writer.append(PdfReader(io.BytesIO(data)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+def _page_count(pdf: bytes) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def _file_name(sequence: int, letter: BatchLetter) -> str:
@@ -176,25 +159,41 @@ def print_batch(
     if not letters:
         raise NotFound(f"no letters were queued on {day.isoformat()}" + (f" for {portfolio}" if portfolio else ""))
     templates = {template.code: template for template in reversed(strategy.letters)}
-    prepared, problems = [], []
-    for letter in letters:
-        try:
-            prepared.append(_prepare(letter, templates, logos))
-        except LetterError as error:
-            problems.append(Problem(f"letter {letter.id} ({letter.external_id})", str(error)))
+    problems = [Problem(f"letter {letter.id} ({letter.external_id})", f"no letter template '{letter.template}'")
+                for letter in letters if letter.pdf is None and letter.template not in templates]  # fmt: skip
     if problems:
         raise ValidationFailed(problems)
-    prepared.sort(key=_postal_order)
+    prepared = sorted((_prepare(letter) for letter in letters), key=_postal_order)
 
-    to_render = [item for item in prepared if item.letter.pdf is None]
+    # Each letter is added to the print shop's file as soon as it is laid out, while the next ones are.
+    to_render = [item.letter for item in prepared if item.letter.pdf is None]
     if workers is None:
         workers = (os.cpu_count() or 1) if len(to_render) >= PARALLEL_FROM else 1
-    pdfs_rendered = render_many([(item.html, item.letter.queued_on) for item in to_render], workers)
-    rendered = {item.letter.id: pdf for item, pdf in zip(to_render, pdfs_rendered, strict=True)}
-    pdfs = [item.letter.pdf if item.letter.pdf is not None else rendered[item.letter.id].data for item in prepared]
-    pages = [item.letter.pages if item.letter.pdf is not None and item.letter.pages is not None
-             else rendered[item.letter.id].pages for item in prepared]  # fmt: skip
+    jobs = [LetterJob(letter.template, letter.portfolio_code, letter.merge_data,
+                      f"{templates[letter.template].name}: {letter.external_id}", letter.queued_on)
+            for letter in to_render]  # fmt: skip
+    results = print_letters(jobs, PrintSetting(templates, logos), workers)
+    combined_pdf = PdfWriter()
+    pdfs: list[bytes] = []
+    pages: list[int] = []
+    for item in prepared:
+        letter = item.letter
+        if letter.pdf is not None:  # printed before: reprinted from the PDF kept with it
+            pdf = PrintedPdf(letter.pdf, letter.pages if letter.pages is not None else _page_count(letter.pdf))
+        else:
+            result = next(results)
+            if isinstance(result, str):
+                problems.append(Problem(f"letter {letter.id} ({letter.external_id})", result))
+                continue
+            pdf = result
+        if not problems:
+            combined_pdf.append(PdfReader(io.BytesIO(pdf.data)))
+        pdfs.append(pdf.data)
+        pages.append(pdf.pages)
+    if problems:
+        raise ValidationFailed(problems)
     cover = render_pdf(_cover(day, portfolio, prepared, pages), day)
+    combined_pdf.merge(0, PdfReader(io.BytesIO(cover.data)))
 
     stem = f"letters-{day.isoformat()}" + (f"-{portfolio}" if portfolio else "")
     folder = output / stem
@@ -206,7 +205,6 @@ def print_batch(
     first_page = cover.pages + 1
     printed: list[PrintedLetter] = []
     for sequence, (item, data, count) in enumerate(zip(prepared, pdfs, pages, strict=True), start=1):
-        assert data is not None
         name = _file_name(sequence, item.letter)
         (folder / name).write_bytes(data)
         digest = hashlib.sha256(data).hexdigest()
@@ -217,7 +215,8 @@ def print_batch(
         note = (f"Letter {item.letter.template} printed ({count} page{'s' if count != 1 else ''}) in the batch of "
                 f"{day.isoformat()}: {stem}/{name}")  # fmt: skip
         printed.append(PrintedLetter(item.letter, data, digest, count, note))
-    combined.write_bytes(_combine(cover.data, [data for data in pdfs if data is not None]))
+    with combined.open("wb") as out:
+        combined_pdf.write(out)
     index.write_text(buffer.getvalue(), encoding="utf-8")
 
     with UnitOfWork(db) as uow:
