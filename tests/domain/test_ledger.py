@@ -18,6 +18,7 @@ from arrears.domain.ledger import (
     plan_delinquent,
     plan_next_unpaid_due,
     plan_paid_cents,
+    plan_standing,
     position,
     replay,
     summarize,
@@ -240,6 +241,27 @@ def test_plan_delinquent_only_beyond_grace() -> None:
     assert plan_delinquent(next_due, plan.grace_days, d("2026-02-21"))
     finite = PaymentPlan(5000, Frequency.MONTHLY, first_due=d("2026-01-15"), installments=1)
     assert plan_next_unpaid_due(finite, 5000) is None
+
+
+def test_a_plans_standing_counts_installments_paid_in_full_and_those_left() -> None:
+    """$300 owed on a plan of $50 a month from 2026-01-15; $80 paid: one installment paid, the second due."""
+    lines = """
+    2025-12-01 charge  300.00 due 2025-12-31
+    2026-01-14 payment  50.00 guarantor
+    2026-02-10 payment  30.00 guarantor
+    """
+    state = replay(ledger(lines))
+    six = PaymentPlan(5000, Frequency.MONTHLY, first_due=d("2026-01-15"), installments=6)
+    standing = plan_standing(six, plan_paid_cents(six, state.payments), state.balance_cents)
+    assert (standing.paid, standing.remaining, standing.next_due) == (1, 5, d("2026-02-15"))
+    # Without a count, the balance says how many are left: $220 is four $50 installments and a fifth of $20.
+    open_ended = PaymentPlan(5000, Frequency.MONTHLY, first_due=d("2026-01-15"))
+    standing = plan_standing(open_ended, plan_paid_cents(open_ended, state.payments), state.balance_cents)
+    assert (standing.paid, standing.remaining, standing.next_due) == (1, 5, d("2026-02-15"))
+    assert plan_standing(open_ended, 8000, 20000).remaining == 4
+    # Paid off: nothing remains and nothing is due, whatever the count says.
+    assert (plan_standing(six, 8000, 0).remaining, plan_standing(six, 8000, 0).next_due) == (0, None)
+    assert (plan_standing(six, 30000, 500).remaining, plan_standing(six, 30000, 500).next_due) == (0, None)
 
 
 def test_summary_holds_what_the_daily_run_reads() -> None:

@@ -122,6 +122,17 @@ def test_saving_refuses_an_unknown_attribute_even_in_a_branch_the_sample_never_t
     assert key.rule.startswith("uses unknown merge field 'aging['1-31']'")
 
 
+def test_saving_knows_the_payment_plan_and_addressee_fields() -> None:
+    good = letter("{{ addressee.name }}: {{ plan.installment }} due {{ plan.next_due | date }}, "
+                  "{{ plan.installments_remaining }} left")  # fmt: skip
+    assert template_problems(good) == ()
+    rendered = render_letter(good, sample_context())
+    assert rendered.body == "Ann Smith: $150.00 due March 15, 2026, 10 left"
+    (problem,) = template_problems(letter("{% if plan.active %}{{ plan.installment_amount }}{% endif %}"))
+    assert problem.path == "letters[G30].body"
+    assert problem.rule.startswith("uses unknown merge field 'plan.installment_amount' (known: plan.active, ")
+
+
 def test_saving_renders_the_template_for_the_sample_account() -> None:
     [loop] = template_problems(letter("{% for line in itemization.lines %}{{ line.descripton }}{% endfor %}"))
     assert loop.path == "letters[G30].body"

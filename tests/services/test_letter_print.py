@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,12 +17,14 @@ import pytest
 from pypdf import PdfReader
 
 from arrears.domain.errors import NotFound, ValidationFailed
+from arrears.domain.flags import FlagChange, RoleChange
 from arrears.domain.ledger import Kind
 from arrears.domain.model import Account, Party
 from arrears.domain.strategy import LetterTemplate
 from arrears.letters.pdf import WINDOW
 from arrears.services.accounts import Posting, open_account, post_transaction
 from arrears.services.config import create_letter, update_letter
+from arrears.services.flags import set_flags
 from arrears.services.letter_print import print_batch
 from arrears.services.letters import Letterhead, set_letterhead
 from arrears.services.run import run_day
@@ -62,8 +65,7 @@ def _positions(data: bytes) -> dict[str, tuple[float, float]]:
     return found
 
 
-@pytest.fixture
-def queued(db: Database) -> Database:
+def _queue(db: Database, before_the_run: Callable[[Database], None] = lambda db: None) -> Database:
     portfolios(db, "NORTH")
     set_letterhead(db, "NORTH", Letterhead("400 Maple Grove Rd", "", "Dayton", "OH", "45409", "(937) 555-0100"))
     for code, first, last, street, zip_code in GUARANTORS:
@@ -71,9 +73,15 @@ def queued(db: Database) -> Database:
         open_account(db, Account(code, "NORTH", party))
         post_transaction(db, code, Posting(Kind.CHARGE, 10000, d("2026-01-01"), due=d("2026-01-14")))
     create_letter(db, NOTICE)
+    before_the_run(db)
     run_day(db, d("2026-03-01"), strategy=STRATEGY)
     assert [(row.template, row.status) for row in table(db, "letter")] == [("L30", "queued")] * 3
     return db
+
+
+@pytest.fixture
+def queued(db: Database) -> Database:
+    return _queue(db)
 
 
 def test_the_batch_prints_in_postal_order_with_a_cover_sheet_one_pdf_per_letter_and_an_index(
@@ -163,3 +171,29 @@ def test_a_batch_that_cannot_be_printed_is_refused_whole(queued: Database, tmp_p
     assert [problem.rule for problem in failure.value.problems] == ["no letter template 'GONE'"]
     assert [row.status for row in table(queued, "letter")] == ["queued"] * 3
     assert not out.exists()
+
+
+def test_a_letter_redirected_to_the_attorney_is_mailed_to_the_attorneys_address(db: Database, tmp_path: Path) -> None:
+    """Ann Adams is represented by an attorney on file: the run addresses her letter to the attorney, and the
+    printed letter carries the attorney's name and address in the window, sorted by the attorney's ZIP."""
+
+    def represented(db: Database) -> None:
+        attorney = RoleChange("ann", "attorney", "Lee Counsel", "500 Court St", "Suite 9", "Boston", "MA", "02110")
+        set_flags(db, [FlagChange("ann", "attorney_represented"), attorney], on=d("2026-02-20"), actor="clerk")
+
+    batch = print_batch(_queue(db, represented), tmp_path, printed_on=d("2026-03-02"))
+    with batch.index.open(newline="") as index:
+        rows = {row["account"]: row for row in csv.DictReader(index)}
+    ann = rows["ann"]
+    assert (ann["sequence"], ann["addressee"], ann["representative"], ann["address"], ann["postal_code"]) == (
+        "1", "Lee Counsel", "attorney", "500 Court St, Suite 9, Boston, MA 02110", "02110",
+    )  # fmt: skip
+    assert (rows["bea"]["addressee"], rows["bea"]["address"]) == ("Bea Baker", "7 Oak Ave, Dayton, OH 45402")
+    letter = (tmp_path / ann["file"]).read_bytes()
+    positions = _positions(letter)
+    for line in ("Lee Counsel", "Attorney for Ann Adams", "500 Court St", "Suite 9", "Boston, MA 02110"):
+        left, top = positions[line]
+        assert WINDOW.left <= left <= WINDOW.left + 0.25 and WINDOW.top <= top <= WINDOW.top + WINDOW.height, line
+    text = _pdf_text(letter)[1]
+    assert "Ann Adams · account ann" in text  # the remittance stub still names the debtor
+    assert "12 Elm St" not in text  # her own address is not printed

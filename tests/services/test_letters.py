@@ -8,12 +8,12 @@ import json
 import pytest
 
 from arrears.domain.errors import NotFound, ValidationFailed
-from arrears.domain.ledger import Kind, Source
+from arrears.domain.ledger import Frequency, Kind, PaymentPlan, Source
 from arrears.domain.model import ENTERPRISE
 from arrears.domain.strategy import LetterTemplate
 from arrears.letters import letter_context, render_letter
-from arrears.letters.records import merge_data_from_record
-from arrears.services.accounts import Posting, post_transaction
+from arrears.letters.records import merge_data_from_record, merge_record
+from arrears.services.accounts import Posting, add_payment_plan, post_transaction
 from arrears.services.letters import Letterhead, merge_data, set_letterhead
 from arrears.services.run import run_day
 from arrears.store.db import Database
@@ -57,6 +57,33 @@ def test_the_queued_letter_records_the_letterhead_and_the_itemization_since_the_
     # The logo is the portfolio's (inherited here), read when the letter is rendered, never copied per letter.
     assert "logo" not in record["letterhead"]
     assert merge_data(db, "ann", d("2026-03-01")).letterhead["logo"].startswith("data:image/png;base64,iVBORw0KGgo")
+
+
+PLAN_LETTER = LetterTemplate(
+    "PLAN", "Plan", "",
+    "{% if plan.active %}{{ plan.installments_paid }} of {{ plan.installments }} installments of "
+    "{{ plan.installment }} ({{ plan.frequency }}, from {{ plan.first_due | date }}) paid; "
+    "{{ plan.installments_remaining }} to go, the next due {{ plan.next_due | date }}. Balance {{ balance }}."
+    "{% else %}No plan.{% endif %}",
+)  # fmt: skip
+
+
+def test_a_letter_tells_where_the_payment_plan_stands_on_its_date(db: Database) -> None:
+    """$600 on a plan of six $100 monthly installments from 2026-01-15; $250 paid by 2026-03-01."""
+    portfolios(db)
+    world(db, "pat Park NORTH\n    2026-01-01 charge 600.00 due 2026-01-14\nann Adams NORTH")
+    add_payment_plan(db, "pat", "pat-plan", PaymentPlan(10000, Frequency.MONTHLY, d("2026-01-15"), installments=6,
+                                                          start=d("2026-01-01")))  # fmt: skip
+    for cents, day in ((10000, "2026-01-15"), (10000, "2026-02-14"), (5000, "2026-02-25"), (10000, "2026-03-05")):
+        post_transaction(db, "pat", Posting(Kind.PAYMENT, cents, d(day), source=Source.GUARANTOR))
+    data = merge_data(db, "pat", d("2026-03-01"))  # the payment of 2026-03-05 is after the letter's date
+    expected = ("2 of 6 installments of $100.00 (monthly, from January 15, 2026) paid; 4 to go, the next due "
+                "March 15, 2026. Balance $350.00.")  # fmt: skip
+    assert render_letter(PLAN_LETTER, letter_context(data)).body == expected
+    # A queued letter records the plan's standing: printed later, it says what was true on its date.
+    record = json.loads(json.dumps(merge_record(data)))
+    assert render_letter(PLAN_LETTER, letter_context(merge_data_from_record(record))).body == expected
+    assert render_letter(PLAN_LETTER, letter_context(merge_data(db, "ann", d("2026-03-01")))).body == "No plan."
 
 
 def test_a_letterhead_that_breaks_a_rule_is_refused_with_every_field(db: Database) -> None:

@@ -385,12 +385,44 @@ def plan_paid_cents(plan: PaymentPlan, payments: Sequence[PaymentLine], as_of: d
     )
 
 
+def installments_covered(plan: PaymentPlan, paid_cents: int) -> int:
+    """How many installments ``paid_cents`` covers in full (an installment partly paid is not covered)."""
+    return paid_cents // plan.installment_cents
+
+
 def plan_next_unpaid_due(plan: PaymentPlan, paid_cents: int) -> date | None:
     """Due date of the first installment that ``paid_cents`` does not fully cover; None when all are paid."""
-    covered = paid_cents // plan.installment_cents
+    covered = installments_covered(plan, paid_cents)
     if plan.installments is not None and covered >= plan.installments:
         return None
     return plan.due_date(covered)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStanding:
+    """Where a payment plan stands on a date: what its letters say about it."""
+
+    plan: PaymentPlan
+    paid: int
+    """Installments covered in full by the payments that count towards the plan."""
+    remaining: int
+    """Installments still to pay: the rest of the plan's count, or, for a plan without a count, as many as
+    the balance needs (the last one may be smaller); 0 once the balance is paid."""
+    next_due: date | None
+    """Due date of the next installment to pay (the first not covered in full); None when none remains."""
+
+
+def plan_standing(plan: PaymentPlan, paid_cents: int, balance_cents: int) -> PlanStanding:
+    """The standing of ``plan`` given the payments counted towards it (:func:`plan_paid_cents`) and the
+    account's balance, both on the same date."""
+    paid = installments_covered(plan, paid_cents)
+    if balance_cents <= 0:
+        remaining = 0
+    elif plan.installments is not None:
+        remaining = max(plan.installments - paid, 0)
+    else:
+        remaining = -(-balance_cents // plan.installment_cents)
+    return PlanStanding(plan, paid, remaining, plan_next_unpaid_due(plan, paid_cents) if remaining else None)
 
 
 def plan_delinquent(next_unpaid_due: date | None, grace_days: int, as_of: date) -> bool:

@@ -8,6 +8,9 @@ stylesheet. Positions a template relies on:
     three: :data:`WINDOW` (inches from the paper's top-left corner).
 ``.remittance``
     The remittance stub: kept on one page, after a dashed tear-off line.
+``.letterhead``
+    The ``letterhead`` merge field's block: its logo 36 pt high at the left of the portfolio's name and
+    contact line (a template's stylesheet styles the rest).
 
 Printing is reproducible: the same letter on the same date gives the same bytes (WeasyPrint writes no dates of
 its own; the fonts it embeds are stamped with the letter's date through ``SOURCE_DATE_EPOCH``, which fontTools
@@ -76,6 +79,8 @@ html, body {{ margin: 0; padding: 0; }}
 .window-address {{ position: absolute; top: {WINDOW.top - PAGE_MARGIN.top}in;
                    left: {WINDOW.left - PAGE_MARGIN.left}in; width: {WINDOW.width}in; height: {WINDOW.height}in;
                    overflow: hidden; line-height: 1.25; }}
+.letterhead {{ overflow: hidden; }}
+.letterhead img {{ float: left; height: 36pt; margin-right: 10pt; }}
 .remittance {{ break-inside: avoid; border-top: 1pt dashed #111; margin-top: 14pt; padding-top: 8pt; }}
 .text-letter {{ white-space: pre-wrap; font-family: "DejaVu Sans Mono", monospace; font-size: 10pt; }}
 """
@@ -203,6 +208,9 @@ class LetterJob:
     title: str
     on: date
     """The letter's date: the PDF is stamped with it."""
+    addressee: str = ""
+    """The representative's role the letter is redirected to (``attorney``, ``estate_representative``), empty
+    for the guarantor: the letter is addressed to that representative on file when it was queued."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +237,7 @@ def print_letter(job: LetterJob, setting: PrintSetting) -> PrintedPdf:
     if template is None:
         raise LetterError(f"no letter template '{job.template}'")
     data = merge_data_from_record(json.loads(job.merge_data), setting.logos.get(job.portfolio, ""))
-    rendered = render_letter(template, letter_context(data, template))
+    rendered = render_letter(template, letter_context(data, template, job.addressee))
     html = letter_html(rendered, html_body=is_html(template), title=job.title)
     return render_pdf(html, job.on, letter_stylesheets(template.stylesheet))
 

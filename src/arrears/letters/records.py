@@ -2,9 +2,10 @@
 
 The daily run stores :func:`merge_record` of each letter's :class:`~arrears.letters.render.MergeData` with the
 queued letter; printing or previewing it later rebuilds the same merge data with :func:`merge_data_from_record`,
-so a queued letter renders with exactly the facts of the day it was queued. The letterhead's logo is not
-recorded (it is the portfolio's, read when the letter is printed); records written before letterheads and
-itemizations existed read back with none.
+so a queued letter renders with exactly the facts of the day it was queued (its plan's standing, the
+representatives on file). The letterhead's logo is not recorded (it is the portfolio's, read when the letter is
+printed); records written before letterheads, itemizations, plans or representatives existed read back with
+none.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from arrears.domain.itemization import CATEGORY, Itemization, ItemLine
-from arrears.domain.ledger import Kind, Position
+from arrears.domain.ledger import Frequency, Kind, PaymentPlan, PlanStanding, Position
 from arrears.letters.render import MergeData
 
 
@@ -46,9 +47,47 @@ def _itemization(record: Mapping[str, Any] | None) -> Itemization | None:
     return Itemization(since, int(record["balance_cents"]), tuple(lines))
 
 
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _plan_record(standing: PlanStanding | None) -> dict[str, Any] | None:
+    if standing is None:
+        return None
+    plan = standing.plan
+    return {
+        "installment_cents": plan.installment_cents, "frequency": plan.frequency.value,
+        "first_due": plan.first_due.isoformat(), "grace_days": plan.grace_days, "start": _iso(plan.start),
+        "installments": plan.installments, "paid": standing.paid, "remaining": standing.remaining,
+        "next_due": _iso(standing.next_due),
+    }  # fmt: skip
+
+
+def _plan(record: Mapping[str, Any] | None) -> PlanStanding | None:
+    if not record:
+        return None
+    first_due = _day(record["first_due"])
+    assert first_due is not None
+    installments = record["installments"]
+    plan = PaymentPlan(int(record["installment_cents"]), Frequency(record["frequency"]), first_due,
+                       int(record["grace_days"]), _day(record["start"]),
+                       None if installments is None else int(installments))  # fmt: skip
+    return PlanStanding(plan, int(record["paid"]), int(record["remaining"]), _day(record["next_due"]))
+
+
+def _representatives(record: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
+    return {str(role): {str(k): str(v) for k, v in fields.items()} for role, fields in (record or {}).items()}
+
+
 def merge_record(data: MergeData) -> dict[str, Any]:
-    """A JSON-ready record of ``data`` (dates as ISO text)."""
+    """A JSON-ready record of ``data`` (dates as ISO text). The plan and the representatives are recorded
+    only when there are any (a record without them reads back with none)."""
     position = data.position
+    optional: dict[str, Any] = {}
+    if data.plan is not None:
+        optional["plan"] = _plan_record(data.plan)
+    if data.representatives:
+        optional["representatives"] = {role: dict(fields) for role, fields in data.representatives.items()}
     return {
         "party": dict(data.party),
         "external_id": data.external_id,
@@ -67,6 +106,7 @@ def merge_record(data: MergeData) -> dict[str, Any]:
             "last_payment_cents": position.last_payment_cents,
         },
         "itemization": _itemization_record(data.itemization),
+        **optional,
     }
 
 
@@ -98,4 +138,6 @@ def merge_data_from_record(record: Mapping[str, Any], logo: str = "") -> MergeDa
         as_of,
         letterhead=letterhead,
         itemization=_itemization(record.get("itemization")),
+        plan=_plan(record.get("plan")),
+        representatives=_representatives(record.get("representatives")),
     )

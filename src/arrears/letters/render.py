@@ -15,6 +15,11 @@ Merge fields::
     portfolio.city  portfolio.state  portfolio.postal_code  portfolio.phone  portfolio.logo
     itemization.date  itemization.balance  itemization.charges  itemization.fees  itemization.payments
     itemization.adjustments  itemization.lines (each: date, kind, description, amount, amount_cents)
+    plan.active  plan.installment  plan.installment_cents  plan.frequency  plan.first_due  plan.next_due
+    plan.installments  plan.installments_paid  plan.installments_remaining
+    addressee.name  addressee.representative  addressee.address1  addressee.address2  addressee.address_lines
+    addressee.city  addressee.state  addressee.postal_code
+    letterhead  address_block
     today  as_of  response_by  validation_end
 
 Filters: ``money`` (cents → ``$1,234.56``), ``date`` (a date → ``March 1, 2026``, or ``date("%m/%d/%Y")``).
@@ -48,10 +53,11 @@ from jinja2.exceptions import SecurityError
 from jinja2.filters import do_format as FORMAT_FILTER
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
+from markupsafe import escape
 
 from arrears.domain.compliance_rules import business_days_after, validation_period_end
 from arrears.domain.itemization import ItemCategory, Itemization, ItemLine
-from arrears.domain.ledger import Kind, Position
+from arrears.domain.ledger import Frequency, Kind, PaymentPlan, PlanStanding, Position, plan_standing
 from arrears.domain.money import format_cents
 from arrears.domain.strategy import ConfigError, LetterTemplate
 
@@ -109,6 +115,35 @@ MERGE_FIELDS: Final[Mapping[str, str]] = MappingProxyType(
         "itemization.adjustments": "Adjustments and write-offs since the itemization date, formatted (signed).",
         "itemization.lines": "Every line since the itemization date, a list; each has date, kind, description, "
         "amount (formatted, signed) and amount_cents.",
+        "plan.active": "True when the account has an active payment plan; without one the other plan fields are "
+        "empty, none or 0.",
+        "plan.installment": "The plan's installment, formatted: '$150.00'.",
+        "plan.installment_cents": "The plan's installment in integer cents.",
+        "plan.frequency": "How often an installment falls due: weekly, biweekly or monthly.",
+        "plan.first_due": "Due date of the plan's first installment (a date).",
+        "plan.next_due": "Due date of the next installment to pay, the first not paid in full (a date, or none "
+        "when nothing remains).",
+        "plan.installments": "The plan's number of installments, or none for a plan that runs until the balance "
+        "is paid.",
+        "plan.installments_paid": "Installments paid in full by the guarantor's payments since the plan's start.",
+        "plan.installments_remaining": "Installments still to pay: the rest of the plan's count, or as many as "
+        "the balance needs for a plan without a count; 0 once the balance is paid.",
+        "addressee.name": "Whom the letter is addressed to: the guarantor's full name, or the name of the "
+        "representative it is redirected to (the window address block).",
+        "addressee.representative": "'attorney' or 'estate representative' when the letter is redirected to "
+        "one, else empty.",
+        "addressee.address1": "The addressee's first address line (the representative's when redirected).",
+        "addressee.address2": "The addressee's second address line, may be empty.",
+        "addressee.address_lines": "The addressee's non-empty address lines, a list.",
+        "addressee.city": "The addressee's city.",
+        "addressee.state": "The addressee's state.",
+        "addressee.postal_code": "The addressee's ZIP / postal code.",
+        "letterhead": "The letterhead and the letter's date, as one block: the portfolio's logo, name, address "
+        "and phone (class letterhead), then the date (class date). Styled by the template's stylesheet; in a "
+        "text body, plain lines.",
+        "address_block": "The addressee's name and address placed for the envelope's window (class "
+        "window-address): the guarantor, or the representative the letter is redirected to, with a line saying "
+        "for whom. In a text body, plain lines.",
         "today": "The letter date (the as-of date of the run or preview).",
         "as_of": "Same as today.",
         "response_by": "The letter date plus the template's response_days business days (a date).",
@@ -379,6 +414,11 @@ class MergeData:
     """The portfolio's address1, address2, city, state, postal_code, phone and logo (a data: URI)."""
     itemization: Itemization | None = None
     """None: nothing was itemized (the letter's date is the itemization date and the balance its total)."""
+    plan: PlanStanding | None = None
+    """The account's active payment plan on the letter's date, None without one."""
+    representatives: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """The guarantor's representatives on file by role (``attorney``, ``estate_representative``): name,
+    address1, address2, city, state, postal_code; a letter redirected to one is addressed to it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,9 +445,82 @@ def _itemization(data: MergeData) -> _Fields:
     )
 
 
-def letter_context(data: MergeData, template: LetterTemplate | None = None) -> dict[str, Any]:
+def _plan(standing: PlanStanding | None) -> _Fields:
+    if standing is None:
+        return _Fields("plan", {"active": False, "installment": "", "installment_cents": 0, "frequency": "",
+                                "first_due": None, "next_due": None, "installments": None, "installments_paid": 0,
+                                "installments_remaining": 0})  # fmt: skip
+    plan = standing.plan
+    return _Fields("plan", {
+        "active": True, "installment": format_cents(plan.installment_cents),
+        "installment_cents": plan.installment_cents, "frequency": plan.frequency.value, "first_due": plan.first_due,
+        "next_due": standing.next_due, "installments": plan.installments, "installments_paid": standing.paid,
+        "installments_remaining": standing.remaining,
+    })  # fmt: skip
+
+
+_ADDRESS: Final = ("address1", "address2", "city", "state", "postal_code")
+
+
+def _addressee(data: MergeData, party: Mapping[str, Any], addressee: str) -> _Fields:
+    """The guarantor, or the representative on file the letter is redirected to."""
+    if not addressee:
+        fields = {"name": party["full_name"], "representative": "", **{key: party[key] for key in _ADDRESS}}
+    else:
+        found = data.representatives.get(addressee)
+        if found is None:
+            raise LetterError(f"the letter is addressed to the {addressee.replace('_', ' ')}, but none is on file")
+        fields = {"name": found.get("name", ""), "representative": addressee.replace("_", " "),
+                  **{key: found.get(key, "") for key in _ADDRESS}}  # fmt: skip
+    fields["address_lines"] = _lines(fields["address1"], fields["address2"])
+    return _Fields("addressee", fields)
+
+
+class _Block:
+    """A merge field that is a whole block of the letter: its HTML in an HTML body (every value in it escaped),
+    its plain lines in a text body or a subject."""
+
+    __slots__ = ("html", "text")
+
+    def __init__(self, html: str, text: str) -> None:
+        self.html, self.text = html, text
+
+    def __html__(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _letterhead(portfolio: Mapping[str, Any], today: date) -> _Block:
+    place = f"{portfolio['city']}, {portfolio['state']} {portfolio['postal_code']}" if portfolio["city"] else ""
+    contact = ", ".join([*portfolio["address_lines"], *([place] if place else [])])
+    if portfolio["phone"]:
+        contact = f"{contact} · {portfolio['phone']}" if contact else portfolio["phone"]
+    logo = f'<img src="{escape(portfolio["logo"])}" alt="">' if portfolio["logo"] else ""
+    html = (f'<div class="letterhead">{logo}<div class="name">{escape(portfolio["name"])}</div>'
+            f'<div class="contact">{escape(contact)}</div></div>\n<div class="date">{_date(today)}</div>')  # fmt: skip
+    heading = "\n".join(line for line in (portfolio["name"], contact) if line)
+    return _Block(html, f"{heading}\n\n{_date(today)}")
+
+
+_FOR_WHOM: Final = {"attorney": "Attorney for", "estate representative": "Estate representative of"}
+
+
+def _address_block(to: Mapping[str, Any], party: Mapping[str, Any]) -> _Block:
+    lines = [to["name"]]
+    if to["representative"]:
+        lines.append(f"{_FOR_WHOM.get(to['representative'], 'For')} {party['full_name']}")
+    lines += [*to["address_lines"], f"{to['city']}, {to['state']} {to['postal_code']}".strip(", ")]
+    html = '<div class="window-address">' + "<br>".join(str(escape(line)) for line in lines) + "</div>"
+    return _Block(html, "\n".join(lines))
+
+
+def letter_context(data: MergeData, template: LetterTemplate | None = None, addressee: str = "") -> dict[str, Any]:
     """The merge fields of :data:`MERGE_FIELDS` for one account (``response_by`` from ``template``'s
-    ``response_days``, 10 business days without one)."""
+    ``response_days``, 10 business days without one), addressed to the guarantor or, with ``addressee`` (a
+    role: ``attorney``, ``estate_representative``), to that representative on file (a :class:`LetterError`
+    when none is)."""
     p = data.party
     first, last = p.get("first_name", ""), p.get("last_name", "")
     address1, address2 = p.get("address1", ""), p.get("address2", "")
@@ -432,6 +545,7 @@ def letter_context(data: MergeData, template: LetterTemplate | None = None) -> d
     }
     days = template.response_days if template is not None else LetterTemplate("", "").response_days
     pos = data.position
+    to = _addressee(data, party, addressee)
     return {
         "party": _Fields("party", party),
         "account": _Fields("account", {"external_id": data.external_id, "status_code": data.status_code}),
@@ -443,6 +557,10 @@ def letter_context(data: MergeData, template: LetterTemplate | None = None) -> d
         "oldest_unpaid_due": pos.oldest_unpaid_due,
         "portfolio": _Fields("portfolio", portfolio),
         "itemization": _itemization(data),
+        "plan": _plan(data.plan),
+        "addressee": to,
+        "letterhead": _letterhead(portfolio, data.as_of),
+        "address_block": _address_block(to, party),
         "today": data.as_of,
         "as_of": data.as_of,
         "response_by": business_days_after(data.as_of, days) if days in RESPONSE_DAYS_RANGE else None,
@@ -459,7 +577,8 @@ SAMPLE_LOGO: Final = (
 
 def sample_data(as_of: date = date(2026, 3, 1)) -> MergeData:
     """A made-up account with every merge field filled (both address lines, a logo, one itemization line of
-    each kind), so a template rendered for it shows whether it uses anything that does not exist."""
+    each kind, a monthly payment plan with two of twelve installments paid), so a template rendered for it
+    shows whether it uses anything that does not exist."""
     position = Position(
         as_of=as_of,
         balance_cents=123456,
@@ -480,8 +599,10 @@ def sample_data(as_of: date = date(2026, 3, 1)) -> MergeData:
         ItemLine(date(2026, 1, 20), Kind.PAYMENT, ItemCategory.PAYMENT, "Payment, thank you", -5000),
         ItemLine(date(2026, 2, 1), Kind.ADJUSTMENT, ItemCategory.ADJUSTMENT, "Insurance adjustment", 1956),
     ))  # fmt: skip
+    plan = PaymentPlan(15000, Frequency.MONTHLY, date(2026, 1, 15), installments=12)
     return MergeData(party, "A-1", "", "FAMILY", "Maple Grove Family Practice", position, as_of,
-                     letterhead=letterhead, itemization=itemization)  # fmt: skip
+                     letterhead=letterhead, itemization=itemization,
+                     plan=plan_standing(plan, 30000, position.balance_cents))  # fmt: skip
 
 
 def sample_context(as_of: date = date(2026, 3, 1), template: LetterTemplate | None = None) -> dict[str, Any]:

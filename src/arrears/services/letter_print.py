@@ -32,6 +32,7 @@ from pypdf import PdfReader, PdfWriter
 
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.money import format_cents
+from arrears.letters import LetterError, letter_context
 from arrears.letters.pdf import LetterJob, PrintedPdf, PrintSetting, print_letters, render_pdf
 from arrears.letters.records import merge_data_from_record
 from arrears.services.config import load_strategy
@@ -50,9 +51,9 @@ from arrears.store.merge_facts import read_letterheads
 from arrears.store.uow import UnitOfWork
 
 INDEX_COLUMNS = ("sequence", "letter_id", "account", "portfolio", "template", "addressee", "representative",
-                 "postal_code", "pages", "first_page", "balance", "file", "sha256")  # fmt: skip
-"""``representative``: the letter is addressed to the guarantor's attorney or estate representative (empty: the
-guarantor)."""
+                 "address", "postal_code", "pages", "first_page", "balance", "file", "sha256")  # fmt: skip
+"""``addressee`` and ``address``: whom the letter is mailed to (the guarantor, or the representative it is
+redirected to); ``representative``: attorney or estate_representative when redirected, else empty."""
 
 
 PARALLEL_FROM = 50
@@ -79,21 +80,28 @@ class PrintedBatch:
 class _Prepared:
     letter: BatchLetter
     name: str
+    address: str
     postal_code: str
     balance_cents: int
 
 
 def _prepare(letter: BatchLetter) -> _Prepared:
-    """What the batch needs of a letter's merge data besides printing it: the addressee's name and ZIP code
-    (postal order) and the balance (the cover sheet)."""
+    """What the batch needs of a letter's merge data besides printing it: whom it is mailed to (name,
+    address, ZIP code: the postal order), and the balance (the cover sheet). A letter to print that is
+    redirected to a representative its merge data does not hold is a :class:`LetterError`."""
     data = merge_data_from_record(json.loads(letter.merge_data))
-    party = data.party
-    name = f"{party.get('first_name', '')} {party.get('last_name', '')}".strip()
-    return _Prepared(letter, name, party.get("postal_code", ""), data.position.balance_cents)
+    try:
+        to = letter_context(data, addressee=letter.addressee)["addressee"]
+    except LetterError:
+        if letter.pdf is None:
+            raise
+        to = letter_context(data)["addressee"]  # printed before representatives were recorded: as it was indexed
+    address = ", ".join([*to["address_lines"], f"{to['city']}, {to['state']} {to['postal_code']}".strip(", ")])
+    return _Prepared(letter, to["name"], address, to["postal_code"], data.position.balance_cents)
 
 
 def _postal_order(item: _Prepared) -> tuple[str, str, int]:
-    """ZIP code first (the print shop's presort), then the addressee's name, then the letter."""
+    """The addressee's ZIP code first (the print shop's presort), then their name, then the letter."""
     return (item.postal_code, item.name.casefold(), item.letter.id)
 
 
@@ -163,14 +171,22 @@ def print_batch(
                 for letter in letters if letter.pdf is None and letter.template not in templates]  # fmt: skip
     if problems:
         raise ValidationFailed(problems)
-    prepared = sorted((_prepare(letter) for letter in letters), key=_postal_order)
+    prepared = []
+    for letter in letters:
+        try:
+            prepared.append(_prepare(letter))
+        except LetterError as error:
+            problems.append(Problem(f"letter {letter.id} ({letter.external_id})", str(error)))
+    if problems:
+        raise ValidationFailed(problems)
+    prepared.sort(key=_postal_order)
 
     # Each letter is added to the print shop's file as soon as it is laid out, while the next ones are.
     to_render = [item.letter for item in prepared if item.letter.pdf is None]
     if workers is None:
         workers = (os.cpu_count() or 1) if len(to_render) >= PARALLEL_FROM else 1
     jobs = [LetterJob(letter.template, letter.portfolio_code, letter.merge_data,
-                      f"{templates[letter.template].name}: {letter.external_id}", letter.queued_on)
+                      f"{templates[letter.template].name}: {letter.external_id}", letter.queued_on, letter.addressee)
             for letter in to_render]  # fmt: skip
     results = print_letters(jobs, PrintSetting(templates, logos), workers)
     combined_pdf = PdfWriter()
@@ -209,8 +225,8 @@ def print_batch(
         (folder / name).write_bytes(data)
         digest = hashlib.sha256(data).hexdigest()
         writer.writerow([sequence, item.letter.id, item.letter.external_id, item.letter.portfolio_code,
-                         item.letter.template, item.name, item.letter.addressee, item.postal_code, count, first_page,
-                         format_cents(item.balance_cents), f"{stem}/{name}", digest])  # fmt: skip
+                         item.letter.template, item.name, item.letter.addressee, item.address, item.postal_code,
+                         count, first_page, format_cents(item.balance_cents), f"{stem}/{name}", digest])  # fmt: skip
         first_page += count
         note = (f"Letter {item.letter.template} printed ({count} page{'s' if count != 1 else ''}) in the batch of "
                 f"{day.isoformat()}: {stem}/{name}")  # fmt: skip

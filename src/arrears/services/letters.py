@@ -8,7 +8,7 @@ from datetime import date
 
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.itemization import itemization_date, itemize
-from arrears.domain.ledger import entry_from_line, position_lines
+from arrears.domain.ledger import entry_from_line, plan_paid_cents, plan_standing, position_lines, replay
 from arrears.letters.render import LetterError, MergeData, RenderedLetter, letter_context, render_letter
 from arrears.services.config import load_strategy
 from arrears.store.accounts import account_id_of
@@ -32,10 +32,15 @@ def merge_data_for(
         pos = position_lines(facts.lines, as_of)
         since = itemization_date(facts.anchor_due, pos.oldest_unpaid_due, as_of)
         entries = [entry_from_line(line) for line in facts.lines]
+        plan = None
+        if facts.plan is not None:
+            payments = replay(entry for entry in entries if entry.posted <= as_of).payments
+            plan = plan_standing(facts.plan, plan_paid_cents(facts.plan, payments, as_of), pos.balance_cents)
         data[account_id] = MergeData(
             facts.party, facts.external_id, facts.status_code, facts.portfolio_code, facts.portfolio_name, pos,
             as_of, letterhead=letterheads.get(facts.portfolio_code, {}),
-            itemization=itemize(entries, since, as_of, facts.descriptions),
+            itemization=itemize(entries, since, as_of, facts.descriptions), plan=plan,
+            representatives=facts.representatives,
         )  # fmt: skip
     return data
 

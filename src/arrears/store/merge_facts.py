@@ -1,22 +1,24 @@
-"""What a letter's merge data is made of, read for many accounts at once: the guarantor, the account and
-portfolio with its letterhead, the anchor of the current guarantor case (the itemization date), and the ledger
-lines (with their descriptions) from which the account's position and itemization on a date are computed."""
+"""What a letter's merge data is made of, read for many accounts at once: the guarantor and the
+representatives on file, the account and portfolio with its letterhead, the anchor of the current guarantor
+case (the itemization date), the payment plan, and the ledger lines (with their descriptions) from which the
+account's position, itemization and plan standing on a date are computed."""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Connection, select
 
-from arrears.domain.ledger import LedgerLine
+from arrears.domain.ledger import LedgerLine, PaymentPlan
 from arrears.store.models import PortfolioRow
-from arrears.store.summaries import LINE_COLUMNS, line_groups
+from arrears.store.summaries import LINE_COLUMNS, PLANS, line_groups, plan_from_row
 
 PARTY_FIELDS = ("first_name", "last_name", "address1", "address2", "city", "state", "postal_code")
 ADDRESS_FIELDS = ("address1", "address2", "city", "state", "postal_code")
+REPRESENTATIVE_FIELDS = ("name", *ADDRESS_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,11 @@ class MergeFacts:
     """Ledger line id → its description, for the itemization."""
     anchor_due: date | None
     """The current guarantor case's anchor: the oldest unpaid due date when it entered collections."""
+    plan: PaymentPlan | None = None
+    """The account's payment plan: the latest active one."""
+    representatives: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The guarantor's representatives on file by role (attorney, estate_representative): name and address
+    (:data:`REPRESENTATIVE_FIELDS`)."""
 
 
 def logo_uri(logo: bytes | None, logo_type: str) -> str:
@@ -108,11 +115,27 @@ def read_merge_facts(connection: Connection, account_ids: Sequence[int]) -> dict
                 f"SELECT a.id, a.external_id, a.status_code, p.code, p.name, {party} FROM account a "
                 f"JOIN portfolio p ON p.id = a.portfolio_id JOIN party g ON g.id = a.guarantor_id WHERE a.id IN ({ids})"
             )
+            representatives: dict[int, dict[str, dict[str, str]]] = {i: {} for i in batch}
+            cursor.execute(
+                f"SELECT a.id, r.role, {', '.join(f'r.{name}' for name in REPRESENTATIVE_FIELDS)} FROM account a "
+                f"JOIN party_role r ON r.party_id = a.guarantor_id WHERE a.id IN ({ids})"
+            )
+            for account_id, role, *values in cursor.fetchall():
+                fields = zip(REPRESENTATIVE_FIELDS, values, strict=True)
+                representatives[account_id][role] = {name: value or "" for name, value in fields}
+            plans = {row.account_id: plan_from_row(row) for row in connection.execute(
+                select(PLANS).where(PLANS.c.account_id.in_(batch), PLANS.c.active.is_(True))
+                .order_by(PLANS.c.account_id, PLANS.c.id)
+            )}  # fmt: skip  # by id: the latest active plan of an account is the one left
+            cursor.execute(
+                f"SELECT a.id, a.external_id, a.status_code, p.code, p.name, {party} FROM account a "
+                f"JOIN portfolio p ON p.id = a.portfolio_id JOIN party g ON g.id = a.guarantor_id WHERE a.id IN ({ids})"
+            )
             for account_id, external_id, status_code, code, name, *values in cursor.fetchall():
                 facts[account_id] = MergeFacts(
                     account_id, {f: v or "" for f, v in zip(PARTY_FIELDS, values, strict=True)}, external_id,
                     status_code or "", code, name, tuple(lines.get(account_id, ())), descriptions[account_id],
-                    anchors.get(account_id),
+                    anchors.get(account_id), plans.get(account_id), representatives[account_id],
                 )  # fmt: skip
     finally:
         cursor.close()
