@@ -68,6 +68,7 @@ __all__ = [
     "Limits",
     "MergeData",
     "RenderedLetter",
+    "addressee_of",
     "is_html",
     "letter_context",
     "merge_fields",
@@ -516,15 +517,11 @@ def _address_block(to: Mapping[str, Any], party: Mapping[str, Any]) -> _Block:
     return _Block(html, "\n".join(lines))
 
 
-def letter_context(data: MergeData, template: LetterTemplate | None = None, addressee: str = "") -> dict[str, Any]:
-    """The merge fields of :data:`MERGE_FIELDS` for one account (``response_by`` from ``template``'s
-    ``response_days``, 10 business days without one), addressed to the guarantor or, with ``addressee`` (a
-    role: ``attorney``, ``estate_representative``), to that representative on file (a :class:`LetterError`
-    when none is)."""
+def _party(data: MergeData) -> dict[str, Any]:
     p = data.party
     first, last = p.get("first_name", ""), p.get("last_name", "")
     address1, address2 = p.get("address1", ""), p.get("address2", "")
-    party = {
+    return {
         "first_name": first,
         "last_name": last,
         "full_name": f"{first} {last}".strip(),
@@ -535,6 +532,19 @@ def letter_context(data: MergeData, template: LetterTemplate | None = None, addr
         "state": p.get("state", ""),
         "postal_code": p.get("postal_code", ""),
     }
+
+
+def addressee_of(data: MergeData, addressee: str = "") -> Mapping[str, Any]:
+    """The ``addressee`` merge field alone (see :func:`letter_context`): whom a letter is mailed to."""
+    return _addressee(data, _party(data), addressee)
+
+
+def letter_context(data: MergeData, template: LetterTemplate | None = None, addressee: str = "") -> dict[str, Any]:
+    """The merge fields of :data:`MERGE_FIELDS` for one account (``response_by`` from ``template``'s
+    ``response_days``, 10 business days without one), addressed to the guarantor or, with ``addressee`` (a
+    role: ``attorney``, ``estate_representative``), to that representative on file (a :class:`LetterError`
+    when none is)."""
+    party = _party(data)
     head = data.letterhead
     portfolio = {
         "code": data.portfolio_code,

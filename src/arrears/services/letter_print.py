@@ -32,9 +32,9 @@ from pypdf import PdfReader, PdfWriter
 
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.money import format_cents
-from arrears.letters import LetterError, letter_context
 from arrears.letters.pdf import LetterJob, PrintedPdf, PrintSetting, print_letters, render_pdf
 from arrears.letters.records import merge_data_from_record
+from arrears.letters.render import LetterError, addressee_of
 from arrears.services.config import load_strategy
 from arrears.store.audit import append_audit
 from arrears.store.db import Database
@@ -91,11 +91,11 @@ def _prepare(letter: BatchLetter) -> _Prepared:
     redirected to a representative its merge data does not hold is a :class:`LetterError`."""
     data = merge_data_from_record(json.loads(letter.merge_data))
     try:
-        to = letter_context(data, addressee=letter.addressee)["addressee"]
+        to = addressee_of(data, letter.addressee)
     except LetterError:
         if letter.pdf is None:
             raise
-        to = letter_context(data)["addressee"]  # printed before representatives were recorded: as it was indexed
+        to = addressee_of(data)  # printed before representatives were recorded: as it was indexed then
     address = ", ".join([*to["address_lines"], f"{to['city']}, {to['state']} {to['postal_code']}".strip(", ")])
     return _Prepared(letter, to["name"], address, to["postal_code"], data.position.balance_cents)
 
