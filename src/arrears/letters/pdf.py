@@ -143,7 +143,7 @@ def _fonts() -> FontConfiguration:
 @lru_cache(maxsize=64)
 def _stylesheet(text: str) -> CSS:
     """``text`` parsed once per process: a batch's letters share a few stylesheets, and parsing them for every
-    letter was a sixth of its layout time. The cascade is the same as with ``<style>`` in the document."""
+    letter was a sixth of its time. The cascade is the same as with ``<style>`` in the document."""
     return CSS(string=text, url_fetcher=_data_only, font_config=_fonts())
 
 
