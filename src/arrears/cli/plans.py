@@ -197,7 +197,8 @@ def plan_batch(
     if json:
         print_json(result.as_dict())
         return
-    console.print(f"batch {result.batch_id}: plan {code} ran on {result.ran} of {result.selected} accounts")
+    resumed = " (resumed where it stopped)" if result.resumed else ""
+    console.print(f"batch {result.batch_id}{resumed}: plan {code} ran on {result.ran} of {result.selected} accounts")
     if result.skipped_closed:
         console.print(f"  skipped (closed): {', '.join(result.skipped_closed)}")
     for name, count in sorted(result.counts.items()):

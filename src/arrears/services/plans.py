@@ -10,10 +10,12 @@ record (what it selected, how many it ran on, which closed accounts it skipped).
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -125,11 +127,16 @@ class BatchResult(PlanRuns):
 
     batch_id: int = 0
     selected: int = 0
+    resumed: bool = False
+    """The batch went on from where an interrupted run of it stopped."""
+    done_through: int | None = None
+    """The highest account id of the last chunk committed."""
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
         return {
             "batch": self.batch_id, "plan": self.plan, "selected": self.selected, "ran": self.ran,
+            "resumed": self.resumed,
             "skipped_closed": self.skipped_closed, "counts": dict(self.counts),
             "errors": [p.as_dict() for p in self.errors],
         }  # fmt: skip
@@ -360,13 +367,18 @@ def run_batch(
     user: str | None = None,
     start_date: date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    chunk_size: int = BATCH_CHUNK,
 ) -> BatchResult:
     """Run plan ``code`` on every account where ``where`` holds, or on the ``accounts`` listed (external ids).
 
     The selection is vectorized (the condition over the features frame); batches never prompt (a plan that
     deletes pending contacts deletes them); closed accounts are skipped when the plan says so and their ids
-    logged to the batch record. One transaction per chunk of :data:`BATCH_CHUNK` accounts, each plan run keyed
-    by the batch, so writing a chunk again schedules nothing twice. ``progress(done, total)`` after each chunk.
+    logged to the batch record. One transaction per chunk of ``chunk_size`` accounts in account id order, each
+    plan run keyed by the batch; the chunk's transaction also records the batch's progress (the last account
+    id done). A batch that was interrupted (killed, or failed part-way) is resumed by running it again — the
+    same plan, day, selection, start date and user: it goes on after its last committed chunk, with its own id
+    and its first moment, so it ends as an uninterrupted batch would and runs no account twice.
+    ``progress(done, total)`` after each chunk.
     """
     if (where is None) == (accounts is None):
         raise ValidationFailed([Problem("selection", "give a condition (--where) or an accounts file, one of them")])
@@ -374,23 +386,60 @@ def run_batch(
     plan = runnable_plan(strategy, code, user)
     check_start_date(plan, start_date)
     with db.engine.connect() as connection:
-        ids = _selection(connection, strategy, on, where, accounts)
+        ids = sorted(_selection(connection, strategy, on, where, accounts))
+        key = _selection_key(plan.code, on, where, ids if accounts is not None else None, start_date, user)
+        earlier = store_plans.unfinished_batch(connection, key)
     selection = f"where {where}" if where is not None else f"{len(accounts or ())} accounts listed"
-    with db.engine.begin() as connection:
-        batch_id = store_plans.open_batch(connection, plan.code, on, user or "arrears", selection, at, len(ids))
-    result = BatchResult(plan.code, batch_id=batch_id, selected=len(ids))
-    for start in range(0, len(ids), BATCH_CHUNK):
-        chunk = ids[start : start + BATCH_CHUNK]
+    if earlier is None:
         with db.engine.begin() as connection:
-            fact = f"batch:{batch_id}"
+            batch_id = store_plans.open_batch(connection, plan.code, on, user or "arrears", selection, at, len(ids),
+                                              key)  # fmt: skip
+        result = BatchResult(plan.code, batch_id=batch_id, selected=len(ids))
+    else:
+        result = _resumed(earlier)
+        at = _aware(earlier["started_at"])  # the moment the batch was asked for: delay minutes count from it
+    done = sum(1 for account_id in ids if account_id <= (result.done_through or 0)) if result.resumed else 0
+    remaining = ids[done:]
+    for start in range(0, len(remaining), chunk_size):
+        chunk = remaining[start : start + chunk_size]
+        with db.engine.begin() as connection:
+            fact = f"batch:{result.batch_id}"
             requests = {a: PlanRunRequested(fact, plan.code, start_date, at, user or "") for a in chunk}
             _run_chunk(connection, strategy, on, requests, result)
-            store_plans.update_batch(connection, batch_id, result.ran, result.skipped_closed, result.counts)
+            store_plans.update_batch(connection, result.batch_id, result.ran, result.skipped_closed, result.counts,
+                                     chunk[-1])  # fmt: skip
+        result.done_through = chunk[-1]
         if progress is not None:
-            progress(min(start + BATCH_CHUNK, len(ids)), len(ids))
+            progress(done + min(start + chunk_size, len(remaining)), len(ids))
     with db.engine.begin() as connection:
-        store_plans.finish_batch(connection, batch_id, at)
+        store_plans.finish_batch(connection, result.batch_id, datetime.now(UTC))
     return result
+
+
+def _selection_key(
+    plan: str, on: date, where: str | None, listed: Sequence[int] | None, start_date: date | None, user: str | None
+) -> str:
+    """A digest of what a batch runs: the same plan on the same day over the same selection (the condition, or
+    the accounts listed), with the same start date and user, is the same batch."""
+    what = {"plan": plan, "on": on.isoformat(), "where": where,
+            "accounts": list(listed) if listed is not None else None,
+            "start_date": start_date.isoformat() if start_date else None, "user": user or ""}  # fmt: skip
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+
+
+def _resumed(record: Mapping[str, Any]) -> BatchResult:
+    """The result of an unfinished batch so far, from its record: it goes on after the last chunk committed."""
+    counts = Counter({name: int(value) for name, value in record["counts"].items() if name != "ran"})
+    return BatchResult(
+        record["plan"], int(record["counts"].get("ran", 0)), list(record["skipped_closed"]), counts,
+        batch_id=int(record["id"]), selected=int(record["accounts"]), resumed=True,
+        done_through=record["done_through"],
+    )  # fmt: skip
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored moment as timezone-aware (SQLite gives it back naive, in UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _run_chunk(

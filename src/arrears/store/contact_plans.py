@@ -23,22 +23,35 @@ def write_plan_decisions(
 
 
 def open_batch(
-    connection: Connection, plan: str, on: date, actor: str, selection: str, at: datetime, accounts: int
+    connection: Connection, plan: str, on: date, actor: str, selection: str, at: datetime, accounts: int,
+    key: str | None = None,
 ) -> int:
-    """Start the record of a batch run of ``plan``; its id."""
+    """Start the record of a batch run of ``plan`` (``key``: what it runs, to find it again); its id."""
     values = {"plan": plan, "on": on, "actor": actor, "selection": selection, "started_at": at,
-              "accounts": accounts, "skipped_closed": "[]", "counts": "{}"}  # fmt: skip
+              "accounts": accounts, "skipped_closed": "[]", "counts": "{}", "selection_key": key}  # fmt: skip
     batch_id = connection.execute(insert(PlanBatchRow).values(**values)).inserted_primary_key
     assert batch_id is not None
     return int(batch_id[0])
 
 
+def unfinished_batch(connection: Connection, key: str) -> dict[str, Any] | None:
+    """The latest batch with this selection key that did not finish (killed or failed part-way), if any."""
+    table = PlanBatchRow.__table__
+    query = select(table.c.id).where(table.c.selection_key == key, table.c.finished_at.is_(None))
+    found = connection.scalar(query.order_by(table.c.id.desc()).limit(1))
+    return batch(connection, int(found)) if found is not None else None
+
+
 def update_batch(
-    connection: Connection, batch_id: int, ran: int, skipped_closed: Sequence[str], counts: Counter[str]
+    connection: Connection, batch_id: int, ran: int, skipped_closed: Sequence[str], counts: Counter[str],
+    done_through: int | None = None,
 ) -> None:
-    """Record what a batch has done so far (in the transaction of the chunk that did it)."""
-    values = {"skipped_closed": json.dumps(list(skipped_closed)),
-              "counts": json.dumps(dict(counts) | {"ran": ran}, sort_keys=True)}  # fmt: skip
+    """Record what a batch has done so far, through the account id ``done_through`` (in the transaction of the
+    chunk that did it, so the progress and the chunk's writes commit together)."""
+    values: dict[str, Any] = {"skipped_closed": json.dumps(list(skipped_closed)),
+                              "counts": json.dumps(dict(counts) | {"ran": ran}, sort_keys=True)}  # fmt: skip
+    if done_through is not None:
+        values["done_through"] = done_through
     connection.execute(update(PlanBatchRow).where(PlanBatchRow.id == batch_id).values(**values))
 
 

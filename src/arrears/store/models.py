@@ -539,6 +539,7 @@ class PlanBatchRow(Base):
     """One batch run of a contact plan over many accounts: what it selected, what it did, whom it skipped."""
 
     __tablename__ = "plan_batch"
+    __table_args__ = (Index("ix_plan_batch_selection_key", "selection_key"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan: Mapped[str] = mapped_column(String(7))
     on: Mapped[date] = mapped_column(Date)
@@ -551,6 +552,10 @@ class PlanBatchRow(Base):
     skipped_closed: Mapped[str] = mapped_column(Text)
     """JSON list of the external ids of closed accounts skipped (do not run on closed accounts)."""
     counts: Mapped[str] = mapped_column(Text)
+    done_through: Mapped[int | None] = mapped_column(BigInteger)
+    """The highest account id of the last chunk committed (accounts go in id order); None before the first."""
+    selection_key: Mapped[str | None] = mapped_column(String(64))
+    """A digest of what the batch runs (plan, date, selection, start date, user): a rerun finds it unfinished."""
 
 
 class PartyRoleRow(Base):
