@@ -35,8 +35,9 @@ import sys
 from datetime import date
 from arrears.services.run import run_day
 from arrears.store.db import Database, make_engine
-from tests.services.run_scenarios import resume_strategy
-run_day(Database(make_engine(sys.argv[1])), date.fromisoformat(sys.argv[2]), strategy=resume_strategy(),
+from tests.services import run_scenarios
+strategy = getattr(run_scenarios, sys.argv[4])()
+run_day(Database(make_engine(sys.argv[1])), date.fromisoformat(sys.argv[2]), strategy=strategy,
         chunk_size=5, workers=int(sys.argv[3]))
 """
 
@@ -97,10 +98,13 @@ def populate(engine: Engine, accounts: int = ACCOUNTS) -> None:
         summaries.rebuild_all(connection)
 
 
-def start_child_run(url: str, as_of: date = AS_OF, workers: int = 1) -> subprocess.Popen[bytes]:
-    """``run_day`` of ``as_of`` (chunks of 5, ``workers`` processes) in a child process of its own."""
+def start_child_run(
+    url: str, as_of: date = AS_OF, workers: int = 1, strategy: str = "resume_strategy"
+) -> subprocess.Popen[bytes]:
+    """``run_day`` of ``as_of`` (chunks of 5, ``workers`` processes) in a child process of its own, with the
+    strategy the function ``strategy`` of :mod:`tests.services.run_scenarios` makes."""
     return subprocess.Popen(
-        [sys.executable, "-c", CHILD, url, as_of.isoformat(), str(workers)],
+        [sys.executable, "-c", CHILD, url, as_of.isoformat(), str(workers), strategy],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"},
     )

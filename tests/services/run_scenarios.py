@@ -45,6 +45,7 @@ from arrears.domain.strategy import (
     TaskAssignment,
     validate_strategy,
 )
+from arrears.domain.strategy.schemes import Milestone, MilestoneAction, MilestoneActionKind, Scheme
 from arrears.services.accounts import Posting, add_claim, add_payment_plan, create_portfolio, open_account
 from arrears.services.accounts import post_transaction as post
 from arrears.store.db import Database
@@ -165,6 +166,29 @@ def resume_strategy() -> Strategy:
     resumed run has every kind of effect to duplicate or lose."""
     full = replace(NORTH, assignment=replace(NORTH.assignment, default_action="Full Works"))
     return with_portfolio(with_rules(notes_to_account_notes=True), full)
+
+
+def milestone_resume_strategy() -> Strategy:
+    """:func:`resume_strategy` with an enterprise milestone scheme every account can enter (30 and 45 days past
+    due, jumping): on the resume data set's day a resumed run has milestone moves and every kind of milestone
+    action to duplicate or lose."""
+    K = MilestoneActionKind
+    scheme = Scheme(
+        "RESUME", "Resumed scheme",
+        (
+            Milestone("30 days", days_past_due=30, duration_days=10,
+                      actions=(MilestoneAction(K.NOTICE, template="L30"),
+                               MilestoneAction(K.ONE_OFF_CHARGE, line_item_type="Late fee", amount_cents=1_500),
+                               MilestoneAction(K.LOG, text="Reached 30 days"))),
+            Milestone("45 days", days_past_due=45, duration_days=10,
+                      actions=(MilestoneAction(K.CREDIT_RATING, points=25),
+                               MilestoneAction(K.ALERT, text="45 days past due"),
+                               MilestoneAction(K.SERVICE_REQUEST, request_type="Review", assignee="AL",
+                                               condition="balance > 1000"))),
+        ),
+        jump=True,
+    )  # fmt: skip
+    return replace(resume_strategy(), schemes=(scheme,))
 
 
 def with_rules(strategy: Strategy = STRATEGY, **changes: Any) -> Strategy:

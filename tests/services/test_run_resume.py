@@ -45,7 +45,7 @@ from arrears.store.runs import Holder
 from tests.conftest import POSTGRES_URL
 from tests.services import run_processes
 from tests.services.run_processes import ACCOUNTS, AS_OF, CHUNK, alive, children_of, populate, start_child_run
-from tests.services.run_scenarios import EFFECT_TABLES, contents, resume_strategy
+from tests.services.run_scenarios import EFFECT_TABLES, contents, milestone_resume_strategy, resume_strategy
 
 Fresh = Callable[[str], str]
 """Makes a fresh, migrated, populated database by name and returns a URL any process can open."""
@@ -86,11 +86,13 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fresh]:
                 connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
 
-def _uninterrupted(url: str) -> tuple[RunResult, dict[str, list[tuple[str, ...]]]]:
+def _uninterrupted(
+    url: str, strategy: Callable[[], Strategy] = resume_strategy, tables_: tuple[str, ...] = EFFECT_TABLES
+) -> tuple[RunResult, dict[str, list[tuple[str, ...]]]]:
     db = Database(make_engine(url))
-    result = run_day(db, AS_OF, strategy=resume_strategy(), chunk_size=CHUNK, workers=1)
+    result = run_day(db, AS_OF, strategy=strategy(), chunk_size=CHUNK, workers=1)
     with db.engine.connect() as connection:
-        tables = contents(connection)
+        tables = contents(connection, tables_)
     db.dispose()
     assert result.counts["entered"] > 60 and result.counts["fees_posted"] > 10  # a day worth resuming
     return result, tables
@@ -109,10 +111,10 @@ def _wait_for_chunks(engine: Engine, child: Any, chunks: int) -> None:
         time.sleep(0.005)
 
 
-def _kill_after(url: str, chunks: int) -> int:
+def _kill_after(url: str, chunks: int, strategy: str = "resume_strategy") -> int:
     """Start the run in a child process, SIGKILL it once ``chunks`` chunks have committed; return the count."""
     engine = make_engine(url)
-    child = start_child_run(url)
+    child = start_child_run(url, strategy=strategy)
     try:
         _wait_for_chunks(engine, child, chunks)
         child.send_signal(signal.SIGKILL)
@@ -129,15 +131,18 @@ def _kill_after(url: str, chunks: int) -> int:
     return committed
 
 
-def _resume_and_compare(url: str, expected: RunResult, expected_tables: dict[str, Any], attempts: int) -> Any:
+def _resume_and_compare(
+    url: str, expected: RunResult, expected_tables: dict[str, Any], attempts: int,
+    strategy: Callable[[], Strategy] = resume_strategy,
+) -> Any:  # fmt: skip
     db = Database(make_engine(url))
-    resumed = run_day(db, AS_OF, strategy=resume_strategy(), chunk_size=CHUNK, workers=1)
+    resumed = run_day(db, AS_OF, strategy=strategy(), chunk_size=CHUNK, workers=1)
     with db.engine.connect() as connection:
-        tables = contents(connection)
+        tables = contents(connection, tuple(expected_tables))
         run = connection.execute(select(RunRow)).one()
     db.dispose()
     assert (run.status, run.attempts, run.owner, run.lease_token) == ("completed", attempts, None, None)
-    for name in EFFECT_TABLES:
+    for name in expected_tables:
         assert tables[name] == expected_tables[name], f"{name} differs from the uninterrupted run"
     assert dict(resumed.counts) == dict(expected.counts)
     assert json.loads(run.counts) == dict(sorted(expected.counts.items()))
@@ -153,6 +158,22 @@ def test_a_run_killed_mid_way_resumes_to_the_uninterrupted_state(fresh: Fresh) -
 
     _resume_and_compare(url, expected, expected_tables, attempts=3)
     assert _chunks(make_engine(url)) == second + ACCOUNTS // CHUNK
+
+
+MILESTONE_TABLES = (*EFFECT_TABLES, "milestone_state", "credit_point", "alert", "service_request")
+
+
+def test_a_run_with_a_milestone_scheme_killed_mid_way_resumes_to_the_uninterrupted_state(fresh: Fresh) -> None:
+    """Every account is in the scheme: its moves and every kind of milestone action (notice, charge, log,
+    alert, service request, credit points) are written once, whether the run was killed or not."""
+    reference = fresh("reference")
+    expected, expected_tables = _uninterrupted(reference, milestone_resume_strategy, MILESTONE_TABLES)
+    assert expected.counts["milestone_moves"] > 100 and expected.counts["credit_points"] > 0
+    url = fresh("resumed")
+    first = _kill_after(url, 2, "milestone_resume_strategy")
+    second = _kill_after(url, first + 3, "milestone_resume_strategy")
+    assert second > first
+    _resume_and_compare(url, expected, expected_tables, attempts=3, strategy=milestone_resume_strategy)
 
 
 def test_the_workers_of_a_killed_run_die_with_it_and_the_run_resumes(fresh: Fresh) -> None:
