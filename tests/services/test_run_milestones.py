@@ -188,3 +188,50 @@ def test_explain_shows_the_milestone_why_and_what_the_next_one_needs_and_when(db
         "scheme 'WATER': milestone '30 days' since 2026-03-01 (reached '30 days' (days_past_due >= 30)); "
         "next '60 days' needs days_past_due >= 60, not before 2026-03-11"
     )
+
+
+def _stored(db: Database) -> None:
+    """WATER in the stored configuration: postings read it (the run is given it)."""
+    from arrears.domain.strategy import LetterTemplate
+    from arrears.services import config
+    from arrears.services.config_document import dump_strategy
+
+    letters = tuple(LetterTemplate(t.code, t.name, body="Dear {{ party.first_name }}") for t in STRATEGY.letters)
+    assert config.apply_document(db, dump_strategy(replace(STRATEGY_WITH_WATER, letters=letters)), "w.yaml").ok
+
+
+def test_a_payment_decrements_and_resolves_when_it_posts_and_the_run_moves_it_no_more(db: Database) -> None:
+    portfolios(db)
+    _stored(db)
+    world(db, "w1 Adams OFF\n    2026-01-01 charge 100.00 due 2026-01-15\n    2026-01-20 charge 100.00 due 2026-02-01")
+    run(db, "2026-03-01")
+    run(db, "2026-03-17")
+    assert state(db, "w1") == ("60 days", "2026-03-17", False, "increment")
+    pay(db, "w1", "100.00", "2026-03-18", "p1")  # no run yet: the posting itself decrements
+    assert state(db, "w1") == ("30 days", "2026-03-18", False, "decrement")
+    assert [row.text for row in table(db, "note", "w1")].count("Back under 60 days") == 1
+    run(db, "2026-03-18")
+    assert state(db, "w1") == ("30 days", "2026-03-18", False, "decrement")  # moved once that day
+    assert [row.text for row in table(db, "note", "w1")].count("Back under 60 days") == 1
+    pay(db, "w1", "125.00", "2026-03-19", "p2")
+    assert state(db, "w1") == (None, "2026-03-19", True, "resolve_full_payment")
+    assert "Paid in full" in [row.text for row in table(db, "note", "w1")]
+
+
+def test_a_payment_reversal_returns_the_account_when_it_posts(db: Database) -> None:
+    from arrears.domain.ledger import Kind
+    from arrears.services.accounts import Posting, post_transaction
+
+    portfolios(db)
+    _stored(db)
+    world(db, "w1 Adams OFF\n    2026-01-01 charge 200.00 due 2026-01-15")
+    run(db, "2026-03-01")
+    pay(db, "w1", "20.00", "2026-03-03", "p1")
+    post_transaction(db, "w1", Posting(Kind.CHARGE, 1_000, d("2026-03-03"), due=d("2026-03-03")))  # no move
+    assert state(db, "w1") == ("30 days", "2026-03-01", False, "enter")
+    (payment,) = [row for row in table(db, "ledger_line", "w1") if row.kind == "payment"]
+    reverse_payment(db, "w1", payment.id, d("2026-03-04"))
+    assert state(db, "w1") == ("60 days", "2026-03-04", False, "reversal")
+    assert [row.points for row in table(db, "credit_point", "w1")] == [50]
+    run(db, "2026-03-04")
+    assert [row.points for row in table(db, "credit_point", "w1")] == [50]

@@ -10,6 +10,8 @@ from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.ledger import Entry, Kind, LedgerError, PaymentPlan, Source, entry_problems, plan_problems, replay
 from arrears.domain.model import ENTERPRISE, Account, Claim, Mode, Party, PhoneType, claim_problems
 from arrears.domain.money import AmountLimit, Money, maximum_amount_problem
+from arrears.services.config import load_strategy
+from arrears.services.run import settle_milestones
 from arrears.store import summaries
 from arrears.store.accounts import account_by_external_id, account_exists
 from arrears.store.audit import append_audit
@@ -163,12 +165,32 @@ def _account(session: Session, external_id: str) -> AccountRow:
     return row
 
 
+SETTLING_KINDS = frozenset({Kind.PAYMENT, Kind.ADJUSTMENT, Kind.WRITE_OFF, Kind.REVERSAL})
+"""Postings that decrement or resolve an account in its milestone scheme when they post (seed 004)."""
+
+
 def post_transaction(db: Database, external_id: str, posting: Posting) -> int:
-    """Post ``posting`` to the account and bring its summary up to date, in one transaction."""
+    """Post ``posting`` to the account and bring its summary up to date, in one transaction; a payment,
+    adjustment or write-off also settles the account's place in its milestone scheme (decrement, resolution)
+    in the same transaction."""
     with UnitOfWork(db) as uow:
         line_id = _post(uow.session, external_id, posting)
+        _settle(uow.session, external_id, posting)
         uow.commit()
         return line_id
+
+
+def _settle(session: Session, external_id: str, posting: Posting) -> None:
+    """Decrement or resolve the account in its scheme now that ``posting`` has posted (nothing without schemes
+    or for a charge); a reversal returns it to its milestone's reversal milestone."""
+    if Kind(posting.kind) not in SETTLING_KINDS:
+        return
+    strategy = load_strategy(session)
+    if not strategy.schemes:
+        return
+    account = _account(session, external_id)
+    reversed_ids = [account.id] if Kind(posting.kind) is Kind.REVERSAL else []
+    settle_milestones(session.connection(), strategy, [account.id], posting.posted, reversed_ids)
 
 
 def reverse_payment(db: Database, external_id: str, payment_id: int, on: date, reason: str = "NSF") -> int:
@@ -186,6 +208,7 @@ def reverse_payment(db: Database, external_id: str, payment_id: int, on: date, r
             description=f"reversal of payment {payment_id}: {reason}",
         )
         line_id = _post(uow.session, external_id, reversal)
+        _settle(uow.session, external_id, reversal)
         uow.commit()
         return line_id
 

@@ -54,7 +54,7 @@ from arrears.domain.engine import (
     activity_kind,
     decide,
 )
-from arrears.domain.errors import NotFound, Problem
+from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.money import format_cents
 from arrears.domain.strategy import Strategy, condition_fields
 from arrears.domain.strategy.schemes import Move, describe_move
@@ -70,7 +70,7 @@ from arrears.store import milestones as store_milestones
 from arrears.store import runs
 from arrears.store.config_repo import current_version
 from arrears.store.db import Database, make_engine
-from arrears.store.run_writer import write_chunk
+from arrears.store.run_writer import write_chunk, write_decisions
 from arrears.store.runs import ALL, FAILED, Lease, LeaseLost, RunRecord
 
 if TYPE_CHECKING:
@@ -435,6 +435,43 @@ def _milestone_triggers(row: dict[str, Any], strategy: Strategy) -> tuple[Milest
     )  # fmt: skip
 
 
+POSTING_MOVES = frozenset({Move.DECREMENT, Move.RESOLVE_FULL_PAYMENT, Move.RESOLVE_FORMULA, Move.REVERSAL})
+"""The moves a payment, an adjustment or a payment reversal makes when it posts (seed 004): entering and
+incrementing wait for the daily run."""
+
+
+def settle_milestones(
+    connection: Connection, strategy: Strategy, account_ids: Sequence[int], on: date, reversed_ids: Sequence[int] = ()
+) -> Counter[str]:
+    """Evaluate decrement and resolution for accounts whose payment, adjustment or payment reversal (those of
+    ``reversed_ids``) has just posted on ``on``, in the posting's transaction: the same vectorized rule and the
+    same engine as the daily run, but only the moves a posting makes (:data:`POSTING_MOVES`), with their actions.
+    An account moves at most once a day, so the run of ``on`` does not move it again. Nothing without schemes."""
+    counts: Counter[str] = Counter()
+    if not strategy.schemes or not account_ids:
+        return counts
+    ids = sorted(set(account_ids))
+    frame = features_frame(connection, strategy, on, ids[0], ids[-1], None).filter(pl.col("account_id").is_in(ids))
+    returned = {account_id: True for account_id in reversed_ids}
+    frame = _with_milestones(connection, frame, strategy, on, (ids[0], ids[-1]), returned)
+    frame = frame.filter(pl.col("ms_move").is_in(sorted(move.value for move in POSTING_MOVES)))
+    if frame.is_empty():
+        return counts
+    portfolios = dict(frame.select("account_id", "portfolio").iter_rows())
+    contact = guarded_facts(connection, strategy, portfolios, on)
+    facts: dict[str, Mapping[int, Any]] = {"due": {}, "pending": {}, "contact": contact}
+    decisions = []
+    for row in frame.iter_rows(named=True):
+        result = _decide_moves(row, facts, strategy, on)
+        if isinstance(result, AccountError):  # the posting is refused with it: nothing is written
+            raise ValidationFailed([result.as_problem()])
+        decisions.append(result)
+    lettered = [d.account_id for d in decisions if any(isinstance(e, Message) for e in d.effects)]
+    merge = {account_id: merge_record(data) for account_id, data in merge_data_for(connection, lettered, on).items()}
+    counts += write_decisions(connection, None, on, decisions, merge)
+    return counts
+
+
 def _payments_today(
     connection: Connection, first: int, last: int, as_of: date
 ) -> tuple[dict[int, list[PaymentPosted]], dict[int, list[PaymentReversed]]]:
@@ -487,10 +524,19 @@ def _triggers(row: dict[str, Any], facts: dict[str, Mapping[int, Any]], as_of: d
     return triggers
 
 
-def _decide_row(
+def _decide_moves(
     row: dict[str, Any], facts: dict[str, Mapping[int, Any]], strategy: Strategy, as_of: date
 ) -> Decisions | AccountError:
-    """Build the snapshot of one candidate account and decide it; a domain error is an error of the run."""
+    """Decide only the account's move in its scheme (at posting time: no entry, due work or plan facts)."""
+    return _decide_row(row, facts, strategy, as_of, _milestone_triggers(row, strategy))
+
+
+def _decide_row(
+    row: dict[str, Any], facts: dict[str, Mapping[int, Any]], strategy: Strategy, as_of: date,
+    triggers: tuple[Trigger, ...] | None = None,
+) -> Decisions | AccountError:
+    """Build the snapshot of one candidate account and decide it (with the day's ``triggers``, else those of its
+    row and facts); a domain error is an error of the run."""
     account_id = row["account_id"]
     try:
         cases = {t: c for t, p in ((Track.GUARANTOR, "g"), (Track.INSURANCE, "i")) if (c := _case(row, p, t))}
@@ -501,7 +547,8 @@ def _decide_row(
             external_id=row["external_id"] or "",
             time_zone=row["time_zone"] or "America/New_York",
             cases=cases,
-            triggers=(*_triggers(row, facts, as_of), *_milestone_triggers(row, strategy)),
+            triggers=triggers if triggers is not None
+            else (*_triggers(row, facts, as_of), *_milestone_triggers(row, strategy)),
             due=tuple(facts["due"].get(account_id, ())),
             pending=tuple(facts["pending"].get(account_id, ())),
             notes_to_account=bool(row["notes_to_account"]),
