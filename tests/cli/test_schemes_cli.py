@@ -63,3 +63,16 @@ def test_party_rating_counts_the_points_within_the_look_back(url: str) -> None:
     assert (json.loads(later.stdout)["points"], json.loads(later.stdout)["level"]) == (0, "Gold")  # 730 days on
     text = runner.invoke(app, ["party", "rating", "O-1", "--as-of", "2026-03-01", "--db", url])
     assert "Oscar Quinn" in text.stdout and "50 points in the last 730 days" in text.stdout and "Silver" in text.stdout
+
+
+def test_schemes_hold_and_release_an_account(url: str) -> None:
+    held = runner.invoke(app, ["schemes", "hold", "O-1", "--reason", "Payment arrangement pending", "--on",
+                               "2026-02-15", "--until", "2026-03-01", "--user", "ann", "--db", url])  # fmt: skip
+    assert held.exit_code == 0, held.output
+    assert "O-1 held in scheme OUTPT-STAGES from 2026-02-15 through 2026-03-01" in " ".join(held.output.split())
+    refused = runner.invoke(app, ["schemes", "hold", "O-1", "--reason", "", "--db", url])
+    assert refused.exit_code == 1 and "reason: is required" in refused.output
+    released = runner.invoke(app, ["schemes", "release", "O-1", "--on", "2026-02-20", "--db", url])
+    assert released.exit_code == 0 and "scheme hold released" in released.output
+    again = runner.invoke(app, ["schemes", "release", "O-1", "--db", url])
+    assert again.exit_code == 1 and "has no scheme hold to release" in again.output

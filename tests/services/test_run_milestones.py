@@ -235,3 +235,62 @@ def test_a_payment_reversal_returns_the_account_when_it_posts(db: Database) -> N
     assert [row.points for row in table(db, "credit_point", "w1")] == [50]
     run(db, "2026-03-04")
     assert [row.points for row in table(db, "credit_point", "w1")] == [50]
+
+
+def test_a_scheme_hold_freezes_the_account_until_released(db: Database) -> None:
+    import pytest
+
+    from arrears.domain.errors import ValidationFailed
+    from arrears.services.schemes import hold_in_scheme, release_from_scheme_hold
+
+    portfolios(db)
+    world(db, "w1 Adams OFF\n    2026-01-01 charge 200.00 due 2026-01-15\n"
+              "n1 Nash NORTH\n    2026-01-01 charge 9.00 due 2026-01-15")  # fmt: skip
+    run(db, "2026-03-01")
+    code = hold_in_scheme(db, "w1", "Disputed meter reading", on=d("2026-03-10"), actor="ann",
+                          strategy=STRATEGY_WITH_WATER)  # fmt: skip
+    assert code == "WATER"
+    run(db, "2026-03-17")  # 61 days past due: would increment
+    assert state(db, "w1") == ("30 days", "2026-03-01", False, "enter")
+    assert explain(db, "w1", d("2026-03-17"), STRATEGY_WITH_WATER).milestone.endswith(
+        "; held in the scheme since 2026-03-10 until released (Disputed meter reading): it does not move"
+    )
+    assert table(db, "credit_point", "w1") == []
+    assert [row.detail for row in table(db, "history", "w1") if row.event == "scheme_hold"] == [
+        "held in scheme 'WATER' from 2026-03-10 until released: Disputed meter reading"
+    ]
+    release_from_scheme_hold(db, "w1", on=d("2026-03-18"), actor="ann")
+    run(db, "2026-03-18")
+    assert state(db, "w1") == ("60 days", "2026-03-18", False, "increment")
+    assert [(row.action, row.actor) for row in table(db, "audit") if row.entity == "scheme_hold"] == [
+        ("held", "ann"), ("released", "ann"),
+    ]  # fmt: skip
+    with pytest.raises(ValidationFailed, match="reason: is required"):
+        hold_in_scheme(db, "w1", " ", on=d("2026-03-20"), actor="ann", strategy=STRATEGY_WITH_WATER)
+    with pytest.raises(ValidationFailed, match="until: must not be before the day the hold starts"):
+        hold_in_scheme(db, "w1", "x", on=d("2026-03-20"), until=d("2026-03-19"), actor="ann",
+                       strategy=STRATEGY_WITH_WATER)  # fmt: skip
+    with pytest.raises(ValidationFailed, match="portfolio NORTH has no milestone scheme"):
+        hold_in_scheme(db, "n1", "x", on=d("2026-03-20"), actor="ann", strategy=STRATEGY_WITH_WATER)
+    with pytest.raises(ValidationFailed, match="has no scheme hold to release"):
+        release_from_scheme_hold(db, "w1", on=d("2026-03-20"), actor="ann")
+
+
+def test_a_hold_until_a_day_ends_and_a_scheme_may_let_held_accounts_resolve(db: Database) -> None:
+    from arrears.services.schemes import hold_in_scheme
+
+    portfolios(db)
+    world(db, "w1 Adams OFF\n    2026-01-01 charge 200.00 due 2026-01-15\nw2 Baker OFF\n"
+              "    2026-01-01 charge 200.00 due 2026-01-15")  # fmt: skip
+    lenient = replace(STRATEGY, schemes=(replace(WATER, holds_auto_resolve=True),))
+    run_day(db, d("2026-03-01"), strategy=lenient)
+    for code in ("w1", "w2"):
+        hold_in_scheme(db, code, "Hardship", on=d("2026-03-02"), until=d("2026-03-16"), actor="ann",
+                       strategy=lenient)  # fmt: skip
+    pay(db, "w2", "225.00", "2026-03-05", "p1")
+    run_day(db, d("2026-03-05"), strategy=lenient)
+    assert state(db, "w2") == (None, "2026-03-05", True, "resolve_full_payment")  # held, but it may resolve
+    run_day(db, d("2026-03-16"), strategy=lenient)  # 60 days past due, the hold's last day: no increment
+    assert state(db, "w1") == ("30 days", "2026-03-01", False, "enter")
+    run_day(db, d("2026-03-17"), strategy=lenient)
+    assert state(db, "w1") == ("60 days", "2026-03-17", False, "increment")

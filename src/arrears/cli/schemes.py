@@ -10,9 +10,23 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, user_errors
+from arrears.cli.app import (
+    AccountArgument,
+    DbOption,
+    JsonOption,
+    OnOption,
+    ReasonOption,
+    UserOption,
+    app,
+    console,
+    open_db,
+    parse_date,
+    print_json,
+    resolve_user,
+    user_errors,
+)
 from arrears.services.config import load_strategy
-from arrears.services.schemes import party_rating, scheme_actions
+from arrears.services.schemes import hold_in_scheme, party_rating, release_from_scheme_hold, scheme_actions
 
 schemes_app = typer.Typer(help="Milestone schemes (seed 004).", no_args_is_help=True)
 party_app = typer.Typer(help="Parties: their credit rating.", no_args_is_help=True)
@@ -35,6 +49,36 @@ def show(
         table.add_row(escape(line.milestone), str(line.number), line.kind, line.perform_on, escape(line.condition),
                       escape(line.action))  # fmt: skip
     console.print(table)
+
+
+@schemes_app.command("hold")
+def hold(
+    account: AccountArgument,
+    reason: ReasonOption,
+    until: Annotated[str | None, typer.Option(help="The last day held (default: until released).")] = None,
+    on: OnOption = None,
+    user: UserOption = None,
+    db: DbOption = None,
+) -> None:
+    """Hold an account in its milestone scheme: the run does not move it (unless the scheme lets held accounts
+    decrement and resolve)."""
+    database = open_db(db)
+    day = parse_date(on, "on") or date.today()
+    last = parse_date(until, "until")
+    with user_errors():
+        code = hold_in_scheme(database, account, reason, on=day, until=last, actor=resolve_user(user),
+                              strategy=load_strategy(database))  # fmt: skip
+    through = f" through {last}" if last else " until released"
+    console.print(f"{escape(account)} held in scheme {escape(code)} from {day}{through}")
+
+
+@schemes_app.command("release")
+def release(account: AccountArgument, on: OnOption = None, user: UserOption = None, db: DbOption = None) -> None:
+    """Release an account's scheme hold: the next run moves it again."""
+    day = parse_date(on, "on") or date.today()
+    with user_errors():
+        release_from_scheme_hold(open_db(db), account, on=day, actor=resolve_user(user))
+    console.print(f"{escape(account)}: scheme hold released")
 
 
 @party_app.command("rating")

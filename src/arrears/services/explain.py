@@ -235,7 +235,13 @@ def _milestone(connection: Any, strategy: Strategy, account_id: int, portfolio: 
     for row in states.iter_rows(named=True):
         state = MilestoneState(row["ms_scheme"], row["ms_index"], row["ms_reached_on"], row["ms_entry_balance"],
                                row["ms_moved_on"], row["ms_resolved"])  # fmt: skip
-    return explain_state(scheme, state, as_of, store_milestones.last_reason(connection, account_id))
+    text = explain_state(scheme, state, as_of, store_milestones.last_reason(connection, account_id))
+    hold = store_milestones.scheme_hold(connection, account_id)
+    if hold is not None and hold["held_on"] <= as_of and (hold["until"] is None or hold["until"] >= as_of):
+        through = f" through {hold['until']}" if hold["until"] else " until released"
+        moves = "it may still decrement and resolve" if scheme.holds_auto_resolve else "it does not move"
+        text += f"; held in the scheme since {hold['held_on']}{through} ({hold['reason']}): {moves}"
+    return text
 
 
 def _type_text(assignment: TaskAssignment) -> str:

@@ -398,12 +398,14 @@ def _with_milestones(
     span: tuple[int, int],
     reversed_today: Mapping[int, Any],
 ) -> pl.DataFrame:
-    """The frame with each account's milestone state and its move today (vectorized; none without schemes)."""
+    """The frame with each account's milestone state and its move today (vectorized; none without schemes); an
+    account is ``held`` while its guarantor case is held or a scheme hold covers the day."""
     if not strategy.schemes:
         return frame
     states = store_milestones.read_states(connection, span[0], span[1], strategy.schemes)
+    scheme_held = store_milestones.held_accounts(connection, span[0], span[1], as_of)
     frame = frame.join(states, on="account_id", how="left").with_columns(
-        held=(pl.col("g_status") == CaseStatus.HELD.value).fill_null(False),
+        held=(pl.col("g_status") == CaseStatus.HELD.value).fill_null(False) | pl.col("account_id").is_in(scheme_held),
         reversed=pl.col("account_id").is_in(list(reversed_today)),
     )
     return batch_milestones.milestone_moves(frame, strategy.schemes, as_of)

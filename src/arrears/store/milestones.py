@@ -7,16 +7,18 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, delete, insert, select
 
 from arrears.domain.engine import Decisions
 from arrears.domain.strategy.schemes import Scheme
 from arrears.store.bulk import execute_many, insert_ignore
 from arrears.store.features import fetch_rows
-from arrears.store.models import AccountRow, CreditPointRow, MilestoneStateRow, PartyRow
+from arrears.store.models import AccountRow, CreditPointRow, MilestoneStateRow, PartyRow, SchemeHoldRow
 
 STATES = MilestoneStateRow.__table__
 assert isinstance(STATES, Table)
+HOLDS = SchemeHoldRow.__table__
+assert isinstance(HOLDS, Table)
 STATE_SCHEMA: dict[str, pl.DataType] = {
     "ms_scheme": pl.String(), "ms_index": pl.Int64(), "ms_reached_on": pl.Date(), "ms_entry_balance": pl.Int64(),
     "ms_moved_on": pl.Date(), "ms_resolved": pl.Boolean(),
@@ -40,6 +42,38 @@ def read_states(connection: Connection, first: int, last: int, schemes: Sequence
         rows.append((account_id, code, index, _day(reached), balance, _day(moved), bool(resolved), _day(entered)))
     schema = {"account_id": pl.Int64(), **STATE_SCHEMA, "ms_entered_on": pl.Date()}
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def held_accounts(connection: Connection, first: int, last: int, as_of: date) -> list[int]:
+    """The accounts with ids in [first, last] whose scheme hold covers ``as_of``."""
+    day = as_of.isoformat()
+    sql = (
+        f"SELECT account_id FROM scheme_hold WHERE account_id BETWEEN {int(first)} AND {int(last)} "
+        f"AND held_on <= '{day}' AND (until IS NULL OR until >= '{day}')"
+    )
+    return [int(account_id) for (account_id,) in fetch_rows(connection, sql)]
+
+
+def scheme_hold(connection: Connection, account_id: int) -> dict[str, Any] | None:
+    """The account's scheme hold (held on, until, reason, actor), if it has one."""
+    row = connection.execute(select(HOLDS).where(HOLDS.c.account_id == account_id)).mappings().first()
+    if row is None:
+        return None
+    return {name: _day(value) if name in ("held_on", "until") else value for name, value in row.items()}
+
+
+def put_hold(
+    connection: Connection, account_id: int, held_on: date, until: date | None, reason: str, actor: str
+) -> None:
+    """Hold the account in its scheme (replacing a hold it has)."""
+    connection.execute(delete(HOLDS).where(HOLDS.c.account_id == account_id))
+    connection.execute(insert(HOLDS).values(account_id=account_id, held_on=held_on, until=until, reason=reason[:300],
+                                            actor=actor[:100]))  # fmt: skip
+
+
+def drop_hold(connection: Connection, account_id: int) -> None:
+    """Release the account's scheme hold."""
+    connection.execute(delete(HOLDS).where(HOLDS.c.account_id == account_id))
 
 
 def _day(value: Any) -> Any:

@@ -618,6 +618,19 @@ class ComplianceEventRow(Base):
     run_id: Mapped[int | None] = mapped_column(Integer)
 
 
+class SchemeHoldRow(Base):
+    """A hold on an account's place in its milestone scheme (seed 004): while it lasts the run does not move the
+    account, unless the scheme lets held accounts decrement and resolve."""
+
+    __tablename__ = "scheme_hold"
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
+    """The last day held; None: until released."""
+    reason: Mapped[str] = mapped_column(String(300))
+    actor: Mapped[str] = mapped_column(String(100))
+
+
 class MilestoneStateRow(Base):
     """Where an account stands in its milestone scheme (seed 004): one row per account, kept after it resolves."""
 
