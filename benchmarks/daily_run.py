@@ -41,7 +41,11 @@ driver's cursor into tuples and a frame, plus ``executemany``) is printed beside
 a Dask cluster (the cluster started before the clock starts) and prints accounts per second per worker.
 ``--profile`` adds a cProfile run (workers=1) and prints where the time goes. ``--guardrails on off`` also
 times the run with every compliance rule switched off (``SWITCHED_OFF``: no contact facts read, no release
-gate asked) and prints the ratio of the two: the guardrails' cost.
+gate asked) and prints the ratio of the two: the guardrails' cost. ``--schemes on off`` also times the run
+with the milestone schemes of ``examples/strategy.yaml`` (OUTPT-STAGES: first notice at 30 days past due, final
+notice at 60, service review at 90, with notices, charges, credit points, alerts and a service request) and
+with none, each against its own floor (the rows it writes). The default runs use the stored strategy as the
+database was primed with it.
 """
 
 from __future__ import annotations
@@ -72,7 +76,9 @@ import polars as pl
 from sqlalchemy import Engine, make_url, text
 
 from arrears.domain.compliance_rules import SWITCHED_OFF, CompliancePolicy
+from arrears.domain.strategy.schemes import Scheme
 from arrears.services.config import apply_document, load_strategy
+from arrears.services.config_document import parse_document
 from arrears.services.run import run_day
 from arrears.store import features, summaries
 from arrears.store.db import Database, make_engine, sqlite_url
@@ -84,7 +90,8 @@ STRATEGY = HERE.parent / "examples" / "strategy.yaml"
 AS_OF = date(2026, 3, 2)
 PRIME_DAYS = (30, 7, 1)
 """The database is primed by running these many days before ``AS_OF`` (in this order)."""
-WRITTEN_TABLES = ("activity", "letter", "note", "history", "collections_case", "run_chunk", "ledger_line")
+WRITTEN_TABLES = ("activity", "letter", "note", "history", "collections_case", "run_chunk", "ledger_line",
+                  "milestone_state", "credit_point", "alert", "service_request")
 BATCH = 100_000
 
 # code, name, weight; (days past due over, balance over, payment window, min payment, min percent) as in
@@ -515,6 +522,14 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def example_schemes() -> tuple[Scheme, ...]:
+    """The milestone schemes of ``examples/strategy.yaml`` (a database cached before schemes existed has none)."""
+    parsed = parse_document(STRATEGY.read_text(encoding="utf-8"), str(STRATEGY))
+    if parsed.strategy is None or parsed.errors:
+        raise SystemExit(f"{STRATEGY} does not read: {parsed.errors[:3]}")
+    return parsed.strategy.schemes
+
+
 def child_run(
     url: str,
     primed: str,
@@ -523,22 +538,26 @@ def child_run(
     profile: str | None,
     guardrails: bool = True,
     cluster: Any = None,
+    schemes: str | None = None,
 ) -> dict[str, Any]:
     """Time ``run_day`` on the working copy (restored by the parent); without ``guardrails`` every compliance
     rule is switched off; with ``cluster`` (an address, or a connected client) on that Dask cluster, connected (or
-    started) before the clock starts."""
+    started) before the clock starts; ``schemes`` "on" runs with the example strategy's milestone schemes, "off"
+    with none (None: the stored strategy as it is)."""
     if isinstance(cluster, str):
         from arrears.services.cluster import connected, threads
 
         with connected(cluster) as client:
             client.run(importlib.import_module, "arrears.services.run")  # the workers' imports, before the clock
-            report = child_run(url, primed, workers, chunk_size, profile, guardrails, client)
+            report = child_run(url, primed, workers, chunk_size, profile, guardrails, client, schemes)
             report["threads"] = threads(client)
             return report
     db = Database(make_engine(url))
     strategy = load_strategy(db)
     if not guardrails:
         strategy = replace(strategy, compliance=CompliancePolicy(enterprise=SWITCHED_OFF))
+    if schemes is not None:
+        strategy = replace(strategy, schemes=example_schemes() if schemes == "on" else ())
     before = _counts(db.engine)
     profiler = cProfile.Profile() if profile else None
     started, cpu_started = time.perf_counter(), _cpu_seconds()
@@ -729,7 +748,7 @@ def child(args: argparse.Namespace) -> int:
     spec = json.loads(args.child)
     if spec["what"] == "run":
         report = child_run(spec["url"], spec["primed"], spec["workers"], spec["chunk_size"], spec.get("profile"),
-                           spec.get("guardrails", True), spec.get("cluster"))  # fmt: skip
+                           spec.get("guardrails", True), spec.get("cluster"), spec.get("schemes"))  # fmt: skip
     elif spec["what"] == "read":
         report = child_read(spec["url"], spec["reader"])
     else:
@@ -866,6 +885,25 @@ def bench(args: argparse.Namespace, accounts: int) -> dict[str, Any]:
             f"cpu {cpu_cost:.3f}; within 10%: {'yes' if cost <= 1.1 else 'no'}"
         )
         runs["guardrails off"] = unguarded
+    for mode in args.schemes:
+        store.restore()
+        spec = {"what": "run", "url": store.work_url, "primed": primed, "workers": args.workers[0],
+                "chunk_size": args.chunk_size, "schemes": mode}  # fmt: skip
+        staged = in_child(spec)
+        rows = sum(staged["inserted"].values()) + sum(staged["updated"].values())
+        store.restore()
+        its_floor = measure_floor(store.work_url, rows)["new"]
+        floor_wall = its_floor["seconds"]
+        counts = staged["counts"]
+        print(
+            f"schemes {mode:<4}  wall {staged['wall']:6.2f} s  {staged['accounts'] / staged['wall']:>9,.0f} accounts/s"
+            f"  milestone moves {counts.get('milestone_moves', 0):,}, credit points {counts.get('credit_points', 0):,}"
+            f", alerts {counts.get('alerts', 0):,}, service requests {counts.get('service_requests', 0):,}"
+            f"; rows written {rows:,}; floor {floor_wall:.2f} s; ratio {staged['wall'] / floor_wall:.2f}"
+            f"; cpu {staged['cpu']:.2f} s ({staged['cpu'] / its_floor['cpu']:.2f}x the floor's)"
+            f", workers={args.workers[0] or 'auto'}" + (f"  ERRORS {staged['errors']}" if staged["errors"] else "")
+        )
+        runs[f"schemes {mode}"] = staged
     if args.profile:
         store.restore()
         path = args.data / f"daily-run-{accounts}-{args.seed}.prof"
@@ -902,6 +940,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cluster", nargs="+", default=[], metavar="ADDRESS",
         help="also run on these Dask clusters: local:N (N worker processes here) or tcp://HOST:8786 (PostgreSQL)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--schemes", nargs="+", choices=("on", "off"), default=[],
+        help="also time the run with the example strategy's milestone schemes ('on') and with none ('off'), each "
+        "with its own floor (for the rows it writes)",
     )  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
