@@ -42,7 +42,7 @@ from arrears.store.accounts import account_id_of
 from arrears.store.db import Connection, Database
 from arrears.store.features import account_id_range
 
-BATCH_CHUNK = 1000
+BATCH_CHUNK = 5000
 """Accounts per transaction of a batch."""
 
 
@@ -352,7 +352,9 @@ def _selection(
     span = account_id_range(connection)
     if span is None:
         return []
-    frame = features_frame(connection, strategy, on, span[0], span[1], None)
+    # Only the columns the rules and this condition read: the chunks read every detail of the accounts selected.
+    frame = features_frame(connection, strategy, on, span[0], span[1], None, details=False, assignment=False,
+                           fields=[f.name for f in condition.fields])  # fmt: skip
     return frame.filter(evaluate_frame(condition, frame)).get_column("account_id").to_list()
 
 

@@ -15,7 +15,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -309,15 +309,16 @@ def features_frame(
     *,
     details: bool = True,
     assignment: bool = True,
+    fields: Iterable[str] = (),
 ) -> pl.DataFrame:
     """Accounts with ids in [first, last] with their features, entry, resolution and assignment columns;
     without ``details`` only the columns the rules read (:data:`arrears.store.features.CORE_COLUMNS`) and the
-    fields the strategy's conditions read; without ``assignment`` no assignment columns (the run assigns only
-    the accounts that enter)."""
+    fields the strategy's conditions read (and ``fields``); without ``assignment`` no assignment columns (the
+    run assigns only the accounts that enter)."""
     if details:
         frame = store_features.read_accounts(connection, first, last, portfolio_id)
     else:
-        extra = features.detail_columns(condition_fields(strategy))
+        extra = features.detail_columns({*condition_fields(strategy), *fields})
         frame = store_features.read_core(connection, first, last, portfolio_id, extra)
     frame = features.derive(frame, as_of)
     codes = frame.get_column("portfolio").unique().to_list()
