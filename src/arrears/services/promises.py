@@ -252,6 +252,16 @@ def _repeat_columns(row: dict[str, Any]) -> Repeat | None:
     return repeat_of(row["repeat_period"], row["repeat_days"])
 
 
+def standing_promises(connection: Connection, first: int, last: int) -> dict[int, tuple[StandingPromise, ...]]:
+    """The promises standing now (open or partially kept) of the accounts with ids in [first, last], by account,
+    for a decision made between daily runs (a posting), which judges no promise."""
+    standing: dict[int, list[StandingPromise]] = {}
+    frame = store.open_promises(connection, first, last)
+    for account_id, promise_id, since in frame.select("account_id", "promise_id", "created_on").iter_rows():
+        standing.setdefault(account_id, []).append(StandingPromise(promise_id, since))
+    return {account_id: tuple(promises) for account_id, promises in standing.items()}
+
+
 def judge_chunk(connection: Connection, as_of: date, first: int, last: int, balances: pl.DataFrame) -> PromiseDay:
     """Judge the open promises of the accounts with ids in [first, last] on ``as_of``, vectorized: the day's
     guarantor payments not yet counted go to the account's oldest open promise, every open promise is judged at

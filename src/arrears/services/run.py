@@ -64,7 +64,7 @@ from arrears.services.compliance import guarded_facts
 from arrears.services.config import load_strategy
 from arrears.services.letters import merge_data_for
 from arrears.services.plan_triggers import plan_triggers_today
-from arrears.services.promises import judge_chunk
+from arrears.services.promises import judge_chunk, standing_promises
 from arrears.store import features as store_features
 from arrears.store import milestones as store_milestones
 from arrears.store import runs
@@ -462,7 +462,8 @@ def settle_milestones(
         return counts
     portfolios = dict(frame.select("account_id", "portfolio").iter_rows())
     contact = guarded_facts(connection, strategy, portfolios, on)
-    facts: dict[str, Mapping[int, Any]] = {"due": {}, "pending": {}, "contact": contact}
+    standing = standing_promises(connection, ids[0], ids[-1])
+    facts: dict[str, Mapping[int, Any]] = {"due": {}, "pending": {}, "contact": contact, "standing": standing}
     decisions = []
     for row in frame.iter_rows(named=True):
         result = _decide_moves(row, facts, strategy, on)
