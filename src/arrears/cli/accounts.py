@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -29,12 +29,9 @@ from arrears.cli.app import (
     user_errors,
 )
 from arrears.domain.money import Money, format_cents
-from arrears.services.account_list import AccountFilter, search_accounts
-from arrears.services.account_page import AccountPage, account_page
-from arrears.services.account_work import close_account, reopen_account, update_account
-from arrears.services.accounts import create_portfolio, set_portfolio_maximum
-from arrears.services.database import database_location, migrate_database, rebuild_summaries
-from arrears.services.queries import list_portfolios
+
+if TYPE_CHECKING:
+    from arrears.services.account_page import AccountPage
 
 accounts_app = typer.Typer(
     help="Accounts: look at them (ledger, aging, summary), update, close and reopen them.", no_args_is_help=True
@@ -49,6 +46,8 @@ app.add_typer(portfolios_app, name="portfolios")
 @app.command()
 def init(db: DbOption = None) -> None:
     """Create the database (or bring its schema up to date)."""
+    from arrears.services.database import database_location
+
     database = open_db(db, migrate=True)
     console.print(f"database ready: {database_location(database)}")
 
@@ -66,6 +65,8 @@ def migrate(
     ] = None,
 ) -> None:
     """Bring the schema of an existing database up to date with this Arrears (other commands never do)."""
+    from arrears.services.database import migrate_database
+
     if backup is None:
         backup = not sys.stdin.isatty() or typer.confirm("Back up the database file first (SQLite)?", default=True)
     with user_errors():
@@ -82,6 +83,8 @@ def migrate(
 @app.command("rebuild-summaries")
 def rebuild_summaries_command(db: DbOption = None) -> None:
     """Recompute every account summary from the ledger (one transaction)."""
+    from arrears.services.database import rebuild_summaries
+
     database = open_db(db)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("summaries", total=None)
@@ -92,6 +95,8 @@ def rebuild_summaries_command(db: DbOption = None) -> None:
 @portfolios_app.command("list")
 def portfolios_list(db: DbOption = None, json: JsonOption = False) -> None:
     """List portfolios with the maximum amount their accounts take."""
+    from arrears.services.queries import list_portfolios
+
     rows = list_portfolios(open_db(db))
     if json:
         print_json(rows)
@@ -118,6 +123,8 @@ def portfolios_add(
     db: DbOption = None,
 ) -> None:
     """Add a portfolio under the enterprise."""
+    from arrears.services.accounts import create_portfolio
+
     cents = parse_amount(maximum_amount, "maximum-amount")
     with user_errors():
         create_portfolio(open_db(db), code, name, cents)
@@ -136,6 +143,8 @@ def portfolios_maximum(
 ) -> None:
     """Set the largest transaction, claim or installment a portfolio's accounts take; amounts above it are
     refused by every import and posting (what is stored already stays)."""
+    from arrears.services.accounts import set_portfolio_maximum
+
     if (amount is None) == (not inherit):
         raise typer.BadParameter("give either an AMOUNT or --inherit", param_hint="AMOUNT")
     cents = parse_amount(amount, "amount")
@@ -168,6 +177,8 @@ def accounts_list(
     json: JsonOption = False,
 ) -> None:
     """List accounts, largest balance first, with their collector, case status and days past due."""
+    from arrears.services.account_list import AccountFilter, search_accounts
+
     when = parse_date(as_of, "as-of") or date.today()
     with user_errors():
         cents = parse_amount(min_balance, "min-balance")
@@ -215,6 +226,8 @@ def accounts_show(
 ) -> None:
     """The account page: guarantor and flags, ledger and aging, the collections case, plans and claims, pending
     work, and a timeline of everything that happened, newest first."""
+    from arrears.services.account_page import account_page
+
     when = parse_date(as_of, "as-of") or date.today()
     with user_errors():
         page = account_page(open_db(db), account, when)
@@ -286,6 +299,8 @@ def accounts_update(
     json: JsonOption = False,
 ) -> None:
     """Change fields of an account or its guarantor; each changed field is audited with its old and new value."""
+    from arrears.services.account_work import update_account
+
     given = {
         "first_name": first_name, "last_name": last_name, "address1": address1, "address2": address2,
         "city": city, "state": state, "postal_code": postal_code, "email": email, "time_zone": time_zone,
@@ -317,6 +332,8 @@ def accounts_close(
 ) -> None:
     """Close an account: its collections cases are resolved, pending work is cancelled (except work marked
     do-not-autodelete), payment plans are marked done; the ledger stays."""
+    from arrears.services.account_work import close_account
+
     day = parse_date(on, "on") or date.today()
     with user_errors():
         closing = close_account(open_db(db), account, day, reason, actor=resolve_user(user))
@@ -337,6 +354,8 @@ def accounts_reopen(
     db: DbOption = None,
 ) -> None:
     """Make a closed account active again; the next run decides whether it enters collections."""
+    from arrears.services.account_work import reopen_account
+
     day = parse_date(on, "on") or date.today()
     with user_errors():
         reopen_account(open_db(db), account, day, reason, actor=resolve_user(user))

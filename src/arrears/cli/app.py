@@ -1,4 +1,9 @@
-"""The Typer application and what every command shares: the database option, JSON output, errors."""
+"""The Typer application and what every command shares: the database option, JSON output, errors.
+
+Start-up is kept light: the command modules import their use cases (``arrears.services``, and through them the
+database, Polars, the PDF renderer) inside each command, so ``arrears --help`` and a command that reads one
+account load only what that command needs (tests/cli/test_startup_cli.py holds it).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,7 +24,9 @@ from rich.markup import escape
 from arrears.domain.calendar import parse_day
 from arrears.domain.errors import NotFound, ValidationFailed
 from arrears.domain.money import Money, MoneyError
-from arrears.services.database import Database, DatabaseFault, fault_message, open_database
+
+if TYPE_CHECKING:
+    from arrears.services.database import Database
 
 app = typer.Typer(
     name="arrears",
@@ -65,6 +72,8 @@ FAULT_EXIT = 3
 def open_db(url: str | None, *, migrate: bool = False) -> Database:
     """Open the database the user named (``migrate``: creating it or bringing its schema up to date); a
     database that cannot be used is one line on stderr and exit code 3."""
+    from arrears.services.database import DatabaseFault, open_database
+
     try:
         return open_database(url, migrate=migrate)
     except DatabaseFault as fault:
@@ -121,6 +130,8 @@ def print_json(data: Any) -> None:
 
 def _fault_line(error: BaseException) -> str | None:
     """The one line of a failure of the database or the machine (None for anything else: a bug)."""
+    from arrears.services.database import DatabaseFault, fault_message
+
     return str(error) if isinstance(error, DatabaseFault) else fault_message(error)
 
 

@@ -12,8 +12,6 @@ from rich.table import Table
 
 from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, user_errors
 from arrears.domain.flags import FLAGS, ROLES, FlagChange, RoleChange
-from arrears.services.compliance import compliance_report
-from arrears.services.flags import read_flags_file, set_flags
 
 compliance_app = typer.Typer(help="The compliance guardrails: what they held, deferred, and any breach.",
                              no_args_is_help=True)  # fmt: skip
@@ -29,6 +27,8 @@ def report(
 ) -> None:
     """Contacts made, held and deferred per rule and portfolio, and every contact made in breach of a rule
     (the engine's must be zero; a collector's call recorded outside the rules is listed)."""
+    from arrears.services.compliance import compliance_report
+
     start, end = parse_date(first, "from"), parse_date(last, "to")
     assert start is not None and end is not None  # both options are required
     with user_errors():
@@ -64,6 +64,8 @@ def flags_set(
     db: DbOption = None,
 ) -> None:
     """Set (or clear) a flag of an account's guarantor or debt; audited, and kept in the account's history."""
+    from arrears.services.flags import set_flags
+
     change = FlagChange(account, flag, parse_date(on, "date"), clear)
     with user_errors():
         set_flags(open_db(db), [change], on=date.today(), actor=actor)
@@ -88,6 +90,8 @@ def flags_role(
     db: DbOption = None,
 ) -> None:
     """Put an attorney or an estate representative on file (letters are then addressed to them)."""
+    from arrears.services.flags import set_flags
+
     change = RoleChange(account, role, name, address1, address2, city, state, postal_code, phone, email,
                         parse_date(since, "since"), remove)  # fmt: skip
     with user_errors():
@@ -102,6 +106,8 @@ def flags_import(
     db: DbOption = None,
 ) -> None:
     """Set flags and representatives from a CSV file: every row checked first, all written or none."""
+    from arrears.services.flags import read_flags_file, set_flags
+
     if not file.is_file():
         raise typer.BadParameter(f"no file at {file}", param_hint="FILE")
     with user_errors():

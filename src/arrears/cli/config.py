@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -17,26 +17,9 @@ from rich.table import Table
 from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, resolve_user
 from arrears.domain.errors import NotFound, ValidationFailed
 from arrears.domain.money import format_cents
-from arrears.domain.strategy import AssignmentType
-from arrears.letters.render import merge_fields
-from arrears.services.config import (
-    ApplyResult,
-    AssignmentRulesDeleted,
-    EntityChange,
-    RemovalsNeedConfirmation,
-    apply_document,
-    audit_log,
-    change_assignment_type,
-    describe_rule,
-    export_document,
-    load_strategy,
-    portfolio_table,
-    version_diff,
-    version_strategy,
-    versions,
-)
-from arrears.services.config_document import action_doc, dump_model, series_doc
-from arrears.services.letters import preview_letter
+
+if TYPE_CHECKING:
+    from arrears.services.config import ApplyResult, EntityChange, RemovalsNeedConfirmation
 
 config_app = typer.Typer(
     help="Collections Admin configuration: export/apply YAML, versions, show, portfolios, assignment type, letters, "
@@ -86,6 +69,8 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Write the whole configuration (or one version of it) as YAML."""
+    from arrears.services.config import export_document
+
     with _user_errors():
         text = export_document(open_db(db), version)
     if file is None:
@@ -160,6 +145,8 @@ def apply(
 ) -> None:
     """Validate the document, show the changes and apply them atomically as a new configuration version (or
     report every error). Asks before removing anything the document leaves out (--yes for scripts)."""
+    from arrears.services.config import RemovalsNeedConfirmation, apply_document
+
     database, text, who = open_db(db), file.read_text(encoding="utf-8"), _actor(actor)
     with _user_errors():
         try:
@@ -191,6 +178,8 @@ def apply(
 @config_app.command("versions")
 def versions_command(db: DbOption = None, json: JsonOption = False) -> None:
     """The configuration versions, newest first: number, time, actor and what changed."""
+    from arrears.services.config import versions
+
     found = versions(open_db(db))
     if json:
         print_json(
@@ -214,6 +203,8 @@ def diff(
     json: JsonOption = False,
 ) -> None:
     """What changed between two configuration versions: every value with its before and after."""
+    from arrears.services.config import ApplyResult, version_diff
+
     with _user_errors():
         changes = version_diff(open_db(db), first, second)
     if json:
@@ -228,6 +219,9 @@ def diff(
 @config_app.command("show")
 def show(version: VersionOption = None, db: DbOption = None, json: JsonOption = False) -> None:
     """Summary of the configuration (or of one version): actions, series with their steps and letters, collectors."""
+    from arrears.services.config import load_strategy, version_strategy
+    from arrears.services.config_document import action_doc, dump_model, series_doc
+
     database = open_db(db)
     with _user_errors():
         strategy = load_strategy(database) if version is None else version_strategy(database, version)
@@ -280,6 +274,8 @@ def show(version: VersionOption = None, db: DbOption = None, json: JsonOption = 
 @config_app.command("portfolios")
 def portfolios(db: DbOption = None, json: JsonOption = False) -> None:
     """The portfolio table of the Guarantor Collections tab: enabled, assignment level, effective rules."""
+    from arrears.services.config import portfolio_table
+
     lines = portfolio_table(open_db(db))
     if json:
         print_json([line.as_dict() for line in lines])
@@ -301,12 +297,20 @@ def portfolios(db: DbOption = None, json: JsonOption = False) -> None:
 @config_app.command("assignment-type")
 def assignment_type(
     portfolio: Annotated[str, typer.Argument(help="Portfolio code.")],
-    new_type: Annotated[AssignmentType, typer.Argument(metavar="TYPE", help="name_range or balance_range.")],
+    type_name: Annotated[str, typer.Argument(metavar="TYPE", help="name_range or balance_range.")],
     yes: YesOption = False,
     actor: ActorOption = None,
     db: DbOption = None,
 ) -> None:
     """Change a portfolio's assignment type; its assignment rules are deleted (asks first)."""
+    from arrears.domain.strategy import AssignmentType
+    from arrears.services.config import AssignmentRulesDeleted, change_assignment_type, describe_rule
+
+    try:
+        new_type = AssignmentType(type_name)
+    except ValueError as error:
+        choices = " or ".join(kind.value for kind in AssignmentType)
+        raise typer.BadParameter(f"{type_name!r} is not {choices}", param_hint="TYPE") from error
     database = open_db(db)
     with _user_errors():
         try:
@@ -336,6 +340,8 @@ def preview(
     db: DbOption = None,
 ) -> None:
     """Render a letter template for one account."""
+    from arrears.services.letters import preview_letter
+
     when: date = parse_date(as_of, "as-of") or date.today()
     with _user_errors():
         subject, body = preview_letter(open_db(db), letter, account, when)
@@ -345,6 +351,8 @@ def preview(
 @config_app.command("merge-fields")
 def merge_fields_command(json: JsonOption = False) -> None:
     """The merge fields letters may use."""
+    from arrears.letters.render import merge_fields
+
     fields = dict(merge_fields())
     if json:
         print_json(fields)
@@ -363,6 +371,8 @@ def audit(
     json: JsonOption = False,
 ) -> None:
     """Recent configuration changes: who, when, what, before and after."""
+    from arrears.services.config import audit_log
+
     rows = audit_log(open_db(db), entity, limit)
     if json:
         print_json(rows)

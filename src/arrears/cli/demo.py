@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from arrears.cli.app import JsonOption, app, console, errors, parse_date, print_json, user_errors
-from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.money import format_cents
-from arrears.services.database import open_sqlite_file
-from arrears.services.demo import CollectionsSummary, DemoResult, build_demo, example_strategy_path
-from arrears.services.reports import BUCKETS, PortfolioReport, portfolio_report
+
+if TYPE_CHECKING:
+    from arrears.services.demo import CollectionsSummary, DemoResult
+    from arrears.services.reports import PortfolioReport
 
 STAGES = {
     "generate": "generating accounts",
@@ -43,6 +43,8 @@ def _remove_database(path: Path) -> None:
 
 def _table(report: PortfolioReport) -> Table:
     """One column per portfolio (and the total), one row per figure: fits an 80-column terminal."""
+    from arrears.services.reports import BUCKETS
+
     columns = [*report.portfolios, report.total]
     table = Table(title=f"Portfolios at {report.as_of.isoformat()}", title_justify="left")
     table.add_column("")
@@ -74,6 +76,8 @@ def _collections_table(summary: CollectionsSummary) -> Table:
 
 def _collector_table(summary: CollectionsSummary) -> Table:
     """One column per assignee (collector or group) and the total; activities created, then open work."""
+    from arrears.domain.engine import OPERATOR_KINDS
+
     assignees = sorted(set(summary.by_collector) | set(summary.worklist))
     kinds = sorted({kind for counts in summary.by_collector.values() for kind in counts})
     operator = sorted(kind.value for kind in OPERATOR_KINDS)
@@ -125,6 +129,10 @@ def demo(
 ) -> None:
     """Build a realistic demo database (three medical portfolios, 18 months of ledgers, claims and plans),
     apply a collections strategy and run the engine over the last days, one run a day."""
+    from arrears.services.database import open_sqlite_file
+    from arrears.services.demo import build_demo, example_strategy_path
+    from arrears.services.reports import portfolio_report
+
     end = parse_date(as_of, "as-of") or date.today()
     text, name = None, "strategy.yaml"
     if days:

@@ -12,15 +12,6 @@ from rich.table import Table
 
 from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, shown, user_errors
 from arrears.cli.letters import letters_app
-from arrears.services.exports import (
-    export_credit_reports,
-    export_letters,
-    export_referrals,
-    export_statement_holds,
-    list_letters,
-    list_runs,
-    show_run,
-)
 
 referrals_app = typer.Typer(help="Referrals to external collections: the agency's placement file.",
                             no_args_is_help=True)  # fmt: skip
@@ -44,6 +35,8 @@ def letters_list(
     json: JsonOption = False,
 ) -> None:
     """List letters: template, account, day queued, status, day printed."""
+    from arrears.services.exports import list_letters
+
     with user_errors():
         rows = list_letters(open_db(db), status, parse_date(on, "date"))
     if json:
@@ -63,6 +56,8 @@ def letters_export(
     db: DbOption = None,
 ) -> None:
     """Write one CSV row per letter queued on a day with its merge data (for a print shop's mail merge)."""
+    from arrears.services.exports import export_letters
+
     day = parse_date(on, "date") or date.today()
     with user_errors():
         count = export_letters(open_db(db), day, file)
@@ -77,6 +72,8 @@ def referrals_export(
 ) -> None:
     """Write the accounts placed with external collections since a day, with the fields of an agency placement
     file; marks them sent (re-exporting the same range writes the same file)."""
+    from arrears.services.exports import export_referrals
+
     day = parse_date(since, "since") or date.today()
     with user_errors():
         result = export_referrals(open_db(db), day, file, on=date.today())
@@ -91,6 +88,8 @@ def credit_reports_export(
 ) -> None:
     """Write the credit reports the run made on a day, one row each with the Metro 2 base-segment fields Arrears
     holds; marks them sent (re-exporting the same day writes the same file)."""
+    from arrears.services.exports import export_credit_reports
+
     day = parse_date(on, "date") or date.today()
     with user_errors():
         result = export_credit_reports(open_db(db), day, file, today=date.today())
@@ -106,6 +105,8 @@ def statement_holds_export(
     db: DbOption = None,
 ) -> None:
     """Write the accounts whose statements are on hold (and those released since a day) for the billing system."""
+    from arrears.services.exports import export_statement_holds
+
     with user_errors():
         holds, releases = export_statement_holds(open_db(db), file, parse_date(released_since, "since"))
     console.print(f"{holds} on hold, {releases} released, written to {shown(file)}")
@@ -118,6 +119,8 @@ def runs_list(
     json: JsonOption = False,
 ) -> None:
     """The latest runs, newest first."""
+    from arrears.services.exports import list_runs
+
     rows = list_runs(open_db(db), limit)
     if json:
         print_json(rows)
@@ -137,6 +140,8 @@ def runs_show(
     json: JsonOption = False,
 ) -> None:
     """One run: its counts, its per-account errors by external id, the configuration version it used."""
+    from arrears.services.exports import show_run
+
     with user_errors():
         view = show_run(open_db(db), run)
     if json:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -22,7 +22,10 @@ from arrears.cli.app import (
     shown,
     user_errors,
 )
-from arrears.services.importing import COLUMNS, ImportKind, ImportReport, import_file
+from arrears.services.import_columns import COLUMNS, ImportKind
+
+if TYPE_CHECKING:
+    from arrears.services.importing import ImportReport
 
 import_app = typer.Typer(
     help=(
@@ -71,6 +74,8 @@ def run_import(
     plan: str | None = None,
 ) -> None:
     """Import ``path``, show the report and exit 1 when the file was rejected."""
+    from arrears.services.importing import import_file
+
     show_progress = not quiet and not as_json and errors.is_terminal
     bar, tasks = _progress_bar(show_progress)
 

@@ -11,8 +11,6 @@ import typer
 
 from arrears.cli.accounts import portfolios_app
 from arrears.cli.app import DbOption, app, console, open_db, parse_date, user_errors
-from arrears.services.letter_print import print_batch
-from arrears.services.letters import Letterhead, set_letterhead
 
 letters_app = typer.Typer(help="Letters: print the queued letters of a day for the print shop.", no_args_is_help=True)
 app.add_typer(letters_app, name="letters")
@@ -32,6 +30,8 @@ def letters_print(
 ) -> None:
     """Print a day's queued letters: one PDF for the print shop (a cover sheet, then the letters in postal
     order), one PDF per letter, an index CSV; the letters are marked printed (a reprint writes nothing new)."""
+    from arrears.services.letter_print import print_batch
+
     with user_errors():
         batch = print_batch(open_db(db), output, day=parse_date(day), portfolio=portfolio, printed_on=date.today())
     console.print(
@@ -57,6 +57,8 @@ def portfolios_letterhead(
     db: DbOption = None,
 ) -> None:
     """Set the letterhead a portfolio prints on its letters (fields left empty come from its parent)."""
+    from arrears.services.letters import Letterhead, set_letterhead
+
     if logo is not None and not logo.is_file():
         raise typer.BadParameter(f"no file at {logo}", param_hint="--logo")
     image = logo.read_bytes() if logo is not None else None

@@ -10,14 +10,6 @@ import typer
 from rich.table import Table
 
 from arrears.cli.app import DbOption, app, console, open_db, user_errors
-from arrears.services.outbox import (
-    channels_from_environment,
-    outbox_summary,
-    record_delivery,
-    record_opt_out,
-    record_sms_reply,
-    send_outbox,
-)
 
 outbox_app = typer.Typer(
     help="The outbox of e-mail and SMS: sending, opt-outs, delivery reports.", no_args_is_help=True
@@ -32,6 +24,8 @@ def outbox_send(
 ) -> None:
     """Move the run's queued e-mail and SMS into the outbox and send what is due (settings: ARREARS_SMTP_* and
     ARREARS_SMS_* in the environment; a channel without settings keeps its messages queued)."""
+    from arrears.services.outbox import channels_from_environment, send_outbox
+
     with user_errors():
         channels = channels_from_environment(os.environ)
         run = send_outbox(open_db(db), channels, datetime.now(UTC), limit=limit)
@@ -45,6 +39,8 @@ def outbox_send(
 @outbox_app.command("status")
 def outbox_status(db: DbOption = None) -> None:
     """How many messages per channel and status."""
+    from arrears.services.outbox import outbox_summary
+
     table = Table("channel", "status", "messages")
     with user_errors():
         for (channel, status), count in sorted(outbox_summary(open_db(db)).items()):
@@ -60,6 +56,8 @@ def outbox_opt_out(
     db: DbOption = None,
 ) -> None:
     """Stop a channel for an account's guarantor (an unsubscribe, or a request made by phone or letter)."""
+    from arrears.services.outbox import record_opt_out
+
     with user_errors():
         record_opt_out(open_db(db), account, channel, date.today(), source)
     console.print(f"{channel} stopped for the guarantor of {account}")
@@ -72,6 +70,8 @@ def outbox_reply(
     db: DbOption = None,
 ) -> None:
     """Record an SMS reply: STOP (or UNSUBSCRIBE, CANCEL, END, QUIT) stops SMS for that number."""
+    from arrears.services.outbox import record_sms_reply
+
     with user_errors():
         parties = record_sms_reply(open_db(db), number, text, date.today())
     console.print(f"SMS stopped for {parties} part{'y' if parties == 1 else 'ies'}" if parties else "not an opt-out")
@@ -85,6 +85,8 @@ def outbox_delivery(
     db: DbOption = None,
 ) -> None:
     """Record a provider's delivery report; a bounce stops the channel for the party."""
+    from arrears.services.outbox import record_delivery
+
     with user_errors():
         record_delivery(open_db(db), provider_id, status, date.today(), detail)
     console.print(f"{provider_id}: {status}")

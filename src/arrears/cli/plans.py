@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -15,17 +15,11 @@ from rich.table import Table
 
 from arrears.cli.app import DbOption, JsonOption, app, console, errors, open_db, parse_date, print_json, user_errors
 from arrears.domain.calendar import format_delay_minutes
-from arrears.domain.plans import Plan, priority_band
-from arrears.services.config_document import dump_model, plan_doc
-from arrears.services.plans import (
-    PlanCancelled,
-    PlanRunResult,
-    list_plans,
-    read_account_file,
-    run_batch,
-    run_plan,
-    show_plan,
-)
+from arrears.domain.priority import priority_band
+
+if TYPE_CHECKING:
+    from arrears.domain.plans import Plan
+    from arrears.services.plans import PlanRunResult
 
 plans_app = typer.Typer(help="Contact plans: list them and show one (configure them in the YAML, docs/plans.md).")
 plan_app = typer.Typer(help="Run a contact plan on one account or on many.")
@@ -46,6 +40,8 @@ StartOption = Annotated[
 @plans_app.command("list")
 def plans_list(user: UserOption = None, json: JsonOption = False, db: DbOption = None) -> None:
     """The contact plans; with --user, only those the user may see and run (sub-plans hidden)."""
+    from arrears.services.plans import list_plans
+
     with user_errors():
         lines = list_plans(open_db(db), user)
     if json:
@@ -77,6 +73,9 @@ def _timing(plan: Plan, index: int) -> str:
 def plans_show(code: Annotated[str, typer.Argument(help="Plan code.")], json: JsonOption = False,
                db: DbOption = None) -> None:  # fmt: skip
     """One plan with its switches and its events in sequence order."""
+    from arrears.services.config_document import dump_model, plan_doc
+    from arrears.services.plans import show_plan
+
     with user_errors():
         plan = show_plan(open_db(db), code)
     if json:
@@ -139,6 +138,8 @@ def plan_run(
     db: DbOption = None,
 ) -> None:
     """Run a contact plan on one account now (asks before deleting pending contacts when the plan says so)."""
+    from arrears.services.plans import PlanCancelled, run_plan, show_plan
+
     database = open_db(db)
     day = parse_date(on, "on") or date.today()
     start = parse_date(start_date, "start-date")
@@ -180,6 +181,8 @@ def plan_batch(
     db: DbOption = None,
 ) -> None:
     """Run a contact plan on many accounts at once (never asks; closed accounts the plan skips are logged)."""
+    from arrears.services.plans import read_account_file, run_batch
+
     if (where is None) == (accounts is None):
         raise typer.BadParameter("give --where CONDITION or --accounts FILE (one of them)", param_hint="--where")
     database = open_db(db)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -26,16 +26,9 @@ from arrears.cli.app import (
 )
 from arrears.domain.money import Money, MoneyError, format_cents
 from arrears.domain.promises import PromiseChannel, Repeat, parse_repeat
-from arrears.services.config import load_strategy
-from arrears.services.promises import (
-    PromiseLine,
-    PromiseRequest,
-    add_promise,
-    list_promises,
-    promise_desk,
-    promise_report,
-)
-from arrears.services.worklist import assignees_for
+
+if TYPE_CHECKING:
+    from arrears.services.promises import PromiseLine, PromiseRequest
 
 promise_app = typer.Typer(help="Promises to pay on an account.", no_args_is_help=True)
 promises_app = typer.Typer(help="The promise desk: promises due today and broken yesterday.", no_args_is_help=True)
@@ -58,6 +51,8 @@ def promise_request(
 ) -> PromiseRequest | None:
     """The promise the options describe (None when neither --amount nor --due is given); a usage error names
     the option that is wrong."""
+    from arrears.services.promises import PromiseRequest
+
     if amount is None and due is None:
         return None
     if amount is None or due is None:
@@ -95,6 +90,8 @@ def promise_add_command(
     db: DbOption = None,
 ) -> None:
     """Take a promise to pay on an account directly (not from a call)."""
+    from arrears.services.promises import add_promise
+
     request = promise_request(amount, due, repeat, grace, advance, channel, collector)
     if request is None:
         raise typer.BadParameter("a promise needs --amount and --due", param_hint="--amount")
@@ -130,6 +127,8 @@ def _desk_table(found: list[tuple[str, PromiseLine]], title: str) -> Table:
 @promise_app.command("list")
 def promise_list_command(account: AccountArgument, db: DbOption = None, json: JsonOption = False) -> None:
     """An account's promises, newest first: terms, status, what is paid toward the installment and the shortfall."""
+    from arrears.services.promises import list_promises
+
     with user_errors():
         lines = list_promises(open_db(db), account)
     if json:
@@ -140,6 +139,10 @@ def promise_list_command(account: AccountArgument, db: DbOption = None, json: Js
 
 def print_desk(db: DbOption, collector: str | None, group: str | None, on: str | None, json: bool) -> None:
     """Print the promise desk of a day (``promises list`` and ``worklist --promises``)."""
+    from arrears.services.config import load_strategy
+    from arrears.services.promises import promise_desk
+    from arrears.services.worklist import assignees_for
+
     database = open_db(db)
     day = parse_date(on, "date") or date.today()
     with user_errors():
@@ -175,6 +178,8 @@ def report_promises_command(
 ) -> None:
     """Promise kept rate per collector and portfolio over the promises taken in a period, with the amounts
     promised and collected (kept rate: kept / (kept + broken); standing promises are not decided yet)."""
+    from arrears.services.promises import promise_report
+
     first, last = parse_date(start, "from"), parse_date(end, "to")
     assert first is not None and last is not None
     with user_errors():

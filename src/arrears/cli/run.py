@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -34,10 +34,10 @@ from arrears.cli.promises import (
     promise_request,
 )
 from arrears.domain.money import format_cents
-from arrears.services.config import load_strategy
-from arrears.services.explain import explain as explain_account
-from arrears.services.run import ALL, PendingRun, RunFailed, RunRefused, RunResult, pending_runs, run_day
-from arrears.services.worklist import assignees_for, complete_activity, priority_band, worklist
+from arrears.domain.priority import priority_band
+
+if TYPE_CHECKING:
+    from arrears.services.run import RunResult
 
 activity_app = typer.Typer(
     help="Work on activities: add a follow-up, reassign, complete a call or a review.", no_args_is_help=True
@@ -93,6 +93,9 @@ def run(
     json: JsonOption = False,
 ) -> None:
     """Run the engine: entry, assignment, actions and series, resolution — idempotent and resumable."""
+    from arrears.services.config import load_strategy
+    from arrears.services.run import ALL, PendingRun, RunFailed, RunRefused, pending_runs, run_day
+
     if (as_of is None) == (through is None):
         raise typer.BadParameter("give exactly one of --as-of and --through")
     first_day = parse_date(as_of, "as-of")
@@ -166,6 +169,9 @@ def worklist_command(
 ) -> None:
     """A collector's worklist in Collect!'s order: due today, then oldest first; priority, name, type. Today's
     worklist hides the calls a contact rule forbids now and lists when each may be made."""
+    from arrears.services.config import load_strategy
+    from arrears.services.worklist import assignees_for, worklist
+
     if promises:
         print_desk(db, collector, group, on, json)
         return
@@ -230,6 +236,8 @@ def activity_complete(
     --date) and checked against the contact rules of that moment: one that broke a rule is recorded all the same,
     flagged with the rule and reason (printed as a warning) for the compliance report. With a promise outcome,
     --amount and --due (and --repeat, --grace, --advance) take the promise the party made."""
+    from arrears.services.worklist import complete_activity
+
     day = parse_date(on, "date")
     local = parse_time(at)
     promise = promise_request(amount, due, repeat, grace, advance, channel)
@@ -255,6 +263,9 @@ def explain(
     """Why an account is or is not in collections: each rule with its value and threshold, the assignment,
     every pending activity with the reason it exists, each compliance rule that held or deferred work, and the
     account's milestone in its scheme (why, and what the next one needs and when)."""
+    from arrears.services.config import load_strategy
+    from arrears.services.explain import explain as explain_account
+
     database = open_db(db)
     with user_errors():
         result = explain_account(database, account, parse_date(as_of, "as-of") or date.today(), load_strategy(database))

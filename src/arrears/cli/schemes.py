@@ -25,8 +25,6 @@ from arrears.cli.app import (
     resolve_user,
     user_errors,
 )
-from arrears.services.config import load_strategy
-from arrears.services.schemes import hold_in_scheme, party_rating, release_from_scheme_hold, scheme_actions
 
 schemes_app = typer.Typer(help="Milestone schemes (seed 004).", no_args_is_help=True)
 party_app = typer.Typer(help="Parties: their credit rating.", no_args_is_help=True)
@@ -39,6 +37,9 @@ def show(
     code: Annotated[str, typer.Argument(help="The scheme's code.")], db: DbOption = None, json: JsonOption = False
 ) -> None:
     """The collections actions summary of a scheme: every action of every milestone (read-only)."""
+    from arrears.services.config import load_strategy
+    from arrears.services.schemes import scheme_actions
+
     with user_errors():
         lines = scheme_actions(load_strategy(open_db(db)), code)
     if json:
@@ -62,6 +63,9 @@ def hold(
 ) -> None:
     """Hold an account in its milestone scheme: the run does not move it (unless the scheme lets held accounts
     decrement and resolve)."""
+    from arrears.services.config import load_strategy
+    from arrears.services.schemes import hold_in_scheme
+
     database = open_db(db)
     day = parse_date(on, "on") or date.today()
     last = parse_date(until, "until")
@@ -75,6 +79,8 @@ def hold(
 @schemes_app.command("release")
 def release(account: AccountArgument, on: OnOption = None, user: UserOption = None, db: DbOption = None) -> None:
     """Release an account's scheme hold: the next run moves it again."""
+    from arrears.services.schemes import release_from_scheme_hold
+
     day = parse_date(on, "on") or date.today()
     with user_errors():
         release_from_scheme_hold(open_db(db), account, on=day, actor=resolve_user(user))
@@ -89,6 +95,9 @@ def rating(
     json: JsonOption = False,
 ) -> None:
     """A party's credit points within the look-back and the level they give (more points, worse rating)."""
+    from arrears.services.config import load_strategy
+    from arrears.services.schemes import party_rating
+
     database = open_db(db)
     with user_errors():
         result = party_rating(database, party, parse_date(as_of, "as-of") or date.today(), load_strategy(database))

@@ -25,17 +25,7 @@ from arrears.cli.app import (
     user_errors,
 )
 from arrears.cli.run import activity_app
-from arrears.domain.plans import DEFAULT_PRIORITY
-from arrears.domain.strategy import ActionKind
-from arrears.services.collector_work import (
-    FollowUp,
-    accounts_reassign,
-    activity_add,
-    activity_reassign,
-    collections_place,
-    collections_recall,
-    note_add,
-)
+from arrears.domain.priority import DEFAULT_PRIORITY
 
 note_app = typer.Typer(help="Notes on an account.", no_args_is_help=True)
 collections_app = typer.Typer(
@@ -55,6 +45,8 @@ def note_add_command(
     db: DbOption = None,
 ) -> None:
     """Write a note on an account."""
+    from arrears.services.collector_work import note_add
+
     day = parse_date(on, "on") or date.today()
     with user_errors():
         note_id = note_add(open_db(db), account, text, on=day, actor=resolve_user(user))
@@ -77,6 +69,9 @@ def activity_add_command(
 ) -> None:
     """Schedule a follow-up (a call or a review) on an account in collections; it shows in the collector's
     worklist from its due day."""
+    from arrears.domain.strategy import ActionKind
+    from arrears.services.collector_work import FollowUp, activity_add
+
     day = parse_date(on, "on") or date.today()
     due_day = parse_date(due, "due") or day
     if kind not in {k.value for k in (ActionKind.REVIEW, ActionKind.PHONE_CALL)}:
@@ -95,6 +90,8 @@ def activity_reassign_command(
     db: DbOption = None,
 ) -> None:
     """Give a pending activity to another collector or group."""
+    from arrears.services.collector_work import activity_reassign
+
     with user_errors():
         before = activity_reassign(open_db(db), activity, collector, actor=resolve_user(user))
     console.print(f"activity {activity} reassigned from {shown(before)} to {shown(collector)}")
@@ -109,6 +106,8 @@ def accounts_reassign_command(
     db: DbOption = None,
 ) -> None:
     """Give an account's collections case and all its pending work to another collector or group."""
+    from arrears.services.collector_work import accounts_reassign
+
     day = parse_date(on, "on") or date.today()
     with user_errors():
         moved = accounts_reassign(open_db(db), account, collector, on=day, actor=resolve_user(user))
@@ -128,6 +127,8 @@ def collections_place_command(
     db: DbOption = None,
 ) -> None:
     """Place an account in guarantor collections by hand; its first activity is due at once."""
+    from arrears.services.collector_work import collections_place
+
     day = parse_date(on, "on") or date.today()
     with user_errors():
         placed = collections_place(open_db(db), account, reason, on=day, actor=resolve_user(user), work=work,
@@ -149,6 +150,8 @@ def collections_recall_command(
 ) -> None:
     """Take an account out of guarantor collections: the case is resolved, pending work cancelled (except
     do-not-autodelete work), statements released."""
+    from arrears.services.collector_work import collections_recall
+
     day = parse_date(on, "on") or date.today()
     with user_errors():
         cancelled = collections_recall(open_db(db), account, reason, on=day, actor=resolve_user(user))

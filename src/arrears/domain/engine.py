@@ -86,7 +86,6 @@ from arrears.domain.effects import (
 )
 from arrears.domain.plans import (
     AWAITED_TYPES,
-    DEFAULT_PRIORITY,
     DONE_ON_CLOSE,
     WORKLIST_TYPES,
     AccountView,
@@ -100,6 +99,7 @@ from arrears.domain.plans import (
     forward_contact,
     schedule_plan,
 )
+from arrears.domain.priority import DEFAULT_PRIORITY
 from arrears.domain.promises import Outcome
 from arrears.domain.strategy import Action, ActionKind, FinalAction, Series, Strategy
 from arrears.domain.strategy.schemes import (

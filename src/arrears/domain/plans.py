@@ -48,6 +48,7 @@ from arrears.domain.effects import (
     StatusChange,
 )
 from arrears.domain.ledger import Kind as LedgerKind
+from arrears.domain.priority import DEFAULT_PRIORITY, PRIORITY_MAX, PRIORITY_MIN
 
 # --------------------------------------------------------------------------------------------- limits
 
@@ -55,11 +56,6 @@ PLAN_CODE_MAX_LENGTH = 7
 """Seed 002: "The Code field holds up to 7 alpha-numeric characters"."""
 MAX_ACCESS_RANGES = 3
 """Seed 002: "up to 3 ranges of Users per Contact plan"."""
-PRIORITY_MIN, PRIORITY_MAX = 1, 99
-PRIORITY_BANDS: Final = ((66, 99, "high"), (34, 65, "medium"), (1, 33, "low"))
-"""Seed 002: "66 to 99 High, 34 to 65 Medium, 1 to 33 Low"."""
-DEFAULT_PRIORITY = 50
-"""The priority of work that names none: actions, series steps, plan events and follow-ups alike."""
 DELAY_DAYS_MIN, DELAY_DAYS_MAX = 0, 999
 DELAY_MINUTES_MAX = 24 * 60 * 7
 """A week: a longer delay is a delay in days."""
@@ -69,10 +65,6 @@ USER_LEVEL_MIN, USER_LEVEL_MAX = 0, 99
 MAX_PLAN_DEPTH = 10
 """How deep plans may call plans immediately (a cycle of immediate sub-plans is refused on save)."""
 
-
-def priority_band(priority: int) -> str:
-    """The worklist band of a priority: high (66–99), medium (34–65) or low (1–33)."""
-    return next((name for low, high, name in PRIORITY_BANDS if low <= priority <= high), "low")
 
 
 # ---------------------------------------------------------------------------------------------- enums

@@ -35,7 +35,7 @@ from arrears.domain.cases import (
 from arrears.domain.engine import activity_key
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.model import Mode
-from arrears.domain.plans import DEFAULT_PRIORITY
+from arrears.domain.priority import DEFAULT_PRIORITY
 from arrears.domain.strategy import ActionKind, Strategy
 from arrears.services.config import load_strategy
 from arrears.services.run import features_frame

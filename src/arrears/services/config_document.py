@@ -88,7 +88,6 @@ from arrears.domain.compliance_rules import (
 from arrears.domain.errors import Problem
 from arrears.domain.money import AMOUNT_CEILING_CENTS, Money, MoneyError
 from arrears.domain.plans import (
-    DEFAULT_PRIORITY,
     AssignTo,
     EventType,
     LevelRange,
@@ -98,6 +97,7 @@ from arrears.domain.plans import (
     Timing,
     TransactionType,
 )
+from arrears.domain.priority import DEFAULT_PRIORITY
 from arrears.domain.promises import Outcome, PortfolioPromises, PromiseSettings
 from arrears.domain.strategy import (
     Action,

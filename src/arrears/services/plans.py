@@ -30,7 +30,8 @@ from arrears.domain.engine import Case, Decisions, Imported, PlanRunRequested, S
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.plans import AccountView as PlanAccount
 from arrears.domain.plans import PendingContact as PlanPending
-from arrears.domain.plans import Plan, deletable, priority_band
+from arrears.domain.plans import Plan, deletable
+from arrears.domain.priority import priority_band
 from arrears.domain.strategy import Strategy
 from arrears.letters.records import merge_record
 from arrears.services.compliance import guarded_facts

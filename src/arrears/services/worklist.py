@@ -19,7 +19,8 @@ from arrears.domain.cases import (
 from arrears.domain.compliance import Defer, Hold, Outbound, OutboundChannel, release_gate
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
-from arrears.domain.plans import PlanError, contact_key, find_event, next_period_on_completion, priority_band
+from arrears.domain.plans import PlanError, contact_key, find_event, next_period_on_completion
+from arrears.domain.priority import priority_band
 from arrears.domain.strategy import ActionKind, Strategy
 from arrears.services.compliance import facts_for, outcome_problems, record_call
 from arrears.services.config import load_strategy

@@ -16,10 +16,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from sqlalchemy import Connection, Date, DateTime, Select, Table, func, select, text
+
+if TYPE_CHECKING:
+    import polars as pl  # only the type of load_frame's argument: a caller that has a frame has loaded Polars
 
 
 def _sqlite_value(value: Any) -> Any:
