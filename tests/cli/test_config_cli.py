@@ -86,8 +86,11 @@ def test_show_portfolios_and_preview_letter(url: str) -> None:
     letters = next(s for s in shown["series"] if s["name"] == "Guarantor Letters")
     assert letters["letters"] == ["G30", "G60", "G90"] and letters["final_action"] == "external_collections"
     assert [c["code"] for c in shown["collectors"]] == ["ann", "ben", "cho"]
+    promise = {"code": "PROMISE", "class": "promise", "description": "the party promised to pay"}
+    assert shown["outcome_codes"][1] == promise
     table = run(url, "show")
     assert table.exit_code == 0 and "Call 1" in table.stdout
+    assert "outcome codes" in table.stdout and "WRONGNUMBER" in table.stdout
 
     portfolios = json.loads(run(url, "portfolios", "--json").stdout)
     assert [(p["portfolio"], p["collections_enabled"], p["assignment_level"]) for p in portfolios] == [

@@ -48,6 +48,10 @@ def test_run_worklist_complete_and_explain(sqlite_db: Database) -> None:
         ("O-1", "Call 1", "phone_call", "medium")
     ]
 
+    code, output = call("activity", "complete", str(items[0]["id"]), "--outcome", "will pay Friday", "--date",
+                        "2026-03-04", "--db", url)  # fmt: skip
+    assert code == 1 and "outcome: is not an outcome code (known: CONNECTED (connected conversation), PROMISE " \
+                         "(promise)" in " ".join(output.split())  # fmt: skip
     code, output = call("activity", "complete", str(items[0]["id"]), "--outcome", "PROMISE", "--note",
                         "will pay Friday", "--date", "2026-03-04", "--db", url)  # fmt: skip
     assert code == 0 and "done: PROMISE" in output

@@ -75,7 +75,7 @@ def ask(
 def calls(*attempts: tuple[str, AttemptClass], zone: str = NY) -> ContactFacts:
     """A New York party (or ``zone``) with these call attempts."""
     made = tuple(CallAttempt(at(moment, zone), outcome) for moment, outcome in attempts)
-    talks = [a.at for a in made if a.outcome is CONVERSATION]
+    talks = [a.at for a in made if a.outcome.conversation]
     return ContactFacts(time_zones=(zone,), attempts=made, last_conversation=max(talks) if talks else None)
 
 
@@ -109,6 +109,22 @@ def test_the_eighth_call_waits_until_the_first_leaves_the_window() -> None:
 def test_calls_that_did_not_connect_or_reached_a_wrong_number_do_not_count() -> None:
     facts = calls(*SIX_ATTEMPTS, ("2027-03-09 14:02", NOT_CONNECTED), ("2027-03-09 14:05", WRONG_NUMBER))
     assert ask(PHONE, at("2027-03-09 15:00"), facts) == ALLOW
+
+
+def test_a_promise_a_refusal_a_dispute_and_a_payment_are_conversations() -> None:
+    for outcome in (AttemptClass.PROMISE, AttemptClass.REFUSED, AttemptClass.DISPUTE, AttemptClass.PAID):
+        seventh = calls(*SIX_ATTEMPTS, ("2027-03-09 14:02", outcome))
+        assert (outcome.reached, outcome.conversation) == (CONVERSATION, True)
+        # the seventh attempt of the week, and a conversation: R02 waits the longer (day 7 is 2027-03-15)
+        assert ask(PHONE, at("2027-03-10 09:14"), seventh).rule == "R02"  # type: ignore[union-attr]
+        assert ask(PHONE, at("2027-03-16 08:00"), seventh) == ALLOW
+
+
+def test_other_counts_as_an_attempt_without_a_conversation() -> None:
+    seventh = calls(*SIX_ATTEMPTS, ("2027-03-09 14:02", AttemptClass.OTHER))
+    assert (AttemptClass.OTHER.reached, AttemptClass.OTHER.conversation) == (NO_ANSWER, False)
+    assert ask(PHONE, at("2027-03-09 15:00"), seventh).rule == "R01"  # type: ignore[union-attr]
+    assert ask(PHONE, at("2027-03-10 09:14"), seventh) == ALLOW  # no 7-day wait
 
 
 def test_a_conversation_on_day_one_blocks_calls_through_day_seven() -> None:

@@ -191,3 +191,15 @@ def test_note_add(office: Database) -> None:
     assert audit_rows(db, "note")[0][:3] == ("maria", "added", str(note_id))
     with pytest.raises(ValidationFailed, match="text: is required"):
         note_add(db, "evans", "   ", on=d("2026-02-21"), actor="maria")
+
+
+def test_a_review_is_completed_with_an_outcome_code_not_free_text(office: Database) -> None:
+    db = office
+    review = activity_add(db, "evans", FollowUp(ActionKind.REVIEW, d("2026-02-21")), on=d("2026-02-21"),
+                          actor="maria")  # fmt: skip
+    with pytest.raises(ValidationFailed, match=r"outcome: is not an outcome code \(known: CONNECTED"):
+        complete_activity(db, review, "looked at it, fine", on=d("2026-02-21"), actor="maria")
+    assert complete_activity(db, review, "OTHER", "insurance to rebill", on=d("2026-02-21"), actor="maria") is None
+    (done,) = [a for a in table(db, "activity") if a.id == review]
+    assert (done.status, done.outcome, done.note) == ("done", "OTHER", "insurance to rebill")
+    assert table(db, "call_attempt") == []  # a review is no call: nothing counts towards the call rules

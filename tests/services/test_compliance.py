@@ -46,10 +46,25 @@ def test_a_call_outcome_must_be_a_configured_code(db: Database) -> None:
     given_accounts(db, "Adams")
     run_day(db, d("2026-03-02"), strategy=STRATEGY)
     (call,) = worklist(db, d("2026-03-02"))
-    with pytest.raises(ValidationFailed, match=r"is not a call outcome code \(known: CONNECTED \(connected "
-                                               r"conversation\), PROMISE"):  # fmt: skip
+    with pytest.raises(ValidationFailed, match=r"is not an outcome code \(known: CONNECTED \(connected "
+                                               r"conversation\), PROMISE \(promise\)"):  # fmt: skip
         complete_activity(db, call.id, "MAYBE", on=d("2026-03-02"))
     assert _attempts(db) == [] and len(worklist(db, d("2026-03-02"))) == 1  # nothing written
+
+
+def test_a_promise_is_recorded_as_such_and_counts_as_the_conversation(db: Database) -> None:
+    given_accounts(db, "Adams")
+    run_day(db, d("2026-03-02"), strategy=STRATEGY)
+    (call,) = worklist(db, d("2026-03-02"))
+    promised = datetime(2026, 3, 2, 10, 15, tzinfo=NY)
+    assert complete_activity(db, call.id, "PROMISE", "pays on the 10th", on=d("2026-03-02"), at=promised) is None
+    assert _attempts(db) == [("PROMISE", "promise", promised, None)]
+    with db.engine.connect() as connection:
+        account_id = connection.scalar(select(AccountRow.id))
+        assert account_id is not None
+        facts = facts_for(connection, STRATEGY, [account_id], d("2026-03-03"))[account_id]
+    assert facts.last_conversation == promised  # the 7-day wait after a conversation starts from it
+    assert facts.attempts == (CallAttempt(promised.astimezone(UTC), AttemptClass.PROMISE),)
 
 
 def test_a_call_made_in_breach_is_recorded_and_flagged(db: Database) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from arrears.domain.compliance import AttemptClass
-from arrears.domain.compliance_rules import DEFAULT_OUTCOMES, StateWindow
+from arrears.domain.compliance_rules import DEFAULT_OUTCOMES, CallOutcome, StateWindow
 from arrears.services import config
 from arrears.services.accounts import create_portfolio
 from arrears.services.config_document import dump_strategy, parse_document
@@ -87,7 +87,7 @@ def test_every_bad_value_is_reported_with_its_path() -> None:
         "compliance.portfolios[NOWHERE].holds.bankrupt: is not a known key (known: bankruptcy, deceased, "
         "cease_communication, attorney, dispute, do_not_call)",
         "compliance.call_outcomes[2].class: must be one of 'connected_conversation', 'voicemail', 'no_answer', "
-        "'not_connected' or 'wrong_number'",
+        "'not_connected', 'wrong_number', 'promise', 'refused', 'dispute', 'paid' or 'other'",
         "compliance.enterprise.call_frequency.attempts: must be a whole number, 1 or more",
         "compliance.enterprise.time_of_day.end: must be after start (21:00)",
         "compliance.enterprise.state_caps.caps[Mass].state: must be a state's two capital letters (e.g. MA)",
@@ -95,6 +95,34 @@ def test_every_bad_value_is_reported_with_its_path() -> None:
         "compliance.portfolios[NOWHERE].portfolio: names an unknown portfolio 'NOWHERE'",
         "compliance.call_outcomes: must give a code for every class of call (missing: connected_conversation, "
         "no_answer, not_connected, wrong_number)",
+    ]
+
+
+def test_outcome_codes_carry_a_class_and_a_description_and_are_codes_not_sentences() -> None:
+    codes = [{"code": "TALK", "class": "connected_conversation", "description": "spoke with the guarantor"},
+             {"code": "PTP", "class": "promise", "description": "promise to pay"},
+             {"code": "RTP", "class": "refused"}, {"code": "DISP", "class": "dispute"},
+             {"code": "PIF", "class": "paid"},
+             {"code": "VM", "class": "voicemail"}, {"code": "NA", "class": "no_answer"},
+             {"code": "BUSY", "class": "not_connected"}, {"code": "WRONG", "class": "wrong_number"},
+             {"code": "CALLBACK", "class": "other", "description": "asked to be called back"}]  # fmt: skip
+    parsed = parse_document(with_compliance({"call_outcomes": codes}), "s.yaml", PORTFOLIOS)
+    assert parsed.errors == () and parsed.strategy is not None
+    policy = parsed.strategy.compliance
+    assert policy.call_outcomes[1] == CallOutcome("PTP", AttemptClass.PROMISE, "promise to pay")
+    assert policy.outcome_class("PTP").conversation and not policy.outcome_class("CALLBACK").conversation  # type: ignore[union-attr]
+    exported = dump_strategy(parsed.strategy)
+    assert yaml.safe_load(exported)["compliance"]["call_outcomes"][1] == {
+        "code": "PTP", "class": "promise", "description": "promise to pay"
+    }  # fmt: skip
+    assert parse_document(exported, "x", PORTFOLIOS).strategy == parsed.strategy
+    # the five classes of what a call reached need a code each; the classes of a conversation's end may be left out
+    assert problems({"call_outcomes": codes[:1] + codes[5:9]}) == []
+    sentence = {"code": "left a message", "class": "voicemail", "description": "x" * 201}
+    assert problems({"call_outcomes": [*codes, sentence]}) == [
+        "compliance.call_outcomes[11].code: must be a code of up to 20 capital letters, digits, _ or - (got 'left a "
+        "message')",
+        "compliance.call_outcomes[11].description: must be at most 200 characters",
     ]
 
 

@@ -218,7 +218,8 @@ def diff(
 
 @config_app.command("show")
 def show(version: VersionOption = None, db: DbOption = None, json: JsonOption = False) -> None:
-    """Summary of the configuration (or of one version): actions, series with their steps and letters, collectors."""
+    """Summary of the configuration (or of one version): actions, series with their steps and letters, collectors,
+    outcome codes."""
     from arrears.services.config import load_strategy, version_strategy
     from arrears.services.config_document import action_doc, dump_model, series_doc
 
@@ -238,6 +239,10 @@ def show(version: VersionOption = None, db: DbOption = None, json: JsonOption = 
                     for c in strategy.collectors
                 ],
                 "groups": [{"code": g.code, "name": g.name} for g in strategy.groups],
+                "outcome_codes": [
+                    {"code": o.code, "class": o.outcome_class.value, "description": o.description}
+                    for o in strategy.compliance.call_outcomes
+                ],
             }
         )
         return
@@ -269,6 +274,10 @@ def show(version: VersionOption = None, db: DbOption = None, json: JsonOption = 
         collectors.add_row(escape(c.code), escape(c.name), escape(", ".join(c.groups)), str(c.user_level),
                            "yes" if c.active else "no")  # fmt: skip
     console.print(collectors)
+    outcomes = Table("outcome code", "class", "description", title="outcome codes (activity complete --outcome)")
+    for o in strategy.compliance.call_outcomes:
+        outcomes.add_row(escape(o.code), o.outcome_class.value.replace("_", " "), escape(o.description))
+    console.print(outcomes)
 
 
 @config_app.command("portfolios")

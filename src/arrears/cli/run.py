@@ -218,7 +218,8 @@ def worklist_command(
 @activity_app.command("complete")
 def activity_complete(
     activity: Annotated[int, typer.Argument(help="The activity id (from the worklist).")],
-    outcome: Annotated[str, typer.Option(help="Outcome code, e.g. PROMISE, NOANSWER, LEFTMSG.")],
+    outcome: Annotated[str, typer.Option(help="A configured outcome code, e.g. PROMISE, NOANSWER, LEFTMSG (arrears "
+                                              "config show lists them); free text goes in --note.")],
     note: Annotated[str, typer.Option(help="A note for the account's collection notes.")] = "",
     on: Annotated[str | None, typer.Option("--date", help="When it was done (default: today).")] = None,
     at: Annotated[str | None, typer.Option("--time", help="When the call was made, HH:MM in the party's time zone "

@@ -41,14 +41,55 @@ CONTACT_CHANNELS = frozenset({OutboundChannel.LETTER, OutboundChannel.PHONE, Out
 
 
 class AttemptClass(StrEnum):
-    """What a call attempt reached (every configured outcome code maps to one of these)."""
+    """The class of an outcome code (every configured code maps to one): what a call reached, or how a
+    conversation with the party ended.
+
+    The first five are what the call rules (Reg F) count; each of the others counts as one of them
+    (:attr:`reached`): a promise, a refusal, a dispute and a payment were said in a conversation with the
+    party, and *other* counts as an attempt without a conversation, as *no answer* does (it counts towards
+    the 7-in-7 limit and starts no 7-day wait)."""
 
     CONNECTED_CONVERSATION = "connected_conversation"
+    """A conversation with the party."""
     VOICEMAIL = "voicemail"
     NO_ANSWER = "no_answer"
     NOT_CONNECTED = "not_connected"
     """Busy, not in service: the call did not connect."""
     WRONG_NUMBER = "wrong_number"
+    PROMISE = "promise"
+    """A conversation in which the party promised to pay."""
+    REFUSED = "refused"
+    """A conversation in which the party refused to pay."""
+    DISPUTE = "dispute"
+    """A conversation in which the party disputed the debt."""
+    PAID = "paid"
+    """A conversation in which the party paid, or said the debt is paid."""
+    OTHER = "other"
+    """Any other outcome (a third party answered, a call back asked for): an attempt, no conversation."""
+
+    @property
+    def reached(self) -> AttemptClass:
+        """What the call reached, as the call rules count it: one of the first five classes."""
+        return _REACHED.get(self, self)
+
+    @property
+    def conversation(self) -> bool:
+        """True when the call was a conversation with the party (it starts the 7-day wait)."""
+        return self.reached is AttemptClass.CONNECTED_CONVERSATION
+
+
+_REACHED = {
+    AttemptClass.PROMISE: AttemptClass.CONNECTED_CONVERSATION,
+    AttemptClass.REFUSED: AttemptClass.CONNECTED_CONVERSATION,
+    AttemptClass.DISPUTE: AttemptClass.CONNECTED_CONVERSATION,
+    AttemptClass.PAID: AttemptClass.CONNECTED_CONVERSATION,
+    AttemptClass.OTHER: AttemptClass.NO_ANSWER,
+}
+CALL_CLASSES = tuple(cls for cls in AttemptClass if cls.reached is cls)
+"""What a call can reach: the classes the call rules count, each of which needs an outcome code."""
+CONVERSATIONS = frozenset(cls for cls in AttemptClass if cls.conversation)
+"""The classes of an outcome said in a conversation with the party."""
+
 
 
 class PartyRole(StrEnum):

@@ -29,6 +29,7 @@ N01   nonprofit hospital (501(r)): extraordinary collection actions 120 days aft
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -38,6 +39,7 @@ from zoneinfo import ZoneInfo
 
 from arrears.domain.compliance import (
     ALLOW,
+    CALL_CLASSES,
     CONTACT_CHANNELS,
     AttemptClass,
     CallAttempt,
@@ -193,17 +195,34 @@ class ComplianceParams:
 BLOCKS: tuple[str, ...] = tuple(f.name for f in fields(ComplianceParams))
 """The parameter blocks, one per rule family, in document order."""
 
-DEFAULT_OUTCOMES: tuple[tuple[str, AttemptClass], ...] = (
-    ("CONNECTED", AttemptClass.CONNECTED_CONVERSATION),
-    ("PROMISE", AttemptClass.CONNECTED_CONVERSATION),
-    ("REFUSED", AttemptClass.CONNECTED_CONVERSATION),
-    ("LEFTMSG", AttemptClass.VOICEMAIL),
-    ("NOANSWER", AttemptClass.NO_ANSWER),
-    ("BUSY", AttemptClass.NOT_CONNECTED),
-    ("NOTINSERVICE", AttemptClass.NOT_CONNECTED),
-    ("WRONGNUMBER", AttemptClass.WRONG_NUMBER),
+@dataclass(frozen=True, slots=True)
+class CallOutcome:
+    """An outcome code a collector records when completing a call or a review: the code, its class (what the
+    call rules count, :class:`AttemptClass`) and what it means in words."""
+
+    code: str
+    outcome_class: AttemptClass
+    description: str = ""
+
+
+OUTCOME_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,19}")
+"""An outcome code: up to 20 capital letters, digits, ``_`` or ``-`` (a code, not a sentence)."""
+OUTCOME_DESCRIPTION_MAX = 200
+
+DEFAULT_OUTCOMES: tuple[CallOutcome, ...] = (
+    CallOutcome("CONNECTED", AttemptClass.CONNECTED_CONVERSATION, "spoke with the party"),
+    CallOutcome("PROMISE", AttemptClass.PROMISE, "the party promised to pay"),
+    CallOutcome("REFUSED", AttemptClass.REFUSED, "the party refused to pay"),
+    CallOutcome("DISPUTE", AttemptClass.DISPUTE, "the party disputes the debt"),
+    CallOutcome("PAID", AttemptClass.PAID, "the party paid or says it is paid"),
+    CallOutcome("LEFTMSG", AttemptClass.VOICEMAIL, "left a voicemail"),
+    CallOutcome("NOANSWER", AttemptClass.NO_ANSWER, "no answer"),
+    CallOutcome("BUSY", AttemptClass.NOT_CONNECTED, "line busy"),
+    CallOutcome("NOTINSERVICE", AttemptClass.NOT_CONNECTED, "number not in service"),
+    CallOutcome("WRONGNUMBER", AttemptClass.WRONG_NUMBER, "not the party's number"),
+    CallOutcome("OTHER", AttemptClass.OTHER, "anything else; say what in the note"),
 )
-"""Call outcome codes and their classes, unless the configuration names its own."""
+"""Outcome codes and their classes, unless the configuration names its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +241,7 @@ class CompliancePolicy:
 
     enterprise: ComplianceParams = ComplianceParams()
     portfolios: tuple[PortfolioCompliance, ...] = ()
-    call_outcomes: tuple[tuple[str, AttemptClass], ...] = DEFAULT_OUTCOMES
+    call_outcomes: tuple[CallOutcome, ...] = DEFAULT_OUTCOMES
     _rules: dict[str, RuleSet] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def params(self, portfolio: str) -> ComplianceParams:
@@ -243,8 +262,8 @@ class CompliancePolicy:
         return max(max(p.call_frequency.days, *(c.days for c in p.state_caps.caps)) for p in every)
 
     def outcome_class(self, code: str) -> AttemptClass | None:
-        """The class of a call outcome code (None when the code is not configured)."""
-        return next((cls for known, cls in self.call_outcomes if known == code), None)
+        """The class of an outcome code (None when the code is not configured)."""
+        return next((o.outcome_class for o in self.call_outcomes if o.code == code), None)
 
 
 def override(base: ComplianceParams, values: Mapping[str, Mapping[str, Any]]) -> ComplianceParams:
@@ -496,7 +515,7 @@ def call_frequency(params: CallFrequency, request: Outbound) -> Verdict:
     """R01: at most ``attempts`` counted call attempts in any rolling ``days`` days (to the moment)."""
     if request.channel is not OutboundChannel.PHONE:
         return ALLOW
-    capped = _rolling_cap(request, params.attempts, params.days, lambda a: a.outcome in params.counted)
+    capped = _rolling_cap(request, params.attempts, params.days, lambda a: a.outcome.reached in params.counted)
     if capped is None:
         return ALLOW
     count, until = capped
@@ -530,7 +549,7 @@ def state_caps(params: StateCaps, frequency: CallFrequency, request: Outbound) -
     counted = frequency.counted
     capped = _rolling_cap(
         request, cap.calls, cap.days,
-        lambda a: a.outcome in counted and (not a.phone_type or a.phone_type in cap.phone_types),
+        lambda a: a.outcome.reached in counted and (not a.phone_type or a.phone_type in cap.phone_types),
     )  # fmt: skip
     if capped is None:
         return ALLOW
@@ -847,13 +866,20 @@ def policy_problems(policy: CompliancePolicy, portfolios: Iterable[str] | None =
         # A portfolio's own values only: what it takes from the enterprise is reported there once.
         found += [(f"{where}.{p}", rule) for p, rule in params_problems(settings.params) if (p, rule) not in inherited]
     codes: set[str] = set()
-    for number, (code, _) in enumerate(policy.call_outcomes, start=1):
+    for number, outcome in enumerate(policy.call_outcomes, start=1):
+        code = outcome.code
         if not code.strip():
             found.append((f"call_outcomes[{number}].code", "is required"))
+        elif not OUTCOME_CODE.fullmatch(code):
+            found.append((f"call_outcomes[{number}].code",
+                          f"must be a code of up to 20 capital letters, digits, _ or - (got {code!r})"))  # fmt: skip
         elif code in codes:
             found.append((f"call_outcomes[{code}]", "is given twice"))
+        if len(outcome.description) > OUTCOME_DESCRIPTION_MAX:
+            found.append((f"call_outcomes[{number}].description",
+                          f"must be at most {OUTCOME_DESCRIPTION_MAX} characters"))  # fmt: skip
         codes.add(code)
-    missing = [cls.value for cls in AttemptClass if cls not in {c for _, c in policy.call_outcomes}]
+    missing = [cls.value for cls in CALL_CLASSES if cls not in {o.outcome_class for o in policy.call_outcomes}]
     if missing:
         found.append(("call_outcomes", f"must give a code for every class of call (missing: {', '.join(missing)})"))
     return found

@@ -57,11 +57,12 @@ def guarded_facts(
 
 
 def outcome_problems(policy: CompliancePolicy, outcome: str) -> list[Problem]:
-    """A call's outcome must be a configured code: each maps to the class the call rules count."""
+    """An activity's outcome must be a configured outcome code (free text is refused): each maps to the class
+    the call rules count."""
     if policy.outcome_class(outcome) is not None:
         return []
-    known = ", ".join(f"{code} ({cls.value.replace('_', ' ')})" for code, cls in policy.call_outcomes)
-    return [Problem("outcome", f"is not a call outcome code (known: {known})", outcome)]
+    known = ", ".join(f"{o.code} ({o.outcome_class.value.replace('_', ' ')})" for o in policy.call_outcomes)
+    return [Problem("outcome", f"is not an outcome code (known: {known})", outcome)]
 
 
 def record_call(

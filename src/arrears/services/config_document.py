@@ -37,8 +37,8 @@ number and ``10`` is not text) and maps one-to-one to :class:`arrears.domain.str
                    medical: {enabled, min_age_days, min_original_balance},
                    nonprofit_hospital: {enabled, days_after_first_bill, days_after_notice, application_days}}
       portfolios: [{portfolio, ...any block of enterprise: the values the portfolio sets itself}]
-      call_outcomes: [{code, class}]   # class: connected_conversation, voicemail, no_answer, not_connected,
-                                       # wrong_number
+      call_outcomes: [{code, class, description}]   # class: connected_conversation, voicemail, no_answer,
+                                       # not_connected, wrong_number, promise, refused, dispute, paid, other
 
 Money is written as text dollars (``"25.00"``); days, percentages and levels as whole numbers; name-range
 ends as letters, balance-range ends as text dollars; times of day as quoted ``"HH:MM"`` text. Every value of
@@ -78,6 +78,7 @@ from arrears.domain.compliance import AttemptClass
 from arrears.domain.compliance_rules import (
     BLOCKS,
     DEFAULT_OUTCOMES,
+    CallOutcome,
     ComplianceParams,
     CompliancePolicy,
     PortfolioCompliance,
@@ -423,7 +424,8 @@ def _time_text(value: object) -> object:
 
 TimeText = Annotated[time, BeforeValidator(_time_text), PlainSerializer(lambda moment: f"{moment:%H:%M}")]
 """A time of day in the model, ``"HH:MM"`` text in the document."""
-AttemptClassText = Literal["connected_conversation", "voicemail", "no_answer", "not_connected", "wrong_number"]
+AttemptClassText = Literal["connected_conversation", "voicemail", "no_answer", "not_connected", "wrong_number",
+                           "promise", "refused", "dispute", "paid", "other"]  # fmt: skip
 
 assert set(AttemptClassText.__args__) == {c.value for c in AttemptClass}  # type: ignore[attr-defined]
 
@@ -516,6 +518,7 @@ class PortfolioComplianceDoc(ComplianceParamsDoc):
 class CallOutcomeDoc(_Doc):
     code: str
     class_: AttemptClassText = Field(alias="class")
+    description: str = ""
 
 
 class ComplianceEnterpriseDoc(ComplianceParamsDoc):
@@ -608,7 +611,8 @@ def compliance_doc(policy: CompliancePolicy) -> ComplianceDoc | None:
     ]  # fmt: skip
     outcomes = (
         None if policy.call_outcomes == DEFAULT_OUTCOMES
-        else [CallOutcomeDoc.model_validate({"code": c, "class": k.value}) for c, k in policy.call_outcomes]
+        else [CallOutcomeDoc.model_validate({"code": o.code, "class": o.outcome_class.value,
+                                             "description": o.description}) for o in policy.call_outcomes]
     )  # fmt: skip
     if not enterprise and not portfolios and outcomes is None:
         return None
@@ -631,7 +635,8 @@ def compliance_from(
         names = frozenset(f"{block}.{name}" for block, values in given.items() for name in values)
         settings.append(PortfolioCompliance(doc.portfolio, override(base, given), names))
     codes = (
-        DEFAULT_OUTCOMES if outcomes is None else tuple((o.code, AttemptClass(o.class_)) for o in outcomes)
+        DEFAULT_OUTCOMES if outcomes is None
+        else tuple(CallOutcome(o.code, AttemptClass(o.class_), o.description) for o in outcomes)
     )
     return CompliancePolicy(base, tuple(settings), codes)
 

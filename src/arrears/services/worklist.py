@@ -139,17 +139,17 @@ def complete_activity(
 ) -> str | None:
     """Mark a pending activity done with an outcome code; the note goes to the account's collection notes.
 
-    A phone call's outcome must be a configured call outcome code; the call is recorded as an attempt made
-    ``at`` (timezone-aware; else ``local_time`` of ``on`` in the party's zone, noon when neither is given), and
-    the rule it broke then, if any, is returned (the call is recorded all the same, flagged, and the compliance
-    report lists it). ``on`` is not
-    before the day the activity was released nor after ``today`` (default: the clock's).
+    The outcome must be a configured outcome code, for a review as for a call (free text is refused; the note
+    says the rest). A phone call is recorded as an attempt made ``at`` (timezone-aware; else ``local_time`` of
+    ``on`` in the party's zone, noon when neither is given), and the rule it broke then, if any, is returned (the
+    call is recorded all the same, flagged, and the compliance report lists it). ``on`` is not before the day
+    the activity was released nor after ``today`` (default: the clock's).
 
-    Given ``promise``, the outcome must be a promise outcome (class ``promise``; PROMISE until the configuration
-    has that class), and the promise is taken in the same transaction (the call's collector took it)."""
+    Given ``promise``, the outcome must be a promise outcome (class ``promise``), and the promise is taken in the
+    same transaction (the call's collector took it)."""
     problems = []
-    if not outcome.strip() or len(outcome) > 40:
-        problems.append(Problem("outcome", "is required, at most 40 characters", outcome))
+    if not outcome.strip():
+        problems.append(Problem("outcome", "is required", outcome))
     with UnitOfWork(db) as uow:
         session = uow.session
         activity = activity_by_id(session, activity_id)
@@ -163,11 +163,10 @@ def complete_activity(
             wrong_day = completion_day_problem(on, activity.released_on, today or date.today())
             if wrong_day:
                 problems.append(Problem("date", wrong_day, on.isoformat()))
-        call = activity.kind == ActionKind.PHONE_CALL.value
-        strategy = load_strategy(session) if call or promise is not None else None
-        if strategy is not None and call:
+        strategy = load_strategy(session)
+        if outcome.strip():
             problems += outcome_problems(strategy.compliance, outcome.strip())
-        if strategy is not None and promise is not None:
+        if promise is not None:
             if not is_promise_outcome(strategy, outcome.strip()):
                 problems.append(Problem("outcome", "is not a promise outcome: --amount and --due go with one",
                                         outcome))  # fmt: skip
@@ -175,7 +174,7 @@ def complete_activity(
         if problems:
             raise ValidationFailed(problems)
         breach = None
-        if strategy is not None and call:
+        if activity.kind == ActionKind.PHONE_CALL.value:
             connection = session.connection()
             breach = record_call(
                 connection, strategy, account_id=activity.account_id,
@@ -189,8 +188,8 @@ def complete_activity(
         append_audit(session, actor=actor, entity="activity", key=str(activity_id), action="completed",
                      before=before, after=after)  # fmt: skip
         if activity.origin == "plan_event":
-            _repeat(session, strategy or load_strategy(session), activity, on, actor)
-        if strategy is not None and promise is not None:
+            _repeat(session, strategy, activity, on, actor)
+        if promise is not None:
             account = session.get(AccountRow, activity.account_id)
             assert account is not None
             request = promise if promise.collector else replace(promise, collector=activity.assignee)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, case, func, select, text
 from sqlalchemy.orm import Session
 
-from arrears.domain.compliance import AttemptClass, CallAttempt, ContactFacts, LetterFlags
+from arrears.domain.compliance import CONVERSATIONS, AttemptClass, CallAttempt, ContactFacts, LetterFlags
 from arrears.domain.compliance_rules import contact_facts
 from arrears.store.models import (
     AccountRow,
@@ -120,7 +120,7 @@ def read_contact_facts(
                                                     CollectionsCaseRow.track == "guarantor",
                                                     CollectionsCaseRow.is_current))
                 .where(_among(CallAttemptRow.account_id, batch), CallAttemptRow.at < end,
-                       CallAttemptRow.outcome_class == AttemptClass.CONNECTED_CONVERSATION.value)
+                       CallAttemptRow.outcome_class.in_(sorted(cls.value for cls in CONVERSATIONS)))
                 .group_by(CallAttemptRow.account_id)
             )
         }  # fmt: skip
