@@ -40,3 +40,24 @@ def test_list_fits_80_columns_and_show_has_the_case_and_timeline(sqlite_db: Data
     assert "timeline (newest first)" in text and "2026-02-01 │ fee │ fee $15.00: late fee" in text
     data = json.loads(runner.invoke(app, ["accounts", "show", "ACCT-2026-000123", "--json", "--db", url]).output)
     assert (data["cases"], data["timeline"][0]["kind"]) == ([], "fee")
+
+
+def test_the_page_shows_a_credit_balance_and_its_refund(sqlite_db: Database) -> None:
+    url = sqlite_url(sqlite_db.engine.url.database or "")
+    portfolios(sqlite_db)
+    world(sqlite_db, "A-7 Adams NORTH\n    2026-01-05 charge 100.00 due 2026-02-04\n"
+                     "    2026-02-10 payment 125.00 guarantor")  # fmt: skip
+    page = runner.invoke(app, ["accounts", "show", "A-7", "--as-of", "2026-02-20", "--db", url])
+    text = " ".join(page.output.split())
+    assert page.exit_code == 0, page.output
+    assert "credit balance $25.00 (overpaid: nothing owed); 0 days past due" in text
+    # the aging: nothing open, the $25.00 in a credit column of its own
+    assert "┃ current ┃ 1-30 ┃ 31-60 ┃ 61-90 ┃ 91-120 ┃ 120+ ┃ credit ┃" in text
+    assert "│ $0.00 │ $0.00 │ $0.00 │ $0.00 │ $0.00 │ $0.00 │ -$25.00 │" in text
+    data = json.loads(runner.invoke(app, ["accounts", "show", "A-7", "--as-of", "2026-02-20", "--json",
+                                          "--db", url]).output)  # fmt: skip
+    assert (data["balance_cents"], data["credit_cents"], data["aging_cents"]["current"]) == (-2500, 2500, -2500)
+    post_transaction(sqlite_db, "A-7", Posting(Kind.REFUND, 2500, d("2026-02-15"), description="refund by check"))
+    page = runner.invoke(app, ["accounts", "show", "A-7", "--as-of", "2026-02-20", "--db", url])
+    text = " ".join(page.output.split())
+    assert "balance $0.00; 0 days past due" in text and "refund │ $25.00" in text and "credit ┃" not in text

@@ -9,6 +9,7 @@ from arrears.domain.ledger import (
     Frequency,
     Kind,
     LedgerError,
+    LedgerLine,
     PaymentPlan,
     Source,
     aging_bucket,
@@ -20,10 +21,19 @@ from arrears.domain.ledger import (
     plan_paid_cents,
     plan_standing,
     position,
+    position_lines,
     replay,
     summarize,
+    summarize_lines,
 )
 from tests.notation import d, ledger
+
+
+def lines_of(entries: list[Entry]) -> list[LedgerLine]:
+    """The entries as the summaries read them: plain values in posting order."""
+    ordered = sorted(entries, key=lambda e: (e.posted, e.seq))
+    return [(e.seq, e.kind.value, e.amount_cents, e.posted, e.due, e.source.value if e.source else None, e.reverses)
+            for e in ordered]  # fmt: skip
 
 
 def open_items(text: str) -> list[tuple[int, int]]:
@@ -162,6 +172,45 @@ def test_days_past_due_across_month_ends_and_leap_years() -> None:
 )
 def test_aging_bucket_edges(days: int, bucket: str) -> None:
     assert aging_bucket(days) == bucket
+
+
+def test_an_overpayment_is_a_credit_balance_and_a_refund_pays_it_back() -> None:
+    lines = """
+    2026-01-05 charge  100.00 due 2026-02-04
+    2026-02-10 payment 125.00 guarantor
+    """
+    credit = position(ledger(lines), d("2026-02-20"))
+    assert (credit.balance_cents, credit.credit_cents, credit.days_past_due) == (-2500, 2500, 0)
+    assert dict(credit.aging)["current"] == -2500  # the unapplied credit; every bucket sums to the balance
+    assert replay(ledger(lines)).open_items == ()
+
+    refunded = ledger(lines + "2026-02-15 refund 25.00")
+    paid_back = position(refunded, d("2026-02-20"))
+    assert (paid_back.balance_cents, paid_back.credit_cents, paid_back.days_past_due) == (0, 0, 0)
+    assert replay(refunded).open_items == () and replay(refunded).unapplied_credit_cents == 0
+    assert summarize_lines(lines_of(refunded)).balance_cents == 0  # the summaries' replay agrees
+
+    # a refund larger than the credit: the $15.00 beyond it is owed from the day it was posted
+    over = ledger(lines + "2026-02-15 refund 40.00")
+    owed = position(over, d("2026-02-20"))
+    assert (owed.balance_cents, owed.credit_cents, owed.oldest_unpaid_due, owed.days_past_due) == (
+        1500, 0, d("2026-02-15"), 5,
+    )  # fmt: skip
+    assert position_lines(lines_of(over), d("2026-02-20")) == owed
+
+
+def test_a_bounced_payment_after_a_refund_leaves_the_refund_owed() -> None:
+    lines = """
+    2026-01-05 charge   100.00 due 2026-02-04
+    2026-02-10 payment  125.00 guarantor
+    2026-02-15 refund    25.00
+    2026-02-20 reversal 125.00 reverses 2
+    """
+    state = replay(ledger(lines))
+    assert state.balance_cents == 12500
+    assert [(i.seq, i.due, i.open_cents) for i in state.open_items] == [
+        (1, d("2026-02-04"), 10000), (3, d("2026-02-15"), 2500),
+    ]  # fmt: skip
 
 
 def test_position_ages_each_open_item() -> None:

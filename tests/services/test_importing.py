@@ -164,6 +164,27 @@ def test_transactions_land_with_exact_balances_and_reimport_changes_nothing(db: 
     assert balances(db) == {"A-1": (15000, d("2026-02-04")), "A-2": (120000, d("2026-02-09"))}
 
 
+def test_an_overpayment_imports_as_a_credit_balance_and_a_refund_pays_it_back(db: Database, tmp_path: Path) -> None:
+    with_accounts(db, tmp_path)
+    overpaid = """\
+external_id,account,kind,amount,posted,due,source,description
+O-1,A-1,charge,100.00,2026-01-05,2026-02-04,,visit
+O-2,A-1,payment,125.00,2026-02-10,,guarantor,card
+O-3,A-2,charge,80.00,2026-01-05,2026-02-04,,visit
+O-4,A-2,payment,100.00,2026-02-10,,guarantor,card
+"""
+    assert import_file(db, ImportKind.TRANSACTIONS, write(tmp_path, "o.csv", overpaid)).ok
+    assert balances(db) == {"A-1": (-2500, None), "A-2": (-2000, None)}  # credit balances: nothing owed
+    refunds = "external_id,account,kind,amount,posted,description\nR-1,A-1,refund,25.00,2026-02-15,check 1001\n" \
+              "R-2,A-2,refund,-5.00,2026-02-15,typo\n"  # fmt: skip
+    rejected = import_file(db, ImportKind.TRANSACTIONS, write(tmp_path, "r.csv", refunds))
+    assert [(p.row, p.column, p.rule) for p in rejected.problems] == [
+        (3, "amount", "a refund amount must be greater than zero")
+    ]
+    assert import_file(db, ImportKind.TRANSACTIONS, write(tmp_path, "r.csv", refunds.replace("-5.00", "5.00"))).ok
+    assert balances(db) == {"A-1": (0, None), "A-2": (-1500, None)}
+
+
 def test_a_changed_row_is_a_conflict_and_is_not_overwritten(db: Database, tmp_path: Path) -> None:
     with_accounts(db, tmp_path)
     import_file(db, ImportKind.TRANSACTIONS, write(tmp_path, "t.csv", TRANSACTIONS))

@@ -545,6 +545,30 @@ def test_a_run_after_a_gap_keeps_the_series_spacing(db: Database) -> None:
 # ----------------------------------------------------------------------------------------- resolution
 
 
+def test_an_overpayment_resolves_the_case_and_a_credit_balance_enters_nothing(db: Database) -> None:
+    portfolios(db)
+    world(db, "ann Adams NORTH\n    2026-01-01 charge 100.00 due 2026-01-14\n"
+              "bob Brown NORTH\n    2025-11-01 charge 300.00 due 2025-11-15\n    2025-12-01 payment 325.00 guarantor\n"
+              "cy Clark NORTH\n    2025-11-01 charge 300.00 due 2025-11-15\n    2025-12-01 payment 325.00 guarantor\n"
+              "    2025-12-05 refund 25.00")  # fmt: skip
+    run(db, "2026-03-01")
+    # bob has a credit of $25.00 and cy was refunded it: neither owes anything, neither enters
+    assert (balance(db, "bob"), balance(db, "cy")) == (-2500, 0)
+    assert set(cases(db)) == {"ann"}
+    pay(db, "ann", "125.00", "2026-03-10", "ann-pay")  # $25.00 more than owed
+    assert balance(db, "ann") == -2500
+    result = run(db, "2026-03-10")
+    assert result.counts["resolved"] == 1
+    row = case_row(db, "ann")
+    assert (row.status, row.close_reason) == ("resolved", "credit balance $25.00 on 2026-03-10: paid in full")
+    assert activities(db) == [
+        "ann: 2026-03-01 Letter 30 (letter) AL done",
+        "ann: 2026-03-31 Letter 60 (letter) AL cancelled",
+    ]
+    run(db, "2026-04-30")  # a month later, still in credit: no new case, no fee, nothing scheduled
+    assert len(table(db, "collections_case")) == 1 and len(table(db, "ledger_line", "ann")) == 2
+
+
 def test_resolution_cancels_pending_work_and_a_relapse_starts_afresh(db: Database) -> None:
     portfolios(db)
     ids = world(db, "ann Adams NORTH\n    2026-01-01 charge 100.00 due 2026-01-14")

@@ -255,11 +255,17 @@ def accounts_show(
         )
     console.print(ledger)
     pos = view.position
-    aging = Table(*(name for name, _ in pos.aging), title=f"aging on {pos.as_of}")
-    aging.add_row(*(format_cents(cents) for _, cents in pos.aging))
+    # a credit balance is unapplied credit (nothing is open to age): shown as its own column, not as a
+    # negative "current"
+    buckets = [(name, cents + (pos.credit_cents if name == "current" else 0)) for name, cents in pos.aging]
+    buckets += [("credit", -pos.credit_cents)] if pos.credit_cents else []
+    aging = Table(*(name for name, _ in buckets), title=f"aging on {pos.as_of}")
+    aging.add_row(*(format_cents(cents) for _, cents in buckets))
     console.print(aging)
+    owed = (f"credit balance {format_cents(pos.credit_cents)} (overpaid: nothing owed)" if pos.credit_cents
+            else f"balance {format_cents(pos.balance_cents)}")  # fmt: skip
     console.print(
-        f"balance {format_cents(pos.balance_cents)}; {pos.days_past_due} days past due"
+        f"{owed}; {pos.days_past_due} days past due"
         + (f" (oldest unpaid due {pos.oldest_unpaid_due})" if pos.oldest_unpaid_due else "")
         + (
             f"; last payment {format_cents(pos.last_payment_cents or 0)} on {pos.last_payment_date}"

@@ -84,6 +84,7 @@ from arrears.domain.effects import (
     StatementHold,
     StatusChange,
 )
+from arrears.domain.money import format_cents
 from arrears.domain.plans import (
     AWAITED_TYPES,
     DONE_ON_CLOSE,
@@ -549,8 +550,10 @@ def _resolve_pass(day: _Day) -> None:
         case = day.cases.get(trigger.track)
         if case is None or case.status is CaseStatus.RESOLVED:
             continue
+        balance = day.snapshot.balance_cents
+        owed = f"credit balance {format_cents(-balance)}" if balance < 0 else f"balance {format_cents(balance)}"
         why = (
-            f"balance ${day.snapshot.balance_cents / 100:,.2f} on {day.as_of}: paid in full"
+            f"{owed} on {day.as_of}: paid in full"
             if trigger.track is Track.GUARANTOR
             else f"no unpaid insurance claim on {day.as_of}"
         )

@@ -34,10 +34,11 @@ CATEGORY: Final[Mapping[Kind, ItemCategory]] = {
     Kind.DEPOSIT: ItemCategory.FEE,
     Kind.PAYMENT: ItemCategory.PAYMENT,
     Kind.REVERSAL: ItemCategory.PAYMENT,
+    Kind.REFUND: ItemCategory.PAYMENT,
     Kind.ADJUSTMENT: ItemCategory.ADJUSTMENT,
     Kind.WRITE_OFF: ItemCategory.ADJUSTMENT,
 }
-"""A reversed payment shows as a (positive) payment line: it takes back what the payment credited."""
+"""A reversed payment and a refund show as (positive) payment lines: they take back what was credited."""
 
 
 def balance_effect(entry: Entry) -> int:

@@ -1,10 +1,14 @@
 """The account ledger: transactions, FIFO application of credits, balances, aging and plan delinquency.
 
 Every amount is integer cents. A ledger is replayed in posting order (posted date, then sequence):
-debits (charges, fees, penalties, deposit demands, positive adjustments) open items; credits
+debits (charges, fees, penalties, deposit demands, refunds, positive adjustments) open items; credits
 (payments, write-offs, negative adjustments) pay the oldest unpaid items first (by due date, then
 posting order); credit left over waits for the next debit. A payment reversal (NSF) re-opens exactly
 what that payment paid and withdraws what it had left unapplied.
+
+An overpayment leaves a **credit balance** (a negative balance: nothing is owed, the credit is unapplied);
+a refund pays it back to the guarantor. A refund is a debit due the day it is posted, so the credit pays it at
+once; a refund larger than the credit leaves the rest owed from that day.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ class Kind(StrEnum):
     DEPOSIT = "deposit"
     WRITE_OFF = "write_off"
     REVERSAL = "reversal"
+    REFUND = "refund"
+    """Money paid back to the guarantor out of a credit balance (an overpayment)."""
 
 
 class Source(StrEnum):
@@ -39,7 +45,7 @@ class Source(StrEnum):
     INSURANCE = "insurance"
 
 
-DEBIT_KINDS = frozenset({Kind.CHARGE, Kind.FEE, Kind.PENALTY, Kind.DEPOSIT})
+DEBIT_KINDS = frozenset({Kind.CHARGE, Kind.FEE, Kind.PENALTY, Kind.DEPOSIT, Kind.REFUND})
 CREDIT_KINDS = frozenset({Kind.PAYMENT, Kind.WRITE_OFF})
 
 
@@ -286,6 +292,11 @@ class Position:
     def bucket(self, name: str) -> int:
         """Cents in the aging bucket ``name``."""
         return dict(self.aging)[name]
+
+    @property
+    def credit_cents(self) -> int:
+        """The credit balance: what the guarantor overpaid and is owed back (0 unless the balance is negative)."""
+        return max(0, -self.balance_cents)
 
 
 def position(entries: Iterable[Entry], as_of: date) -> Position:

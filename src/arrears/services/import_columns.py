@@ -63,7 +63,7 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
     ImportKind.TRANSACTIONS: (
         _c("external_id", "the transaction's id in your system; unique", True),
         _c("account", "external id of the account (in the database)", True),
-        _c("kind", "charge, payment, adjustment, fee, penalty, deposit, write_off or reversal", True),
+        _c("kind", "charge, payment, adjustment, fee, penalty, deposit, write_off, reversal or refund", True),
         _c(
             "amount",
             "12.50 or $1,234.56, at most the portfolio's maximum ($10,000,000.00 unless set); positive, "

@@ -54,6 +54,7 @@ class AccountView:
             "guarantor": self.guarantor,
             "as_of": self.position.as_of.isoformat(),
             "balance_cents": self.position.balance_cents,
+            "credit_cents": self.position.credit_cents,
             "oldest_unpaid_due": self.position.oldest_unpaid_due,
             "days_past_due": self.position.days_past_due,
             "aging_cents": dict(self.position.aging),
