@@ -79,3 +79,35 @@ def test_demo_rejects_a_bad_date_or_strategy(tmp_path: Path) -> None:
     missing = demo("--out", str(tmp_path / "demo.db"), "--strategy", str(tmp_path / "none.yaml"))
     assert missing.exit_code == 2 and "no strategy document" in missing.output
     assert not (tmp_path / "demo.db").exists()
+
+
+QUICK_START = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def quick_start_commands() -> list[list[str]]:
+    """The README's quick-start commands after ``make demo``, as arguments of ``arrears``."""
+    text = QUICK_START.read_text(encoding="utf-8")
+    block = text.split("## Quick start", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line.split()[1:] for line in block.splitlines() if line.startswith(".venv/bin/arrears ")]
+
+
+def test_the_readme_quick_start_works_on_the_demo_of_today(tmp_path: Path, monkeypatch) -> None:
+    """The demo's history ends today, whatever today is: it names an account in collections on a
+    collector's worklist, and every quick-start command of the README works with it."""
+    monkeypatch.chdir(tmp_path)
+    built = runner.invoke(app, ["demo", "--accounts", "200", "--days", "10", "--out", "arrears-demo.db"])
+    assert built.exit_code == 0, built.output
+    named = built.output.split("Look at an account in collections", 1)[1]
+    account = named.split("arrears accounts show ", 1)[1].split()[0]
+    collector = named.split("arrears worklist --collector ", 1)[1].split()[0]
+    commands = quick_start_commands()
+    assert [c[:2] for c in commands] == [["accounts", "list"], ["accounts", "show"], ["worklist", "--collector"],
+                                         ["explain", "ACCOUNT"]]  # fmt: skip
+    for command in commands:
+        given = [{"ACCOUNT": account, "COLLECTOR": collector}.get(word, word) for word in command]
+        done = runner.invoke(app, given)
+        assert done.exit_code == 0, (given, done.output)
+        if "list" not in given:
+            assert account in done.output, given  # the page, the worklist and the explanation are of that account
+    explained = " ".join(runner.invoke(app, ["explain", account, "--db", "sqlite:///arrears-demo.db"]).output.split())
+    assert "in collections" in explained

@@ -3,6 +3,7 @@ last days, and show the portfolios' aging and what collections did."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -11,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from arrears.cli.app import JsonOption, app, console, errors, parse_date, print_json, user_errors
+from arrears.cli.app import JsonOption, app, console, errors, parse_date, print_json, shown, user_errors
 from arrears.domain.money import format_cents
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def demo(
     """Build a realistic demo database (three medical portfolios, 18 months of ledgers, claims and plans),
     apply a collections strategy and run the engine over the last days, one run a day."""
     from arrears.services.database import open_sqlite_file
-    from arrears.services.demo import build_demo, example_strategy_path
+    from arrears.services.demo import build_demo, demo_example, example_strategy_path
     from arrears.services.reports import portfolio_report
 
     end = parse_date(as_of, "as-of") or date.today()
@@ -162,10 +163,11 @@ def demo(
                 database, accounts, seed, end, progress, days=days, strategy_text=text, strategy_name=name
             )
         report = portfolio_report(database, end)
+        example = demo_example(database, end) if days else None
     finally:
         database.dispose()
     if json:
-        print_json(_as_json(result, report, out))
+        print_json(_as_json(result, report, out) | {"example": asdict(example) if example else None})
         return
     ran = ""
     if result.collections is not None:
@@ -183,6 +185,17 @@ def demo(
     if result.collections is not None:
         console.print(_collections_table(result.collections))
         console.print(_collector_table(result.collections))
+    if example is not None:
+        # the account ids depend on the day the history ends: name one that is in collections today
+        where = shown(f"sqlite:///{out}")
+        console.print(
+            f"Look at an account in collections ({shown(example.action)}, first on {shown(example.collector)}'s "
+            f"worklist on {end.isoformat()}):\n"
+            f"  arrears accounts show {shown(example.account)} --db {where}\n"
+            f"  arrears worklist --collector {shown(example.collector)} --db {where}\n"
+            f"  arrears explain {shown(example.account)} --db {where}",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
 
 
 def _as_json(result: DemoResult, report: PortfolioReport, out: Path) -> dict[str, object]:

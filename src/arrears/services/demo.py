@@ -43,6 +43,7 @@ from arrears.domain.model import ENTERPRISE, ClaimStatus, Mode, PhoneType
 from arrears.domain.strategy import Strategy
 from arrears.services.config import apply_document, load_strategy
 from arrears.services.run import run_day
+from arrears.services.worklist import assignees_for, worklist
 from arrears.store import summaries
 from arrears.store.activities import created_by_runs, open_work_due_by
 from arrears.store.db import Connection, Database
@@ -944,6 +945,29 @@ def load_demo(connection: Connection, data: DemoData, progress: Progress | None 
 
 
 # --- the daily runs --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DemoExample:
+    """An account of the demo to look at: in collections, first on a collector's worklist on the last day."""
+
+    account: str
+    collector: str
+    action: str
+
+
+def demo_example(database: Database, on: date) -> DemoExample | None:
+    """The account the demo names to look at: the first item of the first active collector's worklist on ``on``
+    (in configuration order). The demo's account ids depend on the day its history ends, so the demo names
+    one rather than the README; None when no collector has work (a demo without runs)."""
+    strategy = load_strategy(database)
+    for collector in strategy.collectors:
+        if not collector.active:
+            continue
+        items = worklist(database, on, assignees_for(strategy, collector.code, None), 1, None)
+        if items:
+            return DemoExample(items[0].account, collector.code, items[0].action)
+    return None
 
 
 def example_strategy_path() -> Path:
