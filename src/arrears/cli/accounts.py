@@ -7,9 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
 from arrears.cli.app import (
     AccountArgument,
@@ -28,6 +26,7 @@ from arrears.cli.app import (
     shown,
     user_errors,
 )
+from arrears.cli.tables import WideOption, extra, money, show_table, text, whole
 from arrears.domain.money import Money, format_cents
 
 if TYPE_CHECKING:
@@ -93,7 +92,7 @@ def rebuild_summaries_command(db: DbOption = None) -> None:
 
 
 @portfolios_app.command("list")
-def portfolios_list(db: DbOption = None, json: JsonOption = False) -> None:
+def portfolios_list(wide: WideOption = False, db: DbOption = None, json: JsonOption = False) -> None:
     """List portfolios with the maximum amount their accounts take."""
     from arrears.services.queries import list_portfolios
 
@@ -101,11 +100,10 @@ def portfolios_list(db: DbOption = None, json: JsonOption = False) -> None:
     if json:
         print_json(rows)
         return
-    table = Table("code", "name", "parent", "maximum amount")
-    for row in rows:
-        own = "" if row["maximum_amount_cents"] is not None else " (inherited)"
-        table.add_row(shown(row["code"]), shown(row["name"]), shown(row["parent"] or ""), row["maximum_amount"] + own)
-    console.print(table)
+    cells = [(shown(r["code"]), shown(r["name"]), shown(r["parent"] or ""),
+              r["maximum_amount"] + ("" if r["maximum_amount_cents"] is not None else " (inherited)")) for r in rows]
+    show_table((whole("code"), text("name"), whole("parent"), whole("maximum amount", right=True)), cells,
+               wide=wide)  # fmt: skip
 
 
 MaximumOption = Annotated[
@@ -172,7 +170,7 @@ def accounts_list(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Day of the days past due (default: today).")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows (a page).")] = 50,
     offset: Annotated[int, typer.Option(help="Skip this many rows first (the next page).")] = 0,
-    wide: Annotated[bool, typer.Option("--wide", help="Every column, however wide the terminal.")] = False,
+    wide: WideOption = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -187,40 +185,24 @@ def accounts_list(
     if json:
         print_json(rows)
         return
-    # ids and money are never cut (their columns are as wide as their longest value); names shrink first
-    ids = max((len(shown(row["external_id"])) for row in rows), default=7)
-    money = max((len(format_cents(row["balance_cents"])) for row in rows), default=7)
-    table = Table(title=f"accounts on {when}" + (f" (from row {offset + 1})" if offset else ""))
-    table.add_column("account", no_wrap=True, min_width=ids)
-    table.add_column("guarantor", overflow="ellipsis", no_wrap=True, max_width=None if wide else 22)
-    table.add_column("balance", justify="right", no_wrap=True, min_width=money)
-    table.add_column("dpd", justify="right", no_wrap=True, min_width=3)
-    table.add_column("case", overflow="ellipsis", no_wrap=True)
-    table.add_column("collector", overflow="ellipsis", no_wrap=True)
-    if wide:
-        for name in ("portfolio", "mode", "oldest unpaid due", "last payment"):
-            table.add_column(name, no_wrap=True)
-    for row in rows:
-        cells = [
-            shown(row["external_id"]),
-            shown(f"{row['last_name']}, {row['first_name']}".strip(", ")),
-            format_cents(row["balance_cents"]),
-            str(row["days_past_due"]),
-            (row["case_status"] or "").replace("_", " "),
-            shown(row["collector"] or ""),
-        ]
-        if wide:
-            cells += [shown(row["portfolio"]), row["mode"], str(row["oldest_unpaid_due"] or ""),
-                      str(row["last_payment_date"] or "")]  # fmt: skip
-        table.add_row(*cells)
-    # --wide: as wide as the columns need, whatever the terminal (for a pager or a file)
-    (Console(width=10_000, highlight=False) if wide else console).print(table)
+    columns = (whole("account"), text("guarantor"), money("balance"), whole("dpd", right=True), text("case"),
+               text("collector"), extra("portfolio"), extra("mode"), extra("oldest unpaid due"),
+               extra("last payment"))  # fmt: skip
+    cells = [
+        (shown(row["external_id"]), shown(f"{row['last_name']}, {row['first_name']}".strip(", ")),
+         format_cents(row["balance_cents"]), str(row["days_past_due"]), (row["case_status"] or "").replace("_", " "),
+         shown(row["collector"] or ""), shown(row["portfolio"]), row["mode"], str(row["oldest_unpaid_due"] or ""),
+         str(row["last_payment_date"] or ""))
+        for row in rows
+    ]  # fmt: skip
+    show_table(columns, cells, title=f"accounts on {when}" + (f" (from row {offset + 1})" if offset else ""), wide=wide)
 
 
 @accounts_app.command("show")
 def accounts_show(
     account: Annotated[str, typer.Argument(help="The account's external id.")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date of the position (default: today).")] = None,
+    wide: WideOption = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -241,27 +223,20 @@ def accounts_show(
     console.print(f"{shown(g['address'])}  {shown(g['time_zone'])}  {phones}")
     if g["flags"]:
         console.print("flags: " + ", ".join(g["flags"]))
-    ledger = Table("id", "posted", "kind", "amount", "due", "source", "note", title="ledger")
-    for line in view.lines:
-        note = line.description or (f"reverses {line.reverses}" if line.reverses else "")
-        ledger.add_row(
-            str(line.id),
-            str(line.posted),
-            line.kind,
-            format_cents(line.amount_cents),
-            str(line.due or ""),
-            line.source or "",
-            shown(note),
-        )
-    console.print(ledger)
+    lines = [
+        (str(line.id), str(line.posted), line.kind, format_cents(line.amount_cents), str(line.due or ""),
+         shown(line.description or (f"reverses {line.reverses}" if line.reverses else "")), line.source or "")
+        for line in view.lines
+    ]  # fmt: skip
+    show_table((whole("id", right=True), whole("posted"), whole("kind"), money("amount"), whole("due"), text("note"),
+          extra("source")), lines, title="ledger", wide=wide)  # fmt: skip
     pos = view.position
     # a credit balance is unapplied credit (nothing is open to age): shown as its own column, not as a
     # negative "current"
     buckets = [(name, cents + (pos.credit_cents if name == "current" else 0)) for name, cents in pos.aging]
     buckets += [("credit", -pos.credit_cents)] if pos.credit_cents else []
-    aging = Table(*(name for name, _ in buckets), title=f"aging on {pos.as_of}")
-    aging.add_row(*(format_cents(cents) for _, cents in buckets))
-    console.print(aging)
+    show_table([money(name) for name, _ in buckets], [[format_cents(cents) for _, cents in buckets]],
+         title=f"aging on {pos.as_of}", wide=wide)  # fmt: skip
     owed = (f"credit balance {format_cents(pos.credit_cents)} (overpaid: nothing owed)" if pos.credit_cents
             else f"balance {format_cents(pos.balance_cents)}")  # fmt: skip
     console.print(
@@ -273,7 +248,7 @@ def accounts_show(
             else "; no payment"
         )
     )
-    _print_case_and_work(page)
+    _print_case_and_work(page, wide)
 
 
 Text = Annotated[str | None, typer.Option(show_default=False)]
@@ -368,7 +343,7 @@ def accounts_reopen(
     console.print(f"account {shown(account)} reopened on {day}")
 
 
-def _print_case_and_work(page: AccountPage) -> None:
+def _print_case_and_work(page: AccountPage, wide: bool) -> None:
     """The case line, plans, claims, pending work and the timeline of an account page."""
     case = page.current_case
     if case is None:
@@ -396,12 +371,9 @@ def _print_case_and_work(page: AccountPage) -> None:
             f"{format_cents(claim['amount_cents'])}, paid {format_cents(claim['paid_cents'])}, {claim['status']}"
         )
     if page.pending:
-        work = Table("id", "due", "kind", "action", "collector", "status", title="pending work")
-        for a in page.pending:
-            work.add_row(str(a.id), f"{a.due_date}{a.due_at.strftime(' %H:%M') if a.due_at else ''}", a.kind,
-                         shown(a.action), shown(a.assignee), a.status)  # fmt: skip
-        console.print(work)
-    timeline = Table("on", "what", "", title="timeline (newest first)")
-    for entry in page.timeline:
-        timeline.add_row(str(entry.on), entry.kind, shown(entry.text))
-    console.print(timeline)
+        work = [(str(a.id), f"{a.due_date}{a.due_at.strftime(' %H:%M') if a.due_at else ''}", a.kind,
+                 shown(a.action), shown(a.assignee), a.status) for a in page.pending]  # fmt: skip
+        show_table((whole("id", right=True), whole("due"), whole("kind"), text("action"), text("collector"),
+              whole("status")), work, title="pending work", wide=wide)  # fmt: skip
+    show_table((whole("on"), whole("what"), text("")), [(str(e.on), e.kind, shown(e.text)) for e in page.timeline],
+         title="timeline (newest first)", wide=wide)  # fmt: skip

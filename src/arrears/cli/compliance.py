@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, user_errors
+from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, shown, user_errors
+from arrears.cli.tables import WideOption, show_table, text, whole
 from arrears.domain.flags import FLAGS, ROLES, FlagChange, RoleChange
 
 compliance_app = typer.Typer(help="The compliance guardrails: what they held, deferred, and any breach.",
@@ -22,6 +22,7 @@ app.add_typer(compliance_app, name="compliance")
 def report(
     first: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
     last: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD).")],
+    wide: WideOption = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -36,13 +37,11 @@ def report(
     if json:
         print_json(result.as_dict())
         return
-    table = Table("portfolio", "contacts made", "held", "deferred", "redirected",
-                  title=f"compliance {result.first} to {result.last}")  # fmt: skip
-    shown = lambda counts: ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) or "-"  # noqa: E731
-    for code, figures in sorted(result.portfolios.items()):
-        table.add_row(code, shown(figures.contacts), shown(figures.held), shown(figures.deferred),
-                      shown(figures.redirected))  # fmt: skip
-    console.print(table)
+    listed = lambda counts: ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) or "-"  # noqa: E731
+    rows = [(shown(code), listed(f.contacts), listed(f.held), listed(f.deferred), listed(f.redirected))
+            for code, f in sorted(result.portfolios.items())]  # fmt: skip
+    show_table((whole("portfolio"), text("contacts made"), text("held"), text("deferred"), text("redirected")), rows,
+         title=f"compliance {result.first} to {result.last}", wide=wide)  # fmt: skip
     manual = len(result.breaches) - result.engine_breaches
     console.print(f"contacts made in breach: engine {result.engine_breaches}, collectors {manual}")
     for breach in result.breaches:

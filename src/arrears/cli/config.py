@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, resolve_user
+from arrears.cli.tables import WideOption, extra, show_table, text, whole
 from arrears.domain.errors import NotFound, ValidationFailed
 from arrears.domain.money import format_cents
 
@@ -82,13 +82,12 @@ def export(
 
 def _print_changes(changes: tuple[EntityChange, ...]) -> None:
     """The changes per entity kind, then every changed value with its before and after."""
-    table = Table("entity", "added", "changed", "removed", title="changes")
     per_kind: dict[str, dict[str, list[str]]] = {}
     for change in changes:
         per_kind.setdefault(change.kind, {"added": [], "changed": [], "removed": []})[change.change].append(change.key)
-    for kind, per in per_kind.items():
-        table.add_row(kind, *(escape(", ".join(per[change])) for change in ("added", "changed", "removed")))
-    console.print(table)
+    rows = [(kind, *(escape(", ".join(per[change])) for change in ("added", "changed", "removed")))
+            for kind, per in per_kind.items()]  # fmt: skip
+    show_table((whole("entity"), text("added"), text("changed"), text("removed")), rows, title="changes")
     for change in changes:
         for detail in change.details:
             console.print(f"  {escape(str(detail))}")
@@ -176,7 +175,7 @@ def apply(
 
 
 @config_app.command("versions")
-def versions_command(db: DbOption = None, json: JsonOption = False) -> None:
+def versions_command(wide: WideOption = False, db: DbOption = None, json: JsonOption = False) -> None:
     """The configuration versions, newest first: number, time, actor and what changed."""
     from arrears.services.config import versions
 
@@ -189,10 +188,9 @@ def versions_command(db: DbOption = None, json: JsonOption = False) -> None:
             ]
         )
         return
-    table = Table("version", "when", "actor", "summary", title="configuration versions")
-    for v in found:
-        table.add_row(str(v.number), v.created_at.isoformat()[:19], escape(v.actor), escape(v.summary))
-    console.print(table)
+    rows = [(str(v.number), v.created_at.isoformat()[:19], escape(v.actor), escape(v.summary)) for v in found]
+    show_table((whole("version", right=True), whole("when"), text("actor"), text("summary")), rows,
+         title="configuration versions", wide=wide)  # fmt: skip
 
 
 @config_app.command("diff")
@@ -217,7 +215,9 @@ def diff(
 
 
 @config_app.command("show")
-def show(version: VersionOption = None, db: DbOption = None, json: JsonOption = False) -> None:
+def show_command(
+    version: VersionOption = None, wide: WideOption = False, db: DbOption = None, json: JsonOption = False
+) -> None:
     """Summary of the configuration (or of one version): actions, series with their steps and letters, collectors,
     outcome codes."""
     from arrears.services.config import load_strategy, version_strategy
@@ -246,42 +246,37 @@ def show(version: VersionOption = None, db: DbOption = None, json: JsonOption = 
             }
         )
         return
-    actions = Table("action", "type", "kind", "letter", "next action", "follow-up days", "portfolios", title="actions")
-    for a in strategy.actions:
-        letter = a.collection_letter
-        actions.add_row(
-            escape(a.name) + (" (inactive)" if a.inactive else ""),
-            a.collection_type.label,
-            a.kind.value,
-            escape(letter or ""),
-            escape(a.next_action or ""),
-            str(a.follow_up_days or ""),
-            "all" if a.all_portfolios else escape(", ".join(a.portfolios)),
-        )
-    console.print(actions)
-    series = Table("series", "type", "steps (days until next)", "final action", title="action series")
+    actions = [
+        (escape(a.name) + (" (inactive)" if a.inactive else ""), a.collection_type.label, a.kind.value,
+         escape(a.collection_letter or ""), escape(a.next_action or ""), str(a.follow_up_days or ""),
+         "all" if a.all_portfolios else escape(", ".join(a.portfolios)))
+        for a in strategy.actions
+    ]  # fmt: skip
+    show_table((text("action"), extra("type"), whole("kind"), whole("letter"), text("next action"),
+          whole("follow-up days", right=True), extra("portfolios")), actions, title="actions", wide=wide)  # fmt: skip
+    series = []
     for s in strategy.series:
         steps = "\n".join(
             f"{n}. {escape(strategy.action_label(step.action))} ({step.days_until_next})"
             for n, step in enumerate(s.steps, start=1)
         )
         final = "external collections" if s.final_action.value == "external_collections" else f"{s.custom_action}"
-        series.add_row(escape(s.name) + (" (inactive)" if s.inactive else ""), s.collection_type.label, steps,
-                       escape(final))  # fmt: skip
-    console.print(series)
-    collectors = Table("collector", "name", "groups", "user level", "active", title="collectors")
-    for c in strategy.collectors:
-        collectors.add_row(escape(c.code), escape(c.name), escape(", ".join(c.groups)), str(c.user_level),
-                           "yes" if c.active else "no")  # fmt: skip
-    console.print(collectors)
-    outcomes = Table("outcome code", "class", "description", title="outcome codes (activity complete --outcome)")
-    for o in strategy.compliance.call_outcomes:
-        outcomes.add_row(escape(o.code), o.outcome_class.value.replace("_", " "), escape(o.description))
-    console.print(outcomes)
+        series.append((escape(s.name) + (" (inactive)" if s.inactive else ""), s.collection_type.label, steps,
+                       escape(final)))  # fmt: skip
+    show_table((text("series"), extra("type"), text("steps (days until next)"), text("final action")), series,
+         title="action series", wide=wide)  # fmt: skip
+    collectors = [(escape(c.code), escape(c.name), escape(", ".join(c.groups)), str(c.user_level),
+                   "yes" if c.active else "no") for c in strategy.collectors]  # fmt: skip
+    show_table((whole("collector"), text("name"), text("groups"), whole("user level", right=True), whole("active")),
+         collectors, title="collectors", wide=wide)  # fmt: skip
+    outcomes = [(escape(o.code), o.outcome_class.value.replace("_", " "), escape(o.description))
+                for o in strategy.compliance.call_outcomes]  # fmt: skip
+    show_table((whole("outcome code"), whole("class"), text("description")), outcomes,
+         title="outcome codes (activity complete --outcome)", wide=wide)  # fmt: skip
 
 
 @config_app.command("portfolios")
-def portfolios(db: DbOption = None, json: JsonOption = False) -> None:
+def portfolios(wide: WideOption = False, db: DbOption = None, json: JsonOption = False) -> None:
     """The portfolio table of the Guarantor Collections tab: enabled, assignment level, effective rules."""
     from arrears.services.config import portfolio_table
 
@@ -289,18 +284,17 @@ def portfolios(db: DbOption = None, json: JsonOption = False) -> None:
     if json:
         print_json([line.as_dict() for line in lines])
         return
-    table = Table("portfolio", "enabled", "level", "entry rules", "assignment", title="guarantor collections")
+    rows = []
     for line in lines:
         r, a = line.rules, line.assignment
-        table.add_row(
-            escape(f"{line.portfolio} {line.name}"),
-            line.collections_enabled,
-            line.assignment_level,
+        rows.append((
+            escape(f"{line.portfolio} {line.name}"), line.collections_enabled, line.assignment_level,
             f"balance > {format_cents(r.balance_over_cents)}, > {r.days_past_due_over} days past due, no payment "
             f"of {format_cents(r.min_payment_cents)} or {r.min_payment_percent}% in {r.payment_window_days} days",
             escape(f"{a.assignment_type.value}: {len(a.rules)} rule(s), default {a.default_collector or '-'}"),
-        )
-    console.print(table)
+        ))  # fmt: skip
+    show_table((text("portfolio"), whole("enabled"), whole("level"), text("entry rules"), text("assignment")), rows,
+         title="guarantor collections", wide=wide)  # fmt: skip
 
 
 @config_app.command("assignment-type")
@@ -358,7 +352,7 @@ def preview(
 
 
 @config_app.command("merge-fields")
-def merge_fields_command(json: JsonOption = False) -> None:
+def merge_fields_command(wide: WideOption = False, json: JsonOption = False) -> None:
     """The merge fields letters may use."""
     from arrears.letters.render import merge_fields
 
@@ -366,16 +360,15 @@ def merge_fields_command(json: JsonOption = False) -> None:
     if json:
         print_json(fields)
         return
-    table = Table("merge field", "meaning", title="letter merge fields")
-    for name, meaning in fields.items():
-        table.add_row(escape(name), escape(meaning))
-    console.print(table)
+    show_table((whole("merge field"), text("meaning")), [(escape(n), escape(m)) for n, m in fields.items()],
+         title="letter merge fields", wide=wide)  # fmt: skip
 
 
 @config_app.command("audit")
 def audit(
     entity: Annotated[str | None, typer.Option("--entity", help="Only this entity kind, e.g. action.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    wide: WideOption = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -386,10 +379,11 @@ def audit(
     if json:
         print_json(rows)
         return
-    table = Table("when", "actor", "entity", "key", "action", "changed", title="configuration audit")
+    cells = []
     for row in rows:
         before, after = row["before"] or {}, row["after"] or {}
         changed = [key for key in dict.fromkeys([*before, *after]) if before.get(key) != after.get(key)]
-        table.add_row(row["at"][:19], escape(row["actor"]), row["entity"], escape(row["key"]), row["action"],
-                      escape(", ".join(changed)) if row["action"] == "updated" else "")  # fmt: skip
-    console.print(table)
+        cells.append((row["at"][:19], escape(row["actor"]), row["entity"], escape(row["key"]), row["action"],
+                      escape(", ".join(changed)) if row["action"] == "updated" else ""))  # fmt: skip
+    show_table((whole("when"), text("actor"), whole("entity"), text("key"), whole("action"), text("changed")), cells,
+         title="configuration audit", wide=wide)  # fmt: skip

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from arrears.cli.app import DbOption, JsonOption, app, console, open_db, parse_date, print_json, shown, user_errors
 from arrears.cli.letters import letters_app
+from arrears.cli.tables import WideOption, show_table, text, whole
 
 referrals_app = typer.Typer(help="Referrals to external collections: the agency's placement file.",
                             no_args_is_help=True)  # fmt: skip
@@ -31,6 +31,7 @@ OutFile = Annotated[Path, typer.Argument(dir_okay=False, help="The CSV file to w
 def letters_list(
     status: Annotated[str | None, typer.Option(help="queued or printed.")] = None,
     on: Annotated[str | None, typer.Option("--date", help="Only letters queued on this day.")] = None,
+    wide: WideOption = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -42,11 +43,10 @@ def letters_list(
     if json:
         print_json(rows)
         return
-    table = Table("id", "account", "template", "queued", "status", "printed", "to")
-    for row in rows:
-        table.add_row(str(row["id"]), shown(row["account"]), shown(row["template"]), str(row["queued_on"]),
-                      row["status"], str(row["printed_on"] or ""), row["addressee"].replace("_", " "))  # fmt: skip
-    console.print(table)
+    cells = [(str(row["id"]), shown(row["account"]), shown(row["template"]), str(row["queued_on"]), row["status"],
+              str(row["printed_on"] or ""), row["addressee"].replace("_", " ")) for row in rows]  # fmt: skip
+    show_table((whole("id", right=True), whole("account"), whole("template"), whole("queued"), whole("status"),
+          whole("printed"), text("to")), cells, wide=wide)  # fmt: skip
 
 
 @letters_app.command("export")
@@ -115,6 +115,7 @@ def statement_holds_export(
 @runs_app.command("list")
 def runs_list(
     limit: Annotated[int, typer.Option(help="At most this many runs.")] = 20,
+    wide: WideOption = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -125,17 +126,18 @@ def runs_list(
     if json:
         print_json(rows)
         return
-    table = Table("id", "as of", "scope", "status", "attempts", "config", "entered", "errors")
-    for row in rows:
-        table.add_row(str(row["id"]), str(row["as_of"]), row["scope"], row["status"], str(row["attempts"]),
-                      str(row["config_version"] or ""), str(row["counts"].get("entered", 0)),
-                      str(row["errors"]))  # fmt: skip
-    console.print(table)
+    cells = [(str(row["id"]), str(row["as_of"]), shown(row["scope"]), row["status"], str(row["attempts"]),
+              str(row["config_version"] or ""), str(row["counts"].get("entered", 0)), str(row["errors"]))
+             for row in rows]  # fmt: skip
+    show_table((whole("id", right=True), whole("as of"), text("scope"), whole("status"), whole("attempts", right=True),
+          whole("config", right=True), whole("entered", right=True), whole("errors", right=True)), cells,
+         wide=wide)  # fmt: skip
 
 
 @runs_app.command("show")
 def runs_show(
     run: Annotated[int, typer.Argument(help="The run's id (from runs list).")],
+    wide: WideOption = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -152,12 +154,8 @@ def runs_show(
     console.print(f"started {view['started_at']}, finished {view['finished_at'] or '-'}")
     if view["failure"]:
         console.print(f"failure: {shown(view['failure'])}")
-    counts = Table("count", "value", title="counts")
-    for name, value in view["counts"].items():
-        counts.add_row(name, str(value))
-    console.print(counts)
+    show_table((text("count"), whole("value", right=True)), [(n, str(v)) for n, v in view["counts"].items()],
+         title="counts", wide=wide)  # fmt: skip
     if view["errors"]:
-        errors = Table("account", "error", title="errors")
-        for error in view["errors"]:
-            errors.add_row(shown(error["account"]), shown(error["reason"]))
-        console.print(errors)
+        failed = [(shown(e["account"]), shown(e["reason"])) for e in view["errors"]]
+        show_table((whole("account"), text("error")), failed, title="errors", wide=wide)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from arrears.cli.app import (
     DbOption,
@@ -22,6 +21,7 @@ from arrears.cli.app import (
     shown,
     user_errors,
 )
+from arrears.cli.tables import show_table, text, whole
 from arrears.services.import_columns import COLUMNS, ImportKind
 
 if TYPE_CHECKING:
@@ -109,12 +109,9 @@ def run_import(
 def show_report(report: ImportReport) -> None:
     """Counts, then conflicts and problems as tables."""
     if not report.ok:
-        table = Table(title=f"{shown(report.path)}: rejected, nothing written", title_justify="left")
-        for name in ("row", "column", "value", "rule"):
-            table.add_column(name, justify="right" if name == "row" else "left")
-        for problem in report.problems:
-            table.add_row(str(problem.row), shown(problem.column), shown(problem.value), shown(problem.rule))
-        console.print(table)
+        rows = [(str(p.row), shown(p.column), shown(p.value), shown(p.rule)) for p in report.problems]
+        show_table((whole("row", right=True), whole("column"), text("value"), text("rule")), rows,
+             title=f"{shown(report.path)}: rejected, nothing written")  # fmt: skip
         hidden = report.problem_count - len(report.problems)
         more = f" ({hidden:,} more not shown)" if hidden else ""
         console.print(f"[red]{report.problem_count:,} problem(s){more}[/red] in {report.rows:,} rows")
@@ -141,22 +138,13 @@ def show_report(report: ImportReport) -> None:
             console.print(f"  {name}: {count:,}")
     if report.updates:
         title = "would change" if report.dry_run else "updated"
-        table = Table(title=f"{title}: field by field", title_justify="left")
-        table.add_column("row", justify="right")
-        for name in ("external_id", "field", "before", "after"):
-            table.add_column(name)
-        for update in report.updates:
-            table.add_row(str(update.row), shown(update.external_id), update.field, shown(update.before),
-                          shown(update.after))  # fmt: skip
-        console.print(table)
+        rows = [(str(u.row), shown(u.external_id), u.field, shown(u.before), shown(u.after)) for u in report.updates]
+        columns = (whole("row", right=True), whole("external_id"), whole("field"), text("before"), text("after"))
+        show_table(columns, rows, title=f"{title}: field by field")
     if report.conflicts:
-        table = Table(title="conflicts: stored with different content, left as stored", title_justify="left")
-        table.add_column("row", justify="right")
-        table.add_column("external_id")
-        table.add_column("differing columns")
-        for conflict in report.conflicts:
-            table.add_row(str(conflict.row), shown(conflict.external_id), ", ".join(conflict.columns))
-        console.print(table)
+        rows = [(str(c.row), shown(c.external_id), ", ".join(c.columns)) for c in report.conflicts]
+        show_table((whole("row", right=True), whole("external_id"), text("differing columns")), rows,
+             title="conflicts: stored with different content, left as stored")  # fmt: skip
 
 
 PlanOption = Annotated[

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from arrears.cli.app import DbOption, app, console, open_db, user_errors
+from arrears.cli.tables import show_table, whole
 
 outbox_app = typer.Typer(
     help="The outbox of e-mail and SMS: sending, opt-outs, delivery reports.", no_args_is_help=True
@@ -41,11 +41,10 @@ def outbox_status(db: DbOption = None) -> None:
     """How many messages per channel and status."""
     from arrears.services.outbox import outbox_summary
 
-    table = Table("channel", "status", "messages")
     with user_errors():
-        for (channel, status), count in sorted(outbox_summary(open_db(db)).items()):
-            table.add_row(channel, status, str(count))
-    console.print(table)
+        summary = outbox_summary(open_db(db))
+    rows = [(channel, status, str(count)) for (channel, status), count in sorted(summary.items())]
+    show_table((whole("channel"), whole("status"), whole("messages", right=True)), rows)
 
 
 @outbox_app.command("opt-out")

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from arrears.cli.app import DbOption, JsonOption, app, console, errors, open_db, parse_date, print_json, user_errors
+from arrears.cli.tables import WideOption, extra, show_table, text, whole
 from arrears.domain.calendar import format_delay_minutes
 from arrears.domain.priority import priority_band
 
@@ -38,7 +38,8 @@ StartOption = Annotated[
 
 
 @plans_app.command("list")
-def plans_list(user: UserOption = None, json: JsonOption = False, db: DbOption = None) -> None:
+def plans_list(user: UserOption = None, wide: WideOption = False, json: JsonOption = False,
+               db: DbOption = None) -> None:  # fmt: skip
     """The contact plans; with --user, only those the user may see and run (sub-plans hidden)."""
     from arrears.services.plans import list_plans
 
@@ -47,11 +48,10 @@ def plans_list(user: UserOption = None, json: JsonOption = False, db: DbOption =
     if json:
         print_json([line.as_dict() for line in lines])
         return
-    table = Table("code", "description", "events", "sub-plan", "access")
-    for line in lines:
-        table.add_row(line.code, escape(line.description), str(line.events), "yes" if line.sub_plan else "",
-                      line.access)  # fmt: skip
-    console.print(table)
+    rows = [(escape(line.code), escape(line.description), str(line.events), "yes" if line.sub_plan else "",
+             escape(line.access)) for line in lines]  # fmt: skip
+    show_table((whole("code"), text("description"), whole("events", right=True), whole("sub-plan"), text("access")),
+               rows, wide=wide)  # fmt: skip
 
 
 def _timing(plan: Plan, index: int) -> str:
@@ -70,8 +70,8 @@ def _timing(plan: Plan, index: int) -> str:
 
 
 @plans_app.command("show")
-def plans_show(code: Annotated[str, typer.Argument(help="Plan code.")], json: JsonOption = False,
-               db: DbOption = None) -> None:  # fmt: skip
+def plans_show(code: Annotated[str, typer.Argument(help="Plan code.")], wide: WideOption = False,
+               json: JsonOption = False, db: DbOption = None) -> None:  # fmt: skip
     """One plan with its switches and its events in sequence order."""
     from arrears.services.config_document import dump_model, plan_doc
     from arrears.services.plans import show_plan
@@ -86,13 +86,15 @@ def plans_show(code: Annotated[str, typer.Argument(help="Plan code.")], json: Js
     console.print(f"[bold]{plan.code}[/bold] {escape(plan.description)}")
     console.print(f"  switches: {', '.join(switches) or 'none'}")
     console.print(f"  access: {', '.join(f'{r.low}–{r.high}' for r in plan.access) or 'every user level'}")
-    table = Table("seq", "type", "description", "when", "priority", "assign to", "schedule if")
+    rows = []
     for index, event in enumerate(plan.ordered_events()):
         condition = event.schedule_if.condition() if event.schedule_if else ""
         who = event.operator if event.operator else event.assign_to.value.replace("_", " ")
-        table.add_row(str(event.sequence), event.type.value, escape(event.description), _timing(plan, index),
-                      f"{event.priority} {priority_band(event.priority)}", who, escape(condition))  # fmt: skip
-    console.print(table)
+        rows.append((str(event.sequence), event.type.value, escape(event.description), _timing(plan, index),
+                     f"{event.priority} {priority_band(event.priority)}", escape(who), escape(condition)))  # fmt: skip
+    columns = (whole("seq", right=True), whole("type"), text("description"), text("when"), extra("priority"),
+               text("assign to"), text("schedule if"))  # fmt: skip
+    show_table(columns, rows, wide=wide)
 
 
 def _print_run(result: PlanRunResult) -> None:

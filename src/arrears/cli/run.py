@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from arrears.cli.app import (
     DbOption,
@@ -34,6 +33,7 @@ from arrears.cli.promises import (
     promise_request,
 )
 from arrears.domain.money import format_cents
+from arrears.cli.tables import WideOption, extra, show_table, text, whole
 from arrears.domain.priority import priority_band
 
 if TYPE_CHECKING:
@@ -47,11 +47,10 @@ app.add_typer(activity_app, name="activity")
 
 def _print_run(result: RunResult) -> None:
     counts = result.counts
-    table = Table("what", "count", title=f"run {result.run_id}: {result.scope} on {result.as_of}")
-    for name in sorted(counts):
-        if counts[name]:
-            table.add_row(name.replace("activities.", "activities: ").replace("_", " "), f"{counts[name]:,}")
-    console.print(table)
+    rows = [(name.replace("activities.", "activities: ").replace("_", " "), f"{counts[name]:,}")
+            for name in sorted(counts) if counts[name]]  # fmt: skip
+    show_table((text("what"), whole("count", right=True)), rows, title=f"run {result.run_id}: {result.scope} on "
+         f"{result.as_of}")  # fmt: skip
     console.print(f"{result.accounts:,} accounts in {result.seconds:.2f} s")
     if not any(n for name, n in result.this_attempt.items() if name != "errors") and any(counts.values()):
         console.print(f"{result.as_of} had already run: this run wrote nothing new (the table is the date's record)")
@@ -164,6 +163,7 @@ def worklist_command(
     limit: Annotated[int, typer.Option(help="At most this many lines.")] = 100,
     promises: Annotated[bool, typer.Option("--promises", help="The promise desk instead: promises due on the day "
                                            "and broken yesterday.")] = False,
+    wide: WideOption = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -184,35 +184,24 @@ def worklist_command(
         return
     later = [item for item in items if not item.callable_now]
     items = [item for item in items if item.callable_now]
-    table = Table(
-        "id",
-        "due",
-        "priority",
-        "account",
-        "guarantor",
-        "type",
-        "action",
-        "assignee",
-        title=f"worklist {collector or group or 'everyone'} on {day}",
-    )
-    for item in items:
-        table.add_row(
-            str(item.id),
-            f"{item.due}{item.due_at.strftime(' %H:%M') if item.due_at else ''}",
-            f"{item.priority} {priority_band(item.priority)}",
-            shown(item.account),
-            shown(item.guarantor),
-            item.kind,
-            shown(item.action),
-            shown(item.assignee),
-        )
-    console.print(table)
+    columns = (whole("id", right=True), whole("due"), whole("priority"), whole("account"), text("guarantor"),
+               text("action"), extra("type"), extra("assignee"))  # fmt: skip
+    rows = [
+        (str(item.id), f"{item.due}{item.due_at.strftime(' %H:%M') if item.due_at else ''}",
+         f"{item.priority} {priority_band(item.priority)}", shown(item.account), shown(item.guarantor),
+         shown(item.action), item.kind, shown(item.assignee))
+        for item in items
+    ]  # fmt: skip
+    show_table(columns, rows, title=f"worklist {shown(collector or group or 'everyone')} on {day}", wide=wide)
     if later:
-        hidden = Table("id", "account", "action", "may call from", "why not now", title="calls not allowed now")
-        for item in later:
-            when = f"{item.not_before:%Y-%m-%d %H:%M %Z}" if item.not_before else "held"
-            hidden.add_row(str(item.id), item.account, item.action, when, escape(item.blocked))
-        console.print(hidden)
+        rows = [
+            (str(item.id), shown(item.account), shown(item.action),
+             f"{item.not_before:%Y-%m-%d %H:%M %Z}" if item.not_before else "held", shown(item.blocked))
+            for item in later
+        ]  # fmt: skip
+        columns = (whole("id", right=True), whole("account"), text("action"), whole("may call from"),
+                   text("why not now"))
+        show_table(columns, rows, title="calls not allowed now", wide=wide)
 
 
 @activity_app.command("complete")
@@ -258,6 +247,7 @@ def activity_complete(
 def explain(
     account: Annotated[str, typer.Argument(help="The account's external id.")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="The date to explain (default: today).")] = None,
+    wide: WideOption = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -276,10 +266,8 @@ def explain(
     console.print(f"[bold]{result.account}[/bold] ({result.portfolio}) on {result.as_of}: {result.verdict}")
     console.print(f"entry rules: {result.policy}")
     if result.checks:
-        table = Table("rule", "account", "threshold", "holds")
-        for check in result.checks:
-            table.add_row(check.rule, check.value, check.threshold, "yes" if check.holds else "no")
-        console.print(table)
+        rows = [(shown(c.rule), shown(c.value), shown(c.threshold), "yes" if c.holds else "no") for c in result.checks]
+        show_table((text("rule"), whole("account"), whole("threshold"), whole("holds")), rows, wide=wide)
     if result.assignment:
         console.print(f"assignment: {result.assignment}")
     if result.milestone:
@@ -293,12 +281,10 @@ def explain(
             + (f", held: {case['hold_reason']}" if case["hold_reason"] else "")
         )
     if result.pending:
-        table = Table("id", "due", "type", "action", "assignee", "why", title="pending activities")
-        for item in result.pending:
-            table.add_row(
-                str(item["id"]), str(item["due"]), item["kind"], item["action"], item["assignee"], item["reason"]
-            )
-        console.print(table)
+        rows = [(str(p["id"]), str(p["due"]), p["kind"], shown(p["action"]), shown(p["assignee"]), shown(p["reason"]))
+                for p in result.pending]  # fmt: skip
+        pending = (whole("id", right=True), whole("due"), extra("type"), text("action"), text("assignee"), text("why"))
+        show_table(pending, rows, title="pending activities", wide=wide)
     for event in result.history[-10:]:
         console.print(f"{event['on']} {event['event']}: {event['detail']}")
     if result.compliance:

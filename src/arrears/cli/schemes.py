@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from arrears.cli.app import (
     AccountArgument,
@@ -25,6 +24,7 @@ from arrears.cli.app import (
     resolve_user,
     user_errors,
 )
+from arrears.cli.tables import WideOption, show_table, text, whole
 
 schemes_app = typer.Typer(help="Milestone schemes (seed 004).", no_args_is_help=True)
 party_app = typer.Typer(help="Parties: their credit rating.", no_args_is_help=True)
@@ -34,7 +34,8 @@ app.add_typer(party_app, name="party")
 
 @schemes_app.command("show")
 def show(
-    code: Annotated[str, typer.Argument(help="The scheme's code.")], db: DbOption = None, json: JsonOption = False
+    code: Annotated[str, typer.Argument(help="The scheme's code.")], wide: WideOption = False, db: DbOption = None,
+    json: JsonOption = False,
 ) -> None:
     """The collections actions summary of a scheme: every action of every milestone (read-only)."""
     from arrears.services.config import load_strategy
@@ -45,11 +46,10 @@ def show(
     if json:
         print_json([asdict(line) for line in lines])
         return
-    table = Table("milestone", "#", "kind", "perform on", "condition", "action", title=f"collections actions of {code}")
-    for line in lines:
-        table.add_row(escape(line.milestone), str(line.number), line.kind, line.perform_on, escape(line.condition),
-                      escape(line.action))  # fmt: skip
-    console.print(table)
+    rows = [(escape(line.milestone), str(line.number), line.kind, line.perform_on, escape(line.condition),
+             escape(line.action)) for line in lines]  # fmt: skip
+    show_table((text("milestone"), whole("#", right=True), whole("kind"), whole("perform on"), text("condition"),
+          text("action")), rows, title=f"collections actions of {escape(code)}", wide=wide)  # fmt: skip
 
 
 @schemes_app.command("hold")
