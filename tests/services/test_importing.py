@@ -206,7 +206,7 @@ external_id,account,kind,amount,posted,due,source,reverses
 T-1,A-1,charge,100.00,2026-01-05,2026-02-04,,
 T-2,A-1,charge,12.345,2026-01-06,2026-02-05,,
 T-3,A-9,fee,5.00,2026-01-07,,,
-T-4,A-1,refund,5.00,2026-01-07,,,
+T-4,A-1,rebate,5.00,2026-01-07,,,
 T-5,A-1,payment,5.00,01/08/2026,,guarantor,
 T-1,A-1,fee,5.00,2026-01-09,,,
 T-6,A-1,charge,5.00,2026-01-09,,,
@@ -220,7 +220,8 @@ T-10,A-2,reversal,20.00,2026-01-12,,,T-8
     assert [(p.row, p.column, p.value, p.rule) for p in report.problems] == [
         (3, "amount", "12.345", "is not an amount (e.g. 12.50 or $1,234.56)"),
         (4, "account", "A-9", "is not a known account"),
-        (5, "kind", "refund", "must be one of charge, payment, adjustment, fee, penalty, deposit, write_off, reversal"),
+        (5, "kind", "rebate", "must be one of charge, payment, adjustment, fee, penalty, deposit, write_off, reversal, "
+         "refund"),
         (6, "posted", "01/08/2026", "is not a date (YYYY-MM-DD)"),
         (7, "external_id", "T-1", "appears more than once in the file (first at row 2)"),
         (8, "due", "", "a charge needs a due date"),
@@ -348,7 +349,7 @@ def test_whitespace_is_what_str_strip_removes() -> None:
 
 # ------------------------------------------------------------------ the vectorized rules = the row-by-row rules
 
-KIND_TEXTS = [*(kind.value for kind in Kind if kind is not Kind.REVERSAL), "Charge", " fee ", "refund", ""]
+KIND_TEXTS = [*(kind.value for kind in Kind if kind is not Kind.REVERSAL), "Charge", " fee ", "rebate", ""]
 AMOUNTS = [
     *("12.50", "-3", "0", "0.00", "-0.01", "7.5", "12.345", "abc", "", " 12.00", "(5.00)", "+4", "1,000.00"),
     *("(-5.00)", "-$-5", "100000000000000000.00", "10000000.01", "10000000.00", "-10000000.00", "$10,000,000.01"),

@@ -114,5 +114,5 @@ transaction_types:
         "transaction_types[PAY].plan: names an unknown plan 'NOPE'",
         "transaction_types[PAY2].kind: payment is already the kind of transaction type 'PAY'",
         "transaction_types[GIFT].kind: must be a ledger kind: one of charge, payment, adjustment, fee, penalty, "
-        "deposit, write_off, reversal",
+        "deposit, write_off, reversal, refund",
     ]

@@ -28,7 +28,7 @@ counter = itertools.count()
 
 steps = st.lists(
     st.tuples(
-        st.sampled_from(["charge", "payment", "fee", "adjustment", "write_off", "reverse"]),
+        st.sampled_from(["charge", "payment", "fee", "adjustment", "write_off", "refund", "reverse"]),
         st.integers(min_value=1, max_value=50_000),
         st.integers(min_value=0, max_value=400),
         st.integers(min_value=0, max_value=90),
