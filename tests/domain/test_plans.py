@@ -32,10 +32,10 @@ from arrears.domain.plans import (
     close_disposition,
     forward_contact,
     plan_problems,
-    priority_band,
     promise_amount,
     schedule_plan,
 )
+from arrears.domain.priority import priority_band
 
 EASTERN = timezone(timedelta(hours=-5))
 RUN_AT = datetime(2026, 3, 10, 15, 26, 43, tzinfo=EASTERN)
