@@ -220,6 +220,7 @@ DEFAULT_OUTCOMES: tuple[CallOutcome, ...] = (
     CallOutcome("BUSY", AttemptClass.NOT_CONNECTED, "line busy"),
     CallOutcome("NOTINSERVICE", AttemptClass.NOT_CONNECTED, "number not in service"),
     CallOutcome("WRONGNUMBER", AttemptClass.WRONG_NUMBER, "not the party's number"),
+    CallOutcome("REVIEWED", AttemptClass.OTHER, "a review done; say what in the note"),
     CallOutcome("OTHER", AttemptClass.OTHER, "anything else; say what in the note"),
 )
 """Outcome codes and their classes, unless the configuration names its own."""
