@@ -32,8 +32,8 @@ from arrears.cli.promises import (
     print_desk,
     promise_request,
 )
-from arrears.domain.money import format_cents
 from arrears.cli.tables import WideOption, extra, show_table, text, whole
+from arrears.domain.money import format_cents
 from arrears.domain.priority import priority_band
 
 if TYPE_CHECKING:

@@ -42,9 +42,6 @@ from arrears.store.db import Connection, Database, Session
 from arrears.store.models import AccountRow, PromiseRow
 from arrears.store.uow import UnitOfWork
 
-PROMISE_OUTCOME = "PROMISE"
-"""The call outcome code that makes a promise while the configuration names no outcome of class promise."""
-
 
 @dataclass(frozen=True, slots=True)
 class PromiseRequest:
@@ -121,12 +118,8 @@ def line_of(row: PromiseRow, account: str, guarantor: str = "") -> PromiseLine:
 
 
 def is_promise_outcome(strategy: Strategy, code: str) -> bool:
-    """True when the call outcome ``code`` makes a promise: its class is ``promise`` once the configuration's
-    outcome classes have one, else the code is PROMISE."""
-    promise_class = getattr(AttemptClass, "PROMISE", None)
-    if promise_class is None:
-        return code == PROMISE_OUTCOME
-    return any(c == code and k is promise_class for c, k in strategy.compliance.call_outcomes)
+    """True when the outcome ``code`` makes a promise: a configured code of class ``promise``."""
+    return any(o.code == code and o.outcome_class is AttemptClass.PROMISE for o in strategy.compliance.call_outcomes)
 
 
 def _collector(strategy: Strategy, session: Session, account: AccountRow, chosen: str | None, actor: str) -> str:
