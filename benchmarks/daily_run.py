@@ -81,7 +81,7 @@ from arrears.services.config import apply_document, load_strategy
 from arrears.services.config_document import parse_document
 from arrears.services.run import run_day
 from arrears.store import features, summaries
-from arrears.store.db import Database, make_engine, sqlite_url
+from arrears.store.db import Database, fetch_rows, make_engine, sqlite_url
 from arrears.store.migrate import upgrade
 
 HERE = Path(__file__).resolve().parent
@@ -647,7 +647,7 @@ def child_read(url: str, reader: str) -> dict[str, Any]:
     if reader == "cursor":
         engine = make_engine(url)
         with engine.connect() as connection:
-            rows = features.fetch_rows(connection, sql)
+            rows = fetch_rows(connection, sql)
             frame = pl.DataFrame(rows, schema=list(features.CORE_COLUMNS), orient="row")
         engine.dispose()
     elif reader == "copy":  # PostgreSQL: COPY as CSV into Polars' reader, the run's own read

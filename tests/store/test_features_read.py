@@ -20,7 +20,7 @@ from polars.testing import assert_frame_equal
 from sqlalchemy import Connection, delete, insert, select
 
 from arrears.store import features
-from arrears.store.db import Database
+from arrears.store.db import Database, fetch_rows
 from arrears.store.models import (
     AccountRow,
     AccountSummaryRow,
@@ -98,7 +98,7 @@ def _cursor_frame(connection: Connection, sql: str, columns: dict[str, Any]) -> 
         name: ((pl.Utf8 if as_text else pl.Int32) if kind == pl.Date else pl.Int64 if kind == pl.Boolean else kind)
         for name, kind in columns.items()
     }
-    frame = pl.DataFrame(features.fetch_rows(connection, sql), schema=raw, orient="row")
+    frame = pl.DataFrame(fetch_rows(connection, sql), schema=raw, orient="row")
     dates = [name for name, kind in columns.items() if kind == pl.Date]
     return frame.with_columns(
         [pl.col(n).str.to_date("%Y-%m-%d") if as_text else pl.col(n).cast(pl.Date) for n in dates]

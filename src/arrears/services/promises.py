@@ -8,13 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import polars as pl
-
-from arrears.batch.promises import judge_frame
 from arrears.domain.calendar import RepeatPeriod
 from arrears.domain.compliance import AttemptClass
-from arrears.domain.effects import PromiseUpdate
-from arrears.domain.engine import PromiseJudged, StandingPromise
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.model import Mode
 from arrears.domain.money import format_cents
@@ -22,14 +17,11 @@ from arrears.domain.promises import (
     GRACE_MAX,
     GRACE_MIN,
     OPEN_PROMISE,
-    Outcome,
     PromiseChannel,
     PromiseState,
     PromiseStatus,
     PromiseTerms,
     Repeat,
-    judge,
-    reversed_judgement,
     shortfall,
     terms_problems,
 )
@@ -38,7 +30,7 @@ from arrears.services.config import load_strategy
 from arrears.store import promises as store
 from arrears.store.account_work import account_for_update, add_history, current_cases
 from arrears.store.audit import append_audit
-from arrears.store.db import Connection, Database, Session
+from arrears.store.db import Database, Session
 from arrears.store.models import AccountRow, PromiseRow
 from arrears.store.uow import UnitOfWork
 
@@ -223,139 +215,6 @@ def promise_desk(db: Database, on: date, assignees: set[str] | None = None) -> l
             found.append((DESK_BROKEN if line.status == PromiseStatus.BROKEN.value else DESK_DUE, line))
     found.sort(key=lambda item: (item[0] == DESK_BROKEN, item[1].guarantor.lower(), -item[1].amount_cents, item[1].id))
     return found
-
-
-# ------------------------------------------------------------------------------------------- the run
-
-_ENDED = frozenset({PromiseStatus.KEPT, PromiseStatus.BROKEN, PromiseStatus.COMPLETED})
-_FLAGS = ((Outcome.KEPT, "kept"), (Outcome.PARTIAL, "partial"), (Outcome.BROKEN, "broken"),
-          (Outcome.COMPLETED, "completed"))  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class PromiseDay:
-    """What the day does to the promises of a chunk: the judged promises by account (triggers of the engine) and
-    the promises that still stand afterwards, by account."""
-
-    judged: dict[int, list[PromiseJudged]]
-    standing: dict[int, tuple[StandingPromise, ...]]
-
-
-def _repeat_columns(row: dict[str, Any]) -> Repeat | None:
-    return repeat_of(row["repeat_period"], row["repeat_days"])
-
-
-def standing_promises(connection: Connection, first: int, last: int) -> dict[int, tuple[StandingPromise, ...]]:
-    """The promises standing now (open or partially kept) of the accounts with ids in [first, last], by account,
-    for a decision made between daily runs (a posting), which judges no promise."""
-    standing: dict[int, list[StandingPromise]] = {}
-    frame = store.open_promises(connection, first, last)
-    for account_id, promise_id, since in frame.select("account_id", "promise_id", "created_on").iter_rows():
-        standing.setdefault(account_id, []).append(StandingPromise(promise_id, since))
-    return {account_id: tuple(promises) for account_id, promises in standing.items()}
-
-
-def judge_chunk(connection: Connection, as_of: date, first: int, last: int, balances: pl.DataFrame) -> PromiseDay:
-    """Judge the open promises of the accounts with ids in [first, last] on ``as_of``, vectorized: the day's
-    guarantor payments not yet counted go to the account's oldest open promise, every open promise is judged at
-    once (:func:`arrears.batch.promises.judge_frame`), and the promises a payment reversal (NSF) of a counted
-    payment touches are judged again over the payments that still stand; the open promises of a closed account
-    are cancelled instead. ``balances``: account_id, balance, mode."""
-    frame = store.open_promises(connection, first, last)
-    reversals = store.reversed_today(connection, first, last, as_of)
-    if frame.is_empty() and not reversals:
-        return PromiseDay({}, {})
-    payments = store.payments_toward(connection, first, last, as_of)
-    takers = frame.group_by("account_id").agg(pl.col("promise_id").min().alias("taker"))
-    pay = payments.join(takers, on="account_id")
-    done = store.counted_lines(connection, pay.get_column("line_id").to_list())
-    if done:  # a payment is counted once toward a promise, however often the day is run
-        counted = pl.DataFrame(sorted(done), schema={"taker": pl.Int64, "line_id": pl.Int64}, orient="row")
-        pay = pay.join(counted, on=["taker", "line_id"], how="anti")
-    lines: dict[int, list[tuple[int, int]]] = {}
-    for taker, line_id, cents in pay.select("taker", "line_id", "cents").iter_rows():
-        lines.setdefault(taker, []).append((line_id, cents))
-    paid = pay.group_by("taker").agg(pl.col("cents").sum().alias("paid_today")).rename({"taker": "promise_id"})
-    reversed_ids = {promise_id for promise_id, _, _ in reversals}
-    frame = (
-        frame.filter(~pl.col("promise_id").is_in(list(reversed_ids)))
-        .join(paid, on="promise_id", how="left")
-        .with_columns(pl.col("paid_today").fill_null(0))
-        .join(balances.select("account_id", "balance", "mode"), on="account_id")  # the run's scope
-    )
-    closed = frame.filter(pl.col("mode") == "closed")
-    judged_frame = judge_frame(frame.filter(pl.col("mode") != "closed"), as_of)
-    changed = judged_frame.filter(pl.any_horizontal("kept", "partial", "broken", "completed"))
-    judged: dict[int, list[PromiseJudged]] = {}
-    still: dict[int, list[StandingPromise]] = {}
-    for row in closed.iter_rows(named=True):
-        terms = PromiseTerms(row["amount"], row["first_due"], _repeat_columns(row), row["grace"], row["advance"])
-        update = PromiseUpdate(
-            f"promise:{row['promise_id']}:{as_of}", row["promise_id"], PromiseStatus.CANCELLED.value,
-            row["installment"], row["paid"], terms.due(row["installment"]), True,
-            (row["status"], row["installment"], row["paid"]),
-        )  # fmt: skip
-        judged.setdefault(row["account_id"], []).append(
-            PromiseJudged(row["promise_id"], row["key"], (), f"cancelled: the account is closed on {as_of}", update,
-                          row["created_on"])
-        )  # fmt: skip
-    for row in judged_frame.filter(pl.col("new_status").is_in([s.value for s in OPEN_PROMISE])).iter_rows(named=True):
-        still.setdefault(row["account_id"], []).append(StandingPromise(row["promise_id"], row["created_on"]))
-    for row in changed.iter_rows(named=True):
-        terms = PromiseTerms(row["amount"], row["first_due"], _repeat_columns(row), row["grace"], row["advance"])
-        state = PromiseState(row["installment"], row["paid"], PromiseStatus(row["status"]))
-        # The frame decided; the domain rule (held to agree with it) words the history line.
-        worded = judge(terms, state, row["paid_today"], as_of, row["balance"])
-        status = PromiseStatus(row["new_status"])
-        counted = tuple((line, cents, row["installment"]) for line, cents in lines.get(row["promise_id"], ()))
-        update = PromiseUpdate(
-            f"promise:{row['promise_id']}:{as_of}", row["promise_id"], status.value, row["new_installment"],
-            row["new_paid"], row["new_due"], status in _ENDED, (row["status"], row["installment"], row["paid"]),
-            counted,
-        )  # fmt: skip
-        outcomes = tuple(o for o, name in _FLAGS if row[name])
-        judged.setdefault(row["account_id"], []).append(
-            PromiseJudged(row["promise_id"], row["key"], outcomes, worded.detail, update, row["created_on"])
-        )
-    _judge_reversals(connection, as_of, reversals, lines, judged, still)
-    return PromiseDay(judged, {account: tuple(found) for account, found in still.items()})
-
-
-def _judge_reversals(
-    connection: Connection, as_of: date, reversals: list[tuple[int, int, int]], lines: dict[int, list[tuple[int, int]]],
-    judged: dict[int, list[PromiseJudged]], still: dict[int, list[StandingPromise]],
-) -> None:
-    """Promises a payment reversal touches today: judged again over the payments that still stand (today's
-    new ones included)."""
-    if not reversals:
-        return
-    ids = sorted({promise_id for promise_id, _, _ in reversals})
-    gone: dict[int, set[int]] = {}
-    cents_back: dict[int, int] = {}
-    for promise_id, line_id, cents in reversals:
-        gone.setdefault(promise_id, set()).add(line_id)
-        cents_back[promise_id] = cents_back.get(promise_id, 0) + cents
-    standing: dict[int, list[tuple[date, int]]] = {}
-    for promise_id, line_id, day, cents in store.standing_payments(connection, ids):
-        if line_id not in gone[promise_id]:
-            standing.setdefault(promise_id, []).append((day, cents))
-    for row in store.promise_rows(connection, ids):
-        terms = terms_of(row)
-        state = PromiseState(row.installment, row.paid_cents, PromiseStatus(row.status))
-        new = lines.get(row.id, [])
-        worded = reversed_judgement(terms, state, [*standing.get(row.id, []), *((as_of, c) for _, c in new)],
-                                    cents_back[row.id], as_of)  # fmt: skip
-        after = worded.state
-        update = PromiseUpdate(
-            f"promise:{row.id}:{as_of}", row.id, after.status.value, after.installment, after.paid_cents,
-            terms.due(after.installment), after.status in _ENDED, (row.status, row.installment, row.paid_cents),
-            tuple((line, cents, row.installment) for line, cents in new), tuple(sorted(gone[row.id])),
-        )  # fmt: skip
-        judged.setdefault(row.account_id, []).append(
-            PromiseJudged(row.id, row.key, worded.outcomes, worded.detail, update, row.created_on)
-        )
-        if after.status in OPEN_PROMISE:
-            still.setdefault(row.account_id, []).append(StandingPromise(row.id, row.created_on))
 
 
 # ------------------------------------------------------------------------------------------- reporting

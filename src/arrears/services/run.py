@@ -64,12 +64,12 @@ from arrears.services.compliance import guarded_facts
 from arrears.services.config import load_strategy
 from arrears.services.letters import merge_data_for
 from arrears.services.plan_triggers import plan_triggers_today
-from arrears.services.promises import judge_chunk, standing_promises
+from arrears.services.promise_judging import judge_chunk, standing_promises
 from arrears.store import features as store_features
 from arrears.store import milestones as store_milestones
 from arrears.store import runs
 from arrears.store.config_repo import current_version
-from arrears.store.db import Database, make_engine
+from arrears.store.db import Database, fetch_rows, make_engine
 from arrears.store.run_writer import write_chunk, write_decisions
 from arrears.store.runs import ALL, FAILED, Lease, LeaseLost, RunRecord
 
@@ -275,7 +275,7 @@ def _activities(connection: Connection, where: str) -> dict[int, list[Activity]]
     sql = f"SELECT {', '.join(ACTIVITY_COLUMNS)} FROM activity WHERE {where}"
     grouped: dict[int, list[Activity]] = {}
     for key, account, track, episode, kind, action, origin, series, step, reference, assignee, due, due_at, \
-            reason, status, keep, priority in store_features.fetch_rows(connection, sql):  # fmt: skip
+            reason, status, keep, priority in fetch_rows(connection, sql):  # fmt: skip
         activity = Activity(
             key, Track(track), episode, activity_kind(kind), action,
             origin_from_columns(origin, action, series, step, reference), assignee,
@@ -487,7 +487,7 @@ def _payments_today(
     )
     paid: dict[int, list[PaymentPosted]] = {}
     returned: dict[int, list[PaymentReversed]] = {}
-    for account_id, line_id, kind, amount in store_features.fetch_rows(connection, sql):
+    for account_id, line_id, kind, amount in fetch_rows(connection, sql):
         if kind == "payment":
             paid.setdefault(account_id, []).append(PaymentPosted(f"line:{line_id}", abs(int(amount)), as_of))
         else:

@@ -118,3 +118,13 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def fetch_rows(connection: Connection, sql: str) -> list[Any]:
+    """All rows of ``sql`` as plain tuples, straight from the driver's cursor (no per-row Row objects)."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()

@@ -15,6 +15,8 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection
 
+from arrears.store.db import fetch_rows
+
 CORE_COLUMNS: dict[str, Any] = {
     "account_id": pl.Int64,
     "portfolio_id": pl.Int64,
@@ -115,16 +117,6 @@ JOIN party g ON g.id = a.guarantor_id
 JOIN account_summary s ON s.account_id = a.id
 LEFT JOIN collections_case cg ON cg.account_id = a.id AND cg.track = 'guarantor' AND cg.is_current
 LEFT JOIN collections_case ci ON ci.account_id = a.id AND ci.track = 'insurance' AND ci.is_current"""
-
-
-def fetch_rows(connection: Connection, sql: str) -> list[Any]:
-    """All rows of ``sql`` as plain tuples, straight from the driver's cursor (no per-row Row objects)."""
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql)
-        return cursor.fetchall()
-    finally:
-        cursor.close()
 
 
 def _postgres_frame(connection: Connection, sql: str, schema: Mapping[str, Any]) -> pl.DataFrame:

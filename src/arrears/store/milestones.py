@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Table, delete, insert, select
 from arrears.domain.engine import Decisions
 from arrears.domain.strategy.schemes import Scheme
 from arrears.store.bulk import execute_many, insert_ignore
-from arrears.store.features import fetch_rows
+from arrears.store.db import fetch_rows
 from arrears.store.models import AccountRow, CreditPointRow, MilestoneStateRow, PartyRow, SchemeHoldRow
 
 STATES = MilestoneStateRow.__table__

@@ -6,18 +6,16 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-import polars as pl
 from sqlalchemy import Connection, select, update
 
 from arrears.domain.promises import OPEN_PROMISE, REVERSIBLE, PromiseStatus
-from arrears.store import features as store_features
 from arrears.store.bulk import insert_ignore
-from arrears.store.db import Session
+from arrears.store.db import Session, fetch_rows
 from arrears.store.models import AccountRow, PartyRow, PromisePaymentRow, PromiseRow
 
 PROMISES = PromiseRow.__table__
 PROMISE_PAYMENTS = PromisePaymentRow.__table__
-_OPEN_SQL = ", ".join(f"'{s.value}'" for s in sorted(OPEN_PROMISE))
+OPEN_SQL = ", ".join(f"'{s.value}'" for s in sorted(OPEN_PROMISE))
 _REVERSIBLE_SQL = ", ".join(f"'{s.value}'" for s in sorted(REVERSIBLE))
 
 
@@ -79,48 +77,13 @@ def desk_rows(session: Session, on: date, yesterday: date, assignees: set[str] |
 # ------------------------------------------------------------------------------------------- the run
 
 
-_FRAME_SCHEMA = {
-    "promise_id": pl.Int64, "key": pl.String, "account_id": pl.Int64, "amount": pl.Int64, "first_due": pl.Date,
-    "installment": pl.Int64, "paid": pl.Int64, "status": pl.String, "grace": pl.Int64, "repeat_period": pl.String,
-    "repeat_days": pl.Int64, "advance": pl.Boolean, "created_on": pl.Date,
-}  # fmt: skip
-
-
-def open_promises(connection: Connection, first: int, last: int) -> pl.DataFrame:
-    """The open promises (open or partially kept) of the accounts with ids in [first, last]."""
-    sql = (
-        "SELECT id, key, account_id, amount_cents, first_due, installment, paid_cents, status, grace_days, "
-        "repeat_period, repeat_days, advance, created_on FROM promise "
-        f"WHERE status IN ({_OPEN_SQL}) AND account_id BETWEEN {int(first)} AND {int(last)}"
-    )
-    rows = store_features.fetch_rows(connection, sql)
-    frame = pl.DataFrame(rows, schema=list(_FRAME_SCHEMA), orient="row", infer_schema_length=None)
-    return frame.with_columns(
-        *(pl.col(name).cast(dtype) if dtype != pl.Date else pl.col(name).cast(pl.String).str.to_date()
-          for name, dtype in _FRAME_SCHEMA.items())
-    ) if frame.height else pl.DataFrame(schema=_FRAME_SCHEMA)  # fmt: skip
-
-
-def payments_toward(connection: Connection, first: int, last: int, as_of: date) -> pl.DataFrame:
-    """Guarantor payments posted on ``as_of`` on the accounts with ids in [first, last]: account, line, cents."""
-    sql = (
-        "SELECT account_id, id, amount_cents FROM ledger_line WHERE kind = 'payment' AND source = 'guarantor' "
-        f"AND account_id BETWEEN {int(first)} AND {int(last)} AND posted_date = '{as_of.isoformat()}'"
-    )
-    rows = store_features.fetch_rows(connection, sql)
-    schema = {"account_id": pl.Int64, "line_id": pl.Int64, "cents": pl.Int64}
-    frame = pl.DataFrame(rows, schema=list(schema), orient="row") if rows else pl.DataFrame(schema=schema)
-    return frame.with_columns(pl.col("cents").abs().cast(pl.Int64), pl.col("account_id").cast(pl.Int64),
-                              pl.col("line_id").cast(pl.Int64))  # fmt: skip
-
-
 def counted_lines(connection: Connection, line_ids: Sequence[int]) -> set[tuple[int, int]]:
     """(promise, line) pairs already counted among ``line_ids`` (so a rerun counts nothing twice)."""
     if not line_ids:
         return set()
     listed = ", ".join(str(int(i)) for i in line_ids)
     sql = f"SELECT promise_id, line_id FROM promise_payment WHERE line_id IN ({listed})"
-    return {(int(p), int(line)) for p, line in store_features.fetch_rows(connection, sql)}
+    return {(int(p), int(line)) for p, line in fetch_rows(connection, sql)}
 
 
 def reversed_today(connection: Connection, first: int, last: int, as_of: date) -> list[tuple[int, int, int]]:
@@ -133,7 +96,7 @@ def reversed_today(connection: Connection, first: int, last: int, as_of: date) -
         f"WHERE r.kind = 'reversal' AND r.posted_date = '{as_of.isoformat()}' AND NOT pp.reversed "
         f"AND r.account_id BETWEEN {int(first)} AND {int(last)} AND p.status IN ({_REVERSIBLE_SQL})"
     )
-    return [(int(p), int(line), int(c)) for p, line, c in store_features.fetch_rows(connection, sql)]
+    return [(int(p), int(line), int(c)) for p, line, c in fetch_rows(connection, sql)]
 
 
 def promise_rows(connection: Connection, promise_ids: Sequence[int]) -> list[Any]:
@@ -187,4 +150,4 @@ def report_rows(connection: Connection, start: date, end: date) -> list[tuple[st
         f"WHERE p.created_on BETWEEN '{start.isoformat()}' AND '{end.isoformat()}' ORDER BY po.code, p.collector"
     )
     return [(str(c), str(w), str(s), int(i), int(a), int(k)) for c, w, s, i, a, k in
-            store_features.fetch_rows(connection, sql)]  # fmt: skip
+            fetch_rows(connection, sql)]  # fmt: skip
