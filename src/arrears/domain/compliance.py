@@ -296,6 +296,23 @@ class RuleSet:
 
     rules: tuple[Rule, ...] = ()
     case_rules: tuple[CaseRule, ...] = field(default=())
+    scopes: tuple[frozenset[OutboundChannel] | None, ...] = ()
+    """Per rule of ``rules``, the only channels it can answer anything but allow about (None: any channel); the
+    gate asks a rule only about those. Empty: every rule is asked about every channel."""
+    _by_channel: dict[OutboundChannel, tuple[Rule, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+
+    def for_channel(self, channel: OutboundChannel) -> tuple[Rule, ...]:
+        """The rules to ask about an activity of ``channel``, in order (worked out once per channel: most rules
+        concern one or two channels, and the gate is asked for every outbound activity of a run)."""
+        found = self._by_channel.get(channel)
+        if found is None:
+            scopes = self.scopes or (None,) * len(self.rules)
+            found = self._by_channel[channel] = tuple(
+                rule for rule, scope in zip(self.rules, scopes, strict=True) if scope is None or channel in scope
+            )
+        return found
 
     @property
     def guards(self) -> bool:
@@ -314,7 +331,7 @@ def release_gate(request: Outbound, rules: RuleSet = ALLOW_ALL) -> Verdict:
     for _ in range(MAX_ROUNDS):
         latest: Defer | None = None
         redirect: Redirect | None = None
-        for rule in rules.rules:
+        for rule in rules.for_channel(request.channel):
             verdict = rule(request)
             match verdict:
                 case Hold():

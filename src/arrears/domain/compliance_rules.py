@@ -336,6 +336,13 @@ def candidate_zones(recorded: str, state: str, phones: Iterable[str]) -> tuple[s
     return tuple(found)
 
 
+_NO_ROLES: frozenset[PartyRole] = frozenset()
+
+
+def _moment_of(attempt: CallAttempt) -> datetime:
+    return attempt.at
+
+
 def contact_facts(
     *,
     time_zone: str = "",
@@ -355,20 +362,20 @@ def contact_facts(
     """The facts of one account as the store holds them: the party's zone, state, phones, flags (the
     :class:`ContactFacts` field names) and roles; its call attempts, last conversation and letters sent
     (``(template, first day, last day)``, flagged by the strategy's ``templates``), the first conversation of the
-    current case; the current case's start,
-    the balance and the debt's facts (medical, original balance, first delinquency, first bill, assistance)."""
+    current case; the current case's start, the balance and the debt's facts (medical, original balance, first
+    delinquency, first bill, assistance)."""
     templates = templates or {}
     sent = tuple(
-        SentLetter(code, first, last, t.validation_notice, t.eca_notice)
+        SentLetter(code, first, last) if t is None else SentLetter(code, first, last, t.validation_notice, t.eca_notice)
         for code, first, last in letters
-        for t in (templates.get(code) or LetterFlags(code),)
+        for t in (templates.get(code),)
     )
     flag_values = {k: v for k, v in (flags or {}).items() if v is not None}
     return ContactFacts(
         state=state.upper(),
         time_zones=candidate_zones(time_zone, state, phones),
-        roles=frozenset(PartyRole(role) for role in roles),
-        attempts=tuple(sorted(attempts, key=lambda a: a.at)),
+        roles=frozenset(map(PartyRole, roles)) if roles else _NO_ROLES,
+        attempts=tuple(sorted(attempts, key=_moment_of)) if attempts else (),
         last_conversation=last_conversation,
         first_conversation=first_conversation,
         letters=sent,
@@ -762,29 +769,37 @@ def nonprofit_hospital(params: NonprofitHospital, request: Outbound) -> Verdict:
 def rule_set(params: ComplianceParams) -> RuleSet:
     """The release gate's rules for these parameters (a rule switched off is left out)."""
     holds = params.holds
-    rules: list[Callable[[Outbound], Verdict]] = [
-        partial(rule, holds) for rule, on in (
-            (bankruptcy, holds.bankruptcy), (deceased, holds.deceased),
-            (cease_communication, holds.cease_communication), (attorney, holds.attorney),
-            (dispute, holds.dispute), (do_not_call, holds.do_not_call),
+    # Each rule with the channels it can say anything but allow about (None: any): the gate asks it only those.
+    scoped: list[tuple[Callable[[Outbound], Verdict], frozenset[OutboundChannel] | None]] = [
+        (partial(rule, holds), scope) for rule, on, scope in (
+            (bankruptcy, holds.bankruptcy, None), (deceased, holds.deceased, CONTACT_CHANNELS),
+            (cease_communication, holds.cease_communication, None), (attorney, holds.attorney, CONTACT_CHANNELS),
+            (dispute, holds.dispute, None), (do_not_call, holds.do_not_call, PHONE_ONLY),
         ) if on
     ]  # fmt: skip
     if params.call_frequency.enabled:
-        rules += [partial(call_frequency, params.call_frequency), partial(conversation, params.call_frequency)]
+        scoped += [(partial(call_frequency, params.call_frequency), PHONE_ONLY),
+                   (partial(conversation, params.call_frequency), PHONE_ONLY)]  # fmt: skip
     if params.state_caps.enabled and params.state_caps.caps:
-        rules.append(partial(state_caps, params.state_caps, params.call_frequency))
+        scoped.append((partial(state_caps, params.state_caps, params.call_frequency), PHONE_ONLY))
     if params.time_of_day.enabled:
-        rules.append(partial(time_of_day, params.time_of_day))
+        scoped.append((partial(time_of_day, params.time_of_day), frozenset(params.time_of_day.channels)))
     if params.validation.enabled:
-        rules += [partial(validation, params.validation), partial(validation_notice_due, params.validation)]
+        scoped += [(partial(validation, params.validation), None),
+                   (partial(validation_notice_due, params.validation), CONTACT_CHANNELS)]  # fmt: skip
     if params.credit_reporting.enabled:
-        rules.append(partial(credit_reporting, params.credit_reporting))
+        scoped.append((partial(credit_reporting, params.credit_reporting), REPORT_ONLY))
     if params.medical.enabled:
-        rules.append(partial(medical_debt, params.medical))
+        scoped.append((partial(medical_debt, params.medical), REPORT_ONLY))
     if params.nonprofit_hospital.enabled:
-        rules.append(partial(nonprofit_hospital, params.nonprofit_hospital))
+        scoped.append((partial(nonprofit_hospital, params.nonprofit_hospital),
+                       frozenset(params.nonprofit_hospital.extraordinary)))  # fmt: skip
     case_rules = (partial(bankruptcy_case_hold, holds),) if holds.bankruptcy else ()
-    return RuleSet(tuple(rules), case_rules)
+    return RuleSet(tuple(rule for rule, _ in scoped), case_rules, tuple(scope for _, scope in scoped))
+
+
+PHONE_ONLY = frozenset({OutboundChannel.PHONE})
+REPORT_ONLY = frozenset({OutboundChannel.CREDIT_REPORT})
 
 
 SWITCHED_OFF = ComplianceParams(

@@ -44,6 +44,19 @@ def placeholder(connection: Connection) -> str:
     return "?" if connection.dialect.name == "sqlite" else "%s"
 
 
+def query_rows(connection: Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` (``{}`` where each parameter goes; dates and moments as SQLAlchemy stores them) as
+    plain tuples straight from the driver's cursor: no per-row Row objects, no result processing."""
+    adapt = _adapter(connection)
+    values = tuple(adapt(v) for v in params) if adapt is not None else tuple(params)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql.replace("{}", placeholder(connection)), values)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def execute_many(
     connection: Connection, sql: str, rows: Iterable[Sequence[Any]], dates: Sequence[int] | None = None
 ) -> None:
