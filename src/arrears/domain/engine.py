@@ -269,6 +269,8 @@ class Imported:
     """The moment of the import (the base of the plan's delay minutes)."""
     user: str = ""
     """Who imported (the plan's current operator); empty: the system."""
+    start_date: date | None = None
+    """The start date given for a plan that prompts for one (the reference of its delay days)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +333,10 @@ class PromiseJudged:
     update: PromiseUpdate
     created_on: date
     """The day it was taken (a pause of the account's series and action steps runs from then)."""
+    fact: str = ""
+    """The posting that judged it (``line:ID``), when a payment or a reversal judged it as it posted: part of the
+    keys of its history and of its outcome's plan run, so two postings of a day are two verdicts. Empty in the
+    daily run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -752,8 +758,8 @@ def _trigger_pass(day: _Day) -> None:
                     HistoryEntry(f"{account}/imported/{trigger.key}", "imported", f"imported on {trigger.on}")
                 )
                 if trigger.plan is not None:  # once per import row: its key is in every contact's key
-                    _run_plan(day, PlanRunRequested(f"import:{trigger.key}", trigger.plan, at=trigger.at,
-                                                    user=trigger.user))  # fmt: skip
+                    _run_plan(day, PlanRunRequested(f"import:{trigger.key}", trigger.plan, trigger.start_date,
+                                                    at=trigger.at, user=trigger.user))  # fmt: skip
             case Closed():
                 _close_plan_contacts(day, trigger.on)
                 for case in list(day.cases.values()):
@@ -834,8 +840,9 @@ def _promise_judged(day: _Day, judged: PromiseJudged) -> None:
     account = day.snapshot.account_id
     names = "+".join(outcome.value for outcome in judged.outcomes) or judged.update.status
     event = f"promise_{judged.outcomes[-1].value}" if judged.outcomes else f"promise_{judged.update.status}"
+    fact = f"/{judged.fact}" if judged.fact else ""
     day.decisions.history.append(HistoryEntry(
-        f"{account}/promise/{judged.promise_id}/{names}/{day.as_of}", event,
+        f"{account}/promise/{judged.promise_id}/{names}/{day.as_of}{fact}", event,
         f"promise {judged.promise_id}: {judged.detail}",
     ))  # fmt: skip
     day.decisions.effects.append(judged.update)
@@ -851,7 +858,7 @@ def _promise_judged(day: _Day, judged: PromiseJudged) -> None:
     for outcome in judged.outcomes:
         plan = day.strategy.promises.plan(day.snapshot.portfolio, outcome)
         if plan:
-            key = f"promise:{judged.promise_id}:{outcome.value}:{day.as_of}"
+            key = f"promise:{judged.promise_id}:{outcome.value}:{day.as_of}{fact.replace('/', ':')}"
             _run_plan(day, PlanRunRequested(key, plan, user=SYSTEM_OPERATOR))
 
 

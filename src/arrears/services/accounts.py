@@ -11,7 +11,7 @@ from arrears.domain.ledger import Entry, Kind, LedgerError, PaymentPlan, Source,
 from arrears.domain.model import ENTERPRISE, Account, Claim, Mode, Party, PhoneType, claim_problems
 from arrears.domain.money import AmountLimit, Money, maximum_amount_problem
 from arrears.services.config import load_strategy
-from arrears.services.run import settle_milestones
+from arrears.services.posting_effects import PostedLine, after_posting
 from arrears.store import summaries
 from arrears.store.accounts import account_by_external_id, account_exists
 from arrears.store.audit import append_audit
@@ -165,36 +165,30 @@ def _account(session: Session, external_id: str) -> AccountRow:
     return row
 
 
-SETTLING_KINDS = frozenset({Kind.PAYMENT, Kind.ADJUSTMENT, Kind.WRITE_OFF, Kind.REVERSAL})
-"""Postings that decrement or resolve an account in its milestone scheme when they post (seed 004)."""
-
-
 def post_transaction(db: Database, external_id: str, posting: Posting) -> int:
-    """Post ``posting`` to the account and bring its summary up to date, in one transaction; a payment,
-    adjustment or write-off also settles the account's place in its milestone scheme (decrement, resolution)
-    in the same transaction."""
+    """Post ``posting`` to the account and bring its summary up to date, in one transaction, with what its
+    posting makes happen in the same transaction (:mod:`arrears.services.posting_effects`): a guarantor payment
+    judges the account's promises, a payment, adjustment or write-off settles the account's place in its
+    milestone scheme (decrement, resolution), and a transaction of a type linked to a contact plan runs it."""
     with UnitOfWork(db) as uow:
         line_id = _post(uow.session, external_id, posting)
-        _settle(uow.session, external_id, posting)
+        _effects(uow.session, external_id, line_id, posting)
         uow.commit()
         return line_id
 
 
-def _settle(session: Session, external_id: str, posting: Posting) -> None:
-    """Decrement or resolve the account in its scheme now that ``posting`` has posted (nothing without schemes
-    or for a charge); a reversal returns it to its milestone's reversal milestone."""
-    if Kind(posting.kind) not in SETTLING_KINDS:
-        return
-    strategy = load_strategy(session)
-    if not strategy.schemes:
-        return
+def _effects(session: Session, external_id: str, line_id: int, posting: Posting) -> None:
+    """What posting the line ``line_id`` makes happen (a reversal also takes back the promise payment it reverses
+    and returns the account to its milestone's reversal milestone)."""
     account = _account(session, external_id)
-    reversed_ids = [account.id] if Kind(posting.kind) is Kind.REVERSAL else []
-    settle_milestones(session.connection(), strategy, [account.id], posting.posted, reversed_ids)
+    source = posting.source.value if posting.source else None
+    line = PostedLine(account.id, line_id, Kind(posting.kind).value, posting.amount_cents, posting.posted, source)
+    after_posting(session.connection(), load_strategy(session), [line])
 
 
 def reverse_payment(db: Database, external_id: str, payment_id: int, on: date, reason: str = "NSF") -> int:
-    """Reverse a payment (NSF): re-opens what it paid. Returns the reversal's ledger line id."""
+    """Reverse a payment (NSF): re-opens what it paid, and what the reversal makes happen happens as it posts
+    (:func:`post_transaction`). Returns the reversal's ledger line id."""
     with UnitOfWork(db) as uow:
         payment = uow.session.get(LedgerLineRow, payment_id)
         account = _account(uow.session, external_id)
@@ -208,7 +202,7 @@ def reverse_payment(db: Database, external_id: str, payment_id: int, on: date, r
             description=f"reversal of payment {payment_id}: {reason}",
         )
         line_id = _post(uow.session, external_id, reversal)
-        _settle(uow.session, external_id, reversal)
+        _effects(uow.session, external_id, line_id, reversal)
         uow.commit()
         return line_id
 

@@ -29,6 +29,7 @@ import marshal
 import re
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ from arrears.services.config import load_strategy
 from arrears.services.import_columns import COLUMNS, Column, ImportKind
 from arrears.services.import_reader import ArrowFrames, BlockTooSmall
 from arrears.services.plans import PlanRuns, check_start_date, run_on_imported, runnable_plan
+from arrears.services.posting_effects import after_import
 from arrears.store import summaries
 from arrears.store.account_work import update_imported_accounts
 from arrears.store.accounts import (
@@ -169,6 +171,8 @@ class ImportReport:
     accounts_refreshed: int = 0
     plan: PlanRuns | None = None
     """What the contact plan run on each new account did (``import accounts --plan``)."""
+    effects: Counter[str] = field(default_factory=Counter)
+    """What the imported transactions made happen as they posted (:mod:`arrears.services.posting_effects`)."""
     timings: dict[str, float] = field(default_factory=lambda: {"validate": 0.0, "write": 0.0, "summaries": 0.0})
 
     @property
@@ -204,6 +208,7 @@ class ImportReport:
             "problems": [{"row": p.row, "column": p.column, "value": p.value, "rule": p.rule} for p in self.problems],
             "accounts_refreshed": self.accounts_refreshed,
             "plan": self.plan.as_dict() if self.plan is not None else None,
+            "effects": dict(sorted(self.effects.items())),
             "timings": {name: round(seconds, 3) for name, seconds in self.timings.items()},
         }
 
@@ -1630,6 +1635,7 @@ def _import(
                     begin_writing(connection)
                 if isinstance(importer, _Transactions):
                     importer.stage = staged_rows
+                    before = highest_id(connection, "ledger_line")  # the lines above it are this import's
                     importer.find_new_accounts()  # while the ledger's account index is there
                     if report.rows > highest_id(connection, "ledger_line"):
                         recreate = drop_secondary_indexes(connection, LEDGER)
@@ -1651,6 +1657,8 @@ def _import(
                     recreate_indexes(connection, recreate)
                     report.timings["write"] = time.perf_counter() - started
                     importer.finish_write(report, progress)
+                if isinstance(importer, _Transactions):  # promises, milestones and linked plans, as they post
+                    report.effects = after_import(connection, load_strategy(uow.session), importer.touched, before)
                 if run is not None and isinstance(importer, _Accounts) and not dry_run:
                     ran = run_on_imported(connection, run.strategy, run.plan, importer.created, on=today,
                                           at=run.at, user=run.user)  # fmt: skip

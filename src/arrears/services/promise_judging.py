@@ -1,9 +1,11 @@
-"""Promises in the daily run: the open promises of a chunk judged at once (vectorized, with the domain's rule
-as its twin), and the promises that stand for a decision made between runs. Kept apart from the promise use
+"""Promises judged at once (vectorized, with the domain's rule as its twin): when payments and payment
+reversals post (:func:`judge_postings`), and in the daily run by the clock (:func:`judge_chunk`); and the promises
+that stand for a decision made between runs. Kept apart from the promise use
 cases so that a collector's commands do not load the frame library."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -57,22 +59,56 @@ def standing_promises(connection: Connection, first: int, last: int) -> dict[int
 
 
 def judge_chunk(connection: Connection, as_of: date, first: int, last: int, balances: pl.DataFrame) -> PromiseDay:
-    """Judge the open promises of the accounts with ids in [first, last] on ``as_of``, vectorized: the day's
-    guarantor payments not yet counted go to the account's oldest open promise, every open promise is judged at
-    once (:func:`arrears.batch.promises.judge_frame`), and the promises a payment reversal (NSF) of a counted
-    payment touches are judged again over the payments that still stand; the open promises of a closed account
-    are cancelled instead. ``balances``: account_id, balance, mode."""
+    """Judge the open promises of the accounts with ids in [first, last] on ``as_of``, vectorized, as the daily
+    run does: every open promise is judged at once by the clock and the balance
+    (:func:`arrears.batch.promises.judge_frame`: broken past its window, completed when the account is paid in
+    full), the promises a payment reversal (NSF) of a counted payment posted that day touches and that its posting
+    did not judge are judged again over the payments that still stand, and the open promises of a closed account
+    are cancelled instead. Payments count toward promises when they post (:func:`judge_postings`), never here.
+    ``balances``: account_id, balance, mode."""
     frame = promise_frames.open_promises(connection, first, last)
     reversals = store.reversed_today(connection, first, last, as_of)
     if frame.is_empty() and not reversals:
         return PromiseDay({}, {})
-    payments = promise_frames.payments_toward(connection, first, last, as_of)
+    return _judge(connection, as_of, frame, _NO_PAYMENTS, reversals, balances, {})
+
+
+def judge_postings(
+    connection: Connection, on: date, payments: pl.DataFrame, reversal_ids: Sequence[int], balances: pl.DataFrame
+) -> PromiseDay:
+    """Judge, when they post on ``on``, the promises that guarantor payments and payment reversals (NSF) touch,
+    vectorized over their accounts with the run's rule: a day's payments of an account (``payments``: account_id,
+    line_id, cents) go to its oldest open promise, a payment already counted toward a promise is not counted
+    again, and the promises whose counted payments the reversals of ``reversal_ids`` take back are judged again
+    over the payments that still stand. ``standing`` has every account of ``payments`` and of the reversals
+    whose promises still stand. ``balances``: account_id, balance, mode."""
+    reversals = store.reversals_of(connection, reversal_ids)
+    accounts = payments.get_column("account_id").unique().to_list()
+    if not accounts and not reversals:
+        return PromiseDay({}, {})
+    frame = promise_frames.open_promises(connection, min(accounts, default=0), max(accounts, default=-1))
+    frame = frame.filter(pl.col("account_id").is_in(accounts))
+    facts = {account: f"line:{line}" for account, line in
+             payments.group_by("account_id").agg(pl.col("line_id").min()).iter_rows()}  # fmt: skip
+    facts |= {account: f"line:{line}" for account, line in store.reversal_accounts(connection, reversal_ids)}
+    return _judge(connection, on, frame, payments, reversals, balances, facts)
+
+
+_NO_PAYMENTS = pl.DataFrame(schema={"account_id": pl.Int64, "line_id": pl.Int64, "cents": pl.Int64})
+
+
+def _judge(
+    connection: Connection, as_of: date, frame: pl.DataFrame, payments: pl.DataFrame,
+    reversals: list[tuple[int, int, int]], balances: pl.DataFrame, facts: Mapping[int, str],
+) -> PromiseDay:
+    """The open promises of ``frame`` judged on ``as_of`` with ``payments`` counted toward each account's oldest
+    open promise, and the promises ``reversals`` touch judged again; ``facts``: the posting that judged them, by
+    account (empty in the run)."""
     takers = frame.group_by("account_id").agg(pl.col("promise_id").min().alias("taker"))
     pay = payments.join(takers, on="account_id")
     done = store.counted_lines(connection, pay.get_column("line_id").to_list())
-    if done:  # a payment is counted once toward a promise, however often the day is run
-        counted = pl.DataFrame(sorted(done), schema={"taker": pl.Int64, "line_id": pl.Int64}, orient="row")
-        pay = pay.join(counted, on=["taker", "line_id"], how="anti")
+    if done:  # a payment counts once, toward one promise
+        pay = pay.filter(~pl.col("line_id").is_in(sorted(line for _, line in done)))
     lines: dict[int, list[tuple[int, int]]] = {}
     for taker, line_id, cents in pay.select("taker", "line_id", "cents").iter_rows():
         lines.setdefault(taker, []).append((line_id, cents))
@@ -98,7 +134,7 @@ def judge_chunk(connection: Connection, as_of: date, first: int, last: int, bala
         )  # fmt: skip
         judged.setdefault(row["account_id"], []).append(
             PromiseJudged(row["promise_id"], row["key"], (), f"cancelled: the account is closed on {as_of}", update,
-                          row["created_on"])
+                          row["created_on"], facts.get(row["account_id"], ""))
         )  # fmt: skip
     for row in judged_frame.filter(pl.col("new_status").is_in([s.value for s in OPEN_PROMISE])).iter_rows(named=True):
         still.setdefault(row["account_id"], []).append(StandingPromise(row["promise_id"], row["created_on"]))
@@ -116,15 +152,16 @@ def judge_chunk(connection: Connection, as_of: date, first: int, last: int, bala
         )  # fmt: skip
         outcomes = tuple(o for o, name in _FLAGS if row[name])
         judged.setdefault(row["account_id"], []).append(
-            PromiseJudged(row["promise_id"], row["key"], outcomes, worded.detail, update, row["created_on"])
+            PromiseJudged(row["promise_id"], row["key"], outcomes, worded.detail, update, row["created_on"],
+                          facts.get(row["account_id"], ""))
         )
-    _judge_reversals(connection, as_of, reversals, lines, judged, still)
+    _judge_reversals(connection, as_of, reversals, lines, judged, still, facts)
     return PromiseDay(judged, {account: tuple(found) for account, found in still.items()})
 
 
 def _judge_reversals(
     connection: Connection, as_of: date, reversals: list[tuple[int, int, int]], lines: dict[int, list[tuple[int, int]]],
-    judged: dict[int, list[PromiseJudged]], still: dict[int, list[StandingPromise]],
+    judged: dict[int, list[PromiseJudged]], still: dict[int, list[StandingPromise]], facts: Mapping[int, str],
 ) -> None:
     """Promises a payment reversal touches today: judged again over the payments that still stand (today's
     new ones included)."""
@@ -153,7 +190,8 @@ def _judge_reversals(
             tuple((line, cents, row.installment) for line, cents in new), tuple(sorted(gone[row.id])),
         )  # fmt: skip
         judged.setdefault(row.account_id, []).append(
-            PromiseJudged(row.id, row.key, worded.outcomes, worded.detail, update, row.created_on)
+            PromiseJudged(row.id, row.key, worded.outcomes, worded.detail, update, row.created_on,
+                          facts.get(row.account_id, ""))
         )
         if after.status in OPEN_PROMISE:
             still.setdefault(row.account_id, []).append(StandingPromise(row.id, row.created_on))

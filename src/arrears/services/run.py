@@ -54,7 +54,7 @@ from arrears.domain.engine import (
     activity_kind,
     decide,
 )
-from arrears.domain.errors import NotFound, Problem, ValidationFailed
+from arrears.domain.errors import NotFound, Problem
 from arrears.domain.money import format_cents
 from arrears.domain.strategy import Strategy, condition_fields
 from arrears.domain.strategy.schemes import Move, describe_move
@@ -64,13 +64,13 @@ from arrears.services.compliance import guarded_facts
 from arrears.services.config import load_strategy
 from arrears.services.letters import merge_data_for
 from arrears.services.plan_triggers import plan_triggers_today
-from arrears.services.promise_judging import judge_chunk, standing_promises
+from arrears.services.promise_judging import judge_chunk
 from arrears.store import features as store_features
 from arrears.store import milestones as store_milestones
 from arrears.store import runs
 from arrears.store.config_repo import current_version
 from arrears.store.db import Database, fetch_rows, make_engine
-from arrears.store.run_writer import write_chunk, write_decisions
+from arrears.store.run_writer import write_chunk
 from arrears.store.runs import ALL, FAILED, Lease, LeaseLost, RunRecord
 
 if TYPE_CHECKING:
@@ -343,7 +343,7 @@ def decide_chunk(
     paid_today, reversed_today = _payments_today(connection, first, last, as_of)
     planned = plan_triggers_today(connection, strategy, first, last, as_of)
     promised = judge_chunk(connection, as_of, first, last, frame.select("account_id", "balance", "mode"))
-    frame = _with_milestones(connection, frame, strategy, as_of, (first, last), reversed_today)
+    frame = with_milestones(connection, frame, strategy, as_of, (first, last), reversed_today)
     closed = (pl.col("mode") == "closed") & (open_case | pl.col("i_status").is_in(open_values))
     transitions = (
         pl.col("enters") | pl.col("resolves") | pl.col("enters_insurance") | pl.col("resolves_insurance")
@@ -369,7 +369,7 @@ def decide_chunk(
     contact = guarded_facts(connection, strategy, portfolios, as_of)
     facts = {"due": due, "pending": pending, "paid": paid_today, "reversed": reversed_today, "contact": contact,
              "plans": planned, "promises": promised.judged, "standing": promised.standing}  # fmt: skip
-    results = {account_id: _decide_row(row, facts, strategy, as_of) for account_id, row in rows.items()}
+    results = {account_id: decide_row(row, facts, strategy, as_of) for account_id, row in rows.items()}
     # A referral closes a case the vectorized rules cannot foresee: decide those accounts again, now with
     # their pending work, so that it is cancelled too.
     referred = [
@@ -379,7 +379,7 @@ def decide_chunk(
     ]
     if referred:
         pending.update(_pending(connection, referred))
-        results.update({a: _decide_row(rows[a], facts, strategy, as_of) for a in referred})
+        results.update({a: decide_row(rows[a], facts, strategy, as_of) for a in referred})
     decisions, errors = [], []
     for result in results.values():
         if isinstance(result, AccountError):
@@ -391,7 +391,7 @@ def decide_chunk(
     return decisions, merge, errors, frame.height
 
 
-def _with_milestones(
+def with_milestones(
     connection: Connection,
     frame: pl.DataFrame,
     strategy: Strategy,
@@ -412,7 +412,7 @@ def _with_milestones(
     return batch_milestones.milestone_moves(frame, strategy.schemes, as_of)
 
 
-def _milestone_triggers(row: dict[str, Any], strategy: Strategy) -> tuple[MilestoneTarget, ...]:
+def milestone_triggers(row: dict[str, Any], strategy: Strategy) -> tuple[MilestoneTarget, ...]:
     """The account's move in its scheme today, as the engine's trigger (none when it stays)."""
     move = Move(row.get("ms_move") or Move.STAY.value)
     scheme = strategy.scheme(row.get("ms_code") or "")
@@ -436,44 +436,6 @@ def _milestone_triggers(row: dict[str, Any], strategy: Strategy) -> tuple[Milest
             row.get("assignee") or "",
         ),
     )  # fmt: skip
-
-
-POSTING_MOVES = frozenset({Move.DECREMENT, Move.RESOLVE_FULL_PAYMENT, Move.RESOLVE_FORMULA, Move.REVERSAL})
-"""The moves a payment, an adjustment or a payment reversal makes when it posts (seed 004): entering and
-incrementing wait for the daily run."""
-
-
-def settle_milestones(
-    connection: Connection, strategy: Strategy, account_ids: Sequence[int], on: date, reversed_ids: Sequence[int] = ()
-) -> Counter[str]:
-    """Evaluate decrement and resolution for accounts whose payment, adjustment or payment reversal (those of
-    ``reversed_ids``) has just posted on ``on``, in the posting's transaction: the same vectorized rule and the
-    same engine as the daily run, but only the moves a posting makes (:data:`POSTING_MOVES`), with their actions.
-    An account moves at most once a day, so the run of ``on`` does not move it again. Nothing without schemes."""
-    counts: Counter[str] = Counter()
-    if not strategy.schemes or not account_ids:
-        return counts
-    ids = sorted(set(account_ids))
-    frame = features_frame(connection, strategy, on, ids[0], ids[-1], None).filter(pl.col("account_id").is_in(ids))
-    returned = {account_id: True for account_id in reversed_ids}
-    frame = _with_milestones(connection, frame, strategy, on, (ids[0], ids[-1]), returned)
-    frame = frame.filter(pl.col("ms_move").is_in(sorted(move.value for move in POSTING_MOVES)))
-    if frame.is_empty():
-        return counts
-    portfolios = dict(frame.select("account_id", "portfolio").iter_rows())
-    contact = guarded_facts(connection, strategy, portfolios, on)
-    standing = standing_promises(connection, ids[0], ids[-1])
-    facts: dict[str, Mapping[int, Any]] = {"due": {}, "pending": {}, "contact": contact, "standing": standing}
-    decisions = []
-    for row in frame.iter_rows(named=True):
-        result = _decide_moves(row, facts, strategy, on)
-        if isinstance(result, AccountError):  # the posting is refused with it: nothing is written
-            raise ValidationFailed([result.as_problem()])
-        decisions.append(result)
-    lettered = [d.account_id for d in decisions if any(isinstance(e, Message) for e in d.effects)]
-    merge = {account_id: merge_record(data) for account_id, data in merge_data_for(connection, lettered, on).items()}
-    counts += write_decisions(connection, None, on, decisions, merge)
-    return counts
 
 
 def _payments_today(
@@ -528,14 +490,7 @@ def _triggers(row: dict[str, Any], facts: dict[str, Mapping[int, Any]], as_of: d
     return triggers
 
 
-def _decide_moves(
-    row: dict[str, Any], facts: dict[str, Mapping[int, Any]], strategy: Strategy, as_of: date
-) -> Decisions | AccountError:
-    """Decide only the account's move in its scheme (at posting time: no entry, due work or plan facts)."""
-    return _decide_row(row, facts, strategy, as_of, _milestone_triggers(row, strategy))
-
-
-def _decide_row(
+def decide_row(
     row: dict[str, Any], facts: dict[str, Mapping[int, Any]], strategy: Strategy, as_of: date,
     triggers: tuple[Trigger, ...] | None = None,
 ) -> Decisions | AccountError:
@@ -552,7 +507,7 @@ def _decide_row(
             time_zone=row["time_zone"] or "America/New_York",
             cases=cases,
             triggers=triggers if triggers is not None
-            else (*_triggers(row, facts, as_of), *_milestone_triggers(row, strategy)),
+            else (*_triggers(row, facts, as_of), *milestone_triggers(row, strategy)),
             due=tuple(facts["due"].get(account_id, ())),
             pending=tuple(facts["pending"].get(account_id, ())),
             notes_to_account=bool(row["notes_to_account"]),

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
 from arrears.domain.engine import Decisions
-from arrears.store.models import AccountRow, LedgerLineRow, PlanBatchRow
+from arrears.store.models import AccountRow, PlanBatchRow
 from arrears.store.run_writer import write_decisions
 
 
@@ -72,22 +72,9 @@ def batch(connection: Connection, batch_id: int) -> dict[str, Any] | None:
     return found
 
 
-def plan_facts_today(
-    connection: Connection, first: int, last: int, as_of: date, kinds: Collection[str], closes: bool
-) -> tuple[list[tuple[int, int, str]], list[int]]:
-    """The facts of ``as_of`` that run contact plans, for accounts with ids in [first, last]: ledger lines of
-    ``kinds`` posted that day as (account id, line id, kind), and (when ``closes``) the accounts closed that day."""
-    lines: list[tuple[int, int, str]] = []
-    if kinds:
-        query = select(LedgerLineRow.account_id, LedgerLineRow.id, LedgerLineRow.kind).where(
-            LedgerLineRow.kind.in_(sorted(kinds)), LedgerLineRow.posted_date == as_of,
-            LedgerLineRow.account_id.between(first, last),
-        )  # fmt: skip
-        lines = [(int(a), int(i), str(k)) for a, i, k in connection.execute(query.order_by(LedgerLineRow.id))]
-    closed: list[int] = []
-    if closes:
-        query = select(AccountRow.id).where(
-            AccountRow.mode == "closed", AccountRow.closed_date == as_of, AccountRow.id.between(first, last)
-        )
-        closed = [int(a) for a in connection.scalars(query)]
-    return lines, closed
+def accounts_closed_on(connection: Connection, first: int, last: int, on: date) -> list[int]:
+    """The accounts with ids in [first, last] closed on ``on`` (the fact that runs the plans marked run on close)."""
+    query = select(AccountRow.id).where(
+        AccountRow.mode == "closed", AccountRow.closed_date == on, AccountRow.id.between(first, last)
+    )
+    return [int(a) for a in connection.scalars(query)]

@@ -132,3 +132,19 @@ def accounts_with_lines(connection: Connection, account_ids: Sequence[int]) -> s
         batch = account_ids[start : start + IN_LIST]
         found.update(connection.execute(select(ACCOUNTS.c.id).where(ACCOUNTS.c.id.in_(batch), has_lines)).scalars())
     return found
+
+
+def lines_posted_since(
+    connection: Connection, since_id: int, kinds: Collection[str]
+) -> list[tuple[int, int, str, int, date, str | None]]:
+    """(account, line, kind, cents, posted date, source) of every line of ``kinds`` with an id above ``since_id``
+    (the lines a bulk write of this transaction has just added), in id order."""
+    if not kinds:
+        return []
+    query = (
+        select(LEDGER.c.account_id, LEDGER.c.id, LEDGER.c.kind, LEDGER.c.amount_cents, LEDGER.c.posted_date,
+               LEDGER.c.source)
+        .where(LEDGER.c.id > since_id, LEDGER.c.kind.in_(sorted(kinds)))
+        .order_by(LEDGER.c.id)
+    )  # fmt: skip
+    return [(int(a), int(i), str(k), int(c), p, s) for a, i, k, c, p, s in connection.execute(query)]

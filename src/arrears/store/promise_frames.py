@@ -3,8 +3,6 @@ repository returns rows, so that a collector's commands do not load the frame li
 
 from __future__ import annotations
 
-from datetime import date
-
 import polars as pl
 from sqlalchemy import Connection
 
@@ -31,18 +29,4 @@ def open_promises(connection: Connection, first: int, last: int) -> pl.DataFrame
         *(pl.col(name).cast(dtype) if dtype != pl.Date else pl.col(name).cast(pl.String).str.to_date()
           for name, dtype in _FRAME_SCHEMA.items())
     ) if frame.height else pl.DataFrame(schema=_FRAME_SCHEMA)  # fmt: skip
-
-
-def payments_toward(connection: Connection, first: int, last: int, as_of: date) -> pl.DataFrame:
-    """Guarantor payments posted on ``as_of`` on the accounts with ids in [first, last]: account, line, cents."""
-    sql = (
-        "SELECT account_id, id, amount_cents FROM ledger_line WHERE kind = 'payment' AND source = 'guarantor' "
-        f"AND account_id BETWEEN {int(first)} AND {int(last)} AND posted_date = '{as_of.isoformat()}'"
-    )
-    rows = fetch_rows(connection, sql)
-    schema = {"account_id": pl.Int64, "line_id": pl.Int64, "cents": pl.Int64}
-    frame = pl.DataFrame(rows, schema=list(schema), orient="row") if rows else pl.DataFrame(schema=schema)
-    return frame.with_columns(pl.col("cents").abs().cast(pl.Int64), pl.col("account_id").cast(pl.Int64),
-                              pl.col("line_id").cast(pl.Int64))  # fmt: skip
-
 

@@ -89,12 +89,33 @@ def counted_lines(connection: Connection, line_ids: Sequence[int]) -> set[tuple[
 def reversed_today(connection: Connection, first: int, last: int, as_of: date) -> list[tuple[int, int, int]]:
     """(promise, reversed line, cents) for each payment counted toward a promise that a reversal posted on
     ``as_of`` takes back, on the accounts with ids in [first, last] (a reversal already marked is left out)."""
+    return _reversals(f"r.posted_date = '{as_of.isoformat()}' AND r.account_id BETWEEN {int(first)} AND {int(last)}",
+                      connection)  # fmt: skip
+
+
+def reversals_of(connection: Connection, reversal_ids: Sequence[int]) -> list[tuple[int, int, int]]:
+    """(promise, reversed line, cents) for each payment counted toward a promise that one of the reversals
+    ``reversal_ids`` takes back (a reversal already marked is left out)."""
+    if not reversal_ids:
+        return []
+    return _reversals(f"r.id IN ({', '.join(str(int(i)) for i in reversal_ids)})", connection)
+
+
+def reversal_accounts(connection: Connection, reversal_ids: Sequence[int]) -> list[tuple[int, int]]:
+    """(account, reversal line) of each of ``reversal_ids``."""
+    if not reversal_ids:
+        return []
+    listed = ", ".join(str(int(i)) for i in reversal_ids)
+    sql = f"SELECT account_id, id FROM ledger_line WHERE id IN ({listed}) ORDER BY id DESC"
+    return [(int(a), int(r)) for a, r in fetch_rows(connection, sql)]
+
+
+def _reversals(where: str, connection: Connection) -> list[tuple[int, int, int]]:
     sql = (
         "SELECT pp.promise_id, pp.line_id, pp.amount_cents FROM ledger_line r "
         "JOIN promise_payment pp ON pp.line_id = r.reverses_id "
         "JOIN promise p ON p.id = pp.promise_id "
-        f"WHERE r.kind = 'reversal' AND r.posted_date = '{as_of.isoformat()}' AND NOT pp.reversed "
-        f"AND r.account_id BETWEEN {int(first)} AND {int(last)} AND p.status IN ({_REVERSIBLE_SQL})"
+        f"WHERE r.kind = 'reversal' AND NOT pp.reversed AND p.status IN ({_REVERSIBLE_SQL}) AND {where}"
     )
     return [(int(p), int(line), int(c)) for p, line, c in fetch_rows(connection, sql)]
 
@@ -151,3 +172,8 @@ def report_rows(connection: Connection, start: date, end: date) -> list[tuple[st
     )
     return [(str(c), str(w), str(s), int(i), int(a), int(k)) for c, w, s, i, a, k in
             fetch_rows(connection, sql)]  # fmt: skip
+
+
+def any_promise(connection: Connection) -> bool:
+    """True when some promise has ever been taken (a posting judges none otherwise)."""
+    return connection.scalar(select(PROMISES.c.id).limit(1)) is not None
