@@ -120,3 +120,15 @@ def test_import_accounts_with_a_plan_runs_it_on_the_new_accounts(url: str, tmp_p
     assert (again["inserted"], again["plan"]["ran"]) == (0, 0)
     refused = run(url, "import", "accounts", str(new), "--plan", "LEGAL")
     assert refused.exit_code == 1 and "LEGAL is a sub-plan" in said(refused)
+
+
+def test_import_accounts_with_a_plan_that_prompts_for_a_start_date_takes_start_date(url: str, tmp_path: Path) -> None:
+    new = tmp_path / "new.csv"
+    new.write_text("external_id,portfolio,last_name\nC-1,FAMILY,Cole\n")
+    missing = run(url, "import", "accounts", str(new), "--plan", "PROMISE", "--quiet")
+    assert missing.exit_code == 1 and "plan PROMISE prompts for a start date" in said(missing)
+    given = run(url, "import", "accounts", str(new), "--plan", "PROMISE", "--start-date", "2026-03-15", "--json")
+    assert given.exit_code == 0, given.output
+    assert (json.loads(given.stdout)["inserted"], json.loads(given.stdout)["plan"]["ran"]) == (1, 1)
+    bad = run(url, "import", "accounts", str(new), "--plan", "PROMISE", "--start-date", "15/03/2026")
+    assert bad.exit_code != 0 and "start-date" in said(bad)

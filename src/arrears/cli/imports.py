@@ -16,6 +16,7 @@ from arrears.cli.app import (
     console,
     errors,
     open_db,
+    parse_date,
     print_json,
     resolve_user,
     shown,
@@ -71,7 +72,7 @@ def _progress_bar(enabled: bool) -> tuple[Progress | None, dict[str, TaskID]]:
 
 def run_import(
     kind: ImportKind, path: Path, db: str | None, as_json: bool, dry_run: bool, quiet: bool, user: str | None = None,
-    plan: str | None = None,
+    plan: str | None = None, start_date: str | None = None,
 ) -> None:
     """Import ``path``, show the report and exit 1 when the file was rejected."""
     from arrears.services.importing import import_file
@@ -87,15 +88,16 @@ def run_import(
         bar.update(tasks[phase], completed=done, total=total)
 
     with user_errors():
+        start = parse_date(start_date, "start-date")
         database = open_db(db)
         try:
             if bar is not None:
                 with bar:
                     report = import_file(database, kind, path, progress, dry_run=dry_run, actor=resolve_user(user),
-                                         plan=plan, plan_user=user)  # fmt: skip
+                                         plan=plan, plan_user=user, plan_start=start)  # fmt: skip
             else:
                 report = import_file(database, kind, path, dry_run=dry_run, actor=resolve_user(user), plan=plan,
-                                     plan_user=user)  # fmt: skip
+                                     plan_user=user, plan_start=start)  # fmt: skip
         finally:
             database.dispose()
     if as_json:
@@ -136,6 +138,10 @@ def show_report(report: ImportReport) -> None:
             console.print(f"  skipped (closed): {', '.join(shown(e) for e in ran.skipped_closed)}")
         for name, count in sorted(ran.counts.items()):
             console.print(f"  {name}: {count:,}")
+    if report.effects:
+        console.print("as the transactions posted:")
+        for name, count in sorted(report.effects.items()):
+            console.print(f"  {name}: {count:,}")
     if report.updates:
         title = "would change" if report.dry_run else "updated"
         rows = [(str(u.row), shown(u.external_id), u.field, shown(u.before), shown(u.after)) for u in report.updates]
@@ -151,6 +157,11 @@ PlanOption = Annotated[
     str | None,
     typer.Option("--plan", help="A contact plan to run on each new account, in the import's transaction (once per "
                  "imported account: a replayed file runs nothing); --user is its current operator."),
+]  # fmt: skip
+StartOption = Annotated[
+    str | None,
+    typer.Option("--start-date", help="With --plan, for a plan that prompts for a start date: the start date "
+                 "YYYY-MM-DD (the reference of its delay days, not of day of month).", show_default=False),
 ]  # fmt: skip
 
 
@@ -180,8 +191,9 @@ def import_accounts(
     quiet: QuietOption = False,
     user: UserOption = None,
     plan: PlanOption = None,
+    start_date: StartOption = None,
 ) -> None:
-    run_import(ImportKind.ACCOUNTS, file, db, as_json, dry_run, quiet, user, plan)
+    run_import(ImportKind.ACCOUNTS, file, db, as_json, dry_run, quiet, user, plan, start_date)
 
 
 import_accounts.__doc__ = (

@@ -1472,14 +1472,20 @@ def import_file(
     plan: str | None = None,
     plan_user: str | None = None,
     at: datetime | None = None,
+    plan_start: date | None = None,
 ) -> ImportReport:
     """Validate the CSV file at ``path`` whole, then (unless ``dry_run``) write it in one transaction.
 
     With ``plan`` (accounts only), the contact plan runs on each account the import creates, in the same
     transaction (the engine's ``Imported`` fact, keyed by the account's import row, so a replayed file runs
     nothing twice), on ``today`` at the moment ``at`` (default: now); ``plan_user`` is its current operator and
-    must be allowed to run it. A plan that is unknown, a sub-plan, one that prompts for a start date or one the
-    user may not run is refused before anything is read; a plan that fails on an account rejects the import.
+    must be allowed to run it; ``plan_start`` is the start date of a plan that prompts for one (required for such a
+    plan, refused for another). A plan that is unknown, a sub-plan, one whose start date is missing or not wanted or
+    one the user may not run is refused before anything is read; a plan that fails on an account rejects the import.
+
+    Imported transactions make happen what they make happen when they post, in the import's transaction
+    (:func:`arrears.services.posting_effects.after_import`: promises judged, milestones settled, linked plans run;
+    ``report.effects``).
 
     Bad rows are not exceptions: they come back as ``report.problems`` (the first ``max_problems``; all
     are counted) and nothing is written. ``chunk_size`` is the rows per chunk read and written (for
@@ -1494,13 +1500,15 @@ def import_file(
     kind = ImportKind(kind)
     path = Path(path)
     run = None
+    if plan is None and plan_start is not None:
+        raise ValidationFailed([Problem("--start-date", "is the start date of the plan --plan runs: give --plan")])
     if plan is not None:
         if kind is not ImportKind.ACCOUNTS:
             raise ValidationFailed([Problem("--plan", "runs a contact plan on new accounts: import accounts only")])
         strategy = load_strategy(db)
         chosen = runnable_plan(strategy, plan, plan_user)
-        check_start_date(chosen, None)
-        run = _PlanOnImport(strategy, chosen, plan_user or "", at or datetime.now(UTC))
+        check_start_date(chosen, plan_start)
+        run = _PlanOnImport(strategy, chosen, plan_user or "", at or datetime.now(UTC), plan_start)
     options = (progress, dry_run, chunk_size, max_problems, today or date.today(), actor, run)
     block_bytes = chunk_size * FRAME_BYTES_PER_ROW
     try:
@@ -1526,6 +1534,7 @@ class _PlanOnImport:
     plan: Plan
     user: str
     at: datetime
+    start_date: date | None = None
 
 
 def _first_bad_byte(path: Path) -> tuple[int, str, str]:
@@ -1661,7 +1670,7 @@ def _import(
                     report.effects = after_import(connection, load_strategy(uow.session), importer.touched, before)
                 if run is not None and isinstance(importer, _Accounts) and not dry_run:
                     ran = run_on_imported(connection, run.strategy, run.plan, importer.created, on=today,
-                                          at=run.at, user=run.user)  # fmt: skip
+                                          at=run.at, user=run.user, start_date=run.start_date)  # fmt: skip
                     if ran.errors:  # all or nothing: the accounts are not imported without their plan
                         raise ValidationFailed(ran.errors)
                     report.plan = ran

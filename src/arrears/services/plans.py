@@ -471,16 +471,18 @@ def _run_chunk(
 
 def run_on_imported(
     connection: Connection, strategy: Strategy, plan: Plan, accounts: Sequence[tuple[int, str]], *, on: date,
-    at: datetime, user: str = "",
+    at: datetime, user: str = "", start_date: date | None = None,
 ) -> PlanRuns:
     """Run ``plan`` on accounts an import has just created, in the import's transaction: each account gets the
     engine's :class:`~arrears.domain.engine.Imported` fact keyed by its import row (its external id), so the
-    plan runs once per imported account, and a replayed import (which creates no account) runs nothing."""
+    plan runs once per imported account, and a replayed import (which creates no account) runs nothing;
+    ``start_date``: the start date of a plan that prompts for one."""
     result = PlanRuns(plan.code)
     ordered = sorted(accounts)
     for start in range(0, len(ordered), BATCH_CHUNK):
         chunk = ordered[start : start + BATCH_CHUNK]
-        requests = {account_id: Imported(external_id, on, plan.code, at, user) for account_id, external_id in chunk}
+        requests = {account_id: Imported(external_id, on, plan.code, at, user, start_date)
+                    for account_id, external_id in chunk}  # fmt: skip
         _run_chunk(connection, strategy, on, requests, result)
     return result
 
