@@ -1667,7 +1667,9 @@ def _import(
                     report.timings["write"] = time.perf_counter() - started
                     importer.finish_write(report, progress)
                 if isinstance(importer, _Transactions):  # promises, milestones and linked plans, as they post
+                    started = time.perf_counter()
                     report.effects = after_import(connection, load_strategy(uow.session), importer.touched, before)
+                    report.timings["effects"] = time.perf_counter() - started
                 if run is not None and isinstance(importer, _Accounts) and not dry_run:
                     ran = run_on_imported(connection, run.strategy, run.plan, importer.created, on=today,
                                           at=run.at, user=run.user, start_date=run.start_date)  # fmt: skip

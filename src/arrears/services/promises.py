@@ -1,6 +1,7 @@
 """Promises to pay: making one (a collector's call outcome, ``arrears promise add``, a plan event), the account's
 promises, and the promise desk (due today, broken yesterday). The rule that judges them is
-:mod:`arrears.domain.promises`; the daily run judges them (:func:`judge_chunk`)."""
+:mod:`arrears.domain.promises`; payments judge them as they post (:mod:`arrears.services.posting_effects`) and the
+daily run by the clock (:mod:`arrears.services.promise_judging`)."""
 
 from __future__ import annotations
 

@@ -6,10 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select
 
 from arrears.domain.promises import OPEN_PROMISE, REVERSIBLE, PromiseStatus
-from arrears.store.bulk import insert_ignore
+from arrears.store.bulk import insert_ignore, update_many
 from arrears.store.db import Session, fetch_rows
 from arrears.store.models import AccountRow, PartyRow, PromisePaymentRow, PromiseRow
 
@@ -144,20 +144,18 @@ def write_judgements(
     """Write what the day did to promises: their new state (only from the state they were read in, so a
     second writer changes nothing), the payments counted, and the counted payments reversed."""
     insert_ignore(connection, PROMISE_PAYMENTS, list(counted), ["promise_id", "line_id"])
-    for promise_id, line_id in reversed_lines:
-        connection.execute(
-            update(PROMISE_PAYMENTS)
-            .where(PROMISE_PAYMENTS.c.promise_id == promise_id, PROMISE_PAYMENTS.c.line_id == line_id)
-            .values(reversed=True)
-        )
-    for change in updates:
-        connection.execute(
-            update(PROMISES)
-            .where(PROMISES.c.id == change["id"], PROMISES.c.status == change["was"],
-                   PROMISES.c.installment == change["was_installment"], PROMISES.c.paid_cents == change["was_paid"])
-            .values(status=change["status"], installment=change["installment"], paid_cents=change["paid"],
-                    due_date=change["due"], judged_on=change["on"], ended_on=change["ended_on"])
-        )  # fmt: skip
+    update_many(connection, PROMISE_PAYMENTS, "UPDATE promise_payment SET reversed = {} WHERE promise_id = {} AND "
+                "line_id = {}", ["reversed", "promise_id", "line_id"],
+                [(True, promise_id, line_id) for promise_id, line_id in reversed_lines])  # fmt: skip
+    update_many(
+        connection, PROMISES,
+        "UPDATE promise SET status = {}, installment = {}, paid_cents = {}, due_date = {}, judged_on = {}, "
+        "ended_on = {} WHERE id = {} AND status = {} AND installment = {} AND paid_cents = {}",
+        ["status", "installment", "paid_cents", "due_date", "judged_on", "ended_on", "id", "status", "installment",
+         "paid_cents"],
+        [(c["status"], c["installment"], c["paid"], c["due"], c["on"], c["ended_on"], c["id"], c["was"],
+          c["was_installment"], c["was_paid"]) for c in updates],
+    )  # fmt: skip
 
 
 def report_rows(connection: Connection, start: date, end: date) -> list[tuple[str, str, str, int, int, int]]:
