@@ -220,8 +220,12 @@ T-10,A-2,reversal,20.00,2026-01-12,,,T-8
     assert [(p.row, p.column, p.value, p.rule) for p in report.problems] == [
         (3, "amount", "12.345", "is not an amount (e.g. 12.50 or $1,234.56)"),
         (4, "account", "A-9", "is not a known account"),
-        (5, "kind", "rebate", "must be one of charge, payment, adjustment, fee, penalty, deposit, write_off, reversal, "
-         "refund"),
+        (
+            5,
+            "kind",
+            "rebate",
+            "must be one of charge, payment, adjustment, fee, penalty, deposit, write_off, reversal, refund",
+        ),
         (6, "posted", "01/08/2026", "is not a date (YYYY-MM-DD)"),
         (7, "external_id", "T-1", "appears more than once in the file (first at row 2)"),
         (8, "due", "", "a charge needs a due date"),
@@ -698,18 +702,26 @@ def test_summaries_of_new_accounts_come_from_the_rows_written_and_equal_compute(
     text = _ledger_file(rng, names, 400, "T", date(2026, 1, 1))
     if prior:  # a stored line (of an old account) named for a new account: unchanged, not written for it
         text += "P00000,A-20,fee,1.00,2026-03-01,,,,,\n"
-    computed_from: dict[str, set[int]] = {"memory": set(), "database": set()}
-    compute = summaries.compute
+    computed_from: dict[str, set[int]] = {"rows": set(), "database": set()}
+    compute, summary_rows = summaries.compute, summaries.summary_rows
 
     def spy(connection, account_ids, ledgers=None):  # type: ignore[no-untyped-def]
-        computed_from["database" if ledgers is None else "memory"].update(account_ids)
+        assert ledgers is None
+        computed_from["database"].update(account_ids)
         return compute(connection, account_ids, ledgers)
 
+    def rows_spy(known, ledgers, now=None):  # type: ignore[no-untyped-def]
+        computed_from["rows"].update(account_id for account_id, _ in known.portfolios)
+        return summary_rows(known, ledgers, now)
+
     monkeypatch.setattr(summaries, "compute", spy)
+    monkeypatch.setattr(summaries, "summary_rows", rows_spy)
     report = import_file(db, ImportKind.TRANSACTIONS, write(tmp_path, "t.csv", text), chunk_size=5)
     assert report.ok, report.problems[:3]
     assert report.unchanged == (1 if prior else 0)
     monkeypatch.setattr(summaries, "compute", compute)
+    monkeypatch.setattr(summaries, "summary_rows", summary_rows)
+    computed_from["memory"] = computed_from["rows"] - computed_from["database"]
 
     with db.session() as session:
         connection = session.connection()

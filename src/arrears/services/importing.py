@@ -31,7 +31,8 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import nullcontext
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -110,6 +111,10 @@ FRAME_BYTES_PER_ROW = 256
 row is longer)."""
 SQLITE_CACHE_KIB = 64 * 1024
 """SQLite page cache during the write pass and the summary refresh."""
+SQLITE_INDEX_CACHE_KIB = 8 * 1024
+"""SQLite page cache while the ledger's indexes are rebuilt after a large load (its sorter holds as much in memory
+before spilling to a temporary file): the build reads the table once in order, so a large cache buys nothing and
+would add its size to the summaries computed meanwhile."""
 MAX_PROBLEMS = 10_000
 """Problems kept in a report (all are counted); keeps memory bounded on a file that is wrong throughout."""
 
@@ -579,6 +584,11 @@ class _Importer:
         """Insert ``(external id, *values)`` tuples."""
         load_tuples(self.connection, self.table, ("external_id", *self.fields), rows)
 
+    @contextmanager
+    def summarizing(self) -> Iterator[None]:
+        """Work done while the block runs (the table's indexes are rebuilt), for :meth:`finish_write`: none here."""
+        yield
+
     def finish_write(self, report: ImportReport, progress: ProgressCallback | None) -> None:
         """After the last chunk: bring the summaries of the touched accounts up to date."""
         if not self.touched:
@@ -750,6 +760,10 @@ class _Transactions(_Importer):
         """Row → external id of the payment it reverses, of the reversals among :attr:`new_lines`."""
         self.new_payments: dict[str, int] = {}
         """External id → row of the reversed payments among :attr:`new_lines`."""
+        self.read_back: list[int] = []
+        """Touched accounts whose summaries are computed by reading their ledgers back."""
+        self.summarized: list[tuple[list[str], list[tuple[Any, ...]]]] | None = None
+        """The summary rows :meth:`summarizing` computed, by batch of accounts (None: none computed)."""
 
     def _resolve(self, accounts: pl.Series) -> None:
         """Look up the accounts of a frame not looked up yet: by ``IN`` lists when they are few, else by
@@ -1150,30 +1164,51 @@ class _Transactions(_Importer):
         self.touched.update(frame.get_column("account_id").unique().to_list())
         report.inserted += frame.height
 
-    def finish_write(self, report: ImportReport, progress: ProgressCallback | None) -> None:
-        """Bring the summaries of the touched accounts up to date: those that had no ledger line before this
-        import from the lines just written (their whole ledgers, in posting order: posted date, then row of
-        the file, which is the order of their ids), the others by reading their ledgers back."""
+    @contextmanager
+    def summarizing(self) -> Iterator[None]:
+        """While the block runs (the ledger's indexes are rebuilt): the summaries of the accounts that had no ledger
+        line before this import, computed in a thread from the lines just written (their whole ledgers, in
+        posting order: posted date, then row of the file, which is the order of their ids). Their portfolios,
+        plans and claims are read first; the rows are stored by :meth:`finish_write`."""
         lines = pl.concat(self.new_lines, rechunk=False) if self.new_lines else None
         self.new_lines.clear()
         if lines is None or not self.touched:
-            super().finish_write(report, progress)
+            yield
             return
-        started = time.perf_counter()
-        connection = self.connection
         # a reversal's seq is the row of its payment (a payment of the same account, so in these lines)
         paid_rows = {row: self.new_payments.get(target) for row, target in self.new_reversals.items()}
         unlinked = [row for row, paid in paid_rows.items() if paid is None]
         if unlinked:  # cannot be (validated); read those ledgers back rather than guess
             accounts = lines.filter(pl.col("row").is_in(unlinked)).get_column("account_id").unique()
             lines = lines.filter(~pl.col("account_id").is_in(accounts.implode()))
-        in_memory = set(lines.get_column("account_id").unique().to_list())
-        old = sorted(self.touched - in_memory)
-        total = account_count(connection)
-        if len(old) * 2 >= total:
-            super().finish_write(report, progress)  # most accounts read back: one ordered pass over all
+        in_memory = lines.get_column("account_id").unique().sort().to_list()
+        self.read_back = sorted(self.touched - set(in_memory))
+        if len(self.read_back) * 2 >= account_count(self.connection):
+            yield  # most accounts read back: finish_write makes one ordered pass over all
             return
-        count = len(old) + len(in_memory)
+        known = [summaries.facts(self.connection, in_memory[at : at + 5000]) for at in range(0, len(in_memory), 5000)]
+        paid = pl.DataFrame(
+            {"row": list(paid_rows), "reverses": list(paid_rows.values())},
+            schema={"row": pl.Int64, "reverses": pl.Int64},
+        )
+        with ThreadPoolExecutor(1, thread_name_prefix="arrears-summaries") as pool:
+            computing = pool.submit(_summarize_new, lines, paid, known)
+            del lines
+            try:
+                yield
+            finally:
+                self.summarized = computing.result()
+
+    def finish_write(self, report: ImportReport, progress: ProgressCallback | None) -> None:
+        """Bring the summaries of the touched accounts up to date: store those :meth:`summarizing` computed, and
+        compute the others by reading their ledgers back."""
+        if self.summarized is None:
+            super().finish_write(report, progress)
+            return
+        started = time.perf_counter()
+        connection = self.connection
+        old = self.read_back
+        count = len(old) + sum(len(rows) for _, rows in self.summarized)
         done = 0
         for start in range(0, len(old), 5000):
             batch = old[start : start + 5000]
@@ -1181,27 +1216,48 @@ class _Transactions(_Importer):
             done += len(batch)
             if progress:
                 progress("summaries", done, count)
-
-        def rows(part: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
-            paid = paid_rows.get
-            columns = ("account_id", "row", "kind", "amount", "posted", "due", "source")
-            for account_id, row, kind, amount, posted, due, source in zip(
-                *(part.get_column(name).to_list() for name in columns), strict=True
-            ):
-                yield account_id, row, kind, amount, posted, due, source, paid(row)
-
-        # 5,000 accounts at a time: their lines only are sorted and turned into Python objects
-        accounts = sorted(in_memory)
-        for start in range(0, len(accounts), 5000):
-            batch = pl.Series(accounts[start : start + 5000], dtype=pl.Int64)
-            part = lines.filter(pl.col("account_id").is_in(batch.implode())).sort("account_id", "posted", "row")
-            ledgers = dict(summaries.line_groups(rows(part)))
-            upsert(connection, SUMMARIES, summaries.compute(connection, list(ledgers), ledgers), ["account_id"])
-            done += len(ledgers)
+        for columns, rows in self.summarized:
+            upsert(connection, SUMMARIES, [dict(zip(columns, row, strict=True)) for row in rows], ["account_id"])
+            done += len(rows)
             if progress:
                 progress("summaries", done, count)
+        self.summarized = None
         report.accounts_refreshed = count
         report.timings["summaries"] = time.perf_counter() - started
+
+
+_LINE_COLUMNS = ("account_id", "row", "kind", "amount", "posted", "due", "source", "reverses")
+"""The columns of the written lines :func:`_summarize_new` reads, in :func:`summaries.line_groups`' order."""
+
+
+def _summarize_new(
+    lines: pl.DataFrame, paid: pl.DataFrame, batches: list[summaries.Facts]
+) -> list[tuple[list[str], list[tuple[Any, ...]]]]:
+    """The summary rows (column names, then values) of each batch of accounts (their facts), from ``lines``, their
+    whole ledgers (a line's seq is its row; ``paid``: the row of each reversal and of the payment it reverses).
+
+    The lines are ordered by account once (an index: no copy of the frame); a thousand accounts' lines at a time
+    are taken in posting order and turned into Python values."""
+    order = lines.get_column("account_id").arg_sort()
+    ids = lines.get_column("account_id").gather(order)
+    now = datetime.now(UTC)
+    out = []
+    for known in batches:
+        values: list[tuple[Any, ...]] = []
+        for at in range(0, len(known.portfolios), 1000):
+            some = summaries.Facts(known.portfolios[at : at + 1000], known.plans, known.claims)
+            first = int(ids.search_sorted(some.portfolios[0][0], "left"))
+            last = int(ids.search_sorted(some.portfolios[-1][0], "right"))
+            part = (
+                lines.select(pl.all().gather(order.slice(first, last - first)))
+                .join(paid, on="row", how="left")
+                .sort("account_id", "posted", "row")
+            )
+            columns = (part.get_column(name).to_list() for name in _LINE_COLUMNS)
+            rows = summaries.summary_rows(some, dict(summaries.line_groups(zip(*columns, strict=True))), now)
+            values.extend(tuple(row.values()) for row in rows)  # tuples: a third of the memory of dicts
+        out.append((list(rows[0]), values))
+    return out
 
 
 class _Claims(_Importer):
@@ -1663,7 +1719,8 @@ def _import(
                             written += len(records)
                         if progress:
                             progress("write", written, report.rows)
-                    recreate_indexes(connection, recreate)
+                    with importer.summarizing(), sqlite_cache(connection, SQLITE_INDEX_CACHE_KIB if sqlite else 0):
+                        recreate_indexes(connection, recreate)
                     report.timings["write"] = time.perf_counter() - started
                     importer.finish_write(report, progress)
                 if isinstance(importer, _Transactions):  # promises, milestones and linked plans, as they post

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ from arrears.domain.ledger import (
     summarize_lines,
 )
 from arrears.domain.model import Claim, ClaimStatus
-from arrears.store.bulk import upsert
+from arrears.store.bulk import among, upsert
 from arrears.store.models import AccountRow, AccountSummaryRow, ClaimRow, LedgerLineRow, PaymentPlanRow
 
 LEDGER = LedgerLineRow.__table__
@@ -107,10 +108,52 @@ def _grouped(
     connection: Connection, table: Any, account_ids: Sequence[int], convert: Callable[[Any], Any], *where: Any
 ) -> dict[int, list[Any]]:
     grouped: dict[int, list[Any]] = defaultdict(list)
-    query = select(table).where(table.c.account_id.in_(account_ids), *where).order_by(table.c.account_id, table.c.id)
-    for row in connection.execute(query):
+    query = select(table).where(among(connection, table.c.account_id, account_ids), *where)
+    for row in connection.execute(query.order_by(table.c.account_id, table.c.id)):
         grouped[row.account_id].append(convert(row))
     return grouped
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What a summary reads besides the ledger, for a set of accounts (:func:`facts`)."""
+
+    portfolios: list[tuple[int, int]]
+    """``(account id, portfolio id)`` of each account, in id order."""
+    plans: dict[int, PaymentPlan]
+    """Account id → its latest active payment plan."""
+    claims: dict[int, list[Claim]]
+    """Account id → its claims."""
+
+
+def facts(connection: Connection, account_ids: Sequence[int]) -> Facts:
+    """The portfolios, latest active plans and claims of ``account_ids`` (three queries)."""
+    plans = _grouped(connection, PLANS, account_ids, plan_from_row, PLANS.c.active.is_(True))
+    claims = _grouped(connection, CLAIMS, account_ids, claim_from_row)
+    query = select(ACCOUNTS.c.id, ACCOUNTS.c.portfolio_id).where(among(connection, ACCOUNTS.c.id, account_ids))
+    portfolios = [
+        (account_id, portfolio_id) for account_id, portfolio_id in connection.execute(query.order_by(ACCOUNTS.c.id))
+    ]
+    return Facts(portfolios, {account_id: rows[-1] for account_id, rows in plans.items()}, dict(claims))
+
+
+def summary_rows(
+    known: Facts, ledgers: Mapping[int, Sequence[LedgerLine]], now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The ``account_summary`` rows of the accounts of ``known`` (in id order), from their whole ledgers in
+    posting order (an account missing from ``ledgers`` has none). Pure: no database."""
+    moment = now or datetime.now(UTC)
+    plans, claims = known.plans, known.claims
+    return [
+        _values(
+            account_id,
+            portfolio_id,
+            summarize_lines(ledgers.get(account_id, ()), plans.get(account_id)),
+            claims.get(account_id, []),
+            moment,
+        )
+        for account_id, portfolio_id in known.portfolios
+    ]
 
 
 def line_groups(rows: Iterable[Sequence[Any]]) -> Generator[tuple[int, list[LedgerLine]], None, None]:
@@ -154,26 +197,11 @@ def compute(
         c = LEDGER.c
         query = (
             select(c.account_id, c.id, c.kind, c.amount_cents, c.posted_date, c.due_date, c.source, c.reverses_id)
-            .where(c.account_id.in_(account_ids))
+            .where(among(connection, c.account_id, account_ids))
             .order_by(c.account_id, c.posted_date, c.id)
         )
         ledgers = dict(line_groups(connection.execute(query)))
-    plans = _grouped(connection, PLANS, account_ids, plan_from_row, PLANS.c.active.is_(True))
-    claims = _grouped(connection, CLAIMS, account_ids, claim_from_row)
-    portfolios = connection.execute(
-        select(ACCOUNTS.c.id, ACCOUNTS.c.portfolio_id).where(ACCOUNTS.c.id.in_(account_ids))
-    ).all()
-    now = datetime.now(UTC)
-    return [
-        _values(
-            account_id,
-            portfolio_id,
-            summarize_lines(ledgers.get(account_id, ()), plans[account_id][-1] if plans.get(account_id) else None),
-            claims.get(account_id, []),
-            now,
-        )
-        for account_id, portfolio_id in portfolios
-    ]
+    return summary_rows(facts(connection, account_ids), ledgers)
 
 
 def refresh(connection: Connection, account_ids: Sequence[int]) -> None:
