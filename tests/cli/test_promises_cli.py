@@ -63,3 +63,25 @@ def test_take_list_and_desk(sqlite_db: Database) -> None:
     assert code == 1 and "to: is before --from (2026-03-31)" in output
     code, output = call(url, "accounts", "show", "O-1")
     assert code == 0 and "promise 1: $100.00 monthly due 2027-03-15 (grace 5 days): open" in output
+
+
+def test_an_imported_payment_judges_the_promise_as_it_posts_and_the_report_says_so(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    url = sqlite_url(sqlite_db.engine.url.database or "")
+    for code in ("FAMILY", "ORTHO", "OUTPT"):
+        assert call(url, "portfolios", "add", code, code.title())[0] == 0
+    assert call(url, "config", "apply", str(STRATEGY))[0] == 0
+    open_account(sqlite_db, Account("O-1", "ORTHO", Party("Dana", "Reyes")))
+    post_transaction(sqlite_db, "O-1", Posting(Kind.CHARGE, 120000, d("2026-01-02"), due=d("2026-02-01")))
+    code, output = call(url, "promise", "add", "O-1", "--amount", "100", "--due", "2027-03-15", "--repeat",
+                        "monthly", "--on", "2026-03-05", "--collector", "cho")  # fmt: skip
+    assert code == 0, output
+    path = tmp_path / "payments.csv"
+    path.write_text("external_id,account,kind,amount,posted,source\nP-1,O-1,payment,100.00,2027-03-16,guarantor\n")
+    code, output = call(url, "import", "transactions", str(path), "--quiet")
+    assert code == 0 and "as the transactions posted:" in output and "promises_judged: 1" in output
+    (promise,) = json.loads(call(url, "promise", "list", "O-1", "--json")[1].replace("\n", ""))
+    assert (promise["status"], promise["due"]) == ("open", "2027-04-15")
+    code, output = call(url, "import", "transactions", str(path), "--json")
+    assert json.loads(output)["effects"] == {}  # the replayed file makes nothing happen again

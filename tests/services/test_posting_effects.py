@@ -21,6 +21,7 @@ import pytest
 from arrears.domain.errors import ValidationFailed
 from arrears.services.accounts import reverse_payment
 from arrears.services.importing import ImportKind, ImportReport, import_file
+from arrears.services.promises import PromiseRequest, add_promise
 from arrears.services.run import run_day
 from arrears.store.db import Database
 from tests.notation import d
@@ -132,6 +133,20 @@ def test_paid_after_the_grace_it_is_broken_as_it_posts_and_the_broken_plan_calls
              if a.action == "Broken promise call"]  # fmt: skip
     assert calls == [("Broken promise call", "2027-03-20", "BO")]
     assert len(said(db, "promise_broken")) == 1
+
+
+def test_a_promise_kept_for_good_as_the_payment_posts_resumes_the_series_by_the_pause(db: Database) -> None:
+    office(db, who=())
+    request = PromiseRequest(10_000, d("2027-03-15"))  # a one-off promise
+    add_promise(db, "evans", request, on=d("2027-03-01"), actor="maria", key="one-off")
+    assert [(a.action, str(a.due_date)) for a in table(db, "activity", "evans") if a.status == "scheduled"] == [
+        ("Call 2", "2027-03-08")]  # fmt: skip
+    promise_pay(db, 10_000, "2027-03-10")  # no run since 2027-03-01: kept for good, 9 days after it was taken
+    assert promise(db) == ("kept", "2027-03-15", 10_000, 0)
+    assert [(a.action, str(a.due_date)) for a in table(db, "activity", "evans") if a.status == "scheduled"] == [
+        ("Call 2", "2027-03-17")]  # fmt: skip
+    (resumed,) = said(db, "promise_resume")
+    assert "resumed on 2027-03-10 after promise" in resumed and "(9 days paused): Call 2 → 2027-03-17" in resumed
 
 
 # ------------------------------------------------------------------------------------------ promises, import

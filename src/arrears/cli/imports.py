@@ -200,7 +200,8 @@ import_accounts.__doc__ = (
     "Import accounts with their guarantor.\n\nColumns (header names, any order; optional ones may be left out):"
     "\n\n" + columns_help(ImportKind.ACCOUNTS)
 )
-_command(ImportKind.TRANSACTIONS, "Import ledger transactions; refreshes the touched accounts' summaries.")
+_command(ImportKind.TRANSACTIONS, "Import ledger transactions; refreshes the touched accounts' summaries, and "
+         "judges promises, settles milestones and runs the plans of linked transaction types as the lines post.")
 _command(ImportKind.CLAIMS, "Import insurance claims; refreshes the touched accounts' summaries.")
 _command(ImportKind.PLANS, "Import payment plans; refreshes the touched accounts' summaries.")
 
