@@ -36,6 +36,7 @@ from arrears.domain.plans import (
     schedule_plan,
 )
 from arrears.domain.priority import priority_band
+from arrears.domain.promises import StandingPromise
 
 EASTERN = timezone(timedelta(hours=-5))
 RUN_AT = datetime(2026, 3, 10, 15, 26, 43, tzinfo=EASTERN)
@@ -279,6 +280,38 @@ def test_delete_all_pending_keeps_metro_and_do_not_autodelete_and_marks_a_repeat
         ("call", "cancel", "cancelled"),
         ("letter", "cancel", "cancelled"),
     ]
+
+
+def test_delete_all_pending_ends_the_promises_that_stand_as_their_contacts_are_ended() -> None:
+    """Seed 002 "Promises": a repeating promise without create copy on repeat is marked done, a promise without
+    a repeat or with a copy on repeat is deleted (cancelled); a promise taken on a call has no contact and no
+    copy, so it is done when it repeats; a do-not-autodelete promise event keeps its promise open."""
+    monthly = {"repeat": RepeatPeriod.MONTHLY, "timing": Timing.NEXT_MONTH_SAME_DAY, "promise_percent": 10}
+    plain = Plan("PRM", events=(PlanEvent(1, EventType.PROMISE, **monthly),))  # type: ignore[arg-type]
+    copied = Plan("PRC", events=(PlanEvent(1, EventType.PROMISE, copy_on_repeat=True, **monthly),))  # type: ignore[arg-type]
+    kept = Plan("PRK", events=(PlanEvent(1, EventType.PROMISE, no_autodelete=True, **monthly),))  # type: ignore[arg-type]
+    wipe = Plan("WIPE", delete_all_pending=True, events=(PlanEvent(1, EventType.NOTE, "wiped"),))
+    work = (
+        pending("p-plain", "promise", origin=PlanEventOrigin("PRM", 1, "x")),
+        pending("p-copy", "promise", origin=PlanEventOrigin("PRC", 1, "x")),
+        pending("p-kept", "promise", origin=PlanEventOrigin("PRK", 1, "x"), no_auto_delete=True),
+    )
+    since = date(2026, 3, 1)
+    standing = (
+        StandingPromise(1, since, "p-plain", repeats=True), StandingPromise(2, since, "p-copy", repeats=True),
+        StandingPromise(3, since, "p-kept", repeats=True), StandingPromise(4, since, "call:9", repeats=True),
+        StandingPromise(5, since, "call:10", repeats=False),
+    )  # fmt: skip
+    outcome = schedule_plan(request("WIPE"), account(pending=work, promises=standing),
+                            plans(wipe, plain, copied, kept))  # fmt: skip
+    assert [(r.promise.promise_id, r.status.value) for r in outcome.promise_removals] == [
+        (1, "done"), (2, "cancelled"), (4, "done"), (5, "cancelled")]  # fmt: skip
+    assert [(r.key, r.status.value) for r in outcome.removals] == [("p-plain", "done"), ("p-copy", "cancelled")]
+    assert outcome.promise_removals[0].reason == (
+        "marked done: deleted by plan WIPE (delete all pending contacts) on 2026-03-10 (a repeating promise is kept)")
+    as_sub_plan = schedule_plan(request("WIPE"), account(pending=work, promises=standing),
+                                plans(wipe, plain, copied, kept), sub_plan=True)  # fmt: skip
+    assert as_sub_plan.promise_removals == []
 
 
 def test_the_same_plan_as_a_sub_plan_deletes_nothing() -> None:

@@ -241,3 +241,60 @@ def test_a_promise_of_an_account_the_run_finds_closed_is_cancelled_not_broken(db
     assert promise(db) == ("cancelled", "2027-03-15", 0, 0)
     assert said(db, "promise_cancelled")[0].endswith("cancelled: the account is closed on 2027-03-19")
     assert [a.action for a in table(db, "activity") if a.action == "Broken promise call"] == []
+
+
+WIPE = Plan("WIPE", "Start over", delete_all_pending=True, events=(PlanEvent(1, EventType.NOTE, "Started over"),))
+
+
+def test_delete_all_pending_marks_a_repeating_promise_done_and_deletes_a_one_off(db: Database) -> None:
+    """Seed 002: delete all pending contacts marks a repeating promise done (its integrity kept) and deletes
+    (cancels) one without a repeat; neither is judged again nor pauses the series any more."""
+    portfolios(db)
+    world(db, ACCOUNTS)
+    assert apply_document(db, dump_strategy(replace(SAVED, plans=(BROKEN, WIPE))), actor="admin",
+                          confirm=True).errors == ()  # fmt: skip
+    run_day(db, d("2027-03-01"))
+    add_promise(db, "evans", PromiseRequest(10_000, d("2027-03-15"), MONTHLY), on=d("2027-03-01"), actor="maria",
+                key="evans-monthly")  # fmt: skip
+    add_promise(db, "adams", PromiseRequest(10_000, d("2027-03-15")), on=d("2027-03-01"), actor="maria",
+                key="adams-once")  # fmt: skip
+    at = datetime(2027, 3, 5, 10, tzinfo=UTC)
+    for account in ("evans", "adams"):
+        run_plan(db, "WIPE", account, on=d("2027-03-05"), at=at, user="BO")
+    assert promise(db, "evans") == ("done", "2027-03-15", 0, 0)
+    assert promise(db, "adams") == ("cancelled", "2027-03-15", 0, 0)
+    ended = {(row.key, row.status, str(row.ended_on), row.ended_by) for row in table(db, "promise")}
+    assert ended == {("evans-monthly", "done", "2027-03-05", "plan"), ("adams-once", "cancelled", "2027-03-05", "plan")}
+    evans, adams = report_id(db, "evans"), report_id(db, "adams")
+    assert said(db, "promise_done") == [
+        f"2027-03-05 promise_done: promise {evans} marked done: deleted by plan WIPE (delete all pending contacts) "
+        "on 2027-03-05 (a repeating promise is kept)"]  # fmt: skip
+    assert said(db, "promise_cancelled") == [
+        f"2027-03-05 promise_cancelled: promise {adams} cancelled: deleted by plan WIPE (delete all pending "
+        "contacts) on 2027-03-05"]  # fmt: skip
+    assert any(line.startswith("2027-03-05 promise_resume: series and action steps resumed on 2027-03-05 after "
+                               f"promise {adams} (4 days paused)") for line in said(db))  # fmt: skip
+    run_day(db, d("2027-03-19"))  # past due + grace: nothing is broken, the broken plan calls nobody
+    assert (promise(db, "evans")[0], promise(db, "adams")[0]) == ("done", "cancelled")
+    assert [a.action for a in table(db, "activity") if a.action == "Broken promise call"] == []
+
+
+def test_a_promise_events_do_not_autodelete_keeps_its_promise_through_delete_all(db: Database) -> None:
+    event = PlanEvent(1, EventType.PROMISE, "Kept through", timing=Timing.DELAY_DAYS, days=14, promise_percent=10,
+                      repeat=RepeatPeriod.MONTHLY, no_autodelete=True)  # fmt: skip
+    copied = PlanEvent(1, EventType.PROMISE, "Copied", timing=Timing.DELAY_DAYS, days=14, promise_percent=10,
+                       repeat=RepeatPeriod.MONTHLY, copy_on_repeat=True)  # fmt: skip
+    strategy = replace(SAVED, plans=(BROKEN, WIPE, Plan("KEEP", events=(event,)), Plan("COPY", events=(copied,))))
+    portfolios(db)
+    world(db, ACCOUNTS)
+    assert apply_document(db, dump_strategy(strategy), actor="admin", confirm=True).errors == ()
+    run_day(db, d("2027-03-01"))
+    at = datetime(2027, 3, 1, 10, tzinfo=UTC)
+    run_plan(db, "KEEP", "evans", on=d("2027-03-01"), at=at, user="BO")
+    run_plan(db, "COPY", "adams", on=d("2027-03-01"), at=at, user="AL")
+    for account in ("evans", "adams"):
+        run_plan(db, "WIPE", account, on=d("2027-03-02"), at=at, user="BO")
+    assert promise(db, "evans") == ("open", "2027-03-15", 0, 10_000)
+    assert promise(db, "adams") == ("cancelled", "2027-03-15", 0, 0)
+    contacts = sorted((a.action, a.status) for a in table(db, "activity") if a.kind == "promise")
+    assert contacts == [("Copied", "cancelled"), ("Kept through", "scheduled")]

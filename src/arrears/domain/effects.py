@@ -183,6 +183,12 @@ class PromiseUpdate:
     counted: tuple[tuple[int, int, int], ...] = ()
     """(ledger line, cents, installment) of each payment counted today."""
     reversed_lines: tuple[int, ...] = ()
+    ended_by: str = ""
+    """What ended it without a verdict: ``close`` (the account's closing: reopening it revives the promise),
+    ``plan`` (a plan's delete all pending contacts); empty when judged."""
+
+
+ENDED_BY_CLOSE, ENDED_BY_PLAN = "close", "plan"
 
 
 Effect = (

@@ -25,7 +25,7 @@ when its predecessor runs, which keeps action cycles finite and keeps a series' 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import assert_never
@@ -67,6 +67,7 @@ from arrears.domain.compliance import (
 )
 from arrears.domain.conditions import account_condition, evaluate
 from arrears.domain.effects import (
+    ENDED_BY_PLAN,
     Alert,
     Channel,
     CreditPoints,
@@ -94,6 +95,7 @@ from arrears.domain.plans import (
     PendingContact,
     PlanError,
     PlanRequest,
+    PromiseRemoval,
     contact_key,
     event_effects,
     find_event,
@@ -101,7 +103,7 @@ from arrears.domain.plans import (
     schedule_plan,
 )
 from arrears.domain.priority import DEFAULT_PRIORITY
-from arrears.domain.promises import Outcome
+from arrears.domain.promises import Outcome, StandingPromise
 from arrears.domain.strategy import Action, ActionKind, FinalAction, Series, Strategy
 from arrears.domain.strategy.schemes import (
     JumpActions,
@@ -339,14 +341,6 @@ class PromiseJudged:
     daily run."""
 
 
-@dataclass(frozen=True, slots=True)
-class StandingPromise:
-    """A promise of the account that still stands after today's judging (open or partially kept)."""
-
-    promise_id: int
-    since: date
-
-
 Trigger = (
     Entered | Resolved | PaymentPosted | PaymentReversed | Imported | Closed | PlanRunRequested | MilestoneTarget
     | PromiseJudged
@@ -524,6 +518,13 @@ class _Day:
     queue: list[Activity] = field(default_factory=list)
     performed: set[str] = field(default_factory=set)
     """Keys of the activities released or performed today (never cancelled by a close on the same day)."""
+    ended_promises: list[PromiseUpdate] = field(default_factory=list)
+    """Standing promises a plan's delete all pending contacts ended today (written after the day's judging)."""
+
+    def standing(self) -> tuple[StandingPromise, ...]:
+        """The promises that still stand: the snapshot's, less those a plan ended today."""
+        ended = {update.promise_id for update in self.ended_promises}
+        return tuple(p for p in self.snapshot.promises if p.promise_id not in ended)
 
     def contact(self) -> ContactFacts:
         """The contact facts with every letter sent so far today. Letters are folded in when a rule next asks,
@@ -546,6 +547,7 @@ def decide(snapshot: Snapshot, strategy: Strategy, as_of: date, rules: RuleSet =
     _milestone_pass(day)
     _trigger_pass(day)
     _due_work_pass(day)
+    day.decisions.effects.extend(day.ended_promises)  # after the judging of the day, which they follow
     return day.decisions
 
 
@@ -796,7 +798,7 @@ def _run_plan(day: _Day, trigger: PlanRunRequested) -> None:
     working = guarantor is not None and guarantor.status is not CaseStatus.RESOLVED
     operator = guarantor.assignee if guarantor is not None and working else ""
     view = AccountView(snapshot.account_id, snapshot.balance_cents, operator, snapshot.closed, snapshot.fields,
-                       _plan_contacts(day))  # fmt: skip
+                       _plan_contacts(day), day.standing())  # fmt: skip
     at = trigger.at or datetime.combine(day.as_of, time(0), tzinfo=ZoneInfo(snapshot.time_zone))
     request = PlanRequest(trigger.plan, trigger.key, day.as_of, at, trigger.user or SYSTEM_OPERATOR,
                           trigger.start_date, trigger.deletes)  # fmt: skip
@@ -811,6 +813,7 @@ def _run_plan(day: _Day, trigger: PlanRunRequested) -> None:
     for removed in outcome.removals:
         change = ActivityChange(removed.key, removed.event, removed.status, day.as_of, removed.reason)
         day.decisions.changes.append(change)
+    _end_promises(day, outcome.promise_removals)
     episode = guarantor.episode if guarantor is not None else 0
     for contact in outcome.contacts:
         activity = Activity(
@@ -833,6 +836,29 @@ def _run_plan(day: _Day, trigger: PlanRunRequested) -> None:
     day.decisions.history.append(HistoryEntry(history, "plan", detail))
 
 
+def _end_promises(day: _Day, removals: Sequence[PromiseRemoval]) -> None:
+    """Promises a plan's delete all pending contacts ended: their new state (written over the state they stand
+    in after the day's judging), a line of history each, and the end of the pause of the series and action
+    steps when none stands any more."""
+    if not removals:
+        return
+    account = day.snapshot.account_id
+    for removal in removals:
+        promise, state = removal.promise, removal.promise.state
+        day.ended_promises.append(PromiseUpdate(
+            f"promise:{promise.promise_id}:{day.as_of}", promise.promise_id, removal.status.value, state.installment,
+            state.paid_cents, promise.due or promise.since, True, (state.status.value, state.installment,
+                                                                   state.paid_cents), ended_by=ENDED_BY_PLAN,
+        ))  # fmt: skip
+        day.decisions.history.append(HistoryEntry(
+            f"{account}/promise/{promise.promise_id}/{removal.status.value}/{day.as_of}",
+            f"promise_{removal.status.value}", f"promise {promise.promise_id} {removal.reason}",
+        ))  # fmt: skip
+    if not day.standing() and day.strategy.promises.pause_series:
+        first = min(removals, key=lambda r: r.promise.since).promise
+        _resume(day, first.promise_id, first.since)
+
+
 def _promise_judged(day: _Day, judged: PromiseJudged) -> None:
     """A promise judged today: a line of history, its new state, the contact of a plan-made promise done once the
     promise has ended, the contact plan each outcome runs (per portfolio), and the end of the pause of the
@@ -853,8 +879,8 @@ def _promise_judged(day: _Day, judged: PromiseJudged) -> None:
                 day.decisions.changes.append(ActivityChange(activity.key, ActivityEvent.PERFORM, status, day.as_of,
                                                             f"promise {judged.update.status}"))  # fmt: skip
                 day.performed.add(activity.key)
-        if not day.snapshot.promises and day.strategy.promises.pause_series:
-            _resume(day, judged)
+        if not day.standing() and day.strategy.promises.pause_series:
+            _resume(day, judged.promise_id, judged.created_on)
     for outcome in judged.outcomes:
         plan = day.strategy.promises.plan(day.snapshot.portfolio, outcome)
         if plan:
@@ -865,11 +891,12 @@ def _promise_judged(day: _Day, judged: PromiseJudged) -> None:
 def _paused(day: _Day, activity: Activity) -> bool:
     """True when a promise stands and the strategy pauses series and action steps: the step waits, and the pause
     is a line of history (once per promise)."""
-    if not day.snapshot.promises or not day.strategy.promises.pause_series:
+    promises = day.standing()
+    if not promises or not day.strategy.promises.pause_series:
         return False
     if not isinstance(activity.origin, ActionOrigin | SeriesStepOrigin) or activity.track is not Track.GUARANTOR:
         return False
-    standing = day.snapshot.promises[0]
+    standing = promises[0]
     day.decisions.history.append(HistoryEntry(
         f"{day.snapshot.account_id}/promise/{standing.promise_id}/pause", "promise_pause",
         f"series and action steps paused while promise {standing.promise_id} (taken {standing.since}) stands",
@@ -877,14 +904,13 @@ def _paused(day: _Day, activity: Activity) -> bool:
     return True
 
 
-def _resume(day: _Day, judged: PromiseJudged) -> None:
-    """The promise that paused the account's series and action steps has ended: each scheduled step moves on by
-    the days the pause lasted, so the spacing of the series is kept."""
-    shift = timedelta(days=(day.as_of - judged.created_on).days)
+def _resume(day: _Day, promise_id: int, since: date) -> None:
+    """The promise that paused the account's series and action steps (taken on ``since``) has ended: each
+    scheduled step moves on by the days the pause lasted, so the spacing of the series is kept."""
+    shift = timedelta(days=(day.as_of - since).days)
     if not shift:
         return
-    why = (f"paused by promise {judged.promise_id} from {judged.created_on} to {day.as_of}: "
-           f"{shift.days} days later")  # fmt: skip
+    why = f"paused by promise {promise_id} from {since} to {day.as_of}: {shift.days} days later"
     moved: dict[str, Activity] = {}
     for activity in [*day.snapshot.pending, *day.snapshot.due]:
         if activity.key in moved or activity.status is not ActivityStatus.SCHEDULED:
@@ -897,8 +923,8 @@ def _resume(day: _Day, judged: PromiseJudged) -> None:
     day.queue = [moved.get(activity.key, activity) for activity in day.queue]
     steps = ", ".join(f"{a.action} → {a.due}" for a in moved.values()) or "no step was waiting"
     day.decisions.history.append(HistoryEntry(
-        f"{day.snapshot.account_id}/promise/{judged.promise_id}/resume", "promise_resume",
-        f"series and action steps resumed on {day.as_of} after promise {judged.promise_id} "
+        f"{day.snapshot.account_id}/promise/{promise_id}/resume", "promise_resume",
+        f"series and action steps resumed on {day.as_of} after promise {promise_id} "
         f"({shift.days} days paused): {steps}",
     ))  # fmt: skip
 

@@ -49,6 +49,7 @@ from arrears.domain.effects import (
 )
 from arrears.domain.ledger import Kind as LedgerKind
 from arrears.domain.priority import DEFAULT_PRIORITY, PRIORITY_MAX, PRIORITY_MIN
+from arrears.domain.promises import PromiseStatus, StandingPromise
 
 # --------------------------------------------------------------------------------------------- limits
 
@@ -491,6 +492,8 @@ class AccountView:
     fields: Mapping[str, object] = field(default_factory=dict)
     """The account's condition fields (:data:`arrears.domain.fields.ACCOUNT_FIELDS`), for "schedule if"."""
     pending: tuple[PendingContact, ...] = ()
+    promises: tuple[StandingPromise, ...] = ()
+    """The promises to pay that stand (open or partially kept): delete all pending contacts ends them too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -543,12 +546,22 @@ class Removal:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class PromiseRemoval:
+    """A promise to pay that deleting all pending contacts ends: deleted (cancelled) or marked done."""
+
+    promise: StandingPromise
+    status: PromiseStatus
+    reason: str
+
+
 @dataclass(slots=True)
 class PlanOutcome:
     """What running a plan on one account decided."""
 
     plan: str
     removals: list[Removal] = field(default_factory=list)
+    promise_removals: list[PromiseRemoval] = field(default_factory=list)
     contacts: list[PlanContact] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -580,6 +593,27 @@ def removal(contact: PendingContact, plans: Mapping[str, Plan], why: str) -> Rem
     if contact.kind == EventType.PROMISE and _repeats_without_copy(contact, plans):
         return _done(contact, why)
     return _cancel(contact, why)
+
+
+def promise_removal(
+    promise: StandingPromise, contact: PendingContact | None, plans: Mapping[str, Plan], why: str
+) -> PromiseRemoval | None:
+    """What deleting all pending contacts does to a promise to pay that stands (seed 002 "Promises"), the same
+    rule as for its contact: a promise with a repeat and without create copy on repeat is marked done instead of
+    deleted, to keep the promise's integrity (its kept installments and history stand); a promise without a
+    repeat, or whose event creates a copy on repeat, is deleted (cancelled). A plan-made promise follows its
+    contact (``contact``): its event's repeat and copy switches, and a do-not-autodelete contact keeps the
+    promise open. A promise taken on a call or directly has no contact: one promise carries every installment
+    (no copy is made), so a repeating one is marked done and any other is cancelled."""
+    if contact is not None:
+        if contact.no_auto_delete:
+            return None
+        keep = _repeats_without_copy(contact, plans)
+    else:
+        keep = promise.repeats
+    if keep:
+        return PromiseRemoval(promise, PromiseStatus.DONE, f"marked done: {why} (a repeating promise is kept)")
+    return PromiseRemoval(promise, PromiseStatus.CANCELLED, f"cancelled: {why}")
 
 
 def close_disposition(contact: PendingContact, why: str) -> Removal | None:
@@ -614,6 +648,15 @@ def deletable(plan: Plan, account: AccountView, plans: Mapping[str, Plan]) -> tu
     if not plan.delete_all_pending:
         return ()
     return tuple(c for c in account.pending if removal(c, plans, "") is not None)
+
+
+def deletable_promises(plan: Plan, account: AccountView, plans: Mapping[str, Plan]) -> tuple[PromiseRemoval, ...]:
+    """The promises to pay running ``plan`` as the primary plan would cancel or mark done."""
+    if not plan.delete_all_pending:
+        return ()
+    contacts = {c.key: c for c in account.pending}
+    found = (promise_removal(p, contacts.get(p.key), plans, "") for p in account.promises)
+    return tuple(r for r in found if r is not None)
 
 
 def due_date(event: PlanEvent, on: date, start_date: date | None) -> date:
@@ -708,6 +751,7 @@ def _run(
             if found is not None:
                 outcome.removals.append(found)
                 removed.add(found.key)
+        _delete_promises(request, account, plans, outcome, why)
     for event in plan.ordered_events():
         if not _holds(event, account):
             outcome.skipped.append(
@@ -725,6 +769,22 @@ def _run(
                  event.description.strip())  # fmt: skip
             continue
         outcome.contacts.extend(_schedule_event(request, account, plan, event, origin, outcome))
+
+
+def _delete_promises(
+    request: PlanRequest, account: AccountView, plans: Mapping[str, Plan], outcome: PlanOutcome, why: str
+) -> None:
+    """Delete all pending contacts ends the promises that stand, as :func:`promise_removal` says (a promise the
+    same fact made, or one already ended by this run, is left alone)."""
+    contacts = {c.key: c for c in account.pending}
+    ended = {r.promise.promise_id for r in outcome.promise_removals}
+    for promise in account.promises:
+        contact = contacts.get(promise.key)
+        if promise.promise_id in ended or (contact is not None and _made_by(contact, request.run)):
+            continue
+        found = promise_removal(promise, contact, plans, why)
+        if found is not None:
+            outcome.promise_removals.append(found)
 
 
 def _made_by(contact: PendingContact, run: str) -> bool:

@@ -51,7 +51,11 @@ class PromiseStatus(StrEnum):
     COMPLETED = "completed"
     """The account was paid in full while the promise stood."""
     CANCELLED = "cancelled"
-    """Ended without a verdict (the account was closed, a plan deleted it)."""
+    """Ended without a verdict (the account was closed, a plan's delete all pending contacts deleted it)."""
+    DONE = "done"
+    """Ended without a verdict but kept as done, not deleted: a repeating promise a plan's delete all pending
+    contacts ended (seed 002: "marked done instead of deleted to maintain the promise integrity"); the
+    installments it kept stand."""
 
 
 OPEN_PROMISE: Final = frozenset({PromiseStatus.OPEN, PromiseStatus.PARTIAL})
@@ -148,6 +152,22 @@ class PromiseState:
     installment: int = 0
     paid_cents: int = 0
     status: PromiseStatus = PromiseStatus.OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class StandingPromise:
+    """A promise of the account that still stands (open or partially kept) after today's judging: what pauses
+    the account's series and action steps, and what a plan's delete all pending contacts ends."""
+
+    promise_id: int
+    since: date
+    """The day it was taken."""
+    key: str = ""
+    """What made it (a plan-made promise's key is its contact's)."""
+    repeats: bool = False
+    state: PromiseState = PromiseState()
+    due: date | None = None
+    """The current installment's due date."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,13 +30,14 @@ from arrears.domain.engine import Case, Decisions, Imported, PlanRunRequested, S
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.plans import AccountView as PlanAccount
 from arrears.domain.plans import PendingContact as PlanPending
-from arrears.domain.plans import Plan, deletable
+from arrears.domain.plans import Plan, deletable, deletable_promises
 from arrears.domain.priority import priority_band
 from arrears.domain.strategy import Strategy
 from arrears.letters.records import merge_record
 from arrears.services.compliance import guarded_facts
 from arrears.services.config import load_strategy
 from arrears.services.letters import merge_data_for
+from arrears.services.promise_judging import standing_promises
 from arrears.services.run import DOMAIN_ERRORS, features_frame, pending_work
 from arrears.store import contact_plans as store_plans
 from arrears.store.accounts import account_id_of
@@ -223,6 +224,7 @@ def _snapshots(
     pending = pending_work(connection, ids)
     portfolios = dict(zip(ids, frame.get_column("portfolio").to_list(), strict=True))
     contact = guarded_facts(connection, strategy, portfolios, as_of)
+    standing = standing_promises(connection, ids[0], ids[-1]) if ids else {}
     snapshots = {}
     for row in frame.iter_rows(named=True):
         account_id = row["account_id"]
@@ -232,7 +234,7 @@ def _snapshots(
             external_id=row["external_id"] or "", time_zone=row["time_zone"] or "America/New_York", cases=cases,
             triggers=(requests[account_id],), pending=tuple(pending.get(account_id, ())),
             notes_to_account=bool(row["notes_to_account"]), closed=row["mode"] == "closed", fields=row,
-            contact=contact.get(account_id, NO_FACTS),
+            contact=contact.get(account_id, NO_FACTS), promises=standing.get(account_id, ()),
         )  # fmt: skip
     return snapshots
 
@@ -244,7 +246,8 @@ def _plan_view(snapshot: Snapshot) -> PlanAccount:
                     a.origin if isinstance(a.origin, PlanEventOrigin) else None)
         for a in snapshot.pending
     )  # fmt: skip
-    return PlanAccount(snapshot.account_id, snapshot.balance_cents, "", snapshot.closed, snapshot.fields, pending)
+    return PlanAccount(snapshot.account_id, snapshot.balance_cents, "", snapshot.closed, snapshot.fields, pending,
+                       snapshot.promises)  # fmt: skip
 
 
 def _decide(snapshot: Snapshot, strategy: Strategy, on: date) -> Decisions:
@@ -297,11 +300,15 @@ def run_plan(
         fact = f"manual:{plan.code}:{at.isoformat()}:{operator or 'arrears'}"
         trigger = PlanRunRequested(fact, plan.code, start_date, at, operator)
         snapshot = _snapshots(connection, strategy, on, frame, {account_id: trigger})[account_id]
-        doomed = deletable(plan, _plan_view(snapshot), strategy.plan_index())
-        if doomed and plan.prompt_before_deleting and confirm is not None and not snapshot.closed:
+        view = _plan_view(snapshot)
+        doomed = deletable(plan, view, strategy.plan_index())
+        made = {c.key for c in doomed}
+        promises = [r for r in deletable_promises(plan, view, strategy.plan_index()) if r.promise.key not in made]
+        if (doomed or promises) and plan.prompt_before_deleting and confirm is not None and not snapshot.closed:
             shown = [f"{c.kind} {c.description}".strip() for c in doomed]
+            shown += [f"promise {r.promise.promise_id} due {r.promise.due} ({r.status.value})" for r in promises]
             if not confirm(shown):
-                raise PlanCancelled(f"plan {plan.code} cancelled: the {len(doomed)} pending contacts were kept")
+                raise PlanCancelled(f"plan {plan.code} cancelled: the {len(shown)} pending contacts were kept")
         try:
             decisions = _decide(snapshot, strategy, on)
         except DOMAIN_ERRORS as error:

@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from arrears.batch.promises import judge_frame
-from arrears.domain.effects import PromiseUpdate
+from arrears.domain.effects import ENDED_BY_CLOSE, PromiseUpdate
 from arrears.domain.engine import PromiseJudged, StandingPromise
 from arrears.domain.promises import (
     OPEN_PROMISE,
@@ -22,6 +22,7 @@ from arrears.domain.promises import (
     PromiseStatus,
     PromiseTerms,
     Repeat,
+    installment_due,
     judge,
     reversed_judgement,
 )
@@ -53,9 +54,17 @@ def standing_promises(connection: Connection, first: int, last: int) -> dict[int
     for a decision made between daily runs (a posting), which judges no promise."""
     standing: dict[int, list[StandingPromise]] = {}
     frame = promise_frames.open_promises(connection, first, last)
-    for account_id, promise_id, since in frame.select("account_id", "promise_id", "created_on").iter_rows():
-        standing.setdefault(account_id, []).append(StandingPromise(promise_id, since))
+    for row in frame.iter_rows(named=True):
+        state = PromiseState(row["installment"], row["paid"], PromiseStatus(row["status"]))
+        standing.setdefault(row["account_id"], []).append(_standing(row, state))
     return {account_id: tuple(promises) for account_id, promises in standing.items()}
+
+
+def _standing(row: dict[str, Any], state: PromiseState) -> StandingPromise:
+    """A standing promise from a row of the open promises' frame, in ``state``."""
+    repeat = _repeat_columns(row)
+    due = installment_due(row["first_due"], repeat, state.installment)
+    return StandingPromise(row["promise_id"], row["created_on"], row["key"], repeat is not None, state, due)
 
 
 def judge_chunk(connection: Connection, as_of: date, first: int, last: int, balances: pl.DataFrame) -> PromiseDay:
@@ -130,14 +139,15 @@ def _judge(
         update = PromiseUpdate(
             f"promise:{row['promise_id']}:{as_of}", row["promise_id"], PromiseStatus.CANCELLED.value,
             row["installment"], row["paid"], terms.due(row["installment"]), True,
-            (row["status"], row["installment"], row["paid"]),
+            (row["status"], row["installment"], row["paid"]), ended_by=ENDED_BY_CLOSE,
         )  # fmt: skip
         judged.setdefault(row["account_id"], []).append(
             PromiseJudged(row["promise_id"], row["key"], (), f"cancelled: the account is closed on {as_of}", update,
                           row["created_on"], facts.get(row["account_id"], ""))
         )  # fmt: skip
     for row in judged_frame.filter(pl.col("new_status").is_in([s.value for s in OPEN_PROMISE])).iter_rows(named=True):
-        still.setdefault(row["account_id"], []).append(StandingPromise(row["promise_id"], row["created_on"]))
+        state = PromiseState(row["new_installment"], row["new_paid"], PromiseStatus(row["new_status"]))
+        still.setdefault(row["account_id"], []).append(_standing(row, state))
     for row in changed.iter_rows(named=True):
         terms = PromiseTerms(row["amount"], row["first_due"], _repeat_columns(row), row["grace"], row["advance"])
         state = PromiseState(row["installment"], row["paid"], PromiseStatus(row["status"]))
@@ -194,6 +204,7 @@ def _judge_reversals(
                           facts.get(row.account_id, ""))
         )
         if after.status in OPEN_PROMISE:
-            still.setdefault(row.account_id, []).append(StandingPromise(row.id, row.created_on))
+            still.setdefault(row.account_id, []).append(StandingPromise(
+                row.id, row.created_on, row.key, terms.repeat is not None, after, terms.due(after.installment)))
 
 

@@ -686,7 +686,10 @@ class PromiseRow(Base):
     judged_on: Mapped[date | None] = mapped_column(Date)
     """The last day something happened to it (kept, partial, broken, reversed, completed)."""
     ended_on: Mapped[date | None] = mapped_column(Date)
-    """The day it was kept for good, broken, completed or cancelled."""
+    """The day it was kept for good, broken, completed, cancelled or marked done."""
+    ended_by: Mapped[str | None] = mapped_column(String(10))
+    """What ended it without a verdict: ``close`` (the account's closing; reopening revives it), ``plan`` (a
+    plan's delete all pending contacts); None while it stands or once judged."""
 
 
 class PromisePaymentRow(Base):

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from arrears.domain.effects import ENDED_BY_CLOSE
 from arrears.domain.promises import OPEN_PROMISE, REVERSIBLE, PromiseStatus
 from arrears.store.bulk import insert_ignore, update_many
 from arrears.store.db import Session, fetch_rows
@@ -34,11 +35,12 @@ def insert_promises(connection: Connection, rows: Sequence[dict[str, Any]]) -> N
 
 
 def cancel_open_promises(session: Session, account_id: int, on: date) -> list[int]:
-    """End the account's open promises as cancelled on ``on``; their ids."""
+    """End the account's open promises as cancelled by its closing on ``on``; their ids."""
     found = list(session.scalars(select(PromiseRow).where(
         PromiseRow.account_id == account_id, PromiseRow.status.in_([s.value for s in OPEN_PROMISE]))))  # fmt: skip
     for row in found:
         row.status, row.ended_on, row.judged_on = PromiseStatus.CANCELLED.value, on, on
+        row.ended_by = ENDED_BY_CLOSE
     return [row.id for row in found]
 
 
@@ -150,11 +152,11 @@ def write_judgements(
     update_many(
         connection, PROMISES,
         "UPDATE promise SET status = {}, installment = {}, paid_cents = {}, due_date = {}, judged_on = {}, "
-        "ended_on = {} WHERE id = {} AND status = {} AND installment = {} AND paid_cents = {}",
-        ["status", "installment", "paid_cents", "due_date", "judged_on", "ended_on", "id", "status", "installment",
-         "paid_cents"],
-        [(c["status"], c["installment"], c["paid"], c["due"], c["on"], c["ended_on"], c["id"], c["was"],
-          c["was_installment"], c["was_paid"]) for c in updates],
+        "ended_on = {}, ended_by = {} WHERE id = {} AND status = {} AND installment = {} AND paid_cents = {}",
+        ["status", "installment", "paid_cents", "due_date", "judged_on", "ended_on", "ended_by", "id", "status",
+         "installment", "paid_cents"],
+        [(c["status"], c["installment"], c["paid"], c["due"], c["on"], c["ended_on"], c.get("ended_by"), c["id"],
+          c["was"], c["was_installment"], c["was_paid"]) for c in updates],
     )  # fmt: skip
 
 

@@ -213,7 +213,8 @@ class _Rows:
                 self.judged.append(
                     {"id": effect.promise_id, "was": was, "was_installment": installment, "was_paid": paid,
                      "status": effect.status, "installment": effect.installment, "paid": effect.paid_cents,
-                     "due": effect.due, "on": on, "ended_on": on if effect.ended else None}
+                     "due": effect.due, "on": on, "ended_on": on if effect.ended else None,
+                     "ended_by": effect.ended_by or None}
                 )  # fmt: skip
                 self.counted += [
                     {"promise_id": effect.promise_id, "line_id": line, "amount_cents": cents, "paid_on": on,
