@@ -19,6 +19,7 @@ from arrears.domain.ledger import Kind, Source
 from arrears.domain.plans import EventType, Plan, PlanEvent, Timing
 from arrears.domain.promises import Outcome, PromiseSettings, Repeat
 from arrears.services.account_page import account_page
+from arrears.services.account_work import close_account, reopen_account
 from arrears.services.accounts import Posting, post_transaction, reverse_payment
 from arrears.services.config import apply_document, load_strategy
 from arrears.services.config_document import dump_strategy
@@ -298,3 +299,52 @@ def test_a_promise_events_do_not_autodelete_keeps_its_promise_through_delete_all
     assert promise(db, "adams") == ("cancelled", "2027-03-15", 0, 0)
     contacts = sorted((a.action, a.status) for a in table(db, "activity") if a.kind == "promise")
     assert contacts == [("Copied", "cancelled"), ("Kept through", "scheduled")]
+
+
+def test_reopening_inside_the_window_makes_the_promise_stand_again_and_the_run_judges_it(db: Database) -> None:
+    office(db)  # Evans: $100.00 monthly from 2027-03-15, grace 3
+    close_account(db, "evans", d("2027-03-05"), "closed in error", actor="maria")
+    assert promise(db) == ("cancelled", "2027-03-15", 0, 0)
+    reopening = reopen_account(db, "evans", d("2027-03-10"), "closed in error", actor="maria")
+    assert (reopening.promises_reopened, reopening.promises_left_cancelled) == (1, 0)
+    assert promise(db) == ("open", "2027-03-15", 0, 10_000)
+    (row,) = table(db, "promise")
+    assert (row.ended_on, row.ended_by, str(row.judged_on)) == (None, None, "2027-03-10")
+    assert said(db, "promise_reopened") == [
+        f"2027-03-10 promise_reopened: promise {row.id} reopened with the account: $100.00 due 2027-03-15 "
+        "(grace 3 days)"]  # fmt: skip
+    (audit,) = [a for a in table(db, "audit") if a.action == "reopened"]
+    assert '"promises_reopened": 1' in audit.after
+    run_day(db, d("2027-03-19"))  # nothing paid by 03-18: the run breaks it and the broken plan calls
+    assert promise(db)[0] == "broken"
+    assert [a.action for a in table(db, "activity") if a.action == "Broken promise call"] == ["Broken promise call"]
+
+
+def test_a_payment_made_while_closed_inside_the_window_keeps_the_installment(db: Database) -> None:
+    office(db)
+    close_account(db, "evans", d("2027-03-05"), actor="maria")
+    pay(db, 10_000, "2027-03-16")  # while closed, inside [03-15, 03-18]
+    run_day(db, d("2027-03-16"))  # the run judges no promise of a closed account
+    reopen_account(db, "evans", d("2027-04-01"), actor="maria")
+    assert promise(db) == ("open", "2027-04-15", 0, 10_000)
+    counted = [(r.amount_cents, str(r.paid_on), r.installment) for r in table(db, "promise_payment")]
+    assert counted == [(10_000, "2027-03-16", 0)]
+    (line,) = said(db, "promise_reopened")
+    assert line.endswith("reopened with the account: $100.00 due 2027-04-15 (grace 3 days) (paid while closed: "
+                         "kept: $100.00 paid on 2027-03-16 for $100.00 due 2027-03-15; next due 2027-04-15 "
+                         "(one period forward))")  # fmt: skip
+
+
+def test_a_promise_whose_window_ended_while_closed_stays_cancelled_not_broken(db: Database) -> None:
+    office(db)
+    close_account(db, "evans", d("2027-03-05"), actor="maria")
+    pay(db, 6_000, "2027-03-17")  # short of the $100.00: the window ends 03-18 unkept
+    reopening = reopen_account(db, "evans", d("2027-03-25"), actor="maria")
+    assert (reopening.promises_reopened, reopening.promises_left_cancelled) == (0, 1)
+    assert promise(db)[0] == "cancelled"
+    assert said(db, "promise_cancelled")[-1].endswith(
+        "left cancelled: its window ended 2027-03-18 while the account was closed (paid while closed: partially "
+        "kept: $60.00 of $100.00 due 2027-03-15 paid, shortfall $40.00)")  # fmt: skip
+    run_day(db, d("2027-03-25"))
+    assert promise(db)[0] == "cancelled"
+    assert [a.action for a in table(db, "activity") if a.action == "Broken promise call"] == []

@@ -334,13 +334,18 @@ def accounts_reopen(
     user: UserOption = None,
     db: DbOption = None,
 ) -> None:
-    """Make a closed account active again; the next run decides whether it enters collections."""
+    """Make a closed account active again; the promises its closing cancelled stand again while their window is
+    open (payments made meanwhile count). The next run decides whether it enters collections."""
     from arrears.services.account_work import reopen_account
 
     day = parse_date(on, "on") or date.today()
     with user_errors():
-        reopen_account(open_db(db), account, day, reason, actor=resolve_user(user))
-    console.print(f"account {shown(account)} reopened on {day}")
+        reopening = reopen_account(open_db(db), account, day, reason, actor=resolve_user(user))
+    promises = ""
+    if reopening.promises_reopened or reopening.promises_left_cancelled:
+        promises = (f": {reopening.promises_reopened} promises reopened, {reopening.promises_left_cancelled} left "
+                    "cancelled (their window ended while it was closed)")  # fmt: skip
+    console.print(f"account {shown(account)} reopened on {day}{promises}")
 
 
 def _print_case_and_work(page: AccountPage, wide: bool) -> None:

@@ -267,6 +267,93 @@ def reversed_judgement(
     return Judgement(after, (Outcome.NSF,), detail=f"{detail}{shown}: reopened")
 
 
+@dataclass(frozen=True, slots=True)
+class ClosedPromise:
+    """A promise the account's closing cancelled: its terms and the state it stood in when it was cancelled."""
+
+    promise_id: int
+    terms: PromiseTerms
+    state: PromiseState
+
+
+@dataclass(frozen=True, slots=True)
+class Revival:
+    """What reopening the account does to a promise its closing cancelled: ``judgement.state`` is its state
+    from the reopening on (still cancelled when it lapsed), ``counted`` the payments made while the account was
+    closed that counted toward it: (ledger line, cents, installment)."""
+
+    promise_id: int
+    judgement: Judgement
+    counted: tuple[tuple[int, int, int], ...] = ()
+
+    @property
+    def revived(self) -> bool:
+        """True when the promise stands again, or was kept by the payments made while closed."""
+        return self.judgement.state.status is not PromiseStatus.CANCELLED
+
+
+def revive(promises: Sequence[ClosedPromise], payments: Iterable[tuple[int, date, int]], on: date) -> list[Revival]:
+    """The promises an account's closing cancelled, when the account is reopened on ``on``.
+
+    The guarantor payments made while it was closed (``payments``: ledger line, day, cents; up to ``on``) are
+    judged by the one rule, day by day, each day's going to the oldest promise that still stands, as the run
+    would have: they may keep an installment, move a repeating promise on, or leave it partially kept. A promise
+    whose window (due date + grace of its installment) is still open on ``on`` stands again from where it was;
+    one whose window ended while the account was closed stays cancelled — nobody worked the account, so the
+    debtor's lapse is not judged a broken promise (no broken outcome, no broken plan, no mark against the
+    collector's kept rate): a collector takes a new promise."""
+    states = {p.promise_id: replace(p.state, status=PromiseStatus.PARTIAL if p.state.paid_cents else
+                                    PromiseStatus.OPEN) for p in promises}  # fmt: skip
+    outcomes: dict[int, list[Outcome]] = {p.promise_id: [] for p in promises}
+    details: dict[int, list[str]] = {p.promise_id: [] for p in promises}
+    counted: dict[int, list[tuple[int, int, int]]] = {p.promise_id: [] for p in promises}
+    lapsed: dict[int, date] = {}
+    by_day: dict[date, list[tuple[int, int]]] = {}
+    for line, day, cents in payments:
+        if day <= on:
+            by_day.setdefault(day, []).append((line, cents))
+    ordered = sorted(promises, key=lambda p: p.promise_id)
+
+    def lapse(day: date) -> None:
+        for p in ordered:
+            state = states[p.promise_id]
+            end = p.terms.window_end(state.installment)
+            if state.status in OPEN_PROMISE and p.promise_id not in lapsed and day > end:
+                lapsed[p.promise_id] = end
+
+    for day in sorted(by_day):
+        lapse(day)
+        taker = next((p for p in ordered if states[p.promise_id].status in OPEN_PROMISE
+                      and p.promise_id not in lapsed), None)  # fmt: skip
+        if taker is None:
+            continue
+        lines = by_day[day]
+        state = states[taker.promise_id]
+        judged = judge(taker.terms, state, sum(cents for _, cents in lines), day)
+        states[taker.promise_id] = judged.state
+        outcomes[taker.promise_id] += judged.outcomes
+        details[taker.promise_id].append(judged.detail)
+        counted[taker.promise_id] += [(line, cents, state.installment) for line, cents in lines]
+    lapse(on)
+    found = []
+    for p in ordered:
+        state = states[p.promise_id]
+        paid = "; ".join(details[p.promise_id])
+        paid = f" (paid while closed: {paid})" if paid else ""
+        if p.promise_id in lapsed:
+            detail = (f"left cancelled: its window ended {lapsed[p.promise_id]} while the account was closed"
+                      f"{paid}")  # fmt: skip
+            judgement = Judgement(replace(state, status=PromiseStatus.CANCELLED), (), detail=detail)
+        elif state.status in OPEN_PROMISE:
+            detail = (f"reopened with the account: {_money(p.terms.amount_cents)} due {p.terms.due(state.installment)}"
+                      f" (grace {p.terms.grace_days} days){paid}")  # fmt: skip
+            judgement = Judgement(state, tuple(outcomes[p.promise_id]), detail=detail)
+        else:
+            judgement = Judgement(state, tuple(outcomes[p.promise_id]), detail=f"reopened with the account{paid}")
+        found.append(Revival(p.promise_id, judgement, tuple(counted[p.promise_id])))
+    return found
+
+
 def shortfall(terms: PromiseTerms, state: PromiseState) -> int:
     """What is still owed on the current installment (0 once kept, completed or ended)."""
     return max(0, terms.amount_cents - state.paid_cents) if state.status in OPEN_PROMISE else 0

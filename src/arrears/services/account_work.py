@@ -19,7 +19,9 @@ from arrears.domain.cases import (
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.model import Mode, PhoneType
 from arrears.domain.plans import PendingContact, close_disposition
+from arrears.domain.promises import OPEN_PROMISE, ClosedPromise, PromiseState, revive
 from arrears.services.accounts import time_zone_problem
+from arrears.services.promises import terms_of
 from arrears.store import summaries
 from arrears.store.account_work import (
     account_for_update,
@@ -32,7 +34,7 @@ from arrears.store.account_work import (
 from arrears.store.audit import append_audit
 from arrears.store.db import Database, Session
 from arrears.store.models import AccountRow
-from arrears.store.promises import cancel_open_promises
+from arrears.store.promises import cancel_open_promises, closing_cancelled, count_payments, uncounted_payments
 from arrears.store.uow import UnitOfWork
 
 TEXT_FIELDS: Mapping[str, int] = {
@@ -257,9 +259,24 @@ def close_account(db: Database, external_id: str, on: date, reason: str = "", *,
     return Closing(resolved, cancelled, kept, len(plans), len(ended))
 
 
-def reopen_account(db: Database, external_id: str, on: date, reason: str = "", *, actor: str = "arrears") -> None:
+@dataclass(frozen=True, slots=True)
+class Reopening:
+    """What reopening an account did to the promises its closing cancelled."""
+
+    promises_reopened: int = 0
+    """Standing again (or kept by a payment made while the account was closed)."""
+    promises_left_cancelled: int = 0
+    """Their window ended while the account was closed."""
+
+
+def reopen_account(
+    db: Database, external_id: str, on: date, reason: str = "", *, actor: str = "arrears"
+) -> Reopening:
     """Make a closed account active again from ``on``; the next run decides whether it enters collections.
-    Refused when the account is not closed."""
+    The promises its closing cancelled are judged again (:func:`arrears.domain.promises.revive`): those whose
+    window is still open stand again, with the guarantor payments made while the account was closed counted
+    toward them; those whose window ended meanwhile stay cancelled. A line of history each. Refused when the
+    account is not closed."""
     with UnitOfWork(db) as uow:
         session = uow.session
         row = _account(session, external_id)
@@ -270,6 +287,40 @@ def reopen_account(db: Database, external_id: str, on: date, reason: str = "", *
         row.mode, row.closed_date = Mode.ACTIVE.value, None
         add_history(session, row.id, on, "reopened", f"account reopened on {on}" + (f": {reason}" if reason else "")
                     + f" by {actor}")  # fmt: skip
+        reopening = _revive_promises(session, row.id, on)
+        after: dict[str, Any] = {"mode": Mode.ACTIVE.value, "closed_date": None, "reason": reason}
+        if reopening != Reopening():
+            after |= {"promises_reopened": reopening.promises_reopened,
+                      "promises_left_cancelled": reopening.promises_left_cancelled}  # fmt: skip
         append_audit(session, actor=actor, entity="account", key=external_id, action="reopened", before=before,
-                     after={"mode": Mode.ACTIVE.value, "closed_date": None, "reason": reason})  # fmt: skip
+                     after=after)  # fmt: skip
         uow.commit()
+    return reopening
+
+
+def _revive_promises(session: Session, account_id: int, on: date) -> Reopening:
+    """Judge again the promises the account's closing cancelled, and write what the reopening does to them."""
+    rows = closing_cancelled(session, account_id)
+    if not rows:
+        return Reopening()
+    closed = [ClosedPromise(r.id, terms_of(r), PromiseState(r.installment, r.paid_cents)) for r in rows]
+    since = min(r.ended_on or on for r in rows)
+    payments = uncounted_payments(session, account_id, since, on)
+    day_of = {line: day for line, day, _ in payments}
+    by_id = {r.id: r for r in rows}
+    reopened = left = 0
+    for revival in revive(closed, payments, on):
+        row, state = by_id[revival.promise_id], revival.judgement.state
+        count_payments(session, row.id, revival.counted, day_of)
+        if not revival.revived:
+            left += 1
+            add_history(session, account_id, on, "promise_cancelled",
+                        f"promise {row.id} {revival.judgement.detail}")  # fmt: skip
+            continue
+        reopened += 1
+        ended = state.status not in OPEN_PROMISE
+        row.status, row.installment, row.paid_cents = state.status.value, state.installment, state.paid_cents
+        row.due_date, row.judged_on = terms_of(row).due(state.installment), on
+        row.ended_on, row.ended_by = (on if ended else None), None
+        add_history(session, account_id, on, "promise_reopened", f"promise {row.id} {revival.judgement.detail}")
+    return Reopening(reopened, left)

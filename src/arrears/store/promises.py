@@ -7,12 +7,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, select
+from sqlalchemy.orm import aliased
 
 from arrears.domain.effects import ENDED_BY_CLOSE
 from arrears.domain.promises import OPEN_PROMISE, REVERSIBLE, PromiseStatus
 from arrears.store.bulk import insert_ignore, update_many
 from arrears.store.db import Session, fetch_rows
-from arrears.store.models import AccountRow, PartyRow, PromisePaymentRow, PromiseRow
+from arrears.store.models import AccountRow, LedgerLineRow, PartyRow, PromisePaymentRow, PromiseRow
 
 PROMISES = PromiseRow.__table__
 PROMISE_PAYMENTS = PromisePaymentRow.__table__
@@ -42,6 +43,40 @@ def cancel_open_promises(session: Session, account_id: int, on: date) -> list[in
         row.status, row.ended_on, row.judged_on = PromiseStatus.CANCELLED.value, on, on
         row.ended_by = ENDED_BY_CLOSE
     return [row.id for row in found]
+
+
+def closing_cancelled(session: Session, account_id: int) -> list[PromiseRow]:
+    """The account's promises its closing cancelled (oldest first)."""
+    query = select(PromiseRow).where(
+        PromiseRow.account_id == account_id, PromiseRow.status == PromiseStatus.CANCELLED.value,
+        PromiseRow.ended_by == ENDED_BY_CLOSE,
+    ).order_by(PromiseRow.id)  # fmt: skip
+    return list(session.scalars(query))
+
+
+def uncounted_payments(session: Session, account_id: int, start: date, end: date) -> list[tuple[int, date, int]]:
+    """(line, day, cents) of the account's guarantor payments posted in [start, end] that no promise counted and
+    that were not reversed, in posting order."""
+    reversal = aliased(LedgerLineRow)
+    query = (
+        select(LedgerLineRow.id, LedgerLineRow.posted_date, LedgerLineRow.amount_cents)
+        .where(
+            LedgerLineRow.account_id == account_id, LedgerLineRow.kind == "payment",
+            LedgerLineRow.source == "guarantor", LedgerLineRow.posted_date.between(start, end),
+            ~select(PromisePaymentRow.id).where(PromisePaymentRow.line_id == LedgerLineRow.id).exists(),
+            ~select(reversal.id).where(reversal.reverses_id == LedgerLineRow.id).exists(),
+        )
+        .order_by(LedgerLineRow.posted_date, LedgerLineRow.id)
+    )  # fmt: skip
+    return [(int(line), day, abs(int(cents))) for line, day, cents in session.execute(query).all()]
+
+
+def count_payments(session: Session, promise_id: int, counted: Iterable[tuple[int, int, int]], day_of: dict[int, date]
+                   ) -> None:  # fmt: skip
+    """Record payments counted toward a promise: (line, cents, installment), with each line's day."""
+    for line, cents, installment in counted:
+        session.add(PromisePaymentRow(promise_id=promise_id, line_id=line, amount_cents=cents, paid_on=day_of[line],
+                                      installment=installment, reversed=False))  # fmt: skip
 
 
 def promises_of(session: Session, account_id: int) -> list[PromiseRow]:
