@@ -22,6 +22,7 @@ from arrears.domain.ledger import (
     plan_standing,
     position,
     position_lines,
+    refund_problem,
     replay,
     summarize,
     summarize_lines,
@@ -190,13 +191,34 @@ def test_an_overpayment_is_a_credit_balance_and_a_refund_pays_it_back() -> None:
     assert replay(refunded).open_items == () and replay(refunded).unapplied_credit_cents == 0
     assert summarize_lines(lines_of(refunded)).balance_cents == 0  # the summaries' replay agrees
 
-    # a refund larger than the credit: the $15.00 beyond it is owed from the day it was posted
+    # a refund larger than the credit (posting refuses one; a stored ledger may still hold one): the $15.00
+    # beyond it is owed from the day it was posted
     over = ledger(lines + "2026-02-15 refund 40.00")
     owed = position(over, d("2026-02-20"))
     assert (owed.balance_cents, owed.credit_cents, owed.oldest_unpaid_due, owed.days_past_due) == (
         1500, 0, d("2026-02-15"), 5,
     )  # fmt: skip
     assert position_lines(lines_of(over), d("2026-02-20")) == owed
+
+
+def test_a_refund_pays_back_at_most_the_credit_balance_of_its_day() -> None:
+    lines = ledger("""
+    2026-01-05 charge  100.00 due 2026-02-04
+    2026-02-10 payment 125.00 guarantor
+    2026-02-15 refund   25.00
+    2026-02-15 refund   40.00
+    2026-02-01 refund    5.00
+    """)
+    first, second, early = lines[2], lines[3], lines[4]
+    assert refund_problem(lines[:2], first) is None  # $25.00 of a $25.00 credit
+    assert refund_problem(lines[:2], second) == (
+        "amount", "a refund must not be more than the account's credit balance on 2026-02-15 ($25.00): it pays "
+        "back an overpayment")  # fmt: skip
+    assert refund_problem(lines[:3], second) == (
+        "amount", "a refund must not be more than the account's credit balance on 2026-02-15 ($0.00): it pays back "
+        "an overpayment")  # the first refund paid the credit back  # fmt: skip
+    assert refund_problem(lines[:2], early) is not None  # before the overpayment there was no credit
+    assert refund_problem(lines[:2], lines[1]) is None  # only refunds have the rule
 
 
 def test_a_bounced_payment_after_a_refund_leaves_the_refund_owed() -> None:

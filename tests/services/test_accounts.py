@@ -97,6 +97,28 @@ def test_bad_posting_is_refused_whole(db: Database) -> None:
     assert summary(db).balance_cents == 0
 
 
+def test_a_refund_beyond_the_credit_balance_is_refused_and_nothing_is_written(db: Database) -> None:
+    create_portfolio(db, "NORTH", "North Clinic")
+    open_account(db, smith())
+    post_transaction(db, "A-1", Posting(Kind.CHARGE, 10000, d("2026-01-05"), due=d("2026-02-04")))
+    post_transaction(db, "A-1", Posting(Kind.PAYMENT, 12500, d("2026-02-10"), source=Source.GUARANTOR))
+    assert summary(db).balance_cents == -2500  # a $25.00 credit balance
+    with pytest.raises(ValidationFailed) as refused:
+        post_transaction(db, "A-1", Posting(Kind.REFUND, 4000, d("2026-02-15"), description="check 1001"))
+    assert [(p.field, p.rule, p.value) for p in refused.value.problems] == [(
+        "amount", "a refund must not be more than the account's credit balance on 2026-02-15 ($25.00): it pays "
+        "back an overpayment", "40.00")]  # fmt: skip
+    with pytest.raises(ValidationFailed, match=r"credit balance on 2026-02-09 \(\$0.00\)"):
+        post_transaction(db, "A-1", Posting(Kind.REFUND, 2500, d("2026-02-09")))  # before the overpayment
+    assert summary(db).balance_cents == -2500
+    post_transaction(db, "A-1", Posting(Kind.REFUND, 2500, d("2026-02-15"), description="check 1001"))
+    assert summary(db).balance_cents == 0
+    with pytest.raises(ValidationFailed, match=r"\(\$0.00\)"):
+        post_transaction(db, "A-1", Posting(Kind.REFUND, 1, d("2026-02-16")))  # paid back already
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(LedgerLineRow)) == 3
+
+
 def test_close_account(db: Database) -> None:
     create_portfolio(db, "NORTH", "North Clinic")
     open_account(db, smith())

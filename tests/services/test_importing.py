@@ -185,6 +185,39 @@ O-4,A-2,payment,100.00,2026-02-10,,guarantor,card
     assert balances(db) == {"A-1": (0, None), "A-2": (-1500, None)}
 
 
+def test_a_refund_beyond_the_credit_balance_is_reported_with_its_row_and_nothing_is_imported(
+    db: Database, tmp_path: Path
+) -> None:
+    with_accounts(db, tmp_path)
+    # A-1 is overpaid by $25.00 in this very file; A-2's credit of $20.00 is refunded $30.00
+    text = """\
+external_id,account,kind,amount,posted,due,source,description
+O-1,A-1,charge,100.00,2026-01-05,2026-02-04,,visit
+O-2,A-1,payment,125.00,2026-02-10,,guarantor,card
+R-1,A-1,refund,25.00,2026-02-15,,,check 1001
+O-3,A-2,charge,80.00,2026-01-05,2026-02-04,,visit
+O-4,A-2,payment,100.00,2026-02-10,,guarantor,card
+R-2,A-2,refund,30.00,2026-02-15,,,check 1002
+R-3,A-1,refund,5.00,2026-02-09,,,before the payment
+"""
+    path = write(tmp_path, "refunds.csv", text)
+    for dry_run in (True, False):
+        report = import_file(db, ImportKind.TRANSACTIONS, path, dry_run=dry_run)
+        assert [(p.row, p.column, p.value, p.rule) for p in report.problems] == [
+            (7, "amount", "30.00", "a refund must not be more than the account's credit balance on 2026-02-15 "
+                                   "($20.00): it pays back an overpayment"),
+            (8, "amount", "5.00", "a refund must not be more than the account's credit balance on 2026-02-09 "
+                                  "($0.00): it pays back an overpayment"),
+        ]  # fmt: skip
+    assert count(db, LedgerLineRow) == 0
+    fixed = write(tmp_path, "fixed.csv", text.replace("refund,30.00", "refund,20.00").replace(
+        "R-3,A-1,refund,5.00,2026-02-09,,,before the payment\n", ""))  # fmt: skip
+    assert import_file(db, ImportKind.TRANSACTIONS, fixed).ok
+    assert balances(db) == {"A-1": (0, None), "A-2": (0, None)}
+    again = import_file(db, ImportKind.TRANSACTIONS, fixed)  # the refunds are stored: not checked again
+    assert again.ok and again.unchanged == 6
+
+
 def test_a_changed_row_is_a_conflict_and_is_not_overwritten(db: Database, tmp_path: Path) -> None:
     with_accounts(db, tmp_path)
     import_file(db, ImportKind.TRANSACTIONS, write(tmp_path, "t.csv", TRANSACTIONS))

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from arrears.domain.ledger import Frequency, Kind, PaymentPlan, Source
+from arrears.domain.ledger import Frequency, Kind, PaymentPlan, Source, balance_effect
 from arrears.domain.model import Account, Party
 from arrears.services.accounts import (
     Posting,
@@ -21,7 +21,7 @@ from arrears.services.accounts import (
 )
 from arrears.store import summaries
 from arrears.store.db import Database
-from arrears.store.models import AccountSummaryRow, PortfolioRow
+from arrears.store.models import AccountRow, AccountSummaryRow, LedgerLineRow, PortfolioRow
 
 START = date(2025, 1, 1)
 counter = itertools.count()
@@ -37,6 +37,16 @@ steps = st.lists(
     min_size=1,
     max_size=25,
 )
+
+
+def credit_on(db: Database, external_id: str, day: date) -> int:
+    """The account's credit balance on ``day`` (its lines posted by then): what a refund may pay back."""
+    with db.session() as session:
+        lines = session.execute(
+            select(LedgerLineRow.kind, LedgerLineRow.amount_cents).join(AccountRow)
+            .where(AccountRow.external_id == external_id, LedgerLineRow.posted_date <= day)
+        ).all()  # fmt: skip
+    return max(0, -sum(balance_effect(Kind(kind), cents) for kind, cents in lines))
 
 
 def comparable(row: AccountSummaryRow) -> dict[str, object]:
@@ -64,6 +74,10 @@ def test_incremental_summary_equals_rebuilt(
                 reverse_payment(db, external_id, payment, max(posted, paid_on))
             continue
         amount = -cents if kind == "adjustment" and insurance else cents
+        if kind == "refund":  # a refund pays back at most the credit balance: refund what there is, if any
+            amount = min(amount, credit_on(db, external_id, posted))
+            if amount <= 0:
+                continue
         line = post_transaction(
             db,
             external_id,

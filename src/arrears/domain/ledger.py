@@ -8,7 +8,9 @@ what that payment paid and withdraws what it had left unapplied.
 
 An overpayment leaves a **credit balance** (a negative balance: nothing is owed, the credit is unapplied);
 a refund pays it back to the guarantor. A refund is a debit due the day it is posted, so the credit pays it at
-once; a refund larger than the credit leaves the rest owed from that day.
+once. A refund may pay back at most the credit balance of the day it is posted (:func:`refund_problem`, checked
+on every way a refund posts); replayed, a larger one (a bounced payment after it) leaves the rest owed from that
+day.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from arrears.domain.calendar import add_days, add_months
-from arrears.domain.money import ANY_AMOUNT, AmountLimit
+from arrears.domain.money import ANY_AMOUNT, AmountLimit, format_cents
 
 
 class Kind(StrEnum):
@@ -103,6 +105,33 @@ def entry_problems(entry: Entry, limit: AmountLimit = ANY_AMOUNT) -> list[tuple[
     if entry.kind is not Kind.REVERSAL and entry.reverses is not None:
         problems.append(("reverses", "only a reversal reverses a payment"))
     return problems
+
+
+def balance_effect(kind: Kind, amount_cents: int) -> int:
+    """What a line adds to the balance: a credit (payment, write-off) takes its amount off, every other line
+    (debits, reversals, signed adjustments) adds its amount."""
+    return -amount_cents if kind in CREDIT_KINDS else amount_cents
+
+
+def refund_rule(credit_cents: int, refund_cents: int, on: date) -> str | None:
+    """The rule a refund of ``refund_cents`` posted on ``on`` breaks when the account's credit balance then is
+    ``credit_cents``: a refund pays back an overpayment, so at most the credit; None when it is within it."""
+    if refund_cents <= credit_cents:
+        return None
+    return (f"a refund must not be more than the account's credit balance on {on} ({format_cents(credit_cents)}): "
+            "it pays back an overpayment")  # fmt: skip
+
+
+def refund_problem(entries: Iterable[Entry], refund: Entry) -> tuple[str, str] | None:
+    """(field, rule) when ``refund`` pays back more than the credit balance of the ledger ``entries`` just before
+    it (the lines posted before it in posting order: posted date, then sequence); None for any other line or a
+    refund within the credit."""
+    if refund.kind is not Kind.REFUND:
+        return None
+    before = (refund.posted, refund.seq)
+    balance = sum(balance_effect(e.kind, e.amount_cents) for e in entries if (e.posted, e.seq) < before)
+    rule = refund_rule(max(0, -balance), refund.amount_cents, refund.posted)
+    return ("amount", rule) if rule is not None else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,17 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
-from arrears.domain.ledger import Entry, Kind, LedgerError, PaymentPlan, Source, entry_problems, plan_problems, replay
+from arrears.domain.ledger import (
+    Entry,
+    Kind,
+    LedgerError,
+    PaymentPlan,
+    Source,
+    entry_problems,
+    plan_problems,
+    refund_problem,
+    replay,
+)
 from arrears.domain.model import ENTERPRISE, Account, Claim, Mode, Party, PhoneType, claim_problems
 from arrears.domain.money import AmountLimit, Money, maximum_amount_problem
 from arrears.services.config import load_strategy
@@ -230,6 +240,9 @@ def _post(session: Session, external_id: str, posting: Posting) -> int:
             replay([*entries, candidate])
         except LedgerError as error:
             problems.append(Problem("reverses", str(error)))
+        over = refund_problem(entries, candidate)
+        if over is not None:
+            problems.append(Problem(*over, Money(posting.amount_cents).plain()))
     if problems:
         raise ValidationFailed(problems)
     row = LedgerLineRow(

@@ -53,6 +53,7 @@ from arrears.services.collector import collector_paused
 from arrears.services.config import load_strategy
 from arrears.services.import_columns import COLUMNS, Column, ImportKind
 from arrears.services.import_reader import ArrowFrames, BlockTooSmall
+from arrears.services.import_refunds import RefundCheck
 from arrears.services.plans import PlanRuns, check_start_date, run_on_imported, runnable_plan
 from arrears.services.posting_effects import after_import
 from arrears.store import summaries
@@ -745,6 +746,7 @@ class _Transactions(_Importer):
         """The spooled records, staged in SQLite for the write pass (None: written through the driver)."""
         self.payments: list[pl.DataFrame] = []
         self.reversals: list[pl.DataFrame] = []
+        self.refunds = RefundCheck()
         self.first_rows = pl.DataFrame(schema={"ext": pl.String, "first": pl.Int64})
         self.account_ids = pl.DataFrame(schema={"account": pl.String, "account_id": pl.Int64})
         self.every_account = False
@@ -1037,6 +1039,7 @@ class _Transactions(_Importer):
         )
         if bad.report.problem_count:
             return None
+        self.refunds.add(f.select("ext", "account_id", "row", kind="kind_value", cents="cents", posted="posted_value"))
         self.file_accounts.update(f.get_column("account_id").unique().to_list())
         return f.select(
             "row",
@@ -1058,6 +1061,8 @@ class _Transactions(_Importer):
 
     def finish_check(self) -> None:
         super().finish_check()
+        for row, column, value, rule in self.refunds.problems(self.connection):
+            self.bad(row, column, value, rule)
         self.first_rows = self.first_rows.clear()
         reversals = pl.concat(self.reversals) if self.reversals else pl.DataFrame()
         self.reversals.clear()

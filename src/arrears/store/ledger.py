@@ -148,3 +148,19 @@ def lines_posted_since(
         .order_by(LEDGER.c.id)
     )  # fmt: skip
     return [(int(a), int(i), str(k), int(c), p, s) for a, i, k, c, p, s in connection.execute(query)]
+
+
+def balance_lines(
+    connection: Connection, account_ids: Sequence[int]
+) -> list[tuple[int, int, str | None, str, int, date]]:
+    """(account id, line id, external id, kind, amount, posted) of every ledger line of the accounts, in id
+    order: what the balance of a day is summed from."""
+    if not account_ids:
+        return []
+    query = (
+        select(LEDGER.c.account_id, LEDGER.c.id, LEDGER.c.external_id, LEDGER.c.kind, LEDGER.c.amount_cents,
+               LEDGER.c.posted_date)
+        .where(LEDGER.c.account_id.in_(sorted(set(account_ids))))
+        .order_by(LEDGER.c.id)
+    )  # fmt: skip
+    return [(int(a), int(i), e, str(k), int(c), p) for a, i, e, k, c, p in connection.execute(query).all()]
