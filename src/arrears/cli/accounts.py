@@ -233,8 +233,7 @@ def accounts_show(
     pos = view.position
     # a credit balance is unapplied credit (nothing is open to age): shown as its own column, not as a
     # negative "current"
-    buckets = [(name, cents + (pos.credit_cents if name == "current" else 0)) for name, cents in pos.aging]
-    buckets += [("credit", -pos.credit_cents)] if pos.credit_cents else []
+    buckets = [*pos.owed_aging, *([("credit", -pos.credit_cents)] if pos.credit_cents else [])]
     show_table([money(name) for name, _ in buckets], [[format_cents(cents) for _, cents in buckets]],
          title=f"aging on {pos.as_of}", wide=wide)  # fmt: skip
     owed = (f"credit balance {format_cents(pos.credit_cents)} (overpaid: nothing owed)" if pos.credit_cents

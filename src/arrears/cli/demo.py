@@ -56,6 +56,7 @@ def _table(report: PortfolioReport) -> Table:
     table.add_section()
     for bucket in BUCKETS:
         table.add_row(bucket, *(format_cents(c.bucket(bucket)) for c in columns))
+    table.add_row("credit", *(format_cents(-c.credit_cents) for c in columns))
     return table
 
 

@@ -327,6 +327,13 @@ class Position:
         """The credit balance: what the guarantor overpaid and is owed back (0 unless the balance is negative)."""
         return max(0, -self.balance_cents)
 
+    @property
+    def owed_aging(self) -> tuple[tuple[str, int], ...]:
+        """What is owed in each aging bucket, the credit balance not netted into *current* (``aging`` nets it, so
+        that its buckets sum to the balance): these buckets less :attr:`credit_cents` are the balance. Reports
+        show the credit as a bucket of its own, so that a credit does not understate what is current."""
+        return tuple((name, cents + self.credit_cents if name == "current" else cents) for name, cents in self.aging)
+
 
 def position(entries: Iterable[Entry], as_of: date) -> Position:
     """The account's balance, days past due, aging and last payment on ``as_of`` (lines posted by then)."""

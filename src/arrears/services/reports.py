@@ -1,8 +1,10 @@
 """Portfolio reports: accounts, balance and aging buckets per portfolio at a date, from the ledger itself.
 
 Each account's ledger (the lines posted by the as-of date) is replayed with
-:func:`arrears.domain.ledger.position`, so balances and buckets follow exactly the domain's rules
-(FIFO application, NSF reversals, unapplied credit in *current*) and are exact integer cents.
+:func:`arrears.domain.ledger.position`, so balances and buckets follow exactly the domain's rules (FIFO
+application, NSF reversals) and are exact integer cents. An overpaid account's credit balance is a **credit**
+figure of its own, never netted into *current*: the buckets are what is owed (:attr:`Position.owed_aging`), and
+buckets less credit are the balance.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ class PortfolioAging:
     accounts: int
     balance_cents: int
     aging: tuple[tuple[str, int], ...]
+    """What is owed per bucket (a credit balance is not netted into *current*)."""
+    credit_cents: int = 0
+    """The credit balances of the overpaid accounts, summed (positive): the buckets less this are the balance."""
+    credit_accounts: int = 0
+    """How many accounts have a credit balance."""
 
     def bucket(self, name: str) -> int:
         """Cents in the aging bucket ``name``."""
@@ -47,6 +54,8 @@ class PortfolioAging:
             "balance_cents": self.balance_cents,
             "balance": Money(self.balance_cents).plain(),
             "aging_cents": dict(self.aging),
+            "credit_cents": self.credit_cents,
+            "credit_accounts": self.credit_accounts,
         }
 
 
@@ -68,8 +77,10 @@ class PortfolioReport:
         }
 
 
-def _aging(code: str, name: str, accounts: int, buckets: dict[str, int], balance: int) -> PortfolioAging:
-    return PortfolioAging(code, name, accounts, balance, tuple((b, buckets[b]) for b in BUCKETS))
+def _aging(
+    code: str, name: str, accounts: int, buckets: dict[str, int], balance: int, credit: tuple[int, int]
+) -> PortfolioAging:
+    return PortfolioAging(code, name, accounts, balance, tuple((b, buckets[b]) for b in BUCKETS), *credit)
 
 
 def portfolio_aging(connection: Connection, as_of: date, codes: Sequence[str] | None = None) -> PortfolioReport:
@@ -86,19 +97,25 @@ def portfolio_aging(connection: Connection, as_of: date, codes: Sequence[str] | 
     wanted = {row.id for row in rows}
     balances = dict.fromkeys(wanted, 0)
     buckets = {pid: dict.fromkeys(BUCKETS, 0) for pid in wanted}
+    credits = {pid: [0, 0] for pid in wanted}
     for portfolio_id, entries in entries_posted_by(connection, as_of, wanted):
         state = position(entries, as_of)
         balances[portfolio_id] += state.balance_cents
         into = buckets[portfolio_id]
-        for name, cents in state.aging:
+        for name, cents in state.owed_aging:
             into[name] += cents
+        if state.credit_cents:
+            credits[portfolio_id][0] += state.credit_cents
+            credits[portfolio_id][1] += 1
     report = tuple(
-        _aging(row.code, row.name, counts.get(row.id, 0), buckets[row.id], balances[row.id]) for row in rows
-    )
+        _aging(row.code, row.name, counts.get(row.id, 0), buckets[row.id], balances[row.id],
+               (credits[row.id][0], credits[row.id][1]))
+        for row in rows
+    )  # fmt: skip
     total_buckets = {name: sum(p.bucket(name) for p in report) for name in BUCKETS}
-    total = _aging(
-        TOTAL, "All portfolios", sum(p.accounts for p in report), total_buckets, sum(p.balance_cents for p in report)
-    )
+    total_credit = (sum(p.credit_cents for p in report), sum(p.credit_accounts for p in report))
+    total = _aging(TOTAL, "All portfolios", sum(p.accounts for p in report), total_buckets,
+                   sum(p.balance_cents for p in report), total_credit)  # fmt: skip
     return PortfolioReport(as_of, report, total)
 
 
