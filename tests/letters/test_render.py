@@ -133,6 +133,46 @@ def test_saving_knows_the_payment_plan_and_addressee_fields() -> None:
     assert problem.rule.startswith("uses unknown merge field 'plan.installment_amount' (known: plan.active, ")
 
 
+def test_saving_knows_the_promise_fields_and_checks_them_against_the_sample_account() -> None:
+    good = letter("{% if promise.active %}{{ promise.amount }} {{ promise.repeat }} due {{ promise.due | date }} "
+                  "(keep by {{ promise.keep_by | date }}, grace {{ promise.grace_days }}), next "
+                  "{{ promise.next_due | date }}; installment {{ promise.installment }}: {{ promise.paid }} paid, "
+                  "{{ promise.shortfall }} short; taken by {{ promise.collector_name }} ({{ promise.collector }}, "
+                  "{{ promise.channel }}){% endif %}")  # fmt: skip
+    assert template_problems(good) == ()
+    assert render_letter(good, sample_context()).body == (
+        "$100.00 monthly due March 15, 2026 (keep by March 18, 2026, grace 3), next April 15, 2026; installment 1: "
+        "$40.00 paid, $60.00 short; taken by Bob Ortiz (BO, phone)")  # fmt: skip
+    assert render_letter(good, context()).body == ""  # no promise on file: promise.active is false
+    (problem,) = template_problems(letter("{% if not promise.active %}{{ promise.amout }}{% endif %}"))
+    assert problem.rule.startswith("uses unknown merge field 'promise.amout' (known: promise.active, ")
+
+
+def test_the_remittance_stub_and_its_variants_come_from_one_field() -> None:
+    (typo,) = template_problems(letter("{{ remittance.instalment }}"))
+    assert typo.rule.startswith("uses unknown merge field 'remittance.instalment' (known: remittance.installment, "
+                                "remittance.promise, remittance.dispute)")  # fmt: skip
+    html = LetterTemplate("G30", "x", "", "<div>{{ remittance }}</div>")
+    assert template_problems(html) == ()
+    stub = render_letter(html, sample_context()).body
+    assert stub.count('<div class="remittance">') == 1
+    assert ("Mail to: Maple Grove Family Practice, 400 Maple Grove Rd, Suite 200, Dayton, OH 45409" in stub
+            and '<td class="amount">Amount due: $1,234.56</td>' in stub)  # fmt: skip
+    text = render_letter(letter("{{ remittance.promise }}"), sample_context()).body
+    assert text.splitlines() == [
+        "Please return this part with your payment.",
+        "Mail to: Maple Grove Family Practice, 400 Maple Grove Rd, Suite 200, Dayton, OH 45409",
+        "Ann Smith · Account A-1 · Promised payment due 03/15/2026: $60.00",
+        "Amount enclosed: ____________",
+        "Make your check payable to Maple Grove Family Practice and write the account number A-1 on it. To pay by "
+        "phone call (937) 555-0100.",
+    ]  # fmt: skip
+    plan = render_letter(letter("{{ remittance.installment }}"), sample_context()).body.splitlines()[2]
+    assert plan == "Ann Smith · Account A-1 · Installment due 03/15/2026: $150.00"
+    assert render_letter(letter("{{ remittance.promise }}"), context()).body.splitlines()[2] == (
+        "Ann O'Brien · Account A-1 · Amount due: $1,234.56")  # without a promise: the balance
+
+
 def test_saving_renders_the_template_for_the_sample_account() -> None:
     [loop] = template_problems(letter("{% for line in itemization.lines %}{{ line.descripton }}{% endfor %}"))
     assert loop.path == "letters[G30].body"

@@ -10,11 +10,13 @@ import pytest
 from arrears.domain.errors import NotFound, ValidationFailed
 from arrears.domain.ledger import Frequency, Kind, PaymentPlan, Source
 from arrears.domain.model import ENTERPRISE
+from arrears.domain.promises import Repeat
 from arrears.domain.strategy import LetterTemplate
 from arrears.letters import letter_context, render_letter
 from arrears.letters.records import merge_data_from_record, merge_record
 from arrears.services.accounts import Posting, add_payment_plan, post_transaction
 from arrears.services.letters import Letterhead, merge_data, set_letterhead
+from arrears.services.promises import PromiseRequest, add_promise
 from arrears.services.run import run_day
 from arrears.store.db import Database
 from tests.notation import d
@@ -84,6 +86,35 @@ def test_a_letter_tells_where_the_payment_plan_stands_on_its_date(db: Database) 
     record = json.loads(json.dumps(merge_record(data)))
     assert render_letter(PLAN_LETTER, letter_context(merge_data_from_record(record))).body == expected
     assert render_letter(PLAN_LETTER, letter_context(merge_data(db, "ann", d("2026-03-01")))).body == "No plan."
+
+
+PROMISE_LETTER = LetterTemplate(
+    "PRM", "Promise", "",
+    "{% if promise.active %}{{ promise.amount }} every {{ promise.repeat }} due {{ promise.due | date }}, "
+    "{{ promise.paid }} paid, {{ promise.shortfall }} to go, next {{ promise.next_due | date }}, taken by "
+    "{{ promise.collector_name }}{% else %}No promise.{% endif %}",
+)  # fmt: skip
+
+
+def test_a_letter_tells_the_oldest_promise_that_stands_and_a_queued_letter_records_it(db: Database) -> None:
+    """Pat promised $50.00 every 14 days from 2026-03-10 (then $80.00 once, later); $20.00 of it is paid."""
+    portfolios(db)
+    world(db, "pat Park NORTH\n    2026-01-01 charge 600.00 due 2026-01-14\nann Adams NORTH")
+    add_promise(db, "pat", PromiseRequest(5000, d("2026-03-10"), Repeat(days=14)), on=d("2026-03-01"),
+                actor="maria", key="first")  # fmt: skip
+    add_promise(db, "pat", PromiseRequest(8000, d("2026-04-01")), on=d("2026-03-01"), actor="maria",
+                key="second")  # fmt: skip
+    with db.engine.begin() as connection:  # the run counted a $20.00 payment toward the first
+        connection.exec_driver_sql("UPDATE promise SET paid_cents = 2000, status = 'partial' WHERE key = 'first'")
+    data = merge_data(db, "pat", d("2026-03-02"))
+    expected = ("$50.00 every 14 days due March 10, 2026, $20.00 paid, $30.00 to go, next March 24, 2026, taken by "
+                "maria")  # fmt: skip
+    assert render_letter(PROMISE_LETTER, letter_context(data)).body == expected
+    record = json.loads(json.dumps(merge_record(data)))
+    assert record["promise"]["collector"] == "maria"
+    assert render_letter(PROMISE_LETTER, letter_context(merge_data_from_record(record))).body == expected
+    assert render_letter(PROMISE_LETTER, letter_context(merge_data(db, "ann", d("2026-03-02")))).body == "No promise."
+    assert "promise" not in merge_record(merge_data(db, "ann", d("2026-03-02")))  # old records read back the same
 
 
 def test_a_letterhead_that_breaks_a_rule_is_refused_with_every_field(db: Database) -> None:

@@ -155,6 +155,29 @@ class PromiseState:
 
 
 @dataclass(frozen=True, slots=True)
+class PromiseOnFile:
+    """A promise that stands, as a letter tells it: its terms, where it stands, who took it and how."""
+
+    terms: PromiseTerms
+    state: PromiseState
+    collector: str
+    """The code of the collector who took it."""
+    collector_name: str
+    """The collector's name as configured (the code when the configuration has none)."""
+    channel: str
+
+    @property
+    def due(self) -> date:
+        """The due date of the installment to pay now."""
+        return self.terms.due(self.state.installment)
+
+    @property
+    def next_due(self) -> date | None:
+        """The due date of the installment after it (None without a repeat)."""
+        return self.terms.due(self.state.installment + 1) if self.terms.repeat is not None else None
+
+
+@dataclass(frozen=True, slots=True)
 class StandingPromise:
     """A promise of the account that still stands (open or partially kept) after today's judging: what pauses
     the account's series and action steps, and what a plan's delete all pending contacts ends."""

@@ -4,8 +4,8 @@ The daily run stores :func:`merge_record` of each letter's :class:`~arrears.lett
 queued letter; printing or previewing it later rebuilds the same merge data with :func:`merge_data_from_record`,
 so a queued letter renders with exactly the facts of the day it was queued (its plan's standing, the
 representatives on file). The letterhead's logo is not recorded (it is the portfolio's, read when the letter is
-printed); records written before letterheads, itemizations, plans or representatives existed read back with
-none.
+printed); records written before letterheads, itemizations, plans, representatives or promises existed read
+back with none.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from arrears.domain.calendar import RepeatPeriod
 from arrears.domain.itemization import CATEGORY, Itemization, ItemLine
 from arrears.domain.ledger import Frequency, Kind, PaymentPlan, PlanStanding, Position
+from arrears.domain.promises import PromiseOnFile, PromiseState, PromiseStatus, PromiseTerms, Repeat
 from arrears.letters.render import MergeData
 
 
@@ -75,19 +77,50 @@ def _plan(record: Mapping[str, Any] | None) -> PlanStanding | None:
     return PlanStanding(plan, int(record["paid"]), int(record["remaining"]), _day(record["next_due"]))
 
 
+def _promise_record(promise: PromiseOnFile | None) -> dict[str, Any] | None:
+    if promise is None:
+        return None
+    terms, state = promise.terms, promise.state
+    repeat = terms.repeat
+    return {
+        "amount_cents": terms.amount_cents, "first_due": terms.first_due.isoformat(),
+        "repeat_period": repeat.period.value if repeat is not None and repeat.period is not None else None,
+        "repeat_days": repeat.days if repeat is not None else None, "grace_days": terms.grace_days,
+        "advance": terms.advance, "installment": state.installment, "paid_cents": state.paid_cents,
+        "status": state.status.value, "collector": promise.collector, "collector_name": promise.collector_name,
+        "channel": promise.channel,
+    }  # fmt: skip
+
+
+def _promise(record: Mapping[str, Any] | None) -> PromiseOnFile | None:
+    if not record:
+        return None
+    first_due = _day(record["first_due"])
+    assert first_due is not None
+    period, days = record["repeat_period"], record["repeat_days"]
+    repeat = Repeat(RepeatPeriod(period)) if period else Repeat(days=int(days)) if days else None
+    terms = PromiseTerms(int(record["amount_cents"]), first_due, repeat, int(record["grace_days"]),
+                         bool(record["advance"]))  # fmt: skip
+    state = PromiseState(int(record["installment"]), int(record["paid_cents"]), PromiseStatus(record["status"]))
+    return PromiseOnFile(terms, state, str(record["collector"]), str(record["collector_name"]),
+                         str(record["channel"]))  # fmt: skip
+
+
 def _representatives(record: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
     return {str(role): {str(k): str(v) for k, v in fields.items()} for role, fields in (record or {}).items()}
 
 
 def merge_record(data: MergeData) -> dict[str, Any]:
-    """A JSON-ready record of ``data`` (dates as ISO text). The plan and the representatives are recorded
-    only when there are any (a record without them reads back with none)."""
+    """A JSON-ready record of ``data`` (dates as ISO text). The plan, the representatives and the promise are
+    recorded only when there are any (a record without them reads back with none)."""
     position = data.position
     optional: dict[str, Any] = {}
     if data.plan is not None:
         optional["plan"] = _plan_record(data.plan)
     if data.representatives:
         optional["representatives"] = {role: dict(fields) for role, fields in data.representatives.items()}
+    if data.promise is not None:
+        optional["promise"] = _promise_record(data.promise)
     return {
         "party": dict(data.party),
         "external_id": data.external_id,
@@ -140,4 +173,5 @@ def merge_data_from_record(record: Mapping[str, Any], logo: str = "") -> MergeDa
         itemization=_itemization(record.get("itemization")),
         plan=_plan(record.get("plan")),
         representatives=_representatives(record.get("representatives")),
+        promise=_promise(record.get("promise")),
     )

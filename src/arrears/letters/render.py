@@ -19,7 +19,10 @@ Merge fields::
     plan.installments  plan.installments_paid  plan.installments_remaining
     addressee.name  addressee.representative  addressee.address1  addressee.address2  addressee.address_lines
     addressee.city  addressee.state  addressee.postal_code
-    letterhead  address_block
+    promise.active  promise.amount  promise.amount_cents  promise.due  promise.keep_by  promise.grace_days
+    promise.repeat  promise.next_due  promise.installment  promise.paid  promise.paid_cents  promise.shortfall
+    promise.shortfall_cents  promise.collector  promise.collector_name  promise.channel
+    letterhead  address_block  remittance  remittance.installment  remittance.promise  remittance.dispute
     today  as_of  response_by  validation_end
 
 Filters: ``money`` (cents → ``$1,234.56``), ``date`` (a date → ``March 1, 2026``, or ``date("%m/%d/%Y")``).
@@ -55,10 +58,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
 from markupsafe import escape
 
+from arrears.domain.calendar import RepeatPeriod
 from arrears.domain.compliance_rules import business_days_after, validation_period_end
 from arrears.domain.itemization import ItemCategory, Itemization, ItemLine
 from arrears.domain.ledger import Frequency, Kind, PaymentPlan, PlanStanding, Position, plan_standing
 from arrears.domain.money import format_cents
+from arrears.domain.promises import PromiseOnFile, PromiseState, PromiseStatus, PromiseTerms, Repeat, shortfall
 from arrears.domain.strategy import ConfigError, LetterTemplate
 
 __all__ = [
@@ -139,12 +144,38 @@ MERGE_FIELDS: Final[Mapping[str, str]] = MappingProxyType(
         "addressee.city": "The addressee's city.",
         "addressee.state": "The addressee's state.",
         "addressee.postal_code": "The addressee's ZIP / postal code.",
+        "promise.active": "True when a promise to pay stands (open or partially kept): the account's oldest, "
+        "the one payments count toward; without one the other promise fields are empty, none or 0.",
+        "promise.amount": "What was promised per installment, formatted: '$100.00'.",
+        "promise.amount_cents": "The promised amount in integer cents.",
+        "promise.due": "Due date of the installment to pay now (a date).",
+        "promise.keep_by": "The last day a payment keeps it: the due date plus the grace (a date).",
+        "promise.grace_days": "Days of grace after the due date.",
+        "promise.repeat": "'weekly', 'biweekly', 'monthly' or 'N days'; empty for a one-off promise.",
+        "promise.next_due": "Due date of the installment after this one (a date, or none without a repeat).",
+        "promise.installment": "Which installment is due now: 1 for the first.",
+        "promise.paid": "Paid toward the installment due now, formatted.",
+        "promise.paid_cents": "Paid toward the installment due now, in integer cents.",
+        "promise.shortfall": "Still to pay on the installment due now, formatted.",
+        "promise.shortfall_cents": "Still to pay on the installment due now, in integer cents.",
+        "promise.collector": "The code of the collector who took the promise.",
+        "promise.collector_name": "The name of the collector who took the promise, as configured.",
+        "promise.channel": "How the promise was made: phone, letter or portal.",
         "letterhead": "The letterhead and the letter's date, as one block: the portfolio's logo, name, address "
         "and phone (class letterhead), then the date (class date). Styled by the template's stylesheet; in a "
         "text body, plain lines.",
         "address_block": "The addressee's name and address placed for the envelope's window (class "
         "window-address): the guarantor, or the representative the letter is redirected to, with a line saying "
         "for whom. In a text body, plain lines.",
+        "remittance": "The remittance stub to tear off and return with a payment (class remittance): where to "
+        "mail it, the guarantor, the account number and the amount due (the balance), a line for the amount "
+        "enclosed, to whom to make the check payable, the phone to pay by. In a text body, plain lines.",
+        "remittance.installment": "The same stub asking for the payment plan's next installment and its due date "
+        "(the balance without an active plan).",
+        "remittance.promise": "The same stub asking for the promised installment and its due date (the balance "
+        "without a promise).",
+        "remittance.dispute": "The validation notice's tear-off response form: dispute reasons, a request for the "
+        "original creditor, the amount enclosed.",
         "today": "The letter date (the as-of date of the run or preview).",
         "as_of": "Same as today.",
         "response_by": "The letter date plus the template's response_days business days (a date).",
@@ -420,6 +451,8 @@ class MergeData:
     representatives: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """The guarantor's representatives on file by role (``attorney``, ``estate_representative``): name,
     address1, address2, city, state, postal_code; a letter redirected to one is addressed to it."""
+    promise: PromiseOnFile | None = None
+    """The account's oldest promise to pay that stands on the letter's date, None without one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,6 +490,24 @@ def _plan(standing: PlanStanding | None) -> _Fields:
         "installment_cents": plan.installment_cents, "frequency": plan.frequency.value, "first_due": plan.first_due,
         "next_due": standing.next_due, "installments": plan.installments, "installments_paid": standing.paid,
         "installments_remaining": standing.remaining,
+    })  # fmt: skip
+
+
+def _promise(promise: PromiseOnFile | None) -> _Fields:
+    if promise is None:
+        return _Fields("promise", {"active": False, "amount": "", "amount_cents": 0, "due": None, "keep_by": None,
+                                   "grace_days": 0, "repeat": "", "next_due": None, "installment": 0, "paid": "",
+                                   "paid_cents": 0, "shortfall": "", "shortfall_cents": 0, "collector": "",
+                                   "collector_name": "", "channel": ""})  # fmt: skip
+    terms, state = promise.terms, promise.state
+    short = shortfall(terms, state)
+    return _Fields("promise", {
+        "active": True, "amount": format_cents(terms.amount_cents), "amount_cents": terms.amount_cents,
+        "due": promise.due, "keep_by": terms.window_end(state.installment), "grace_days": terms.grace_days,
+        "repeat": str(terms.repeat) if terms.repeat is not None else "", "next_due": promise.next_due,
+        "installment": state.installment + 1, "paid": format_cents(state.paid_cents), "paid_cents": state.paid_cents,
+        "shortfall": format_cents(short), "shortfall_cents": short, "collector": promise.collector,
+        "collector_name": promise.collector_name, "channel": promise.channel,
     })  # fmt: skip
 
 
@@ -517,6 +568,98 @@ def _address_block(to: Mapping[str, Any], party: Mapping[str, Any]) -> _Block:
     return _Block(html, "\n".join(lines))
 
 
+class _Stub(_Fields):
+    """The ``remittance`` merge field: the payment stub asking for the balance, printed as a block, with its
+    variants as fields (``remittance.installment``, ``remittance.promise``, ``remittance.dispute``)."""
+
+    def __init__(self, block: _Block, variants: Mapping[str, _Block]) -> None:
+        super().__init__("remittance", variants)
+        self.block = block
+
+    def __html__(self) -> str:
+        return self.block.html
+
+    def __str__(self) -> str:
+        return self.block.text
+
+
+def _mail_to(portfolio: Mapping[str, Any]) -> str:
+    place = f"{portfolio['city']}, {portfolio['state']} {portfolio['postal_code']}" if portfolio["city"] else ""
+    return ", ".join(part for part in (portfolio["name"], *portfolio["address_lines"], place) if part)
+
+
+def _payment_stub(portfolio: Mapping[str, Any], party: Mapping[str, Any], account: str, due: str) -> _Block:
+    """The stub to return with a payment of ``due`` (the amount line: 'Amount due: $1,234.56')."""
+    name, phone = portfolio["name"], portfolio["phone"]
+    by_phone = f" To pay by phone call {phone}." if phone else ""
+    html = (
+        '<div class="remittance">\n'
+        f"  <b>Please return this part with your payment.</b> Mail to: {escape(_mail_to(portfolio))}\n"
+        '  <table class="items">\n'
+        f'    <tr><td>{escape(party["full_name"])}</td><td>Account {escape(account)}</td>'
+        f'<td class="amount">{escape(due)}</td></tr>\n'
+        "  </table>\n"
+        '  <p class="small">Amount enclosed: <span class="field"></span> &nbsp; Make your check payable to '
+        f"{escape(name)}\n  and write the account number {escape(account)} on it.{escape(by_phone)}</p>\n"
+        "</div>"
+    )
+    text = "\n".join([
+        "Please return this part with your payment.", f"Mail to: {_mail_to(portfolio)}",
+        f"{party['full_name']} · Account {account} · {due}", "Amount enclosed: ____________",
+        f"Make your check payable to {name} and write the account number {account} on it.{by_phone}",
+    ])  # fmt: skip
+    return _Block(html, text)
+
+
+def _dispute_form(portfolio: Mapping[str, Any], party: Mapping[str, Any], account: str, due: str) -> _Block:
+    """The validation notice's tear-off: how the guarantor wants to respond (the CFPB model form's section)."""
+    name = portfolio["name"]
+    box = '<span class="check">☐</span>'
+    html = (
+        '<div class="remittance">\n'
+        f"  <b>How do you want to respond?</b> Mail this form to: {escape(_mail_to(portfolio))}\n"
+        '  <table class="items">\n'
+        f'    <tr><td>{escape(party["full_name"])} · account {escape(account)}</td>'
+        f'<td class="amount">{escape(due)}</td></tr>\n'
+        "  </table>\n"
+        f'  <p class="small"><b>I want to dispute the debt because I think:</b><br>\n  {box} This is not my debt. '
+        f"&nbsp; {box} The amount is wrong.\n  &nbsp; {box} Other (please describe on the reverse or attach "
+        "additional information).</p>\n"
+        f'  <p class="small">{box} I want you to send me the name and address of the original creditor.</p>\n'
+        f'  <p class="small">{box} I enclosed this amount: <span class="field"></span>\n  Make your check '
+        f"payable to {escape(name)}. Include the account number {escape(account)}.</p>\n"
+        "</div>"
+    )
+    text = "\n".join([
+        "How do you want to respond?", f"Mail this form to: {_mail_to(portfolio)}",
+        f"{party['full_name']} · account {account} · {due}",
+        "I want to dispute the debt because I think: [ ] This is not my debt. [ ] The amount is wrong. "
+        "[ ] Other (please describe on the reverse or attach additional information).",
+        "[ ] I want you to send me the name and address of the original creditor.",
+        f"[ ] I enclosed this amount: ____________ Make your check payable to {name}. Include the account number "
+        f"{account}.",
+    ])  # fmt: skip
+    return _Block(html, text)
+
+
+def _remittance(data: MergeData, portfolio: Mapping[str, Any], party: Mapping[str, Any]) -> _Stub:
+    """The ``remittance`` merge field and its variants, from one place."""
+    account, balance = data.external_id, f"Amount due: {format_cents(data.position.balance_cents)}"
+    plan, promise = data.plan, data.promise
+    installment = balance
+    if plan is not None and plan.next_due is not None:
+        installment = f"Installment due {_date(plan.next_due, '%m/%d/%Y')}: {format_cents(plan.plan.installment_cents)}"
+    promised = balance
+    if promise is not None:
+        owed = shortfall(promise.terms, promise.state)
+        promised = f"Promised payment due {_date(promise.due, '%m/%d/%Y')}: {format_cents(owed)}"
+    return _Stub(_payment_stub(portfolio, party, account, balance), {
+        "installment": _payment_stub(portfolio, party, account, installment),
+        "promise": _payment_stub(portfolio, party, account, promised),
+        "dispute": _dispute_form(portfolio, party, account, balance),
+    })  # fmt: skip
+
+
 def _party(data: MergeData) -> dict[str, Any]:
     p = data.party
     first, last = p.get("first_name", ""), p.get("last_name", "")
@@ -569,8 +712,10 @@ def letter_context(data: MergeData, template: LetterTemplate | None = None, addr
         "itemization": _itemization(data),
         "plan": _plan(data.plan),
         "addressee": to,
+        "promise": _promise(data.promise),
         "letterhead": _letterhead(portfolio, data.as_of),
         "address_block": _address_block(to, party),
+        "remittance": _remittance(data, portfolio, party),
         "today": data.as_of,
         "as_of": data.as_of,
         "response_by": business_days_after(data.as_of, days) if days in RESPONSE_DAYS_RANGE else None,
@@ -587,7 +732,8 @@ SAMPLE_LOGO: Final = (
 
 def sample_data(as_of: date = date(2026, 3, 1)) -> MergeData:
     """A made-up account with every merge field filled (both address lines, a logo, one itemization line of
-    each kind, a monthly payment plan with two of twelve installments paid), so a template rendered for it
+    each kind, a monthly payment plan with two of twelve installments paid, a monthly promise of $100.00 due
+    2026-03-15 with $40.00 paid toward it), so a template rendered for it
     shows whether it uses anything that does not exist."""
     position = Position(
         as_of=as_of,
@@ -610,9 +756,11 @@ def sample_data(as_of: date = date(2026, 3, 1)) -> MergeData:
         ItemLine(date(2026, 2, 1), Kind.ADJUSTMENT, ItemCategory.ADJUSTMENT, "Insurance adjustment", 1956),
     ))  # fmt: skip
     plan = PaymentPlan(15000, Frequency.MONTHLY, date(2026, 1, 15), installments=12)
+    promise = PromiseOnFile(PromiseTerms(10000, date(2026, 3, 15), Repeat(RepeatPeriod.MONTHLY), 3),
+                            PromiseState(0, 4000, PromiseStatus.PARTIAL), "BO", "Bob Ortiz", "phone")  # fmt: skip
     return MergeData(party, "A-1", "", "FAMILY", "Maple Grove Family Practice", position, as_of,
                      letterhead=letterhead, itemization=itemization,
-                     plan=plan_standing(plan, 30000, position.balance_cents))  # fmt: skip
+                     plan=plan_standing(plan, 30000, position.balance_cents), promise=promise)  # fmt: skip
 
 
 def sample_context(as_of: date = date(2026, 3, 1), template: LetterTemplate | None = None) -> dict[str, Any]:

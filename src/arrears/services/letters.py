@@ -40,7 +40,7 @@ def merge_data_for(
             facts.party, facts.external_id, facts.status_code, facts.portfolio_code, facts.portfolio_name, pos,
             as_of, letterhead=letterheads.get(facts.portfolio_code, {}),
             itemization=itemize(entries, since, as_of, facts.descriptions), plan=plan,
-            representatives=facts.representatives,
+            representatives=facts.representatives, promise=facts.promise,
         )  # fmt: skip
     return data
 

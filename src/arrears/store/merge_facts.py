@@ -1,19 +1,24 @@
 """What a letter's merge data is made of, read for many accounts at once: the guarantor and the
 representatives on file, the account and portfolio with its letterhead, the anchor of the current guarantor
-case (the itemization date), the payment plan, and the ledger lines (with their descriptions) from which the
-account's position, itemization and plan standing on a date are computed."""
+case (the itemization date), the payment plan, the promise to pay that stands, and the ledger lines (with their
+descriptions) from which the account's position, itemization and plan standing on a date are computed."""
 
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, select
 
+from arrears.domain.calendar import RepeatPeriod
 from arrears.domain.ledger import LedgerLine, PaymentPlan
-from arrears.store.models import PortfolioRow
+from arrears.domain.promises import PromiseOnFile, PromiseState, PromiseStatus, PromiseTerms, Repeat
+from arrears.store.models import ConfigEntityRow, PortfolioRow
+from arrears.store.promises import OPEN_SQL
 from arrears.store.summaries import LINE_COLUMNS, PLANS, line_groups, plan_from_row
 
 PARTY_FIELDS = ("first_name", "last_name", "address1", "address2", "city", "state", "postal_code")
@@ -42,6 +47,8 @@ class MergeFacts:
     representatives: dict[str, dict[str, str]] = field(default_factory=dict)
     """The guarantor's representatives on file by role (attorney, estate_representative): name and address
     (:data:`REPRESENTATIVE_FIELDS`)."""
+    promise: PromiseOnFile | None = None
+    """The account's oldest promise to pay that stands (the one payments count toward), None without one."""
 
 
 def logo_uri(logo: bytes | None, logo_type: str) -> str:
@@ -86,6 +93,32 @@ def _day(value: object) -> date | None:
     return value if value is None or isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def _standing_promises(connection: Connection, cursor: Any, ids: str) -> dict[int, PromiseOnFile]:
+    """The oldest promise that stands of each account of ``ids`` (a list of ids as SQL), with its collector's
+    configured name."""
+    cursor.execute(
+        "SELECT account_id, amount_cents, first_due, installment, paid_cents, status, grace_days, repeat_period, "
+        f"repeat_days, advance, collector, channel FROM promise WHERE account_id IN ({ids}) AND status IN "
+        f"({OPEN_SQL}) ORDER BY account_id, id DESC"
+    )
+    rows = {row[0]: row for row in cursor.fetchall()}  # by id, descending: the oldest of an account is left
+    if not rows:
+        return {}
+    codes = sorted({row[10] for row in rows.values()})
+    names = {name: str(json.loads(body).get("name") or name) for name, body in connection.execute(
+        select(ConfigEntityRow.name, ConfigEntityRow.body)
+        .where(ConfigEntityRow.kind == "collector", ConfigEntityRow.name.in_(codes)))}  # fmt: skip
+    found = {}
+    for account_id, amount, first_due, installment, paid, status, grace, period, days, advance, who, channel in (
+        rows.values()
+    ):  # fmt: skip
+        repeat = Repeat(RepeatPeriod(period)) if period else Repeat(days=days) if days else None
+        terms = PromiseTerms(int(amount), _day(first_due) or date.min, repeat, int(grace), bool(advance))
+        state = PromiseState(int(installment), int(paid), PromiseStatus(status))
+        found[account_id] = PromiseOnFile(terms, state, who, names.get(who, who), channel)
+    return found
+
+
 def read_merge_facts(connection: Connection, account_ids: Sequence[int]) -> dict[int, MergeFacts]:
     """The merge facts of ``account_ids`` (unknown ids are left out). Read through the driver: the run reads
     this for every letter it queues."""
@@ -111,10 +144,6 @@ def read_merge_facts(connection: Connection, account_ids: Sequence[int]) -> dict
                 "AND track = 'guarantor' AND is_current"
             )
             anchors = {account_id: _day(anchor) for account_id, anchor in cursor.fetchall()}
-            cursor.execute(
-                f"SELECT a.id, a.external_id, a.status_code, p.code, p.name, {party} FROM account a "
-                f"JOIN portfolio p ON p.id = a.portfolio_id JOIN party g ON g.id = a.guarantor_id WHERE a.id IN ({ids})"
-            )
             representatives: dict[int, dict[str, dict[str, str]]] = {i: {} for i in batch}
             cursor.execute(
                 f"SELECT a.id, r.role, {', '.join(f'r.{name}' for name in REPRESENTATIVE_FIELDS)} FROM account a "
@@ -127,6 +156,7 @@ def read_merge_facts(connection: Connection, account_ids: Sequence[int]) -> dict
                 select(PLANS).where(PLANS.c.account_id.in_(batch), PLANS.c.active.is_(True))
                 .order_by(PLANS.c.account_id, PLANS.c.id)
             )}  # fmt: skip  # by id: the latest active plan of an account is the one left
+            promises = _standing_promises(connection, cursor, ids)
             cursor.execute(
                 f"SELECT a.id, a.external_id, a.status_code, p.code, p.name, {party} FROM account a "
                 f"JOIN portfolio p ON p.id = a.portfolio_id JOIN party g ON g.id = a.guarantor_id WHERE a.id IN ({ids})"
@@ -136,6 +166,7 @@ def read_merge_facts(connection: Connection, account_ids: Sequence[int]) -> dict
                     account_id, {f: v or "" for f, v in zip(PARTY_FIELDS, values, strict=True)}, external_id,
                     status_code or "", code, name, tuple(lines.get(account_id, ())), descriptions[account_id],
                     anchors.get(account_id), plans.get(account_id), representatives[account_id],
+                    promises.get(account_id),
                 )  # fmt: skip
     finally:
         cursor.close()
