@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from arrears.store.db import Database, sqlite_url
 from tests.services.run_scenarios import portfolios, world
 
-HEAVY = ("polars", "faker", "weasyprint", "sqlalchemy", "alembic", "holidays", "lark")
+HEAVY = ("polars", "faker", "weasyprint", "sqlalchemy", "alembic", "holidays", "lark", "jinja2", "yaml", "rich.progress")
 
 _CHILD = f"""
 import json, sys
@@ -50,12 +51,30 @@ def url(sqlite_db: Database) -> str:
     return sqlite_url(sqlite_db.engine.url.database or "")
 
 
-def test_simple_commands_load_neither_the_pdf_renderer_nor_faker(url: str) -> None:
+def test_simple_commands_load_neither_the_pdf_renderer_nor_faker_nor_the_migrations(url: str) -> None:
     show = loaded("accounts", "show", "ACCT-1", "--as-of", "2026-02-20", "--db", url)
     worklist = loaded("worklist", "--date", "2026-02-20", "--db", url)
     explain = loaded("explain", "ACCT-1", "--as-of", "2026-02-20", "--db", url)
     for modules in (show, worklist, explain):
         assert "sqlalchemy" in modules  # the command did reach the database
         assert "weasyprint" not in modules and "faker" not in modules
-    # the account page and the worklist are plain queries: no data frames
+        # the schema is checked against the migration files' head without Alembic; no progress bar is shown
+        assert "alembic" not in modules and "rich.progress" not in modules
+    # the account page and the worklist are plain queries: no data frames, and no letter template is rendered
     assert "polars" not in show and "polars" not in worklist
+    assert "jinja2" not in show and "jinja2" not in worklist
+    # the account page reads no strategy: no condition grammar, no configuration document
+    assert "lark" not in show and "yaml" not in show
+
+
+def test_a_database_behind_the_migrations_is_refused_without_loading_alembic(tmp_path: Path, url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0016'"))
+    engine.dispose()
+    done = subprocess.run([sys.executable, "-c", _CHILD, "worklist", "--db", url], capture_output=True, text=True,
+                          timeout=120, check=True)  # fmt: skip
+    assert "older than this Arrears" in done.stdout + done.stderr and "arrears migrate" in done.stdout + done.stderr
+    assert "alembic" not in json.loads(done.stderr.strip().splitlines()[-1])

@@ -7,7 +7,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress
 
 from arrears.cli.app import (
     AccountArgument,
@@ -82,6 +81,8 @@ def migrate(
 @app.command("rebuild-summaries")
 def rebuild_summaries_command(db: DbOption = None) -> None:
     """Recompute every account summary from the ledger (one transaction)."""
+    from rich.progress import Progress
+
     from arrears.services.database import rebuild_summaries
 
     database = open_db(db)

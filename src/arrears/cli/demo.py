@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from arrears.cli.app import JsonOption, app, console, errors, parse_date, print_json, shown, user_errors
 from arrears.domain.money import format_cents
 
 if TYPE_CHECKING:
+    from rich.progress import TaskID
+
     from arrears.services.demo import CollectionsSummary, DemoResult
     from arrears.services.reports import PortfolioReport
 
@@ -142,6 +143,8 @@ def demo(
         if not document.is_file():
             raise typer.BadParameter(f"no strategy document at {document}", param_hint="--strategy")
         text, name = document.read_text(encoding="utf-8"), str(document)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     _remove_database(out)
     database = open_sqlite_file(out)
     try:

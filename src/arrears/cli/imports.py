@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from arrears.cli.app import (
     DbOption,
@@ -26,6 +25,8 @@ from arrears.cli.tables import show_table, text, whole
 from arrears.services.import_columns import COLUMNS, ImportKind
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from arrears.services.importing import ImportReport
 
 import_app = typer.Typer(
@@ -59,6 +60,8 @@ def columns_help(kind: ImportKind) -> str:
 def _progress_bar(enabled: bool) -> tuple[Progress | None, dict[str, TaskID]]:
     if not enabled:
         return None, {}
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         TextColumn("{task.description:<11}"),
         BarColumn(),

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from arrears.cli.app import DbOption, JsonOption, app, console, errors, open_db, parse_date, print_json, user_errors
 from arrears.cli.tables import WideOption, extra, show_table, text, whole
@@ -192,6 +191,8 @@ def plan_batch(
     start = parse_date(start_date, "start-date")
     with user_errors():
         listed = read_account_file(accounts) if accounts is not None else None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         columns = (TextColumn("plan " + code), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=errors, disable=json, transient=True) as progress:
             task = progress.add_task("accounts", total=None)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from arrears.cli.app import (
     DbOption,
@@ -110,6 +109,8 @@ def run(
                 plan = pending_runs(database, last_day, portfolio, first_run_day, today=today)
             else:
                 plan = [PendingRun(first_day, portfolio or ALL)]  # type: ignore[arg-type]
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             for step in plan:
                 if json:
                     results.append(

@@ -134,7 +134,6 @@ from arrears.domain.strategy.schemes import (
     PerformOn,
     Scheme,
 )
-from arrears.letters.render import template_problems
 from arrears.store.models import (
     AccountRow,
     ActivityRow,
@@ -1942,6 +1941,8 @@ def strategy_problems(
 ) -> tuple[ConfigError, ...]:
     """Every rule the strategy breaks (:func:`validate_strategy`), every value its columns cannot store, and
     every letter template problem."""
+    from arrears.letters.render import template_problems  # here: loading a strategy needs no template engine
+
     found = list(validate_strategy(strategy, portfolios, previous=previous))
     reported = {problem.path for problem in found}
     found.extend(problem for problem in storage_problems(strategy) if problem.path not in reported)

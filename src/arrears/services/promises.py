@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arrears.domain.calendar import RepeatPeriod
 from arrears.domain.compliance import AttemptClass
@@ -26,14 +26,15 @@ from arrears.domain.promises import (
     shortfall,
     terms_problems,
 )
-from arrears.domain.strategy import Strategy
-from arrears.services.config import load_strategy
 from arrears.store import promises as store
 from arrears.store.account_work import account_for_update, add_history, current_cases
 from arrears.store.audit import append_audit
 from arrears.store.db import Database, Session
 from arrears.store.models import AccountRow, PromiseRow
 from arrears.store.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from arrears.domain.strategy import Strategy
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +182,8 @@ def add_promise(db: Database, external_id: str, request: PromiseRequest, *, on: 
         account = account_for_update(session, external_id)
         if account is None:
             raise NotFound(f"no account {external_id!r}")
+        from arrears.services.config import load_strategy  # here: the account page lists promises without it
+
         strategy = load_strategy(session)
         problems = request_problems(request, strategy, on)
         if account.mode == Mode.CLOSED.value:
