@@ -17,7 +17,9 @@ import pytest
 from arrears.store.db import Database, sqlite_url
 from tests.services.run_scenarios import portfolios, world
 
-HEAVY = ("polars", "faker", "weasyprint", "sqlalchemy", "alembic", "holidays", "lark", "jinja2", "yaml", "rich.progress")
+HEAVY = (
+    "polars", "faker", "weasyprint", "sqlalchemy", "alembic", "holidays", "lark", "jinja2", "yaml", "rich.progress"
+)
 
 _CHILD = f"""
 import json, sys
