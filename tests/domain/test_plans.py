@@ -339,6 +339,35 @@ def test_delete_same_type_contacts_and_same_description_only() -> None:
     assert [r.key for r in outcome.removals] == ["g60", "call"]
 
 
+def test_delete_same_type_ends_the_promise_whose_contact_it_deletes_by_the_rule_of_delete_all() -> None:
+    """A promise event with delete same type contacts (same description only) replaces the pending promise
+    contacts of that description, and their promises end as delete all pending contacts ends them: the
+    repeating one without a copy is marked done, the copied one cancelled; a do-not-autodelete contact, one of
+    another description and a promise taken on a call (no contact) stand."""
+    monthly = {"repeat": RepeatPeriod.MONTHLY, "timing": Timing.NEXT_MONTH_SAME_DAY, "promise_percent": 10}
+    plain = Plan("PRM", events=(PlanEvent(1, EventType.PROMISE, "Monthly", **monthly),))  # type: ignore[arg-type]
+    copied = Plan("PRC", events=(PlanEvent(1, EventType.PROMISE, "Monthly", copy_on_repeat=True, **monthly),))  # type: ignore[arg-type]
+    again = Plan("AGAIN", events=(PlanEvent(1, EventType.PROMISE, "Monthly", delete_same_type=True,
+                                            same_description_only=True, **monthly),))  # type: ignore[arg-type]  # fmt: skip
+    work = (
+        pending("p-plain", "promise", "Monthly", origin=PlanEventOrigin("PRM", 1, "x")),
+        pending("p-copy", "promise", "Monthly", origin=PlanEventOrigin("PRC", 1, "x")),
+        pending("p-kept", "promise", "Monthly", origin=PlanEventOrigin("PRM", 1, "y"), no_auto_delete=True),
+        pending("p-other", "promise", "Weekly", origin=PlanEventOrigin("PRM", 1, "z")),
+    )
+    since = date(2026, 3, 1)
+    keys = ("p-plain", "p-copy", "p-kept", "p-other", "call:9")
+    standing = tuple(StandingPromise(n, since, key, repeats=True) for n, key in enumerate(keys, start=1))
+    outcome = schedule_plan(request("AGAIN"), account(pending=work, promises=standing), plans(plain, copied, again))
+    assert [(r.key, r.status.value) for r in outcome.removals] == [("p-plain", "done"), ("p-copy", "cancelled")]
+    assert [(r.promise.promise_id, r.status.value) for r in outcome.promise_removals] == [(1, "done"), (2, "cancelled")]
+    assert outcome.promise_removals[0].reason == (
+        "marked done: replaced by plan AGAIN event 1 (delete same type contacts) on 2026-03-10 (a repeating promise "
+        "is kept)")  # fmt: skip
+    (made,) = outcome.contacts  # the new promise contact: 10% of $1,200.00, next month same day
+    assert (made.amount_cents, made.due) == (12_000, date(2026, 4, 10))
+
+
 def test_closed_accounts_are_skipped_when_the_plan_says_so() -> None:
     plan = Plan("NC", do_not_run_on_closed=True, events=(PlanEvent(1, EventType.NOTE, "hello"),))
     outcome = schedule_plan(request("NC"), account(closed=True), plans(plan))

@@ -348,3 +348,33 @@ def test_a_promise_whose_window_ended_while_closed_stays_cancelled_not_broken(db
     run_day(db, d("2027-03-25"))
     assert promise(db)[0] == "cancelled"
     assert [a.action for a in table(db, "activity") if a.action == "Broken promise call"] == []
+
+
+def test_a_promise_event_deleting_same_type_contacts_ends_the_promise_of_the_contact_it_replaces(
+    db: Database,
+) -> None:
+    """Seed 002 "Delete same type contacts": plan RENEW replaces Evans's pending promise contact (same description)
+    and its promise — $100.00 monthly from 2027-03-15 — ends as delete all pending contacts ends it: marked done
+    (it repeats without a copy), judged no more; the new promise of 20% of the $1,000.00 owing stands alone."""
+    first = PlanEvent(1, EventType.PROMISE, "Monthly promise", timing=Timing.DELAY_DAYS, days=14, promise_percent=10,
+                      repeat=RepeatPeriod.MONTHLY)  # fmt: skip
+    renew = replace(first, promise_percent=20, delete_same_type=True, same_description_only=True)
+    strategy = replace(SAVED, plans=(BROKEN, Plan("TENTH", events=(first,)), Plan("RENEW", events=(renew,))))
+    portfolios(db)
+    world(db, ACCOUNTS)
+    assert apply_document(db, dump_strategy(strategy), actor="admin", confirm=True).errors == ()
+    run_day(db, d("2027-03-01"))
+    run_plan(db, "TENTH", "evans", on=d("2027-03-01"), at=datetime(2027, 3, 1, 10, tzinfo=UTC), user="BO")
+    run_plan(db, "RENEW", "evans", on=d("2027-03-05"), at=datetime(2027, 3, 5, 10, tzinfo=UTC), user="BO")
+    old, new = sorted(list_promises(db, "evans"), key=lambda p: p.id)
+    assert (old.amount_cents, str(old.due), old.status) == (10_000, "2027-03-15", "done")
+    assert (new.amount_cents, str(new.due), new.status) == (20_000, "2027-03-19", "open")
+    assert [(r.status, r.ended_by) for r in table(db, "promise") if r.id == old.id] == [("done", "plan")]
+    assert said(db, "promise_done") == [
+        f"2027-03-05 promise_done: promise {old.id} marked done: replaced by plan RENEW event 1 (delete same type "
+        "contacts) on 2027-03-05 (a repeating promise is kept)"]  # fmt: skip
+    contacts = sorted((str(a.due_date), a.status) for a in table(db, "activity") if a.kind == "promise")
+    assert contacts == [("2027-03-15", "done"), ("2027-03-19", "scheduled")]
+    run_day(db, d("2027-03-19"))  # the old window ended 03-18: nothing is broken, the broken plan calls nobody
+    assert [p.status for p in sorted(list_promises(db, "evans"), key=lambda p: p.id)] == ["done", "open"]
+    assert [a.action for a in table(db, "activity") if a.action == "Broken promise call"] == []

@@ -590,6 +590,12 @@ def removal(contact: PendingContact, plans: Mapping[str, Plan], why: str) -> Rem
     the promise's integrity; every other pending contact is deleted (cancelled)."""
     if contact.kind in NEVER_DELETED or contact.no_auto_delete:
         return None
+    return _deleted(contact, plans, why)
+
+
+def _deleted(contact: PendingContact, plans: Mapping[str, Plan], why: str) -> Removal:
+    """Deleting a pending contact, by delete all pending or delete same type contacts: a promise that repeats
+    without create copy on repeat is marked done to keep the promise's integrity, any other contact cancelled."""
     if contact.kind == EventType.PROMISE and _repeats_without_copy(contact, plans):
         return _done(contact, why)
     return _cancel(contact, why)
@@ -598,10 +604,11 @@ def removal(contact: PendingContact, plans: Mapping[str, Plan], why: str) -> Rem
 def promise_removal(
     promise: StandingPromise, contact: PendingContact | None, plans: Mapping[str, Plan], why: str
 ) -> PromiseRemoval | None:
-    """What deleting all pending contacts does to a promise to pay that stands (seed 002 "Promises"), the same
-    rule as for its contact: a promise with a repeat and without create copy on repeat is marked done instead of
-    deleted, to keep the promise's integrity (its kept installments and history stand); a promise without a
-    repeat, or whose event creates a copy on repeat, is deleted (cancelled). A plan-made promise follows its
+    """What deleting all pending contacts — or a delete same type contacts event deleting its contact — does to
+    a promise to pay that stands (seed 002 "Promises"), the same rule as for its contact: a promise with a
+    repeat and without create copy on repeat is marked done instead of deleted, to keep the promise's integrity
+    (its kept installments and history stand); a promise without a repeat, or whose event creates a copy on
+    repeat, is deleted (cancelled). A plan-made promise follows its
     contact (``contact``): its event's repeat and copy switches, and a do-not-autodelete contact keeps the
     promise open. A promise taken on a call or directly has no contact: one promise carries every installment
     (no copy is made), so a repeating one is marked done and any other is cancelled."""
@@ -761,7 +768,7 @@ def _run(
             continue
         origin = PlanEventOrigin(plan.code, event.sequence, origin_run)
         if event.delete_same_type:
-            _delete_same_type(event, plan, account, outcome, request)
+            _delete_same_type(event, plan, account, plans, outcome, request)
         if event.type is EventType.RUN_PLAN and event.timing is Timing.IMMEDIATELY and event.delay_minutes is None:
             if event.records_history:
                 outcome.contacts.append(_contact(request, account, plan, event, origin, ActivityStatus.DONE))
@@ -777,14 +784,22 @@ def _delete_promises(
     """Delete all pending contacts ends the promises that stand, as :func:`promise_removal` says (a promise the
     same fact made, or one already ended by this run, is left alone)."""
     contacts = {c.key: c for c in account.pending}
-    ended = {r.promise.promise_id for r in outcome.promise_removals}
     for promise in account.promises:
         contact = contacts.get(promise.key)
-        if promise.promise_id in ended or (contact is not None and _made_by(contact, request.run)):
-            continue
-        found = promise_removal(promise, contact, plans, why)
-        if found is not None:
-            outcome.promise_removals.append(found)
+        if contact is None or not _made_by(contact, request.run):
+            _end_promise(promise, contact, plans, outcome, why)
+
+
+def _end_promise(
+    promise: StandingPromise, contact: PendingContact | None, plans: Mapping[str, Plan], outcome: PlanOutcome,
+    why: str,
+) -> None:  # fmt: skip
+    """End a standing promise as :func:`promise_removal` says, once per run, whichever deletion reaches it."""
+    if any(r.promise.promise_id == promise.promise_id for r in outcome.promise_removals):
+        return
+    found = promise_removal(promise, contact, plans, why)
+    if found is not None:
+        outcome.promise_removals.append(found)
 
 
 def _made_by(contact: PendingContact, run: str) -> bool:
@@ -794,10 +809,13 @@ def _made_by(contact: PendingContact, run: str) -> bool:
 
 
 def _delete_same_type(
-    event: PlanEvent, plan: Plan, account: AccountView, outcome: PlanOutcome, request: PlanRequest
-) -> None:
+    event: PlanEvent, plan: Plan, account: AccountView, plans: Mapping[str, Plan], outcome: PlanOutcome,
+    request: PlanRequest,
+) -> None:  # fmt: skip
     """Seed 002 "Delete same type contacts" (and "same description only"): pending contacts of the event's type
-    are deleted when this one is scheduled; contacts this run created before it count as pending."""
+    are deleted when this one is scheduled; contacts this run created before it count as pending. A promise's
+    contact is deleted by the rule of delete all pending contacts, and its promise ends with it (the same
+    :func:`promise_removal`: marked done when it repeats without create copy on repeat, else cancelled)."""
     why = f"replaced by plan {plan.code} event {event.sequence} (delete same type contacts) on {request.on}"
     removed = {r.key for r in outcome.removals}
     wanted = event.description.strip()
@@ -808,7 +826,10 @@ def _delete_same_type(
             continue
         if event.same_description_only and contact.description.strip() != wanted:
             continue
-        outcome.removals.append(_cancel(contact, why))
+        outcome.removals.append(_deleted(contact, plans, why))
+        for promise in account.promises:
+            if promise.key == contact.key:
+                _end_promise(promise, contact, plans, outcome, why)
     kept = []
     for made in outcome.contacts:
         same = made.type is event.type and made.status is ActivityStatus.SCHEDULED and not made.no_auto_delete
