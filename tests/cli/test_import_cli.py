@@ -86,3 +86,15 @@ def test_a_portfolio_maximum_set_from_the_cli_bounds_what_its_imports_take(sqlit
     for wrong in (["NORTH"], ["NORTH", "5.00", "--inherit"], ["NORTH", "-5.00"], ["NOWHERE", "5.00"]):
         result = runner.invoke(app, ["portfolios", "maximum", *wrong, "--db", url])
         assert result.exit_code != 0 and "Traceback" not in result.output, wrong
+
+
+def test_a_file_that_sets_a_closed_account_active_says_it_reopened_it(sqlite_db: Database, tmp_path: Path) -> None:
+    url = sqlite_url(sqlite_db.engine.url.database or "")
+    create_portfolio(sqlite_db, "NORTH", "North Clinic")
+    path = tmp_path / "accounts.csv"
+    for mode in ("closed", "active"):
+        path.write_text(f"external_id,portfolio,last_name,mode\nA-1,NORTH,Smith,{mode}\n", encoding="utf-8")
+        result = runner.invoke(app, ["import", "accounts", str(path), "--db", url])
+        assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "closed accounts set back to active, reopened as by `arrears accounts reopen`: accounts reopened: 1" in said

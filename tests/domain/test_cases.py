@@ -52,10 +52,14 @@ def test_every_activity_move_outside_the_table_is_refused(status: ActivityStatus
             activity_transition(status, event)
 
 
-def test_a_resolved_case_and_a_done_or_cancelled_activity_are_final() -> None:
+def test_a_resolved_case_and_a_cancelled_activity_are_final_and_done_only_revives() -> None:
     assert not [event for event in CaseEvent if (CaseStatus.RESOLVED, event) in CASE_TRANSITIONS]
-    for final in (ActivityStatus.DONE, ActivityStatus.CANCELLED):
-        assert not [event for event in ActivityEvent if (final, event) in ACTIVITY_TRANSITIONS]
+    assert not [event for event in ActivityEvent if (ActivityStatus.CANCELLED, event) in ACTIVITY_TRANSITIONS]
+    # A done activity moves only when reopening an account revives the promise whose contact its closing did.
+    assert [event for event in ActivityEvent if (ActivityStatus.DONE, event) in ACTIVITY_TRANSITIONS] == [
+        ActivityEvent.REVIVE]  # fmt: skip
+    assert activity_transition(ActivityStatus.DONE, ActivityEvent.REVIVE) is ActivityStatus.SCHEDULED
+    assert activity_sources(ActivityEvent.REVIVE) == {ActivityStatus.DONE}
 
 
 def test_only_open_work_can_be_completed_and_what_a_cancel_may_touch() -> None:

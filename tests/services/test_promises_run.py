@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,8 @@ from arrears.services.accounts import Posting, post_transaction, reverse_payment
 from arrears.services.config import apply_document, load_strategy
 from arrears.services.config_document import dump_strategy
 from arrears.services.explain import explain
+from arrears.services.import_columns import ImportKind
+from arrears.services.importing import import_file
 from arrears.services.plans import run_plan
 from arrears.services.promises import PromiseRequest, add_promise, list_promises, promise_desk, promise_report
 from arrears.services.run import run_day
@@ -378,3 +381,69 @@ def test_a_promise_event_deleting_same_type_contacts_ends_the_promise_of_the_con
     run_day(db, d("2027-03-19"))  # the old window ended 03-18: nothing is broken, the broken plan calls nobody
     assert [p.status for p in sorted(list_promises(db, "evans"), key=lambda p: p.id)] == ["done", "open"]
     assert [a.action for a in table(db, "activity") if a.action == "Broken promise call"] == []
+
+
+def test_reopening_schedules_a_revived_plan_promises_contact_again_so_delete_all_treats_it_as_before(
+    db: Database,
+) -> None:
+    """Evans's promise comes from a no-autodelete promise event, Adams's from one that copies on repeat (each
+    $100.00 monthly from 2027-03-15). Closed on 03-05, the closing marks their contacts done; reopened on 03-10,
+    the promises stand again with their contacts, so plan WIPE on 03-11 keeps Evans's open and cancels Adams's
+    (its copy on repeat), as it would have before the closing."""
+    event = PlanEvent(1, EventType.PROMISE, "Kept through", timing=Timing.DELAY_DAYS, days=14, promise_percent=10,
+                      repeat=RepeatPeriod.MONTHLY, no_autodelete=True)  # fmt: skip
+    copied = replace(event, description="Copied", no_autodelete=False, copy_on_repeat=True)
+    strategy = replace(SAVED, plans=(BROKEN, WIPE, Plan("KEEP", events=(event,)), Plan("COPY", events=(copied,))))
+    portfolios(db)
+    world(db, ACCOUNTS)
+    assert apply_document(db, dump_strategy(strategy), actor="admin", confirm=True).errors == ()
+    run_day(db, d("2027-03-01"))
+    at = datetime(2027, 3, 1, 10, tzinfo=UTC)
+    run_plan(db, "KEEP", "evans", on=d("2027-03-01"), at=at, user="BO")
+    run_plan(db, "COPY", "adams", on=d("2027-03-01"), at=at, user="AL")
+    for account in ("evans", "adams"):
+        close_account(db, account, d("2027-03-05"), actor="maria")
+
+    def contacts() -> list[tuple[str, str, str | None]]:
+        return sorted((a.action, a.status, a.done_on and str(a.done_on)) for a in table(db, "activity")
+                      if a.kind == "promise")  # fmt: skip
+
+    assert contacts() == [("Copied", "done", "2027-03-05"), ("Kept through", "done", "2027-03-05")]
+    for account in ("evans", "adams"):
+        assert reopen_account(db, account, d("2027-03-10"), actor="maria").promises_reopened == 1
+    assert contacts() == [("Copied", "scheduled", None), ("Kept through", "scheduled", None)]
+    for account in ("evans", "adams"):
+        run_plan(db, "WIPE", account, on=d("2027-03-11"), at=at, user="BO")
+    assert promise(db, "evans") == ("open", "2027-03-15", 0, 10_000)
+    assert promise(db, "adams") == ("cancelled", "2027-03-15", 0, 0)
+    assert contacts() == [("Copied", "cancelled", None), ("Kept through", "scheduled", None)]
+
+
+ACTIVE, CLOSED = (f"external_id,portfolio,last_name,mode\nevans,NORTH,Evans,{mode}\n" for mode in ("active", "closed"))
+
+
+def test_an_import_that_sets_a_closed_account_back_to_active_reopens_it_as_by_hand(
+    db: Database, tmp_path: Path
+) -> None:
+    """Evans ($100.00 monthly from 2027-03-15, grace 3) is closed by an import on 03-05, and the run of 03-05
+    cancels the promise; a file that sets the account active again on 03-10 reopens it by the same rule as
+    `arrears accounts reopen`: the promise stands again and the run of 03-19 breaks it (nothing paid by 03-18)."""
+    office(db)
+    (closing := tmp_path / "closing.csv").write_text(CLOSED)
+    (opening := tmp_path / "opening.csv").write_text(ACTIVE)
+    assert import_file(db, ImportKind.ACCOUNTS, closing, today=d("2027-03-05")).updated == 1
+    run_day(db, d("2027-03-05"))
+    assert promise(db) == ("cancelled", "2027-03-15", 0, 0)
+    report = import_file(db, ImportKind.ACCOUNTS, opening, today=d("2027-03-10"), actor="nightly")
+    assert report.reopened == {"accounts reopened": 1, "promises reopened": 1}
+    assert report.to_dict()["reopened"] == {"accounts reopened": 1, "promises reopened": 1}
+    assert promise(db) == ("open", "2027-03-15", 0, 10_000)
+    promise_id = report_id(db, "evans")
+    assert said(db, "reopened") == ["2027-03-10 reopened: account reopened on 2027-03-10 by an import (nightly)"]
+    assert said(db, "promise_reopened") == [
+        f"2027-03-10 promise_reopened: promise {promise_id} reopened with the account: $100.00 due 2027-03-15 "
+        "(grace 3 days)"]  # fmt: skip
+    assert import_file(db, ImportKind.ACCOUNTS, opening, today=d("2027-03-10")).reopened == {}  # nothing to reopen
+    run_day(db, d("2027-03-19"))
+    assert promise(db)[0] == "broken"
+    assert [a.action for a in table(db, "activity") if a.action == "Broken promise call"] == ["Broken promise call"]

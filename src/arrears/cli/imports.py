@@ -145,6 +145,10 @@ def show_report(report: ImportReport) -> None:
         console.print("as the transactions posted:")
         for name, count in sorted(report.effects.items()):
             console.print(f"  {name}: {count:,}")
+    if report.reopened:
+        console.print("closed accounts set back to active, reopened as by `arrears accounts reopen`:")
+        for name, count in sorted(report.reopened.items()):
+            console.print(f"  {name}: {count:,}")
     if report.updates:
         title = "would change" if report.dry_run else "updated"
         rows = [(str(u.row), shown(u.external_id), u.field, shown(u.before), shown(u.after)) for u in report.updates]

@@ -86,6 +86,9 @@ class ActivityEvent(StrEnum):
     """A collector records the outcome of an open activity."""
     HOLD = "hold"
     CANCEL = "cancel"
+    REVIVE = "revive"
+    """A promise's contact that the account's closing marked done is scheduled again when reopening the account
+    revives its promise (the one way back from done)."""
 
 
 class TransitionRefused(ValueError):
@@ -115,6 +118,7 @@ ACTIVITY_TRANSITIONS: Final[Mapping[tuple[ActivityStatus, ActivityEvent], Activi
         (ActivityStatus.HELD, ActivityEvent.PERFORM): ActivityStatus.DONE,
         (ActivityStatus.HELD, ActivityEvent.OPEN): ActivityStatus.OPEN,
         (ActivityStatus.HELD, ActivityEvent.CANCEL): ActivityStatus.CANCELLED,
+        (ActivityStatus.DONE, ActivityEvent.REVIVE): ActivityStatus.SCHEDULED,
     }
 )
 

@@ -633,10 +633,26 @@ def close_disposition(contact: PendingContact, why: str) -> Removal | None:
     return _cancel(contact, why)
 
 
-def _repeats_without_copy(contact: PendingContact, plans: Mapping[str, Plan]) -> bool:
-    origin = contact.origin
+def revived_with_promise(
+    done_on: date | None, ended_on: date | None, origin: PlanEventOrigin | None, plans: Mapping[str, Plan]
+) -> bool:
+    """Whether a plan-made promise's contact, marked done, is scheduled again when reopening the account revives
+    its promise: when the closing marked it done (seed 002: promises regardless of do not autodelete), the day it
+    cancelled the promise — so the contact's switches (do not autodelete, repeat, copy on repeat) hold for the
+    revived promise as they did before; not a contact its event marks done immediately, which never was pending."""
+    if origin is None or done_on is None or done_on != ended_on:
+        return False
+    event = _event_of(origin, plans)
+    return event is None or not event.mark_done_immediately
+
+
+def _event_of(origin: PlanEventOrigin | None, plans: Mapping[str, Plan]) -> PlanEvent | None:
     plan = plans.get(origin.plan) if origin is not None else None
-    event = plan.event(origin.event) if plan is not None and origin is not None else None
+    return plan.event(origin.event) if plan is not None and origin is not None else None
+
+
+def _repeats_without_copy(contact: PendingContact, plans: Mapping[str, Plan]) -> bool:
+    event = _event_of(contact.origin, plans)
     return event is not None and event.repeat is not None and not event.copy_on_repeat
 
 

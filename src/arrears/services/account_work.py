@@ -3,24 +3,29 @@ with the user who did it (one audit row per changed field, before and after)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from arrears.domain.cases import (
+    ActivityEvent,
     ActivityStatus,
     CaseEvent,
     CaseStatus,
+    PlanEventOrigin,
     activity_transition,
     cancelled_when_case_ends,
     case_transition,
+    origin_from_columns,
 )
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.model import Mode, PhoneType
-from arrears.domain.plans import PendingContact, close_disposition
+from arrears.domain.plans import PendingContact, Plan, close_disposition, revived_with_promise
 from arrears.domain.promises import OPEN_PROMISE, ClosedPromise, PromiseState, revive
 from arrears.services.accounts import time_zone_problem
+from arrears.services.config import load_strategy
 from arrears.services.promises import terms_of
 from arrears.store import summaries
 from arrears.store.account_work import (
@@ -34,7 +39,13 @@ from arrears.store.account_work import (
 from arrears.store.audit import append_audit
 from arrears.store.db import Database, Session
 from arrears.store.models import AccountRow
-from arrears.store.promises import cancel_open_promises, closing_cancelled, count_payments, uncounted_payments
+from arrears.store.promises import (
+    cancel_open_promises,
+    closing_cancelled,
+    count_payments,
+    done_promise_contacts,
+    uncounted_payments,
+)
 from arrears.store.uow import UnitOfWork
 
 TEXT_FIELDS: Mapping[str, int] = {
@@ -273,10 +284,8 @@ def reopen_account(
     db: Database, external_id: str, on: date, reason: str = "", *, actor: str = "arrears"
 ) -> Reopening:
     """Make a closed account active again from ``on``; the next run decides whether it enters collections.
-    The promises its closing cancelled are judged again (:func:`arrears.domain.promises.revive`): those whose
-    window is still open stand again, with the guarantor payments made while the account was closed counted
-    toward them; those whose window ended meanwhile stay cancelled. A line of history each. Refused when the
-    account is not closed."""
+    What reopening makes happen is :func:`reopened` (the promises its closing cancelled judged again). Refused
+    when the account is not closed."""
     with UnitOfWork(db) as uow:
         session = uow.session
         row = _account(session, external_id)
@@ -285,9 +294,8 @@ def reopen_account(
                                             external_id)])  # fmt: skip
         before = {"mode": row.mode, "closed_date": row.closed_date.isoformat() if row.closed_date else None}
         row.mode, row.closed_date = Mode.ACTIVE.value, None
-        add_history(session, row.id, on, "reopened", f"account reopened on {on}" + (f": {reason}" if reason else "")
-                    + f" by {actor}")  # fmt: skip
-        reopening = _revive_promises(session, row.id, on)
+        why = f"account reopened on {on}" + (f": {reason}" if reason else "") + f" by {actor}"
+        reopening = reopened(session, row.id, on, why, load_strategy(session).plan_index())
         after: dict[str, Any] = {"mode": Mode.ACTIVE.value, "closed_date": None, "reason": reason}
         if reopening != Reopening():
             after |= {"promises_reopened": reopening.promises_reopened,
@@ -298,8 +306,16 @@ def reopen_account(
     return reopening
 
 
-def _revive_promises(session: Session, account_id: int, on: date) -> Reopening:
-    """Judge again the promises the account's closing cancelled, and write what the reopening does to them."""
+def reopened(session: Session, account_id: int, on: date, why: str, plans: Mapping[str, Plan]) -> Reopening:
+    """What reopening a closed account on ``on`` makes happen, however it is reopened — by hand
+    (:func:`reopen_account`) or by an accounts import that sets its mode back to active
+    (:func:`reopen_imported`); the caller has made it active. A line of history (``why``), and the promises its
+    closing cancelled judged again (:func:`arrears.domain.promises.revive`): those whose window is still open
+    stand again, with the guarantor payments made while the account was closed counted toward them, and the
+    contact of a plan-made one is scheduled again with it (:func:`arrears.domain.plans.revived_with_promise`:
+    its event's switches, do not autodelete among them, hold as they did before the closing); those whose window
+    ended meanwhile stay cancelled. A line of history each."""
+    add_history(session, account_id, on, "reopened", why)
     rows = closing_cancelled(session, account_id)
     if not rows:
         return Reopening()
@@ -308,7 +324,8 @@ def _revive_promises(session: Session, account_id: int, on: date) -> Reopening:
     payments = uncounted_payments(session, account_id, since, on)
     day_of = {line: day for line, day, _ in payments}
     by_id = {r.id: r for r in rows}
-    reopened = left = 0
+    contacts = done_promise_contacts(session, account_id, (r.key for r in rows))
+    revived = left = 0
     for revival in revive(closed, payments, on):
         row, state = by_id[revival.promise_id], revival.judgement.state
         count_payments(session, row.id, revival.counted, day_of)
@@ -317,10 +334,35 @@ def _revive_promises(session: Session, account_id: int, on: date) -> Reopening:
             add_history(session, account_id, on, "promise_cancelled",
                         f"promise {row.id} {revival.judgement.detail}")  # fmt: skip
             continue
-        reopened += 1
+        revived += 1
         ended = state.status not in OPEN_PROMISE
+        contact = contacts.get(row.key)
+        if contact is not None and not ended:
+            origin = origin_from_columns(contact.origin, contact.action, contact.series, contact.step,
+                                         contact.origin_ref)  # fmt: skip
+            made_by = origin if isinstance(origin, PlanEventOrigin) else None
+            if revived_with_promise(contact.done_on, row.ended_on, made_by, plans):
+                contact.status = activity_transition(ActivityStatus.DONE, ActivityEvent.REVIVE).value
+                contact.done_on = None
         row.status, row.installment, row.paid_cents = state.status.value, state.installment, state.paid_cents
         row.due_date, row.judged_on = terms_of(row).due(state.installment), on
         row.ended_on, row.ended_by = (on if ended else None), None
         add_history(session, account_id, on, "promise_reopened", f"promise {row.id} {revival.judgement.detail}")
-    return Reopening(reopened, left)
+    return Reopening(revived, left)
+
+
+def reopen_imported(session: Session, external_ids: Sequence[str], on: date, *, actor: str) -> Counter[str]:
+    """What reopening makes happen (:func:`reopened`) for each account an accounts import set back to active
+    from closed on ``on`` (the import has written its mode), in the import's transaction: how many accounts were
+    reopened and how many of their promises stand again or stay cancelled."""
+    counts: Counter[str] = Counter()
+    if not external_ids:
+        return counts
+    plans = load_strategy(session).plan_index()
+    for external_id in external_ids:
+        row = _account(session, external_id)
+        reopening = reopened(session, row.id, on, f"account reopened on {on} by an import ({actor})", plans)
+        counts["accounts reopened"] += 1
+        counts["promises reopened"] += reopening.promises_reopened
+        counts["promises left cancelled"] += reopening.promises_left_cancelled
+    return +counts

@@ -48,6 +48,7 @@ from arrears.domain.model import Claim, ClaimStatus, Mode, Party, PhoneType, cla
 from arrears.domain.money import ANY_AMOUNT, AmountLimit, Money, MoneyError
 from arrears.domain.plans import Plan
 from arrears.domain.strategy import Strategy
+from arrears.services.account_work import reopen_imported
 from arrears.services.accounts import party_problems
 from arrears.services.collector import collector_paused
 from arrears.services.config import load_strategy
@@ -179,6 +180,9 @@ class ImportReport:
     """What the contact plan run on each new account did (``import accounts --plan``)."""
     effects: Counter[str] = field(default_factory=Counter)
     """What the imported transactions made happen as they posted (:mod:`arrears.services.posting_effects`)."""
+    reopened: Counter[str] = field(default_factory=Counter)
+    """What reopening the closed accounts the file set back to active made happen
+    (:func:`arrears.services.account_work.reopen_imported`)."""
     timings: dict[str, float] = field(default_factory=lambda: {"validate": 0.0, "write": 0.0, "summaries": 0.0})
 
     @property
@@ -215,6 +219,7 @@ class ImportReport:
             "accounts_refreshed": self.accounts_refreshed,
             "plan": self.plan.as_dict() if self.plan is not None else None,
             "effects": dict(sorted(self.effects.items())),
+            "reopened": dict(sorted(self.reopened.items())),
             "timings": {name: round(seconds, 3) for name, seconds in self.timings.items()},
         }
 
@@ -1360,6 +1365,8 @@ class _Accounts(_Importer):
         super().__init__(connection, cells, bad, today)
         self.created: list[tuple[int, str]] = []
         """(account id, external id) of every account this import inserted."""
+        self.reopened: list[str] = []
+        """External ids of the closed accounts this import set back to active (reopened as by hand)."""
         self.lengths.update(_lengths(PARTIES))
         self.lengths["phone"] = _lengths(PHONES)["number"]
         self.portfolios = portfolio_id_by_code(connection)
@@ -1420,6 +1427,8 @@ class _Accounts(_Importer):
         if not self.dry_run:
             update_imported_accounts(self.connection, [(record[1], changes)], actor=self.actor,
                                      at=datetime.now(UTC))  # fmt: skip
+            if changes.get("mode", ("", ""))[0] == Mode.CLOSED.value:
+                self.reopened.append(record[1])
 
     def insert(self, rows: list[tuple[Any, ...]]) -> None:
         if not rows or self.dry_run:
@@ -1732,6 +1741,8 @@ def _import(
                     started = time.perf_counter()
                     report.effects = after_import(connection, load_strategy(uow.session), importer.touched, before)
                     report.timings["effects"] = time.perf_counter() - started
+                if isinstance(importer, _Accounts) and importer.reopened:  # as `arrears accounts reopen` does
+                    report.reopened = reopen_imported(uow.session, importer.reopened, today, actor=actor)
                 if run is not None and isinstance(importer, _Accounts) and not dry_run:
                     ran = run_on_imported(connection, run.strategy, run.plan, importer.created, on=today,
                                           at=run.at, user=run.user, start_date=run.start_date)  # fmt: skip

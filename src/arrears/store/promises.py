@@ -13,7 +13,7 @@ from arrears.domain.effects import ENDED_BY_CLOSE
 from arrears.domain.promises import OPEN_PROMISE, REVERSIBLE, PromiseStatus
 from arrears.store.bulk import insert_ignore, update_many
 from arrears.store.db import Session, fetch_rows
-from arrears.store.models import AccountRow, LedgerLineRow, PartyRow, PromisePaymentRow, PromiseRow
+from arrears.store.models import AccountRow, ActivityRow, LedgerLineRow, PartyRow, PromisePaymentRow, PromiseRow
 
 PROMISES = PromiseRow.__table__
 PROMISE_PAYMENTS = PromisePaymentRow.__table__
@@ -52,6 +52,19 @@ def closing_cancelled(session: Session, account_id: int) -> list[PromiseRow]:
         PromiseRow.ended_by == ENDED_BY_CLOSE,
     ).order_by(PromiseRow.id)  # fmt: skip
     return list(session.scalars(query))
+
+
+def done_promise_contacts(session: Session, account_id: int, keys: Iterable[str]) -> dict[str, ActivityRow]:
+    """The account's promise contacts among ``keys`` (a plan-made promise's key is its contact's) that are done,
+    by key."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    query = select(ActivityRow).where(
+        ActivityRow.account_id == account_id, ActivityRow.kind == "promise", ActivityRow.status == "done",
+        ActivityRow.key.in_(wanted),
+    )  # fmt: skip
+    return {row.key: row for row in session.scalars(query)}
 
 
 def uncounted_payments(session: Session, account_id: int, start: date, end: date) -> list[tuple[int, date, int]]:
