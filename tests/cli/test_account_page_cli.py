@@ -57,6 +57,9 @@ def test_the_page_shows_a_credit_balance_and_its_refund(sqlite_db: Database) -> 
     data = json.loads(runner.invoke(app, ["accounts", "show", "A-7", "--as-of", "2026-02-20", "--json",
                                           "--db", url]).output)  # fmt: skip
     assert (data["balance_cents"], data["credit_cents"], data["aging_cents"]["current"]) == (-2500, 2500, -2500)
+    # what is owed per bucket, as the page and the letters show it: nothing; the credit apart (aging_cents, kept
+    # as it was, nets the credit into current so that its buckets sum to the balance)
+    assert data["owed_aging_cents"] == {"current": 0, "1-30": 0, "31-60": 0, "61-90": 0, "91-120": 0, "120+": 0}
     post_transaction(sqlite_db, "A-7", Posting(Kind.REFUND, 2500, d("2026-02-15"), description="refund by check"))
     page = runner.invoke(app, ["accounts", "show", "A-7", "--as-of", "2026-02-20", "--db", url])
     text = " ".join(page.output.split())

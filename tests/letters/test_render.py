@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from arrears.domain.ledger import Position
+from arrears.domain.ledger import Position, position
 from arrears.domain.strategy import LetterTemplate
 from arrears.letters import (
     MERGE_FIELDS,
@@ -17,6 +17,8 @@ from arrears.letters import (
     sample_data,
     template_problems,
 )
+from arrears.letters.records import merge_data_from_record, merge_record
+from tests.notation import d, ledger
 
 
 def letter(body: str, subject: str = "Your balance") -> LetterTemplate:
@@ -233,3 +235,22 @@ def test_a_template_within_the_limits_renders_a_bounded_recursion_and_loop() -> 
 def test_printing_a_letter_past_a_limit_is_a_letter_error_naming_the_letter() -> None:
     with pytest.raises(LetterError, match=r"letter 'G30' body: exceeds the output limit of 2,000,000 characters"):
         render_letter(letter("{{ party.first_name * 3000000 }}"), context())
+
+
+def test_a_letter_shows_what_is_owed_per_bucket_and_an_overpayment_as_a_credit_of_its_own() -> None:
+    """$100.00 charged due 2026-02-04 and $125.00 paid on 2026-02-10: on 2026-02-20 the letter's buckets are what
+    is owed ($0.00 current, never -$25.00) and the $25.00 overpaid is the credit; buckets less credit are the
+    balance. The queued letter's record reads back to the same fields."""
+    lines = """
+    2026-01-05 charge  100.00 due 2026-02-04
+    2026-02-10 payment 125.00 guarantor
+    """
+    pos = position(ledger(lines), d("2026-02-20"))
+    data = MergeData({"first_name": "Ann", "last_name": "Smith"}, "A-1", "", "FAMILY", "Maple Grove", pos,
+                     d("2026-02-20"))  # fmt: skip
+    body = "{{ aging['current'] }}|{{ aging_cents['current'] }}|{{ credit }}|{{ credit_cents }}|{{ balance }}"
+    for read in (data, merge_data_from_record(merge_record(data))):
+        assert render_letter(letter(body), letter_context(read)).body == "$0.00|0|$25.00|2500|-$25.00"
+    fields = letter_context(data)
+    owed = sum(fields["aging_cents"][name] for name in ("current", "1-30", "31-60", "61-90", "91-120", "120+"))
+    assert owed - fields["credit_cents"] == fields["balance_cents"] == -2500

@@ -10,7 +10,8 @@ Merge fields::
     party.first_name  party.last_name  party.full_name  party.address1  party.address2
     party.address_lines  party.city  party.state  party.postal_code
     account.external_id  account.status_code
-    balance  balance_cents  aging["31-60"]  aging_cents["31-60"]  days_past_due  oldest_unpaid_due
+    balance  balance_cents  aging["31-60"]  aging_cents["31-60"]  credit  credit_cents
+    days_past_due  oldest_unpaid_due
     portfolio.code  portfolio.name  portfolio.address1  portfolio.address2  portfolio.address_lines
     portfolio.city  portfolio.state  portfolio.postal_code  portfolio.phone  portfolio.logo
     itemization.date  itemization.balance  itemization.charges  itemization.fees  itemization.payments
@@ -98,8 +99,12 @@ MERGE_FIELDS: Final[Mapping[str, str]] = MappingProxyType(
         "account.status_code": "The account's current status code.",
         "balance": "Balance owed, formatted: '$1,234.56'.",
         "balance_cents": "Balance owed in integer cents (use with the money filter or in comparisons).",
-        "aging": "Aging bucket name → formatted amount: aging['current'], aging['1-30'] … aging['120+'].",
-        "aging_cents": "Aging bucket name → integer cents.",
+        "aging": "Aging bucket name → what is owed in it, formatted: aging['current'], aging['1-30'] … "
+        "aging['120+'] (a credit balance is never netted into a bucket: see credit).",
+        "aging_cents": "Aging bucket name → what is owed in it, integer cents.",
+        "credit": "The credit balance (what the guarantor overpaid), formatted, $0.00 when none: the aging "
+        "buckets less the credit are the balance.",
+        "credit_cents": "The credit balance in integer cents (0 when none).",
         "days_past_due": "Days since the oldest unpaid due date (0 when nothing is past due).",
         "oldest_unpaid_due": "Due date of the oldest unpaid charge (a date, or none).",
         "portfolio.code": "Portfolio (practice) code, e.g. 'FAMILY'.",
@@ -704,8 +709,10 @@ def letter_context(data: MergeData, template: LetterTemplate | None = None, addr
         "account": _Fields("account", {"external_id": data.external_id, "status_code": data.status_code}),
         "balance": format_cents(pos.balance_cents),
         "balance_cents": pos.balance_cents,
-        "aging": _Fields("aging", {name: format_cents(cents) for name, cents in pos.aging}),
-        "aging_cents": _Fields("aging_cents", dict(pos.aging)),
+        "aging": _Fields("aging", {name: format_cents(cents) for name, cents in pos.owed_aging}),
+        "aging_cents": _Fields("aging_cents", dict(pos.owed_aging)),
+        "credit": format_cents(pos.credit_cents),
+        "credit_cents": pos.credit_cents,
         "days_past_due": pos.days_past_due,
         "oldest_unpaid_due": pos.oldest_unpaid_due,
         "portfolio": _Fields("portfolio", portfolio),

@@ -58,6 +58,7 @@ class AccountView:
             "oldest_unpaid_due": self.position.oldest_unpaid_due,
             "days_past_due": self.position.days_past_due,
             "aging_cents": dict(self.position.aging),
+            "owed_aging_cents": dict(self.position.owed_aging),
             "last_payment_date": self.position.last_payment_date,
             "last_payment_cents": self.position.last_payment_cents,
             "ledger": [_line_dict(line) for line in self.lines],
