@@ -56,3 +56,8 @@ class ValidationFailed(ValueError):
 
 class NotFound(LookupError):
     """Something named by the caller does not exist."""
+
+
+class Conflict(ValidationFailed):
+    """The input is well formed but the state of what it names refuses it (completing a cancelled activity,
+    reversing a payment twice); nothing was written."""
