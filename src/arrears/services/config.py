@@ -82,7 +82,7 @@ from arrears.services.config_document import (
     strategy_problems,
 )
 from arrears.store import config_repo
-from arrears.store.audit import recent_audit
+from arrears.store.audit import current_request_id, recent_audit
 from arrears.store.config_repo import PendingActivity, UsedAs, VersionInfo, WorkUse
 from arrears.store.db import Connection, Database, Session
 from arrears.store.models import AuditRow, ConfigEntityRow, ConfigVersionRow
@@ -462,6 +462,7 @@ def _write(
                 action=_AUDIT_ACTION[change.change],
                 before=before,
                 after=after,
+                request_id=current_request_id(),
             )
         )
     session.flush()
@@ -692,6 +693,7 @@ def _audit(now: datetime, actor: str, entity: str, key: object, action: str, bef
     return {
         "at": now, "actor": actor, "entity": entity, "entity_key": str(key), "action": action,
         "before": json.dumps(before, ensure_ascii=False), "after": json.dumps(after, ensure_ascii=False),
+        "request_id": current_request_id(),
     }  # fmt: skip
 
 

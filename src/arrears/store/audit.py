@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +13,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from arrears.store.models import AuditRow
+
+_request_id: ContextVar[str | None] = ContextVar("audit_request_id", default=None)
+"""The API request being served, recorded with every audit row it writes."""
+
+
+def current_request_id() -> str | None:
+    """The API request being served (None outside one), for audit rows written in bulk."""
+    return _request_id.get()
+
+
+@contextmanager
+def audit_request(request_id: str | None) -> Iterator[None]:
+    """Within the block, every audit row records ``request_id`` (the API request that made the change)."""
+    token = _request_id.set(request_id)
+    try:
+        yield
+    finally:
+        _request_id.reset(token)
 
 
 def append_audit(
@@ -25,6 +46,7 @@ def append_audit(
             action=action,
             before=json.dumps(before),
             after=json.dumps(after),
+            request_id=_request_id.get(),
         )
     )
 

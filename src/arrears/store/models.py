@@ -211,6 +211,8 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(20))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    """The API request that made the change (None: the command line or the run)."""
 
 
 class ConfigEntityRow(Base):
@@ -706,3 +708,54 @@ class PromisePaymentRow(Base):
     installment: Mapped[int] = mapped_column(Integer)
     """The installment it was counted toward."""
     reversed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoginRow(Base):
+    """A user who signs in: a configured user's or collector's login, their role, the portfolios they see (a JSON
+    list; empty for an administrator or an auditor, who see every one), the argon2 hash of their password, and
+    the failed attempts in a row that throttle their logins."""
+
+    __tablename__ = "login"
+    login: Mapped[str] = mapped_column(String(60), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    portfolios: Mapped[str] = mapped_column(Text, default="[]")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiTokenRow(Base):
+    """A bearer token of a user: its SHA-256 digest (the token itself is shown once), name, scopes (JSON list),
+    expiry, and when it was revoked; ``kind`` is ``api`` (made by the user) or ``session`` (made by a login)."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(ForeignKey("login.login"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))
+    scopes: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyRow(Base):
+    """A write sent with an ``Idempotency-Key``: reserved while it runs, then its response, so the same key
+    from the same user replays the response instead of applying the write again."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (UniqueConstraint("login", "key"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    login: Mapped[str] = mapped_column(String(60))
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of the method, path and body: the same key with another request is refused."""
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    """None while the request runs."""
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

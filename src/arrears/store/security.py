@@ -1,0 +1,108 @@
+"""Repository of logins, bearer tokens and idempotency keys, and the portfolio of what a request names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from arrears.store.models import (
+    AccountRow,
+    ActivityRow,
+    ApiTokenRow,
+    IdempotencyRow,
+    LoginRow,
+    PortfolioRow,
+)
+
+
+def login_row(session: Session, login: str, *, for_update: bool = False) -> LoginRow | None:
+    """The login ``login`` (locked for update where the database can lock a row); None when there is none."""
+    return session.get(LoginRow, login, with_for_update=for_update)
+
+
+def login_rows(session: Session) -> list[LoginRow]:
+    """Every login, by name."""
+    return list(session.scalars(select(LoginRow).order_by(LoginRow.login)))
+
+
+def token_by_digest(session: Session, digest: str) -> tuple[ApiTokenRow, LoginRow] | None:
+    """The token whose SHA-256 digest is ``digest`` and its login; None when there is none."""
+    found = session.execute(
+        select(ApiTokenRow, LoginRow).join(LoginRow, LoginRow.login == ApiTokenRow.login)
+        .where(ApiTokenRow.digest == digest)
+    ).first()  # fmt: skip
+    return (found[0], found[1]) if found is not None else None
+
+
+def tokens_of(session: Session, login: str) -> list[ApiTokenRow]:
+    """The tokens of ``login``, newest first."""
+    return list(session.scalars(select(ApiTokenRow).where(ApiTokenRow.login == login).order_by(ApiTokenRow.id.desc())))
+
+
+def token_row(session: Session, token_id: int) -> ApiTokenRow | None:
+    """The token ``token_id``; None when there is none."""
+    return session.get(ApiTokenRow, token_id, with_for_update=True)
+
+
+def account_portfolio(connection: Connection, external_id: str) -> str | None:
+    """The portfolio code of the account ``external_id``; None when there is no such account."""
+    return connection.scalar(
+        select(PortfolioRow.code).join(AccountRow, AccountRow.portfolio_id == PortfolioRow.id)
+        .where(AccountRow.external_id == external_id)
+    )  # fmt: skip
+
+
+def activity_portfolio(connection: Connection, activity_id: int) -> str | None:
+    """The portfolio code of the account of activity ``activity_id``; None when there is no such activity."""
+    return connection.scalar(
+        select(PortfolioRow.code).join(AccountRow, AccountRow.portfolio_id == PortfolioRow.id)
+        .join(ActivityRow, ActivityRow.account_id == AccountRow.id).where(ActivityRow.id == activity_id)
+    )  # fmt: skip
+
+
+def portfolios_of_external_ids(connection: Connection, external_ids: Sequence[str]) -> dict[str, str]:
+    """External id → portfolio code of those of ``external_ids`` that are accounts."""
+    found: dict[str, str] = {}
+    for start in range(0, len(external_ids), 500):
+        found.update(connection.execute(
+            select(AccountRow.external_id, PortfolioRow.code)
+            .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+            .where(AccountRow.external_id.in_(list(external_ids[start : start + 500])))
+        ).tuples().all())  # fmt: skip
+    return found
+
+
+# ------------------------------------------------------------------------------------------ idempotency
+
+
+def reserve_key(connection: Connection, login: str, key: str, fingerprint: str, at: datetime) -> IdempotencyRow | None:
+    """Reserve ``key`` for ``login`` in its own transaction; None when reserved now, else the record that holds
+    it (a request running, or the response of one that ran)."""
+    table = IdempotencyRow.__table__
+    try:
+        with connection.begin_nested():
+            connection.execute(table.insert().values(login=login, key=key, fingerprint=fingerprint, created_at=at))
+        return None
+    except IntegrityError:
+        row = connection.execute(select(table).where(table.c.login == login, table.c.key == key)).first()
+        if row is None:  # released between the insert and the read: reserve again
+            return reserve_key(connection, login, key, fingerprint, at)
+        return IdempotencyRow(**row._mapping)
+
+
+def complete_key(connection: Connection, login: str, key: str, status_code: int, body: str) -> None:
+    """Record the response of the request that holds ``key``."""
+    table = IdempotencyRow.__table__
+    connection.execute(
+        update(table).where(table.c.login == login, table.c.key == key).values(status_code=status_code, body=body)
+    )
+
+
+def release_key(connection: Connection, login: str, key: str) -> None:
+    """Give up the reservation of ``key`` (its request failed and wrote nothing)."""
+    table = IdempotencyRow.__table__
+    connection.execute(delete(table).where(table.c.login == login, table.c.key == key, table.c.status_code.is_(None)))
