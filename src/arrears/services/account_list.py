@@ -16,7 +16,7 @@ from arrears.domain.ledger import days_past_due
 from arrears.services.config import load_strategy
 from arrears.services.run import features_frame
 from arrears.services.worklist import assignees_for
-from arrears.store.accounts import account_listing
+from arrears.store.accounts import account_listing, account_listing_count
 from arrears.store.db import Database
 from arrears.store.loading import highest_id, portfolio_id_by_code
 
@@ -40,6 +40,16 @@ class AccountFilter:
     """A condition of the condition language over the account's fields (as the daily run sees them)."""
     limit: int = 50
     offset: int = 0
+    scope: frozenset[str] | None = None
+    """The portfolios the viewer sees (None: every one); a portfolio outside it is refused as unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPage:
+    """One page of an account list and how many accounts the criteria select over every page."""
+
+    rows: list[dict[str, Any]]
+    total: int
 
 
 def _problems(db: Database, criteria: AccountFilter) -> list[Problem]:
@@ -54,7 +64,10 @@ def _problems(db: Database, criteria: AccountFilter) -> list[Problem]:
     if criteria.offset < 0:
         problems.append(Problem("offset", "must be 0 or more", str(criteria.offset)))
     with db.engine.connect() as connection:
-        if criteria.portfolio is not None and criteria.portfolio not in portfolio_id_by_code(connection):
+        known = set(portfolio_id_by_code(connection))
+        if criteria.scope is not None:
+            known &= criteria.scope
+        if criteria.portfolio is not None and criteria.portfolio not in known:
             problems.append(Problem("portfolio", "is not a portfolio", criteria.portfolio))
     return problems
 
@@ -63,6 +76,11 @@ def search_accounts(db: Database, criteria: AccountFilter, as_of: date) -> list[
     """The accounts that meet every criterion, largest balance first, one page of them, each with its
     collector, case status and days past due on ``as_of``. An unknown portfolio, collector or status is
     refused (not an empty list); so is a condition that does not parse, with its position."""
+    return account_page_of(db, criteria, as_of, count=False).rows
+
+
+def account_page_of(db: Database, criteria: AccountFilter, as_of: date, *, count: bool = True) -> AccountPage:
+    """:func:`search_accounts` with the number of accounts selected over every page (``count``; else -1)."""
     problems = _problems(db, criteria)
     strategy = load_strategy(db)
     assignees = None
@@ -89,15 +107,18 @@ def search_accounts(db: Database, criteria: AccountFilter, as_of: date) -> list[
         options: dict[str, Any] = {
             "portfolio": criteria.portfolio, "assignees": assignees, "case_statuses": statuses,
             "min_balance_cents": criteria.min_balance_cents, "oldest_due_before": due_before,
+            "portfolios": criteria.scope,
         }  # fmt: skip
         if condition is None:
             rows = account_listing(connection, **options, limit=criteria.limit, offset=criteria.offset)
+            total = account_listing_count(connection, **options) if count else -1
         else:
             frame = features_frame(connection, strategy, as_of, 0, highest_id(connection, "account"), None,
                                    details=True, assignment=False)  # fmt: skip
             matching = set(frame.filter(evaluate_frame(condition, frame)).get_column("external_id").to_list())
             rows = [row for row in account_listing(connection, **options) if row["external_id"] in matching]
+            total = len(rows)
             rows = rows[criteria.offset : criteria.offset + criteria.limit]
     for row in rows:
         row["days_past_due"] = days_past_due(row["oldest_unpaid_due"], as_of)
-    return rows
+    return AccountPage(rows, total)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from arrears.domain.errors import NotFound, Problem, ValidationFailed
+from arrears.domain.errors import Conflict, NotFound, Problem, ValidationFailed
 from arrears.domain.ledger import (
     Entry,
     Kind,
@@ -175,14 +175,17 @@ def _account(session: Session, external_id: str) -> AccountRow:
     return row
 
 
-def post_transaction(db: Database, external_id: str, posting: Posting) -> int:
+def post_transaction(db: Database, external_id: str, posting: Posting, *, actor: str | None = None) -> int:
     """Post ``posting`` to the account and bring its summary up to date, in one transaction, with what its
     posting makes happen in the same transaction (:mod:`arrears.services.posting_effects`): a guarantor payment
     judges the account's promises, a payment, adjustment or write-off settles the account's place in its
-    milestone scheme (decrement, resolution), and a transaction of a type linked to a contact plan runs it."""
+    milestone scheme (decrement, resolution), and a transaction of a type linked to a contact plan runs it.
+    Given ``actor`` (a person, not an import), the posting is audited with them."""
     with UnitOfWork(db) as uow:
         line_id = _post(uow.session, external_id, posting)
         _effects(uow.session, external_id, line_id, posting)
+        if actor is not None:
+            _audit_posting(uow.session, actor, external_id, line_id, posting)
         uow.commit()
         return line_id
 
@@ -196,14 +199,28 @@ def _effects(session: Session, external_id: str, line_id: int, posting: Posting)
     after_posting(session.connection(), load_strategy(session), [line])
 
 
-def reverse_payment(db: Database, external_id: str, payment_id: int, on: date, reason: str = "NSF") -> int:
+def _audit_posting(session: Session, actor: str, external_id: str, line_id: int, posting: Posting) -> None:
+    after = {"account": external_id, "kind": str(posting.kind), "amount_cents": posting.amount_cents,
+             "posted": posting.posted.isoformat(), "due": posting.due.isoformat() if posting.due else None,
+             "external_id": posting.external_id, "reverses": posting.reverses, "description": posting.description}
+    append_audit(session, actor=actor, entity="transaction", key=str(line_id), action="posted", before=None,
+                 after=after)  # fmt: skip
+
+
+def reverse_payment(
+    db: Database, external_id: str, payment_id: int, on: date, reason: str = "NSF", *, actor: str | None = None
+) -> int:
     """Reverse a payment (NSF): re-opens what it paid, and what the reversal makes happen happens as it posts
-    (:func:`post_transaction`). Returns the reversal's ledger line id."""
+    (:func:`post_transaction`). Returns the reversal's ledger line id. A line that is no payment of the account
+    is :class:`NotFound`; a payment reversed already is a :class:`Conflict`. Given ``actor``, the reversal is
+    audited with them."""
     with UnitOfWork(db) as uow:
         payment = uow.session.get(LedgerLineRow, payment_id)
         account = _account(uow.session, external_id)
         if payment is None or payment.account_id != account.id or payment.kind != Kind.PAYMENT:
-            raise ValidationFailed([Problem("payment", f"is not a payment of account {external_id}", str(payment_id))])
+            raise NotFound(f"no payment {payment_id} on account {external_id!r}")
+        if any(entry.reverses == payment_id for entry in ledger_entries(uow.session.connection(), account.id)):
+            raise Conflict([Problem("payment", "is already reversed", str(payment_id))])
         reversal = Posting(
             Kind.REVERSAL,
             payment.amount_cents,
@@ -213,6 +230,8 @@ def reverse_payment(db: Database, external_id: str, payment_id: int, on: date, r
         )
         line_id = _post(uow.session, external_id, reversal)
         _effects(uow.session, external_id, line_id, reversal)
+        if actor is not None:
+            _audit_posting(uow.session, actor, external_id, line_id, reversal)
         uow.commit()
         return line_id
 

@@ -33,7 +33,7 @@ from arrears.domain.cases import (
     origin_tag,
 )
 from arrears.domain.engine import activity_key
-from arrears.domain.errors import NotFound, Problem, ValidationFailed
+from arrears.domain.errors import Conflict, NotFound, Problem, ValidationFailed
 from arrears.domain.model import Mode
 from arrears.domain.priority import DEFAULT_PRIORITY
 from arrears.domain.strategy import ActionKind, Strategy
@@ -146,6 +146,7 @@ def activity_add(db: Database, external_id: str, follow_up: FollowUp, *, on: dat
         session = uow.session
         account = _account(session, external_id)
         case = _open_case(session, account)
+        conflict = case is None or CaseStatus(case.status) not in WORKED_CASE
         if case is None:
             problems.append(Problem("account", "is not in guarantor collections: place it first "
                                     "(arrears collections place)", external_id))  # fmt: skip
@@ -157,7 +158,7 @@ def activity_add(db: Database, external_id: str, follow_up: FollowUp, *, on: dat
         if follow_up.collector and (unknown := _known_assignee(load_strategy(session), follow_up.collector)):
             problems.append(unknown)
         if problems:
-            raise ValidationFailed(problems)
+            raise Conflict(problems) if conflict else ValidationFailed(problems)
         assert case is not None
         due_at = None
         if follow_up.at is not None:
@@ -191,13 +192,14 @@ def activity_reassign(db: Database, activity_id: int, collector: str, *, actor: 
         if activity is None:
             raise NotFound(f"no activity {activity_id}")
         problems = []
-        if ActivityStatus(activity.status) not in PENDING_ACTIVITY:
+        conflict = ActivityStatus(activity.status) not in PENDING_ACTIVITY
+        if conflict:
             problems.append(Problem("activity", f"is {activity.status}: only pending work can be reassigned",
                                     str(activity_id)))  # fmt: skip
         if unknown := _known_assignee(load_strategy(session), collector):
             problems.append(unknown)
         if problems:
-            raise ValidationFailed(problems)
+            raise Conflict(problems) if conflict else ValidationFailed(problems)
         before = activity.assignee
         activity.assignee = collector
         append_audit(session, actor=actor, entity="activity", key=str(activity_id), action="reassigned",

@@ -18,6 +18,7 @@ from arrears.domain.ledger import Entry, Position, position
 from arrears.store import exports, summaries
 from arrears.store.db import Connection, Database
 from arrears.store.ledger import account_ledger
+from arrears.store.security import portfolios_of_external_ids
 from arrears.store.uow import UnitOfWork
 
 LETTER_STATUSES = ("queued", "printed")
@@ -214,19 +215,21 @@ def list_runs(db: Database, limit: int = 20) -> list[dict[str, Any]]:
     return [_run_view(row) | {"errors": len(json.loads(row["errors"] or "[]"))} for row in rows]
 
 
-def show_run(db: Database, run_id: int) -> dict[str, Any]:
+def show_run(db: Database, run_id: int, portfolios: frozenset[str] | None = None) -> dict[str, Any]:
     """One run: scope, date, status, times, attempts, the configuration version used, its counts, and its
-    per-account errors by external id."""
+    per-account errors by external id (given ``portfolios``, only the errors of their accounts)."""
     with db.engine.connect() as connection:
         row = exports.run_by_id(connection, run_id)
         if row is None:
             raise NotFound(f"no run {run_id}")
         errors = json.loads(row["errors"] or "[]")
         names = exports.external_ids(connection, [error["account_id"] for error in errors])
-    return _run_view(row) | {
-        "errors": [{"account": names.get(e["account_id"], str(e["account_id"])), "reason": e["reason"]}
-                   for e in errors],
-    }  # fmt: skip
+        errors = [{"account": names.get(e["account_id"], str(e["account_id"])), "reason": e["reason"]}
+                  for e in errors]  # fmt: skip
+        if portfolios is not None:
+            owners = portfolios_of_external_ids(connection, [error["account"] for error in errors])
+            errors = [error for error in errors if owners.get(error["account"]) in portfolios]
+    return _run_view(row) | {"errors": errors}
 
 
 def _run_view(row: Mapping[str, Any]) -> dict[str, Any]:

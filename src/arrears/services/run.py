@@ -681,6 +681,7 @@ def run_day(
     today: date | None = None,
     lease_seconds: float = LEASE_SECONDS,
     cluster: str | Client | None = None,
+    on_claim: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Run the engine for ``as_of`` over every account (or one portfolio's); see the module docstring.
 
@@ -691,7 +692,7 @@ def run_day(
     (``tcp://HOST:8786``), ``local:N`` for N worker processes started here, or a connected
     ``distributed.Client``; four partitions per worker thread; PostgreSQL only. A date after ``today`` is
     refused (None: no limit). A failure marks the run failed and raises :class:`RunFailed`; running the
-    same date again resumes it.
+    same date again resumes it. ``on_claim`` hears the run's id once the run is claimed (before any work).
     """
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1 (got {workers})")
@@ -718,6 +719,8 @@ def run_day(
         span = store_features.account_id_range(connection)
     chosen = strategy or load_strategy(db)
     lease = start_run(db, as_of, scope, lease_seconds=lease_seconds)
+    if on_claim is not None:
+        on_claim(lease.run_id)
     result = RunResult(lease.run_id, as_of, scope)
     pool: Executor | None = None
     try:

@@ -18,7 +18,7 @@ from arrears.domain.cases import (
 )
 from arrears.domain.compliance import Defer, Hold, Outbound, OutboundChannel, release_gate
 from arrears.domain.engine import OPERATOR_KINDS
-from arrears.domain.errors import NotFound, Problem, ValidationFailed
+from arrears.domain.errors import Conflict, NotFound, Problem, ValidationFailed
 from arrears.domain.plans import PlanError, contact_key, find_event, next_period_on_completion
 from arrears.domain.priority import priority_band
 from arrears.domain.strategy import ActionKind, Strategy
@@ -81,15 +81,17 @@ def assignees_for(strategy: Strategy, collector: str | None, group: str | None) 
 
 
 def worklist(
-    db: Database, on: date, assignees: set[str] | None = None, limit: int = 500, now: datetime | None = None
+    db: Database, on: date, assignees: set[str] | None = None, limit: int = 500, now: datetime | None = None,
+    portfolios: frozenset[str] | None = None,
 ) -> list[WorkItem]:
     """Operator-assisted work released by the run and still pending on ``on``, in Collect!'s WIP order:
     due today first, then oldest to newest; ties by priority (high first), guarantor name, type; timed
     activities last, by time. Given ``now`` (timezone-aware), each call asks the contact rules whether it may
     be made at that moment: one that may not carries the rule (``blocked``) and the first moment it may
-    (``not_before``), so that the worklist can hide it until then."""
+    (``not_before``), so that the worklist can hide it until then. Given ``portfolios``, only the work on their
+    accounts is listed."""
     with db.engine.connect() as connection:
-        rows = worklist_rows(connection, on, {kind.value for kind in OPERATOR_KINDS}, assignees)
+        rows = worklist_rows(connection, on, {kind.value for kind in OPERATOR_KINDS}, assignees, portfolios)
         checked = _call_verdicts(connection, load_strategy(db), rows, on, now) if now is not None else {}
     items = [
         WorkItem(id_, external_id, f"{last}, {first}".strip(", "), kind, action, assignee, due,
@@ -148,6 +150,7 @@ def complete_activity(
     Given ``promise``, the outcome must be a promise outcome (class ``promise``), and the promise is taken in the
     same transaction (the call's collector took it)."""
     problems = []
+    conflict = False
     if not outcome.strip():
         problems.append(Problem("outcome", "is required", outcome))
     with UnitOfWork(db) as uow:
@@ -159,6 +162,7 @@ def complete_activity(
             done = activity_transition(ActivityStatus(activity.status), ActivityEvent.COMPLETE)
         except TransitionRefused:
             problems.append(Problem("activity", _not_completable(activity), str(activity_id)))
+            conflict = True
         else:
             wrong_day = completion_day_problem(on, activity.released_on, today or date.today())
             if wrong_day:
@@ -172,7 +176,7 @@ def complete_activity(
                                         outcome))  # fmt: skip
             problems += request_problems(promise, strategy, on)
         if problems:
-            raise ValidationFailed(problems)
+            raise Conflict(problems) if conflict else ValidationFailed(problems)
         breach = None
         if activity.kind == ActionKind.PHONE_CALL.value:
             connection = session.connection()

@@ -110,21 +110,15 @@ def statement_hold_of(connection: Connection, account_id: int) -> bool:
     return bool(connection.scalar(select(AccountRow.statement_hold).where(AccountRow.id == account_id)))
 
 
-def account_listing(
-    connection: Connection,
+def _listing_query(
     *,
-    portfolio: str | None = None,
-    assignees: Collection[str] | None = None,
-    case_statuses: Collection[str] | None = None,
-    min_balance_cents: int | None = None,
-    oldest_due_before: date | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Accounts with their guarantor, summary and current guarantor case (status and collector, None when never
-    in collections), largest balance first (then by external id), filtered by each criterion given: the
-    portfolio's code, the case's collector among ``assignees``, the case's status among ``case_statuses``, a
-    balance of at least ``min_balance_cents``, an unpaid balance due before ``oldest_due_before``; then paged."""
+    portfolio: str | None,
+    portfolios: Collection[str] | None,
+    assignees: Collection[str] | None,
+    case_statuses: Collection[str] | None,
+    min_balance_cents: int | None,
+    oldest_due_before: date | None,
+) -> Any:
     case = CollectionsCaseRow.__table__.alias("g")
     summary = AccountSummaryRow.__table__
     query = (
@@ -147,12 +141,11 @@ def account_listing(
             case,
             (case.c.account_id == AccountRow.id) & case.c.is_current.is_(True) & (case.c.track == "guarantor"),
         )
-        .order_by(summary.c.balance_cents.desc(), AccountRow.external_id)
-        .offset(offset)
-        .limit(limit)
     )
     if portfolio:
         query = query.where(PortfolioRow.code == portfolio)
+    if portfolios is not None:
+        query = query.where(PortfolioRow.code.in_(sorted(portfolios)))
     if assignees is not None:
         query = query.where(case.c.assignee.in_(sorted(assignees)))
     if case_statuses is not None:
@@ -161,4 +154,44 @@ def account_listing(
         query = query.where(summary.c.balance_cents >= min_balance_cents)
     if oldest_due_before is not None:
         query = query.where(summary.c.oldest_unpaid_due < oldest_due_before, summary.c.balance_cents > 0)
+    return query.order_by(summary.c.balance_cents.desc(), AccountRow.external_id)
+
+
+def account_listing(
+    connection: Connection,
+    *,
+    portfolio: str | None = None,
+    portfolios: Collection[str] | None = None,
+    assignees: Collection[str] | None = None,
+    case_statuses: Collection[str] | None = None,
+    min_balance_cents: int | None = None,
+    oldest_due_before: date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Accounts with their guarantor, summary and current guarantor case (status and collector, None when never
+    in collections), largest balance first (then by external id), filtered by each criterion given: the
+    portfolio's code (or one of ``portfolios``), the case's collector among ``assignees``, the case's status among
+    ``case_statuses``, a balance of at least ``min_balance_cents``, an unpaid balance due before
+    ``oldest_due_before``; then paged."""
+    query = _listing_query(portfolio=portfolio, portfolios=portfolios, assignees=assignees,
+                           case_statuses=case_statuses, min_balance_cents=min_balance_cents,
+                           oldest_due_before=oldest_due_before).offset(offset).limit(limit)  # fmt: skip
     return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def account_listing_count(
+    connection: Connection,
+    *,
+    portfolio: str | None = None,
+    portfolios: Collection[str] | None = None,
+    assignees: Collection[str] | None = None,
+    case_statuses: Collection[str] | None = None,
+    min_balance_cents: int | None = None,
+    oldest_due_before: date | None = None,
+) -> int:
+    """How many accounts :func:`account_listing` lists over every page with the same criteria."""
+    query = _listing_query(portfolio=portfolio, portfolios=portfolios, assignees=assignees,
+                           case_statuses=case_statuses, min_balance_cents=min_balance_cents,
+                           oldest_due_before=oldest_due_before).order_by(None)  # fmt: skip
+    return connection.scalar(select(func.count()).select_from(query.subquery())) or 0

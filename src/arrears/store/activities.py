@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Connection, Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from arrears.domain.cases import PENDING_ACTIVITY, ActivityStatus
-from arrears.store.models import AccountRow, ActivityRow, NoteRow, PartyRow
+from arrears.store.models import AccountRow, ActivityRow, NoteRow, PartyRow, PortfolioRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +51,11 @@ def activities_pending_on(connection: Connection, account_id: int, day: date) ->
 
 
 def worklist_rows(
-    connection: Connection, on: date, kinds: Collection[str], assignees: Collection[str] | None
+    connection: Connection, on: date, kinds: Collection[str], assignees: Collection[str] | None,
+    portfolios: Collection[str] | None = None,
 ) -> Sequence[Row[tuple[int, str, str, str, str, str, str, date, datetime | None, int, str]]]:
-    """Open activities of ``kinds`` due by ``on`` (of ``assignees`` only, when given), unordered:
+    """Open activities of ``kinds`` due by ``on`` (of ``assignees`` only, and on accounts of ``portfolios`` only,
+    when given), unordered:
     (id, account external id, guarantor last name, first name, kind, action, assignee, due date, due moment,
     priority, reason)."""
     a = ActivityRow.__table__.c
@@ -68,6 +70,10 @@ def worklist_rows(
     )  # fmt: skip
     if assignees is not None:
         query = query.where(a.assignee.in_(sorted(assignees)))
+    if portfolios is not None:
+        query = query.join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id).where(
+            PortfolioRow.code.in_(sorted(portfolios))
+        )
     return connection.execute(query).all()
 
 
