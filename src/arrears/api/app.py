@@ -1,0 +1,63 @@
+"""The ASGI application: the JSON API under ``/api/v1``, OpenAPI at ``/docs`` and ``/openapi.json``, the
+health checks, and what wraps every request (allowed hosts, request id and access log, idempotency keys)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from arrears.api.errors import install_error_handlers
+from arrears.api.middleware import Idempotency, RequestContext
+from arrears.api.routes import accounts, auth, runs, work
+from arrears.api.schemas import HealthPublic
+from arrears.api.settings import Settings
+from arrears.services.database import Database, open_database
+from arrears.services.security import readiness_problem
+
+API_PREFIX = "/api/v1"
+
+
+class ServerRefused(Exception):
+    """The server must not start with these settings; the message says why and what to do."""
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """The application for ``settings`` (default: from the environment) on ``database`` (default: the one the
+    settings name, which must be at this Arrears' schema); :class:`ServerRefused` when the settings are unsafe."""
+    settings = settings or Settings()
+    if problem := settings.startup_problem():
+        raise ServerRefused(problem)
+    db = database or open_database(settings.database_url)
+    app = FastAPI(
+        title="Arrears API",
+        version="1",
+        description="The collections engine over HTTP: send `Authorization: Bearer TOKEN` (POST /api/v1/auth/login "
+        "gives a session token; POST /api/v1/tokens makes an API token). Writes accept an `Idempotency-Key` header.",
+    )
+    app.state.settings, app.state.db, app.state.runs = settings, db, runs.RunStarter()
+    install_error_handlers(app)
+    for router in (auth.router, accounts.router, work.router, runs.router):
+        app.include_router(router, prefix=API_PREFIX)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> HealthPublic:
+        """The process is up."""
+        return HealthPublic(status="ok")
+
+    @app.get("/readyz", tags=["health"], responses={503: {"model": HealthPublic}})
+    def readyz() -> JSONResponse:
+        """The database is reachable and its schema is this Arrears' one (503 otherwise)."""
+        problem = readiness_problem(db)
+        body = HealthPublic(status="unavailable" if problem else "ok", detail=problem or "")
+        return JSONResponse(body.model_dump(), status_code=503 if problem else 200)
+
+    app.add_middleware(Idempotency, db=db)
+    app.add_middleware(RequestContext)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application as ``arrears serve`` starts it in each worker (settings from the environment)."""
+    return create_app()

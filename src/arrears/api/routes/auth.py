@@ -1,0 +1,67 @@
+"""Signing in and bearer tokens: log in (a session token), log out, who am I, make, list and revoke tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter, Request, status
+
+from arrears.api.auth import Anyone, DatabaseDep
+from arrears.api.errors import ERROR_RESPONSES
+from arrears.api.schemas import LoginCreate, MePublic, TokenCreate, TokenId, TokenIssuedPublic, TokenPublic
+from arrears.domain.access import Permission
+from arrears.services import security
+
+router = APIRouter(tags=["authentication"], responses=ERROR_RESPONSES)
+
+
+def _issued(issued: security.IssuedToken) -> TokenIssuedPublic:
+    return TokenIssuedPublic(token=issued.secret, details=TokenPublic.model_validate(issued.line))
+
+
+@router.post("/auth/login", status_code=status.HTTP_201_CREATED,
+             responses={429: {"model": ERROR_RESPONSES[401]["model"], "description": "Too many failed logins"}})
+def login(body: LoginCreate, db: DatabaseDep, request: Request) -> TokenIssuedPublic:
+    """Sign in: a session token lasting the server's session lifetime (failed logins are throttled)."""
+    now = datetime.now(UTC)
+    principal = security.authenticate(db, body.login, body.password, now)
+    lifetime = timedelta(minutes=request.app.state.settings.session_lifetime_minutes)
+    return _issued(security.create_token(db, principal.login, "session", None, 0, now=now, kind="session",
+                                         lifetime=lifetime))  # fmt: skip
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(principal: Anyone, db: DatabaseDep) -> None:
+    """Revoke the token this request was sent with."""
+    assert principal.token_id is not None
+    security.revoke_token(db, principal.token_id, owner=principal.login, actor=principal.login, now=datetime.now(UTC))
+
+
+@router.get("/me")
+def me(principal: Anyone) -> MePublic:
+    """The user the token acts as: role, portfolios (None: every one) and the token's scopes."""
+    portfolios = sorted(principal.portfolios) if principal.portfolios is not None else None
+    return MePublic(login=principal.login, role=principal.role, portfolios=portfolios,
+                    scopes=sorted(principal.scopes))  # fmt: skip
+
+
+@router.get("/tokens")
+def list_tokens(principal: Anyone, db: DatabaseDep) -> list[TokenPublic]:
+    """The user's own tokens, newest first."""
+    return [TokenPublic.model_validate(line) for line in security.list_tokens(db, principal.login)]
+
+
+@router.post("/tokens", status_code=status.HTTP_201_CREATED)
+def create_token(body: TokenCreate, principal: Anyone, db: DatabaseDep) -> TokenIssuedPublic:
+    """A new token of the user's (scopes at most what the role allows)."""
+    scopes = [scope.value for scope in body.scopes] if body.scopes is not None else None
+    return _issued(security.create_token(db, principal.login, body.name, scopes, body.expires_in_days,
+                                         now=datetime.now(UTC)))  # fmt: skip
+
+
+@router.delete("/tokens/{token_id}")
+def revoke_token(token_id: TokenId, principal: Anyone, db: DatabaseDep) -> TokenPublic:
+    """Revoke one of the user's tokens (an administrator may revoke anyone's)."""
+    owner = None if principal.can(Permission.ADMIN) else principal.login
+    line = security.revoke_token(db, token_id, owner=owner, actor=principal.login, now=datetime.now(UTC))
+    return TokenPublic.model_validate(line)
