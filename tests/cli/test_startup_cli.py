@@ -18,7 +18,8 @@ from arrears.store.db import Database, sqlite_url
 from tests.services.run_scenarios import portfolios, world
 
 HEAVY = (
-    "polars", "faker", "weasyprint", "sqlalchemy", "alembic", "holidays", "lark", "jinja2", "yaml", "rich.progress"
+    "polars", "faker", "weasyprint", "sqlalchemy", "alembic", "holidays", "lark", "jinja2", "yaml", "rich.progress",
+    "fastapi", "starlette", "uvicorn", "argon2",
 )
 
 _CHILD = f"""
@@ -44,6 +45,8 @@ def loaded(*arguments: str) -> list[str]:
 def test_help_imports_no_heavy_library() -> None:
     assert loaded("--help") == []
     assert loaded("accounts", "--help") == []
+    assert loaded("serve", "--help") == []
+    assert loaded("users", "add", "--help") == []
 
 
 @pytest.fixture
@@ -62,6 +65,7 @@ def test_simple_commands_load_neither_the_pdf_renderer_nor_faker_nor_the_migrati
         assert "weasyprint" not in modules and "faker" not in modules
         # the schema is checked against the migration files' head without Alembic; no progress bar is shown
         assert "alembic" not in modules and "rich.progress" not in modules
+        assert "fastapi" not in modules and "argon2" not in modules  # the server's libraries stay out
     # the account page and the worklist are plain queries: no data frames, and no letter template is rendered
     assert "polars" not in show and "polars" not in worklist
     assert "jinja2" not in show and "jinja2" not in worklist

@@ -14,6 +14,8 @@ from arrears.cli import plans as _plans  # noqa: F401
 from arrears.cli import promises as _promises  # noqa: F401
 from arrears.cli import run as _run  # noqa: F401
 from arrears.cli import schemes as _schemes  # noqa: F401
+from arrears.cli import serve as _serve  # noqa: F401
+from arrears.cli import users as _users  # noqa: F401
 from arrears.cli import work as _work  # noqa: F401
 from arrears.cli.app import app, main
 

@@ -1,0 +1,45 @@
+"""``arrears serve``: the API (and, later, the web pages) on uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from arrears.cli.app import DbOption, app, errors, shown
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="The address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="The port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    db: DbOption = None,
+) -> None:
+    """Serve the JSON API under /api/v1 (OpenAPI at /docs), with /healthz and /readyz. Settings come from the
+    environment: ARREARS_DATABASE_URL, ARREARS_SECRET_KEY (required unless ARREARS_MODE=development),
+    ARREARS_SESSION_LIFETIME_MINUTES, ARREARS_ALLOWED_HOSTS."""
+    import uvicorn
+
+    from arrears.api.app import ServerRefused, create_app
+    from arrears.api.settings import Settings
+    from arrears.services.database import DatabaseFault
+
+    if db is not None:
+        os.environ["ARREARS_DATABASE_URL"] = db  # every worker process reads its settings from the environment
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(message)s")
+    logging.getLogger("arrears.access").setLevel(logging.INFO)  # one JSON line per request
+    try:
+        settings = Settings()
+        application = create_app(settings)  # refuses unsafe settings and an unusable database before listening
+    except (ServerRefused, DatabaseFault) as refused:
+        errors.print(f"[red]error[/red] {shown(refused)}")
+        raise typer.Exit(1 if isinstance(refused, ServerRefused) else 3) from refused
+    if workers == 1:
+        uvicorn.run(application, host=host, port=port, access_log=False, log_level="info")
+    else:
+        uvicorn.run("arrears.api.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                    access_log=False, log_level="info")  # fmt: skip
