@@ -48,7 +48,7 @@ def test_apply_dry_run_then_apply_then_export_round_trips(url: str, tmp_path: Pa
 
     applied = run(url, "apply", str(EXAMPLE), "--actor", "admin")
     assert applied.exit_code == 0, applied.output
-    assert "applied 39 change(s)" in applied.stdout
+    assert "applied 40 change(s)" in applied.stdout
 
     out = tmp_path / "exported.yaml"
     assert run(url, "export", str(out)).exit_code == 0

@@ -218,7 +218,7 @@ def test_export_apply_export_is_identical_and_a_second_apply_changes_nothing(por
     exported = config.export_document(db)
     rows, audit_rows = counts(db)
     assert first.diff["portfolio_compliance"]["added"] == ["ORTHO"]  # the enterprise keeps the US defaults
-    assert rows == audit_rows == len(first.changes) == 39
+    assert rows == audit_rows == len(first.changes) == 40  # the auditor user among them
 
     second = config.apply_document(db, exported, "exported.yaml", actor="admin")
     assert second.applied and second.changes == () and second.diff == {}

@@ -4,7 +4,7 @@ last days, and show the portfolios' aging and what collections did."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -135,6 +135,7 @@ def demo(
     from arrears.services.database import open_sqlite_file
     from arrears.services.demo import build_demo, demo_example, example_strategy_path
     from arrears.services.reports import portfolio_report
+    from arrears.services.security import add_demo_logins
 
     end = parse_date(as_of, "as-of") or date.today()
     text, name = None, "strategy.yaml"
@@ -168,10 +169,12 @@ def demo(
             )
         report = portfolio_report(database, end)
         example = demo_example(database, end) if days else None
+        logins = add_demo_logins(database, datetime.now(UTC)) if days else []
     finally:
         database.dispose()
     if json:
-        print_json(_as_json(result, report, out) | {"example": asdict(example) if example else None})
+        print_json(_as_json(result, report, out) | {"example": asdict(example) if example else None,
+                                                    "logins": [asdict(login) for login in logins]})  # fmt: skip
         return
     ran = ""
     if result.collections is not None:
@@ -200,6 +203,16 @@ def demo(
             f"  arrears explain {shown(example.account)} --db {where}",
             highlight=False, soft_wrap=True,
         )  # fmt: skip
+    if logins:
+        console.print(
+            f"Serve the API: ARREARS_MODE=development arrears serve --db {shown(f'sqlite:///{out}')}, then open "
+            "http://127.0.0.1:8000/docs and sign in (POST /api/v1/auth/login) as one of:", highlight=False,
+            soft_wrap=True,
+        )  # fmt: skip
+        for login in logins:
+            seen = ", ".join(login.portfolios) or "every portfolio"
+            console.print(f"  {shown(login.login):<10} {login.role:<10} password {shown(login.password)}  ({seen})",
+                          highlight=False, soft_wrap=True)  # fmt: skip
 
 
 def _as_json(result: DemoResult, report: PortfolioReport, out: Path) -> dict[str, object]:
