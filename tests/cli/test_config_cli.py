@@ -169,7 +169,7 @@ def test_apply_asks_before_removing_and_refuses_without_a_terminal(
 
     accepted = run(url, "apply", str(changed), "--actor", "manager", input="y\n")
     assert accepted.exit_code == 0, accepted.output
-    assert "applied 4 change(s) as configuration version 2" in accepted.stdout
+    assert "applied 1 change(s) as configuration version 2" in accepted.stdout
     assert "Collection fee" not in run(url, "export").stdout
 
     monkeypatch.setattr("arrears.cli.config._interactive", lambda: False)

@@ -263,7 +263,7 @@ def test_the_single_entity_services_refuse_and_migrate_the_same_way(worked: Data
         "O-2: 2026-03-08 Review (review) cho scheduled",
     ]
     assert [(v.number, v.actor, v.summary) for v in config.versions(worked)][:2] == [
-        (3, "admin", "removed action 'Call 2'; 5 entities reordered; action 'Call 2' is used by 2 pending "
+        (3, "admin", "removed action 'Call 2'; action 'Call 2' is used by 2 pending "
                      "activities (accounts O-1, O-2): moved to 'Review'"),
         (2, "admin", "changed action 'Call 1' (next_action)"),
     ]  # fmt: skip

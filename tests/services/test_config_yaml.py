@@ -242,17 +242,12 @@ def test_apply_shows_added_changed_removed_and_dry_run_writes_nothing(portfolios
     assert dry.ok and not dry.applied
     assert dry.diff == {
         "user": {"added": ["mia"], "changed": [], "removed": []},
-        "action": {"added": [], "changed": ["Call 1", "Claim status check", "Call payer", "Bill guarantor"],
-                   "removed": ["Collection fee"]},
+        "action": {"added": [], "changed": ["Call 1"], "removed": ["Collection fee"]},
     }  # fmt: skip
+    # the actions after the removed one keep their order among the rest: they are not reported as moved
     changed = {c.key: c.fields for c in dry.changes if c.change == "changed"}
-    assert changed["Call 1"] == ("follow_up_days",) and changed["Call payer"] == ("position",)
-    assert [str(d) for c in dry.changes for d in c.details] == [
-        "actions[Call 1].follow_up_days: 7 → 10",
-        "actions[Claim status check].position: 8 → 7",
-        "actions[Call payer].position: 9 → 8",
-        "actions[Bill guarantor].position: 10 → 9",
-    ]
+    assert changed == {"Call 1": ("follow_up_days",)}
+    assert [str(d) for c in dry.changes for d in c.details] == ["actions[Call 1].follow_up_days: 7 → 10"]
     assert counts(db) == before and config.export_document(db) == exported
 
     with pytest.raises(config.RemovalsNeedConfirmation) as question:  # removing asks first
@@ -269,6 +264,27 @@ def test_apply_shows_added_changed_removed_and_dry_run_writes_nothing(portfolios
     removed = next(row for row in log if row["action"] == "deleted")
     assert (removed["key"], removed["actor"], removed["after"]) == ("Collection fee", "manager", None)
     assert removed["before"]["params"] == {"amount": "25.00", "description": "Collection processing fee"}
+
+
+def test_swapped_entities_are_reported_moved_and_the_stored_order_follows_adds_and_removals(
+    portfolios: Database,
+) -> None:
+    db = portfolios
+    config.apply_document(db, example_text(), "strategy.yaml")
+    document = example()
+    names = [a["name"] for a in document["actions"]]
+    first, second = names.index("Call payer"), names.index("Bill guarantor")
+    document["actions"][first], document["actions"][second] = document["actions"][second], document["actions"][first]
+    swapped = config.apply_document(db, yaml.safe_dump(document, sort_keys=False), "swapped.yaml")
+    assert {c.key: c.fields for c in swapped.changes} == {"Bill guarantor": ("position",), "Call payer": ("position",)}
+
+    # a removal near the top and an addition in the middle: the rest keep their order, none is reported moved
+    document["actions"] = [a for a in document["actions"] if a["name"] != "Collection fee"]
+    document["actions"].insert(2, {**action(document, "Call 1"), "name": "Call 1b"})
+    edited = config.apply_document(db, yaml.safe_dump(document, sort_keys=False), "edited.yaml", confirm=True)
+    assert sorted((c.change, c.key) for c in edited.changes) == [("added", "Call 1b"), ("removed", "Collection fee")]
+    exported = yaml.safe_load(config.export_document(db))
+    assert [a["name"] for a in exported["actions"]] == [a["name"] for a in document["actions"]]
 
 
 def test_a_bad_file_changes_nothing_and_reports_every_error(portfolios: Database) -> None:

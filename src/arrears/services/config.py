@@ -31,6 +31,7 @@ second time).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -392,22 +393,36 @@ def _compare(old: Bodies, new: Bodies) -> list[EntityChange]:
     """The entities added, changed (with every value that changed) and removed from ``old`` to ``new``."""
     changes: list[EntityChange] = []
     order = {kind: index for index, kind in enumerate(ENTITY_KINDS)}
+    old_rank, new_rank = _ranks_among_kept(old, new), _ranks_among_kept(new, old)
     for (kind, key), (position, body) in sorted(new.items(), key=lambda item: (order[item[0][0]], item[1][0])):
         previous = old.get((kind, key))
         if previous is None:
             changes.append(EntityChange(kind, key, "added"))
             continue
         details = list(_field_changes(entity_path(kind, key), json.loads(previous[1]), json.loads(body)))
-        if previous[0] != position:
+        # An entity moved only when its place among the entities kept on both sides changed, not because one
+        # was added or removed before it.
+        if old_rank[(kind, key)] != new_rank[(kind, key)]:
             details.append(FieldChange(f"{entity_path(kind, key)}.position", previous[0] + 1, position + 1))
         if previous[1] != body:
             changes.append(EntityChange(kind, key, "changed", _fields(previous[1], body), tuple(details)))
-        elif previous[0] != position:
+        elif old_rank[(kind, key)] != new_rank[(kind, key)]:
             changes.append(EntityChange(kind, key, "changed", ("position",), tuple(details)))
     removed = [key for key in old if key not in new]
     for kind, key in sorted(removed, key=lambda k: (order[k[0]], old[k][0])):
         changes.append(EntityChange(kind, key, "removed"))
     return changes
+
+
+def _ranks_among_kept(side: Bodies, other: Bodies) -> dict[tuple[str, str], int]:
+    """Each entity of ``side`` also in ``other``: its place in its kind's list among those entities only."""
+    kept = sorted((key for key in side if key in other), key=lambda key: (key[0], side[key][0]))
+    ranks: dict[tuple[str, str], int] = {}
+    seen: Counter[str] = Counter()
+    for kind, key in kept:
+        ranks[(kind, key)] = seen[kind]
+        seen[kind] += 1
+    return ranks
 
 
 def _stored_bodies(stored: Mapping[tuple[str, str], ConfigEntityRow]) -> dict[tuple[str, str], tuple[int, str]]:
@@ -465,6 +480,10 @@ def _write(
                 request_id=current_request_id(),
             )
         )
+    # Entities after one added or removed keep their body but take their new place in the list.
+    for key, row in stored.items():
+        if key in bodies and row.position != bodies[key][0]:
+            row.position = bodies[key][0]
     session.flush()
 
 
