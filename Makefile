@@ -19,6 +19,7 @@ install: $(UV)
 	$(UV) sync --frozen --quiet --compile-bytecode --python $(PYTHON)
 	$(BIN)/python -m compileall -q -j 0 src > /dev/null
 	bash scripts/ensure-pdf-libs.sh
+	bash scripts/ensure-browser.sh
 
 demo: install
 	$(BIN)/arrears demo
@@ -32,7 +33,7 @@ check-postgres:
 	bash scripts/ensure-postgres.sh
 
 test: lint check-postgres
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: install
 	$(BIN)/python benchmarks/import_bench.py
