@@ -1,5 +1,6 @@
-"""The ASGI application: the JSON API under ``/api/v1``, OpenAPI at ``/docs`` and ``/openapi.json``, the
-health checks, and what wraps every request (allowed hosts, request id and access log, idempotency keys)."""
+"""The ASGI application: the JSON API under ``/api/v1``, OpenAPI at ``/docs`` and ``/openapi.json``, the web
+pages (:mod:`arrears.web`), the health checks, and what wraps every request (allowed hosts, request id and
+access log, idempotency keys)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from arrears.api.schemas import HealthPublic
 from arrears.api.settings import Settings
 from arrears.services.database import Database, open_database
 from arrears.services.security import readiness_problem
+from arrears.web.app import install_web
 
 API_PREFIX = "/api/v1"
 
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     for router in (auth.router, accounts.router, work.router, runs.router):
         app.include_router(router, prefix=API_PREFIX)
+    install_web(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> HealthPublic:

@@ -1,4 +1,4 @@
-"""``arrears serve``: the API (and, later, the web pages) on uvicorn."""
+"""``arrears serve``: the web pages and the API on uvicorn."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ def serve_command(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
     db: DbOption = None,
 ) -> None:
-    """Serve the JSON API under /api/v1 (OpenAPI at /docs), with /healthz and /readyz. Settings come from the
-    environment: ARREARS_DATABASE_URL, ARREARS_SECRET_KEY (required unless ARREARS_MODE=development),
-    ARREARS_SESSION_LIFETIME_MINUTES, ARREARS_ALLOWED_HOSTS."""
+    """Serve the web pages (log in at /) and the JSON API under /api/v1 (OpenAPI at /docs), with /healthz and
+    /readyz. Settings come from the environment: ARREARS_DATABASE_URL, ARREARS_SECRET_KEY (required unless
+    ARREARS_MODE=development), ARREARS_SESSION_LIFETIME_MINUTES, ARREARS_ALLOWED_HOSTS."""
     import uvicorn
 
     from arrears.api.app import ServerRefused, create_app

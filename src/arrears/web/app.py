@@ -1,0 +1,28 @@
+"""The web pages on the server's application: their routes, the static files shipped in the package, and what
+a page shows when it needs a login or cannot be shown."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from arrears.web.pages import HERE, render
+from arrears.web.routes import accounts, auth, work
+from arrears.web.session import LoginRequired, PageRefused, login_path, optional_viewer
+
+
+def install_web(app: FastAPI) -> None:
+    """Serve the pages and their static files (``/static``) from ``app``, beside the API."""
+    for router in (auth.router, work.router, accounts.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(_: Request, needed: LoginRequired) -> Response:
+        return RedirectResponse(login_path(needed.next_path), status_code=303)
+
+    @app.exception_handler(PageRefused)
+    async def refused(request: Request, error: PageRefused) -> Response:
+        return render(request, "error.html", {"status": error.status, "detail": error.detail},
+                      viewer=optional_viewer(request), status=error.status)  # fmt: skip
