@@ -1,0 +1,178 @@
+"""A collector's day in a real browser: log in, work the worklist (a call with an outcome, a promise taken on a
+call, by the keyboard), post a payment and see the account resolve, run a contact plan through its start-date
+and delete-confirmation prompts; and the refusals: another portfolio's account, a form without its CSRF token."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from playwright.sync_api import expect
+
+from arrears.services.run import run_day
+from tests.services.run_scenarios import table
+from tests.web.browser.conftest import Server, Visit
+from tests.web.conftest import DAY
+
+
+def test_log_in_and_out(visit: Visit) -> None:
+    visit.go("/worklist")
+    expect(visit.page).to_have_url(re.compile(r"/login\?next=/worklist$"))
+    visit.page.get_by_label("Login").fill("BO")
+    visit.page.get_by_label("Password").fill("not the password")
+    visit.page.get_by_role("button", name="Log in").click()
+    expect(visit.page.get_by_role("alert")).to_contain_text("wrong login or password")
+    visit.shot("login-refused")
+    visit.login("BO", "/worklist")
+    expect(visit.page).to_have_url(re.compile(r"/worklist$"))
+    expect(visit.page.get_by_role("heading", level=1)).to_contain_text("Worklist of BO")
+    cookies = {c["name"]: c for c in visit.page.context.cookies()}
+    assert cookies["arrears_session"]["httpOnly"] and cookies["arrears_session"]["secure"]
+    visit.shot("worklist")
+    visit.page.get_by_role("button", name="Log out").click()
+    expect(visit.page).to_have_url(re.compile(r"/login$"))
+    visit.go("/accounts")
+    expect(visit.page).to_have_url(re.compile(r"/login\?next=/accounts$"))
+
+
+def test_work_the_worklist_complete_a_call_and_take_a_promise(visit: Visit, server: Server) -> None:
+    visit.login("BO", f"/worklist?on={DAY}")
+    items = visit.page.locator(".worklist .item")
+    evans = items.filter(has_text="evans")
+    expect(evans).to_contain_text("medium")
+    expect(evans).to_contain_text("Why:")
+    visit.shot("worklist")
+    # complete Evans's call with an outcome and a note
+    evans.get_by_text("Complete", exact=True).first.click()
+    evans.get_by_label("Outcome").select_option("NOANSWER")
+    evans.get_by_label("Note").fill("rang twice, no answer")
+    evans.get_by_role("button", name="Complete").click()
+    expect(visit.page.get_by_role("status")).to_contain_text("completed: NOANSWER")
+    expect(items.filter(has_text="evans")).to_have_count(0)
+    # the keyboard: j moves to the next item, c opens its completion at the outcome
+    visit.page.locator("h1").click()
+    visit.page.keyboard.press("j")
+    first = items.first
+    expect(first).to_have_class(re.compile("selected"))
+    visit.page.keyboard.press("c")
+    expect(first.get_by_label("Outcome")).to_be_focused()
+    account = first.get_attribute("data-account") or ""
+    external_id = account.split("/")[2].split("?")[0]
+    first.get_by_label("Outcome").select_option("PROMISE")
+    first.get_by_label("Note").fill("will pay on the 27th")
+    first.get_by_label("Amount").fill("200.00")
+    first.get_by_label("Due").fill("2026-02-27")
+    visit.shot("completing-with-a-promise")
+    first.get_by_role("button", name="Complete").click()
+    expect(visit.page.get_by_role("status")).to_contain_text("with a promise")
+    # o opens the account of the selected item
+    visit.page.locator("h1").click()
+    visit.page.keyboard.press("j")
+    visit.page.keyboard.press("o")
+    expect(visit.page).to_have_url(re.compile(r"/accounts/\w+\?as_of="))
+    visit.go(f"/accounts/{external_id}?as_of={DAY}")
+    expect(visit.page.locator("#promises")).to_contain_text("$200.00")
+    expect(visit.page.locator("#timeline")).to_contain_text("will pay on the 27th")
+    visit.shot("account-with-promise")
+    done = [(a.action, a.outcome) for a in table(server.db, "activity") if a.status == "done"]
+    assert ("Call 1", "NOANSWER") in done and ("Call 1", "PROMISE") in done
+
+
+def test_post_a_payment_and_see_the_account_resolve(visit: Visit, server: Server) -> None:
+    visit.login("BO", f"/accounts/gray?as_of={DAY}")
+    expect(visit.page.locator("#balance")).to_have_text("$500.00")
+    expect(visit.page.locator("#case")).to_contain_text("internal")
+    visit.shot("account")
+    payment = visit.page.locator("form", has=visit.page.get_by_role("button", name="Post payment"))
+    payment.get_by_label("Amount").fill("5OO")
+    payment.get_by_role("button", name="Post payment").click()
+    expect(visit.page.locator("#payment-amount-error")).to_contain_text("not an amount")
+    visit.shot("payment-refused")
+    payment.get_by_label("Amount").fill("500.00")
+    payment.get_by_label("Posted on").fill("2026-02-21")
+    payment.get_by_role("button", name="Post payment").click()
+    expect(visit.page.get_by_role("status")).to_contain_text("Payment of 500.00 posted on 2026-02-21")
+    run_day(server.db, date(2026, 2, 21))  # the next daily run sees the account paid in full
+    visit.go("/accounts/gray?as_of=2026-02-21")
+    expect(visit.page.locator("#balance")).to_have_text("$0.00")
+    expect(visit.page.locator("#case")).to_contain_text("resolved")
+    expect(visit.page.locator("#pending")).to_have_text("No pending work.")
+    visit.shot("account-resolved")
+
+
+def test_run_a_contact_plan_with_the_start_date_and_the_delete_prompts(visit: Visit, server: Server) -> None:
+    visit.login("BO", f"/accounts/harris?as_of={DAY}")
+    plan = visit.page.locator("form", has=visit.page.get_by_role("button", name="Run plan"))
+    plan.get_by_label("Plan").select_option("START")
+    plan.get_by_role("button", name="Run plan").click()
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("Plan START asks for a start date")
+    visit.shot("start-date-prompt")
+    visit.page.get_by_role("textbox", name="Start date").fill("2026-03-02")
+    visit.page.get_by_role("button", name="Run plan").click()
+    expect(visit.page.get_by_role("status")).to_contain_text("Plan START ran: review due 2026-03-09")
+    expect(visit.page.locator("#pending")).to_contain_text("Start review")
+    # a plan that deletes the pending contacts asks first; keeping them runs nothing
+    plan = visit.page.locator("form", has=visit.page.get_by_role("button", name="Run plan"))
+    plan.get_by_label("Plan").select_option("CLEAR")
+    plan.get_by_role("button", name="Run plan").click()
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("Plan CLEAR deletes the pending contacts")
+    expect(visit.page.locator("#doomed")).to_contain_text("Start review")
+    visit.shot("delete-prompt")
+    visit.page.get_by_role("link", name="Keep them").click()
+    expect(visit.page.locator("#pending")).to_contain_text("Start review")
+    plan = visit.page.locator("form", has=visit.page.get_by_role("button", name="Run plan"))
+    plan.get_by_label("Plan").select_option("CLEAR")
+    plan.get_by_role("button", name="Run plan").click()
+    visit.page.get_by_role("button", name="Delete them and run the plan").click()
+    expect(visit.page.get_by_role("status")).to_contain_text("pending contacts deleted")
+    expect(visit.page.locator("#pending")).to_have_text("No pending work.")
+    expect(visit.page.locator("#timeline")).to_contain_text("Pending work cleared")
+    visit.shot("after-plans")
+
+
+def test_a_collector_cannot_open_another_portfolios_account(visit: Visit) -> None:
+    visit.login("BO", "/accounts/sloan")
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("Not found")
+    expect(visit.page.get_by_role("alert")).to_contain_text("no account 'sloan' in your portfolios")
+    visit.shot("other-portfolio")
+    visit.go("/accounts")
+    expect(visit.page.locator("#accounts")).not_to_contain_text("sloan")
+    expect(visit.page.locator("#accounts")).to_contain_text("evans")
+    visit.shot("accounts")
+
+
+def test_a_form_posted_without_a_valid_csrf_token_is_refused(visit: Visit, server: Server) -> None:
+    visit.login("BO", f"/accounts/adams?as_of={DAY}")
+    note = visit.page.locator("form", has=visit.page.get_by_role("button", name="Add note"))
+    note.locator("input[name=csrf_token]").evaluate("input => { input.value = 'forged' }")
+    note.get_by_label("Note").fill("this note must not be saved")
+    note.get_by_role("button", name="Add note").click()
+    expect(visit.page.get_by_role("alert")).to_contain_text("security token is missing or out of date")
+    visit.shot("csrf-refused")
+    assert [n for n in table(server.db, "note") if n.text == "this note must not be saved"] == []
+    visit.go(f"/accounts/adams?as_of={DAY}")
+    note = visit.page.locator("form", has=visit.page.get_by_role("button", name="Add note"))
+    note.get_by_label("Note").fill("called about the January visit")
+    note.get_by_role("button", name="Add note").click()
+    expect(visit.page.locator("#timeline")).to_contain_text("called about the January visit")
+
+
+UNLABELLED = """() => Array.from(document.querySelectorAll("input, select, textarea"))
+    .filter(field => field.type !== "hidden" && field.labels.length === 0).map(field => field.name)"""
+OVERFLOW = "() => document.scrollingElement.scrollWidth - window.innerWidth"
+
+
+def test_every_field_has_a_label_and_the_pages_fit_a_phone(visit: Visit) -> None:
+    visit.page.set_viewport_size({"width": 390, "height": 844})
+    visit.go("/login")
+    assert visit.page.evaluate(UNLABELLED) == []
+    visit.login("BO", f"/worklist?on={DAY}")
+    for path, what in ((f"/worklist?on={DAY}", "worklist"), (f"/accounts/evans?as_of={DAY}", "account"),
+                       ("/accounts", "accounts")):  # fmt: skip
+        visit.go(path)
+        assert visit.page.evaluate(UNLABELLED) == [], path
+        assert visit.page.evaluate(OVERFLOW) <= 0, f"{path} is wider than a phone's screen"
+        visit.shot(f"phone-{what}")
+    # the keyboard reaches the content first: the skip link, then the main navigation
+    visit.page.keyboard.press("Tab")
+    expect(visit.page.get_by_role("link", name="Skip to the content")).to_be_focused()

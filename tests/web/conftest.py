@@ -1,0 +1,105 @@
+"""An office for the web pages, on SQLite and PostgreSQL: two portfolios, accounts in collections, a user of
+every role, and two contact plans that prompt (one for a start date, one before deleting the pending work).
+
+    NORTH  evans, ford, gray, harris (97 days past due on 2026-02-20: in collections, collector BO, Call 1)
+           adams (not in collections)
+    SOUTH  sloan (in collections, collector LO)
+
+    admin   admin       every portfolio
+    mgr     manager     NORTH
+    BO      collector   NORTH
+    LO      collector   SOUTH
+    aud     auditor     every portfolio
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from arrears.api.app import create_app
+from arrears.api.settings import Settings
+from arrears.domain.plans import EventType, Plan, PlanEvent, Timing
+from arrears.services.config import apply_document
+from arrears.services.config_document import dump_strategy
+from arrears.services.run import run_day
+from arrears.services.security import add_user
+from arrears.store.db import Database
+from tests.api.conftest import PASSWORD, SAVED, USERS
+from tests.notation import d
+from tests.services.run_scenarios import STRATEGY, portfolios, world
+
+DAY = "2026-02-20"
+ACCOUNTS = """
+evans Evans NORTH
+    2025-11-01 charge 500.00 due 2025-11-15
+ford Ford NORTH
+    2025-11-01 charge 500.00 due 2025-11-15
+gray Gray NORTH
+    2025-11-01 charge 500.00 due 2025-11-15
+harris Harris NORTH
+    2025-11-01 charge 500.00 due 2025-11-15
+adams Adams NORTH
+    2026-01-20 charge 300.00 due 2026-02-10
+sloan Sloan SOUTH
+    2025-11-01 charge 400.00 due 2025-11-15
+"""
+PLANS = (
+    Plan("START", "A review a week after the start date the user gives", prompt_for_start_date=True, events=(
+        PlanEvent(1, EventType.REVIEW, "Start review", timing=Timing.DELAY_DAYS, days=7),
+    )),
+    Plan("CLEAR", "Clear the pending work and note it", delete_all_pending=True, prompt_before_deleting=True,
+         events=(PlanEvent(1, EventType.NOTE, "Pending work cleared"),)),
+)  # fmt: skip
+WEB_STRATEGY = replace(SAVED, plans=PLANS)
+
+
+def build_office(db: Database) -> None:
+    """The office's portfolios, accounts, configuration, the run of 2026-02-20, and the logins."""
+    portfolios(db)
+    world(db, ACCOUNTS)
+    applied = apply_document(db, dump_strategy(WEB_STRATEGY), actor="admin", confirm=True)
+    assert applied.errors == (), applied.errors
+    run_day(db, d(DAY), strategy=replace(STRATEGY, plans=PLANS))
+    now = datetime.now(UTC)
+    for login, (role, scope) in USERS.items():
+        add_user(db, login, role, PASSWORD, scope, actor="setup", now=now)
+
+
+@dataclass
+class Site:
+    """The pages served to a test client over HTTPS (the session cookie is Secure)."""
+
+    client: TestClient
+    db: Database
+
+    def login(self, login: str) -> None:
+        """Sign in as ``login`` (the client keeps the cookies)."""
+        page = self.client.get("/login")
+        answer = self.client.post("/login", data={"login": login, "password": PASSWORD,
+                                                  "csrf_token": csrf_of(page.text)}, follow_redirects=False)
+        assert answer.status_code == 303, answer.text
+
+    def csrf(self, path: str) -> str:
+        """The CSRF token of the forms of the page at ``path``."""
+        return csrf_of(self.client.get(path).text)
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token in a page's forms."""
+    marker = 'name="csrf_token" value="'
+    start = html.index(marker) + len(marker)
+    return html[start:html.index('"', start)]
+
+
+@pytest.fixture
+def site(db: Database) -> Iterator[Site]:
+    """The office on SQLite, then PostgreSQL."""
+    build_office(db)
+    app = create_app(Settings(mode="development", allowed_hosts=["testserver"]), database=db)
+    with TestClient(app, base_url="https://testserver") as client:
+        yield Site(client, db)

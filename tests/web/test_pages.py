@@ -1,0 +1,104 @@
+"""The web pages through a test client, on both databases: signing in (a Secure, HttpOnly session cookie),
+CSRF on every form, a refused form shows each rule next to its field and saves nothing, and a collector
+cannot open another portfolio's account."""
+
+from __future__ import annotations
+
+from tests.services.run_scenarios import table
+from tests.web.conftest import DAY, Site
+
+
+def _notes_by_people(site: Site) -> list[str]:
+    """The notes a person wrote (not the run's)."""
+    return [row.text for row in table(site.db, "note") if row.author != "arrears"]
+
+
+def test_a_page_needs_a_login_and_the_login_makes_a_secure_http_only_session(site: Site) -> None:
+    answer = site.client.get(f"/worklist?on={DAY}", follow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (303, f"/login?next=/worklist%3Fon%3D{DAY}")
+    page = site.client.get("/login")
+    refused = site.client.post("/login", data={"login": "BO", "password": "wrong password!",
+                                               "csrf_token": site.csrf("/login")})  # fmt: skip
+    assert refused.status_code == 401 and "wrong login or password" in refused.text
+    signed = site.client.post("/login", data={"login": "BO", "password": "correct horse battery", "next": "/accounts",
+                                              "csrf_token": site.csrf("/login")}, follow_redirects=False)  # fmt: skip
+    assert (signed.status_code, signed.headers["location"]) == (303, "/accounts")
+    cookie = next(v for k, v in signed.headers.multi_items() if k == "set-cookie" and "arrears_session=" in v)
+    assert all(flag in cookie.lower() for flag in ("secure", "httponly", "samesite=lax"))
+    assert "Content-Security-Policy" in page.headers
+    assert [(row.login, row.kind) for row in table(site.db, "api_token")] == [("BO", "session")]
+    worklist = site.client.get(f"/worklist?on={DAY}")
+    assert worklist.status_code == 200 and "Evans" in worklist.text and "Sloan" not in worklist.text
+
+
+def test_logging_out_revokes_the_session(site: Site) -> None:
+    site.login("BO")
+    assert site.client.post("/logout", data={"csrf_token": site.csrf("/accounts")}, follow_redirects=False
+                            ).status_code == 303  # fmt: skip
+    assert [row.revoked_at is not None for row in table(site.db, "api_token")] == [True]
+    assert site.client.get("/accounts", follow_redirects=False).status_code == 303
+
+
+def test_a_form_without_a_valid_csrf_token_is_refused_and_does_nothing(site: Site) -> None:
+    site.login("BO")
+    for token in ("", "0" * 64):
+        refused = site.client.post("/accounts/evans/notes", data={"text": "Called", "csrf_token": token})
+        assert refused.status_code == 403 and "security token" in refused.text
+    assert _notes_by_people(site) == []
+    # a token is good only with the browser's own cookies
+    token = site.csrf("/accounts/evans")
+    site.client.cookies.delete("arrears_csrf")
+    assert site.client.post("/accounts/evans/notes", data={"text": "Called", "csrf_token": token}).status_code == 403
+    site.client.get("/login")  # a new CSRF cookie: the old token is no longer this browser's
+    assert site.client.post("/accounts/evans/notes", data={"text": "Called", "csrf_token": token}).status_code == 403
+    assert _notes_by_people(site) == []
+
+
+def test_a_refused_payment_shows_the_rule_next_to_the_field_and_saves_nothing(site: Site) -> None:
+    site.login("BO")
+    lines = len(table(site.db, "ledger_line"))
+    token = site.csrf(f"/accounts/gray?as_of={DAY}")
+    refused = site.client.post(f"/accounts/gray/payments?as_of={DAY}", data={
+        "amount": "12.345", "posted": "2026-02-31", "csrf_token": token})  # fmt: skip
+    assert refused.status_code == 422
+    assert 'id="payment-amount-error"' in refused.text and "more than two decimals" in refused.text
+    assert 'id="payment-posted-error"' in refused.text and "is not a date (YYYY-MM-DD)" in refused.text
+    assert 'value="12.345"' in refused.text  # what was typed is kept
+    zero = site.client.post(f"/accounts/gray/payments?as_of={DAY}", data={
+        "amount": "0", "posted": DAY, "csrf_token": token})  # fmt: skip
+    assert zero.status_code == 422 and 'id="payment-amount-error"' in zero.text
+    assert len(table(site.db, "ledger_line")) == lines
+
+
+def test_a_collector_cannot_open_another_portfolios_account(site: Site) -> None:
+    site.login("BO")
+    for path in ("/accounts/sloan", "/accounts/nobody"):
+        answer = site.client.get(path)
+        assert answer.status_code == 404 and "in your portfolios" in answer.text
+    token = site.csrf("/accounts/evans")
+    assert site.client.post("/accounts/sloan/notes", data={"text": "x", "csrf_token": token}).status_code == 404
+    sloan_work = next(a.id for a in table(site.db, "activity") if a.assignee == "LO")
+    assert site.client.post(f"/activities/{sloan_work}/complete", data={
+        "outcome": "NOANSWER", "on": DAY, "csrf_token": token}).status_code == 404  # fmt: skip
+    assert site.client.get(f"/worklist?on={DAY}&collector=LO").status_code == 403
+    assert "sloan" not in site.client.get("/accounts").text
+    assert _notes_by_people(site) == []
+
+
+def test_an_auditor_reads_but_cannot_write(site: Site) -> None:
+    site.login("aud")
+    page = site.client.get(f"/accounts/sloan?as_of={DAY}")
+    assert page.status_code == 200 and "Post a payment" not in page.text
+    refused = site.client.post("/accounts/sloan/notes", data={"text": "x", "csrf_token": site.csrf("/accounts")})
+    assert refused.status_code == 403 and _notes_by_people(site) == []
+
+
+def test_an_unknown_outcome_is_shown_next_to_the_outcome_and_nothing_is_saved(site: Site) -> None:
+    site.login("BO")
+    call = next(a.id for a in table(site.db, "activity") if a.action == "Call 1" and a.status == "open")
+    token = site.csrf(f"/worklist?on={DAY}")
+    refused = site.client.post(f"/activities/{call}/complete?on={DAY}", data={
+        "outcome": "MAYBE", "note": "hm", "on": DAY, "csrf_token": token})  # fmt: skip
+    assert refused.status_code == 422 and f'id="outcome-{call}-error"' in refused.text
+    assert "is not an outcome code" in refused.text
+    assert [a.status for a in table(site.db, "activity") if a.id == call] == ["open"]
