@@ -65,6 +65,10 @@ def test_demo_prints_the_aging_and_the_collections_tables(tmp_path: Path) -> Non
                  "referred to external collections", "activities: letter", "Activities by collector", "ann",
                  "open phone calls", "open reviews"):  # fmt: skip
         assert text in result.stdout, text
+    # it ends with where the web pages are served and who may log in
+    ending = result.stdout[result.stdout.index("Serve the web pages"):]
+    assert "open http://127.0.0.1:8000/ " in ending and "log in as one of:" in ending
+    assert [line.split()[:2] for line in ending.splitlines()[-2:]] == [["ben", "collector"], ["cho", "collector"]]
 
 
 def test_demo_without_days_only_builds_the_data(tmp_path: Path) -> None:

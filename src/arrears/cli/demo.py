@@ -26,6 +26,8 @@ STAGES = {
     "summarize": "summarizing accounts",
     "run": "running days",
 }
+DEMO_URL = "http://127.0.0.1:8000/"
+"""Where ``arrears serve`` answers by default."""
 FIGURES = (
     ("entered", "entered collections"),
     ("resolved", "resolved"),
@@ -205,9 +207,9 @@ def demo(
         )  # fmt: skip
     if logins:
         console.print(
-            f"Serve the API: ARREARS_MODE=development arrears serve --db {shown(f'sqlite:///{out}')}, then open "
-            "http://127.0.0.1:8000/docs and sign in (POST /api/v1/auth/login) as one of:", highlight=False,
-            soft_wrap=True,
+            f"Serve the web pages and the API: ARREARS_MODE=development arrears serve --db "
+            f"{shown(f'sqlite:///{out}')}, then open {DEMO_URL} (the API's documentation is at {DEMO_URL}docs) "
+            "and log in as one of:", highlight=False, soft_wrap=True,
         )  # fmt: skip
         for login in logins:
             seen = ", ".join(login.portfolios) or "every portfolio"
