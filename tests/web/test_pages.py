@@ -102,3 +102,35 @@ def test_an_unknown_outcome_is_shown_next_to_the_outcome_and_nothing_is_saved(si
     assert refused.status_code == 422 and f'id="outcome-{call}-error"' in refused.text
     assert "is not an outcome code" in refused.text
     assert [a.status for a in table(site.db, "activity") if a.id == call] == ["open"]
+
+
+def test_the_dashboard_and_the_runs_are_for_managers_within_their_portfolios(site: Site) -> None:
+    site.login("BO")
+    assert site.client.get("/dashboard").status_code == 403 and site.client.get("/runs").status_code == 403
+    site.client.post("/logout", data={"csrf_token": site.csrf("/accounts")})
+    site.login("mgr")
+    board = site.client.get(f"/dashboard?as_of={DAY}")
+    assert board.status_code == 200 and "chart-aging" in board.text
+    assert '"portfolio": "NORTH"' in board.text and '"portfolio": "SOUTH"' not in board.text
+    runs = site.client.get("/runs")
+    run_id = next(row.id for row in table(site.db, "run"))
+    assert f'href="/runs/{run_id}"' in runs.text and DAY in runs.text
+    assert "No account errors in your portfolios" in site.client.get(f"/runs/{run_id}").text
+    assert site.client.get("/runs/99999").status_code == 404
+
+
+def test_a_manager_starts_a_run_of_their_portfolio(site: Site) -> None:
+    site.login("mgr")
+    token = site.csrf("/runs")
+    refused = site.client.post("/runs", data={"as_of": "2026-02-21", "portfolio": "", "csrf_token": token})
+    assert refused.status_code == 422 and 'id="run-portfolio-error"' in refused.text
+    back_dated = site.client.post("/runs", data={"as_of": "2026-02-19", "portfolio": "NORTH", "csrf_token": token})
+    assert back_dated.status_code == 422 and 'id="run-as_of-error"' in back_dated.text
+    assert len(table(site.db, "run")) == 1
+    started = site.client.post("/runs", data={"as_of": "2026-02-21", "portfolio": "NORTH", "csrf_token": token},
+                               follow_redirects=False)  # fmt: skip
+    assert started.status_code == 303 and started.headers["location"].startswith("/runs/")
+    site.client.app.state.runs.join()
+    assert [(run.scope, str(run.as_of), run.status) for run in table(site.db, "run")][-1] == (
+        "NORTH", "2026-02-21", "completed")
+    assert "completed" in site.client.get(started.headers["location"]).text

@@ -157,6 +157,31 @@ def test_a_form_posted_without_a_valid_csrf_token_is_refused(visit: Visit, serve
     expect(visit.page.locator("#timeline")).to_contain_text("called about the January visit")
 
 
+DRAWN = """() => Array.from(document.querySelectorAll("canvas"))
+    .map(canvas => [canvas.id, Boolean(window.Chart.getChart(canvas)) && canvas.width > 0])"""
+
+
+def test_a_manager_views_the_dashboard_with_its_charts_drawn_and_the_runs(visit: Visit) -> None:
+    visit.login("mgr", f"/dashboard?as_of={DAY}")
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text(f"Dashboard on {DAY}")
+    visit.page.wait_for_function("() => window.Chart && document.querySelectorAll('canvas').length === 7 && "
+                                 "Array.from(document.querySelectorAll('canvas')).every(c => window.Chart.getChart(c))")
+    drawn = visit.page.evaluate(DRAWN)
+    assert [name for name, ok in drawn] == ["chart-aging", "chart-flow", "chart-contacts", "chart-collected",
+                                            "chart-workload", "chart-holds", "chart-promises"]
+    assert all(ok for _, ok in drawn), drawn
+    visit.page.get_by_text("Balances by aging bucket: the figures").click()
+    expect(visit.page.get_by_role("row", name=re.compile(r"^NORTH \$"))).to_be_visible()
+    visit.shot("dashboard")
+    visit.page.get_by_role("link", name="Runs").click()
+    expect(visit.page.locator("#runs")).to_contain_text(DAY)
+    visit.shot("runs")
+    visit.page.locator("#runs a").last.click()
+    expect(visit.page.get_by_role("heading", level=1)).to_contain_text(f"of {DAY}")
+    expect(visit.page.locator("#counts")).to_contain_text("entered")
+    visit.shot("run")
+
+
 UNLABELLED = """() => Array.from(document.querySelectorAll("input, select, textarea"))
     .filter(field => field.type !== "hidden" && field.labels.length === 0).map(field => field.name)"""
 OVERFLOW = "() => document.scrollingElement.scrollWidth - window.innerWidth"
