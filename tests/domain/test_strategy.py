@@ -38,6 +38,7 @@ from arrears.domain.strategy import (
     condition_fields,
     match_assignment,
     name_initial,
+    usable_in,
     usages,
     validate_strategy,
 )
@@ -431,6 +432,20 @@ def test_steps_must_fit_the_series_type_and_portfolios() -> None:
     assert problems(east) == [
         "series[Guarantor Letters].steps[2].action: action 'Late Fee' is not available to portfolio 'SOUTH'"
     ]
+
+
+def test_what_a_form_may_offer_is_what_validation_accepts() -> None:
+    """usable_in says which actions a next-action or series-step dropdown may offer: exactly those the
+    validation accepts there, for each collection type and choice of portfolios."""
+    by_name = {a.name: a for a in ACTIONS}
+    for context in (GUAR, CollectionType.INSURANCE):
+        for everywhere, codes in ((True, ()), (False, ("NORTH", "EAST")), (False, ("NORTH", "EAST", "SOUTH"))):
+            for name, action in by_name.items():
+                series = Series("Probe", context, (SeriesStep(name, 1), SeriesStep(name, 1)), FinalAction.CUSTOM,
+                                custom_action=name, all_portfolios=everywhere, portfolios=codes)  # fmt: skip
+                found = [p for p in problems(replace(BASE, series=(*BASE.series, series)))
+                         if p.startswith("series[Probe].steps[1].action")]  # fmt: skip
+                assert usable_in(action, context, everywhere, codes) == (found == []), (context, codes, name, found)
 
 
 def test_steps_must_name_existing_actions() -> None:

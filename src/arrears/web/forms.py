@@ -18,6 +18,12 @@ class FormInput:
 
     values: Mapping[str, str]
     problems: list[Problem] = field(default_factory=list)
+    lists: Mapping[str, list[str]] = field(default_factory=dict)
+    """Every value of each field sent more than once (a group of checkboxes)."""
+
+    def many(self, name: str) -> list[str]:
+        """Every value sent for the field (ticked checkboxes), without surrounding spaces, empty ones dropped."""
+        return [value.strip() for value in self.lists.get(name, []) if value.strip()]
 
     def text(self, name: str) -> str:
         """The field as typed, without surrounding spaces ('' when absent)."""

@@ -18,7 +18,8 @@ async def posted_form(request: Request) -> FormInput:
     form = await request.form()
     values = {name: value for name, value in form.items() if isinstance(value, str)}
     check_csrf(request, values.pop(CSRF_FIELD, ""))
-    return FormInput(values)
+    lists = {name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form}
+    return FormInput(values, lists=lists)
 
 
 Posted = Annotated[FormInput, Depends(posted_form)]

@@ -104,6 +104,11 @@ class Visit:
         self.page.get_by_role("button", name="Log in").click()
         self.page.wait_for_load_state()
 
+    def settled(self) -> None:
+        """Wait until htmx has no request in flight and has settled what it swapped in (a form's choices being
+        refreshed, a link followed): until then the new content may not answer to events yet."""
+        self.page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
     def shot(self, what: str) -> None:
         """Save a screenshot of the page as it is now (a test artifact)."""
         self.shots += 1

@@ -182,6 +182,63 @@ def test_a_manager_views_the_dashboard_with_its_charts_drawn_and_the_runs(visit:
     visit.shot("run")
 
 
+def test_an_administrator_creates_an_action_and_a_series_through_the_forms(visit: Visit, server: Server) -> None:
+    visit.login("admin", "/admin/actions")
+    visit.shot("actions")
+    visit.page.keyboard.press("Alt+C")
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("Action & Action Series: New")
+    visit.settled()
+    form = visit.page.locator("#admin-form")
+    expect(form.get_by_label("Follow-up Days")).to_be_disabled()
+    form.get_by_label("Action Name").fill("Call 2")  # a name taken: refused
+    form.get_by_label("Next Action").select_option("Call 1")
+    visit.settled()
+    expect(visit.page.locator("#admin-form").get_by_label("Follow-up Days")).to_be_enabled()  # the choices refresh
+    form = visit.page.locator("#admin-form")
+    form.get_by_label("Follow-up Days").fill("5")
+    form.get_by_label("NORTH").check()
+    visit.settled()
+    expect(visit.page.locator("#admin-form").get_by_label("NORTH")).to_be_checked()
+    visit.page.locator("#admin-form").get_by_role("button", name="Save", exact=True).click()
+    expect(visit.page.locator("#f-name-error")).to_have_text("action already exists")
+    expect(visit.page.locator("#admin-form").get_by_label("Follow-up Days")).to_have_value("5")
+    visit.shot("action-refused")
+    visit.page.locator("#admin-form").get_by_label("Action Name").fill("Review 2")
+    visit.page.locator("#admin-form").get_by_label("Next Action").select_option("Call 2")
+    visit.settled()
+    expect(visit.page.locator("#admin-form").get_by_label("Next Action")).to_have_value("Call 2")
+    visit.page.locator("#admin-form").get_by_role("button", name="Save", exact=True).click()
+    expect(visit.page.get_by_role("status")).to_have_text("Action Review 2 saved.")
+    expect(visit.page.locator("#actions")).to_contain_text("Review 2")
+    # a series: its steps come from the actions allowed for the practices chosen, two at least
+    visit.page.get_by_role("link", name="Create").click()
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("Action & Action Series: New")
+    visit.settled()
+    visit.page.locator("#admin-form").get_by_label("Action Type").select_option("series")
+    visit.settled()
+    expect(visit.page.locator("#admin-form").get_by_label("Collection Letter")).to_be_disabled()
+    visit.page.locator("#admin-form").get_by_label("Action Name").fill("North Reviews")
+    visit.page.locator("#admin-form").get_by_label("NORTH").check()
+    visit.settled()
+    expect(visit.page.locator("#admin-form").get_by_label("NORTH")).to_be_checked()
+    for number, (action, days) in enumerate((("Letter 30", "30"), ("Review 2", "14")), start=1):
+        form = visit.page.locator("#admin-form")
+        form.get_by_label("Add Series Action: Action").select_option(action)
+        form.get_by_label("Days", exact=True).fill(days)
+        form.get_by_role("button", name="Save & Add Next").click()
+        expect(visit.page.get_by_label(f"Action of step {number}")).to_have_value(action)
+    expect(visit.page.locator("#f-new-step-action")).to_contain_text("Letter 30 (L30)")
+    visit.page.locator("#admin-form").get_by_label("Final Action").select_option("custom")
+    visit.settled()
+    expect(visit.page.locator("#admin-form").get_by_label("Custom Action")).to_be_enabled()
+    visit.page.locator("#admin-form").get_by_label("Custom Action").select_option("Call 2")
+    visit.settled()
+    visit.shot("series")
+    visit.page.locator("#admin-form").get_by_role("button", name="Save", exact=True).click()
+    expect(visit.page.get_by_role("status")).to_have_text("Series North Reviews saved.")
+    expect(visit.page.locator("#actions")).to_contain_text("Letter 30 (30 d) → Review 2 (14 d) → Custom: Call 2")
+
+
 UNLABELLED = """() => Array.from(document.querySelectorAll("input, select, textarea"))
     .filter(field => field.type !== "hidden" && field.labels.length === 0).map(field => field.name)"""
 OVERFLOW = "() => document.scrollingElement.scrollWidth - window.innerWidth"

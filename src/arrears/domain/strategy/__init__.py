@@ -304,6 +304,19 @@ class Series:
         return tuple(by_name[step.action].collection_letter if step.action in by_name else None for step in self.steps)
 
 
+def usable_in(
+    used: Action | Series, context_type: CollectionType | None, all_portfolios: bool, portfolios: Iterable[str]
+) -> bool:
+    """True when *used* (an action or series) may be used by something of *context_type* (None: any type) for
+    those portfolios, by the rule :func:`validate_strategy` checks: it fits the collection type and is available
+    to every portfolio of what uses it (to all portfolios, present and future, when that is)."""
+    if context_type is not None and not used.collection_type.fits(context_type):
+        return False
+    if used.all_portfolios:
+        return True
+    return not all_portfolios and all(code in used.portfolios for code in portfolios)
+
+
 # ------------------------------------------------------------------------------------- entry policy
 
 

@@ -15,6 +15,13 @@
   function typing(target) {
     return target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable);
   }
+  // Alt+C, Alt+U, Alt+R (the admin pages' Create, Update, Remove): the element with that access key, in every
+  // browser alike (each browser has its own modifier for access keys).
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.key.length !== 1) { return; }
+    var target = document.querySelector('[accesskey="' + event.key.toLowerCase() + '"]');
+    if (target) { event.preventDefault(); target.click(); }
+  });
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) { return; }
     var list = items();

@@ -1,0 +1,107 @@
+"""Collections Admin, Actions & Action Series (seeds 000 and 001), through a test client on both databases:
+the list with its Alt+C / Alt+U / Alt+R buttons, the action and series forms offering only what is allowed, a
+refused form saving nothing, Save & Add Next, removing what nothing uses."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from arrears.domain.strategy import ActionKind, CollectionType, FinalAction
+from arrears.services.config import load_strategy
+from tests.web.conftest import Site
+
+
+def _options(html: str, select_id: str) -> list[str]:
+    """The labels of the options of the select ``select_id``."""
+    block = html[html.index(f'id="{select_id}"'):]
+    block = block[:block.index("</select>")]
+    return [label.strip() for label in re.findall(r"<option[^>]*>([^<]*)</option>", block)]
+
+
+def _saved(site: Site, **fields: object) -> httpx.Response:
+    data = {"csrf_token": site.csrf("/admin/actions"), **fields}
+    return site.client.post("/admin/actions/save", data=data, follow_redirects=False)
+
+
+def test_the_list_and_its_keys_are_for_administrators(site: Site) -> None:
+    site.login("mgr")
+    assert site.client.get("/admin/actions").status_code == 403
+    site.client.post("/logout", data={"csrf_token": site.csrf("/accounts")})
+    site.login("admin")
+    page = site.client.get("/admin/actions").text
+    for key, label in (("c", "reate"), ("u", "pdate"), ("r", "emove")):
+        assert re.search(rf'accesskey="{key}" aria-keyshortcuts="Alt\+{key.upper()}"><u>{key.upper()}</u>{label}', page)
+    assert "Call 1" in page and "Guarantor Letters" in page and "External Collections" in page
+
+
+def test_an_action_is_refused_next_to_its_field_and_nothing_is_saved_then_saved(site: Site) -> None:
+    site.login("admin")
+    new = site.client.get("/admin/actions/edit?type=action").text
+    assert re.search(r'id="f-follow-up-days"[^>]*disabled', new)  # enabled only once a next action is chosen
+    assert _options(new, "f-collection-type") == ["Guarantor", "Insurance", "Guarantor/Insurance"]
+    before = load_strategy(site.db)
+    refused = _saved(site, action_type="action", collection_type="guarantor", name="Call 3", next_action="Call 2",
+                     follow_up_days="1000", portfolio=["NORTH"])  # fmt: skip
+    assert refused.status_code == 422
+    assert re.search(r'id="f-follow-up-days-error">must be between 1 and 999<', refused.text)
+    assert load_strategy(site.db) == before
+    saved = _saved(site, action_type="action", collection_type="guarantor", name="Call 3", next_action="Call 2",
+                   follow_up_days="10", portfolio=["NORTH"], letter="L60")  # fmt: skip
+    assert saved.status_code == 303
+    action = load_strategy(site.db).action("Call 3")
+    assert action is not None
+    assert (action.kind, action.collection_type, action.params.template_code, action.next_action,
+            action.follow_up_days, action.portfolios) == (
+        ActionKind.LETTER, CollectionType.GUARANTOR, "L60", "Call 2", 10, ("NORTH",))  # fmt: skip
+    # an update keeps what the action does; the next action offered fits its collection type
+    edit = site.client.get("/admin/actions/edit?selected=action:Call 2").text
+    offered = _options(edit, "f-next-action")
+    assert "What it does: phone call" in edit and "Call 2" not in offered
+    assert "Letter 30 (L30)" in offered and "Claim Review" not in offered
+
+
+def test_the_series_form_offers_only_the_allowed_actions_and_final_actions(site: Site) -> None:
+    site.login("admin")
+    assert _saved(site, action_type="action", collection_type="guarantor", name="South Call",
+                  portfolio=["SOUTH"]).status_code == 303  # fmt: skip
+    form = {"action_type": "series", "collection_type": "guarantor", "name": "North Letters", "portfolio": ["NORTH"]}
+    page = site.client.post("/admin/actions/save?op=refresh",
+                            data={"csrf_token": site.csrf("/admin/actions"), **form}).text  # fmt: skip
+    steps = _options(page, "f-new-step-action")
+    assert "Letter 30 (L30)" in steps and "Call 1" in steps
+    assert "South Call" not in steps and "Claim Letter (CLM)" not in steps
+    assert _options(page, "f-final-action") == ["choose…", "Custom", "External Collections"]
+    assert _options(page, "f-collection-type") == ["Guarantor", "Insurance"]
+    assert re.search(r'id="f-letter"[^>]*disabled', page) and re.search(r'id="f-custom-action"[^>]*disabled', page)
+    insurance = site.client.post("/admin/actions/save?op=refresh", data={
+        "csrf_token": site.csrf("/admin/actions"), **form, "collection_type": "insurance"}).text  # fmt: skip
+    assert _options(insurance, "f-final-action") == ["choose…", "Custom"]
+    assert "Claim Letter (CLM)" in _options(insurance, "f-new-step-action")
+    # Save & Add Next: the step is added and the form is ready for the next one; nothing is saved yet
+    added = site.client.post("/admin/actions/save?op=add", data={
+        "csrf_token": site.csrf("/admin/actions"), **form, "new_step_action": "Letter 30", "new_step_days": "30",
+    }).text  # fmt: skip
+    assert added.count('name="step_action"') == 1 and load_strategy(site.db).series_named("North Letters") is None
+    one_step = _saved(site, **form, step_action=["Letter 30"], step_days=["30"], final_action="external_collections")
+    assert one_step.status_code == 422 and "must include at least 2 actions" in one_step.text
+    assert load_strategy(site.db).series_named("North Letters") is None
+    saved = _saved(site, **form, step_action=["Letter 30", "Letter 60"], step_days=["30", "30"],
+                   final_action="external_collections")  # fmt: skip
+    assert saved.status_code == 303
+    series = load_strategy(site.db).series_named("North Letters")
+    assert series is not None
+    assert ([(s.action, s.days_until_next) for s in series.steps], series.final_action, series.portfolios) == (
+        [("Letter 30", 30), ("Letter 60", 30)], FinalAction.EXTERNAL_COLLECTIONS, ("NORTH",))
+
+
+def test_remove_what_nothing_uses_and_refuse_what_something_does(site: Site) -> None:
+    site.login("admin")
+    token = site.csrf("/admin/actions")
+    assert "Remove action Call 2?" in site.client.get("/admin/actions/remove?selected=action:Call 2").text
+    in_use = site.client.post("/admin/actions/remove", data={"csrf_token": token, "selected": "action:Call 2"})
+    assert in_use.status_code == 422 and "Call 1" in in_use.text and load_strategy(site.db).action("Call 2")
+    removed = site.client.post("/admin/actions/remove", data={"csrf_token": token, "selected": "series:Full Works"},
+                               follow_redirects=False)  # fmt: skip
+    assert removed.status_code == 303 and load_strategy(site.db).series_named("Full Works") is None
