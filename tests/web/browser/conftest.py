@@ -27,7 +27,6 @@ from tests.web.conftest import build_office
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("ARREARS_ARTIFACTS", "out")) / "screenshots"
-pytestmark = pytest.mark.xdist_group("browser")
 
 
 @dataclass

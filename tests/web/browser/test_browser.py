@@ -7,12 +7,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 from playwright.sync_api import expect
 
 from arrears.services.run import run_day
 from tests.services.run_scenarios import table
 from tests.web.browser.conftest import Server, Visit
 from tests.web.conftest import DAY
+
+pytestmark = pytest.mark.xdist_group("browser")  # one worker runs them all: one server, one browser
 
 
 def test_log_in_and_out(visit: Visit) -> None:
