@@ -105,8 +105,9 @@ class Visit:
 
     def settled(self) -> None:
         """Wait until htmx has no request in flight and has settled what it swapped in (a form's choices being
-        refreshed, a link followed): until then the new content may not answer to events yet."""
-        self.page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+        refreshed, a link followed): until then the new content (``htmx-added``) does not answer to events yet."""
+        busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+        self.page.wait_for_function(f"() => !document.querySelector('{busy}')")
 
     def shot(self, what: str) -> None:
         """Save a screenshot of the page as it is now (a test artifact)."""

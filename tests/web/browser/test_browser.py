@@ -212,6 +212,7 @@ def test_an_administrator_creates_an_action_and_a_series_through_the_forms(visit
     expect(visit.page.locator("#admin-form").get_by_label("Next Action")).to_have_value("Call 2")
     visit.page.locator("#admin-form").get_by_role("button", name="Save", exact=True).click()
     expect(visit.page.get_by_role("status")).to_have_text("Action Review 2 saved.")
+    visit.settled()
     expect(visit.page.locator("#actions")).to_contain_text("Review 2")
     # a series: its steps come from the actions allowed for the practices chosen, two at least
     visit.page.get_by_role("link", name="Create").click()
@@ -230,6 +231,7 @@ def test_an_administrator_creates_an_action_and_a_series_through_the_forms(visit
         form.get_by_label("Days", exact=True).fill(days)
         form.get_by_role("button", name="Save & Add Next").click()
         expect(visit.page.get_by_label(f"Action of step {number}")).to_have_value(action)
+        visit.settled()
     expect(visit.page.locator("#f-new-step-action")).to_contain_text("Letter 30 (L30)")
     visit.page.locator("#admin-form").get_by_label("Final Action").select_option("custom")
     visit.settled()
