@@ -77,7 +77,8 @@ def test_apply_reports_every_error_and_changes_nothing(url: str, tmp_path: Path)
         f"{bad}: series[Guarantor Letters].steps[3].action: names an unknown action 'Guarantor 120 day letter'",
         "error: 3 problem(s); nothing was changed",
     ]
-    assert json.loads(run(url, "audit", "--json").stdout) == []
+    audited = json.loads(run(url, "audit", "--json").stdout)
+    assert [(row["entity"], row["action"]) for row in audited] == [("portfolio", "added")] * 3
 
 
 def test_show_portfolios_and_preview_letter(url: str) -> None:

@@ -26,7 +26,7 @@ def test_a_request_may_do_what_both_the_role_and_the_token_allow() -> None:
     read_only = Principal("ann", Role.COLLECTOR, frozenset({"NORTH"}), frozenset({Scope.READ}))
     assert [p for p in Permission if read_only.can(p)] == [P.READ]
     manager = Principal("mgr", Role.MANAGER, frozenset({"NORTH"}), frozenset(Scope))
-    assert [p for p in Permission if manager.can(p)] == [P.READ, P.WORK, P.REVERSE, P.RUN]
+    assert [p for p in Permission if manager.can(p)] == [P.READ, P.WORK, P.REVERSE, P.RUN, P.CONFIGURE]
     auditor = Principal("aud", Role.AUDITOR, None, frozenset(Scope))
     assert [p for p in Permission if auditor.can(p)] == [P.READ]
     assert collector.sees("NORTH") and not collector.sees("SOUTH") and auditor.sees("SOUTH")

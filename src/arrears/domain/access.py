@@ -39,8 +39,12 @@ class Permission(StrEnum):
     """Reverse a payment (NSF)."""
     RUN = "run"
     """Start a daily run (a manager: of one of their portfolios)."""
+    CONFIGURE = "configure"
+    """Change what belongs to one's portfolios: their collections settings and assignment rules, scheme holds,
+    contact-plan batches (a manager: of their portfolios)."""
     ADMIN = "admin"
-    """Manage users and other users' tokens."""
+    """Change the enterprise-wide configuration (actions, series, collectors, the configuration document),
+    portfolios, users and other users' tokens."""
 
 
 class Scope(StrEnum):
@@ -53,13 +57,15 @@ class Scope(StrEnum):
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.MANAGER: frozenset({Permission.READ, Permission.WORK, Permission.REVERSE, Permission.RUN}),
+    Role.MANAGER: frozenset(
+        {Permission.READ, Permission.WORK, Permission.REVERSE, Permission.RUN, Permission.CONFIGURE}
+    ),
     Role.COLLECTOR: frozenset({Permission.READ, Permission.WORK}),
     Role.AUDITOR: frozenset({Permission.READ}),
 }
 SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
     Scope.READ: frozenset({Permission.READ}),
-    Scope.WRITE: frozenset({Permission.WORK, Permission.REVERSE, Permission.RUN}),
+    Scope.WRITE: frozenset({Permission.WORK, Permission.REVERSE, Permission.RUN, Permission.CONFIGURE}),
     Scope.ADMIN: frozenset({Permission.ADMIN}),
 }
 SCOPED_ROLES = frozenset({Role.MANAGER, Role.COLLECTOR})

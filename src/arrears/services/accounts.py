@@ -89,9 +89,11 @@ def party_row(party: Party) -> PartyRow:
     )
 
 
-def create_portfolio(db: Database, code: str, name: str, maximum_cents: int | None = None) -> int:
+def create_portfolio(
+    db: Database, code: str, name: str, maximum_cents: int | None = None, *, actor: str = "system"
+) -> int:
     """Create a portfolio under the enterprise; return its id. ``maximum_cents`` is the largest amount its
-    accounts take (None: the enterprise's maximum, else $10,000,000.00)."""
+    accounts take (None: the enterprise's maximum, else $10,000,000.00). Audited."""
     problems = []
     if not code.strip() or len(code) > 40:
         problems.append(Problem("code", "is required and at most 40 characters", code))
@@ -108,6 +110,8 @@ def create_portfolio(db: Database, code: str, name: str, maximum_cents: int | No
         row = PortfolioRow(code=code, name=name, parent_id=known[ENTERPRISE], maximum_amount_cents=maximum_cents)
         uow.session.add(row)
         uow.session.flush()
+        append_audit(uow.session, actor=actor, entity="portfolio", key=code, action="added", before=None,
+                     after={"name": name, "maximum_amount_cents": maximum_cents})  # fmt: skip
         uow.commit()
         return row.id
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+from arrears.domain.compliance_rules import CompliancePolicy
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.model import ENTERPRISE
@@ -72,11 +73,13 @@ from arrears.services.config_document import (
     DocumentError,
     Migration,
     MigrationKind,
+    RuleDoc,
     body_json,
     column_limit,
     dump_strategy,
     entity_bodies,
     parse_document,
+    rule_from,
     rules_doc,
     shorten,
     strategy_from_bodies,
@@ -1099,6 +1102,16 @@ def set_enterprise_rules(db: Database, rules: EntryRules, actor: str = SYSTEM) -
     return _commit(db, change, actor)
 
 
+def set_compliance(db: Database, policy: CompliancePolicy, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
+    """Replace the compliance settings: the enterprise's guardrails, the portfolios' overrides and the call
+    outcome codes (seed: every value left out keeps its default)."""
+
+    def change(strategy: Strategy) -> Strategy:
+        return replace(strategy, compliance=policy)
+
+    return _commit(db, change, actor)
+
+
 def _settings(strategy: Strategy, portfolio: str) -> PortfolioCollections:
     """The portfolio's settings; a portfolio never configured starts with collections not enabled."""
     return strategy.entry_policy.portfolio(portfolio) or PortfolioCollections(portfolio, collections_enabled=False)
@@ -1213,6 +1226,39 @@ def remove_assignment_rule(db: Database, portfolio: str, number: int, actor: str
         index = _rule_index(settings, number)
         rules = list(settings.assignment.rules)
         del rules[index]
+        return replace(settings, assignment=replace(settings.assignment, rules=tuple(rules)))
+
+    return _change_portfolio(db, portfolio, edit, actor)
+
+
+def _document_rule(settings: PortfolioCollections, rule: RuleDoc, location: str) -> AssignmentRule:
+    problems: list[tuple[str, str]] = []
+    made = rule_from(rule, settings.assignment.assignment_type, location, problems)
+    if problems:
+        raise ValidationFailed([Problem(path, text, "") for path, text in problems])
+    return made
+
+
+def add_document_rule(db: Database, portfolio: str, rule: RuleDoc, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
+    """:func:`add_assignment_rule` with the rule in the document's form (a balance range's ends as text dollars,
+    read by the portfolio's assignment type)."""
+
+    def edit(_: Strategy, settings: PortfolioCollections) -> PortfolioCollections:
+        made = _document_rule(settings, rule, "rule")
+        return replace(settings, assignment=replace(settings.assignment, rules=(*settings.assignment.rules, made)))
+
+    return _change_portfolio(db, portfolio, edit, actor)
+
+
+def update_document_rule(
+    db: Database, portfolio: str, number: int, rule: RuleDoc, actor: str = SYSTEM
+) -> tuple[EntityChange, ...]:
+    """:func:`update_assignment_rule` with the rule in the document's form."""
+
+    def edit(_: Strategy, settings: PortfolioCollections) -> PortfolioCollections:
+        index = _rule_index(settings, number)
+        rules = list(settings.assignment.rules)
+        rules[index] = _document_rule(settings, rule, "rule")
         return replace(settings, assignment=replace(settings.assignment, rules=tuple(rules)))
 
     return _change_portfolio(db, portfolio, edit, actor)
@@ -1447,6 +1493,7 @@ __all__ = [
     "RemovalsNeedConfirmation",
     "WorkInUse",
     "add_assignment_rule",
+    "add_document_rule",
     "apply_document",
     "assignment_rules",
     "audit_log",
@@ -1471,11 +1518,13 @@ __all__ = [
     "portfolio_table",
     "remove_assignment_rule",
     "remove_portfolio_collections",
+    "set_compliance",
     "set_enterprise_rules",
     "set_portfolio_collections",
     "update_action",
     "update_assignment_rule",
     "update_collector",
+    "update_document_rule",
     "update_group",
     "update_letter",
     "update_series",

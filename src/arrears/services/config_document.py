@@ -69,7 +69,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, WithJsonSchema
 from pydantic_core import ErrorDetails
 
 from arrears.domain.calendar import RepeatPeriod, format_delay_minutes, parse_delay_minutes
@@ -196,10 +196,17 @@ def _delay_minutes(value: object) -> object:
     return value if isinstance(value, int) else parse_delay_minutes(value)
 
 
-MoneyText = Annotated[int, BeforeValidator(_money_text), PlainSerializer(lambda cents: Money(cents).plain())]
-DelayText = Annotated[int, BeforeValidator(_delay_minutes), PlainSerializer(format_delay_minutes)]
-"""Minutes in the model; ``40`` or ``"1:00"`` in the document."""
+MoneyText = Annotated[
+    int, BeforeValidator(_money_text), PlainSerializer(lambda cents: Money(cents).plain()),
+    WithJsonSchema({"type": "string", "description": 'An amount in dollars written as text, e.g. "25.00"'}),
+]  # fmt: skip
 """Cents in the model, text dollars ("25.00") in the document."""
+DelayText = Annotated[
+    int, BeforeValidator(_delay_minutes), PlainSerializer(format_delay_minutes),
+    WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string"}],
+                    "description": 'Minutes (40) or hours and minutes ("1:00")'}),
+]  # fmt: skip
+"""Minutes in the model; ``40`` or ``"1:00"`` in the document."""
 RangeEnd = Annotated[str, BeforeValidator(_range_end)]
 
 CollectionTypeText = Literal["guarantor", "insurance", "guarantor_insurance"]
@@ -421,7 +428,10 @@ def _time_text(value: object) -> object:
         raise ValueError(f'must be a time such as "08:00" ({error})') from error
 
 
-TimeText = Annotated[time, BeforeValidator(_time_text), PlainSerializer(lambda moment: f"{moment:%H:%M}")]
+TimeText = Annotated[
+    time, BeforeValidator(_time_text), PlainSerializer(lambda moment: f"{moment:%H:%M}"),
+    WithJsonSchema({"type": "string", "description": 'A time of day on a 24-hour clock, e.g. "08:00"'}),
+]  # fmt: skip
 """A time of day in the model, ``"HH:MM"`` text in the document."""
 AttemptClassText = Literal["connected_conversation", "voicemail", "no_answer", "not_connected", "wrong_number",
                            "promise", "refused", "dispute", "paid", "other"]  # fmt: skip
@@ -1004,20 +1014,7 @@ def _end_text(value: str | int) -> str:
 
 def portfolio_doc(p: PortfolioCollections) -> PortfolioDoc:
     a = p.assignment
-    rules = [
-        RuleDoc.model_validate(
-            {
-                "from": _end_text(rule.from_),
-                "to": _end_text(rule.to),
-                "collector": rule.collector,
-                "group": rule.group,
-                "action": rule.default_work,
-                "missed_plan_only": rule.missed_plan_only,
-                "condition": rule.condition,
-            }
-        )
-        for rule in a.rules
-    ]
+    rules = [rule_doc(rule) for rule in a.rules]
     assignment = AssignmentDoc(
         type=a.assignment_type.value, default_collector=a.default_collector, default_action=a.default_action,
         insurance_action=a.insurance_action, rules=rules,
@@ -1097,31 +1094,43 @@ def rules_from(d: EntryRulesDoc) -> EntryRules:
     )  # fmt: skip
 
 
+def rule_doc(rule: AssignmentRule) -> RuleDoc:
+    """An assignment rule in the document's form (balance-range ends as text dollars)."""
+    return RuleDoc.model_validate({
+        "from": _end_text(rule.from_), "to": _end_text(rule.to), "collector": rule.collector, "group": rule.group,
+        "action": rule.default_work, "missed_plan_only": rule.missed_plan_only, "condition": rule.condition,
+    })  # fmt: skip
+
+
+def rule_from(
+    rule: RuleDoc, assignment_type: AssignmentType, path: str, problems: list[tuple[str, str]] | None = None
+) -> AssignmentRule:
+    """An assignment rule of a table of ``assignment_type``; balance-range ends that are not amounts are added to
+    *problems* (at ``path``.from / .to)."""
+    ends: list[str | int] = []
+    for name, value in (("from", rule.from_), ("to", rule.to)):
+        end: str | int = value
+        if assignment_type is AssignmentType.BALANCE_RANGE:
+            try:
+                end = Money.parse(value).cents
+            except MoneyError:
+                if problems is not None:
+                    problems.append((f"{path}.{name}", 'must be an amount such as "500.00" for a balance range'))
+            else:
+                if end < 0 and problems is not None:
+                    problems.append((f"{path}.{name}", "must not be negative"))
+        ends.append(end)
+    return AssignmentRule(ends[0], ends[1], rule.collector, rule.group, rule.action, rule.missed_plan_only,
+                          rule.condition)  # fmt: skip
+
+
 def portfolio_from(d: PortfolioDoc, problems: list[tuple[str, str]] | None = None) -> PortfolioCollections:
     """A portfolio's settings; balance-range ends that are not amounts are added to *problems*."""
     a = d.assignment
     assignment_type = AssignmentType(a.type)
-    rules = []
-    for number, rule in enumerate(a.rules, start=1):
-        ends: list[str | int] = []
-        for name, value in (("from", rule.from_), ("to", rule.to)):
-            end: str | int = value
-            if assignment_type is AssignmentType.BALANCE_RANGE:
-                path = f"entry_policy.portfolios[{d.portfolio}].assignment.rules[{number}].{name}"
-                try:
-                    end = Money.parse(value).cents
-                except MoneyError:
-                    if problems is not None:
-                        problems.append((path, 'must be an amount such as "500.00" for a balance range'))
-                else:
-                    if end < 0 and problems is not None:
-                        problems.append((path, "must not be negative"))
-            ends.append(end)
-        rules.append(
-            AssignmentRule(
-                ends[0], ends[1], rule.collector, rule.group, rule.action, rule.missed_plan_only, rule.condition
-            )
-        )
+    rules = [rule_from(rule, assignment_type, f"entry_policy.portfolios[{d.portfolio}].assignment.rules[{number}]",
+                       problems)
+             for number, rule in enumerate(a.rules, start=1)]  # fmt: skip
     assignment = TaskAssignment(
         assignment_type, a.default_collector, a.default_action, tuple(rules), a.insurance_action
     )

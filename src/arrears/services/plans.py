@@ -13,7 +13,7 @@ import csv
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -43,6 +43,7 @@ from arrears.store import contact_plans as store_plans
 from arrears.store.accounts import account_id_of
 from arrears.store.db import Connection, Database
 from arrears.store.features import account_id_range
+from arrears.store.security import portfolios_of_external_ids
 
 BATCH_CHUNK = 5000
 """Accounts per transaction of a batch."""
@@ -336,15 +337,18 @@ def read_account_file(path: Path) -> list[str]:
 
 
 def _selection(
-    connection: Connection, strategy: Strategy, on: date, where: str | None, accounts: Sequence[str] | None
-) -> list[int]:
+    connection: Connection, strategy: Strategy, on: date, where: str | None, accounts: Sequence[str] | None,
+    portfolios: Collection[str] | None = None,
+) -> list[int]:  # fmt: skip
     """The ids of the accounts a batch runs on: those where the condition holds (vectorized, over every
-    account), or those listed (each must exist)."""
+    account), or those listed (each must exist); only accounts of ``portfolios`` when given (one outside them
+    is no such account)."""
     if accounts is not None:
         ids, missing = [], []
+        within = portfolios_of_external_ids(connection, list(accounts)) if portfolios is not None else {}
         for external in dict.fromkeys(accounts):
             found = account_id_of(connection, external)
-            if found is None:
+            if found is None or (portfolios is not None and within.get(external) not in portfolios):
                 missing.append(external)
             else:
                 ids.append(found)
@@ -363,6 +367,8 @@ def _selection(
     # Only the columns the rules and this condition read: the chunks read every detail of the accounts selected.
     frame = features_frame(connection, strategy, on, span[0], span[1], None, details=False, assignment=False,
                            fields=[f.name for f in condition.fields])  # fmt: skip
+    if portfolios is not None:
+        frame = frame.filter(pl.col("portfolio").is_in(sorted(portfolios)))
     return frame.filter(evaluate_frame(condition, frame)).get_column("account_id").to_list()
 
 
@@ -378,6 +384,7 @@ def run_batch(
     start_date: date | None = None,
     progress: Callable[[int, int], None] | None = None,
     chunk_size: int = BATCH_CHUNK,
+    portfolios: Collection[str] | None = None,
 ) -> BatchResult:
     """Run plan ``code`` on every account where ``where`` holds, or on the ``accounts`` listed (external ids).
 
@@ -388,7 +395,8 @@ def run_batch(
     id done). A batch that was interrupted (killed, or failed part-way) is resumed by running it again — the
     same plan, day, selection, start date and user: it goes on after its last committed chunk, with its own id
     and its first moment, so it ends as an uninterrupted batch would and runs no account twice.
-    ``progress(done, total)`` after each chunk.
+    ``progress(done, total)`` after each chunk. With ``portfolios`` (a manager's), only their accounts are
+    selected.
     """
     if (where is None) == (accounts is None):
         raise ValidationFailed([Problem("selection", "give a condition (--where) or an accounts file, one of them")])
@@ -396,7 +404,7 @@ def run_batch(
     plan = runnable_plan(strategy, code, user)
     check_start_date(plan, start_date)
     with db.engine.connect() as connection:
-        ids = sorted(_selection(connection, strategy, on, where, accounts))
+        ids = sorted(_selection(connection, strategy, on, where, accounts, portfolios))
         key = _selection_key(plan.code, on, where, ids if accounts is not None else None, start_date, user)
         earlier = store_plans.unfinished_batch(connection, key)
     selection = f"where {where}" if where is not None else f"{len(accounts or ())} accounts listed"

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from arrears.domain.errors import NotFound, Problem, ValidationFailed
+from arrears.domain.errors import Conflict, NotFound, Problem, ValidationFailed
 from arrears.domain.strategy import Strategy
 from arrears.domain.strategy.schemes import ActionSummaryLine, actions_summary, scheme_for
 from arrears.store import milestones as store_milestones
@@ -103,7 +103,7 @@ def hold_in_scheme(
 
 
 def release_from_scheme_hold(db: Database, external_id: str, *, on: date, actor: str) -> None:
-    """Release the account's scheme hold: the next run moves it again. Refused when it has none."""
+    """Release the account's scheme hold: the next run moves it again. Refused when it has none (a conflict)."""
     with UnitOfWork(db) as uow:
         session = uow.session
         account = account_by_external_id(session, external_id)
@@ -112,7 +112,7 @@ def release_from_scheme_hold(db: Database, external_id: str, *, on: date, actor:
         connection = session.connection()
         before = store_milestones.scheme_hold(connection, account.id)
         if before is None:
-            raise ValidationFailed([Problem("account", "has no scheme hold to release", external_id)])
+            raise Conflict([Problem("account", "has no scheme hold to release", external_id)])
         store_milestones.drop_hold(connection, account.id)
         add_history(session, account.id, on, "scheme_release", f"scheme hold released on {on} ({before['reason']})")
         append_audit(session, actor=actor, entity="scheme_hold", key=external_id, action="released",

@@ -301,6 +301,12 @@ def activity_portfolio(db: Database, activity_id: int) -> str:
     return code
 
 
+def known_portfolios(db: Database) -> frozenset[str]:
+    """The codes of every portfolio (the enterprise root included)."""
+    with db.session() as session:
+        return frozenset(portfolio_ids(session))
+
+
 def portfolios_of(db: Database, external_ids: Sequence[str]) -> dict[str, str]:
     """External id → portfolio code of those of ``external_ids`` that are accounts."""
     with db.engine.connect() as connection:
