@@ -10,7 +10,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from arrears.api.errors import install_error_handlers
 from arrears.api.middleware import Idempotency, RequestContext
-from arrears.api.routes import accounts, auth, runs, work
+from arrears.api.routes import accounts, auth, config, plans, portfolios, runs, work
 from arrears.api.schemas import HealthPublic
 from arrears.api.settings import Settings
 from arrears.services.database import Database, open_database
@@ -39,7 +39,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings, app.state.db, app.state.runs = settings, db, runs.RunStarter()
     install_error_handlers(app)
-    for router in (auth.router, accounts.router, work.router, runs.router):
+    for router in (auth.router, accounts.router, work.router, runs.router, portfolios.router, config.router,
+                   plans.router):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     install_web(app)
 

@@ -13,7 +13,13 @@ from arrears.api.errors import Refused
 from arrears.domain.access import Permission, Principal
 from arrears.domain.errors import NotFound
 from arrears.services.database import Database
-from arrears.services.security import TokenRefused, account_portfolio, activity_portfolio, principal_for_token
+from arrears.services.security import (
+    TokenRefused,
+    account_portfolio,
+    activity_portfolio,
+    known_portfolios,
+    principal_for_token,
+)
 
 bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/login or POST /api/v1/tokens")
 
@@ -57,6 +63,8 @@ Reader = Annotated[Principal, Depends(allowed(Permission.READ))]
 Worker = Annotated[Principal, Depends(allowed(Permission.WORK))]
 Reverser = Annotated[Principal, Depends(allowed(Permission.REVERSE))]
 Runner = Annotated[Principal, Depends(allowed(Permission.RUN))]
+Configurer = Annotated[Principal, Depends(allowed(Permission.CONFIGURE))]
+Admin = Annotated[Principal, Depends(allowed(Permission.ADMIN))]
 Anyone = Annotated[Principal, Depends(current_principal)]
 
 
@@ -73,3 +81,10 @@ def activity_in_scope(db: Database, principal: Principal, activity_id: int) -> i
     if not principal.sees(activity_portfolio(db, activity_id)):
         raise NotFound(f"no activity {activity_id}")
     return activity_id
+
+
+def portfolio_in_scope(db: Database, principal: Principal, code: str) -> str:
+    """Portfolio ``code``; 404 when there is none or it is outside the user's portfolios."""
+    if code not in known_portfolios(db) or not principal.sees(code):
+        raise NotFound(f"no portfolio {code!r}")
+    return code

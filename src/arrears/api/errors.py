@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from arrears.api.schemas import ErrorPublic
 from arrears.domain.errors import Conflict, NotFound, Problem, ValidationFailed, clip
+from arrears.services.config import ConfirmationRequired, InUse, WorkInUse
 from arrears.services.run import RunRefused
 from arrears.services.security import LoginRefused, LoginThrottled
 
@@ -54,6 +55,20 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def conflict(_: Request, error: Conflict) -> JSONResponse:
         return _answer(409, "the state of what the request names refuses it", error.problems)
+
+    @app.exception_handler(InUse)
+    async def in_use(_: Request, error: InUse) -> JSONResponse:
+        return _answer(409, "other configuration uses it", error.problems)
+
+    @app.exception_handler(WorkInUse)
+    async def work_in_use(_: Request, error: WorkInUse) -> JSONResponse:
+        return _answer(409, "collections work uses it: say where to move that work (move_work_to) or cancel it "
+                       "(cancel_work)", error.problems)  # fmt: skip
+
+    @app.exception_handler(ConfirmationRequired)
+    async def confirm(_: Request, error: ConfirmationRequired) -> JSONResponse:
+        return _answer(409, f"{error}; send it again confirming it",
+                       [Problem("confirm", "deletes this", text) for text in error.descriptions])  # fmt: skip
 
     @app.exception_handler(ValidationFailed)
     async def invalid(_: Request, error: ValidationFailed) -> JSONResponse:

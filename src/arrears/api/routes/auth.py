@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Request, status
 
-from arrears.api.auth import Anyone, DatabaseDep
+from arrears.api import config_schemas as cs
+from arrears.api.auth import Admin, Anyone, DatabaseDep
 from arrears.api.errors import ERROR_RESPONSES
 from arrears.api.schemas import LoginCreate, MePublic, TokenCreate, TokenId, TokenIssuedPublic, TokenPublic
 from arrears.domain.access import Permission
@@ -65,3 +66,24 @@ def revoke_token(token_id: TokenId, principal: Anyone, db: DatabaseDep) -> Token
     owner = None if principal.can(Permission.ADMIN) else principal.login
     line = security.revoke_token(db, token_id, owner=owner, actor=principal.login, now=datetime.now(UTC))
     return TokenPublic.model_validate(line)
+
+
+@router.get("/logins")
+def list_logins(principal: Admin, db: DatabaseDep) -> list[cs.LoginUserPublic]:
+    """Everyone who may sign in: role, portfolios, active."""
+    return [cs.LoginUserPublic.model_validate(line) for line in security.list_users(db)]
+
+
+@router.post("/logins", status_code=status.HTTP_201_CREATED)
+def add_login(body: cs.LoginUserCreate, principal: Admin, db: DatabaseDep) -> cs.LoginUserPublic:
+    """Let a configured user or collector sign in with a role and a password (a manager or a collector: with
+    their portfolios; a collector's login is their collector code)."""
+    line = security.add_user(db, body.login, body.role.value, body.password, body.portfolios, actor=principal.login,
+                             now=datetime.now(UTC))  # fmt: skip
+    return cs.LoginUserPublic.model_validate(line)
+
+
+@router.put("/logins/{login}/password", status_code=status.HTTP_204_NO_CONTENT)
+def set_password(login: cs.Key, body: cs.PasswordUpdate, principal: Admin, db: DatabaseDep) -> None:
+    """Change a login's password (it also lifts a lock of failed logins)."""
+    security.set_password(db, login, body.password, actor=principal.login, now=datetime.now(UTC))
