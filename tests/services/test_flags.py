@@ -83,7 +83,7 @@ def test_every_problem_of_a_change_is_reported_and_nothing_written(db: Database)
         "row 6: date: do_not_call has no date of its own",
     ]
     with db.session() as session:
-        assert session.scalars(select(AuditRow)).all() == []
+        assert session.scalars(select(AuditRow).where(AuditRow.entity != "portfolio")).all() == []
 
 
 def test_flags_and_representatives_from_a_csv_file(db: Database, tmp_path: Path) -> None:
