@@ -1,4 +1,5 @@
-"""Property: the features read (COPY as CSV into Polars on PostgreSQL) gives exactly the frame the cursor gave.
+"""Property: the features read (COPY as CSV into Polars on PostgreSQL, one JSON array per column on SQLite) gives
+exactly the frame the cursor gave.
 
 Given random accounts (summaries with NULLs, dates at the edges of the calendar, cents near the 64-bit limits,
 current and earlier case episodes, guarantor payments and their reversals), every read of
