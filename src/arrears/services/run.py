@@ -739,9 +739,12 @@ def run_day(
             else:
                 db.engine.dispose()  # forked workers must not share pooled connections
                 pool = executor or ProcessPoolExecutor(workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+                # Whole chunks, at least one partition per worker: a chunk has a fixed cost (its queries, its
+                # frames, its commit), so partitions smaller than a chunk only add chunks.
+                chunks = -(-(span[1] - span[0] + 1) // chunk_size)
                 partitions = [
                     (url, lease, as_of, chosen, low, high, chunk_size, portfolio_id)
-                    for low, high in _partitions(span[0], span[1], workers * 4)
+                    for low, high in _partitions(span[0], span[1], max(workers, chunks))
                 ]
                 result.this_attempt, result.accounts = _run_on(pool, partitions, progress)
         result.counts, result.errors = finish_run(db, lease)
