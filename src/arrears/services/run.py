@@ -26,6 +26,7 @@ from sqlalchemy import Connection
 
 from arrears.batch import features, rules
 from arrears.batch import milestones as batch_milestones
+from arrears.domain.calendar import is_business_day
 from arrears.domain.cases import (
     OPEN_CASE,
     PENDING_ACTIVITY,
@@ -57,7 +58,7 @@ from arrears.domain.engine import (
 from arrears.domain.errors import NotFound, Problem
 from arrears.domain.money import format_cents
 from arrears.domain.strategy import Strategy, condition_fields
-from arrears.domain.strategy.schemes import Move, describe_move
+from arrears.domain.strategy.schemes import DurationUnit, Move, describe_move
 from arrears.letters.records import merge_record
 from arrears.services.collector import collector_paused
 from arrears.services.compliance import guarded_facts
@@ -597,6 +598,15 @@ def run_partition(
     return counts, errors, accounts
 
 
+def _load_calendars(strategy: Strategy, as_of: date) -> None:
+    """Load the holiday calendars that the schemes' business days read, for ``as_of``'s year, before a pool
+    forks its workers: they inherit them, where each would otherwise import the holidays library (some 300
+    modules, about 0.09 s of CPU from bytecode) itself."""
+    for scheme in strategy.schemes:
+        if any(milestone.duration_unit is DurationUnit.BUSINESS for milestone in scheme.milestones):
+            is_business_day(as_of, scheme.holiday_country, scheme.holiday_state)
+
+
 def _partitions(first: int, last: int, parts: int) -> list[tuple[int, int]]:
     size = max(1, -(-(last - first + 1) // parts))
     return [(low, min(last, low + size - 1)) for low in range(first, last + 1, size)]
@@ -738,6 +748,8 @@ def run_day(
                 )
             else:
                 db.engine.dispose()  # forked workers must not share pooled connections
+                if executor is None:
+                    _load_calendars(chosen, as_of)
                 pool = executor or ProcessPoolExecutor(workers, initializer=_die_with_parent, initargs=(os.getpid(),))
                 # Whole chunks, at least one partition per worker: a chunk has a fixed cost (its queries, its
                 # frames, its commit), so partitions smaller than a chunk only add chunks.
