@@ -9,7 +9,7 @@ import re
 import httpx
 
 from arrears.domain.strategy import ActionKind, CollectionType, FinalAction
-from arrears.services.config import load_strategy
+from arrears.services.config import load_strategy, versions
 from tests.web.conftest import Site
 
 
@@ -18,6 +18,11 @@ def _options(html: str, select_id: str) -> list[str]:
     block = html[html.index(f'id="{select_id}"'):]
     block = block[:block.index("</select>")]
     return [label.strip() for label in re.findall(r"<option[^>]*>([^<]*)</option>", block)]
+
+
+def config_versions(site: Site) -> list[object]:
+    """The configuration's versions."""
+    return list(versions(site.db))
 
 
 def _saved(site: Site, **fields: object) -> httpx.Response:
@@ -105,3 +110,58 @@ def test_remove_what_nothing_uses_and_refuse_what_something_does(site: Site) -> 
     removed = site.client.post("/admin/actions/remove", data={"csrf_token": token, "selected": "series:Full Works"},
                                follow_redirects=False)  # fmt: skip
     assert removed.status_code == 303 and load_strategy(site.db).series_named("Full Works") is None
+
+
+def test_download_upload_with_a_dry_run_then_apply_the_configuration(site: Site) -> None:
+    site.login("admin")
+    page = site.client.get("/admin/configuration")
+    assert page.status_code == 200 and "Download the configuration (YAML)" in page.text
+    download = site.client.get("/admin/configuration.yaml")
+    assert download.headers["content-disposition"] == 'attachment; filename="arrears-config.yaml"'
+    document = download.text
+    assert "Call 1" in document
+    versions = len(config_versions(site))
+
+    def preview(text: str) -> httpx.Response:
+        return site.client.post("/admin/configuration/preview", data={"csrf_token": site.csrf("/admin/configuration")},
+                                files={"file": ("office.yaml", text.encode(), "application/yaml")})  # fmt: skip
+
+    broken = preview(document.replace("follow_up_days: 7", "follow_up_days: 7000"))
+    assert broken.status_code == 422 and "must be between 1 and 999" in broken.text
+    assert "Apply as a new version" not in broken.text
+    renamed = document.replace("name: BO\n", "name: Bo Brown\n")
+    assert renamed != document
+    shown = preview(renamed)
+    assert shown.status_code == 200 and "changed" in shown.text and "Bo Brown" in shown.text
+    assert load_strategy(site.db).collector("BO").name == "BO"  # a dry run writes nothing
+    digest = re.search(r'name="digest" value="([0-9a-f]+)"', shown.text)
+    assert digest is not None
+    token = site.csrf("/admin/configuration")
+    tampered = site.client.post("/admin/configuration/apply", data={
+        "csrf_token": token, "document": renamed + "\n# more", "digest": digest[1], "file_name": "office.yaml"})
+    assert tampered.status_code == 422 and load_strategy(site.db).collector("BO").name == "BO"
+    applied = site.client.post("/admin/configuration/apply", data={
+        "csrf_token": token, "document": renamed, "digest": digest[1], "file_name": "office.yaml"},
+        follow_redirects=False)  # fmt: skip
+    assert applied.status_code == 303 and load_strategy(site.db).collector("BO").name == "Bo Brown"
+    assert len(config_versions(site)) == versions + 1
+    assert "office.yaml applied: configuration version" in site.client.get("/admin/configuration").text
+
+
+def test_a_document_that_removes_something_asks_first(site: Site) -> None:
+    site.login("admin")
+    document = site.client.get("/admin/configuration.yaml").text
+    start = document.index("  - code: START\n")
+    without = document[:start] + document[document.index("  - code: CLEAR\n"):]  # contact plan START removed
+    shown = site.client.post("/admin/configuration/preview", data={"csrf_token": site.csrf("/admin/configuration")},
+                             files={"file": ("office.yaml", without.encode(), "application/yaml")})  # fmt: skip
+    assert 'id="config-removals"' in shown.text and "removed plan &#39;START&#39;" in shown.text
+    digest = re.search(r'name="digest" value="([0-9a-f]+)"', shown.text)
+    assert digest is not None
+    data = {"csrf_token": site.csrf("/admin/configuration"), "document": without, "digest": digest[1],
+            "file_name": "office.yaml"}  # fmt: skip
+    unconfirmed = site.client.post("/admin/configuration/apply", data=data)
+    assert unconfirmed.status_code == 422 and load_strategy(site.db).plan("START") is not None
+    confirmed = site.client.post("/admin/configuration/apply", data=data | {"confirm_removals": "1"},
+                                 follow_redirects=False)  # fmt: skip
+    assert confirmed.status_code == 303 and load_strategy(site.db).plan("START") is None

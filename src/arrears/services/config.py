@@ -1146,9 +1146,11 @@ def set_portfolio_collections(
     rules: EntryRules | None = None,
     default_collector: str | None = None,
     default_action: str | None = None,
+    insurance_action: str | None = None,
     actor: str = SYSTEM,
 ) -> tuple[EntityChange, ...]:
-    """Change a portfolio's guarantor collections page; arguments left as None keep their value.
+    """Change a portfolio's guarantor collections page (and the action or series of its insurance
+    collections); arguments left as None keep their value.
 
     Turning ``override_enterprise`` on without rules starts from a copy of the enterprise rules; turning it
     off drops the portfolio's rules (the page then shows the enterprise values, read-only).
@@ -1169,6 +1171,8 @@ def set_portfolio_collections(
             assignment = replace(assignment, default_collector=default_collector)
         if default_action is not None:
             assignment = replace(assignment, default_action=default_action)
+        if insurance_action is not None:
+            assignment = replace(assignment, insurance_action=insurance_action)
         return replace(settings, assignment=assignment)
 
     return _change_portfolio(db, portfolio, edit, actor)

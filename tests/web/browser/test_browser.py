@@ -160,6 +160,54 @@ def test_a_form_posted_without_a_valid_csrf_token_is_refused(visit: Visit, serve
     expect(visit.page.locator("#timeline")).to_contain_text("called about the January visit")
 
 
+def test_change_a_practices_override_and_task_assignment_then_see_an_account_enter_after_a_run(visit: Visit) -> None:
+    # adams (NORTH) is 10 days past due on 2026-02-20: not in collections under the enterprise's 45 days
+    visit.login("admin", "/admin/guarantor")
+    visit.page.get_by_label("North Clinic (NORTH)").check()
+    visit.page.keyboard.press("Alt+U")
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("Guarantor Collections: North Clinic")
+    visit.settled()
+    expect(visit.page.get_by_label("Days past due more than")).to_be_disabled()  # the enterprise's, read-only
+    visit.page.get_by_label("Override Enterprise Generation Rules").check()
+    visit.settled()
+    expect(visit.page.get_by_label("Days past due more than")).to_be_enabled()
+    visit.page.get_by_label("Days past due more than").fill("5")
+    visit.shot("practice-override")
+    visit.page.locator("#practice-form").get_by_role("button", name="Save", exact=True).click()
+    expect(visit.page.get_by_role("status")).to_have_text("Practice NORTH saved.")
+    expect(visit.page.get_by_label("Days past due more than")).to_have_value("5")
+    # rule 1 (A–D) goes to BO with Call 1
+    visit.settled()
+    visit.page.get_by_label(re.compile("^A–D → AL")).check()
+    visit.page.locator("#assignment-rules").click()
+    visit.page.keyboard.press("Alt+U")
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("Update Task Assignment")
+    visit.page.get_by_label("Collector/Group").select_option("BO")
+    visit.page.get_by_label("Default Action/Series").select_option("Call 1")
+    visit.page.get_by_role("button", name="Save", exact=True).click()
+    expect(visit.page.get_by_role("status")).to_contain_text("A–D → BO (Call 1) saved")
+    visit.shot("practice-rules")
+    # the run of the next day brings adams in, assigned by the changed rule
+    visit.page.get_by_role("link", name="Runs").click()
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("Daily runs")
+    visit.page.get_by_label(re.compile(r"^Day")).fill("2026-02-22")
+    visit.page.get_by_label("Portfolio").select_option("NORTH")
+    visit.page.get_by_role("button", name="Start the run").click()
+    expect(visit.page.get_by_role("heading", level=1)).to_contain_text("of 2026-02-22")
+    for _ in range(50):
+        if "completed" in (visit.page.locator("#run").text_content() or ""):
+            break
+        visit.page.wait_for_timeout(200)
+        visit.page.reload()
+    expect(visit.page.locator("#run")).to_contain_text("completed")
+    visit.shot("run")
+    visit.go("/accounts/adams?as_of=2026-02-22")
+    expect(visit.page.locator("#case")).to_contain_text("internal")
+    expect(visit.page.locator("#case")).to_contain_text("BO")
+    expect(visit.page.locator("#pending")).to_contain_text("Call 1")
+    visit.shot("account-entered")
+
+
 DRAWN = """() => Array.from(document.querySelectorAll("canvas"))
     .map(canvas => [canvas.id, Boolean(window.Chart.getChart(canvas)) && canvas.width > 0])"""
 

@@ -49,7 +49,8 @@ _PATH = re.compile(r"^(?:actions|series)\[(?P<name>.*?)\](?:\.(?P<rest>.*))?$")
 _STEP = re.compile(r"^steps\[(?P<number>\d+)\](?:\..*)?$")
 
 
-def _admin(principal: Principal) -> Principal:
+def admin_only(principal: Principal) -> Principal:
+    """The signed-in user, when an administrator (else 403)."""
     if not principal.can(Permission.ADMIN):
         raise PageRefused(403, "Collections Admin is for administrators.")
     return principal
@@ -81,7 +82,7 @@ def _errors(problems: Sequence[Problem], name: str, fields: Sequence[str], steps
 def actions_list(request: Request, principal: Viewer, db: DatabaseDep) -> Response:
     """Actions & Action Series: every action and series with its collection type, letter, next action or steps,
     and practices."""
-    _admin(principal)
+    admin_only(principal)
     return _list(request, db, principal)
 
 
@@ -179,7 +180,7 @@ def _form(request: Request, db: Database, principal: Principal, values: dict[str
 @router.get("/admin/actions/edit")
 def edit(request: Request, principal: Viewer, db: DatabaseDep, selected: str = "", type: str = "action") -> Response:
     """The form of a new action or series (``type``), or of the one ``selected`` in the list (Update)."""
-    _admin(principal)
+    admin_only(principal)
     if not selected:
         values: dict[str, Any] = {"action_type": "series" if type == "series" else "action",
                                   "collection_type": CollectionType.GUARANTOR.value, "portfolios": [], "steps": []}
@@ -242,7 +243,7 @@ def save(request: Request, form: Posted, principal: Viewer, db: DatabaseDep, op:
     """Save the form (Apply and Save), or with ``op``: ``refresh`` the choices for what it holds, ``add`` the new
     series step and show the form again for the next (Save & Add Next), ``remove-N`` step N. Nothing is saved
     until the whole configuration is valid."""
-    _admin(principal)
+    admin_only(principal)
     values = _form_values(form)
     original, original_type = form.text("original"), form.text("original_type")
     operation = op or form.text("op")
@@ -285,7 +286,7 @@ def save(request: Request, form: Posted, principal: Viewer, db: DatabaseDep, op:
 @router.get("/admin/actions/remove")
 def remove_prompt(request: Request, principal: Viewer, selected: str = "") -> Response:
     """Ask before removing the action or series chosen in the list."""
-    _admin(principal)
+    admin_only(principal)
     kind, name = _selected(selected)
     return render(request, "admin_remove.html", {"kind": kind, "name": name}, viewer=principal)
 
@@ -293,7 +294,7 @@ def remove_prompt(request: Request, principal: Viewer, selected: str = "") -> Re
 @router.post("/admin/actions/remove")
 def remove(request: Request, form: Posted, principal: Viewer, db: DatabaseDep) -> Response:
     """Remove an action or series nothing uses; the list with the reason when something does."""
-    _admin(principal)
+    admin_only(principal)
     kind, name = _selected(form.text("selected"))
     try:
         if kind == "action":
