@@ -1,5 +1,6 @@
 """An office for the web pages, on SQLite and PostgreSQL: two portfolios, accounts in collections, a user of
-every role, and two contact plans that prompt (one for a start date, one before deleting the pending work).
+every role, two contact plans that prompt (one for a start date, one before deleting the pending work) and one
+that queues a letter.
 
     NORTH  evans, ford, gray, harris (97 days past due on 2026-02-20: in collections, collector BO, Call 1)
            adams (not in collections)
@@ -54,6 +55,7 @@ PLANS = (
     )),
     Plan("CLEAR", "Clear the pending work and note it", delete_all_pending=True, prompt_before_deleting=True,
          events=(PlanEvent(1, EventType.NOTE, "Pending work cleared"),)),
+    Plan("WELCOME", "The first letter, now", events=(PlanEvent(1, EventType.LETTER, "L30"),)),
 )  # fmt: skip
 WEB_STRATEGY = replace(SAVED, plans=PLANS)
 

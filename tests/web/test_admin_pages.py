@@ -165,3 +165,31 @@ def test_a_document_that_removes_something_asks_first(site: Site) -> None:
     confirmed = site.client.post("/admin/configuration/apply", data=data | {"confirm_removals": "1"},
                                  follow_redirects=False)  # fmt: skip
     assert confirmed.status_code == 303 and load_strategy(site.db).plan("START") is None
+
+
+def test_a_letter_is_previewed_as_edited_for_an_account_then_saved(site: Site) -> None:
+    site.login("admin")
+    assert "L30" in site.client.get("/admin/letters").text
+    edit = site.client.get("/admin/letters/edit?selected=L60").text
+    assert 'value="L60"' in edit and "Dear {{ party.first_name }}" in edit
+    form = {"csrf_token": site.csrf("/admin/letters"), "original": "L60", "code": "L60", "name": "Second notice",
+            "subject": "Account {{ account.external_id }}", "response_days": "10", "account": "evans",
+            "body": "<p>Dear {{ party.last_name }}, you owe {{ balance }}.</p>", "as_of": "2026-02-20"}  # fmt: skip
+    shown = site.client.post("/admin/letters/save?op=preview", data=form)
+    assert shown.status_code == 200 and 'id="preview-subject">Account evans<' in shown.text
+    assert "Dear Evans, you owe $500.00." in shown.text  # in the frame's srcdoc, escaped
+    assert "'unsafe-inline'" in shown.headers["content-security-policy"] and "script-src 'self'" in shown.headers[
+        "content-security-policy"]  # fmt: skip
+    assert load_strategy(site.db).letter("L60").name == "L60"  # a preview saves nothing
+    unknown = site.client.post("/admin/letters/save?op=preview", data=form | {"body": "<p>{{ party.shoe_size }}</p>"})
+    assert unknown.status_code == 422 and 'id="preview-problems"' in unknown.text and "shoe_size" in unknown.text
+    other = site.client.post("/admin/letters/save?op=preview", data=form | {"account": "nobody"})
+    assert other.status_code == 422 and 'id="l-account-error"' in other.text
+    refused = site.client.post("/admin/letters/save", data=form | {"body": "<p>{{ party.shoe_size }}</p>"})
+    assert refused.status_code == 422 and 'id="l-body-error"' in refused.text
+    assert load_strategy(site.db).letter("L60").name == "L60"
+    saved = site.client.post("/admin/letters/save", data=form, follow_redirects=False)
+    assert saved.status_code == 303 and load_strategy(site.db).letter("L60").name == "Second notice"
+    in_use = site.client.post("/admin/letters/remove", data={"csrf_token": site.csrf("/admin/letters"),
+                                                             "selected": "L60"})  # fmt: skip
+    assert in_use.status_code == 422 and "Letter 60" in in_use.text and load_strategy(site.db).letter("L60")

@@ -4,6 +4,8 @@ cannot open another portfolio's account."""
 
 from __future__ import annotations
 
+import re
+
 from tests.services.run_scenarios import table
 from tests.web.conftest import DAY, Site
 
@@ -134,3 +136,23 @@ def test_a_manager_starts_a_run_of_their_portfolio(site: Site) -> None:
     assert [(run.scope, str(run.as_of), run.status) for run in table(site.db, "run")][-1] == (
         "NORTH", "2026-02-21", "completed")
     assert "completed" in site.client.get(started.headers["location"]).text
+
+
+def test_a_manager_prints_a_days_letters_and_downloads_the_batch(site: Site) -> None:
+    site.login("mgr")
+    ran = site.client.post(f"/accounts/evans/plans?as_of={DAY}", data={
+        "plan": "WELCOME", "csrf_token": site.csrf("/accounts")}, follow_redirects=False)  # fmt: skip
+    assert ran.status_code == 303, ran.text
+    assert [(row.template, str(row.queued_on), row.status) for row in table(site.db, "letter")] == [
+        ("L30", DAY, "queued")]
+    runs = site.client.get("/runs").text
+    assert re.search(rf"<td>{DAY}</td><td>NORTH</td><td class=\"amount\">1</td><td class=\"amount\">0</td>", runs)
+    token = site.csrf("/runs")
+    assert site.client.post("/letters/print", data={"day": DAY, "portfolio": "SOUTH", "csrf_token": token}
+                            ).status_code == 404  # fmt: skip
+    batch = site.client.post("/letters/print", data={"day": DAY, "portfolio": "NORTH", "csrf_token": token})
+    assert batch.status_code == 200 and batch.headers["content-type"] == "application/pdf"
+    assert batch.headers["content-disposition"] == f'attachment; filename="letters-NORTH-{DAY}.pdf"'
+    assert batch.content.startswith(b"%PDF")
+    assert [row.status for row in table(site.db, "letter")] == ["printed"]
+    assert "Print again and download" in site.client.get("/runs").text

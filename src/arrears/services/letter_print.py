@@ -42,6 +42,7 @@ from arrears.store.letter_batches import (
     PRINTED,
     BatchLetter,
     PrintedLetter,
+    batch_days,
     batch_letters,
     latest_batch_day,
     mark_printed,
@@ -136,6 +137,23 @@ def _page_count(pdf: bytes) -> int:
 def _file_name(sequence: int, letter: BatchLetter) -> str:
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{letter.external_id}-{letter.template}")
     return f"{sequence:04d}-{safe}.pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchDay:
+    """Letters queued on one day for one portfolio: how many, and how many of them are printed."""
+
+    day: date
+    portfolio: str
+    letters: int
+    printed: int
+
+
+def batch_days_of(db: Database, portfolios: frozenset[str] | None = None, limit: int = 60) -> list[BatchDay]:
+    """The latest days with letters to print, per portfolio (of ``portfolios`` only, when given), newest first."""
+    with db.engine.connect() as connection:
+        chosen = sorted(portfolios) if portfolios is not None else None
+        return [BatchDay(*row) for row in batch_days(connection, chosen, limit)]
 
 
 def print_batch(

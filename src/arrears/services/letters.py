@@ -9,6 +9,7 @@ from datetime import date
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.itemization import itemization_date, itemize
 from arrears.domain.ledger import entry_from_line, plan_paid_cents, plan_standing, position_lines, replay
+from arrears.domain.strategy import LetterTemplate
 from arrears.letters.render import LetterError, MergeData, RenderedLetter, letter_context, render_letter
 from arrears.services.config import load_strategy
 from arrears.store.accounts import account_id_of
@@ -63,11 +64,20 @@ def preview_letter(db: Database, letter_code: str, account_external_id: str, as_
     template = load_strategy(db).letter(letter_code)
     if template is None:
         raise NotFound(f"no letter '{letter_code}'")
+    return preview_template(db, template, account_external_id, as_of)
+
+
+def preview_template(
+    db: Database, template: LetterTemplate, account_external_id: str, as_of: date
+) -> tuple[str, str]:
+    """``template`` (saved or not: the admin page previews what is being edited) rendered for one account on
+    ``as_of``: (subject, body); :class:`NotFound` for an unknown account, :class:`ValidationFailed` naming the
+    letter and the field for a template that cannot be rendered."""
     data = merge_data(db, account_external_id, as_of)
     try:
         rendered: RenderedLetter = render_letter(template, letter_context(data, template))
     except LetterError as error:
-        raise ValidationFailed([Problem(f"letters[{letter_code}]", str(error))]) from error
+        raise ValidationFailed([Problem(f"letters[{template.code}]", str(error))]) from error
     return rendered.subject, rendered.body
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, case, func, select, update
 
 from arrears.domain.cases import ActivityEvent, ActivityStatus, activity_sources
 from arrears.store.bulk import insert_ignore
@@ -60,6 +60,26 @@ def latest_batch_day(connection: Connection, portfolio: str | None) -> date | No
         ).where(PortfolioRow.code == portfolio)  # fmt: skip
     day: date | None = connection.scalar(query)
     return day
+
+
+def batch_days(
+    connection: Connection, portfolios: Sequence[str] | None, limit: int
+) -> list[tuple[date, str, int, int]]:
+    """(day, portfolio, queued, printed) of the latest ``limit`` days letters were queued on, per portfolio (of
+    ``portfolios`` only, when given), newest first."""
+    printed = func.sum(case((LetterRow.status == PRINTED, 1), else_=0))
+    query = (
+        select(LetterRow.queued_on, PortfolioRow.code, func.count(), printed)
+        .join(AccountRow, AccountRow.id == LetterRow.account_id)
+        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        .where(LetterRow.channel == LETTER_CHANNEL)
+        .group_by(LetterRow.queued_on, PortfolioRow.code)
+        .order_by(LetterRow.queued_on.desc(), PortfolioRow.code)
+        .limit(limit)
+    )  # fmt: skip
+    if portfolios is not None:
+        query = query.where(PortfolioRow.code.in_(sorted(portfolios)))
+    return [(day, str(code), int(count), int(done or 0)) for day, code, count, done in connection.execute(query)]
 
 
 def portfolio_exists(connection: Connection, code: str) -> bool:

@@ -49,9 +49,11 @@ SECURITY_HEADERS = {
 
 
 def render(
-    request: Request, name: str, context: dict[str, Any], *, viewer: Principal | None, status: int = 200
+    request: Request, name: str, context: dict[str, Any], *, viewer: Principal | None, status: int = 200,
+    inline_styles: bool = False,
 ) -> HTMLResponse:
-    """The page ``name`` with ``context``, for ``viewer`` (None on the login page)."""
+    """The page ``name`` with ``context``, for ``viewer`` (None on the login page); ``inline_styles`` lets the
+    page show a letter with its own stylesheet (in a sandboxed frame; scripts stay forbidden)."""
     flash = request.cookies.get(FLASH_COOKIE)
     if flash:
         request.state.clear_flash = True  # shown once
@@ -66,5 +68,8 @@ def render(
     }
     response = templates.TemplateResponse(request, name, common | context, status_code=status)
     response.headers.update(SECURITY_HEADERS)
+    if inline_styles:
+        response.headers["Content-Security-Policy"] = SECURITY_HEADERS["Content-Security-Policy"].replace(
+            "style-src 'self'", "style-src 'self' 'unsafe-inline'")
     set_cookies(request, response)
     return response

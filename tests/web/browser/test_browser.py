@@ -208,6 +208,24 @@ def test_change_a_practices_override_and_task_assignment_then_see_an_account_ent
     visit.shot("account-entered")
 
 
+def test_an_administrator_previews_a_letter_live_for_an_account(visit: Visit) -> None:
+    visit.login("admin", "/admin/letters")
+    visit.page.get_by_label("L30").check()
+    visit.page.keyboard.press("Alt+U")
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("Collection Letter: L30")
+    visit.settled()
+    body = '<p style="color: #0b4f9c">Dear {{ party.last_name }}, you owe {{ balance }}.</p>'
+    visit.page.get_by_label("Body").fill(body)
+    visit.page.get_by_label("Account").fill("evans")
+    visit.page.get_by_label("On", exact=True).fill(DAY)
+    visit.page.get_by_role("button", name="Preview this letter").click()
+    expect(visit.page.locator("#preview-for")).to_have_text(f"For account evans on {DAY}")
+    expect(visit.page.frame_locator("#preview-body").locator("p")).to_have_text("Dear Evans, you owe $500.00.")
+    assert visit.page.frame_locator("#preview-body").locator("p").evaluate("p => getComputedStyle(p).color") == (
+        "rgb(11, 79, 156)")  # the letter's own style shows
+    visit.shot("letter-preview")
+
+
 DRAWN = """() => Array.from(document.querySelectorAll("canvas"))
     .map(canvas => [canvas.id, Boolean(window.Chart.getChart(canvas)) && canvas.width > 0])"""
 

@@ -4,11 +4,15 @@ and errors linking to the accounts; start one)."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
 
 from arrears.domain.access import Permission, Principal, Role
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
@@ -16,6 +20,7 @@ from arrears.services.config import load_strategy
 from arrears.services.dashboard import dashboard
 from arrears.services.database import Database
 from arrears.services.exports import list_runs, show_run
+from arrears.services.letter_print import batch_days_of, print_batch
 from arrears.services.run import ALL, RunRefused
 from arrears.web.forms import field_errors
 from arrears.web.pages import render
@@ -50,6 +55,7 @@ def _runs_page(request: Request, db: Database, principal: Principal, *, problems
     configured = sorted(p.portfolio for p in load_strategy(db).entry_policy.portfolios)
     portfolios = sorted(principal.portfolios) if principal.portfolios is not None else configured
     context = {"runs": runs, "portfolios": portfolios, "may_run": principal.can(Permission.RUN), "today": date.today(),
+               "batches": batch_days_of(db, principal.portfolios),
                "errors": {"run": field_errors(problems or [], RUN_FIELDS)} if problems else {},
                "values": {"run": values or {}}}  # fmt: skip
     return render(request, "runs.html", context, viewer=principal, status=status)
@@ -96,3 +102,27 @@ def start_run(request: Request, form: Posted, principal: Viewer, db: DatabaseDep
     if form.problems:
         return _runs_page(request, db, principal, problems=form.problems, values=dict(form.values), status=422)
     return done(request, f"/runs/{run_id}", f"Run {run_id} of {day} started ({portfolio or 'every portfolio'}).")
+
+
+@router.post("/letters/print")
+def print_letters(request: Request, form: Posted, principal: Viewer, db: DatabaseDep) -> Response:
+    """Print the letters queued on a day for a portfolio (marking them printed) and download the batch: one PDF,
+    a cover sheet first, in postal order. A batch printed before is printed again as it was."""
+    _manager(principal)
+    if not principal.can(Permission.RUN):
+        raise PageRefused(403, f"A {principal.role.value} may not print letters.")
+    day, portfolio = form.required_date("day"), form.text("portfolio")
+    if not portfolio or (principal.portfolios is not None and portfolio not in principal.portfolios):
+        raise PageRefused(404, f"There is no portfolio {portfolio!r} in your portfolios.")
+    if day is None:
+        raise PageRefused(422, "Choose the day of the batch.")
+    folder = Path(tempfile.mkdtemp(prefix="arrears-batch-"))
+    try:
+        printed = print_batch(db, folder, day=day, portfolio=portfolio, printed_on=date.today(),
+                              actor=principal.login)  # fmt: skip
+    except (NotFound, ValidationFailed) as refused:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise PageRefused(404 if isinstance(refused, NotFound) else 422, str(refused)) from refused
+    name = f"letters-{portfolio}-{day.isoformat()}.pdf"
+    return FileResponse(printed.combined, media_type="application/pdf", filename=name,
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))  # fmt: skip
