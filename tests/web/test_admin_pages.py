@@ -10,7 +10,7 @@ import httpx
 
 from arrears.domain.strategy import ActionKind, CollectionType, FinalAction
 from arrears.services.config import load_strategy, versions
-from tests.web.conftest import Site
+from tests.web.conftest import Site, csrf_of
 
 
 def _options(html: str, select_id: str) -> list[str]:
@@ -193,3 +193,39 @@ def test_a_letter_is_previewed_as_edited_for_an_account_then_saved(site: Site) -
     in_use = site.client.post("/admin/letters/remove", data={"csrf_token": site.csrf("/admin/letters"),
                                                              "selected": "L60"})  # fmt: skip
     assert in_use.status_code == 422 and "Letter 60" in in_use.text and load_strategy(site.db).letter("L60")
+
+
+def test_collectors_groups_and_users_and_who_may_sign_in(site: Site) -> None:
+    site.login("admin")
+    assert "BO" in site.client.get("/admin/people").text and "Manager" in site.client.get("/admin/users").text
+    token = site.csrf("/admin/people")
+
+    def post(path: str, **data: object) -> httpx.Response:
+        return site.client.post(path, data={"csrf_token": token, **data}, follow_redirects=False)
+
+    assert post("/admin/people/save", kind="group", code="desk", name="Front desk").status_code == 303
+    refused = post("/admin/people/save", kind="collector", code="ZED", name="Zed", user_level="100", group=["desk"],
+                   active="1")  # fmt: skip
+    assert refused.status_code == 422 and 'id="f-user_level-error">must be between 0 and 99<' in refused.text
+    assert load_strategy(site.db).collector("ZED") is None
+    assert post("/admin/people/save", kind="collector", code="ZED", name="Zed", user_level="30", group=["desk"],
+                active="1").status_code == 303  # fmt: skip
+    zed = load_strategy(site.db).collector("ZED")
+    assert zed is not None and (zed.groups, zed.user_level, zed.active) == (("desk",), 30, True)
+    in_use = post("/admin/people/remove", selected="group:desk")
+    assert in_use.status_code == 422 and "ZED" in in_use.text and load_strategy(site.db).group("desk")
+    assert post("/admin/people/save", kind="user", login="clerk", name="Clerk", user_level="20").status_code == 303
+    short = post("/admin/users/login", login="clerk", role="auditor", password="short")
+    assert short.status_code == 422 and 'id="s-password-error"' in short.text
+    assert post("/admin/users/login", login="clerk", role="auditor", password="a long enough password"
+                ).status_code == 303  # fmt: skip
+    scoped = post("/admin/users/login", login="ZED", role="collector", password="another long password")
+    assert scoped.status_code == 422 and 'id="s-portfolios-error"' in scoped.text
+    assert post("/admin/users/login", login="ZED", role="collector", portfolio=["NORTH"],
+                password="another long password").status_code == 303  # fmt: skip
+    assert post("/admin/users/password", login="clerk", password="a new long password").status_code == 303
+    site.client.post("/logout", data={"csrf_token": site.csrf("/accounts")})
+    page = site.client.get("/login")
+    signed = site.client.post("/login", data={"login": "clerk", "password": "a new long password",
+                                              "csrf_token": csrf_of(page.text)}, follow_redirects=False)  # fmt: skip
+    assert signed.status_code == 303

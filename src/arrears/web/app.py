@@ -8,14 +8,24 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from arrears.web.pages import HERE, render
-from arrears.web.routes import accounts, admin, admin_config, admin_guarantor, admin_letters, auth, manage, work
+from arrears.web.routes import (
+    accounts,
+    admin,
+    admin_config,
+    admin_guarantor,
+    admin_letters,
+    admin_people,
+    auth,
+    manage,
+    work,
+)
 from arrears.web.session import LoginRequired, PageRefused, login_path, optional_viewer
 
 
 def install_web(app: FastAPI) -> None:
     """Serve the pages and their static files (``/static``) from ``app``, beside the API."""
     for router in (auth.router, work.router, accounts.router, manage.router, admin.router, admin_config.router,
-                   admin_guarantor.router, admin_letters.router):
+                   admin_guarantor.router, admin_letters.router, admin_people.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -329,3 +329,17 @@ def test_every_field_has_a_label_and_the_pages_fit_a_phone(visit: Visit) -> None
     # the keyboard reaches the content first: the skip link, then the main navigation
     visit.page.keyboard.press("Tab")
     expect(visit.page.get_by_role("link", name="Skip to the content")).to_be_focused()
+
+
+def test_every_admin_page_has_labelled_fields_and_fits_a_phone(visit: Visit) -> None:
+    visit.page.set_viewport_size({"width": 390, "height": 844})
+    visit.login("admin", "/admin/guarantor")
+    for path, what in (("/admin/guarantor", "guarantor"), ("/admin/guarantor/practice?selected=SOUTH", "practice"),
+                       ("/admin/actions", "actions"), ("/admin/actions/edit?type=series", "series-form"),
+                       ("/admin/letters", "letters"), ("/admin/letters/edit?selected=L30", "letter-form"),
+                       ("/admin/people", "people"), ("/admin/users", "users"), ("/admin/configuration", "config"),
+                       (f"/dashboard?as_of={DAY}", "dashboard"), ("/runs", "runs")):  # fmt: skip
+        visit.go(path)
+        assert visit.page.evaluate(UNLABELLED) == [], path
+        assert visit.page.evaluate(OVERFLOW) <= 0, f"{path} is wider than a phone's screen"
+        visit.shot(f"phone-{what}")
