@@ -286,8 +286,11 @@ def _post(session: Session, external_id: str, posting: Posting) -> int:
     return row.id
 
 
-def add_payment_plan(db: Database, external_id: str, plan_id: str, plan: PaymentPlan) -> int:
-    """Put the account on ``plan`` (it replaces any active plan) and refresh its summary."""
+def add_payment_plan(
+    db: Database, external_id: str, plan_id: str, plan: PaymentPlan, *, actor: str | None = None
+) -> int:
+    """Put the account on ``plan`` (it replaces any active plan) and refresh its summary; audited when a person
+    (``actor``) puts it there."""
     with UnitOfWork(db) as uow:
         session = uow.session
         account = _account(session, external_id)
@@ -311,12 +314,18 @@ def add_payment_plan(db: Database, external_id: str, plan_id: str, plan: Payment
         session.add(row)
         session.flush()
         summaries.refresh(session.connection(), [account.id])
+        if actor is not None:
+            append_audit(session, actor=actor, entity="payment_plan", key=f"{external_id}/{plan_id}", action="added",
+                         before=None, after={"installment_cents": plan.installment_cents,
+                                             "frequency": plan.frequency.value,
+                                             "first_due": plan.first_due.isoformat()})  # fmt: skip
         uow.commit()
         return row.id
 
 
-def add_claim(db: Database, external_id: str, claim: Claim) -> int:
-    """Record an insurance claim on the account and refresh its summary."""
+def add_claim(db: Database, external_id: str, claim: Claim, *, actor: str | None = None) -> int:
+    """Record an insurance claim on the account and refresh its summary; audited when a person (``actor``)
+    records it."""
     with UnitOfWork(db) as uow:
         session = uow.session
         account = _account(session, external_id)
@@ -337,5 +346,10 @@ def add_claim(db: Database, external_id: str, claim: Claim) -> int:
         session.add(row)
         session.flush()
         summaries.refresh(session.connection(), [account.id])
+        if actor is not None:
+            append_audit(session, actor=actor, entity="claim", key=f"{external_id}/{claim.external_id}",
+                         action="added", before=None, after={"payer": claim.payer, "amount_cents": claim.amount_cents,
+                                                             "paid_cents": claim.paid_cents,
+                                                             "status": claim.status.value})  # fmt: skip
         uow.commit()
         return row.id

@@ -21,12 +21,14 @@ import hashlib
 import io
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 
@@ -267,3 +269,21 @@ def print_batch(
             )
         uow.commit()
     return PrintedBatch(day, portfolio, combined, index, folder, len(prepared), first_page - 1, newly)
+
+
+_BATCH_NAME = re.compile(r"^letters-(\d{4}-\d{2}-\d{2})(?:-(.+))?$")
+
+
+def printed_batches(output: Path) -> list[dict[str, Any]]:
+    """The batches printed into ``output`` (by :func:`print_batch`), newest day first: name, day, portfolio
+    (None: every portfolio), letters (the index's rows), the combined PDF's path and size."""
+    found = []
+    for pdf in output.glob("letters-*.pdf") if output.is_dir() else ():
+        match = _BATCH_NAME.match(pdf.stem)
+        if match is None:
+            continue
+        index = pdf.with_suffix(".csv")
+        letters = max(len(index.read_text(encoding="utf-8").splitlines()) - 1, 0) if index.is_file() else 0
+        found.append({"name": pdf.stem, "day": date.fromisoformat(match[1]), "portfolio": match[2],
+                      "letters": letters, "path": pdf, "size_bytes": pdf.stat().st_size})  # fmt: skip
+    return sorted(found, key=lambda batch: (batch["day"], batch["name"]), reverse=True)
