@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -68,19 +69,19 @@ class Office:
 
 
 @pytest.fixture
-def office(db: Database) -> Iterator[Office]:
+def office(db: Database, tmp_path: Path) -> Iterator[Office]:
     """The office on SQLite, then PostgreSQL."""
-    yield from served(db)
+    yield from served(db, tmp_path)
 
 
 @pytest.fixture
-def sqlite_office(sqlite_db: Database) -> Iterator[Office]:
+def sqlite_office(sqlite_db: Database, tmp_path: Path) -> Iterator[Office]:
     """The office on SQLite only (for the fuzzing, which needs no second database)."""
-    yield from served(sqlite_db)
+    yield from served(sqlite_db, tmp_path)
 
 
-def served(db: Database) -> Iterator[Office]:
-    """The office on ``db``, served to a test client."""
+def served(db: Database, tmp_path: Path) -> Iterator[Office]:
+    """The office on ``db``, served to a test client; print batches go to ``tmp_path``."""
     portfolios(db)
     world(db, ACCOUNTS)
     assert apply_document(db, dump_strategy(SAVED), actor="admin", confirm=True).errors == ()
@@ -90,7 +91,8 @@ def served(db: Database) -> Iterator[Office]:
     for login, (role, scope) in USERS.items():
         add_user(db, login, role, PASSWORD, scope, actor="setup", now=now)
         tokens[login] = create_token(db, login, "tests", None, 30, now=now).secret
-    app = create_app(Settings(mode="development", allowed_hosts=["testserver"]), database=db)
+    app = create_app(Settings(mode="development", allowed_hosts=["testserver"], letters_dir=tmp_path / "letters"),
+                     database=db)  # fmt: skip
     with TestClient(app) as client:
         yield Office(client, db, tokens)
     app.state.runs.join()
