@@ -1,5 +1,6 @@
 """``arrears users`` and ``arrears serve`` from the command line: a configured user gets a login and a token, a
-refused one says why; the server refuses the default secret, and serves the API when started for real."""
+refused one says why; the server refuses the default secret, and serves the API (with its scheduler) when started
+for real."""
 
 from __future__ import annotations
 
@@ -84,7 +85,8 @@ def test_serve_answers_over_http(url: str) -> None:
     port = _free_port()
     env = os.environ | {"ARREARS_SECRET_KEY": "a test secret of some length"}
     server = subprocess.Popen([sys.executable, "-c", "from arrears.cli import main; main()", "serve", "--port",
-                               str(port), "--db", url], env=env, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                               str(port), "--db", url, "--scheduler"], env=env, stderr=subprocess.PIPE,
+                              text=True)  # fmt: skip
     try:
         for _ in range(300):
             try:
@@ -100,3 +102,4 @@ def test_serve_answers_over_http(url: str) -> None:
         _, log = server.communicate(timeout=30)
     line = next(json.loads(text) for text in log.splitlines() if text.startswith("{") and "/readyz" in text)
     assert (line["method"], line["status"]) == ("GET", 200) and len(line["request_id"]) == 32
+    assert "scheduled: the daily run at 02:00, the outbox every 5 minutes" in log

@@ -4,20 +4,25 @@ access log, idempotency keys)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from arrears.api.errors import install_error_handlers
 from arrears.api.middleware import Idempotency, RequestContext
-from arrears.api.routes import accounts, auth, config, plans, portfolios, runs, work
+from arrears.api.routes import accounts, audit, auth, config, letters, parties, plans, portfolios, runs, work
 from arrears.api.schemas import HealthPublic
-from arrears.api.settings import Settings
+from arrears.api.settings import API_PREFIX, Settings
 from arrears.services.database import Database, open_database
 from arrears.services.security import readiness_problem
 from arrears.web.app import install_web
 
-API_PREFIX = "/api/v1"
+VENDOR = "/static/vendor"
+"""Where the vendored Swagger UI is served (the web pages' static files, shipped in the package)."""
 
 
 class ServerRefused(Exception):
@@ -31,18 +36,44 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if problem := settings.startup_problem():
         raise ServerRefused(problem)
     db = database or open_database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.scheduler:  # imported only here: a server without a scheduler never loads it
+            from arrears.api.scheduler import start_scheduler
+
+            app.state.scheduler = start_scheduler(db, settings.run_at, settings.outbox_minutes)
+        try:
+            yield
+        finally:
+            if app.state.scheduler is not None:
+                app.state.scheduler.shutdown(wait=False)
+
     app = FastAPI(
         title="Arrears API",
         version="1",
         description="The collections engine over HTTP: send `Authorization: Bearer TOKEN` (POST /api/v1/auth/login "
         "gives a session token; POST /api/v1/tokens makes an API token). Writes accept an `Idempotency-Key` header.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings, app.state.db, app.state.runs = settings, db, runs.RunStarter()
+    app.state.scheduler = None
     install_error_handlers(app)
-    for router in (auth.router, accounts.router, work.router, runs.router, portfolios.router, config.router,
-                   plans.router):  # fmt: skip
+    for router in (auth.router, accounts.router, parties.router, work.router, runs.router, portfolios.router,
+                   config.router, plans.router, letters.router, audit.router):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     install_web(app)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """The interactive documentation, Swagger UI from the package's own files (nothing from another server)."""
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Arrears API",
+                                   swagger_js_url=f"{VENDOR}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{VENDOR}/swagger-ui.css",
+                                   swagger_favicon_url=f"{VENDOR}/swagger-ui-favicon-32x32.png",
+                                   swagger_ui_parameters={"validatorUrl": None})  # fmt: skip
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> HealthPublic:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import time
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+API_PREFIX = "/api/v1"
+"""Where the JSON API is served."""
 DEFAULT_SECRET = "development-only-secret-change-me"
 """The secret key a server outside development mode refuses to start with."""
 
 
 class Settings(BaseSettings):
     """``ARREARS_DATABASE_URL``, ``ARREARS_SECRET_KEY``, ``ARREARS_SESSION_LIFETIME_MINUTES``,
-    ``ARREARS_ALLOWED_HOSTS`` (comma-separated), ``ARREARS_MODE`` (``production`` or ``development``)."""
+    ``ARREARS_ALLOWED_HOSTS`` (comma-separated), ``ARREARS_MODE`` (``production`` or ``development``),
+    ``ARREARS_LETTERS_DIR``, ``ARREARS_SCHEDULER``, ``ARREARS_RUN_AT``, ``ARREARS_OUTBOX_MINUTES``."""
 
     model_config = SettingsConfigDict(env_prefix="ARREARS_", extra="ignore")
 
@@ -26,6 +31,14 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[list[str], NoDecode] = ["localhost", "127.0.0.1", "::1"]
     """The host names the server answers to (``*`` for any)."""
     mode: Literal["production", "development"] = "production"
+    letters_dir: Path = Path("letters")
+    """Where print batches are written (``ARREARS_LETTERS_DIR``)."""
+    scheduler: bool = False
+    """Run the daily run and the outbox inside the server (``arrears serve --scheduler``)."""
+    run_at: time = time(2, 0)
+    """When the scheduled daily run starts, the server's local time (``ARREARS_RUN_AT``, ``HH:MM``)."""
+    outbox_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    """How often the scheduled outbox sends what is due."""
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

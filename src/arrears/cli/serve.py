@@ -17,11 +17,18 @@ def serve_command(
     host: Annotated[str, typer.Option(help="The address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="The port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    scheduler: Annotated[
+        bool,
+        typer.Option("--scheduler", help="Run the daily run (at ARREARS_RUN_AT, default 02:00) and the outbox (every "
+                     "ARREARS_OUTBOX_MINUTES, default 5) inside the server."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Serve the web pages (log in at /) and the JSON API under /api/v1 (OpenAPI at /docs), with /healthz and
     /readyz. Settings come from the environment: ARREARS_DATABASE_URL, ARREARS_SECRET_KEY (required unless
-    ARREARS_MODE=development), ARREARS_SESSION_LIFETIME_MINUTES, ARREARS_ALLOWED_HOSTS."""
+    ARREARS_MODE=development), ARREARS_SESSION_LIFETIME_MINUTES, ARREARS_ALLOWED_HOSTS,
+    ARREARS_LETTERS_DIR. With --scheduler the server also starts the daily run and sends the outbox; several servers
+    may: the run's lease runs each date once."""
     import uvicorn
 
     from arrears.api.app import ServerRefused, create_app
@@ -30,8 +37,11 @@ def serve_command(
 
     if db is not None:
         os.environ["ARREARS_DATABASE_URL"] = db  # every worker process reads its settings from the environment
+    if scheduler:
+        os.environ["ARREARS_SCHEDULER"] = "true"
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(message)s")
     logging.getLogger("arrears.access").setLevel(logging.INFO)  # one JSON line per request
+    logging.getLogger("arrears.scheduler").setLevel(logging.INFO)
     try:
         settings = Settings()
         application = create_app(settings)  # refuses unsafe settings and an unusable database before listening

@@ -858,3 +858,14 @@ def run_through(
     """Catch up: make every run of :func:`pending_runs`, in order."""
     plan = pending_runs(db, through, portfolio, since, today=today)
     return [run_day(db, step.as_of, step.portfolio, today=today, **options) for step in plan]
+
+
+def scheduled_run(db: Database, today: date) -> RunResult | None:
+    """The daily run of ``today`` for every portfolio, as a server's scheduler starts it: None when a run of
+    ``today`` (or later) has completed already — another server ran it — and :class:`RunRefused` while another
+    server holds its lease. Several servers scheduling the same run therefore run it once."""
+    with db.engine.connect() as connection:
+        latest = runs.latest_completed(connection).get(ALL)
+    if latest is not None and latest >= today:
+        return None
+    return run_day(db, today, workers=1, today=today)
