@@ -94,6 +94,25 @@ def test_worklist_order_due_today_first_then_oldest_priority_name_type_timed_las
     assert len(worklist(db, on, assignees_for(STRATEGY, None, "desk"))) == 4  # ann is in the desk group
 
 
+def test_a_first_page_is_the_head_of_the_whole_list_ties_included(db: Database) -> None:
+    # the database sorts by due moment, day and priority; names (Élan before Evans, as Python compares them) are
+    # ordered here, so a page cut inside a tie of day and priority must still bring every tied call
+    given_accounts(db, "Evans", "Élan", "adams", "Baker", "Cole", "Dunn", "Fox", "Grey")
+    run_day(db, d("2026-03-02"), strategy=STRATEGY)
+    on = d("2026-03-10")
+    with db.transaction() as session:
+        calls = sorted(session.scalars(select(ActivityRow).where(ActivityRow.action == "Call 1")),
+                       key=lambda a: a.account_id)  # fmt: skip
+        for number, call in enumerate(calls):
+            call.due_date = on if number % 3 == 0 else d("2026-03-02")
+            call.priority = 80 if number % 4 == 1 else 50
+        calls[5].due_at = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    everything = worklist(db, on)
+    assert len(everything) == 8
+    for size in range(1, 9):
+        assert [i.id for i in worklist(db, on, limit=size)] == [i.id for i in everything[:size]]
+
+
 def test_priority_bands_follow_the_seed() -> None:
     assert [priority_band(p) for p in (99, 66, 65, 34, 33, 1)] == ["high", "high", "medium", "medium", "low", "low"]
 

@@ -91,7 +91,7 @@ def worklist(
     (``not_before``), so that the worklist can hide it until then. Given ``portfolios``, only the work on their
     accounts is listed."""
     with db.engine.connect() as connection:
-        rows = worklist_rows(connection, on, {kind.value for kind in OPERATOR_KINDS}, assignees, portfolios)
+        rows = worklist_rows(connection, on, {kind.value for kind in OPERATOR_KINDS}, assignees, portfolios, limit)
         checked = _call_verdicts(connection, load_strategy(db), rows, on, now) if now is not None else {}
     items = [
         WorkItem(id_, external_id, f"{last}, {first}".strip(", "), kind, action, assignee, due,

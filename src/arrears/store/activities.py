@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Connection, Row, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from arrears.domain.cases import PENDING_ACTIVITY, ActivityStatus
@@ -52,12 +52,17 @@ def activities_pending_on(connection: Connection, account_id: int, day: date) ->
 
 def worklist_rows(
     connection: Connection, on: date, kinds: Collection[str], assignees: Collection[str] | None,
-    portfolios: Collection[str] | None = None,
+    portfolios: Collection[str] | None = None, first: int | None = None,
 ) -> Sequence[Row[tuple[int, str, str, str, str, str, str, date, datetime | None, int, str]]]:
     """Open activities of ``kinds`` due by ``on`` (of ``assignees`` only, and on accounts of ``portfolios`` only,
     when given), unordered:
     (id, account external id, guarantor last name, first name, kind, action, assignee, due date, due moment,
-    priority, reason)."""
+    priority, reason).
+
+    With ``first``, only the rows that can be among the first ``first`` of the worklist: the first ``first`` by
+    the part of its order the database sorts (untimed before timed, by due moment; due on ``on`` first, then by
+    due day; priority, high first), and every row tied with the last of them on that part (the caller orders a
+    tie by guarantor name, which the database would not compare as Python does)."""
     a = ActivityRow.__table__.c
     query = (
         select(
@@ -74,7 +79,19 @@ def worklist_rows(
         query = query.join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id).where(
             PortfolioRow.code.in_(sorted(portfolios))
         )
-    return connection.execute(query).all()
+    if first is None:
+        return connection.execute(query).all()
+    timed, earlier_day = case((a.due_at.is_(None), 0), else_=1), case((a.due_date == on, 0), else_=1)
+    head = connection.execute(
+        query.order_by(timed, a.due_at, earlier_day, a.due_date, a.priority.desc(), a.id).limit(first)
+    ).all()  # fmt: skip
+    if len(head) < first:
+        return head
+    last = head[-1]
+    moment = a.due_at.is_(None) if last.due_at is None else a.due_at == last.due_at
+    tied = query.where(moment, a.due_date == last.due_date, a.priority == last.priority)
+    seen = {row.id for row in head}
+    return [*head, *(row for row in connection.execute(tied).all() if row.id not in seen)]
 
 
 def activity_by_id(session: Session, activity_id: int) -> ActivityRow | None:
