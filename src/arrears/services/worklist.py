@@ -92,28 +92,32 @@ def worklist(
     accounts is listed."""
     with db.engine.connect() as connection:
         rows = worklist_rows(connection, on, {kind.value for kind in OPERATOR_KINDS}, assignees, portfolios, limit)
-        checked = _call_verdicts(connection, load_strategy(db), rows, on, now) if now is not None else {}
+        page = sorted(rows, key=lambda row: _place(row, on))[:limit]
+        checked = _call_verdicts(connection, load_strategy(db), page, on, now) if now is not None else {}
     items = [
-        WorkItem(id_, external_id, f"{last}, {first}".strip(", "), kind, action, assignee, due,
-                 due_at.replace(tzinfo=UTC) if due_at is not None and due_at.tzinfo is None else due_at, priority,
+        WorkItem(id_, external_id, _guarantor(last, first), kind, action, assignee, due, _aware(due_at), priority,
                  reason)
-        for id_, external_id, last, first, kind, action, assignee, due, due_at, priority, reason in rows
+        for id_, external_id, last, first, kind, action, assignee, due, due_at, priority, reason in page
     ]  # fmt: skip
-    items = [replace(item, not_before=checked[item.id][0], blocked=checked[item.id][1]) if item.id in checked
-             else item for item in items]  # fmt: skip
-    items.sort(
-        key=lambda i: (
-            i.due_at is not None,
-            i.due_at or datetime.min.replace(tzinfo=UTC),
-            i.due != on,
-            i.due,
-            -i.priority,
-            i.guarantor.lower(),
-            i.kind,
-            i.id,
-        )
-    )
-    return items[:limit]
+    return [replace(item, not_before=checked[item.id][0], blocked=checked[item.id][1]) if item.id in checked
+            else item for item in items]  # fmt: skip
+
+
+def _guarantor(last: str, first: str) -> str:
+    return f"{last}, {first}".strip(", ")
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _place(row: Sequence[Any], on: date) -> tuple[Any, ...]:
+    """Where a worklist row goes: due today first, then oldest to newest; ties by priority (high first), guarantor
+    name, type; timed activities last, by time."""
+    id_, _, last, first, kind, _, _, due, due_at, priority, _ = row
+    moment = _aware(due_at)
+    return (moment is not None, moment or datetime.min.replace(tzinfo=UTC), due != on, due, -priority,
+            _guarantor(last, first).lower(), kind, id_)  # fmt: skip
 
 
 def _call_verdicts(

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Connection, Row, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from arrears.domain.cases import PENDING_ACTIVITY, ActivityStatus
@@ -64,6 +64,12 @@ def worklist_rows(
     due day; priority, high first), and every row tied with the last of them on that part (the caller orders a
     tie by guarantor name, which the database would not compare as Python does)."""
     a = ActivityRow.__table__.c
+    wanted = [a.status == ActivityStatus.OPEN.value, a.due_date <= on, a.kind.in_(sorted(kinds))]
+    if assignees is not None:
+        wanted.append(a.assignee.in_(sorted(assignees)))
+    if portfolios is not None:
+        within = select(AccountRow.id).join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        wanted.append(a.account_id.in_(within.where(PortfolioRow.code.in_(sorted(portfolios)))))
     query = (
         select(
             a.id, AccountRow.external_id, PartyRow.last_name, PartyRow.first_name, a.kind, a.action, a.assignee,
@@ -71,27 +77,22 @@ def worklist_rows(
         )
         .join(AccountRow, AccountRow.id == a.account_id)
         .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
-        .where(a.status == ActivityStatus.OPEN.value, a.due_date <= on, a.kind.in_(sorted(kinds)))
     )  # fmt: skip
-    if assignees is not None:
-        query = query.where(a.assignee.in_(sorted(assignees)))
-    if portfolios is not None:
-        query = query.join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id).where(
-            PortfolioRow.code.in_(sorted(portfolios))
-        )
     if first is None:
-        return connection.execute(query).all()
+        return connection.execute(query.where(*wanted)).all()
+    # the page's activities are chosen on the activity table alone, then joined to their accounts and guarantors
     timed, earlier_day = case((a.due_at.is_(None), 0), else_=1), case((a.due_date == on, 0), else_=1)
-    head = connection.execute(
-        query.order_by(timed, a.due_at, earlier_day, a.due_date, a.priority.desc(), a.id).limit(first)
-    ).all()  # fmt: skip
-    if len(head) < first:
-        return head
-    last = head[-1]
-    moment = a.due_at.is_(None) if last.due_at is None else a.due_at == last.due_at
-    tied = query.where(moment, a.due_date == last.due_date, a.priority == last.priority)
-    seen = {row.id for row in head}
-    return [*head, *(row for row in connection.execute(tied).all() if row.id not in seen)]
+    order = (timed, a.due_at, earlier_day, a.due_date, a.priority.desc(), a.id)
+    chosen = select(a.id, a.due_at, a.due_date, a.priority).where(*wanted).order_by(*order).limit(first)
+    picked = connection.execute(chosen).all()
+    if not picked:
+        return []
+    among = a.id.in_(sorted(row.id for row in picked))
+    if len(picked) == first:
+        last = picked[-1]
+        moment = a.due_at.is_(None) if last.due_at is None else a.due_at == last.due_at
+        among = or_(among, and_(*wanted, moment, a.due_date == last.due_date, a.priority == last.priority))
+    return connection.execute(query.where(among)).all()
 
 
 def activity_by_id(session: Session, activity_id: int) -> ActivityRow | None:
