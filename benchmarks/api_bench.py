@@ -1,0 +1,194 @@
+"""Benchmark the REST API: latency (p50, p99) and requests per second of the worklist's first page, the account
+page and posting a payment, at 50 concurrent clients over loopback.
+
+    python benchmarks/api_bench.py                               # 1,000,000 accounts, SQLite
+    python benchmarks/api_bench.py --accounts 100000 --seconds 20 --workers 1 2
+    python benchmarks/api_bench.py --url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+
+The database is the daily-run benchmark's (``benchmarks/daily_run.py``: generated with a fixed seed, primed by
+three runs, cached in ``benchmarks/data/``); each measurement serves a fresh copy of it. The server is
+``arrears serve``'s application on uvicorn in a process of its own (``--workers``: uvicorn worker processes);
+the clients are one asyncio process of httpx clients, each sending its next request as soon as the last is
+answered, for ``--seconds`` after a warm-up. Requests are the administrator's, with a bearer token:
+
+* ``worklist``  ``GET /api/v1/worklist?on=AS_OF&limit=50`` — every collector's work due on the benchmark day;
+* ``account``   ``GET /api/v1/accounts/{id}?as_of=AS_OF`` — the account page of a random account;
+* ``payment``   ``POST /api/v1/accounts/{id}/transactions`` — a $1.00 guarantor payment on a random account.
+
+The machine's load average is printed before and after each measurement: the figures are only as quiet as the
+machine was. The clients run on the same machine as the server and take CPU from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from daily_run import AS_OF, DATA, Store  # the daily-run benchmark's database
+
+from arrears.services.security import add_user, create_token
+from arrears.store.db import Database
+
+PASSWORD = "benchmark password"
+Request = Callable[[httpx.AsyncClient, random.Random], Any]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _token(url: str) -> str:
+    db = Database.connect(url)
+    try:
+        now = datetime.now(UTC)
+        add_user(db, "admin", "admin", PASSWORD, [], actor="benchmark", now=now)
+        return create_token(db, "admin", "benchmark", None, 1, now=now).secret
+    finally:
+        db.dispose()
+
+
+def _serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {"ARREARS_DATABASE_URL": url, "ARREARS_MODE": "development",
+                        "ARREARS_ALLOWED_HOSTS": "127.0.0.1"}  # fmt: skip
+    command = [sys.executable, "-m", "uvicorn", "arrears.api.app:app_from_environment", "--factory", "--host",
+               "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+               "--no-access-log", "--timeout-keep-alive", "60"]  # fmt: skip
+    server = subprocess.Popen(command, env=env)
+    for _ in range(600):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    server.terminate()
+    raise SystemExit("the server did not answer /readyz")
+
+
+def requests_of(accounts: int) -> dict[str, Request]:
+    """The three kinds of request, each drawing its account at random."""
+
+    def account_id(rng: random.Random) -> str:
+        return f"DR{rng.randint(1, accounts):08d}"
+
+    def worklist(client: httpx.AsyncClient, _: random.Random) -> Any:
+        return client.get("/api/v1/worklist", params={"on": AS_OF.isoformat(), "limit": 50})
+
+    def account(client: httpx.AsyncClient, rng: random.Random) -> Any:
+        return client.get(f"/api/v1/accounts/{account_id(rng)}", params={"as_of": AS_OF.isoformat()})
+
+    def payment(client: httpx.AsyncClient, rng: random.Random) -> Any:
+        body = {"kind": "payment", "amount_cents": 100, "posted": AS_OF.isoformat(), "source": "guarantor"}
+        return client.post(f"/api/v1/accounts/{account_id(rng)}/transactions", json=body)
+
+    return {"worklist": worklist, "account": account, "payment": payment}
+
+
+async def _load(base: str, token: str, request: Request, clients: int, seconds: float, warmup: float,
+                seed: int) -> dict[str, Any]:  # fmt: skip
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
+        started = time.perf_counter()
+        measuring_from, until = started + warmup, started + warmup + seconds
+
+        async def one(number: int) -> None:
+            rng = random.Random(seed * 1000 + number)
+            while (now := time.perf_counter()) < until:
+                try:
+                    status = (await request(client, rng)).status_code
+                except httpx.TransportError:  # a dropped connection counts, as status 0
+                    status = 0
+                done = time.perf_counter()
+                if now >= measuring_from:
+                    latencies.append(done - now)
+                    statuses[status] = statuses.get(status, 0) + 1
+
+        await asyncio.gather(*(one(number) for number in range(clients)))
+    return {"latencies": latencies, "statuses": statuses, "seconds": seconds}
+
+
+def _quantile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=1000, method="inclusive")[round(q * 1000) - 1] if len(values) > 1 else 0.0
+
+
+def report(name: str, measured: dict[str, Any]) -> str:
+    """One line: requests, requests per second, p50 and p99 in milliseconds, answers by status (0: the connection
+    dropped)."""
+    latencies = measured["latencies"]
+    if not latencies:
+        return f"{name:<9} no request answered in the measured window"
+    p50, p99 = _quantile(latencies, 0.5) * 1000, _quantile(latencies, 0.99) * 1000
+    statuses = ", ".join(f"{status}: {count:,}" for status, count in sorted(measured["statuses"].items()))
+    return (f"{name:<9} {len(latencies):>7,} requests  {len(latencies) / measured['seconds']:>8,.1f} req/s  "
+            f"p50 {p50:>7.1f} ms  p99 {p99:>7.1f} ms  ({statuses})")  # fmt: skip
+
+
+def _load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--accounts", type=int, default=1_000_000, help="size (default 1,000,000)")
+    parser.add_argument("--seed", type=int, default=20260301)
+    parser.add_argument("--url", help="PostgreSQL URL of a maintenance database (default: SQLite files)")
+    parser.add_argument("--data", type=Path, default=DATA, help="where the databases go (default benchmarks/data)")
+    parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
+    parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per request kind")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds sent before measuring")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1], help="uvicorn worker processes (default 1)")
+    parser.add_argument("--only", nargs="+", choices=["worklist", "account", "payment"], help="some kinds only")
+    args = parser.parse_args(argv)
+
+    args.data.mkdir(parents=True, exist_ok=True)
+    store = Store(args.url, args.data, args.accounts, args.seed)
+    if not store.exists():
+        print(f"generating {args.accounts:,} accounts (seed {args.seed}) ...", flush=True)
+        built = store.build()
+        print(f"database      {store.size()}, built in {built['timings']['total']:.1f} s")
+    else:
+        print(f"database      {store.size()} (cached)")
+    print(f"machine       {os.cpu_count()} cores; clients {args.clients} over loopback, {args.seconds:.0f} s each "
+          f"after {args.warmup:.0f} s of warm-up")  # fmt: skip
+    kinds = requests_of(args.accounts)
+    for workers in args.workers:
+        store.restore()
+        token = _token(store.work_url)
+        port = _free_port()
+        server = _serve(store.work_url, port, workers)
+        try:
+            print(f"server        uvicorn, {workers} worker process{'es' if workers > 1 else ''}")
+            for name, request in kinds.items():
+                if args.only and name not in args.only:
+                    continue
+                before = _load_average()
+                measured = asyncio.run(_load(f"http://127.0.0.1:{port}", token, request, args.clients, args.seconds,
+                                             args.warmup, args.seed))  # fmt: skip
+                print(f"{report(name, measured)}  load {before} -> {_load_average()}", flush=True)
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
