@@ -61,6 +61,7 @@ from arrears.domain.strategy import (
     User,
     usages,
 )
+from arrears.domain.strategy.schemes import Scheme
 from arrears.services.config_document import (
     COMPLIANCE,
     CREDIT_RATING,
@@ -86,6 +87,7 @@ from arrears.services.config_document import (
     strategy_problems,
 )
 from arrears.store import config_repo
+from arrears.store import milestones as store_milestones
 from arrears.store.audit import current_request_id, recent_audit
 from arrears.store.config_repo import PendingActivity, UsedAs, VersionInfo, WorkUse
 from arrears.store.db import Connection, Database, Session
@@ -677,6 +679,8 @@ def _plan(
             plan.problems.append((migration.path, f"{kept}: only the work of what a change removes or renames moves"))
     checker = _Checker(connection, old, new, plan)
     for change in changes:
+        if change.change == "removed" and change.kind == "scheme":
+            _scheme_in_use(connection, change, plan)
         if change.change != "removed" or change.kind not in MIGRATABLE or change.key in unread:
             continue
         kind: MigrationKind = change.kind  # type: ignore[assignment]
@@ -707,6 +711,17 @@ def _plan(
         else:
             checker.assignee(move, wanted.move_to)
     return plan
+
+
+def _scheme_in_use(connection: Connection, change: EntityChange, plan: _Plan) -> None:
+    """A scheme is not removed (nor renamed) while accounts stand in it: they would leave it without a move in
+    their history."""
+    count, first = store_milestones.accounts_in_scheme(connection, change.key)
+    if count:
+        accounts = ", ".join(first) + (", …" if count > len(first) else "")
+        standing = _count(count, "account stands", "accounts stand")
+        rule = f"scheme '{change.key}' is in use: {standing} in it ({accounts}); make it inactive instead"
+        plan.problems.append((change.path, rule))
 
 
 def _audit(now: datetime, actor: str, entity: str, key: object, action: str, before: object, after: object) -> dict[
@@ -850,6 +865,7 @@ _SECTIONS: Mapping[str, _Section] = {
     "series": _Section("series", "name", "series", "series"),
     "plan": _Section("plans", "code", "plan", "plan"),
     "transaction_type": _Section("transaction_types", "code", "transaction type"),
+    "scheme": _Section("schemes", "code", "scheme"),
 }
 
 
@@ -1088,6 +1104,21 @@ def delete_series(
     with ``cancel_work``; without either the delete is refused while such work exists (:class:`WorkInUse`).
     """
     return _delete(db, "series", name, actor, move_work_to, cancel_work)
+
+
+def create_scheme(db: Database, scheme: Scheme, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
+    """Add a milestone scheme (seed 004)."""
+    return _create(db, "scheme", scheme, actor)
+
+
+def update_scheme(db: Database, code: str, scheme: Scheme, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
+    """Replace the milestone scheme ``code`` (a new code renames it: refused while accounts stand in it)."""
+    return _update(db, "scheme", code, scheme, actor)
+
+
+def delete_scheme(db: Database, code: str, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
+    """Delete a milestone scheme no account stands in (else refused, naming them: make it inactive instead)."""
+    return _delete(db, "scheme", code, actor)
 
 
 # ---------------------------------------------------------------------------------- entry policy

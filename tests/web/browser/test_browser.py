@@ -336,6 +336,7 @@ def test_every_admin_page_has_labelled_fields_and_fits_a_phone(visit: Visit) -> 
     visit.login("admin", "/admin/guarantor")
     for path, what in (("/admin/guarantor", "guarantor"), ("/admin/guarantor/practice?selected=SOUTH", "practice"),
                        ("/admin/actions", "actions"), ("/admin/actions/edit?type=series", "series-form"),
+                       ("/admin/milestones", "milestones"), ("/admin/milestones/edit", "milestone-form"),
                        ("/admin/letters", "letters"), ("/admin/letters/edit?selected=L30", "letter-form"),
                        ("/admin/people", "people"), ("/admin/users", "users"), ("/admin/configuration", "config"),
                        (f"/dashboard?as_of={DAY}", "dashboard"), ("/runs", "runs")):  # fmt: skip
@@ -343,3 +344,39 @@ def test_every_admin_page_has_labelled_fields_and_fits_a_phone(visit: Visit) -> 
         assert visit.page.evaluate(UNLABELLED) == [], path
         assert visit.page.evaluate(OVERFLOW) <= 0, f"{path} is wider than a phone's screen"
         visit.shot(f"phone-{what}")
+
+
+def test_an_administrator_creates_a_milestone_scheme_through_the_form(visit: Visit) -> None:
+    visit.login("admin", "/admin/milestones")
+    visit.shot("milestones")
+    visit.page.keyboard.press("Alt+C")
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("Milestone Scheme: New")
+    visit.settled()
+    page = visit.page
+    page.locator("#s-code").fill("SOUTHWATER")
+    page.locator("#s-name").fill("South water collections")
+    page.locator("#s-portfolio").select_option("SOUTH")
+    visit.settled()
+    page.locator("#s-inactive").check()  # kept out of the other tests' runs
+    page.locator("#s-m1-name").fill("30 days")
+    page.locator("#s-m1-days-past-due").fill("30")
+    page.get_by_role("button", name="Add an action to milestone 1").click()
+    visit.settled()
+    expect(page.locator("#s-m1-a1-template")).to_be_visible()  # a notice names a letter
+    page.locator("#s-m1-a1-kind").select_option("credit_rating")
+    visit.settled()
+    expect(page.locator("#s-m1-a1-template")).to_have_count(0)  # the kind's own fields only
+    page.locator("#s-m1-a1-points").fill("50")
+    page.get_by_role("button", name="Add a milestone").click()
+    visit.settled()
+    page.locator("#s-m2-name").fill("60 days")
+    page.locator("#s-m2-days-past-due").fill("20")  # not after the first milestone's 30: refused
+    page.locator("#scheme-form").get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#s-m2-days-past-due-error")).to_have_text("must be more than the previous milestone's (30)")
+    expect(page.locator("#s-m1-a1-points")).to_have_value("50")
+    visit.shot("scheme-refused")
+    page.locator("#s-m2-days-past-due").fill("60")
+    page.locator("#scheme-form").get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Scheme SOUTHWATER saved.")
+    expect(page.locator("#schemes")).to_contain_text("30 days → 60 days")
+    visit.shot("scheme-saved")
