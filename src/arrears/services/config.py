@@ -37,7 +37,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from arrears.domain.compliance_rules import CompliancePolicy
+from arrears.domain.compliance_rules import (
+    CallOutcome,
+    ComplianceParams,
+    CompliancePolicy,
+    with_enterprise,
+    with_portfolio,
+)
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.model import ENTERPRISE
@@ -1139,6 +1145,31 @@ def set_compliance(db: Database, policy: CompliancePolicy, actor: str = SYSTEM) 
 
     def change(strategy: Strategy) -> Strategy:
         return replace(strategy, compliance=policy)
+
+    return _commit(db, change, actor)
+
+
+def set_enterprise_compliance(
+    db: Database, params: ComplianceParams, call_outcomes: Sequence[CallOutcome], actor: str = SYSTEM
+) -> tuple[EntityChange, ...]:
+    """Replace the enterprise's compliance parameters and the call outcome codes; each portfolio keeps its own
+    values and follows the new enterprise values in the rest."""
+
+    def change(strategy: Strategy) -> Strategy:
+        policy = with_enterprise(strategy.compliance, params)
+        return replace(strategy, compliance=replace(policy, call_outcomes=tuple(call_outcomes)))
+
+    return _commit(db, change, actor)
+
+
+def set_portfolio_compliance(
+    db: Database, portfolio: str, own: Mapping[str, Mapping[str, Any]], actor: str = SYSTEM
+) -> tuple[EntityChange, ...]:
+    """Set the compliance values ``portfolio`` sets itself (``{block: {name: value}}``; none: it follows the
+    enterprise in everything)."""
+
+    def change(strategy: Strategy) -> Strategy:
+        return replace(strategy, compliance=with_portfolio(strategy.compliance, portfolio, own))
 
     return _commit(db, change, actor)
 
