@@ -123,8 +123,9 @@ def test_a_refused_scheme_shows_each_rule_next_to_its_field_and_saves_nothing(si
     assert re.search(r'id="s-m1-a1-template-error">names an unknown letter template &#39;NOPE&#39;<', refused.text)
     assert 'value="Back under 30 days"' in refused.text  # what was typed is kept
     assert (load_strategy(site.db), len(versions(site.db))) == before
-    twice = _saved(site, **(WATER | {"portfolio": ""}))
-    assert twice.status_code == 303
+    assert _saved(site, **(WATER | {"portfolio": ""})).status_code == 303
+    taken = _saved(site, **(WATER | {"portfolio": "SOUTH"}))
+    assert taken.status_code == 422 and re.search(r'id="s-code-error">scheme already exists<', taken.text)
     again = _saved(site, **(WATER | {"portfolio": "", "code": "OTHER"}))
     assert again.status_code == 422
     assert re.search(r'id="s-portfolio-error">the enterprise already has the active guarantor scheme &#39;WATER&#39;<',

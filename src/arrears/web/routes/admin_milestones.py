@@ -194,14 +194,15 @@ def _options(strategy: Strategy, db: Database, values: dict[str, Any]) -> dict[s
     }  # fmt: skip
 
 
-def _field(location: str, code: str) -> str:
+def _field(problem: Problem, code: str) -> str:
     """The form's field a configuration problem of the scheme ``code`` names (else the location itself)."""
+    location = problem.location
     found = _SCHEME_PATH.match(location)
     if found is None or found["code"] != code:
         return location
     rest = found["rest"]
-    if rest is None:
-        return "code" if "already exists" in location or "more than once" in location else "portfolio"
+    if rest is None:  # the scheme as a whole: its code taken, or its portfolio's active scheme
+        return "code" if problem.rule.endswith(("already exists", "more than once")) else "portfolio"
     if rest == "holidays":
         return "holiday_country"
     inner = _MILESTONE_PATH.match(rest)
@@ -217,13 +218,7 @@ def _errors(problems: Sequence[Problem], values: dict[str, Any]) -> dict[str, li
         fields += [f"m{m}", *(f"m{m}.{name}" for name in MILESTONE_FIELDS)]
         for a, _ in enumerate(milestone["actions"], start=1):
             fields += [f"m{m}.a{a}", *(f"m{m}.a{a}.{name}" for name in ACTION_FIELDS)]
-    code = values["code"]
-    located = []
-    for problem in problems:
-        location = _field(problem.location, code)
-        if location == problem.location and problem.rule.endswith("already exists"):
-            location = "code"
-        located.append(replace(problem, location=location))
+    located = [replace(problem, location=_field(problem, values["code"])) for problem in problems]
     return field_errors(located, fields)
 
 
