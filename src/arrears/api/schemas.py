@@ -416,6 +416,8 @@ class WorkItemPublic(_Out):
     reason: str
     not_before: Moment | None
     blocked: str
+    flags: list[str] = []
+    """The guarantor's flags (bankruptcy, attorney represented, disputed DATE …)."""
 
 
 # ------------------------------------------------------------------------------------------------ runs

@@ -166,6 +166,14 @@ def add_business_days(start: date, count: int, country: str = "US", state: str =
     return day
 
 
+def holiday_calendars() -> dict[str, tuple[str, ...]]:
+    """The holiday calendars the holidays library knows: each country's ISO 3166 code and its states or provinces
+    with holidays of their own."""
+    import holidays
+
+    return {country: tuple(states) for country, states in sorted(holidays.list_supported_countries().items())}
+
+
 def holiday_calendar_problem(country: str, state: str = "") -> str | None:
     """Why ``country`` / ``state`` is not a holiday calendar the holidays library knows, or None."""
     import holidays

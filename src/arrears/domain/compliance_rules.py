@@ -899,3 +899,32 @@ def policy_problems(policy: CompliancePolicy, portfolios: Iterable[str] | None =
     if missing:
         found.append(("call_outcomes", f"must give a code for every class of call (missing: {', '.join(missing)})"))
     return found
+
+
+def own_values(settings: PortfolioCompliance) -> dict[str, dict[str, Any]]:
+    """The values a portfolio sets itself, as ``{block: {name: value}}`` (the rest follow the enterprise)."""
+    found: dict[str, dict[str, Any]] = {}
+    for overridden in sorted(settings.overridden):
+        block, _, name = overridden.partition(".")
+        found.setdefault(block, {})[name] = getattr(getattr(settings.params, block), name)
+    return found
+
+
+def with_enterprise(policy: CompliancePolicy, params: ComplianceParams) -> CompliancePolicy:
+    """``policy`` with new enterprise parameters: each portfolio keeps its own values and follows the new
+    enterprise values in the rest."""
+    portfolios = tuple(replace(p, params=override(params, own_values(p))) for p in policy.portfolios)
+    return replace(policy, enterprise=params, portfolios=portfolios)
+
+
+def with_portfolio(policy: CompliancePolicy, portfolio: str, own: Mapping[str, Mapping[str, Any]]) -> CompliancePolicy:
+    """``policy`` with ``portfolio``'s own values ``{block: {name: value}}`` (none: it follows the enterprise in
+    everything, and has no settings of its own)."""
+    given = {block: dict(values) for block, values in own.items() if values}
+    names = frozenset(f"{block}.{name}" for block, values in given.items() for name in values)
+    settings = PortfolioCompliance(portfolio, override(policy.enterprise, given), names)
+    portfolios = [p for p in policy.portfolios if p.portfolio != portfolio]
+    if names:
+        at = next((i for i, p in enumerate(policy.portfolios) if p.portfolio == portfolio), len(portfolios))
+        portfolios.insert(at, settings)
+    return replace(policy, portfolios=tuple(portfolios))

@@ -8,6 +8,7 @@ is written; :func:`flag_values` gives the column values it writes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -46,6 +47,17 @@ FLAGS: dict[str, Flag] = {
 """Every flag that can be set, by name."""
 
 ROLES = tuple(role.value for role in PartyRole)
+
+SHOWN_PARTY_FLAGS = ("deceased", "bankruptcy", "attorney_represented", "cease_communication", "do_not_call")
+"""The party's on/off flags a page shows (with a dispute's date: :func:`shown_flags`)."""
+
+
+def shown_flags(values: Mapping[str, object]) -> list[str]:
+    """A party's flags as the account page and the worklist show them, from its columns: each flag that is on,
+    then ``disputed DATE`` while a dispute is on file."""
+    found = [name for name in SHOWN_PARTY_FLAGS if values.get(name)]
+    disputed = values.get("dispute_date")
+    return found + ([f"disputed {disputed}"] if disputed else [])
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from arrears.domain.compliance_rules import CompliancePolicy
+from arrears.domain.compliance_rules import (
+    CallOutcome,
+    ComplianceParams,
+    CompliancePolicy,
+    with_enterprise,
+    with_portfolio,
+)
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.model import ENTERPRISE
@@ -61,6 +67,7 @@ from arrears.domain.strategy import (
     User,
     usages,
 )
+from arrears.domain.strategy.schemes import Scheme
 from arrears.services.config_document import (
     COMPLIANCE,
     CREDIT_RATING,
@@ -86,6 +93,7 @@ from arrears.services.config_document import (
     strategy_problems,
 )
 from arrears.store import config_repo
+from arrears.store import milestones as store_milestones
 from arrears.store.audit import current_request_id, recent_audit
 from arrears.store.config_repo import PendingActivity, UsedAs, VersionInfo, WorkUse
 from arrears.store.db import Connection, Database, Session
@@ -677,6 +685,8 @@ def _plan(
             plan.problems.append((migration.path, f"{kept}: only the work of what a change removes or renames moves"))
     checker = _Checker(connection, old, new, plan)
     for change in changes:
+        if change.change == "removed" and change.kind == "scheme":
+            _scheme_in_use(connection, change, plan)
         if change.change != "removed" or change.kind not in MIGRATABLE or change.key in unread:
             continue
         kind: MigrationKind = change.kind  # type: ignore[assignment]
@@ -707,6 +717,17 @@ def _plan(
         else:
             checker.assignee(move, wanted.move_to)
     return plan
+
+
+def _scheme_in_use(connection: Connection, change: EntityChange, plan: _Plan) -> None:
+    """A scheme is not removed (nor renamed) while accounts stand in it: they would leave it without a move in
+    their history."""
+    count, first = store_milestones.accounts_in_scheme(connection, change.key)
+    if count:
+        accounts = ", ".join(first) + (", …" if count > len(first) else "")
+        standing = _count(count, "account stands", "accounts stand")
+        rule = f"scheme '{change.key}' is in use: {standing} in it ({accounts}); make it inactive instead"
+        plan.problems.append((change.path, rule))
 
 
 def _audit(now: datetime, actor: str, entity: str, key: object, action: str, before: object, after: object) -> dict[
@@ -850,6 +871,7 @@ _SECTIONS: Mapping[str, _Section] = {
     "series": _Section("series", "name", "series", "series"),
     "plan": _Section("plans", "code", "plan", "plan"),
     "transaction_type": _Section("transaction_types", "code", "transaction type"),
+    "scheme": _Section("schemes", "code", "scheme"),
 }
 
 
@@ -1090,6 +1112,21 @@ def delete_series(
     return _delete(db, "series", name, actor, move_work_to, cancel_work)
 
 
+def create_scheme(db: Database, scheme: Scheme, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
+    """Add a milestone scheme (seed 004)."""
+    return _create(db, "scheme", scheme, actor)
+
+
+def update_scheme(db: Database, code: str, scheme: Scheme, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
+    """Replace the milestone scheme ``code`` (a new code renames it: refused while accounts stand in it)."""
+    return _update(db, "scheme", code, scheme, actor)
+
+
+def delete_scheme(db: Database, code: str, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
+    """Delete a milestone scheme no account stands in (else refused, naming them: make it inactive instead)."""
+    return _delete(db, "scheme", code, actor)
+
+
 # ---------------------------------------------------------------------------------- entry policy
 
 
@@ -1108,6 +1145,31 @@ def set_compliance(db: Database, policy: CompliancePolicy, actor: str = SYSTEM) 
 
     def change(strategy: Strategy) -> Strategy:
         return replace(strategy, compliance=policy)
+
+    return _commit(db, change, actor)
+
+
+def set_enterprise_compliance(
+    db: Database, params: ComplianceParams, call_outcomes: Sequence[CallOutcome], actor: str = SYSTEM
+) -> tuple[EntityChange, ...]:
+    """Replace the enterprise's compliance parameters and the call outcome codes; each portfolio keeps its own
+    values and follows the new enterprise values in the rest."""
+
+    def change(strategy: Strategy) -> Strategy:
+        policy = with_enterprise(strategy.compliance, params)
+        return replace(strategy, compliance=replace(policy, call_outcomes=tuple(call_outcomes)))
+
+    return _commit(db, change, actor)
+
+
+def set_portfolio_compliance(
+    db: Database, portfolio: str, own: Mapping[str, Mapping[str, Any]], actor: str = SYSTEM
+) -> tuple[EntityChange, ...]:
+    """Set the compliance values ``portfolio`` sets itself (``{block: {name: value}}``; none: it follows the
+    enterprise in everything)."""
+
+    def change(strategy: Strategy) -> Strategy:
+        return replace(strategy, compliance=with_portfolio(strategy.compliance, portfolio, own))
 
     return _commit(db, change, actor)
 

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from arrears.domain.errors import NotFound
+from arrears.domain.flags import SHOWN_PARTY_FLAGS, shown_flags
 from arrears.domain.ledger import Position, position
 from arrears.domain.money import Money
 from arrears.store import summaries
@@ -83,12 +84,7 @@ def account_view(db: Database, external_id: str, as_of: date) -> AccountView:
             "email": party.email,
             "time_zone": party.time_zone,
             "phones": [{"number": p.number, "type": p.type} for p in party.phones],
-            "flags": [
-                flag
-                for flag in ("deceased", "bankruptcy", "attorney_represented", "cease_communication", "do_not_call")
-                if getattr(party, flag)
-            ]
-            + ([f"disputed {party.dispute_date}"] if party.dispute_date else []),
+            "flags": shown_flags({name: getattr(party, name) for name in (*SHOWN_PARTY_FLAGS, "dispute_date")}),
         }
         lines = tuple(
             LedgerLine(

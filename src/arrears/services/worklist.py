@@ -19,12 +19,14 @@ from arrears.domain.cases import (
 from arrears.domain.compliance import Defer, Hold, Outbound, OutboundChannel, release_gate
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import Conflict, NotFound, Problem, ValidationFailed
+from arrears.domain.flags import shown_flags
 from arrears.domain.plans import PlanError, contact_key, find_event, next_period_on_completion
 from arrears.domain.priority import priority_band
 from arrears.domain.strategy import ActionKind, Strategy
 from arrears.services.compliance import facts_for, outcome_problems, record_call
 from arrears.services.config import load_strategy
 from arrears.services.promises import PromiseRequest, is_promise_outcome, make_promise, request_problems
+from arrears.store.accounts import guarantor_flag_columns
 from arrears.store.activities import (
     activity_by_id,
     add_collection_note,
@@ -59,6 +61,8 @@ class WorkItem:
     """A call that may not be made now: the first moment it may (None: held, or callable now)."""
     blocked: str = ""
     """Why a call may not be made now: the rule id and reason (empty: it may)."""
+    flags: tuple[str, ...] = ()
+    """The guarantor's flags, as the account page shows them (bankruptcy, attorney represented, disputed …)."""
 
     @property
     def callable_now(self) -> bool:
@@ -94,9 +98,10 @@ def worklist(
         rows = worklist_rows(connection, on, {kind.value for kind in OPERATOR_KINDS}, assignees, portfolios, limit)
         page = sorted(rows, key=lambda row: _place(row, on))[:limit]
         checked = _call_verdicts(connection, load_strategy(db), page, on, now) if now is not None else {}
+        flags = guarantor_flag_columns(connection, {row[1] for row in page})
     items = [
         WorkItem(id_, external_id, _guarantor(last, first), kind, action, assignee, due, _aware(due_at), priority,
-                 reason)
+                 reason, flags=tuple(shown_flags(flags.get(external_id, {}))))
         for id_, external_id, last, first, kind, action, assignee, due, due_at, priority, reason in page
     ]  # fmt: skip
     return [replace(item, not_before=checked[item.id][0], blocked=checked[item.id][1]) if item.id in checked

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
+from arrears.domain.flags import SHOWN_PARTY_FLAGS
 from arrears.store.bulk import IN_LIST, rows_by_external_id
 from arrears.store.models import AccountRow, AccountSummaryRow, CollectionsCaseRow, PartyRow, PhoneRow, PortfolioRow
 
@@ -195,3 +196,18 @@ def account_listing_count(
                            case_statuses=case_statuses, min_balance_cents=min_balance_cents,
                            oldest_due_before=oldest_due_before).order_by(None)  # fmt: skip
     return connection.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def guarantor_flag_columns(connection: Connection, external_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """The flag columns of each account's guarantor (``domain.flags.SHOWN_PARTY_FLAGS`` and ``dispute_date``),
+    by the account's external id."""
+    if not external_ids:
+        return {}
+    party = PartyRow.__table__.c
+    names = (*SHOWN_PARTY_FLAGS, "dispute_date")
+    query = (
+        select(AccountRow.external_id, *(party[name] for name in names))
+        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
+        .where(AccountRow.external_id.in_(sorted(external_ids)))
+    )
+    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in connection.execute(query)}

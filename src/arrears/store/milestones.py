@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy import Connection, Table, delete, func, insert, select
 
 from arrears.domain.engine import Decisions
 from arrears.domain.strategy.schemes import Scheme
@@ -107,6 +107,17 @@ def write_changes(connection: Connection, decisions: Sequence[Decisions]) -> int
         dates=[2, 3, 4],
     )  # fmt: skip
     return len(rows)
+
+
+def accounts_in_scheme(connection: Connection, code: str, sample: int = 5) -> tuple[int, list[str]]:
+    """How many accounts stand in scheme ``code`` (not resolved), and the external ids of the first ``sample``."""
+    wanted = (STATES.c.scheme == code, STATES.c.resolved.is_(False))
+    count = connection.execute(select(func.count()).select_from(STATES).where(*wanted)).scalar_one()
+    first = connection.execute(
+        select(AccountRow.external_id).join(STATES, STATES.c.account_id == AccountRow.id).where(*wanted)
+        .order_by(AccountRow.external_id).limit(sample)
+    ).scalars()  # fmt: skip
+    return int(count), list(first)
 
 
 def party_of(connection: Connection, who: str) -> tuple[int, str] | None:

@@ -59,6 +59,10 @@ class FormInput:
             self.problems.append(Problem(name, str(error), raw))
             return None
 
+    def optional_amount_cents(self, name: str) -> int | None:
+        """A dollar amount as cents, or None when the field is empty."""
+        return self.amount_cents(name) if self.text(name) else None
+
     def optional_int(self, name: str) -> int | None:
         """A whole number, or None when empty."""
         raw = self.text(name)

@@ -63,6 +63,8 @@ def render(
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token(request),
         "may_work": viewer is not None and viewer.can(Permission.WORK),
+        "may_configure": viewer is not None and viewer.can(Permission.CONFIGURE),
+        "may_admin": viewer is not None and viewer.can(Permission.ADMIN),
         "errors": {},
         "values": {},
     }

@@ -10,7 +10,9 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from arrears.services.config import load_strategy
 from arrears.services.run import run_day
+from tests.api.conftest import PASSWORD
 from tests.services.run_scenarios import table
 from tests.web.browser.conftest import Server, Visit
 from tests.web.conftest import DAY
@@ -336,6 +338,8 @@ def test_every_admin_page_has_labelled_fields_and_fits_a_phone(visit: Visit) -> 
     visit.login("admin", "/admin/guarantor")
     for path, what in (("/admin/guarantor", "guarantor"), ("/admin/guarantor/practice?selected=SOUTH", "practice"),
                        ("/admin/actions", "actions"), ("/admin/actions/edit?type=series", "series-form"),
+                       ("/admin/milestones", "milestones"), ("/admin/milestones/edit", "milestone-form"),
+                       ("/admin/compliance", "compliance"), ("/admin/compliance?portfolio=NORTH", "compliance-north"),
                        ("/admin/letters", "letters"), ("/admin/letters/edit?selected=L30", "letter-form"),
                        ("/admin/people", "people"), ("/admin/users", "users"), ("/admin/configuration", "config"),
                        (f"/dashboard?as_of={DAY}", "dashboard"), ("/runs", "runs")):  # fmt: skip
@@ -343,3 +347,87 @@ def test_every_admin_page_has_labelled_fields_and_fits_a_phone(visit: Visit) -> 
         assert visit.page.evaluate(UNLABELLED) == [], path
         assert visit.page.evaluate(OVERFLOW) <= 0, f"{path} is wider than a phone's screen"
         visit.shot(f"phone-{what}")
+
+
+def test_an_administrator_creates_a_milestone_scheme_through_the_form(visit: Visit) -> None:
+    visit.login("admin", "/admin/milestones")
+    visit.shot("milestones")
+    visit.page.keyboard.press("Alt+C")
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("Milestone Scheme: New")
+    visit.settled()
+    page = visit.page
+    page.locator("#s-code").fill("SOUTHWATER")
+    page.locator("#s-name").fill("South water collections")
+    page.locator("#s-portfolio").select_option("SOUTH")
+    visit.settled()
+    page.locator("#s-inactive").check()  # kept out of the other tests' runs
+    page.locator("#s-m1-name").fill("30 days")
+    page.locator("#s-m1-days-past-due").fill("30")
+    page.get_by_role("button", name="Add an action to milestone 1").click()
+    visit.settled()
+    expect(page.locator("#s-m1-a1-template")).to_be_visible()  # a notice names a letter
+    page.locator("#s-m1-a1-kind").select_option("credit_rating")
+    visit.settled()
+    expect(page.locator("#s-m1-a1-template")).to_have_count(0)  # the kind's own fields only
+    page.locator("#s-m1-a1-points").fill("50")
+    page.get_by_role("button", name="Add a milestone").click()
+    visit.settled()
+    page.locator("#s-m2-name").fill("60 days")
+    page.locator("#s-m2-days-past-due").fill("20")  # not after the first milestone's 30: refused
+    page.locator("#scheme-form").get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#s-m2-days-past-due-error")).to_have_text("must be more than the previous milestone's (30)")
+    expect(page.locator("#s-m1-a1-points")).to_have_value("50")
+    visit.shot("scheme-refused")
+    page.locator("#s-m2-days-past-due").fill("60")
+    page.locator("#scheme-form").get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Scheme SOUTHWATER saved.")
+    expect(page.locator("#schemes")).to_contain_text("30 days → 60 days")
+    visit.shot("scheme-saved")
+
+
+def test_an_administrator_edits_a_compliance_setting(visit: Visit, server: Server) -> None:
+    visit.login("admin", "/admin/compliance")
+    visit.shot("compliance")
+    form = visit.page.locator("#compliance-form")
+    expect(form.get_by_label("R01 call attempts at most")).to_have_value("7")
+    form.get_by_label("Until", exact=True).first.fill("07:00")  # before the start: refused
+    form.get_by_role("button", name="Save", exact=True).click()
+    expect(visit.page.locator("#c-time-of-day-end-error")).to_have_text("must be after start (08:00)")
+    visit.shot("compliance-refused")
+    visit.page.locator("#c-time-of-day-end").fill("20:30")
+    visit.page.locator("#c-call-frequency-attempts").fill("6")
+    visit.page.locator("#compliance-form").get_by_role("button", name="Save", exact=True).click()
+    expect(visit.page.get_by_role("status")).to_have_text("Compliance settings of the enterprise saved.")
+    expect(visit.page.locator("#c-call-frequency-attempts")).to_have_value("6")
+    visit.shot("compliance-saved")
+    enterprise = load_strategy(server.db).compliance.enterprise
+    assert (enterprise.call_frequency.attempts, f"{enterprise.time_of_day.end:%H:%M}") == (6, "20:30")
+    # the defaults again, for the other tests' runs
+    visit.page.locator("#c-time-of-day-end").fill("21:00")
+    visit.page.locator("#c-call-frequency-attempts").fill("7")
+    visit.page.locator("#compliance-form").get_by_role("button", name="Save", exact=True).click()
+    expect(visit.page.get_by_role("status")).to_have_text("Compliance settings of the enterprise saved.")
+
+
+def test_a_form_sent_twice_by_a_double_click_is_applied_once(visit: Visit, server: Server) -> None:
+    # htmx drops a second post of a form while the first is on its way; the browser's own submission (the
+    # login form is not boosted) is guarded by app.js: one login makes one session
+    sessions = len([t for t in table(server.db, "api_token") if t.login == "LO" and t.kind == "session"])
+    visit.go("/login")
+    visit.page.get_by_label("Login").fill("LO")
+    visit.page.get_by_label("Password").fill(PASSWORD)
+    # two submissions in one go (what a double click does in a browser that does not drop the second itself)
+    visit.page.locator("form[action='/login']").evaluate("form => { form.requestSubmit(); form.requestSubmit(); }")
+    expect(visit.page.get_by_role("link", name="Log out").or_(visit.page.get_by_role("button", name="Log out"))
+           ).to_be_visible()  # fmt: skip
+    made = [t for t in table(server.db, "api_token") if t.login == "LO" and t.kind == "session"]
+    assert len(made) == sessions + 1
+    # and a boosted form: one note for a double click
+    visit.go(f"/accounts/sloan?as_of={DAY}")
+    note = visit.page.locator("form", has=visit.page.get_by_role("button", name="Add note"))
+    note.get_by_label("Note").fill("asked for a copy of the bill")
+    note.get_by_role("button", name="Add note").dblclick()
+    expect(visit.page.locator("#timeline")).to_contain_text("asked for a copy of the bill")
+    visit.settled()
+    assert [n.text for n in table(server.db, "note") if n.text == "asked for a copy of the bill"] == [
+        "asked for a copy of the bill"]

@@ -84,6 +84,24 @@ CHARGE_KINDS = frozenset(
 """Kinds that post a ledger line of a line-item type: a fixed amount or a percentage of the balance."""
 
 
+CHARGE_AMOUNTS = ("amount_cents", "percent_of_balance")
+"""A charge kind's two ways of saying how much (exactly one is given)."""
+ACTION_PARAMETER_NAMES = ("request_type", "assignee", "line_item_type", "amount_cents", "percent_of_balance", "text",
+                          "template", "points")  # fmt: skip
+"""Every parameter a milestone action may have."""
+ACTION_PARAMETERS: Mapping[MilestoneActionKind, tuple[str, ...]] = {
+    MilestoneActionKind.SERVICE_REQUEST: ("request_type", "assignee"),
+    MilestoneActionKind.ONE_OFF_CHARGE: ("line_item_type", *CHARGE_AMOUNTS),
+    MilestoneActionKind.ALERT: ("text",),
+    MilestoneActionKind.NOTICE: ("template",),
+    MilestoneActionKind.LOG: ("text",),
+    MilestoneActionKind.DEPOSIT_DEMAND: ("line_item_type", *CHARGE_AMOUNTS),
+    MilestoneActionKind.ONE_OFF_PENALTY: ("line_item_type", *CHARGE_AMOUNTS),
+    MilestoneActionKind.CREDIT_RATING: ("points",),
+}
+"""The parameters each kind uses (every other one is refused); all are required but a charge's amounts."""
+
+
 class DurationUnit(StrEnum):
     """How a milestone's duration is counted."""
 
@@ -542,21 +560,13 @@ def _between(path: str, value: int | None, low: int, high: int) -> Iterator[tupl
 def _action_problems(base: str, action: MilestoneAction, known: _Known) -> Iterator[tuple[str, str]]:
     yield from _condition(f"{base}.condition", action.condition)
     kind = action.kind
-    wanted: dict[MilestoneActionKind, tuple[str, ...]] = {
-        MilestoneActionKind.SERVICE_REQUEST: ("request_type", "assignee"),
-        MilestoneActionKind.ALERT: ("text",),
-        MilestoneActionKind.LOG: ("text",),
-        MilestoneActionKind.NOTICE: ("template",),
-        MilestoneActionKind.CREDIT_RATING: ("points",),
-    }
-    for name in ("request_type", "assignee", "line_item_type", "amount_cents", "percent_of_balance", "text",
-                 "template", "points"):  # fmt: skip
+    for name in ACTION_PARAMETER_NAMES:
         value = getattr(action, name)
-        needed = name in wanted.get(kind, ()) or (kind in CHARGE_KINDS and name == "line_item_type")
-        charge_amount = kind in CHARGE_KINDS and name in ("amount_cents", "percent_of_balance")
+        used = name in ACTION_PARAMETERS[kind]
+        needed = used and name not in CHARGE_AMOUNTS  # a charge gives one of its two amounts (checked below)
         if needed and (value is None or (isinstance(value, str) and not value.strip())):
             yield f"{base}.{name}", f"is required for a {kind.value.replace('_', ' ')}"
-        elif value is not None and not needed and not charge_amount:
+        elif value is not None and not used:
             yield f"{base}.{name}", f"is not used by a {kind.value.replace('_', ' ')}"
     if kind in CHARGE_KINDS:
         if (action.amount_cents is None) == (action.percent_of_balance is None):

@@ -50,9 +50,21 @@ _STEP = re.compile(r"^steps\[(?P<number>\d+)\](?:\..*)?$")
 
 
 def admin_only(principal: Principal) -> Principal:
-    """The signed-in user, when an administrator (else 403)."""
+    """The signed-in user, when they may change the enterprise-wide configuration (the API's ``admin``
+    permission; else 403)."""
     if not principal.can(Permission.ADMIN):
-        raise PageRefused(403, "Collections Admin is for administrators.")
+        raise PageRefused(403, "This page of Collections Admin is for administrators.")
+    return principal
+
+
+def configurer(principal: Principal, portfolio: str | None = None) -> Principal:
+    """The signed-in user, when they may change a portfolio's own collections settings as the API lets them
+    (the ``configure`` permission: an administrator, or a manager for their portfolios); else 403, and 404 for
+    a ``portfolio`` outside theirs (the same answer as one that does not exist)."""
+    if not principal.can(Permission.CONFIGURE):
+        raise PageRefused(403, "Collections Admin is for administrators and managers.")
+    if portfolio is not None and not principal.sees(portfolio):
+        raise PageRefused(404, f"There is no practice {portfolio!r}.")
     return principal
 
 

@@ -33,7 +33,7 @@ from arrears.services.database import Database
 from arrears.web.forms import FormInput, field_errors
 from arrears.web.pages import render
 from arrears.web.posted import Posted, done
-from arrears.web.routes.admin import admin_only
+from arrears.web.routes.admin import admin_only, configurer
 from arrears.web.session import DatabaseDep, PageRefused, Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -95,8 +95,9 @@ def _line(db: Database, code: str) -> PortfolioLine:
 
 @router.get("/admin/guarantor")
 def guarantor_tab(request: Request, principal: Viewer, db: DatabaseDep) -> Response:
-    """The enterprise rules and the practice configuration table."""
-    admin_only(principal)
+    """The enterprise rules (changed by an administrator) and the practice configuration table (a manager: their
+    practices)."""
+    configurer(principal)
     return _tab(request, db, principal)
 
 
@@ -104,7 +105,8 @@ def _tab(request: Request, db: Database, principal: Principal, problems: Sequenc
          values: dict[str, Any] | None = None, status: int = 200) -> Response:  # fmt: skip
     strategy = config.load_strategy(db)
     context = {"rules": values or _rule_values(strategy.entry_policy.enterprise),
-               "lines": config.portfolio_table(db), "tab": "guarantor",
+               "lines": [line for line in config.portfolio_table(db) if principal.sees(line.portfolio)],
+               "tab": "guarantor",
                "errors": {"rules": field_errors(_last(problems), RULE_FIELDS, RULE_ALIASES)}}  # fmt: skip
     return render(request, "admin_guarantor.html", context, viewer=principal, status=status)
 
@@ -170,17 +172,18 @@ def _page(request: Request, db: Database, principal: Principal, code: str, *, va
 @router.get("/admin/guarantor/practice")
 def practice_page(request: Request, principal: Viewer, db: DatabaseDep, selected: str = "") -> Response:
     """Guarantor Collections: [Practice] — the practice chosen in the table (Update)."""
-    admin_only(principal)
+    configurer(principal)
     if not selected:
         raise PageRefused(422, "Choose a practice in the table first.")
+    configurer(principal, selected)
     return _page(request, db, principal, selected)
 
 
 @router.post("/admin/guarantor/practice")
 def save_practice(request: Request, form: Posted, principal: Viewer, db: DatabaseDep, op: str = "") -> Response:
     """Save the practice's page (``op=refresh``: show it again for what it holds, saving nothing)."""
-    admin_only(principal)
     code = form.text("portfolio")
+    configurer(principal, code)
     _line(db, code)
     enabled, override = form.checked("enabled"), form.checked("override_enterprise")
     values = {"enabled": enabled, "override_enterprise": override,
@@ -213,8 +216,8 @@ def save_practice(request: Request, form: Posted, principal: Viewer, db: Databas
 @router.post("/admin/guarantor/practice/type")
 def change_type(request: Request, form: Posted, principal: Viewer, db: DatabaseDep) -> Response:
     """Change the practice's assignment type: its assignment rules are deleted, after a confirmation."""
-    admin_only(principal)
     code, wanted = form.text("portfolio"), form.text("assignment_type")
+    configurer(principal, code)
     line = _line(db, code)
     try:
         deleted = config.change_assignment_type(db, code, wanted, confirm=form.checked("confirmed"),
@@ -255,7 +258,7 @@ def _rule_values_of(rule: AssignmentRule, assignment: TaskAssignment) -> dict[st
 @router.get("/admin/guarantor/practice/rule")
 def rule_form(request: Request, principal: Viewer, db: DatabaseDep, portfolio: str) -> Response:
     """Add Task Assignment."""
-    admin_only(principal)
+    configurer(principal, portfolio)
     _line(db, portfolio)
     return _rule_form(request, db, principal, portfolio, None, {})
 
@@ -263,8 +266,8 @@ def rule_form(request: Request, principal: Viewer, db: DatabaseDep, portfolio: s
 @router.post("/admin/guarantor/practice/rule/choose")
 def rule_chosen(request: Request, form: Posted, principal: Viewer, db: DatabaseDep) -> Response:
     """Update Task Assignment: the form of the rule chosen in the table (counting from 1); nothing is saved."""
-    admin_only(principal)
     portfolio, number = form.text("portfolio"), form.optional_int("number")
+    configurer(principal, portfolio)
     line = _line(db, portfolio)
     if number is None or not 1 <= number <= len(line.assignment.rules):
         raise PageRefused(404, f"Practice {portfolio} has no assignment rule {number}.")
@@ -275,8 +278,8 @@ def rule_chosen(request: Request, form: Posted, principal: Viewer, db: DatabaseD
 @router.post("/admin/guarantor/practice/rule")
 def save_rule(request: Request, form: Posted, principal: Viewer, db: DatabaseDep) -> Response:
     """Save a task assignment rule (Save, or Save & Add Next with ``op=next``)."""
-    admin_only(principal)
     code = form.text("portfolio")
+    configurer(principal, code)
     line = _line(db, code)
     number = form.optional_int("number")
     strategy = config.load_strategy(db)
@@ -313,8 +316,8 @@ def save_rule(request: Request, form: Posted, principal: Viewer, db: DatabaseDep
 @router.post("/admin/guarantor/practice/rule/remove")
 def remove_rule(request: Request, form: Posted, principal: Viewer, db: DatabaseDep) -> Response:
     """Remove the assignment rule chosen in the table."""
-    admin_only(principal)
     code, number = form.text("portfolio"), form.optional_int("number")
+    configurer(principal, code)
     if number is None:
         raise PageRefused(422, "Choose an assignment rule in the table first.")
     try:

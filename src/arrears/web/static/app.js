@@ -44,6 +44,31 @@
     }
     event.preventDefault();
   });
+  // A form posted twice (a double click, Enter pressed again) would do its write twice: while a post of a form
+  // is on its way (htmx's request, or the browser's own submission for a few seconds), another submit of that
+  // form is dropped. Captured on the document, before htmx sees the submit.
+  var SUBMIT_GUARD_MS = 5000;
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form || (form.getAttribute("method") || "get").toLowerCase() !== "post") { return; }
+    var since = Number(form.getAttribute("data-posted-at") || 0);
+    if (since && Date.now() - since < SUBMIT_GUARD_MS) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
+    form.setAttribute("data-posted-at", String(Date.now()));
+    form.setAttribute("aria-busy", "true");
+  }, true);
+  function releaseForms() {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-posted-at]"), function (form) {
+      form.removeAttribute("data-posted-at");
+      form.removeAttribute("aria-busy");
+    });
+  }
+  // the answer came (a form shown again, a preview beside it): the form may be sent again
+  document.addEventListener("htmx:afterRequest", releaseForms);
+  window.addEventListener("pageshow", releaseForms);
   document.addEventListener("focusin", function (event) {
     var item = event.target.closest && event.target.closest(".worklist .item");
     if (item && !item.classList.contains("selected")) {
