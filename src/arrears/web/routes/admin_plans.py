@@ -176,22 +176,24 @@ def _plan(draft: _Draft, problems: list[Problem]) -> Plan:
                 tuple(draft.events))  # fmt: skip
 
 
-def _choice(enum: Any, text: str, default: Any) -> Any:
+def _choice(enum: Any, text: str, default: Any, name: str, problems: list[Problem]) -> Any:
+    """The choice ``text`` names (``default`` when none is made); one the form does not offer is a problem."""
     try:
         return enum(text) if text else default
     except ValueError:
+        problems.append(Problem(name, f"choose one of {', '.join(item.value for item in enum)}", text))
         return default
 
 
 def _event(values: dict[str, Any], problems: list[Problem]) -> PlanEvent:
     """The event the editor describes; a field is read only when its switch is on (seed 002: it is shown only
     then), so what was typed under a switch turned off is not saved."""
-    kind = _choice(EventType, values["type"], EventType.NOTE)
+    kind = _choice(EventType, values["type"], EventType.NOTE, "ev_type", problems)
     listed = DESCRIPTION_LISTS.get(kind)
     description = values[listed] if listed else values["description"]
-    assign = _choice(AssignTo, values["assign_to"], AssignTo.ACCOUNT_OPERATOR)
-    timing = _choice(Timing, values["timing"], Timing.IMMEDIATELY)
-    repeat = _choice(RepeatPeriod, values["repeat"], None)
+    assign = _choice(AssignTo, values["assign_to"], AssignTo.ACCOUNT_OPERATOR, "ev_assign_to", problems)
+    timing = _choice(Timing, values["timing"], Timing.IMMEDIATELY, "ev_timing", problems)
+    repeat = _choice(RepeatPeriod, values["repeat"], None, "ev_repeat", problems)
     minutes = None
     if values["minutes_mode"] == "delay":
         try:
