@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from arrears.domain.errors import NotFound, ValidationFailed
 from arrears.domain.ledger import Kind
 from arrears.domain.model import Account, Party
+from arrears.domain.plans import EventType, Plan, PlanEvent, Timing
 from arrears.domain.strategy import (
     Action,
     ActionKind,
@@ -209,6 +210,35 @@ def test_delete_in_use_is_refused_with_the_list_of_users(admin: Database) -> Non
     with pytest.raises(NotFound):
         config.delete_letter(admin, "G60")
     assert config.load_strategy(admin).letter("G60") is None
+
+
+def test_contact_plans_are_created_checked_replaced_and_deleted_like_the_document_s(admin: Database) -> None:
+    monthly = Plan("MONTHLY", "Monthly reminder", events=(
+        PlanEvent(1, EventType.LETTER, "G60"),
+        PlanEvent(2, EventType.RUN_PLAN, "MONTHLY", timing=Timing.NEXT_MONTH_SAME_DAY),
+    ))  # fmt: skip
+    config.create_plan(admin, monthly, actor="admin")
+    # the rules of seed 002, checked against the whole configuration before anything is written
+    wrong = replace(monthly, events=(PlanEvent(1, EventType.LETTER, "G99"),
+                                     PlanEvent(2, EventType.RUN_PLAN, "MONTHLY")))  # fmt: skip
+    problems = [
+        "plans[MONTHLY].events[1].description: names an unknown letter template 'G99'",
+        "plans[MONTHLY].events[2].description: a plan may call itself only later (next month same day, a delay), "
+        "never immediately",
+    ]
+    assert [str(p) for p in config.plan_problems(admin, wrong, "MONTHLY")] == problems
+    assert refused(admin, config.update_plan, "MONTHLY", wrong) == problems
+    assert [str(p) for p in config.plan_problems(admin, monthly)] == ["plans[MONTHLY]: plan already exists"]
+    assert config.plan_problems(admin, replace(monthly, description="Changed"), "MONTHLY") == []
+    config.create_plan(admin, Plan("CALLER", events=(PlanEvent(1, EventType.RUN_PLAN, "MONTHLY"),)))
+    with pytest.raises(config.InUse) as failure:
+        config.delete_plan(admin, "MONTHLY")
+    assert failure.value.users == ("plan 'MONTHLY' is run by event 1 of plan 'CALLER'",)
+    config.delete_plan(admin, "CALLER")
+    config.delete_plan(admin, "MONTHLY")  # a plan that runs itself again does not keep itself
+    assert config.load_strategy(admin).plans == ()
+    assert [row.action for row in audits(admin) if row.entity == "plan"] == ["created", "created", "deleted",
+                                                                             "deleted"]  # fmt: skip
 
 
 def test_every_change_is_audited_with_actor_before_and_after(admin: Database) -> None:

@@ -1,4 +1,5 @@
-"""Collections Admin use cases: collectors, groups, users, letters, actions, series, entry policy, assignment.
+"""Collections Admin use cases: collectors, groups, users, letters, actions, series, contact plans, entry policy,
+assignment.
 
 The configuration is stored as one ``config_entity`` row per entity (kind, name, position, JSON body in the
 document's form, see :mod:`arrears.services.config_document`). Every use case here:
@@ -48,6 +49,7 @@ from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.model import ENTERPRISE
 from arrears.domain.money import format_cents
+from arrears.domain.plans import Plan
 from arrears.domain.strategy import (
     Action,
     ActionKind,
@@ -817,6 +819,14 @@ def _record_version(
     return config_repo.add_version(connection, at=now, actor=actor, summary=summary, document=dump_strategy(new))
 
 
+def _new_problems(session: Session, old: Strategy, new: Strategy) -> list[Problem]:
+    """The problems of ``new`` that ``old`` did not have (those the stored configuration already had are not
+    blamed on a change)."""
+    codes = portfolio_codes(session)
+    before = set(strategy_problems(old, codes))
+    return _problems([p for p in strategy_problems(new, codes, previous=old) if p not in before])
+
+
 def _commit(
     db: Database,
     change: Callable[[Strategy], Strategy],
@@ -833,11 +843,9 @@ def _commit(
         stored = _rows(session)
         old = _strategy(stored)
         new = change(old)
-        codes = portfolio_codes(session)
-        before = set(strategy_problems(old, codes))
-        new_problems = [p for p in strategy_problems(new, codes, previous=old) if p not in before]
+        new_problems = _new_problems(session, old, new)
         if new_problems:
-            raise ValidationFailed(_problems(new_problems))
+            raise ValidationFailed(new_problems)
         bodies, changes = _diff(stored, new)
         plan = _plan(connection, old, new, changes, migrations, document=False)
         if plan.problems:
@@ -891,7 +899,8 @@ def _index(strategy: Strategy, kind: str, key: str) -> int:
     raise NotFound(f"no {section.label} '{key}'")
 
 
-def _create(db: Database, kind: str, item: Any, actor: str) -> tuple[EntityChange, ...]:
+def _adding(kind: str, item: Any) -> Callable[[Strategy], Strategy]:
+    """The change that adds ``item`` (refused when its key is taken)."""
     section = _SECTIONS[kind]
     key = getattr(item, section.key)
 
@@ -900,7 +909,11 @@ def _create(db: Database, kind: str, item: Any, actor: str) -> tuple[EntityChang
             raise ValidationFailed([Problem(f"{section.attribute}[{key}]", f"{section.label} already exists")])
         return replace(strategy, **_section_items(section, (*_items(strategy, kind), item)))
 
-    return _commit(db, change, actor)
+    return change
+
+
+def _create(db: Database, kind: str, item: Any, actor: str) -> tuple[EntityChange, ...]:
+    return _commit(db, _adding(kind, item), actor)
 
 
 def _migration(kind: str, key: str, move_work_to: str | None, cancel_work: bool) -> tuple[Migration, ...]:
@@ -915,6 +928,11 @@ def _migration(kind: str, key: str, move_work_to: str | None, cancel_work: bool)
 def _update(
     db: Database, kind: str, key: str, item: Any, actor: str, move_work_to: str | None = None, cancel_work: bool = False
 ) -> tuple[EntityChange, ...]:
+    return _commit(db, _replacing(kind, key, item), actor, _migration(kind, key, move_work_to, cancel_work))
+
+
+def _replacing(kind: str, key: str, item: Any) -> Callable[[Strategy], Strategy]:
+    """The change that puts ``item`` in the place of ``key`` (refused when its new key is another's)."""
     section = _SECTIONS[kind]
     new_key = getattr(item, section.key)
 
@@ -926,7 +944,7 @@ def _update(
         items[index] = item
         return replace(strategy, **_section_items(section, tuple(items)))
 
-    return _commit(db, change, actor, _migration(kind, key, move_work_to, cancel_work))
+    return change
 
 
 def _delete(
@@ -936,13 +954,15 @@ def _delete(
 
     def change(strategy: Strategy) -> Strategy:
         index = _index(strategy, kind, key)
-        if section.usage_kind is not None:
-            users = usages(strategy, section.usage_kind, key)
-            if users:
-                raise InUse(section.label, key, users)
         items = list(_items(strategy, kind))
         del items[index]
-        return replace(strategy, **_section_items(section, tuple(items)))
+        remaining = replace(strategy, **_section_items(section, tuple(items)))
+        if section.usage_kind is not None:
+            # what else uses it: a plan that runs itself again next month does not keep itself from removal
+            users = usages(remaining, section.usage_kind, key)
+            if users:
+                raise InUse(section.label, key, users)
+        return remaining
 
     return _commit(db, change, actor, _migration(kind, key, move_work_to, cancel_work))
 
@@ -1125,6 +1145,36 @@ def update_scheme(db: Database, code: str, scheme: Scheme, actor: str = SYSTEM) 
 def delete_scheme(db: Database, code: str, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
     """Delete a milestone scheme no account stands in (else refused, naming them: make it inactive instead)."""
     return _delete(db, "scheme", code, actor)
+
+
+def create_plan(db: Database, plan: Plan, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
+    """Add a contact plan (seed 002) with its events."""
+    return _create(db, "plan", plan, actor)
+
+
+def update_plan(db: Database, code: str, plan: Plan, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
+    """Replace the contact plan ``code`` and its events (a new code renames it; what runs it must follow)."""
+    return _update(db, "plan", code, plan, actor)
+
+
+def delete_plan(db: Database, code: str, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
+    """Delete a contact plan nothing runs: no transaction type, run-plan action or other plan's event names it
+    (refused with :class:`InUse` listing them)."""
+    return _delete(db, "plan", code, actor)
+
+
+def plan_problems(db: Database, plan: Plan, original: str | None = None) -> list[Problem]:
+    """Every rule saving ``plan`` (a new one, or in the place of ``original``) would be refused with, checked
+    against the whole configuration as :func:`create_plan` and :func:`update_plan` check it; nothing is
+    written (a form checks one event before the plan is saved)."""
+    change = _adding("plan", plan) if original is None else _replacing("plan", original, plan)
+    with db.session() as session:
+        old = _strategy(_rows(session))
+        try:
+            new = change(old)
+        except (ValidationFailed, NotFound) as refused:
+            return list(refused.problems) if isinstance(refused, ValidationFailed) else [Problem("plans", str(refused))]
+        return _new_problems(session, old, new)
 
 
 # ---------------------------------------------------------------------------------- entry policy

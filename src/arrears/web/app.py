@@ -18,6 +18,7 @@ from arrears.web.routes import (
     admin_letters,
     admin_milestones,
     admin_people,
+    admin_plans,
     auth,
     manage,
     work,
@@ -29,7 +30,7 @@ def install_web(app: FastAPI) -> None:
     """Serve the pages and their static files (``/static``) from ``app``, beside the API."""
     for router in (auth.router, work.router, accounts.router, manage.router, admin.router, admin_config.router,
                    admin_guarantor.router, admin_letters.router, admin_people.router, admin_milestones.router,
-                   admin_compliance.router):
+                   admin_compliance.router, admin_plans.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

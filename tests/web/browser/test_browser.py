@@ -312,6 +312,58 @@ def test_an_administrator_creates_an_action_and_a_series_through_the_forms(visit
     expect(visit.page.locator("#actions")).to_contain_text("Letter 30 (30 d) → Review 2 (14 d) → Custom: Call 2")
 
 
+def test_an_administrator_creates_a_contact_plan_with_two_events_through_the_form(visit: Visit, server: Server) -> None:
+    visit.login("admin", "/admin/plans")
+    visit.shot("plans")
+    visit.page.keyboard.press("Alt+C")
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("Contact Plan: New")
+    visit.settled()
+    visit.page.get_by_label("Code").fill("NEWACCT")
+    visit.page.locator("#p-description").fill("A letter now and a review in 10 days")
+    # the first event is open: a letter, its description chosen from the letters configured
+    visit.page.locator("#event-editor").get_by_label("Type", exact=True).select_option("letter")
+    visit.settled()
+    editor = visit.page.locator("#event-editor")
+    expect(editor.get_by_label("Description", exact=True)).to_contain_text("L30 (L30)")
+    editor.get_by_label("Description", exact=True).select_option("L30")
+    editor.get_by_role("button", name="Save event").click()
+    visit.settled()
+    expect(visit.page.locator("#events")).to_contain_text("L30")
+    # the second: a review, whose days show only once Delay days is switched on
+    visit.page.get_by_role("button", name="Add event").click()
+    visit.settled()
+    editor = visit.page.locator("#event-editor")
+    expect(editor.get_by_label("Sequence Order")).to_have_value("2")
+    editor.get_by_label("Type", exact=True).select_option("review")
+    visit.settled()
+    editor = visit.page.locator("#event-editor")
+    editor.get_by_label("Description", exact=True).fill("Review the new account")
+    expect(editor.get_by_label("Days", exact=True)).to_have_count(0)
+    editor.get_by_label("Delay days").check()
+    visit.settled()
+    editor = visit.page.locator("#event-editor")
+    expect(editor.get_by_label("Days", exact=True)).to_be_visible()
+    expect(editor.get_by_label("Record event history")).to_be_disabled()  # a review needs a contact
+    editor.get_by_label("Days", exact=True).fill("1000")
+    editor.get_by_role("button", name="Save event").click()
+    visit.settled()
+    expect(visit.page.locator("#ev-days-error")).to_have_text("must be between 0 and 999")
+    expect(visit.page.locator("#event-editor").get_by_label("Description", exact=True)).to_have_value("Review the new account")
+    visit.shot("event-refused")
+    visit.page.locator("#event-editor").get_by_label("Days", exact=True).fill("10")
+    visit.page.locator("#event-editor").get_by_role("button", name="Save event").click()
+    visit.settled()
+    expect(visit.page.locator("#events")).to_contain_text("Delay days: 10 days")
+    visit.shot("plan-form")
+    visit.page.locator("#plan-form").get_by_role("button", name="Save", exact=True).click()
+    expect(visit.page.get_by_role("status")).to_have_text("Plan NEWACCT saved.")
+    expect(visit.page.locator("#plans")).to_contain_text("A letter now and a review in 10 days")
+    visit.shot("plan-saved")
+    plan = load_strategy(server.db).plan("NEWACCT")
+    assert plan is not None and [(e.sequence, e.type.value, e.description, e.days) for e in plan.events] == [
+        (1, "letter", "L30", None), (2, "review", "Review the new account", 10)]
+
+
 UNLABELLED = """() => Array.from(document.querySelectorAll("input, select, textarea"))
     .filter(field => field.type !== "hidden" && field.labels.length === 0).map(field => field.name)"""
 OVERFLOW = "() => document.scrollingElement.scrollWidth - window.innerWidth"
@@ -338,6 +390,7 @@ def test_every_admin_page_has_labelled_fields_and_fits_a_phone(visit: Visit) -> 
     visit.login("admin", "/admin/guarantor")
     for path, what in (("/admin/guarantor", "guarantor"), ("/admin/guarantor/practice?selected=SOUTH", "practice"),
                        ("/admin/actions", "actions"), ("/admin/actions/edit?type=series", "series-form"),
+                       ("/admin/plans", "plans"), ("/admin/plans/edit", "plan-form"),
                        ("/admin/milestones", "milestones"), ("/admin/milestones/edit", "milestone-form"),
                        ("/admin/compliance", "compliance"), ("/admin/compliance?portfolio=NORTH", "compliance-north"),
                        ("/admin/letters", "letters"), ("/admin/letters/edit?selected=L30", "letter-form"),
