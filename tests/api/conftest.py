@@ -96,3 +96,4 @@ def served(db: Database, tmp_path: Path) -> Iterator[Office]:
     with TestClient(app) as client:
         yield Office(client, db, tokens)
     app.state.runs.join()
+    app.state.jobs.join()

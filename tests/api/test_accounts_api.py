@@ -79,6 +79,35 @@ def test_the_account_page(office: Office) -> None:
     assert office.get("BO", "/accounts/nobody").status_code == 404
 
 
+def test_the_account_pages_parts_keep_their_json(office: Office) -> None:
+    """The parts of the page answered from the use cases' own lines (ledger, cases, pending work, promises,
+    timeline): every key, in its order, as the API has always answered them."""
+    office.post("BO", "/accounts/evans/promises", {"amount_cents": 5000, "due": "2026-02-25", "on": "2026-02-20"})
+    office.post("BO", "/accounts/evans/activities", {"kind": "phone_call", "due": "2026-02-23", "time": "10:30",
+                                                     "on": "2026-02-21"})  # fmt: skip
+    page = office.get("aud", "/accounts/evans", as_of="2026-02-21").json()
+    assert page["ledger"][0] == {"id": page["ledger"][0]["id"], "external_id": "evans-1", "kind": "charge",
+                                 "amount_cents": 50000, "posted": "2025-11-01", "due": "2025-11-15", "source": None,
+                                 "reverses": None, "description": ""}  # fmt: skip
+    assert list(page["cases"][0]) == ["track", "episode", "status", "entered_on", "referred_on", "closed_on",
+                                      "close_reason", "entry_reason", "assignee", "assignment_rule", "work",
+                                      "is_current", "hold_reason", "open"]  # fmt: skip
+    assert (page["cases"][0]["hold_reason"], page["cases"][0]["open"]) == (None, True)
+    timed = next(a for a in page["pending"] if a["due_at"] is not None)
+    assert list(timed) == ["id", "kind", "action", "assignee", "due_date", "due_at", "priority", "status", "reason",
+                           "created_on", "done_on", "cancelled_on", "hold_reason", "outcome", "note",
+                           "no_auto_delete"]  # fmt: skip
+    assert timed["due_date"] == "2026-02-23" and timed["due_at"].startswith("2026-02-23T") and (
+        timed["due_at"].endswith(("Z", "+00:00")) or timed["due_at"][-6] in "+-")  # a moment with its offset
+    assert page["promises"] == office.get("aud", "/accounts/evans/promises").json()
+    assert page["promises"][0] == {"id": page["promises"][0]["id"], "account": "evans", "amount_cents": 5000,
+                                   "due": "2026-02-25", "repeat": "", "grace_days": 0, "advance": False,
+                                   "status": "open", "paid_cents": 0, "shortfall_cents": 5000, "collector": "BO",
+                                   "channel": "phone", "source": "direct", "created_on": "2026-02-20",
+                                   "ended_on": None, "guarantor": ""}  # fmt: skip
+    assert all(list(entry) == ["on", "kind", "text"] for entry in page["timeline"])
+
+
 def test_post_a_payment_once_with_an_idempotency_key(office: Office) -> None:
     body = {"kind": "payment", "amount_cents": 10000, "posted": "2026-02-21", "source": "guarantor"}
     first = office.post("BO", "/accounts/evans/transactions", body, **{"Idempotency-Key": "portal-1"})

@@ -204,3 +204,42 @@ def test_logins_are_managed_by_an_administrator(office: Office) -> None:
     assert signed.status_code == 201
     audit = [json.loads(row.after or "null") for row in table(office.db, "audit") if row.entity == "login"]
     assert {"role": "collector", "portfolios": ["NORTH"]} in audit
+
+
+def test_a_login_changed_deactivated_and_activated_again(office: Office) -> None:
+    moved = _patch(office, "admin", "/logins/mgr", {"portfolios": ["NORTH", "SOUTH"]})
+    assert (moved.status_code, moved.json()["portfolios"]) == (200, ["NORTH", "SOUTH"])
+    assert office.get("mgr", "/accounts/sloan", as_of="2026-02-20").status_code == 200
+    promoted = _patch(office, "admin", "/logins/mgr", {"role": "admin", "portfolios": []})
+    assert (promoted.json()["role"], promoted.json()["portfolios"]) == ("admin", [])
+    refused = _patch(office, "admin", "/logins/BO", {"role": "manager", "portfolios": ["MARS"]})
+    assert refused.status_code == 422 and refused.json()["problems"] == [
+        {"location": "portfolios", "rule": "is not a portfolio", "value": "MARS"}]
+    assert _patch(office, "admin", "/logins/aud", {"role": "collector", "portfolios": ["NORTH"]}).json()[
+        "problems"][0]["rule"] == "a collector's login is the code of a configured collector"
+    assert _patch(office, "admin", "/logins/nobody", {"active": False}).status_code == 404
+    # deactivated: the login cannot sign in and its tokens are refused, until it is activated again
+    off = _patch(office, "admin", "/logins/BO", {"active": False})
+    assert (off.status_code, off.json()["active"]) == (200, False)
+    assert office.get("BO", "/me").status_code == 401
+    signed = {"login": "BO", "password": "correct horse battery"}
+    assert office.client.post("/api/v1/auth/login", json=signed).status_code == 401
+    assert _patch(office, "admin", "/logins/BO", {"active": True}).json()["active"] is True
+    assert office.get("BO", "/me").status_code == 200
+    assert office.client.post("/api/v1/auth/login", json=signed).status_code == 201
+    assert office.get("admin", "/logins/BO").json() == {"login": "BO", "role": "collector", "portfolios": ["NORTH"],
+                                                        "active": True}  # fmt: skip
+    audited = [(row.actor, row.action, row.request_id is not None) for row in table(office.db, "audit")
+               if row.entity == "login" and row.entity_key == "BO"]  # fmt: skip
+    assert audited[-2:] == [("admin", "deactivated", True), ("admin", "activated", True)]
+
+
+def test_the_last_administrator_stays_one(office: Office) -> None:
+    last = _patch(office, "admin", "/logins/admin", {"active": False})
+    assert (last.status_code, last.json()["problems"][0]["rule"]) == (
+        409, "is the last active administrator: make another one first")
+    assert _patch(office, "admin", "/logins/admin", {"role": "auditor"}).status_code == 409
+    for login in ("mgr", "BO", "aud"):
+        assert _patch(office, login, "/logins/BO", {"active": False}).status_code == 403
+        assert office.get(login, "/logins/BO").status_code == 403
+    assert office.get("admin", "/logins/admin").json()["active"] is True

@@ -34,7 +34,7 @@ ENTITIES = {"/collectors/": "BO", "/groups/": "G", "/users/": "mgr", "/letter-te
 
 def real_ids(path: str) -> dict[str, str | int]:
     """Path parameters naming what the office has: an account, a portfolio, a configured entity."""
-    found: dict[str, str | int] = {"external_id": "evans", "code": "NORTH", "login": "BO", "number": 1}
+    found: dict[str, str | int] = {"external_id": "evans", "code": "NORTH", "login": "BO", "number": 1, "sequence": 1}
     entity = next((key for prefix, key in ENTITIES.items() if prefix in path), None)
     if entity is not None:
         found["key"] = entity

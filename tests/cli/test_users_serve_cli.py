@@ -68,6 +68,28 @@ def test_users_add_passwd_and_tokens(url: str, sqlite_db: Database) -> None:
     ]  # fmt: skip
 
 
+def test_users_update_deactivate_and_activate(url: str, sqlite_db: Database) -> None:
+    call("users", "add", "admin", "--role", "admin", "--password", PASSWORD, "--db", url)
+    call("users", "add", "AL", "--role", "collector", "--portfolio", "NORTH", "--password", PASSWORD, "--db", url)
+    code, output = call("users", "update", "AL", "--portfolio", "NORTH", "--portfolio", "SOUTH", "--db", url)
+    assert (code, output.strip()) == (0, "AL signs in as collector (NORTH, SOUTH)")
+    code, output = call("users", "update", "AL", "--role", "auditor", "--db", url)
+    assert code == 1 and "portfolios: an auditor sees every portfolio: name none" in output
+    assert call("users", "update", "AL", "--role", "auditor", "--no-portfolios", "--db", url)[1].strip() == (
+        "AL signs in as auditor (every portfolio)"
+    )
+    assert call("users", "deactivate", "AL", "--db", url) == (0, "AL deactivated\n")
+    code, output = call("users", "deactivate", "admin", "--db", url)
+    assert code == 1 and "is the last active administrator" in output
+    assert call("users", "deactivate", "nobody", "--db", url)[0] == 1
+    assert json.loads(call("users", "list", "--json", "--db", url)[1])[0] == {
+        "login": "AL", "role": "auditor", "portfolios": [], "active": False}
+    assert call("users", "activate", "AL", "--db", url) == (0, "AL activated\n")
+    assert [row.action for row in table(sqlite_db, "audit") if row.entity == "login" and row.entity_key == "AL"] == [
+        "added", "updated", "updated", "deactivated", "activated",
+    ]  # fmt: skip
+
+
 def test_serve_refuses_the_default_secret(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ARREARS_MODE", raising=False)
     monkeypatch.delenv("ARREARS_SECRET_KEY", raising=False)

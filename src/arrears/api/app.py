@@ -14,7 +14,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from arrears.api.errors import install_error_handlers
 from arrears.api.middleware import Idempotency, RequestContext
-from arrears.api.routes import accounts, audit, auth, config, letters, parties, plans, portfolios, runs, work
+from arrears.api.routes import accounts, audit, auth, config, jobs, letters, parties, plans, portfolios, runs, work
 from arrears.api.schemas import HealthPublic
 from arrears.api.settings import API_PREFIX, Settings
 from arrears.services.database import Database, open_database
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         finally:
             if app.state.scheduler is not None:
                 app.state.scheduler.shutdown(wait=False)
+            app.state.jobs.shutdown()
 
     app = FastAPI(
         title="Arrears API",
@@ -59,10 +60,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
     )
     app.state.settings, app.state.db, app.state.runs = settings, db, runs.RunStarter()
+    app.state.jobs = jobs.JobRunner()
     app.state.scheduler = None
     install_error_handlers(app)
     for router in (auth.router, accounts.router, parties.router, work.router, runs.router, portfolios.router,
-                   config.router, plans.router, letters.router, audit.router):  # fmt: skip
+                   config.router, plans.router, letters.router, jobs.router, audit.router):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     install_web(app)
 

@@ -15,18 +15,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from arrears.api.schemas import Moment
 from arrears.domain.access import Role
+from arrears.domain.plans import SEQUENCE_MAX, SEQUENCE_MIN
 from arrears.services.config_document import (
     ActionDoc,
     CollectorDoc,
     ComplianceDoc,
+    CreditRatingDoc,
     EntryRulesDoc,
     GroupDoc,
     LetterDoc,
     PlanDoc,
+    PlanEventDoc,
     PortfolioDoc,
+    PromisesDoc,
     RuleDoc,
     SchemeDoc,
     SeriesDoc,
+    TransactionTypeDoc,
     UserDoc,
 )
 
@@ -114,12 +119,70 @@ class SeriesPublic(SeriesDoc):
     """An action series."""
 
 
+class PlanCreate(PlanDoc):
+    """A contact plan and its events (seed 002): access ranges of user levels, the switches, the events."""
+
+
+class PlanUpdate(PlanDoc):
+    """The whole contact plan with its events (a new code renames it)."""
+
+
 class PlanPublic(PlanDoc):
     """A contact plan and its events (seed 002)."""
 
 
+class PlanEventCreate(PlanEventDoc):
+    """An event of a contact plan: its sequence number (free in the plan), type, timing, repeat, switches."""
+
+
+class PlanEventUpdate(PlanEventDoc):
+    """The whole event (a new sequence number moves it)."""
+
+
+class PlanEventPublic(PlanEventDoc):
+    """An event of a contact plan."""
+
+
+class TransactionTypeCreate(TransactionTypeDoc):
+    """A transaction type (seed 002): a code, the ledger kind it stands for, the plan run for each one posted."""
+
+
+class TransactionTypeUpdate(TransactionTypeDoc):
+    """The whole transaction type (a new code renames it)."""
+
+
+class TransactionTypePublic(TransactionTypeDoc):
+    """A transaction type."""
+
+
+class SchemeCreate(SchemeDoc):
+    """A milestone scheme (seed 004): its entry, milestones and their actions."""
+
+
+class SchemeUpdate(SchemeDoc):
+    """The whole milestone scheme (a new code renames it)."""
+
+
 class SchemePublic(SchemeDoc):
     """A milestone scheme (seed 004)."""
+
+
+class CreditRatingUpdate(CreditRatingDoc):
+    """The credit rating setup: the levels by their least points, and the look-back in days (left out: the
+    whole history)."""
+
+
+class CreditRatingPublic(CreditRatingDoc):
+    """The credit rating setup (the default one when none is configured)."""
+
+
+class PromiseSettingsUpdate(PromisesDoc):
+    """The promise settings: the default grace, whether a standing promise pauses series, the plan each outcome
+    runs, and portfolios' own grace and plans."""
+
+
+class PromiseSettingsPublic(PromisesDoc):
+    """The promise settings (the defaults when none are configured)."""
 
 
 class SchemeActionPublic(_Out):
@@ -258,6 +321,15 @@ class LoginUserCreate(_In):
     role: Role
     portfolios: list[Annotated[str, Field(min_length=1, max_length=40)]] = []
     password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class LoginUserUpdate(_In):
+    """What changes of a login; what is left out keeps its value. ``active: false`` deactivates it: it cannot
+    sign in and its tokens are refused until it is activated again."""
+
+    role: Role | None = None
+    portfolios: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = None
+    active: bool | None = None
 
 
 class PasswordUpdate(_In):
@@ -417,6 +489,7 @@ class SchemeHoldPublic(_Out):
 
 
 Key = Annotated[str, PathParam(min_length=1, max_length=200)]
+EventSequence = Annotated[int, PathParam(ge=SEQUENCE_MIN, le=SEQUENCE_MAX)]
 PortfolioCode = Annotated[str, PathParam(min_length=1, max_length=40)]
 RuleNumber = Annotated[int, PathParam(ge=1, le=10_000)]
 VersionNumber = Annotated[int, PathParam(ge=1, le=2**31 - 1)]

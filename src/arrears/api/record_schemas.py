@@ -148,6 +148,31 @@ class LetterBatchCreate(_In):
     portfolio: Annotated[str, Field(min_length=1, max_length=40)] | None = None
 
 
+class JobProblem(_Out):
+    location: str
+    rule: str
+    value: str = ""
+
+
+class JobPublic(_Out):
+    """A background job (a large print batch): ``queued``, ``running``, ``done`` (``result`` links to what it
+    made: the batch's PDF) or ``failed`` (``problems`` says why; nothing was printed)."""
+
+    id: int
+    kind: str
+    status: Literal["queued", "running", "done", "failed"]
+    actor: str
+    portfolio: str | None
+    created_at: Moment
+    started_at: Moment | None
+    finished_at: Moment | None
+    result: str | None
+    """When done: the URL of what it made."""
+    batch: str | None
+    """When done: the print batch's name."""
+    problems: list[JobProblem]
+
+
 class LetterBatchPublic(_Out):
     """A print batch: its name, day, portfolio (None: every portfolio), letters and its PDF."""
 
@@ -197,4 +222,5 @@ class AuditPublic(_Out):
     request_id: str | None
 
 
+JobId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 BatchName = Annotated[str, PathParam(min_length=1, max_length=120, pattern=r"^letters-[A-Za-z0-9_.-]+$")]

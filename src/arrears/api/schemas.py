@@ -6,15 +6,23 @@ Bodies refuse unknown fields, so a misspelt field is an error rather than silent
 
 from __future__ import annotations
 
+import operator
+from dataclasses import MISSING
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from functools import reduce
+from types import UnionType
+from typing import Annotated, Any, Generic, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from fastapi import Path as PathParam
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from arrears.domain.access import Role, Scope
 from arrears.domain.ledger import Kind, Source
 from arrears.domain.promises import PromiseChannel
+from arrears.services.account_page import ActivityLine, CaseEpisode, TimelineEntry
+from arrears.services.promises import PromiseLine
+from arrears.services.queries import LedgerLine
 
 T = TypeVar("T")
 TimeOfDay = time
@@ -37,6 +45,28 @@ class _In(BaseModel):
 
 class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+def _with_moments(annotation: Any) -> Any:
+    """``datetime`` (alone or in a union) as a :data:`Moment`, which answers a moment with its offset."""
+    if annotation is datetime:
+        return Moment
+    if get_origin(annotation) in (Union, UnionType) and datetime in get_args(annotation):
+        return reduce(operator.or_, (Moment if arg is datetime else arg for arg in get_args(annotation)))
+    return annotation
+
+
+def public_of(source: type, name: str, doc: str, **extra: Any) -> type[_Out]:
+    """The ``XPublic`` schema of the use cases' dataclass ``source``: its fields in its order, with their types
+    and defaults (moments as :data:`Moment`), then the ``extra`` fields the answer adds (``name=(type,
+    default)``), so the shape has one source: the dataclass."""
+    hints = get_type_hints(source)
+    fields: dict[str, Any] = {
+        field.name: (_with_moments(hints[field.name]), field.default if field.default is not MISSING else ...)
+        for field in dataclass_fields(source)
+    }
+    model: type[_Out] = create_model(name, __base__=_Out, __doc__=doc, __module__=__name__, **fields, **extra)
+    return model
 
 
 # ---------------------------------------------------------------------------------------------- errors
@@ -148,33 +178,11 @@ class GuarantorPublic(_Out):
     flags: list[str]
 
 
-class LedgerLinePublic(_Out):
-    id: int
-    external_id: str | None
-    kind: str
-    amount_cents: int
-    posted: date
-    due: date | None
-    source: str | None
-    reverses: int | None
-    description: str
+LedgerLinePublic = public_of(LedgerLine, "LedgerLinePublic", "A line of the account's ledger.")
 
 
-class CasePublic(_Out):
-    track: str
-    episode: int
-    status: str
-    entered_on: date
-    referred_on: date | None
-    closed_on: date | None
-    close_reason: str | None
-    entry_reason: str
-    assignee: str
-    assignment_rule: int | None
-    work: str
-    is_current: bool
-    hold_reason: str | None
-    open: bool
+CasePublic = public_of(CaseEpisode, "CasePublic", "An episode of the account's collections case (``open``: not "
+                       "resolved or closed).", open=(bool, ...))  # fmt: skip
 
 
 class PaymentPlanPublic(_Out):
@@ -195,48 +203,13 @@ class ClaimPublic(_Out):
     status: str
 
 
-class ActivityLinePublic(_Out):
-    id: int
-    kind: str
-    action: str
-    assignee: str
-    due_date: date
-    due_at: Moment | None
-    priority: int
-    status: str
-    reason: str
-    created_on: date | None
-    done_on: date | None
-    cancelled_on: date | None
-    hold_reason: str | None
-    outcome: str | None
-    note: str | None
-    no_auto_delete: bool
+ActivityLinePublic = public_of(ActivityLine, "ActivityLinePublic", "An activity of the account, whatever its state.")
 
 
-class PromisePublic(_Out):
-    id: int
-    account: str
-    amount_cents: int
-    due: date
-    repeat: str
-    grace_days: int
-    advance: bool
-    status: str
-    paid_cents: int
-    shortfall_cents: int
-    collector: str
-    channel: str
-    source: str
-    created_on: date
-    ended_on: date | None
-    guarantor: str = ""
+PromisePublic = public_of(PromiseLine, "PromisePublic", "A promise to pay: its terms, where it stands, who took it.")
 
 
-class TimelineEntryPublic(_Out):
-    on: date
-    kind: str
-    text: str
+TimelineEntryPublic = public_of(TimelineEntry, "TimelineEntryPublic", "One thing that happened on the account.")
 
 
 class AccountPublic(_Out):

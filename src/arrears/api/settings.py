@@ -18,7 +18,8 @@ DEFAULT_SECRET = "development-only-secret-change-me"
 class Settings(BaseSettings):
     """``ARREARS_DATABASE_URL``, ``ARREARS_SECRET_KEY``, ``ARREARS_SESSION_LIFETIME_MINUTES``,
     ``ARREARS_ALLOWED_HOSTS`` (comma-separated), ``ARREARS_MODE`` (``production`` or ``development``),
-    ``ARREARS_LETTERS_DIR``, ``ARREARS_SCHEDULER``, ``ARREARS_RUN_AT``, ``ARREARS_OUTBOX_MINUTES``."""
+    ``ARREARS_LETTERS_DIR``, ``ARREARS_PRINT_AT_ONCE``, ``ARREARS_SCHEDULER``, ``ARREARS_RUN_AT``,
+    ``ARREARS_OUTBOX_MINUTES``."""
 
     model_config = SettingsConfigDict(env_prefix="ARREARS_", extra="ignore")
 
@@ -33,6 +34,9 @@ class Settings(BaseSettings):
     mode: Literal["production", "development"] = "production"
     letters_dir: Path = Path("letters")
     """Where print batches are written (``ARREARS_LETTERS_DIR``)."""
+    print_at_once: int = Field(default=100, ge=0, le=1_000_000)
+    """A print batch of at most this many letters is printed before the answer; a larger one is a background
+    job (``ARREARS_PRINT_AT_ONCE``)."""
     scheduler: bool = False
     """Run the daily run and the outbox inside the server (``arrears serve --scheduler``)."""
     run_at: time = time(2, 0)

@@ -1,4 +1,5 @@
-"""``arrears users add|passwd|list|tokens``: who signs in to the API and the web pages, and their tokens."""
+"""``arrears users add|passwd|update|deactivate|activate|list|tokens``: who signs in to the API and the web pages,
+and their tokens."""
 
 from __future__ import annotations
 
@@ -60,6 +61,52 @@ def users_passwd_command(
     with _user_errors():
         set_password(open_db(db), login, _password(password), actor=resolve_user(user), now=datetime.now(UTC))
     console.print(f"password of {shown(login)} changed")
+
+
+@users_app.command("update")
+def users_update_command(
+    login: Annotated[str, typer.Argument(help="The login.")],
+    role: Annotated[str | None, typer.Option(help="admin, manager, collector or auditor (default: kept).")] = None,
+    portfolio: Annotated[list[str] | None, typer.Option("--portfolio", help="A portfolio a manager or collector "
+                                                        "sees (repeat for more; default: kept).")] = None,
+    no_portfolios: Annotated[bool, typer.Option("--no-portfolios", help="See every portfolio (an admin or an "
+                                                "auditor).")] = False,
+    user: UserOption = None,
+    db: DbOption = None,
+) -> None:
+    """Change a login's role or portfolios."""
+    from arrears.services.security import update_user
+
+    portfolios = [] if no_portfolios else portfolio
+    with _user_errors():
+        line = update_user(open_db(db), login, role=role, portfolios=portfolios, actor=resolve_user(user),
+                           now=datetime.now(UTC))  # fmt: skip
+    seen = ", ".join(line.portfolios) or "every portfolio"
+    console.print(f"{shown(line.login)} signs in as {line.role} ({shown(seen)})")
+
+
+def _set_active(login: str, active: bool, user: str | None, db: str | None) -> None:
+    from arrears.services.security import update_user
+
+    with _user_errors():
+        update_user(open_db(db), login, active=active, actor=resolve_user(user), now=datetime.now(UTC))
+    console.print(f"{shown(login)} {'activated' if active else 'deactivated'}")
+
+
+@users_app.command("deactivate")
+def users_deactivate_command(
+    login: Annotated[str, typer.Argument(help="The login.")], user: UserOption = None, db: DbOption = None
+) -> None:
+    """Stop a login signing in; its tokens are refused until it is activated again."""
+    _set_active(login, False, user, db)
+
+
+@users_app.command("activate")
+def users_activate_command(
+    login: Annotated[str, typer.Argument(help="The login.")], user: UserOption = None, db: DbOption = None
+) -> None:
+    """Let a deactivated login sign in again (its tokens that have not expired work again)."""
+    _set_active(login, True, user, db)
 
 
 @users_app.command("list")

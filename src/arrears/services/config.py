@@ -1594,6 +1594,33 @@ def audit_log(db: Database, entity: str | None = None, limit: int = 50) -> list[
         ]
 
 
+# ------------------------------------------------------------------------------------ by kind of entity
+
+
+def create_entity(db: Database, item: Any, actor: str = SYSTEM, *, kind: str) -> tuple[EntityChange, ...]:
+    """Add ``item``, an entity of ``kind`` (``plan``, ``transaction_type``, ``scheme`` … the kinds of the document's
+    lists), refused when its key is taken."""
+    return _create(db, kind, item, actor)
+
+
+def update_entity(db: Database, key: str, item: Any, actor: str = SYSTEM, *, kind: str) -> tuple[EntityChange, ...]:
+    """Put ``item`` in the place of the entity ``key`` of ``kind`` (a new key renames it)."""
+    return _update(db, kind, key, item, actor)
+
+
+def delete_entity(db: Database, key: str, actor: str = SYSTEM, *, kind: str) -> tuple[EntityChange, ...]:
+    """Delete the entity ``key`` of ``kind``; refused (:class:`InUse`) while other configuration uses it."""
+    return _delete(db, kind, key, actor)
+
+
+def change_configuration(
+    db: Database, change: Callable[[Strategy], Strategy], actor: str = SYSTEM
+) -> tuple[EntityChange, ...]:
+    """Make ``change`` of the stored configuration as every use case here does: validated against the whole
+    configuration, audited per entity, a new version, in one transaction."""
+    return _commit(db, change, actor)
+
+
 __all__ = [
     "PORTFOLIO_COLLECTIONS",
     "SYSTEM",
@@ -1614,14 +1641,17 @@ __all__ = [
     "assignment_rules",
     "audit_log",
     "change_assignment_type",
+    "change_configuration",
     "create_action",
     "create_collector",
+    "create_entity",
     "create_group",
     "create_letter",
     "create_series",
     "create_user",
     "delete_action",
     "delete_collector",
+    "delete_entity",
     "delete_group",
     "delete_letter",
     "delete_series",
@@ -1641,6 +1671,7 @@ __all__ = [
     "update_assignment_rule",
     "update_collector",
     "update_document_rule",
+    "update_entity",
     "update_group",
     "update_letter",
     "update_series",

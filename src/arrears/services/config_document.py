@@ -768,10 +768,13 @@ def scheme_from(d: SchemeDoc) -> Scheme:
     )  # fmt: skip
 
 
-def credit_rating_doc(rating: CreditRating) -> CreditRatingDoc | None:
-    """The ``credit_rating`` section (None when it is the default setup)."""
-    if rating == CreditRating():
-        return None
+def credit_rating_section(rating: CreditRating) -> CreditRatingDoc | None:
+    """The ``credit_rating`` section (None when it is the default setup, which the document leaves out)."""
+    return None if rating == CreditRating() else credit_rating_doc(rating)
+
+
+def credit_rating_doc(rating: CreditRating) -> CreditRatingDoc:
+    """The credit rating setup in the document's form (the default one too)."""
     levels = [CreditLevelDoc(name=level.name, min_points=level.min_points) for level in rating.levels]
     return CreditRatingDoc(levels=levels, lookback_days=rating.lookback_days)
 
@@ -822,10 +825,13 @@ def _plans_from(d: PromisePlansDoc) -> tuple[tuple[Outcome, str], ...]:
     return tuple((o, getattr(d, o.value)) for o in Outcome if getattr(d, o.value) is not None)
 
 
-def promises_doc(settings: PromiseSettings) -> PromisesDoc | None:
-    """The ``promises`` section (None when it is the default setup)."""
-    if settings == PromiseSettings():
-        return None
+def promises_section(settings: PromiseSettings) -> PromisesDoc | None:
+    """The ``promises`` section (None when it is the default setup, which the document leaves out)."""
+    return None if settings == PromiseSettings() else promises_doc(settings)
+
+
+def promises_doc(settings: PromiseSettings) -> PromisesDoc:
+    """The promise settings in the document's form (the defaults too)."""
     portfolios = [
         PortfolioPromisesDoc(portfolio=p.portfolio, grace_days=p.grace_days, plans=_plans_doc(p.plans))
         for p in settings.portfolios
@@ -1169,8 +1175,8 @@ def to_document(strategy: Strategy) -> ConfigDocument:
         ),
         compliance=compliance_doc(strategy.compliance),
         schemes=[scheme_doc(s) for s in strategy.schemes],
-        credit_rating=credit_rating_doc(strategy.credit_rating),
-        promises=promises_doc(strategy.promises),
+        credit_rating=credit_rating_section(strategy.credit_rating),
+        promises=promises_section(strategy.promises),
     )
 
 
@@ -1260,10 +1266,10 @@ def entity_bodies(strategy: Strategy) -> dict[tuple[str, str], tuple[int, str]]:
             bodies[(COMPLIANCE, ENTERPRISE_KEY)] = (0, body_json(entity))
         for position, doc in enumerate(section.portfolios):
             bodies[(PORTFOLIO_COMPLIANCE, doc.portfolio)] = (position, body_json(doc))
-    rating = credit_rating_doc(strategy.credit_rating)
+    rating = credit_rating_section(strategy.credit_rating)
     if rating is not None:  # the default setup is not stored
         bodies[(CREDIT_RATING, ENTERPRISE_KEY)] = (0, body_json(rating))
-    promises = promises_doc(strategy.promises)
+    promises = promises_section(strategy.promises)
     if promises is not None:  # the default setup is not stored
         bodies[(PROMISES, ENTERPRISE_KEY)] = (0, body_json(promises))
     return bodies

@@ -23,7 +23,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -38,6 +38,7 @@ from arrears.letters.pdf import LetterJob, PrintedPdf, PrintSetting, print_lette
 from arrears.letters.records import merge_data_from_record
 from arrears.letters.render import LetterError, addressee_of
 from arrears.services.config import load_strategy
+from arrears.services.jobs import JobLine, queue_job, run_job, show_job
 from arrears.store.audit import append_audit
 from arrears.store.db import Database
 from arrears.store.letter_batches import (
@@ -46,6 +47,7 @@ from arrears.store.letter_batches import (
     PrintedLetter,
     batch_days,
     batch_letters,
+    batch_size,
     latest_batch_day,
     mark_printed,
     portfolio_exists,
@@ -158,6 +160,30 @@ def batch_days_of(db: Database, portfolios: frozenset[str] | None = None, limit:
         return [BatchDay(*row) for row in batch_days(connection, chosen, limit)]
 
 
+@dataclass(frozen=True, slots=True)
+class BatchChoice:
+    """The batch a print would print: its day, portfolio (None: every one) and how many letters it has."""
+
+    day: date
+    portfolio: str | None
+    letters: int
+
+
+def choose_batch(db: Database, day: date | None, portfolio: str | None) -> BatchChoice:
+    """The batch of ``day`` (the latest day with letters when None) of ``portfolio`` or all; :class:`NotFound`
+    for an unknown portfolio or a day without letters."""
+    with db.engine.connect() as connection:
+        if portfolio is not None and not portfolio_exists(connection, portfolio):
+            raise NotFound(f"no portfolio {portfolio!r}")
+        day = day or latest_batch_day(connection, portfolio)
+        if day is None:
+            raise NotFound("no letters have been queued" + (f" for {portfolio}" if portfolio else ""))
+        count = batch_size(connection, day, portfolio)
+    if not count:
+        raise NotFound(f"no letters were queued on {day.isoformat()}" + (f" for {portfolio}" if portfolio else ""))
+    return BatchChoice(day, portfolio, count)
+
+
 def print_batch(
     db: Database,
     output: Path,
@@ -176,12 +202,8 @@ def print_batch(
     are laid out by ``workers`` processes (default: one per core from :data:`PARALLEL_FROM` letters).
     """
     strategy = load_strategy(db)
+    day = choose_batch(db, day, portfolio).day
     with db.engine.connect() as connection:
-        if portfolio is not None and not portfolio_exists(connection, portfolio):
-            raise NotFound(f"no portfolio {portfolio!r}")
-        day = day or latest_batch_day(connection, portfolio)
-        if day is None:
-            raise NotFound("no letters have been queued" + (f" for {portfolio}" if portfolio else ""))
         letters = batch_letters(connection, day, portfolio)
         logos = {code: head["logo"] for code, head in read_letterheads(connection, with_logo=True).items()}
     if not letters:
@@ -287,3 +309,36 @@ def printed_batches(output: Path) -> list[dict[str, Any]]:
         found.append({"name": pdf.stem, "day": date.fromisoformat(match[1]), "portfolio": match[2],
                       "letters": letters, "path": pdf, "size_bytes": pdf.stat().st_size})  # fmt: skip
     return sorted(found, key=lambda batch: (batch["day"], batch["name"]), reverse=True)
+
+
+PRINT_JOB = "letter_batch"
+"""The kind of the background job that prints a batch."""
+
+
+def print_or_queue(
+    db: Database, output: Path, *, day: date | None, portfolio: str | None, printed_on: date, actor: str,
+    at_once_up_to: int, start: Callable[[int], object],
+) -> PrintedBatch | JobLine:  # fmt: skip
+    """Print the batch now when it has at most ``at_once_up_to`` letters; a larger one is queued as a job, whose
+    id is handed to ``start`` (which runs :func:`run_print_job` in the background), and the job is returned.
+    An unknown portfolio or a day without letters is refused at once (:class:`NotFound`)."""
+    chosen = choose_batch(db, day, portfolio)
+    if chosen.letters <= at_once_up_to:
+        return print_batch(db, output, day=chosen.day, portfolio=portfolio, printed_on=printed_on, actor=actor)
+    params = {"day": chosen.day.isoformat(), "printed_on": printed_on.isoformat(), "letters": chosen.letters}
+    job = queue_job(db, PRINT_JOB, params, portfolio=portfolio, actor=actor)
+    start(job.id)
+    return job
+
+
+def run_print_job(db: Database, output: Path, job_id: int) -> JobLine:
+    """Do the print job ``job_id`` (queued by :func:`print_or_queue`): done with the batch's name, letters and
+    pages, or failed with what refused it (nothing printed)."""
+
+    def work(params: Mapping[str, Any]) -> dict[str, Any]:
+        job = show_job(db, job_id)
+        printed = print_batch(db, output, day=date.fromisoformat(params["day"]), portfolio=job.portfolio,
+                              printed_on=date.fromisoformat(params["printed_on"]), actor=job.actor)  # fmt: skip
+        return {"batch": printed.combined.stem, "letters": printed.letters, "pages": printed.pages}
+
+    return run_job(db, job_id, work)

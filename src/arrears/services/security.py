@@ -32,11 +32,11 @@ from arrears.domain.access import (
     scope_problems,
     user_problems,
 )
-from arrears.domain.errors import NotFound, Problem, ValidationFailed
+from arrears.domain.errors import Conflict, NotFound, Problem, ValidationFailed
 from arrears.services.config import load_strategy
 from arrears.store import security as repo
 from arrears.store.audit import append_audit, audit_request
-from arrears.store.db import Database
+from arrears.store.db import Database, Session
 from arrears.store.migrate import current_revision, head_revision
 from arrears.store.models import ApiTokenRow, LoginRow
 from arrears.store.portfolios import portfolio_ids
@@ -126,6 +126,22 @@ def _principal(row: LoginRow, scopes: Iterable[str], token_id: int | None) -> Pr
 # ----------------------------------------------------------------------------------------------- users
 
 
+def _login_problems(session: Session, login: str, role: str, portfolios: Sequence[str]) -> list[Problem]:
+    """The rules a login's role and portfolios break, and whether the configuration has the user or collector."""
+    strategy = load_strategy(session)
+    problems = user_problems(login, role, portfolios, portfolio_ids(session))
+    if role == Role.COLLECTOR.value and strategy.collector(login) is None:
+        problems.append(Problem("login", "a collector's login is the code of a configured collector", login))
+    elif not any(u.login == login for u in strategy.users) and strategy.collector(login) is None:
+        problems.append(Problem("login", "is not a configured user or collector (add it to the configuration's "
+                                "users first)", login))  # fmt: skip
+    return problems
+
+
+def _login_state(row: LoginRow) -> dict[str, object]:
+    return {"role": row.role, "portfolios": json.loads(row.portfolios), "active": row.active}
+
+
 def add_user(
     db: Database, login: str, role: str, password: str, portfolios: Sequence[str], *, actor: str, now: datetime
 ) -> UserLine:
@@ -133,13 +149,7 @@ def add_user(
     collector sees only ``portfolios`` (a collector's login is a configured collector's code)."""
     with UnitOfWork(db) as uow:
         session = uow.session
-        strategy = load_strategy(session)
-        problems = user_problems(login, role, portfolios, portfolio_ids(session)) + password_problems(password)
-        if role == Role.COLLECTOR.value and strategy.collector(login) is None:
-            problems.append(Problem("login", "a collector's login is the code of a configured collector", login))
-        elif not any(u.login == login for u in strategy.users) and strategy.collector(login) is None:
-            problems.append(Problem("login", "is not a configured user or collector (add it to the configuration's "
-                                    "users first)", login))  # fmt: skip
+        problems = _login_problems(session, login, role, portfolios) + password_problems(password)
         if repo.login_row(session, login) is not None:
             problems.append(Problem("login", "can already sign in (arrears users passwd changes the password)", login))
         if problems:
@@ -165,6 +175,48 @@ def set_password(db: Database, login: str, password: str, *, actor: str, now: da
         row.password_hash, row.password_changed_at, row.failed_logins = _hasher.hash(password), now, 0
         append_audit(uow.session, actor=actor, entity="login", key=login, action="password", before=None, after=None)
         uow.commit()
+
+
+def update_user(
+    db: Database, login: str, *, role: str | None = None, portfolios: Sequence[str] | None = None,
+    active: bool | None = None, actor: str, now: datetime,
+) -> UserLine:  # fmt: skip
+    """Change the role, the portfolios or whether ``login`` may sign in (None: keep it). A deactivated login
+    cannot sign in and its tokens are refused until it is activated again; the last active administrator keeps
+    that role and stays active (:class:`Conflict`)."""
+    with UnitOfWork(db) as uow:
+        session = uow.session
+        row = repo.login_row(session, login, for_update=True)
+        if row is None:
+            raise NotFound(f"no login {login!r}")
+        before = _login_state(row)
+        new_role = role if role is not None else row.role
+        chosen = sorted(set(portfolios)) if portfolios is not None else json.loads(row.portfolios)
+        if problems := _login_problems(session, login, new_role, chosen):
+            raise ValidationFailed(problems)
+        still_admin = new_role == Role.ADMIN.value and (active if active is not None else row.active)
+        if row.role == Role.ADMIN.value and row.active and not still_admin:
+            others = [r for r in repo.login_rows(session) if r.login != login and r.active and r.role == row.role]
+            if not others:
+                raise Conflict([Problem("login", "is the last active administrator: make another one first", login)])
+        row.role, row.portfolios = new_role, json.dumps(chosen)
+        if active is not None:
+            row.active = active
+        after = _login_state(row)
+        if after != before:
+            action = "updated" if before["active"] == after["active"] else "activated" if row.active else "deactivated"
+            append_audit(session, actor=actor, entity="login", key=login, action=action, before=before, after=after)
+            uow.commit()
+        return _user_line(row)
+
+
+def show_user(db: Database, login: str) -> UserLine:
+    """The login ``login``; :class:`NotFound` when there is none."""
+    with db.session() as session:
+        row = repo.login_row(session, login)
+        if row is None:
+            raise NotFound(f"no login {login!r}")
+        return _user_line(row)
 
 
 def list_users(db: Database) -> list[UserLine]:

@@ -87,6 +87,17 @@ def portfolio_exists(connection: Connection, code: str) -> bool:
     return connection.scalar(select(PortfolioRow.id).where(PortfolioRow.code == code)) is not None
 
 
+def batch_size(connection: Connection, on: date, portfolio: str | None) -> int:
+    """How many letters were queued on ``on`` (of ``portfolio``, when given), printed or not."""
+    query = select(func.count()).select_from(LetterRow).where(LetterRow.channel == LETTER_CHANNEL,
+                                                              LetterRow.queued_on == on)  # fmt: skip
+    if portfolio is not None:
+        query = query.join(AccountRow, AccountRow.id == LetterRow.account_id).join(
+            PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id
+        ).where(PortfolioRow.code == portfolio)  # fmt: skip
+    return int(connection.scalar(query) or 0)
+
+
 def batch_letters(connection: Connection, on: date, portfolio: str | None) -> list[BatchLetter]:
     """Every letter queued on ``on`` (of ``portfolio``, when given), printed or not, by id."""
     query = (

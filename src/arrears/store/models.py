@@ -762,3 +762,24 @@ class IdempotencyRow(Base):
     """None while the request runs."""
     body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JobRow(Base):
+    """Work a server does in the background (printing a large letter batch), kept here so that any server
+    process answers its status: ``queued``, ``running``, ``done`` (with its result, JSON) or ``failed`` (with
+    its problems, a JSON list of ``{location, rule, value}``)."""
+
+    __tablename__ = "job"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10))
+    actor: Mapped[str] = mapped_column(String(100))
+    portfolio: Mapped[str | None] = mapped_column(String(40))
+    """The portfolio the job works on (None: every one): who may see it."""
+    params: Mapped[str] = mapped_column(Text)
+    """JSON: what the job was asked to do."""
+    result: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -83,6 +83,22 @@ def add_login(body: cs.LoginUserCreate, principal: Admin, db: DatabaseDep) -> cs
     return cs.LoginUserPublic.model_validate(line)
 
 
+@router.get("/logins/{login}")
+def show_login(login: cs.Key, principal: Admin, db: DatabaseDep) -> cs.LoginUserPublic:
+    """One login: role, portfolios, active."""
+    return cs.LoginUserPublic.model_validate(security.show_user(db, login))
+
+
+@router.patch("/logins/{login}")
+def update_login(login: cs.Key, body: cs.LoginUserUpdate, principal: Admin, db: DatabaseDep) -> cs.LoginUserPublic:
+    """Change a login's role or portfolios, or deactivate it (it cannot sign in, its tokens are refused) and
+    activate it again; the last active administrator stays one (409)."""
+    line = security.update_user(db, login, role=body.role.value if body.role is not None else None,
+                                portfolios=body.portfolios, active=body.active, actor=principal.login,
+                                now=datetime.now(UTC))  # fmt: skip
+    return cs.LoginUserPublic.model_validate(line)
+
+
 @router.put("/logins/{login}/password", status_code=status.HTTP_204_NO_CONTENT)
 def set_password(login: cs.Key, body: cs.PasswordUpdate, principal: Admin, db: DatabaseDep) -> None:
     """Change a login's password (it also lifts a lock of failed logins)."""

@@ -1,10 +1,12 @@
-"""The configuration: its entities (collectors, groups, users, letter templates, actions, series) each listed,
-shown, created, replaced and deleted; contact plans and schemes read; the entry policy and the compliance
-settings; the configuration document (export, apply with a dry run, versions).
+"""The configuration: its entities (collectors, groups, users, letter templates, actions, series, contact plans
+and their events, transaction types, milestone schemes) each listed, shown, created, replaced and deleted; the
+entry policy, the compliance settings, the credit rating and the promise settings; the configuration document
+(export, apply with a dry run, versions).
 
 Enterprise-wide configuration is changed by an administrator and read by everyone (configured users by an
 administrator only). Renaming or deleting what collections work still uses names what to do with that work:
-``move_work_to`` another one, or ``cancel_work``; without either it is refused (409).
+``move_work_to`` another one, or ``cancel_work``; without either it is refused (409). Every write goes through
+the configuration use cases: validated against the whole configuration, audited, a new configuration version.
 """
 
 # Annotations are evaluated here (no ``from __future__ import annotations``): the routes of each entity are made
@@ -12,7 +14,8 @@ administrator only). Renaming or deleting what collections work still uses names
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel
@@ -23,12 +26,13 @@ from arrears.api.errors import ERROR_RESPONSES
 from arrears.domain.access import Permission, Principal
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.strategy import Strategy
-from arrears.services import config, config_document, plans
+from arrears.services import config, config_document, config_items, plans
 from arrears.services.config import EntityChange, load_strategy
 from arrears.services.database import Database
 from arrears.services.schemes import scheme_actions
 
 router = APIRouter(tags=["configuration"], responses=ERROR_RESPONSES)
+PublicModel = TypeVar("PublicModel", bound=BaseModel)
 
 MoveWorkTo = Annotated[str | None, Query(min_length=1, max_length=200,
                                          description="Move the work that names it to this one.")]  # fmt: skip
@@ -54,6 +58,13 @@ class EntityKind:
     remove: Callable[..., tuple[EntityChange, ...]]
     migrates_work: bool = True
     read: Permission = Permission.READ
+    reads: bool = True
+    """False: the kind's list and show are routes of their own (what a user sees of it is narrowed)."""
+
+
+def public_of(public: type[PublicModel], doc: BaseModel) -> PublicModel:
+    """The ``XPublic`` answer of an entity in the document's form (the same keys, ``from`` included)."""
+    return public.model_validate(doc.model_dump(by_alias=True))
 
 
 def entity_router(kind: EntityKind) -> APIRouter:
@@ -69,15 +80,17 @@ def entity_router(kind: EntityKind) -> APIRouter:
         return found
 
     def _public(item: Any) -> BaseModel:
-        return Public.model_validate(kind.to_doc(item).model_dump(by_alias=True))
+        return public_of(Public, kind.to_doc(item))
 
-    @entities.get("", summary=f"List every {kind.label}", response_model=list[Public])  # type: ignore[valid-type]
-    def list_entities(principal: Viewer, db: DatabaseDep) -> list[BaseModel]:
-        return [_public(item) for item in kind.items(load_strategy(db))]
+    if kind.reads:
 
-    @entities.get("/{key}", summary=f"One {kind.label}", response_model=Public)
-    def show_entity(key: cs.Key, principal: Viewer, db: DatabaseDep) -> BaseModel:
-        return _public(_find(db, key))
+        @entities.get("", summary=f"List every {kind.label}", response_model=list[Public])  # type: ignore[valid-type]
+        def list_entities(principal: Viewer, db: DatabaseDep) -> list[BaseModel]:
+            return [_public(item) for item in kind.items(load_strategy(db))]
+
+        @entities.get("/{key}", summary=f"One {kind.label}", response_model=Public)
+        def show_entity(key: cs.Key, principal: Viewer, db: DatabaseDep) -> BaseModel:
+            return _public(_find(db, key))
 
     @entities.post("", summary=f"Add a {kind.label}", status_code=status.HTTP_201_CREATED, response_model=Public)
     def create_entity(body: Create, principal: Admin, db: DatabaseDep) -> BaseModel:  # type: ignore[valid-type]
@@ -113,6 +126,12 @@ def entity_router(kind: EntityKind) -> APIRouter:
     return entities
 
 
+def _by_kind(kind: str) -> tuple[Callable[..., tuple[EntityChange, ...]], ...]:
+    """The add, replace and delete use cases of the entities of ``kind``."""
+    return (partial(config.create_entity, kind=kind), partial(config.update_entity, kind=kind),
+            partial(config.delete_entity, kind=kind))  # fmt: skip
+
+
 d = config_document
 ENTITY_KINDS = (
     EntityKind("/collectors", "collector", "code", cs.CollectorPublic, cs.CollectorCreate, cs.CollectorUpdate,
@@ -130,6 +149,13 @@ ENTITY_KINDS = (
                d.action_doc, d.action_from, config.create_action, config.update_action, config.delete_action),
     EntityKind("/series", "series", "name", cs.SeriesPublic, cs.SeriesCreate, cs.SeriesUpdate, lambda s: s.series,
                d.series_doc, d.series_from, config.create_series, config.update_series, config.delete_series),
+    EntityKind("/plans", "contact plan", "code", cs.PlanPublic, cs.PlanCreate, cs.PlanUpdate, lambda s: s.plans,
+               d.plan_doc, d.plan_from, *_by_kind("plan"), migrates_work=False, reads=False),
+    EntityKind("/transaction-types", "transaction type", "code", cs.TransactionTypePublic, cs.TransactionTypeCreate,
+               cs.TransactionTypeUpdate, lambda s: s.transaction_types, d.transaction_type_doc,
+               d.transaction_type_from, *_by_kind("transaction_type"), migrates_work=False),
+    EntityKind("/schemes", "scheme", "code", cs.SchemePublic, cs.SchemeCreate, cs.SchemeUpdate, lambda s: s.schemes,
+               d.scheme_doc, d.scheme_from, *_by_kind("scheme"), migrates_work=False, reads=False),
 )  # fmt: skip
 
 
@@ -147,7 +173,48 @@ def list_plans(principal: Reader, db: DatabaseDep) -> list[cs.PlanLinePublic]:
 @router.get("/plans/{code}")
 def show_plan(code: cs.Key, principal: Reader, db: DatabaseDep) -> cs.PlanPublic:
     """A contact plan and its events."""
-    return cs.PlanPublic.model_validate(d.plan_doc(plans.show_plan(db, code)).model_dump())
+    return public_of(cs.PlanPublic, d.plan_doc(plans.show_plan(db, code)))
+
+
+def _event(db: Database, code: str, sequence: int) -> cs.PlanEventPublic:
+    event = plans.show_plan(db, code).event(sequence)
+    if event is None:
+        raise NotFound(f"no event {sequence} in contact plan {code!r}")
+    return public_of(cs.PlanEventPublic, d.plan_event_doc(event))
+
+
+@router.get("/plans/{code}/events")
+def list_plan_events(code: cs.Key, principal: Reader, db: DatabaseDep) -> list[cs.PlanEventPublic]:
+    """The events of a contact plan, as the plan lists them."""
+    return [public_of(cs.PlanEventPublic, d.plan_event_doc(e)) for e in plans.show_plan(db, code).events]
+
+
+@router.get("/plans/{code}/events/{sequence}")
+def show_plan_event(code: cs.Key, sequence: cs.EventSequence, principal: Reader,
+                    db: DatabaseDep) -> cs.PlanEventPublic:  # fmt: skip
+    """One event of a contact plan, by its sequence number."""
+    return _event(db, code, sequence)
+
+
+@router.post("/plans/{code}/events", status_code=status.HTTP_201_CREATED)
+def add_plan_event(code: cs.Key, body: cs.PlanEventCreate, principal: Admin, db: DatabaseDep) -> cs.PlanEventPublic:
+    """Add an event to a contact plan (its sequence number must be free in the plan)."""
+    config_items.add_plan_event(db, code, d.plan_event_from(body), principal.login)
+    return _event(db, code, body.sequence)
+
+
+@router.put("/plans/{code}/events/{sequence}")
+def replace_plan_event(code: cs.Key, sequence: cs.EventSequence, body: cs.PlanEventUpdate, principal: Admin,
+                       db: DatabaseDep) -> cs.PlanEventPublic:  # fmt: skip
+    """Replace an event of a contact plan (a new sequence number moves it)."""
+    config_items.update_plan_event(db, code, sequence, d.plan_event_from(body), principal.login)
+    return _event(db, code, body.sequence)
+
+
+@router.delete("/plans/{code}/events/{sequence}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_plan_event(code: cs.Key, sequence: cs.EventSequence, principal: Admin, db: DatabaseDep) -> None:
+    """Delete an event of a contact plan."""
+    config_items.delete_plan_event(db, code, sequence, principal.login)
 
 
 def _scheme_seen(principal: Principal, portfolio: str | None) -> bool:
@@ -157,7 +224,7 @@ def _scheme_seen(principal: Principal, portfolio: str | None) -> bool:
 @router.get("/schemes")
 def list_schemes(principal: Reader, db: DatabaseDep) -> list[cs.SchemePublic]:
     """The milestone schemes (a manager's or a collector's: the enterprise's and their portfolios')."""
-    return [cs.SchemePublic.model_validate(d.scheme_doc(s).model_dump()) for s in load_strategy(db).schemes
+    return [public_of(cs.SchemePublic, d.scheme_doc(s)) for s in load_strategy(db).schemes
             if _scheme_seen(principal, s.portfolio)]  # fmt: skip
 
 
@@ -169,8 +236,7 @@ def show_scheme(code: cs.Key, principal: Reader, db: DatabaseDep) -> cs.SchemeDe
     if scheme is None or not _scheme_seen(principal, scheme.portfolio):
         raise NotFound(f"no scheme {code!r}")
     actions = [cs.SchemeActionPublic.model_validate(line) for line in scheme_actions(strategy, code)]
-    return cs.SchemeDetailPublic(scheme=cs.SchemePublic.model_validate(d.scheme_doc(scheme).model_dump()),
-                                 actions=actions)  # fmt: skip
+    return cs.SchemeDetailPublic(scheme=public_of(cs.SchemePublic, d.scheme_doc(scheme)), actions=actions)
 
 
 # ------------------------------------------------------------------------------ entry policy, compliance
@@ -180,9 +246,9 @@ def show_scheme(code: cs.Key, principal: Reader, db: DatabaseDep) -> cs.SchemeDe
 def entry_policy(principal: Reader, db: DatabaseDep) -> cs.EntryPolicyPublic:
     """The enterprise entry rules and each portfolio's collections settings (within the user's portfolios)."""
     policy = load_strategy(db).entry_policy
-    portfolios = [cs.PortfolioCollectionsPublic.model_validate(d.portfolio_doc(p).model_dump(by_alias=True))
+    portfolios = [public_of(cs.PortfolioCollectionsPublic, d.portfolio_doc(p))
                   for p in policy.portfolios if principal.sees(p.portfolio)]  # fmt: skip
-    enterprise = cs.EntryRulesPublic.model_validate(d.rules_doc(policy.enterprise).model_dump())
+    enterprise = public_of(cs.EntryRulesPublic, d.rules_doc(policy.enterprise))
     return cs.EntryPolicyPublic(enterprise=enterprise, portfolios=portfolios)
 
 
@@ -190,7 +256,7 @@ def entry_policy(principal: Reader, db: DatabaseDep) -> cs.EntryPolicyPublic:
 def set_enterprise_rules(body: cs.EntryRulesUpdate, principal: Admin, db: DatabaseDep) -> cs.EntryRulesPublic:
     """Replace the enterprise entry rules (seed 003)."""
     config.set_enterprise_rules(db, d.rules_from(body), principal.login)
-    return cs.EntryRulesPublic.model_validate(d.rules_doc(load_strategy(db).entry_policy.enterprise).model_dump())
+    return public_of(cs.EntryRulesPublic, d.rules_doc(load_strategy(db).entry_policy.enterprise))
 
 
 def _compliance(principal: Principal, db: Database) -> cs.CompliancePublic:
@@ -212,6 +278,52 @@ def set_compliance(body: cs.ComplianceUpdate, principal: Admin, db: DatabaseDep)
     config.set_compliance(db, d.compliance_from(body.enterprise, body.portfolios, body.call_outcomes),
                           principal.login)  # fmt: skip
     return _compliance(principal, db)
+
+
+# ------------------------------------------------------------------------------- credit rating, promises
+
+
+@router.get("/credit-rating")
+def credit_rating(principal: Reader, db: DatabaseDep) -> cs.CreditRatingPublic:
+    """The credit rating setup: levels by their least points, the look-back (the default setup when none is
+    configured)."""
+    return public_of(cs.CreditRatingPublic, d.credit_rating_doc(load_strategy(db).credit_rating))
+
+
+@router.put("/credit-rating")
+def set_credit_rating(body: cs.CreditRatingUpdate, principal: Admin, db: DatabaseDep) -> cs.CreditRatingPublic:
+    """Replace the credit rating setup."""
+    config_items.set_credit_rating(db, d.credit_rating_from(body), principal.login)
+    return credit_rating(principal, db)
+
+
+@router.delete("/credit-rating", status_code=status.HTTP_204_NO_CONTENT)
+def reset_credit_rating(principal: Admin, db: DatabaseDep) -> None:
+    """Go back to the default credit rating setup."""
+    config_items.set_credit_rating(db, d.credit_rating_from(None), principal.login)
+
+
+@router.get("/promise-settings")
+def promise_settings(principal: Reader, db: DatabaseDep) -> cs.PromiseSettingsPublic:
+    """The promise settings (the defaults when none are configured); a manager or a collector sees the
+    portfolio settings of their portfolios only."""
+    found = d.promises_doc(load_strategy(db).promises)
+    seen = [p for p in found.portfolios if principal.sees(p.portfolio)]
+    return public_of(cs.PromiseSettingsPublic, found.model_copy(update={"portfolios": seen}))
+
+
+@router.put("/promise-settings")
+def set_promise_settings(body: cs.PromiseSettingsUpdate, principal: Admin,
+                         db: DatabaseDep) -> cs.PromiseSettingsPublic:  # fmt: skip
+    """Replace the promise settings."""
+    config_items.set_promise_settings(db, d.promises_from(body), principal.login)
+    return promise_settings(principal, db)
+
+
+@router.delete("/promise-settings", status_code=status.HTTP_204_NO_CONTENT)
+def reset_promise_settings(principal: Admin, db: DatabaseDep) -> None:
+    """Go back to the default promise settings."""
+    config_items.set_promise_settings(db, d.promises_from(None), principal.login)
 
 
 # ------------------------------------------------------------------------------------------ document

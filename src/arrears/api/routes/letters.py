@@ -7,17 +7,18 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import FileResponse
 
 from arrears.api import record_schemas as rs
 from arrears.api.auth import Configurer, DatabaseDep, Reader, account_in_scope
 from arrears.api.errors import ERROR_RESPONSES, Refused
+from arrears.api.routes.jobs import job_public, seen
 from arrears.api.schemas import AccountId, Page
 from arrears.api.settings import API_PREFIX
-from arrears.domain.access import Principal
 from arrears.domain.errors import NotFound
-from arrears.services.letter_print import print_batch, printed_batches
+from arrears.services.jobs import JobLine
+from arrears.services.letter_print import print_or_queue, printed_batches, run_print_job
 from arrears.services.letters import preview_letter
 from arrears.services.listings import letter_page, outbox_page
 from arrears.services.outbox import outbox_summary
@@ -52,10 +53,6 @@ def preview(
     return rs.LetterPreviewPublic(letter=letter, account=external_id, subject=subject, body=body)
 
 
-def _batch_seen(principal: Principal, portfolio: str | None) -> bool:
-    return principal.portfolios is None or (portfolio is not None and portfolio in principal.portfolios)
-
-
 def _batch(found: dict[str, Any]) -> rs.LetterBatchPublic:
     return rs.LetterBatchPublic(name=found["name"], day=found["day"], portfolio=found["portfolio"],
                                 letters=found["letters"], size_bytes=found["size_bytes"],
@@ -66,22 +63,32 @@ def _batches(request: Request) -> list[dict[str, Any]]:
     return printed_batches(Path(request.app.state.settings.letters_dir))
 
 
-@router.post("/letter-batches", status_code=status.HTTP_201_CREATED)
-def print_letters(body: rs.LetterBatchCreate, principal: Configurer, db: DatabaseDep,
-                  request: Request) -> rs.LetterBatchPublic:  # fmt: skip
+@router.post("/letter-batches", status_code=status.HTTP_201_CREATED,
+             responses={202: {"model": rs.JobPublic, "description": "A large batch: printed in the background; "
+                              "follow the job at the Location given"}})  # fmt: skip
+def print_letters(body: rs.LetterBatchCreate, principal: Configurer, db: DatabaseDep, request: Request,
+                  response: Response) -> rs.LetterBatchPublic | rs.JobPublic:  # fmt: skip
     """Print the letters queued on a day (default: the latest day with letters), of a portfolio or all (a
-    manager: one of theirs), into one PDF for the print shop, and mark them printed."""
-    if not _batch_seen(principal, body.portfolio):
+    manager: one of theirs), into one PDF for the print shop, and mark them printed. A batch of more than
+    ``ARREARS_PRINT_AT_ONCE`` letters is printed in the background: 202 with the job (``GET /jobs/{id}``)."""
+    if not seen(principal, body.portfolio):
         raise Refused(403, "a manager prints the letters of one of their portfolios: name it")
-    printed = print_batch(db, Path(request.app.state.settings.letters_dir), day=body.day, portfolio=body.portfolio,
-                          printed_on=date.today(), actor=principal.login)  # fmt: skip
-    return _batch(next(b for b in _batches(request) if b["name"] == printed.combined.stem))
+    settings, jobs = request.app.state.settings, request.app.state.jobs
+    output = Path(settings.letters_dir)
+    done = print_or_queue(db, output, day=body.day, portfolio=body.portfolio, printed_on=date.today(),
+                          actor=principal.login, at_once_up_to=settings.print_at_once,
+                          start=lambda job_id: jobs.submit(run_print_job, db, output, job_id))  # fmt: skip
+    if isinstance(done, JobLine):
+        response.status_code = status.HTTP_202_ACCEPTED
+        response.headers["Location"] = f"{API_PREFIX}/jobs/{done.id}"
+        return job_public(done)
+    return _batch(next(b for b in _batches(request) if b["name"] == done.combined.stem))
 
 
 @router.get("/letter-batches")
 def letter_batches(principal: Reader, request: Request) -> list[rs.LetterBatchPublic]:
     """The print batches printed, newest day first (a manager's or a collector's: their portfolios')."""
-    return [_batch(b) for b in _batches(request) if _batch_seen(principal, b["portfolio"])]
+    return [_batch(b) for b in _batches(request) if seen(principal, b["portfolio"])]
 
 
 @router.get("/letter-batches/{name}/pdf", response_class=FileResponse,
@@ -90,7 +97,7 @@ def letter_batches(principal: Reader, request: Request) -> list[rs.LetterBatchPu
 def letter_batch_pdf(name: rs.BatchName, principal: Reader, request: Request) -> FileResponse:
     """The combined PDF of a print batch: the cover sheet, then every letter in postal order."""
     found = next((b for b in _batches(request) if b["name"] == name), None)
-    if found is None or not _batch_seen(principal, found["portfolio"]):
+    if found is None or not seen(principal, found["portfolio"]):
         raise NotFound(f"no letter batch {name!r}")
     return FileResponse(found["path"], media_type="application/pdf", filename=f"{name}.pdf")
 

@@ -808,6 +808,15 @@ def _references(strategy: Strategy) -> Iterator[_Ref]:
     for kind in strategy.transaction_types:
         path, phrase = f"transaction_types[{kind.code}].plan", f"is run by transaction type '{kind.code}'"
         owners.append((f"transaction_type[{kind.code}]", True, [("plan", kind.plan, path, phrase)]))
+    promised: list[tuple[_Target, str | None, str, str]] = [
+        ("plan", code, f"promises.plans.{outcome.value}", f"is run by a {outcome.value} promise")
+        for outcome, code in strategy.promises.plans
+    ]
+    for own in strategy.promises.portfolios:
+        promised += [("plan", code, f"promises.portfolios[{own.portfolio}].plans.{outcome.value}",
+                      f"is run by a {outcome.value} promise of portfolio '{own.portfolio}'")
+                     for outcome, code in own.plans]  # fmt: skip
+    owners.append(("promises", True, promised))
     for owner, active, found in owners:
         for target, name, path, phrase in found:
             if name is not None and _given(name):
@@ -1227,8 +1236,8 @@ class _Validator:
         }
         previous = {(ref.owner, ref.name) for ref in _references(self.previous)} if self.previous is not None else set()
         for ref in _references(s):
-            if ref.owner.startswith(("plan[", "transaction_type[")):
-                continue  # a plan's own references are checked with the plan (domain/plans.py)
+            if ref.owner.startswith(("plan[", "transaction_type[", "promises")):
+                continue  # checked with the plan (domain/plans.py) and the promise settings (domain/promises.py)
             if ref.target in ("portfolio", "plan"):
                 names: frozenset[str] | None = self.portfolios if ref.target == "portfolio" else self.plans
                 if names is not None and ref.name not in names:
