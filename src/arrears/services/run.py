@@ -612,6 +612,25 @@ def _partitions(first: int, last: int, parts: int) -> list[tuple[int, int]]:
     return [(low, min(last, low + size - 1)) for low in range(first, last + 1, size)]
 
 
+def _chunk_partitions(span: tuple[int, int], chunk_size: int, parallel: int) -> list[tuple[int, int]]:
+    """``span`` cut into whole chunks, and into at least ``parallel`` partitions: a chunk has a fixed cost (its
+    queries, its frames, its commit), so partitions smaller than a chunk only add chunks."""
+    chunks = -(-(span[1] - span[0] + 1) // chunk_size)
+    return _partitions(span[0], span[1], max(parallel, chunks))
+
+
+def _cluster_partitions(span: tuple[int, int], chunk_size: int, threads: int) -> list[tuple[int, int]]:
+    """``span`` cut for a cluster of ``threads`` worker threads: about four partitions per thread (the cluster
+    balances them, and runs a lost one again alone), each of whole chunks, since a partition's last chunk cut
+    short still pays a chunk's fixed cost; one partition per thread when there are fewer chunks than threads."""
+    first, last = span
+    chunks = -(-(last - first + 1) // chunk_size)
+    if chunks <= threads:
+        return _partitions(first, last, threads)
+    size = max(1, round(chunks / (threads * 4))) * chunk_size
+    return [(low, min(last, low + size - 1)) for low in range(first, last + 1, size)]
+
+
 def finish_run(db: Database, lease: Lease) -> tuple[Counter[str], list[AccountError]]:
     """Mark the run completed with the counts and errors of every chunk it committed (all attempts)."""
     with db.engine.begin() as connection:
@@ -662,13 +681,13 @@ def _run_on_cluster(
     portfolio_id: int | None,
     progress: Callable[[int], None] | None,
 ) -> tuple[Counter[str], int]:
-    """The partitions of ``span`` on the Dask cluster (four per worker thread): (counts, accounts)."""
+    """The partitions of ``span`` on the Dask cluster (:func:`_cluster_partitions`): (counts, accounts)."""
     from arrears.services.cluster import connected, run_on_cluster, threads  # Dask is imported only to use it
 
     def on(client: Client) -> tuple[Counter[str], int]:
         partitions = [
             (lease, as_of, strategy, low, high, chunk_size, portfolio_id)
-            for low, high in _partitions(span[0], span[1], threads(client) * 4)
+            for low, high in _cluster_partitions(span, chunk_size, threads(client))
         ]
         return run_on_cluster(client, url, partitions, progress)
 
@@ -700,9 +719,9 @@ def run_day(
     accounts up, where the pool's start-up cost is repaid. ``cluster`` runs the partitions on a Dask
     distributed cluster instead (:mod:`arrears.services.cluster`): the scheduler's address
     (``tcp://HOST:8786``), ``local:N`` for N worker processes started here, or a connected
-    ``distributed.Client``; four partitions per worker thread; PostgreSQL only. A date after ``today`` is
-    refused (None: no limit). A failure marks the run failed and raises :class:`RunFailed`; running the
-    same date again resumes it. ``on_claim`` hears the run's id once the run is claimed (before any work).
+    ``distributed.Client``; about four partitions of whole chunks per worker thread; PostgreSQL only. A date
+    after ``today`` is refused (None: no limit). A failure marks the run failed and raises :class:`RunFailed`;
+    running the same date again resumes it. ``on_claim`` hears the run's id once the run is claimed (before any work).
     """
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1 (got {workers})")
@@ -751,12 +770,9 @@ def run_day(
                 if executor is None:
                     _load_calendars(chosen, as_of)
                 pool = executor or ProcessPoolExecutor(workers, initializer=_die_with_parent, initargs=(os.getpid(),))
-                # Whole chunks, at least one partition per worker: a chunk has a fixed cost (its queries, its
-                # frames, its commit), so partitions smaller than a chunk only add chunks.
-                chunks = -(-(span[1] - span[0] + 1) // chunk_size)
                 partitions = [
                     (url, lease, as_of, chosen, low, high, chunk_size, portfolio_id)
-                    for low, high in _partitions(span[0], span[1], max(workers, chunks))
+                    for low, high in _chunk_partitions(span, chunk_size, workers)
                 ]
                 result.this_attempt, result.accounts = _run_on(pool, partitions, progress)
         result.counts, result.errors = finish_run(db, lease)

@@ -13,6 +13,7 @@ from arrears.domain.engine import Decisions
 from arrears.domain.strategy.schemes import Scheme
 from arrears.store.bulk import execute_many, insert_ignore
 from arrears.store.db import fetch_rows
+from arrears.store.features import read_frame
 from arrears.store.models import AccountRow, CreditPointRow, MilestoneStateRow, PartyRow, SchemeHoldRow
 
 STATES = MilestoneStateRow.__table__
@@ -24,24 +25,33 @@ STATE_SCHEMA: dict[str, pl.DataType] = {
     "ms_moved_on": pl.Date(), "ms_resolved": pl.Boolean(),
 }  # fmt: skip
 """The columns ``arrears.batch.milestones`` reads (its ``STATE_SCHEMA``)."""
+_STORED_SCHEMA: dict[str, Any] = {
+    "account_id": pl.Int64(), "ms_scheme": pl.String(), "milestone": pl.String(), "ms_reached_on": pl.Date(),
+    "ms_entry_balance": pl.Int64(), "ms_moved_on": pl.Date(), "ms_resolved": pl.Boolean(), "ms_entered_on": pl.Date(),
+}  # fmt: skip
+"""A ``milestone_state`` row as read: the milestone by name, the other columns as :data:`STATE_SCHEMA`."""
 
 
 def read_states(connection: Connection, first: int, last: int, schemes: Sequence[Scheme]) -> pl.DataFrame:
     """The milestone state of the accounts with ids in [first, last] as :data:`STATE_SCHEMA` columns and
-    ``ms_entered_on`` (the stored
-    milestone name becomes its position in the scheme; a milestone no longer configured is before the first)."""
+    ``ms_entered_on`` (the stored milestone name becomes its position in the scheme; a milestone no longer
+    configured is before the first). Read as a frame and matched to the positions by a join: no Python
+    object per state."""
     sql = (
         "SELECT account_id, scheme, milestone, reached_on, entry_balance_cents, moved_on, resolved, entered_on "
         f"FROM milestone_state WHERE account_id BETWEEN {int(first)} AND {int(last)}"
     )
-    by_code = {scheme.code: scheme for scheme in schemes}
-    rows = []
-    for account_id, code, milestone, reached, balance, moved, resolved, entered in fetch_rows(connection, sql):
-        scheme = by_code.get(code)
-        index = scheme.index(milestone) if scheme is not None and milestone is not None else None
-        rows.append((account_id, code, index, _day(reached), balance, _day(moved), bool(resolved), _day(entered)))
-    schema = {"account_id": pl.Int64(), **STATE_SCHEMA, "ms_entered_on": pl.Date()}
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    stored = read_frame(connection, sql, _STORED_SCHEMA)
+    by_code = {scheme.code: scheme for scheme in schemes}  # a code configured twice: the last one counts
+    positions = pl.DataFrame(
+        [(code, milestone.name, index) for code, scheme in by_code.items()
+         for index, milestone in enumerate(scheme.milestones)],
+        schema={"ms_scheme": pl.String(), "milestone": pl.String(), "ms_index": pl.Int64()}, orient="row",
+    ).unique(["ms_scheme", "milestone"], keep="first", maintain_order=True)  # fmt: skip
+    return stored.join(positions, on=["ms_scheme", "milestone"], how="left").select(
+        "account_id", "ms_scheme", "ms_index", "ms_reached_on", "ms_entry_balance", "ms_moved_on",
+        pl.col("ms_resolved").fill_null(False), "ms_entered_on",
+    )  # fmt: skip
 
 
 def held_accounts(connection: Connection, first: int, last: int, as_of: date) -> list[int]:
