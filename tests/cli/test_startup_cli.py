@@ -72,6 +72,10 @@ def test_simple_commands_load_neither_the_pdf_renderer_nor_faker_nor_the_migrati
     # the account page reads no strategy: no condition grammar, no configuration document (whose schema is pydantic's),
     # and the command line parses its options without pydantic
     assert "lark" not in show and "yaml" not in show and "pydantic" not in show
+    # the worklist reads the strategy: parsed by the first command, then found in the cache while the configuration
+    # is unchanged, without the configuration document's models
+    again = loaded("worklist", "--date", "2026-02-20", "--db", url)
+    assert "pydantic" not in again and "yaml" not in again
 
 
 def test_a_database_behind_the_migrations_is_refused_without_loading_alembic(tmp_path: Path, url: str) -> None:
