@@ -27,6 +27,20 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def strategy_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The cache directory of the stored strategy (arrears.services.stored_strategy): one per test session, so
+    that the tests and the commands they start keep their strategies there and not in the user's cache."""
+    directory = tmp_path_factory.mktemp("cache")
+    previous = os.environ.get("ARREARS_CACHE_DIR")
+    os.environ["ARREARS_CACHE_DIR"] = str(directory)
+    yield directory
+    if previous is None:
+        del os.environ["ARREARS_CACHE_DIR"]
+    else:
+        os.environ["ARREARS_CACHE_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file that each test copies."""

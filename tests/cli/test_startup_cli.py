@@ -19,7 +19,7 @@ from tests.services.run_scenarios import portfolios, world
 
 HEAVY = (
     "polars", "faker", "weasyprint", "sqlalchemy", "alembic", "holidays", "lark", "jinja2", "yaml", "rich.progress",
-    "fastapi", "starlette", "uvicorn", "argon2",
+    "fastapi", "starlette", "uvicorn", "argon2", "pydantic",
 )
 
 _CHILD = f"""
@@ -69,8 +69,13 @@ def test_simple_commands_load_neither_the_pdf_renderer_nor_faker_nor_the_migrati
     # the account page and the worklist are plain queries: no data frames, and no letter template is rendered
     assert "polars" not in show and "polars" not in worklist
     assert "jinja2" not in show and "jinja2" not in worklist
-    # the account page reads no strategy: no condition grammar, no configuration document
-    assert "lark" not in show and "yaml" not in show
+    # the account page reads no strategy: no condition grammar, no configuration document (whose schema is pydantic's),
+    # and the command line parses its options without pydantic
+    assert "lark" not in show and "yaml" not in show and "pydantic" not in show
+    # the worklist reads the strategy: parsed by the first command, then found in the cache while the configuration
+    # is unchanged, without the configuration document's models
+    again = loaded("worklist", "--date", "2026-02-20", "--db", url)
+    assert "pydantic" not in again and "yaml" not in again
 
 
 def test_a_database_behind_the_migrations_is_refused_without_loading_alembic(tmp_path: Path, url: str) -> None:

@@ -52,14 +52,16 @@ def test_every_activity_move_outside_the_table_is_refused(status: ActivityStatus
             activity_transition(status, event)
 
 
-def test_a_resolved_case_and_a_cancelled_activity_are_final_and_done_only_revives() -> None:
+def test_a_resolved_case_and_a_cancelled_activity_are_final_and_done_only_revives_or_repeats() -> None:
     assert not [event for event in CaseEvent if (CaseStatus.RESOLVED, event) in CASE_TRANSITIONS]
     assert not [event for event in ActivityEvent if (ActivityStatus.CANCELLED, event) in ACTIVITY_TRANSITIONS]
-    # A done activity moves only when reopening an account revives the promise whose contact its closing did.
+    # A done activity moves only when reopening an account revives the promise whose contact its closing did, or
+    # when a completed contact of a repeating plan event is forwarded to its next period.
     assert [event for event in ActivityEvent if (ActivityStatus.DONE, event) in ACTIVITY_TRANSITIONS] == [
-        ActivityEvent.REVIVE]  # fmt: skip
-    assert activity_transition(ActivityStatus.DONE, ActivityEvent.REVIVE) is ActivityStatus.SCHEDULED
-    assert activity_sources(ActivityEvent.REVIVE) == {ActivityStatus.DONE}
+        ActivityEvent.REVIVE, ActivityEvent.REPEAT]  # fmt: skip
+    for event in (ActivityEvent.REVIVE, ActivityEvent.REPEAT):
+        assert activity_transition(ActivityStatus.DONE, event) is ActivityStatus.SCHEDULED
+        assert activity_sources(event) == {ActivityStatus.DONE}
 
 
 def test_only_open_work_can_be_completed_and_what_a_cancel_may_touch() -> None:

@@ -18,7 +18,6 @@ from arrears.domain.ledger import Kind, entry_problems, plan_delinquent, replay,
 from arrears.domain.model import Account, ClaimStatus, Party
 from arrears.services.accounts import Posting, create_portfolio, open_account, post_transaction
 from arrears.services.compliance import compliance_report
-from arrears.services.config import load_strategy
 from arrears.services.demo import (
     DEMO_CODES,
     SERVICES,
@@ -30,6 +29,7 @@ from arrears.services.demo import (
     generate_demo,
 )
 from arrears.services.reports import BUCKETS, portfolio_report
+from arrears.services.stored_strategy import load_strategy
 from arrears.store.db import Database, make_engine, sqlite_url
 from arrears.store.models import (
     AccountRow,

@@ -22,7 +22,7 @@ from arrears.domain.promises import Outcome, PromiseSettings, Repeat
 from arrears.services.account_page import account_page
 from arrears.services.account_work import close_account, reopen_account
 from arrears.services.accounts import Posting, post_transaction, reverse_payment
-from arrears.services.config import apply_document, load_strategy
+from arrears.services.config import apply_document
 from arrears.services.config_document import dump_strategy
 from arrears.services.explain import explain
 from arrears.services.import_columns import ImportKind
@@ -30,6 +30,7 @@ from arrears.services.importing import import_file
 from arrears.services.plans import run_plan
 from arrears.services.promises import PromiseRequest, add_promise, list_promises, promise_desk, promise_report
 from arrears.services.run import run_day
+from arrears.services.stored_strategy import load_strategy
 from arrears.store.db import Database
 from tests.notation import d
 from tests.services.run_scenarios import STRATEGY, contents, portfolios, table, world

@@ -9,7 +9,7 @@ import re
 import httpx
 
 from arrears.domain.strategy import AssignmentRule, AssignmentType, EntryRules
-from arrears.services.config import load_strategy
+from arrears.services.stored_strategy import load_strategy
 from tests.web.conftest import Site
 
 RULES = {"balance_over": "25.00", "days_past_due_over": "45", "min_payment": "25.00", "min_payment_percent": "10",

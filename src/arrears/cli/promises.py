@@ -139,8 +139,8 @@ def promise_list_command(account: AccountArgument, db: DbOption = None, json: Js
 
 def print_desk(db: DbOption, collector: str | None, group: str | None, on: str | None, json: bool) -> None:
     """Print the promise desk of a day (``promises list`` and ``worklist --promises``)."""
-    from arrears.services.config import load_strategy
     from arrears.services.promises import promise_desk
+    from arrears.services.stored_strategy import load_strategy
     from arrears.services.worklist import assignees_for
 
     database = open_db(db)

@@ -91,8 +91,8 @@ def run(
     json: JsonOption = False,
 ) -> None:
     """Run the engine: entry, assignment, actions and series, resolution — idempotent and resumable."""
-    from arrears.services.config import load_strategy
     from arrears.services.run import ALL, PendingRun, RunFailed, RunRefused, pending_runs, run_day
+    from arrears.services.stored_strategy import load_strategy
 
     if (as_of is None) == (through is None):
         raise typer.BadParameter("give exactly one of --as-of and --through")
@@ -170,7 +170,7 @@ def worklist_command(
 ) -> None:
     """A collector's worklist in Collect!'s order: due today, then oldest first; priority, name, type. Today's
     worklist hides the calls a contact rule forbids now and lists when each may be made."""
-    from arrears.services.config import load_strategy
+    from arrears.services.stored_strategy import load_strategy
     from arrears.services.worklist import assignees_for, worklist
 
     if promises:
@@ -255,8 +255,8 @@ def explain(
     """Why an account is or is not in collections: each rule with its value and threshold, the assignment,
     every pending activity with the reason it exists, each compliance rule that held or deferred work, and the
     account's milestone in its scheme (why, and what the next one needs and when)."""
-    from arrears.services.config import load_strategy
     from arrears.services.explain import explain as explain_account
+    from arrears.services.stored_strategy import load_strategy
 
     database = open_db(db)
     with user_errors():

@@ -38,8 +38,8 @@ def show(
     json: JsonOption = False,
 ) -> None:
     """The collections actions summary of a scheme: every action of every milestone (read-only)."""
-    from arrears.services.config import load_strategy
     from arrears.services.schemes import scheme_actions
+    from arrears.services.stored_strategy import load_strategy
 
     with user_errors():
         lines = scheme_actions(load_strategy(open_db(db)), code)
@@ -63,8 +63,8 @@ def hold(
 ) -> None:
     """Hold an account in its milestone scheme: the run does not move it (unless the scheme lets held accounts
     decrement and resolve)."""
-    from arrears.services.config import load_strategy
     from arrears.services.schemes import hold_in_scheme
+    from arrears.services.stored_strategy import load_strategy
 
     database = open_db(db)
     day = parse_date(on, "on") or date.today()
@@ -95,8 +95,8 @@ def rating(
     json: JsonOption = False,
 ) -> None:
     """A party's credit points within the look-back and the level they give (more points, worse rating)."""
-    from arrears.services.config import load_strategy
     from arrears.services.schemes import party_rating
+    from arrears.services.stored_strategy import load_strategy
 
     database = open_db(db)
     with user_errors():

@@ -88,7 +88,10 @@ class ActivityEvent(StrEnum):
     CANCEL = "cancel"
     REVIVE = "revive"
     """A promise's contact that the account's closing marked done is scheduled again when reopening the account
-    revives its promise (the one way back from done)."""
+    revives its promise."""
+    REPEAT = "repeat"
+    """A completed contact of a repeating plan event that keeps no copy is scheduled again for its next period
+    (seed 002 "Repeat"); its outcome stays in the collection note written when it was completed."""
 
 
 class TransitionRefused(ValueError):
@@ -119,6 +122,7 @@ ACTIVITY_TRANSITIONS: Final[Mapping[tuple[ActivityStatus, ActivityEvent], Activi
         (ActivityStatus.HELD, ActivityEvent.OPEN): ActivityStatus.OPEN,
         (ActivityStatus.HELD, ActivityEvent.CANCEL): ActivityStatus.CANCELLED,
         (ActivityStatus.DONE, ActivityEvent.REVIVE): ActivityStatus.SCHEDULED,
+        (ActivityStatus.DONE, ActivityEvent.REPEAT): ActivityStatus.SCHEDULED,
     }
 )
 

@@ -25,8 +25,8 @@ from arrears.domain.model import Mode, PhoneType
 from arrears.domain.plans import PendingContact, Plan, close_disposition, revived_with_promise
 from arrears.domain.promises import OPEN_PROMISE, ClosedPromise, PromiseState, revive
 from arrears.services.accounts import time_zone_problem
-from arrears.services.config import load_strategy
 from arrears.services.promises import terms_of
+from arrears.services.stored_strategy import load_strategy
 from arrears.store import summaries
 from arrears.store.account_work import (
     account_for_update,

@@ -20,8 +20,8 @@ from arrears.domain.ledger import (
 )
 from arrears.domain.model import ENTERPRISE, Account, Claim, Mode, Party, PhoneType, claim_problems
 from arrears.domain.money import AmountLimit, Money, maximum_amount_problem
-from arrears.services.config import load_strategy
 from arrears.services.posting_effects import PostedLine, after_posting
+from arrears.services.stored_strategy import load_strategy
 from arrears.store import summaries
 from arrears.store.accounts import account_by_external_id, account_exists
 from arrears.store.audit import append_audit

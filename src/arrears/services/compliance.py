@@ -25,7 +25,7 @@ from arrears.domain.compliance import (
 from arrears.domain.compliance_rules import CompliancePolicy
 from arrears.domain.errors import Problem, ValidationFailed
 from arrears.domain.strategy import Strategy
-from arrears.services.config import load_strategy
+from arrears.services.stored_strategy import load_strategy
 from arrears.store.compliance import (
     EngineContact,
     add_call_attempt,

@@ -94,6 +94,7 @@ from arrears.services.config_document import (
     strategy_from_bodies,
     strategy_problems,
 )
+from arrears.services.stored_strategy import load_strategy
 from arrears.store import config_repo
 from arrears.store import milestones as store_milestones
 from arrears.store.audit import current_request_id, recent_audit
@@ -352,14 +353,6 @@ def _rows(session: Session) -> dict[tuple[str, str], ConfigEntityRow]:
 
 def _strategy(rows: Mapping[tuple[str, str], ConfigEntityRow]) -> Strategy:
     return strategy_from_bodies((kind, key, row.position, row.body) for (kind, key), row in rows.items())
-
-
-def load_strategy(source: Session | Database) -> Strategy:
-    """The stored configuration (ordered by kind and position); empty when nothing is configured."""
-    if isinstance(source, Database):
-        with source.session() as session:
-            return _strategy(_rows(session))
-    return _strategy(_rows(source))
 
 
 def portfolio_codes(session: Session) -> set[str]:

@@ -41,8 +41,9 @@ from arrears.domain.errors import Problem, ValidationFailed
 from arrears.domain.ledger import Frequency, Kind, Source
 from arrears.domain.model import ENTERPRISE, ClaimStatus, Mode, PhoneType
 from arrears.domain.strategy import Strategy
-from arrears.services.config import apply_document, load_strategy
+from arrears.services.config import apply_document
 from arrears.services.run import run_day
+from arrears.services.stored_strategy import load_strategy
 from arrears.services.worklist import assignees_for, worklist
 from arrears.store import summaries
 from arrears.store.activities import created_by_runs, open_work_due_by

@@ -51,12 +51,12 @@ from arrears.domain.strategy import Strategy
 from arrears.services.account_work import reopen_imported
 from arrears.services.accounts import party_problems
 from arrears.services.collector import collector_paused
-from arrears.services.config import load_strategy
 from arrears.services.import_columns import COLUMNS, Column, ImportKind
 from arrears.services.import_reader import ArrowFrames, BlockTooSmall
 from arrears.services.import_refunds import RefundCheck
 from arrears.services.plans import PlanRuns, check_start_date, run_on_imported, runnable_plan
 from arrears.services.posting_effects import after_import
+from arrears.services.stored_strategy import load_strategy
 from arrears.store import summaries
 from arrears.store.account_work import update_imported_accounts
 from arrears.store.accounts import (

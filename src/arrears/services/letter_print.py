@@ -37,8 +37,8 @@ from arrears.domain.money import format_cents
 from arrears.letters.pdf import LetterJob, PrintedPdf, PrintSetting, print_letters, render_pdf
 from arrears.letters.records import merge_data_from_record
 from arrears.letters.render import LetterError, addressee_of
-from arrears.services.config import load_strategy
 from arrears.services.jobs import JobLine, queue_job, run_job, show_job
+from arrears.services.stored_strategy import load_strategy
 from arrears.store.audit import append_audit
 from arrears.store.db import Database
 from arrears.store.letter_batches import (

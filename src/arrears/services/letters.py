@@ -11,7 +11,7 @@ from arrears.domain.itemization import itemization_date, itemize
 from arrears.domain.ledger import entry_from_line, plan_paid_cents, plan_standing, position_lines, replay
 from arrears.domain.strategy import LetterTemplate
 from arrears.letters.render import LetterError, MergeData, RenderedLetter, letter_context, render_letter
-from arrears.services.config import load_strategy
+from arrears.services.stored_strategy import load_strategy
 from arrears.store.accounts import account_id_of
 from arrears.store.db import Connection, Database
 from arrears.store.merge_facts import read_letterheads, read_merge_facts

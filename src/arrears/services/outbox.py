@@ -46,7 +46,7 @@ from arrears.letters.channels import (
     Temporary,
 )
 from arrears.letters.records import merge_data_from_record
-from arrears.services.config import load_strategy
+from arrears.services.stored_strategy import load_strategy
 from arrears.store.db import Database
 from arrears.store.outbox import (
     OutboxMessage,

@@ -182,7 +182,7 @@ def add_promise(db: Database, external_id: str, request: PromiseRequest, *, on: 
         account = account_for_update(session, external_id)
         if account is None:
             raise NotFound(f"no account {external_id!r}")
-        from arrears.services.config import load_strategy  # here: the account page lists promises without it
+        from arrears.services.stored_strategy import load_strategy  # here: the account page lists promises without it
 
         strategy = load_strategy(session)
         problems = request_problems(request, strategy, on)

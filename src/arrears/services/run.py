@@ -62,10 +62,10 @@ from arrears.domain.strategy.schemes import DurationUnit, Move, describe_move
 from arrears.letters.records import merge_record
 from arrears.services.collector import collector_paused
 from arrears.services.compliance import guarded_facts
-from arrears.services.config import load_strategy
 from arrears.services.letters import merge_data_for
 from arrears.services.plan_triggers import plan_triggers_today
 from arrears.services.promise_judging import judge_chunk
+from arrears.services.stored_strategy import load_strategy
 from arrears.store import features as store_features
 from arrears.store import milestones as store_milestones
 from arrears.store import runs

@@ -33,7 +33,7 @@ from arrears.domain.access import (
     user_problems,
 )
 from arrears.domain.errors import Conflict, NotFound, Problem, ValidationFailed
-from arrears.services.config import load_strategy
+from arrears.services.stored_strategy import load_strategy
 from arrears.store import security as repo
 from arrears.store.audit import append_audit, audit_request
 from arrears.store.db import Database, Session

@@ -24,8 +24,8 @@ from arrears.domain.plans import PlanError, contact_key, find_event, next_period
 from arrears.domain.priority import priority_band
 from arrears.domain.strategy import ActionKind, Strategy
 from arrears.services.compliance import facts_for, outcome_problems, record_call
-from arrears.services.config import load_strategy
 from arrears.services.promises import PromiseRequest, is_promise_outcome, make_promise, request_problems
+from arrears.services.stored_strategy import load_strategy
 from arrears.store.accounts import guarantor_flag_columns
 from arrears.store.activities import (
     activity_by_id,

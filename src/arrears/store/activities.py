@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, Connection, Row, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from arrears.domain.cases import PENDING_ACTIVITY, ActivityStatus
+from arrears.domain.cases import PENDING_ACTIVITY, ActivityEvent, ActivityStatus, activity_transition
 from arrears.store.models import AccountRow, ActivityRow, NoteRow, PartyRow, PortfolioRow
 
 
@@ -117,7 +117,8 @@ def record_completion(
 def forward_in_place(activity: ActivityRow, due: date, due_at: datetime | None) -> None:
     """Forward a completed repeating contact to its next period: scheduled again on ``due`` (its outcome stays in
     the collection note written when it was completed)."""
-    activity.status, activity.due_date, activity.due_at = ActivityStatus.SCHEDULED.value, due, due_at
+    status = activity_transition(ActivityStatus(activity.status), ActivityEvent.REPEAT)
+    activity.status, activity.due_date, activity.due_at = status.value, due, due_at
     activity.released_on = activity.done_on = None
     activity.outcome = activity.note = None
 

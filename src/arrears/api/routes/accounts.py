@@ -33,8 +33,8 @@ from arrears.services import collector_work, promises
 from arrears.services.account_list import MAX_PAGE, AccountFilter, account_page_of
 from arrears.services.account_page import account_page
 from arrears.services.accounts import Posting, post_transaction, reverse_payment
-from arrears.services.config import load_strategy
 from arrears.services.explain import explain
+from arrears.services.stored_strategy import load_strategy
 
 router = APIRouter(prefix="/accounts", tags=["accounts"], responses=ERROR_RESPONSES)
 

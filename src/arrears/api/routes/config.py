@@ -27,9 +27,10 @@ from arrears.domain.access import Permission, Principal
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.strategy import Strategy
 from arrears.services import config, config_document, config_items, plans
-from arrears.services.config import EntityChange, load_strategy
+from arrears.services.config import EntityChange
 from arrears.services.database import Database
 from arrears.services.schemes import scheme_actions
+from arrears.services.stored_strategy import load_strategy
 
 router = APIRouter(tags=["configuration"], responses=ERROR_RESPONSES)
 PublicModel = TypeVar("PublicModel", bound=BaseModel)

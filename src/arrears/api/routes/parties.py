@@ -17,10 +17,10 @@ from arrears.domain.ledger import PaymentPlan
 from arrears.domain.model import Claim
 from arrears.services.account_page import account_page
 from arrears.services.accounts import add_claim, add_payment_plan
-from arrears.services.config import load_strategy
 from arrears.services.flags import set_flags
 from arrears.services.listings import party_roles
 from arrears.services.schemes import party_rating
+from arrears.services.stored_strategy import load_strategy
 
 router = APIRouter(prefix="/accounts/{external_id}", tags=["parties, claims and payment plans"],
                    responses=ERROR_RESPONSES)  # fmt: skip

@@ -16,8 +16,8 @@ from arrears.api.schemas import AccountId
 from arrears.domain.access import Principal
 from arrears.domain.errors import NotFound
 from arrears.services import plans
-from arrears.services.config import load_strategy
 from arrears.services.schemes import hold_in_scheme, release_from_scheme_hold
+from arrears.services.stored_strategy import load_strategy
 
 router = APIRouter(tags=["contact plans and schemes"], responses=ERROR_RESPONSES)
 

@@ -14,9 +14,9 @@ from arrears.domain.errors import NotFound
 from arrears.domain.strategy import PortfolioCollections
 from arrears.services import config, config_document
 from arrears.services.accounts import create_portfolio, set_portfolio_maximum
-from arrears.services.config import load_strategy
 from arrears.services.database import Database
 from arrears.services.queries import list_portfolios
+from arrears.services.stored_strategy import load_strategy
 
 router = APIRouter(prefix="/portfolios", tags=["portfolios"], responses=ERROR_RESPONSES)
 

@@ -13,7 +13,7 @@ from arrears.api.routes.accounts import _request
 from arrears.api.schemas import ActivityComplete, ActivityId, ActivityPublic, ActivityUpdate, WorkItemPublic
 from arrears.domain.access import Role
 from arrears.services.collector_work import activity_reassign
-from arrears.services.config import load_strategy
+from arrears.services.stored_strategy import load_strategy
 from arrears.services.worklist import assignees_for, complete_activity, worklist
 
 router = APIRouter(tags=["work"], responses=ERROR_RESPONSES)

@@ -23,10 +23,10 @@ from arrears.services import collector_work, promises
 from arrears.services.account_list import AccountFilter, account_page_of
 from arrears.services.account_page import account_page
 from arrears.services.accounts import Posting, post_transaction
-from arrears.services.config import load_strategy
 from arrears.services.database import Database
 from arrears.services.explain import explain
 from arrears.services.plans import PlanCancelled, list_plans, run_plan, show_plan
+from arrears.services.stored_strategy import load_strategy
 from arrears.web.forms import FormInput, field_errors
 from arrears.web.pages import render
 from arrears.web.posted import Posted, done

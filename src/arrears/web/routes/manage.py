@@ -16,12 +16,12 @@ from starlette.background import BackgroundTask
 
 from arrears.domain.access import Permission, Principal, Role
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
-from arrears.services.config import load_strategy
 from arrears.services.dashboard import dashboard
 from arrears.services.database import Database
 from arrears.services.exports import list_runs, show_run
 from arrears.services.letter_print import batch_days_of, print_batch
 from arrears.services.run import ALL, RunRefused
+from arrears.services.stored_strategy import load_strategy
 from arrears.web.forms import field_errors
 from arrears.web.pages import render
 from arrears.web.posted import Posted, done

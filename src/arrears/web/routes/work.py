@@ -13,9 +13,9 @@ from fastapi.responses import RedirectResponse, Response
 from arrears.domain.access import Principal, Role
 from arrears.domain.errors import Conflict, NotFound, ValidationFailed
 from arrears.domain.strategy import Strategy
-from arrears.services.config import load_strategy
 from arrears.services.database import Database
 from arrears.services.promises import PromiseRequest, is_promise_outcome
+from arrears.services.stored_strategy import load_strategy
 from arrears.services.worklist import assignees_for, complete_activity, worklist
 from arrears.web.forms import FormInput, field_errors
 from arrears.web.pages import render
