@@ -220,8 +220,9 @@ def show_command(
 ) -> None:
     """Summary of the configuration (or of one version): actions, series with their steps and letters, collectors,
     outcome codes."""
+    from arrears.services.config import version_strategy
     from arrears.services.config_document import action_doc, dump_model, series_doc
-    from arrears.services.stored_strategy import load_strategy, version_strategy
+    from arrears.services.stored_strategy import load_strategy
 
     database = open_db(db)
     with _user_errors():
