@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -17,7 +18,9 @@ from arrears.domain.calendar import RepeatPeriod
 from arrears.domain.plans import AssignTo, EventType, LevelRange, Plan, PlanEvent, ScheduleIf, Timing, TransactionType
 from arrears.services.config import apply_document, load_strategy, versions
 from arrears.services.config_document import dump_strategy
-from tests.web.conftest import Site, csrf_of
+from arrears.services.plans import run_plan
+from tests.notation import d
+from tests.web.conftest import DAY, Site, csrf_of
 
 NEW_PLAN = {"code": "R14", "description": "A review in 14 days, then a monthly letter"}
 
@@ -176,3 +179,33 @@ def test_removing_a_plan_something_runs_is_refused_with_what_runs_it(site: Site)
     removed = site.client.post("/admin/plans/remove", data={"csrf_token": csrf_of(prompt), "selected": "plan:CALLER"},
                                follow_redirects=False)  # fmt: skip
     assert removed.status_code == 303 and load_strategy(site.db).plan("CALLER") is None
+
+
+def test_an_event_with_pending_contacts_is_kept_until_they_are_done(site: Site) -> None:
+    # START's review, a week after the start date, waits for adams; the daily run will perform it as event 1
+    run_plan(site.db, "START", "adams", on=d(DAY), at=datetime(2026, 2, 20, 15, tzinfo=UTC), start_date=d(DAY))
+    site.login("admin")
+    before, count = load_strategy(site.db), len(versions(site.db))
+    fields = {"code": "START", "original": "START", "prompt_for_start_date": "1"}
+    note = json.dumps([{"sequence": 1, "type": "note", "description": "Started"}])
+    retyped = _post(site, **fields, events=note)
+    assert retyped.status_code == 422
+    assert re.search(r'id="event-1-error">event 1 \(review\) of plan &#39;START&#39; would become a note event, '
+                     r"but the 1 pending contact it made \(accounts adams\) are performed as that event",
+                     retyped.text)  # fmt: skip
+    renumbered = _post(site, **fields, events=json.dumps([{"sequence": 2, "type": "review", "description": "R",
+                                                           "timing": "delay_days", "days": 7}]))  # fmt: skip
+    assert renumbered.status_code == 422
+    assert "plans[START].events[1]: event 1 (review) of plan" in renumbered.text.replace("&#39;", "'")
+    prompt = site.client.get("/admin/plans/remove?selected=START").text
+    removed = site.client.post("/admin/plans/remove", data={"csrf_token": csrf_of(prompt), "selected": "plan:START"})
+    assert removed.status_code == 422 and "would be removed, but the 1 pending contact" in removed.text
+    # the configuration document is held to the same rule
+    dropped = replace(before, plans=tuple(p for p in before.plans if p.code != "START"))
+    applied = apply_document(site.db, dump_strategy(dropped), actor="admin", confirm=True)
+    assert [e.path for e in applied.errors] == ["plans[START].events[1]"]
+    assert load_strategy(site.db) == before and len(versions(site.db)) == count
+    # what the event does may change as long as it stays a review at sequence 1
+    kept = json.dumps([{"sequence": 1, "type": "review", "description": "Start review", "timing": "delay_days",
+                        "days": 3}])  # fmt: skip
+    assert _post(site, **fields, events=kept).status_code == 303

@@ -661,6 +661,33 @@ class _Checker:
             )
 
 
+def _plan_event_work(
+    connection: Connection, old: Strategy, new: Strategy, changes: Sequence[EntityChange]
+) -> Iterator[tuple[str, str]]:
+    """A pending contact a plan made is performed, when it falls due, by the event its origin names (the plan's
+    code and the event's sequence number): a change that takes such an event away (with its plan, by a rename or a
+    new sequence number) or gives its sequence number another type is refused while the contacts are pending."""
+    for change in changes:
+        before = old.plan(change.key) if change.kind == "plan" and change.change != "added" else None
+        if before is None:
+            continue
+        after = new.plan(change.key) if change.change == "changed" else None
+        for event in before.events:
+            now = after.event(event.sequence) if after is not None else None
+            if now is not None and now.type is event.type:
+                continue
+            use = config_repo.plan_event_work(connection, before.code, event.sequence)
+            if not use.activities:
+                continue
+            what = "would be removed" if now is None else f"would become a {now.type.value} event"
+            accounts = ", ".join(use.accounts) + (", …" if use.more_accounts else "")
+            contacts = _count(use.activities, "pending contact", "pending contacts")
+            yield (f"plans[{before.code}].events[{event.sequence}]",
+                   f"event {event.sequence} ({event.type.value}) of plan '{before.code}' {what}, but the {contacts} "
+                   f"it made (accounts {accounts}) are performed as that event when they fall due: keep the event "
+                   "until they are done or deleted")  # fmt: skip
+
+
 def _plan(
     connection: Connection,
     old: Strategy,
@@ -671,7 +698,8 @@ def _plan(
     *,
     document: bool,
 ) -> _Plan:
-    """Check that the work of every removed action, series, collector, group or letter is moved or cancelled."""
+    """Check that the work of every removed action, series, collector, group or letter is moved or cancelled, and
+    that no plan event with pending contacts is taken away."""
     plan = _Plan()
     given = {(m.kind, m.name): m for m in migrations}
     for migration in given.values():
@@ -711,6 +739,7 @@ def _plan(
             checker.letter(move, wanted.move_to)
         else:
             checker.assignee(move, wanted.move_to)
+    plan.problems += _plan_event_work(connection, old, new, changes)
     return plan
 
 

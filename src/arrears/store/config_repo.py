@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Connection, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from arrears.domain.cases import OPEN_CASE, PENDING_ACTIVITY, ActivityStatus
+from arrears.domain.cases import OPEN_CASE, ORIGIN_TAGS, PENDING_ACTIVITY, ActivityStatus, PlanEventOrigin
 from arrears.store.models import (
     AccountRow,
     ActivityRow,
@@ -189,6 +189,29 @@ def work_using(connection: Connection, used_as: UsedAs, name: str) -> WorkUse:
         shown[:SAMPLE_ACCOUNTS],
         len(shown) > SAMPLE_ACCOUNTS,
     )
+
+
+def plan_event_work(connection: Connection, plan: str, sequence: int) -> WorkUse:
+    """The pending contacts event ``sequence`` of contact plan ``plan`` made (their origin names the plan and the
+    event's sequence number), with a few of their accounts."""
+    condition = (
+        (ActivityRow.origin == ORIGIN_TAGS[PlanEventOrigin])
+        & ActivityRow.origin_ref.like(f"plan:{plan}:{sequence}:%")
+        & pending_activity()
+    )
+    count = connection.scalar(select(func.count()).select_from(ActivityRow).where(condition)) or 0
+    if not count:
+        return WorkUse()
+    first = (
+        select(AccountRow.external_id)
+        .join(ActivityRow, ActivityRow.account_id == AccountRow.id)
+        .where(condition)
+        .distinct()
+        .order_by(AccountRow.external_id)
+        .limit(SAMPLE_ACCOUNTS + 1)
+    )
+    shown = tuple(connection.scalars(first))
+    return WorkUse(count, accounts=shown[:SAMPLE_ACCOUNTS], more_accounts=len(shown) > SAMPLE_ACCOUNTS)
 
 
 @dataclass(frozen=True, slots=True)

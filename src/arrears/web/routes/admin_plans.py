@@ -283,8 +283,10 @@ def _field(location: str, code: str, sequence: int | None) -> str:
 
 def _errors(problems: Sequence[Problem], draft: _Draft, sequence: int | None) -> dict[str, list[str]]:
     code = draft.values["code"]
-    located = [replace(p, location=_field(p.location, code, sequence)) for p in problems]
     known = [*PLAN_FIELDS, *(f"ev_{name}" for name in EVENT_FIELDS), *(f"event_{e.sequence}" for e in draft.events)]
+    # a rule of an event no longer on the form (removed, renumbered) is shown at the top with its path
+    located = [replace(p, location=field) if (field := _field(p.location, code, sequence)) in known else p
+               for p in problems]  # fmt: skip
     return field_errors(located, known)
 
 
