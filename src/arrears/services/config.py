@@ -1191,7 +1191,7 @@ def plan_problems(db: Database, plan: Plan, original: str | None = None) -> list
     written (a form checks one event before the plan is saved)."""
     change = _adding("plan", plan) if original is None else _replacing("plan", original, plan)
     with db.session() as session:
-        old = _strategy(_rows(session))
+        old = load_strategy(session)
         try:
             new = change(old)
         except (ValidationFailed, NotFound) as refused:
@@ -1467,7 +1467,7 @@ def portfolio_table(db: Database) -> list[PortfolioLine]:
     """Every portfolio: collections enabled Yes/No, assignment level Enterprise/Portfolio, its effective rules."""
     with db.session() as session:
         portfolios = [(code, name) for code, name in portfolio_names(session) if code != ENTERPRISE]
-        policy = _strategy(_rows(session)).entry_policy
+        policy = load_strategy(session).entry_policy
     lines = []
     for code, name in portfolios:
         settings = policy.portfolio(code)
