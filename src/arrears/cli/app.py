@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="arrears",
-    help="Arrears: open collections automation. Database: --db URL, else ARREARS_DATABASE_URL, else ./arrears.db.",
+    help="Arrears: open collections automation. Database: --db FILE or URL, else ARREARS_DATABASE_URL, else"
+    " ./arrears.db.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -40,7 +41,8 @@ errors = Console(stderr=True, soft_wrap=True)  # an error is one line, however n
 DbOption = Annotated[
     str | None,
     typer.Option(
-        "--db", help="Database URL (default: ARREARS_DATABASE_URL or sqlite:///arrears.db).", show_default=False
+        "--db", help="The database: a SQLite file, or a URL (sqlite:///FILE, postgresql://USER@HOST:PORT/NAME); default"
+        " ARREARS_DATABASE_URL, else ./arrears.db.", show_default=False,
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
