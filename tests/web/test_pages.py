@@ -87,6 +87,14 @@ def test_a_collector_cannot_open_another_portfolios_account(site: Site) -> None:
     assert _notes_by_people(site) == []
 
 
+def test_an_unknown_collector_or_group_is_refused_not_shown_as_an_empty_worklist(site: Site) -> None:
+    site.login("aud")
+    for query in ("collector=ZED", "group=NIGHT"):
+        answer = site.client.get(f"/worklist?on={DAY}&{query}")
+        assert answer.status_code == 422 and "is not a collector or group" in answer.text
+    assert site.client.get(f"/worklist?on={DAY}&collector=LO").status_code == 200
+
+
 def test_an_auditor_reads_but_cannot_write(site: Site) -> None:
     site.login("aud")
     page = site.client.get(f"/accounts/sloan?as_of={DAY}")

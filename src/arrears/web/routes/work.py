@@ -16,7 +16,7 @@ from arrears.domain.strategy import Strategy
 from arrears.services.database import Database
 from arrears.services.promises import PromiseRequest, is_promise_outcome
 from arrears.services.stored_strategy import load_strategy
-from arrears.services.worklist import assignees_for, complete_activity, worklist
+from arrears.services.worklist import assignees_for, complete_activity, worklist, worklist_assignees
 from arrears.web.forms import FormInput, field_errors
 from arrears.web.pages import render
 from arrears.web.posted import Posted, done
@@ -43,6 +43,10 @@ def _chosen(strategy: Strategy, principal: Principal, collector: str, group: str
         if (collector and collector != principal.login) or (group and group not in mine):
             raise PageRefused(403, "A collector sees their own worklist and their groups'.")
         return (principal.login if not group else ""), group
+    try:
+        worklist_assignees(strategy, collector or None, group or None)
+    except ValidationFailed as unknown:
+        raise PageRefused(422, f"{unknown}.") from unknown
     return collector, group
 
 
