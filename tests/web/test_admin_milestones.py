@@ -11,8 +11,8 @@ from datetime import timedelta
 import httpx
 
 from arrears.domain.cases import Track
-from arrears.domain.strategy.schemes import MilestoneAction, MilestoneActionKind, PerformOn
-from arrears.services.config import load_strategy, portfolio_table, versions
+from arrears.domain.strategy.schemes import CreditLevel, CreditRating, MilestoneAction, MilestoneActionKind, PerformOn
+from arrears.services.config import audit_log, load_strategy, portfolio_table, versions
 from arrears.services.run import run_day
 from tests.notation import d
 from tests.web.conftest import DAY, Site, option_values
@@ -137,3 +137,55 @@ def test_a_scheme_accounts_stand_in_is_not_removed_and_one_they_left_is(admin: S
     assert admin.post("/admin/milestones/remove", selected="scheme:SPARE").status_code == 303
     assert load_strategy(admin.db).scheme("SPARE") is None
 
+
+SEED_LEVELS = {"level.1.name": "Gold", "level.1.min_points": "0", "level.2.name": "Silver", "level.2.min_points": "50",
+               "level.3.name": "Bronze", "level.3.min_points": "100", "lookback_days": "730"}  # fmt: skip
+
+
+def _rating(site: Site, op: str = "", **fields: object) -> httpx.Response:
+    return site.post("/admin/milestones/credit-rating" + (f"?op={op}" if op else ""), **fields)
+
+
+def test_the_credit_rating_levels_are_added_changed_and_removed_on_the_milestones_tab(admin: Site) -> None:
+    # seed 004's levels by points: Gold from 0, Silver from 50, Bronze from 100, points counted for 730 days
+    page = admin.client.get("/admin/milestones").text
+    assert re.search(r'id="r-level-2-name" name="level.2.name" value="Silver"', page)
+    assert re.search(r'id="r-level-3-min-points" name="level.3.min_points" value="100"', page)
+    assert re.search(r'id="r-lookback-days" name="lookback_days" type="number" min="1" value="730"', page)
+    versions_before = len(versions(admin.db))
+    # Add a level and Remove one change only the form
+    grown = _rating(admin, "add-level", **SEED_LEVELS)
+    assert grown.status_code == 200 and 'name="level.4.name" value=""' in grown.text
+    shrunk = _rating(admin, "remove-level-2", **SEED_LEVELS)
+    assert 'value="Silver"' not in shrunk.text and re.search(r'name="level.2.name" value="Bronze"', shrunk.text)
+    assert load_strategy(admin.db).credit_rating == CreditRating() and len(versions(admin.db)) == versions_before
+    # a level that does not rise, and a look-back of 0 days: each rule next to its field, nothing saved
+    poor = {"level.4.name": "Poor", "level.4.min_points": "100", "lookback_days": "0"}
+    refused = _rating(admin, **SEED_LEVELS | poor)
+    assert refused.status_code == 422
+    assert re.search(r'id="r-level-4-min-points-error">must be more than the previous level&#39;s \(100\)<',
+                     refused.text)  # fmt: skip
+    assert re.search(r'id="r-lookback-days-error">must be at least 1 \(leave it out for the whole history\)<',
+                     refused.text)  # fmt: skip
+    assert 'name="level.4.name" value="Poor"' in refused.text  # what was typed is kept
+    not_a_number = _rating(admin, **SEED_LEVELS | {"level.2.min_points": "fifty"})
+    assert re.search(r'id="r-level-2-min-points-error">is not a whole number<', not_a_number.text)
+    assert load_strategy(admin.db).credit_rating == CreditRating() and len(versions(admin.db)) == versions_before
+    # Silver from 40, Bronze removed, Poor from 150, the whole history: one audited version
+    saved = _rating(admin, **{"level.1.name": "Gold", "level.1.min_points": "0", "level.2.name": "Silver",
+                              "level.2.min_points": "40", "level.3.name": "Poor", "level.3.min_points": "150",
+                              "lookback_days": ""})  # fmt: skip
+    assert saved.status_code == 303
+    assert load_strategy(admin.db).credit_rating == CreditRating(
+        (CreditLevel("Gold", 0), CreditLevel("Silver", 40), CreditLevel("Poor", 150)), None)
+    assert len(versions(admin.db)) == versions_before + 1
+    audited = [row for row in audit_log(admin.db, "credit_rating") if row["actor"] == "admin"]
+    assert [(row["key"], row["after"]["levels"][2]["name"]) for row in audited] == [("enterprise", "Poor")]
+    assert "Credit rating saved: Gold from 0, Silver from 40, Poor from 150 points." in admin.client.get(
+        saved.headers["location"]).text  # fmt: skip
+
+
+def test_a_manager_does_not_change_the_credit_rating(site: Site) -> None:
+    site.login("mgr")
+    assert _rating(site, **SEED_LEVELS).status_code == 403
+    assert load_strategy(site.db).credit_rating == CreditRating()
