@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.services.run_scenarios import table
-from tests.web.conftest import DAY, Site
+from tests.web.conftest import DAY, Site, csrf_of, form_token_of
 
 
 def _notes_by_people(site: Site) -> list[str]:
@@ -96,8 +96,8 @@ def test_an_auditor_reads_but_cannot_write(site: Site) -> None:
 def test_an_unknown_outcome_is_shown_next_to_the_outcome_and_nothing_is_saved(site: Site) -> None:
     site.login("BO")
     call = next(a.id for a in table(site.db, "activity") if a.action == "Call 1" and a.status == "open")
-    refused = site.post(f"/activities/{call}/complete?on={DAY}", f"/worklist?on={DAY}", outcome="MAYBE", note="hm",
-                        on=DAY)  # fmt: skip
+    refused = site.post(f"/activities/{call}/complete?on={DAY}&collector=BO", f"/worklist?on={DAY}", outcome="MAYBE",
+                        note="hm", on=DAY)  # fmt: skip
     assert refused.status_code == 422 and f'id="outcome-{call}-error"' in refused.text
     assert "is not an outcome code" in refused.text
     assert [a.status for a in table(site.db, "activity") if a.id == call] == ["open"]
@@ -152,3 +152,34 @@ def test_a_manager_prints_a_days_letters_and_downloads_the_batch(site: Site) -> 
     assert [row.status for row in table(site.db, "letter")] == ["printed"]
     assert "Print again and download" in site.client.get("/runs").text
 
+
+def test_a_form_sent_twice_with_its_one_time_token_writes_once_and_the_repeat_says_what_the_first_did(
+    site: Site,
+) -> None:
+    site.login("BO")
+    page = site.client.get(f"/accounts/gray?as_of={DAY}").text
+    payments = f"/accounts/gray/payments?as_of={DAY}"
+    token = form_token_of(page, payments)
+    assert token, "the payment form carries a one-time token"
+    lines = len(table(site.db, "ledger_line"))
+    # refused first (not an amount): nothing written, and the token may be sent again, corrected
+    refused = site.client.post(payments, data={"csrf_token": csrf_of(page), **token, "amount": "5OO", "posted": DAY})
+    assert refused.status_code == 422 and len(table(site.db, "ledger_line")) == lines
+    form = {"csrf_token": csrf_of(page), **token, "amount": "125.00", "posted": DAY}
+    first = site.client.post(payments, data=form, follow_redirects=False)
+    again = site.client.post(payments, data=form, follow_redirects=False)  # the same form, bypassing the page's script
+    assert (first.status_code, again.status_code) == (303, 303)
+    assert again.headers["location"] == first.headers["location"] == f"/accounts/gray?as_of={DAY}"
+    assert len(table(site.db, "ledger_line")) == lines + 1  # one payment line
+    shown = site.client.get(again.headers["location"]).text
+    assert "This form was already sent; nothing more was done. Payment of 125.00 posted on 2026-02-20" in shown
+    # a note: one row for two posts of its form
+    notes = f"/accounts/gray/notes?as_of={DAY}"
+    note = {"csrf_token": csrf_of(page), **form_token_of(page, notes), "text": "promised to call back"}
+    assert [site.client.post(notes, data=note, follow_redirects=False).status_code for _ in range(2)] == [303, 303]
+    assert _notes_by_people(site) == ["promised to call back"]
+    # without a token this browser was given, or with another form's, nothing is done
+    for sent in ({}, {"form_token": "forged.0123"}, form_token_of(page, notes)):
+        answer = site.client.post(payments, data={"csrf_token": csrf_of(page), **sent, "amount": "9.00", "posted": DAY})
+        assert answer.status_code in (400, 422) and "one-time token" in answer.text, sent
+    assert len(table(site.db, "ledger_line")) == lines + 1
