@@ -77,6 +77,8 @@ def test_simple_commands_load_neither_the_pdf_renderer_nor_faker_nor_the_migrati
     # the account page reads no strategy: no condition grammar, no configuration document (whose schema is pydantic's),
     # and the command line parses its options without pydantic
     assert "lark" not in show and "yaml" not in show and "pydantic" not in show
+    # explain evaluates the account with the run's features (Polars), but reads no configuration document either
+    assert "pydantic" not in explain and "yaml" not in explain
     # the worklist reads the strategy: parsed by the first command, then found in the cache while the configuration
     # is unchanged, without the configuration document's models
     again = loaded("worklist", "--date", "2026-02-20", "--db", url)

@@ -35,7 +35,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from arrears.domain.compliance_rules import (
@@ -1582,19 +1582,6 @@ def version_diff(db: Database, first: int, second: int | None = None) -> tuple[E
     return tuple(_compare(old, new))
 
 
-def version_note(db: Database, as_of: date) -> str:
-    """Which configuration version is in force, and which one the latest run on or before ``as_of`` used."""
-    with db.engine.connect() as connection:
-        current = config_repo.current_version(connection)
-        run = config_repo.latest_run_version(connection, as_of)
-    note = f"configuration version {current}" if current is not None else "configuration not versioned yet"
-    if run is not None and run[1] != current:
-        note += f"; the run of {run[0]} used version {run[1]}" if run[1] is not None else (
-            f"; the run of {run[0]} recorded no version"
-        )
-    return note
-
-
 # ------------------------------------------------------------------------------------------ audit
 
 
@@ -1700,7 +1687,6 @@ __all__ = [
     "update_user",
     "version_diff",
     "version_document",
-    "version_note",
     "version_strategy",
     "versions",
 ]

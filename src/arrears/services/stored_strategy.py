@@ -25,6 +25,7 @@ import os
 import pickle
 import tempfile
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 import arrears
@@ -36,6 +37,20 @@ _DIGEST_SIZE = 32
 _kept: dict[str, tuple[bytes, Strategy]] = {}
 """The strategy last loaded from each database in this process, with its digest."""
 _fingerprint: bytes | None = None
+
+
+def version_note(db: Database, as_of: date) -> str:
+    """Which configuration version is in force (the stored strategy's), and which one the latest run on or before
+    ``as_of`` used."""
+    with db.engine.connect() as connection:
+        current = config_repo.current_version(connection)
+        run = config_repo.latest_run_version(connection, as_of)
+    note = f"configuration version {current}" if current is not None else "configuration not versioned yet"
+    if run is not None and run[1] != current:
+        note += f"; the run of {run[0]} used version {run[1]}" if run[1] is not None else (
+            f"; the run of {run[0]} recorded no version"
+        )
+    return note
 
 
 def load_strategy(source: Session | Database) -> Strategy:
