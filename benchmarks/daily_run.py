@@ -987,6 +987,10 @@ def print_scaling(results: list[dict[str, Any]]) -> None:
         costs = "  ".join(f"{cost:7.2f}" for cost in per_million)
         loads = ", ".join(f"{run['load']:.1f}" for run in runs)
         print(f"{name:<22} {costs}   largest/smallest {per_million[-1] / per_million[0]:.2f}   loads {loads}")
+        if all(run.get("cpu") for run in runs):  # the process's CPU seconds: what the load does not inflate
+            cpu = [run["cpu"] / run["accounts"] * 1e6 for run in runs]
+            costs = "  ".join(f"{cost:7.2f}" for cost in cpu)
+            print(f"{'  cpu seconds':<22} {costs}   largest/smallest {cpu[-1] / cpu[0]:.2f}")
 
 
 if __name__ == "__main__":
