@@ -43,6 +43,15 @@ def tokens_of(session: Session, login: str) -> list[ApiTokenRow]:
     return list(session.scalars(select(ApiTokenRow).where(ApiTokenRow.login == login).order_by(ApiTokenRow.id.desc())))
 
 
+def tokens_in_force(session: Session, login: str, now: datetime) -> list[ApiTokenRow]:
+    """The tokens of ``login`` neither revoked nor expired at ``now``, locked for update, oldest first."""
+    return list(session.scalars(
+        select(ApiTokenRow).where(ApiTokenRow.login == login, ApiTokenRow.revoked_at.is_(None),
+                                  ApiTokenRow.expires_at > now)
+        .order_by(ApiTokenRow.id).with_for_update()
+    ))  # fmt: skip
+
+
 def token_row(session: Session, token_id: int) -> ApiTokenRow | None:
     """The token ``token_id``; None when there is none."""
     return session.get(ApiTokenRow, token_id, with_for_update=True)
