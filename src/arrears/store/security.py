@@ -77,11 +77,12 @@ def portfolios_of_external_ids(connection: Connection, external_ids: Sequence[st
     """External id → portfolio code of those of ``external_ids`` that are accounts."""
     found: dict[str, str] = {}
     for start in range(0, len(external_ids), 500):
-        found.update(connection.execute(
+        rows = connection.execute(
             select(AccountRow.external_id, PortfolioRow.code)
             .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
             .where(AccountRow.external_id.in_(list(external_ids[start : start + 500])))
-        ).tuples().all())  # fmt: skip
+        )  # fmt: skip
+        found.update((external_id, code) for external_id, code in rows)
     return found
 
 
