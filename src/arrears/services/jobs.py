@@ -78,8 +78,6 @@ def queue_job(db: Database, kind: str, params: Mapping[str, Any], *, portfolio: 
 def _interrupted(row: Mapping[str, Any], now: datetime, machine: str | None) -> bool:
     """Whether the unfinished job ``row`` lost its server process: its lease expired (or it has none), or it
     is held by a process of this machine that no longer exists."""
-    if row["status"] not in repo.UNFINISHED:
-        return False
     lease = _aware(row["lease_until"])
     return lease is None or lease <= now or known_gone(row["owner"], row["owner_machine"], machine)
 
@@ -87,6 +85,8 @@ def _interrupted(row: Mapping[str, Any], now: datetime, machine: str | None) -> 
 def _fail_if_interrupted(connection: Connection, row: Mapping[str, Any], machine: str | None) -> bool:
     """Mark the job ``row`` failed when it was interrupted; whether it was (a holder that renewed its lease
     meanwhile is alive, and its job is left alone)."""
+    if row["status"] not in repo.UNFINISHED:
+        return False  # an ended job asks nothing more of the database
     now = database_now(connection)
     if not _interrupted(row, now, machine):
         return False
