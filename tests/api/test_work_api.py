@@ -21,6 +21,11 @@ def test_a_collector_works_their_worklist(office: Office) -> None:
     assert office.get("admin", "/worklist", on="2026-02-20", collector="BO").json() == items
     # a manager of NORTH sees LO's worklist without SOUTH's work in it
     assert office.get("mgr", "/worklist", on="2026-02-20", collector="LO").json() == []
+    # a collector or group the configuration does not know is refused, not listed as an empty worklist
+    for params in ({"collector": "ZED"}, {"group": "NIGHT"}):
+        unknown = office.get("admin", "/worklist", on="2026-02-20", **params)
+        assert unknown.status_code == 422, unknown.json()
+        assert [p["location"] for p in unknown.json()["problems"]] == list(params)
 
 
 def test_complete_a_call_with_a_promise_then_the_conflict(office: Office) -> None:

@@ -146,9 +146,26 @@ def test_a_missing_file_a_closed_port_and_urls_of_other_databases(
     for url in ("mysql://arrears@localhost/arrears", "mysql+pymysql://arrears@localhost/arrears"):
         code, error = arrears(capsys, "accounts", "list", "--db", url)
         assert (code, error.count("\n")) == (3, 1)
-        assert "is not a database Arrears works with: use --db sqlite:///FILE or postgresql://" in error
+        assert "is not a database Arrears works with: use --db FILE (a SQLite file), sqlite:///FILE or" in error
     assert arrears(capsys, "init", "--db", sqlite_url(missing))[0] == 0
     assert revision(missing) == HEAD
+
+
+def test_a_plain_path_names_a_sqlite_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert arrears(capsys, "accounts", "list", "--db", "office.db") == (
+        3,
+        "error no database at office.db: create it with `arrears init`, or name another with --db\n",
+    )
+    assert arrears(capsys, "init", "--db", "office.db")[0] == 0  # relative to the working folder
+    assert revision(tmp_path / "office.db") == HEAD
+    assert arrears(capsys, "accounts", "list", "--db", str(tmp_path / "office.db"))[0] == 0  # an absolute path
+    assert arrears(capsys, "accounts", "list", "--db", "~/office.db")[0] == 0  # ~ is the home folder
+    monkeypatch.setenv("ARREARS_DATABASE_URL", "office.db")  # the environment takes a path too
+    assert arrears(capsys, "accounts", "list")[0] == 0
 
 
 @pytest.mark.postgres

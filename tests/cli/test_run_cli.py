@@ -48,6 +48,14 @@ def test_run_worklist_complete_and_explain(sqlite_db: Database) -> None:
         ("O-1", "Call 1", "phone_call", "medium")
     ]
 
+    # a collector or group the configuration does not know is an error, not an empty worklist
+    code, output = call("worklist", "--collector", "chi", "--date", "2026-03-04", "--db", url)
+    assert code == 1 and "collector: is not a collector or group (known: ann, ben, cho" in " ".join(output.split())
+    code, output = call("worklist", "--group", "NIGHT", "--date", "2026-03-04", "--db", url)
+    assert code == 1 and "group: is not a collector or group" in output and "(got 'NIGHT')" in output
+    code, output = call("worklist", "--promises", "--collector", "chi", "--date", "2026-03-04", "--db", url)
+    assert code == 1 and "collector: is not a collector or group" in output
+
     code, output = call("activity", "complete", str(items[0]["id"]), "--outcome", "will pay Friday", "--date",
                         "2026-03-04", "--db", url)  # fmt: skip
     assert code == 1 and "outcome: is not an outcome code (known: CONNECTED (connected conversation), PROMISE " \

@@ -11,9 +11,14 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer.core
+import typer.main
 
+from arrears.cli import app
+from arrears.cli.app import command_line
 from arrears.store.db import Database, sqlite_url
 from tests.services.run_scenarios import portfolios, world
 
@@ -76,6 +81,7 @@ def test_simple_commands_load_neither_the_pdf_renderer_nor_faker_nor_the_migrati
     # is unchanged, without the configuration document's models
     again = loaded("worklist", "--date", "2026-02-20", "--db", url)
     assert "pydantic" not in again and "yaml" not in again
+    assert "lark" not in again  # its conditions come compiled: no grammar to build
 
 
 def test_a_database_behind_the_migrations_is_refused_without_loading_alembic(tmp_path: Path, url: str) -> None:
@@ -89,3 +95,21 @@ def test_a_database_behind_the_migrations_is_refused_without_loading_alembic(tmp
                           timeout=120, check=True)  # fmt: skip
     assert "older than this Arrears" in done.stdout + done.stderr and "arrears migrate" in done.stdout + done.stderr
     assert "alembic" not in json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def _shape(command: Any) -> tuple[Any, ...]:
+    """What a user meets of a command: its name, help, options and arguments, and its subcommands'."""
+    params = tuple((p.name, tuple(p.opts), p.required, repr(p.default)) for p in command.params)
+    subcommands = tuple(_shape(sub) for _, sub in sorted(getattr(command, "commands", {}).items()))
+    return command.name, command.help, params, subcommands
+
+
+def test_the_command_line_of_one_command_is_that_command_of_the_whole_application() -> None:
+    whole = typer.main.get_command(app)
+    assert isinstance(whole, typer.core.TyperGroup)
+    for name, command in whole.commands.items():
+        alone = command_line([name, "--db", "x.db"])
+        assert list(alone.commands) == [name]
+        assert _shape(alone.commands[name]) == _shape(command)
+    for arguments in ([], ["--help"], ["acounts", "list"]):  # help and a mistyped name see every command
+        assert sorted(command_line(arguments).commands) == sorted(whole.commands)

@@ -15,10 +15,13 @@ that queues a letter.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from html import escape
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -79,16 +82,28 @@ class Site:
     client: TestClient
     db: Database
 
-    def login(self, login: str) -> None:
+    def login(self, login: str, password: str = PASSWORD) -> None:
         """Sign in as ``login`` (the client keeps the cookies)."""
         page = self.client.get("/login")
-        answer = self.client.post("/login", data={"login": login, "password": PASSWORD,
+        answer = self.client.post("/login", data={"login": login, "password": password,
                                                   "csrf_token": csrf_of(page.text)}, follow_redirects=False)
         assert answer.status_code == 303, answer.text
+
+    def switch(self, login: str, password: str = PASSWORD) -> None:
+        """Sign out, then in again as ``login``."""
+        self.client.post("/logout", data={"csrf_token": self.csrf("/accounts")})
+        self.login(login, password)
 
     def csrf(self, path: str) -> str:
         """The CSRF token of the forms of the page at ``path``."""
         return csrf_of(self.client.get(path).text)
+
+    def post(self, path: str, form_page: str = "/accounts", **fields: object) -> httpx.Response:
+        """Send the form of ``form_page`` whose action is ``path``, as the page gives it (its CSRF token, and its
+        one-time token when it has one), with ``fields`` (the answer, not followed)."""
+        page = self.client.get(form_page).text
+        data = {"csrf_token": csrf_of(page), **form_token_of(page, path), **fields}
+        return self.client.post(path, data=data, follow_redirects=False)
 
 
 def csrf_of(html: str) -> str:
@@ -105,3 +120,35 @@ def site(db: Database) -> Iterator[Site]:
     app = create_app(Settings(mode="development", allowed_hosts=["testserver"]), database=db)
     with TestClient(app, base_url="https://testserver") as client:
         yield Site(client, db)
+
+
+@pytest.fixture
+def admin(site: Site) -> Site:
+    """The office, signed in as the administrator."""
+    site.login("admin")
+    return site
+
+
+def option_labels(html: str, select_id: str) -> list[str]:
+    """The labels of the options of the select ``select_id``."""
+    return [label.strip() for label in re.findall(r"<option[^>]*>([^<]*)</option>", _select(html, select_id))]
+
+
+def option_values(html: str, select_id: str) -> list[str]:
+    """The values of the options of the select ``select_id``."""
+    return re.findall(r'<option value="([^"]*)"', _select(html, select_id))
+
+
+def form_token_of(html: str, action: str) -> dict[str, str]:
+    """The one-time token of the page's form whose action is ``action`` (none when it has no such form)."""
+    start = html.find(f'action="{escape(action)}"')
+    if start < 0:
+        return {}
+    form = html[start:html.index("</form>", start)]
+    token = re.search(r'name="form_token" value="([^"]+)"', form)
+    return {"form_token": token[1]} if token else {}
+
+
+def _select(html: str, select_id: str) -> str:
+    block = html[html.index(f'id="{select_id}"'):]
+    return block[:block.index("</select>")]

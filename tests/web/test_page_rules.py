@@ -23,28 +23,24 @@ def test_a_manager_changes_their_practices_settings_and_nothing_enterprise_wide(
     assert 'value="NORTH"' in tab.text and 'value="SOUTH"' not in tab.text  # only their practices
     assert "Save the enterprise rules" not in tab.text and re.search(r"<fieldset disabled>", tab.text)
     assert 'href="/admin/actions"' not in tab.text  # the tabs they may not open are not offered
-    enterprise = site.client.post("/admin/guarantor/enterprise", data={"csrf_token": site.csrf("/admin/guarantor"),
-                                                                       "balance_over": "1.00"})  # fmt: skip
+    enterprise = site.post("/admin/guarantor/enterprise", balance_over="1.00")
     assert enterprise.status_code == 403
     assert site.client.get("/admin/guarantor/practice?selected=SOUTH").status_code == 404
     page = site.client.get("/admin/guarantor/practice?selected=NORTH")
     assert page.status_code == 200
     north = load_strategy(site.db).entry_policy.portfolio("NORTH")
     assert north is not None
-    saved = site.client.post("/admin/guarantor/practice", data={
-        "csrf_token": site.csrf("/admin/guarantor"), "portfolio": "NORTH", "enabled": "1",
-        "default_collector": "LO", "default_action": north.assignment.default_action or "",
-        "insurance_action": north.assignment.insurance_action or ""}, follow_redirects=False)  # fmt: skip
+    saved = site.post("/admin/guarantor/practice", portfolio="NORTH", enabled="1", default_collector="LO",
+                      default_action=north.assignment.default_action or "",
+                      insurance_action=north.assignment.insurance_action or "")  # fmt: skip
     assert saved.status_code == 303, saved.text
     changed = load_strategy(site.db).entry_policy.portfolio("NORTH")
     assert changed is not None and changed.assignment.default_collector == "LO"
-    other = site.client.post("/admin/guarantor/practice", data={"csrf_token": site.csrf("/admin/guarantor"),
-                                                                "portfolio": "SOUTH", "enabled": ""})  # fmt: skip
+    other = site.post("/admin/guarantor/practice", portfolio="SOUTH", enabled="")
     assert other.status_code == 404
     for path in ("/admin/actions", "/admin/milestones", "/admin/compliance", "/admin/configuration"):
         assert site.client.get(path).status_code == 403, path
-    site.client.post("/logout", data={"csrf_token": site.csrf("/accounts")})
-    site.login("BO")  # a collector configures nothing
+    site.switch("BO")  # a collector configures nothing
     assert site.client.get("/admin/guarantor").status_code == 403
     assert 'href="/admin/guarantor"' not in site.client.get("/accounts").text
 

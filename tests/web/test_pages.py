@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from arrears.services.security import update_user
 from tests.services.run_scenarios import table
-from tests.web.conftest import DAY, Site
+from tests.web.conftest import DAY, Site, csrf_of, form_token_of
 
 
 def _notes_by_people(site: Site) -> list[str]:
@@ -74,15 +74,13 @@ def test_a_form_without_a_valid_csrf_token_is_refused_and_does_nothing(site: Sit
 def test_a_refused_payment_shows_the_rule_next_to_the_field_and_saves_nothing(site: Site) -> None:
     site.login("BO")
     lines = len(table(site.db, "ledger_line"))
-    token = site.csrf(f"/accounts/gray?as_of={DAY}")
-    refused = site.client.post(f"/accounts/gray/payments?as_of={DAY}", data={
-        "amount": "12.345", "posted": "2026-02-31", "csrf_token": token})  # fmt: skip
+    page = f"/accounts/gray?as_of={DAY}"
+    refused = site.post(f"/accounts/gray/payments?as_of={DAY}", page, amount="12.345", posted="2026-02-31")
     assert refused.status_code == 422
     assert 'id="payment-amount-error"' in refused.text and "more than two decimals" in refused.text
     assert 'id="payment-posted-error"' in refused.text and "is not a date (YYYY-MM-DD)" in refused.text
     assert 'value="12.345"' in refused.text  # what was typed is kept
-    zero = site.client.post(f"/accounts/gray/payments?as_of={DAY}", data={
-        "amount": "0", "posted": DAY, "csrf_token": token})  # fmt: skip
+    zero = site.post(f"/accounts/gray/payments?as_of={DAY}", page, amount="0", posted=DAY)
     assert zero.status_code == 422 and 'id="payment-amount-error"' in zero.text
     assert len(table(site.db, "ledger_line")) == lines
 
@@ -102,6 +100,14 @@ def test_a_collector_cannot_open_another_portfolios_account(site: Site) -> None:
     assert _notes_by_people(site) == []
 
 
+def test_an_unknown_collector_or_group_is_refused_not_shown_as_an_empty_worklist(site: Site) -> None:
+    site.login("aud")
+    for query in ("collector=ZED", "group=NIGHT"):
+        answer = site.client.get(f"/worklist?on={DAY}&{query}")
+        assert answer.status_code == 422 and "is not a collector or group" in answer.text
+    assert site.client.get(f"/worklist?on={DAY}&collector=LO").status_code == 200
+
+
 def test_an_auditor_reads_but_cannot_write(site: Site) -> None:
     site.login("aud")
     page = site.client.get(f"/accounts/sloan?as_of={DAY}")
@@ -113,9 +119,8 @@ def test_an_auditor_reads_but_cannot_write(site: Site) -> None:
 def test_an_unknown_outcome_is_shown_next_to_the_outcome_and_nothing_is_saved(site: Site) -> None:
     site.login("BO")
     call = next(a.id for a in table(site.db, "activity") if a.action == "Call 1" and a.status == "open")
-    token = site.csrf(f"/worklist?on={DAY}")
-    refused = site.client.post(f"/activities/{call}/complete?on={DAY}", data={
-        "outcome": "MAYBE", "note": "hm", "on": DAY, "csrf_token": token})  # fmt: skip
+    refused = site.post(f"/activities/{call}/complete?on={DAY}&collector=BO", f"/worklist?on={DAY}", outcome="MAYBE",
+                        note="hm", on=DAY)  # fmt: skip
     assert refused.status_code == 422 and f'id="outcome-{call}-error"' in refused.text
     assert "is not an outcome code" in refused.text
     assert [a.status for a in table(site.db, "activity") if a.id == call] == ["open"]
@@ -124,8 +129,7 @@ def test_an_unknown_outcome_is_shown_next_to_the_outcome_and_nothing_is_saved(si
 def test_the_dashboard_and_the_runs_are_for_managers_within_their_portfolios(site: Site) -> None:
     site.login("BO")
     assert site.client.get("/dashboard").status_code == 403 and site.client.get("/runs").status_code == 403
-    site.client.post("/logout", data={"csrf_token": site.csrf("/accounts")})
-    site.login("mgr")
+    site.switch("mgr")
     board = site.client.get(f"/dashboard?as_of={DAY}")
     assert board.status_code == 200 and "chart-aging" in board.text
     assert '"portfolio": "NORTH"' in board.text and '"portfolio": "SOUTH"' not in board.text
@@ -155,8 +159,7 @@ def test_a_manager_starts_a_run_of_their_portfolio(site: Site) -> None:
 
 def test_a_manager_prints_a_days_letters_and_downloads_the_batch(site: Site) -> None:
     site.login("mgr")
-    ran = site.client.post(f"/accounts/evans/plans?as_of={DAY}", data={
-        "plan": "WELCOME", "csrf_token": site.csrf("/accounts")}, follow_redirects=False)  # fmt: skip
+    ran = site.post(f"/accounts/evans/plans?as_of={DAY}", f"/accounts/evans?as_of={DAY}", plan="WELCOME")
     assert ran.status_code == 303, ran.text
     assert [(row.template, str(row.queued_on), row.status) for row in table(site.db, "letter")] == [
         ("L30", DAY, "queued")]
@@ -171,3 +174,35 @@ def test_a_manager_prints_a_days_letters_and_downloads_the_batch(site: Site) -> 
     assert batch.content.startswith(b"%PDF")
     assert [row.status for row in table(site.db, "letter")] == ["printed"]
     assert "Print again and download" in site.client.get("/runs").text
+
+
+def test_a_form_sent_twice_with_its_one_time_token_writes_once_and_the_repeat_says_what_the_first_did(
+    site: Site,
+) -> None:
+    site.login("BO")
+    page = site.client.get(f"/accounts/gray?as_of={DAY}").text
+    payments = f"/accounts/gray/payments?as_of={DAY}"
+    token = form_token_of(page, payments)
+    assert token, "the payment form carries a one-time token"
+    lines = len(table(site.db, "ledger_line"))
+    # refused first (not an amount): nothing written, and the token may be sent again, corrected
+    refused = site.client.post(payments, data={"csrf_token": csrf_of(page), **token, "amount": "5OO", "posted": DAY})
+    assert refused.status_code == 422 and len(table(site.db, "ledger_line")) == lines
+    form = {"csrf_token": csrf_of(page), **token, "amount": "125.00", "posted": DAY}
+    first = site.client.post(payments, data=form, follow_redirects=False)
+    again = site.client.post(payments, data=form, follow_redirects=False)  # the same form, bypassing the page's script
+    assert (first.status_code, again.status_code) == (303, 303)
+    assert again.headers["location"] == first.headers["location"] == f"/accounts/gray?as_of={DAY}"
+    assert len(table(site.db, "ledger_line")) == lines + 1  # one payment line
+    shown = site.client.get(again.headers["location"]).text
+    assert "This form was already sent; nothing more was done. Payment of 125.00 posted on 2026-02-20" in shown
+    # a note: one row for two posts of its form
+    notes = f"/accounts/gray/notes?as_of={DAY}"
+    note = {"csrf_token": csrf_of(page), **form_token_of(page, notes), "text": "promised to call back"}
+    assert [site.client.post(notes, data=note, follow_redirects=False).status_code for _ in range(2)] == [303, 303]
+    assert _notes_by_people(site) == ["promised to call back"]
+    # without a token this browser was given, or with another form's, nothing is done
+    for sent in ({}, {"form_token": "forged.0123"}, form_token_of(page, notes)):
+        answer = site.client.post(payments, data={"csrf_token": csrf_of(page), **sent, "amount": "9.00", "posted": DAY})
+        assert answer.status_code in (400, 422) and "one-time token" in answer.text, sent
+    assert len(table(site.db, "ledger_line")) == lines + 1

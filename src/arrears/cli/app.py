@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, time
 from typing import TYPE_CHECKING, Annotated, Any
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="arrears",
-    help="Arrears: open collections automation. Database: --db URL, else ARREARS_DATABASE_URL, else ./arrears.db.",
+    help="Arrears: open collections automation. Database: --db FILE or URL, else ARREARS_DATABASE_URL, else"
+    " ./arrears.db.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -40,7 +41,8 @@ errors = Console(stderr=True, soft_wrap=True)  # an error is one line, however n
 DbOption = Annotated[
     str | None,
     typer.Option(
-        "--db", help="Database URL (default: ARREARS_DATABASE_URL or sqlite:///arrears.db).", show_default=False
+        "--db", help="The database: a SQLite file, or a URL (sqlite:///FILE, postgresql://USER@HOST:PORT/NAME); default"
+        " ARREARS_DATABASE_URL, else ./arrears.db.", show_default=False,
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -156,11 +158,30 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(FAULT_EXIT) from error
 
 
+def command_line(arguments: Sequence[str]) -> Callable[[], Any]:
+    """The command line that runs ``arguments``: only the command or group they name, or the whole application
+    for ``--help``, no arguments or a name it does not have. Typer reads the signature of every command it
+    builds, which for all of them costs a command more than reading an account does."""
+    import copy
+
+    import typer.main
+
+    name = arguments[0] if arguments and not arguments[0].startswith("-") else None
+    groups = [group for group in app.registered_groups if group.name == name]
+    commands = [command for command in app.registered_commands if command.callback
+                and (command.name or typer.main.get_command_name(command.callback.__name__)) == name]  # fmt: skip
+    if not groups and not commands:
+        return typer.main.get_command(app)
+    named = copy.copy(app)
+    named.registered_groups, named.registered_commands = groups, commands
+    return typer.main.get_group(named)  # a group even around one command, so that its name is read as one
+
+
 def main() -> None:
     """Entry point of the ``arrears`` command: a failure of the database or the machine in any command is
     one line on stderr and exit code 3, never a traceback."""
     try:
-        app()
+        command_line(sys.argv[1:])()
     except Exception as error:
         message = _fault_line(error)
         if message is None:

@@ -141,12 +141,12 @@ def print_desk(db: DbOption, collector: str | None, group: str | None, on: str |
     """Print the promise desk of a day (``promises list`` and ``worklist --promises``)."""
     from arrears.services.promises import promise_desk
     from arrears.services.stored_strategy import load_strategy
-    from arrears.services.worklist import assignees_for
+    from arrears.services.worklist import worklist_assignees
 
     database = open_db(db)
     day = parse_date(on, "date") or date.today()
     with user_errors():
-        found = promise_desk(database, day, assignees_for(load_strategy(database), collector, group))
+        found = promise_desk(database, day, worklist_assignees(load_strategy(database), collector, group))
     if json:
         print_json([{"desk": desk, **line.as_dict()} for desk, line in found])
         return

@@ -171,7 +171,7 @@ def worklist_command(
     """A collector's worklist in Collect!'s order: due today, then oldest first; priority, name, type. Today's
     worklist hides the calls a contact rule forbids now and lists when each may be made."""
     from arrears.services.stored_strategy import load_strategy
-    from arrears.services.worklist import assignees_for, worklist
+    from arrears.services.worklist import worklist, worklist_assignees
 
     if promises:
         print_desk(db, collector, group, on, json)
@@ -179,7 +179,8 @@ def worklist_command(
     database = open_db(db)
     day = parse_date(on, "date") or date.today()
     now = None if on else datetime.now().astimezone()
-    items = worklist(database, day, assignees_for(load_strategy(database), collector, group), limit, now)
+    with user_errors():
+        items = worklist(database, day, worklist_assignees(load_strategy(database), collector, group), limit, now)
     if json:
         print_json([item.as_dict() for item in items])
         return

@@ -107,8 +107,9 @@ def account_page_of(db: Database, criteria: AccountFilter, as_of: date, *, count
     strategy = load_strategy(db)
     assignees = None
     if criteria.collector is not None:
-        if strategy.collector(criteria.collector) is None and strategy.group(criteria.collector) is None:
-            problems.append(Problem("collector", "is not a collector or group", criteria.collector))
+        unknown = strategy.assignee_problem(criteria.collector)
+        if unknown is not None:
+            problems.append(unknown)
         assignees = assignees_for(strategy, criteria.collector, None) if strategy.collector(criteria.collector) \
             else assignees_for(strategy, None, criteria.collector)  # fmt: skip
     condition = None

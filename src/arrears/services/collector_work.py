@@ -36,7 +36,7 @@ from arrears.domain.engine import activity_key
 from arrears.domain.errors import Conflict, NotFound, Problem, ValidationFailed
 from arrears.domain.model import Mode
 from arrears.domain.priority import DEFAULT_PRIORITY
-from arrears.domain.strategy import ActionKind, Strategy
+from arrears.domain.strategy import ActionKind
 from arrears.services.run import features_frame
 from arrears.services.stored_strategy import load_strategy
 from arrears.store.account_work import (
@@ -79,14 +79,6 @@ def _open_case(session: Session, account: AccountRow, track: Track = Track.GUARA
         (c for c in current_cases(session, account.id) if c.track == track.value and CaseStatus(c.status) in OPEN_CASE),
         None,
     )
-
-
-def _known_assignee(strategy: Strategy, code: str) -> Problem | None:
-    """A problem when ``code`` is neither a configured collector nor a collector group."""
-    if strategy.collector(code) is not None or strategy.group(code) is not None:
-        return None
-    known = ", ".join([c.code for c in strategy.collectors] + [g.code for g in strategy.groups]) or "none configured"
-    return Problem("collector", f"is not a collector or group (known: {known})", code)
 
 
 def _describe(case: CollectionsCaseRow) -> str:
@@ -155,7 +147,7 @@ def activity_add(db: Database, external_id: str, follow_up: FollowUp, *, on: dat
             problems.append(Problem("account", f"its case is {case.status}{why}: no new work is scheduled for it",
                                     external_id))  # fmt: skip
         assignee = follow_up.collector or (case.assignee if case is not None else "")
-        if follow_up.collector and (unknown := _known_assignee(load_strategy(session), follow_up.collector)):
+        if follow_up.collector and (unknown := load_strategy(session).assignee_problem(follow_up.collector)):
             problems.append(unknown)
         if problems:
             raise Conflict(problems) if conflict else ValidationFailed(problems)
@@ -196,7 +188,7 @@ def activity_reassign(db: Database, activity_id: int, collector: str, *, actor: 
         if conflict:
             problems.append(Problem("activity", f"is {activity.status}: only pending work can be reassigned",
                                     str(activity_id)))  # fmt: skip
-        if unknown := _known_assignee(load_strategy(session), collector):
+        if unknown := load_strategy(session).assignee_problem(collector):
             problems.append(unknown)
         if problems:
             raise Conflict(problems) if conflict else ValidationFailed(problems)
@@ -221,7 +213,7 @@ def accounts_reassign(db: Database, external_id: str, collector: str, *, on: dat
         problems = []
         if not cases:
             problems.append(Problem("account", "is not in collections: there is no case to reassign", external_id))
-        if unknown := _known_assignee(load_strategy(session), collector):
+        if unknown := load_strategy(session).assignee_problem(collector):
             problems.append(unknown)
         if problems:
             raise ValidationFailed(problems)
@@ -284,7 +276,7 @@ def collections_place(
         chosen = work or row["work"] or ""
         if not assignee:
             problems.append(Problem("collector", "is required: the portfolio's collections assign no collector"))
-        elif unknown := _known_assignee(strategy, assignee):
+        elif unknown := strategy.assignee_problem(assignee):
             problems.append(unknown)
         if not chosen:
             problems.append(Problem("work", "is required: the portfolio's collections name no default action"))

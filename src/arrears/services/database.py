@@ -39,11 +39,15 @@ class DatabaseFault(Exception):
 
 
 def _resolve(url: str | None) -> str:
+    """The URL of the database the user named: a URL as it is, a plain path (no ``scheme://``) as the URL of
+    that SQLite file (``~`` expanded)."""
     resolved = database_url(url)
-    scheme = resolved.split(":", 1)[0] if ":" in resolved else ""
+    if "://" not in resolved:
+        return sqlite_url(Path(resolved).expanduser())
+    scheme = resolved.split("://", 1)[0]
     if scheme.split("+", 1)[0] not in (*SCHEMES, "postgres"):
         raise DatabaseFault(
-            f"{scheme or resolved!r} is not a database Arrears works with: use --db sqlite:///FILE or"
+            f"{scheme!r} is not a database Arrears works with: use --db FILE (a SQLite file), sqlite:///FILE or"
             " postgresql://USER@HOST:PORT/NAME"
         )
     return resolved

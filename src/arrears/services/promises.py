@@ -132,11 +132,8 @@ def request_problems(request: PromiseRequest, strategy: Strategy, on: date) -> l
     if request.grace_days is not None and not GRACE_MIN <= request.grace_days <= GRACE_MAX:
         problems = [p for p in problems if p.location != "grace"]
         problems.append(Problem("grace", f"must be between {GRACE_MIN} and {GRACE_MAX} days", str(request.grace_days)))
-    chosen = request.collector
-    if chosen and strategy.collector(chosen) is None and strategy.group(chosen) is None:
-        known = ", ".join([c.code for c in strategy.collectors] + [g.code for g in strategy.groups]) or "none"
-        problems.append(Problem("collector", f"is not a collector or group (known: {known})", chosen))
-    return problems
+    unknown = strategy.assignee_problem(request.collector) if request.collector else None
+    return [*problems, unknown] if unknown is not None else problems
 
 
 def _shown(request: PromiseRequest, name: str) -> str:

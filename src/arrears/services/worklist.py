@@ -84,6 +84,17 @@ def assignees_for(strategy: Strategy, collector: str | None, group: str | None) 
     return None
 
 
+def worklist_assignees(strategy: Strategy, collector: str | None, group: str | None) -> set[str] | None:
+    """:func:`assignees_for` the worklist someone asked for by name: a collector or group this configuration
+    does not know is refused (:class:`ValidationFailed`), not shown as an empty worklist."""
+    named = (("collector", collector), ("group", group))
+    problems = [problem for location, code in named if code
+                if (problem := strategy.assignee_problem(code, location)) is not None]  # fmt: skip
+    if problems:
+        raise ValidationFailed(problems)
+    return assignees_for(strategy, collector, group)
+
+
 def worklist(
     db: Database, on: date, assignees: set[str] | None = None, limit: int = 500, now: datetime | None = None,
     portfolios: frozenset[str] | None = None,

@@ -1,5 +1,5 @@
 """Rendering a page: the templates shipped in the package, the filters they use (money, dates), and what every
-page is given (the signed-in user, the CSRF token, the form errors)."""
+page is given (the signed-in user, the CSRF token, one-time form tokens, the form errors)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from arrears.domain.access import Permission, Principal
 from arrears.domain.money import format_cents
 from arrears.domain.priority import priority_band
-from arrears.web.session import CSRF_FIELD, FLASH_COOKIE, csrf_token, set_cookies
+from arrears.web.session import CSRF_FIELD, FLASH_COOKIE, FORM_TOKEN_FIELD, csrf_token, form_token, set_cookies
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -62,6 +62,8 @@ def render(
         "viewer": viewer,
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token(request),
+        "form_token_field": FORM_TOKEN_FIELD,
+        "form_token": lambda: form_token(request),  # a new one for each form that asks
         "may_work": viewer is not None and viewer.can(Permission.WORK),
         "may_configure": viewer is not None and viewer.can(Permission.CONFIGURE),
         "may_admin": viewer is not None and viewer.can(Permission.ADMIN),

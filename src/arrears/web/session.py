@@ -5,6 +5,9 @@ lasting the session lifetime); the browser keeps it in a cookie that is ``Secure
 ``SameSite=Lax``. Every form carries a CSRF token: an HMAC, under the server's secret key, of a random value kept
 in a second cookie and of the session token, so a token is good only with the browser's own cookies (and a new
 one is issued at login). A form posted without it, or with another, is refused and nothing is done.
+
+A form that posts money or creates work also carries a one-time form token (:func:`form_token`): a random value
+signed like the CSRF token, new each time the form is shown; :func:`arrears.web.posted.once` accepts it once.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from arrears.services.security import TokenRefused, principal_for_token
 SESSION_COOKIE = "arrears_session"
 CSRF_COOKIE = "arrears_csrf"
 CSRF_FIELD = "csrf_token"
+FORM_TOKEN_FIELD = "form_token"
 FLASH_COOKIE = "arrears_flash"
 """A line saying what the last write did, shown once on the page it led to."""
 
@@ -75,6 +79,23 @@ def check_csrf(request: Request, given: str) -> None:
     if not request.cookies.get(CSRF_COOKIE) or not hmac.compare_digest(given, csrf_token(request)):
         raise PageRefused(403, "The form was refused: its security token is missing or out of date. Reload the "
                           "page and send it again.")  # fmt: skip
+
+
+def _form_token_signature(request: Request, nonce: str) -> str:
+    message = f"form|{nonce}|{csrf_seed(request)}".encode()
+    return hmac.new(_secret(request), message, hashlib.sha256).hexdigest()[:32]
+
+
+def form_token(request: Request) -> str:
+    """A new one-time token for a form of this browser (the hidden field ``form_token``)."""
+    nonce = secrets.token_urlsafe(16)
+    return f"{nonce}.{_form_token_signature(request, nonce)}"
+
+
+def form_token_issued(request: Request, token: str) -> bool:
+    """True when ``token`` is one :func:`form_token` issued to this browser."""
+    nonce, _, signature = token.partition(".")
+    return bool(nonce) and hmac.compare_digest(signature, _form_token_signature(request, nonce))
 
 
 def set_cookies(request: Request, response: Response, session: str | None = None, *, end: bool = False) -> None:

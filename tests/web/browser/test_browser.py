@@ -439,6 +439,36 @@ def test_an_administrator_creates_a_milestone_scheme_through_the_form(visit: Vis
     visit.shot("scheme-saved")
 
 
+def test_an_administrator_adds_a_credit_rating_level_on_the_milestones_tab(visit: Visit, server: Server) -> None:
+    visit.login("admin", "/admin/milestones")
+    rating = visit.page.locator("#rating-form")
+    expect(rating.get_by_label("Level 3 name")).to_have_value("Bronze")
+    rating.get_by_role("button", name="Add a level").click()
+    visit.settled()
+    rating = visit.page.locator("#rating-form")
+    rating.get_by_label("Level 4 name").fill("Poor")
+    rating.get_by_label("Level 4 from points").fill("90")  # not above Bronze's 100: refused
+    rating.get_by_role("button", name="Save", exact=True).click()
+    expect(visit.page.locator("#r-level-4-min-points-error")).to_have_text(
+        "must be more than the previous level's (100)")
+    expect(visit.page.locator("#r-level-4-name")).to_have_value("Poor")  # what was typed is kept
+    visit.shot("credit-rating-refused")
+    assert [level.name for level in load_strategy(server.db).credit_rating.levels] == ["Gold", "Silver", "Bronze"]
+    visit.page.locator("#r-level-4-min-points").fill("150")
+    visit.page.locator("#rating-form").get_by_role("button", name="Save", exact=True).click()
+    expect(visit.page.get_by_role("status")).to_have_text(
+        "Credit rating saved: Gold from 0, Silver from 50, Bronze from 100, Poor from 150 points.")
+    visit.shot("credit-rating-saved")
+    levels = load_strategy(server.db).credit_rating.levels
+    assert [(level.name, level.min_points) for level in levels][-1] == ("Poor", 150)
+    # removed again (the other tests' office keeps the seed's levels)
+    visit.page.locator("#rating-form").get_by_role("button", name="Remove level 4").click()
+    visit.settled()
+    visit.page.locator("#rating-form").get_by_role("button", name="Save", exact=True).click()
+    expect(visit.page.get_by_role("status")).to_contain_text("Bronze from 100 points.")
+    assert [level.name for level in load_strategy(server.db).credit_rating.levels] == ["Gold", "Silver", "Bronze"]
+
+
 def test_an_administrator_edits_a_compliance_setting(visit: Visit, server: Server) -> None:
     visit.login("admin", "/admin/compliance")
     visit.shot("compliance")

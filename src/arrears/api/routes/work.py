@@ -14,7 +14,7 @@ from arrears.api.schemas import ActivityComplete, ActivityId, ActivityPublic, Ac
 from arrears.domain.access import Role
 from arrears.services.collector_work import activity_reassign
 from arrears.services.stored_strategy import load_strategy
-from arrears.services.worklist import assignees_for, complete_activity, worklist
+from arrears.services.worklist import assignees_for, complete_activity, worklist, worklist_assignees
 
 router = APIRouter(tags=["work"], responses=ERROR_RESPONSES)
 
@@ -35,10 +35,12 @@ def get_worklist(
         mine = assignees_for(strategy, principal.login, None) or set()
         if (collector and collector != principal.login) or (group and group not in mine):
             raise Refused(403, "a collector sees their own worklist and their groups'")
-        collector = collector or (None if group else principal.login)
+        assignees = assignees_for(strategy, collector or (None if group else principal.login), group)
+    else:
+        assignees = worklist_assignees(strategy, collector, group)  # an unknown one is a 422, not an empty list
     day = on or date.today()
     now = datetime.now(UTC) if day == date.today() else None
-    items = worklist(db, day, assignees_for(strategy, collector, group), limit, now, principal.portfolios)
+    items = worklist(db, day, assignees, limit, now, principal.portfolios)
     return [WorkItemPublic.model_validate(item.as_dict()) for item in items]
 
 

@@ -687,6 +687,14 @@ class Strategy:
     def group(self, code: str) -> CollectorGroup | None:
         return next((g for g in self.groups if g.code == code), None)
 
+    def assignee_problem(self, code: str, location: str = "collector") -> Problem | None:
+        """Why work cannot be given to (or listed for) ``code``: it is neither a collector nor a group of this
+        configuration; None when it is one."""
+        if self.collector(code) is not None or self.group(code) is not None:
+            return None
+        known = ", ".join([c.code for c in self.collectors] + [g.code for g in self.groups]) or "none configured"
+        return Problem(location, f"is not a collector or group (known: {known})", code)
+
     def action_label(self, name: str) -> str:
         """Seed 001: an action's name with its collection letter's name in parentheses, if it has one."""
         action = self.action(name)

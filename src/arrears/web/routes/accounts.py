@@ -1,6 +1,7 @@
 """Accounts: the list, and the account page (party and flags, ledger, aging, case, milestone, pending work,
 timeline, explain) with what a collector does on it: post a payment, add a note or a follow-up, take a promise,
 run a contact plan (with its start-date and delete-confirmation prompts), place in or recall from collections.
+Each of these forms is done once for its one-time token (a double click or a resent page writes nothing more).
 
 Every write is one use case of :mod:`arrears.services`; a refused one shows the page again with each problem next
 to the field it names, and nothing saved."""
@@ -29,7 +30,7 @@ from arrears.services.plans import PlanCancelled, list_plans, run_plan, show_pla
 from arrears.services.stored_strategy import load_strategy
 from arrears.web.forms import FormInput, field_errors
 from arrears.web.pages import render
-from arrears.web.posted import Posted, done
+from arrears.web.posted import Posted, done, once
 from arrears.web.scope import account_in_scope
 from arrears.web.session import DatabaseDep, PageRefused, Viewer, Worker
 
@@ -118,17 +119,21 @@ def _write(
     request: Request, db: Database, principal: Principal, external_id: str, as_of: date | None, name: str,
     form: FormInput, action: Callable[[date], str],
 ) -> Response:  # fmt: skip
-    """Do ``action`` on the page's day (it returns what to say it did): back to the page when done, or the page
-    again with the problems next to the form's fields (and nothing saved)."""
+    """Do ``action`` on the page's day (it returns what to say it did) once for the form's one-time token: back to
+    the page when done, or the page again with the problems next to the form's fields (and nothing saved)."""
     account_in_scope(db, principal, external_id)
     day = as_of or date.today()
-    try:
-        form.raise_problems()
-        said = action(day)
-    except (ValidationFailed, Conflict) as refused:
-        return _account_page(request, db, principal, external_id, as_of, form=name, problems=refused.problems,
-                             values=dict(form.values), status=422)  # fmt: skip
-    return done(request, _back(external_id, as_of), said)
+
+    def write() -> Response:
+        try:
+            form.raise_problems()
+            said = action(day)
+        except (ValidationFailed, Conflict) as refused:
+            return _account_page(request, db, principal, external_id, as_of, form=name, problems=refused.problems,
+                                 values=dict(form.values), status=422)  # fmt: skip
+        return done(request, _back(external_id, as_of), said)
+
+    return once(request, db, form, principal.login, write)
 
 
 @router.post("/accounts/{external_id}/payments")

@@ -4,7 +4,9 @@ decrements and resolves, where a payment reversal sends the account) and each mi
 seed's Perform On events and only the parameters their kind uses. The dropdowns offer only what exists: the
 portfolios, the holiday calendars of the holidays library, the collectors and groups, the letter templates, the
 milestones of the scheme. Saving is one configuration use case validated with the whole configuration: a refused
-form shows each rule next to its field and saves nothing; a scheme accounts stand in is not removed."""
+form shows each rule next to its field and saves nothing; a scheme accounts stand in is not removed. Below the
+list, the credit rating levels (seed 004's Gold, Silver, Bronze by points) and their look-back, changed through the
+use case the API's ``PUT /credit-rating`` uses."""
 
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ from arrears.domain.strategy import Strategy
 from arrears.domain.strategy.schemes import (
     ACTION_PARAMETERS,
     BalanceBasis,
+    CreditLevel,
+    CreditRating,
     DurationUnit,
     JumpActions,
     Milestone,
@@ -34,7 +38,7 @@ from arrears.domain.strategy.schemes import (
     Scheme,
     actions_summary,
 )
-from arrears.services import config
+from arrears.services import config, config_items
 from arrears.services.database import Database
 from arrears.web.forms import FormInput, field_errors
 from arrears.web.pages import render
@@ -64,6 +68,8 @@ _SCHEME_PATH = re.compile(r"^schemes\[(?P<code>.*?)\](?:\.(?P<rest>.*))?$")
 _MILESTONE_PATH = re.compile(r"^milestones\[(?P<m>\d+)\](?:\.actions\[(?P<a>\d+)\])?(?:\.(?P<field>.*))?$")
 _MILESTONE_KEY = re.compile(r"^m(?P<m>\d+)\.name$")
 _ACTION_KEY = re.compile(r"^m(?P<m>\d+)\.a(?P<a>\d+)\.kind$")
+_LEVEL_KEY = re.compile(r"^level\.(?P<n>\d+)\.name$")
+_RATING_PATH = re.compile(r"^credit_rating\.(?:levels\[(?P<n>\d+)\]\.)?(?P<field>\w+)$")
 
 
 def action_fields(kind: str) -> tuple[str, ...]:
@@ -86,10 +92,91 @@ def milestones_tab(request: Request, principal: Viewer, db: DatabaseDep) -> Resp
 
 
 def _list(request: Request, db: Database, principal: Principal, problems: Sequence[Problem] = (),
-          status: int = 200) -> Response:  # fmt: skip
-    context = {"schemes": config.load_strategy(db).schemes, "tab": "milestones", "track_labels": TRACK_LABELS,
-               "refusals": [p.rule for p in problems]}  # fmt: skip
+          status: int = 200, rating: dict[str, Any] | None = None,
+          rating_errors: dict[str, list[str]] | None = None) -> Response:  # fmt: skip
+    strategy = config.load_strategy(db)
+    context = {"schemes": strategy.schemes, "tab": "milestones", "track_labels": TRACK_LABELS,
+               "refusals": [p.rule for p in problems],
+               "rating": rating if rating is not None else _rating_values(strategy.credit_rating),
+               "errors": {"rating": rating_errors or {}}}  # fmt: skip
     return render(request, "admin_milestones.html", context, viewer=principal, status=status)
+
+
+# ------------------------------------------------------------------------------------ the credit rating
+
+
+def _rating_values(rating: CreditRating) -> dict[str, Any]:
+    return {"levels": [{"name": level.name, "min_points": str(level.min_points)} for level in rating.levels],
+            "lookback_days": _number(rating.lookback_days)}  # fmt: skip
+
+
+def _rating_form_values(form: FormInput) -> dict[str, Any]:
+    """The levels as typed, numbered from 1 as shown (whatever numbers the posted fields had)."""
+    numbers = sorted(int(hit["n"]) for name in form.values if (hit := _LEVEL_KEY.match(name)))
+    levels = [{"name": form.text(f"level.{n}.name"), "min_points": form.text(f"level.{n}.min_points")}
+              for n in numbers]  # fmt: skip
+    return {"levels": levels, "lookback_days": form.text("lookback_days")}
+
+
+def _rating(values: dict[str, Any]) -> CreditRating:
+    """The credit rating the form's values describe; every number that is not one is raised at once."""
+    form = FormInput({f"level.{n}.{name}": value for n, level in enumerate(values["levels"], start=1)
+                      for name, value in level.items()} | {"lookback_days": values["lookback_days"]})  # fmt: skip
+    levels = []
+    for n, level in enumerate(values["levels"], start=1):
+        if not level["min_points"]:
+            form.problems.append(Problem(f"level.{n}.min_points", "is required"))
+        points = form.optional_int(f"level.{n}.min_points")
+        levels.append(CreditLevel(level["name"], points if points is not None else 0))
+    lookback = form.optional_int("lookback_days")
+    form.raise_problems()
+    return CreditRating(tuple(levels), lookback)
+
+
+def _rating_field(problem: Problem) -> Problem:
+    """The problem named by the form's field (``credit_rating.levels[2].min_points`` is ``level.2.min_points``)."""
+    found = _RATING_PATH.match(problem.location)
+    if found is None:
+        return problem
+    name = f"level.{found['n']}.{found['field']}" if found["n"] else found["field"]
+    return replace(problem, location=name)
+
+
+def _rating_errors(problems: Sequence[Problem], values: dict[str, Any]) -> dict[str, list[str]]:
+    fields = ["levels", "lookback_days"]
+    for n, _ in enumerate(values["levels"], start=1):
+        fields += [f"level.{n}.name", f"level.{n}.min_points"]
+    return field_errors([_rating_field(p) for p in problems], fields)
+
+
+def _rating_edited(values: dict[str, Any], operation: str) -> bool:
+    """Add or remove a level on the form (nothing saved); False when ``operation`` is neither."""
+    levels: list[dict[str, str]] = values["levels"]
+    if operation == "add-level":
+        levels.append({"name": "", "min_points": ""})
+    elif hit := re.fullmatch(r"remove-level-(\d+)", operation):
+        values["levels"] = [level for n, level in enumerate(levels, start=1) if n != int(hit[1])]
+    else:
+        return False
+    return True
+
+
+@router.post("/admin/milestones/credit-rating")
+def save_credit_rating(request: Request, form: Posted, principal: Viewer, db: DatabaseDep, op: str = "") -> Response:
+    """Save the credit rating levels and look-back (a new configuration version, audited, validated as the API's
+    ``PUT /credit-rating`` is), or with ``op``: add a level, remove one (the form only)."""
+    admin_only(principal)
+    values = _rating_form_values(form)
+    if _rating_edited(values, op or form.text("op")):
+        return _list(request, db, principal, rating=values)
+    try:
+        rating = _rating(values)
+        config_items.set_credit_rating(db, rating, actor=principal.login)
+    except ValidationFailed as refused:
+        return _list(request, db, principal, rating=values, rating_errors=_rating_errors(refused.problems, values),
+                     status=422)  # fmt: skip
+    shown = ", ".join(f"{level.name} from {level.min_points}" for level in rating.levels)
+    return done(request, "/admin/milestones", f"Credit rating saved: {shown} points.")
 
 
 # ------------------------------------------------------------------------------------------- the form

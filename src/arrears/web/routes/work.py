@@ -16,10 +16,10 @@ from arrears.domain.strategy import Strategy
 from arrears.services.database import Database
 from arrears.services.promises import PromiseRequest, is_promise_outcome
 from arrears.services.stored_strategy import load_strategy
-from arrears.services.worklist import assignees_for, complete_activity, worklist
+from arrears.services.worklist import assignees_for, complete_activity, worklist, worklist_assignees
 from arrears.web.forms import FormInput, field_errors
 from arrears.web.pages import render
-from arrears.web.posted import Posted, done
+from arrears.web.posted import Posted, done, once
 from arrears.web.scope import activity_in_scope
 from arrears.web.session import DatabaseDep, PageRefused, Viewer, Worker
 
@@ -43,6 +43,10 @@ def _chosen(strategy: Strategy, principal: Principal, collector: str, group: str
         if (collector and collector != principal.login) or (group and group not in mine):
             raise PageRefused(403, "A collector sees their own worklist and their groups'.")
         return (principal.login if not group else ""), group
+    try:
+        worklist_assignees(strategy, collector or None, group or None)
+    except ValidationFailed as unknown:
+        raise PageRefused(422, f"{unknown}.") from unknown
     return collector, group
 
 
@@ -90,25 +94,30 @@ def complete(
     request: Request, activity_id: int, form: Posted, principal: Worker, db: DatabaseDep,
     on: date | None = None, collector: str = "", group: str = "",
 ) -> Response:  # fmt: skip
-    """Complete a call or review with an outcome code and a note (and, for a promise outcome, the promise); the
-    form again with each problem next to its field when refused, and nothing saved."""
+    """Complete a call or review with an outcome code and a note (and, for a promise outcome, the promise), once
+    for the form's one-time token; the form again with each problem next to its field when refused, and nothing
+    saved."""
     activity_in_scope(db, principal, activity_id)
     day = form.required_date("on")
     promise = _promise(form)
-    try:
-        form.raise_problems()
-        assert day is not None
-        breach = complete_activity(db, activity_id, form.text("outcome"), form.text("note"), on=day,
-                                   actor=principal.login, promise=promise)  # fmt: skip
-    except (ValidationFailed, Conflict) as refused:
-        errors = {activity_id: field_errors(refused.problems, COMPLETE_FIELDS, COMPLETE_ALIASES)}
-        return _worklist_page(request, db, principal, on, collector, group, errors=errors,
-                              values={activity_id: dict(form.values)}, status=422)  # fmt: skip
-    except NotFound as missing:
-        raise PageRefused(404, str(missing)) from missing
-    said = f"Activity {activity_id} completed: {form.text('outcome')}" + (" with a promise" if promise else "")
-    if breach:
-        said += f" (recorded, but it broke a contact rule: {breach})"
-    query = urlencode({k: v for k, v in (("on", on.isoformat() if on else ""), ("collector", collector),
-                                         ("group", group)) if v})  # fmt: skip
-    return done(request, "/worklist" + (f"?{query}" if query else ""), said)
+
+    def write() -> Response:
+        try:
+            form.raise_problems()
+            assert day is not None
+            breach = complete_activity(db, activity_id, form.text("outcome"), form.text("note"), on=day,
+                                       actor=principal.login, promise=promise)  # fmt: skip
+        except (ValidationFailed, Conflict) as refused:
+            errors = {activity_id: field_errors(refused.problems, COMPLETE_FIELDS, COMPLETE_ALIASES)}
+            return _worklist_page(request, db, principal, on, collector, group, errors=errors,
+                                  values={activity_id: dict(form.values)}, status=422)  # fmt: skip
+        except NotFound as missing:
+            raise PageRefused(404, str(missing)) from missing
+        said = f"Activity {activity_id} completed: {form.text('outcome')}" + (" with a promise" if promise else "")
+        if breach:
+            said += f" (recorded, but it broke a contact rule: {breach})"
+        query = urlencode({k: v for k, v in (("on", on.isoformat() if on else ""), ("collector", collector),
+                                             ("group", group)) if v})  # fmt: skip
+        return done(request, "/worklist" + (f"?{query}" if query else ""), said)
+
+    return once(request, db, form, principal.login, write)
