@@ -218,20 +218,34 @@ def test_a_login_changed_deactivated_and_activated_again(office: Office) -> None
     assert _patch(office, "admin", "/logins/aud", {"role": "collector", "portfolios": ["NORTH"]}).json()[
         "problems"][0]["rule"] == "a collector's login is the code of a configured collector"
     assert _patch(office, "admin", "/logins/nobody", {"active": False}).status_code == 404
-    # deactivated: the login cannot sign in and its tokens are refused, until it is activated again
+    # deactivated: the login cannot sign in and its tokens are revoked at once; activating it gives none back
+    signed = {"login": "BO", "password": "correct horse battery"}
+    session = office.client.post("/api/v1/auth/login", json=signed).json()["token"]
+    as_session = {"Authorization": f"Bearer {session}"}
+    assert office.get("BO", "/me").status_code == 200
+    assert office.client.get("/api/v1/me", headers=as_session).status_code == 200
     off = _patch(office, "admin", "/logins/BO", {"active": False})
     assert (off.status_code, off.json()["active"]) == (200, False)
     assert office.get("BO", "/me").status_code == 401
-    signed = {"login": "BO", "password": "correct horse battery"}
+    assert office.client.get("/api/v1/me", headers=as_session).status_code == 401
     assert office.client.post("/api/v1/auth/login", json=signed).status_code == 401
     assert _patch(office, "admin", "/logins/BO", {"active": True}).json()["active"] is True
-    assert office.get("BO", "/me").status_code == 200
-    assert office.client.post("/api/v1/auth/login", json=signed).status_code == 201
+    assert office.get("BO", "/me").status_code == 401
+    assert office.client.get("/api/v1/me", headers=as_session).status_code == 401
+    again = office.client.post("/api/v1/auth/login", json=signed)
+    assert again.status_code == 201
+    assert office.client.get("/api/v1/me", headers={"Authorization": f"Bearer {again.json()['token']}"}
+                             ).status_code == 200  # fmt: skip
     assert office.get("admin", "/logins/BO").json() == {"login": "BO", "role": "collector", "portfolios": ["NORTH"],
                                                         "active": True}  # fmt: skip
     audited = [(row.actor, row.action, row.request_id is not None) for row in table(office.db, "audit")
                if row.entity == "login" and row.entity_key == "BO"]  # fmt: skip
     assert audited[-2:] == [("admin", "deactivated", True), ("admin", "activated", True)]
+    tokens = {row.id: row.kind for row in table(office.db, "api_token") if row.login == "BO"}
+    revoked = [(row.actor, int(row.entity_key), json.loads(row.after)["reason"]) for row in table(office.db, "audit")
+               if row.entity == "token" and row.action == "revoked"]  # fmt: skip
+    assert revoked == [("admin", token_id, "the login was deactivated") for token_id in sorted(tokens)[:2]]
+    assert [tokens[token_id] for _, token_id, _ in revoked] == ["api", "session"]
 
 
 def test_the_last_administrator_stays_one(office: Office) -> None:

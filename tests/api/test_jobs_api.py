@@ -1,6 +1,7 @@
 """A large print batch is printed in the background: the POST answers 202 with a job, the job's status is
 kept in the database (another server on the same database answers it), and once done it links to the batch's
-PDF; a job that is refused says why and prints nothing (SQLite and PostgreSQL).
+PDF; a job that is refused says why and prints nothing; a job whose server stopped is answered failed,
+interrupted (SQLite and PostgreSQL).
 
 The office's daily run of 2026-03-31 queues one letter (adams, NORTH, L30); the server here prints in the
 background from one letter on (``print_at_once`` 0).
@@ -8,6 +9,8 @@ background from one letter on (``print_at_once`` 0).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,8 +20,10 @@ from fastapi.testclient import TestClient
 from arrears.api.app import create_app
 from arrears.services.jobs import queue_job
 from arrears.services.letter_print import PRINT_JOB, run_print_job
+from arrears.store.processes import Holder
 from tests.api.conftest import Office
 from tests.services.run_scenarios import table
+from tests.services.test_jobs import ANOTHER_MACHINE, plant_job
 
 
 def _background(office: Office) -> Any:
@@ -83,3 +88,21 @@ def test_a_refused_job_says_why_and_prints_nothing(office: Office, tmp_path: Pat
     assert run_print_job(office.db, output, job.id).finished_at == failed.finished_at  # ended: not run again
     assert not output.exists()
     assert office.get("BO", "/letters", status="printed").json()["total"] == 0
+
+
+def test_a_job_whose_server_stopped_is_answered_interrupted_by_the_next_server(office: Office) -> None:
+    stopped = subprocess.Popen([sys.executable, "-c", "pass"])  # a server process that has ended
+    stopped.wait()
+    host, machine = Holder.this_process().name.rpartition(":")[0], Holder.this_process().machine
+    left = plant_job(office.db, Holder(f"{host}:{stopped.pid}", machine), running=True, lease_seconds=600)
+    elsewhere = plant_job(office.db, Holder("print-2:4242", ANOTHER_MACHINE), running=True, lease_seconds=600)
+    live = queue_job(office.db, PRINT_JOB, {}, portfolio="NORTH", actor="mgr")
+    # a server that starts marks the job it finds interrupted before anyone asks
+    with TestClient(create_app(office.client.app.state.settings, database=office.db)):  # type: ignore[attr-defined]
+        pass
+    assert {row.id: row.status for row in table(office.db, "job")} == {left: "failed", elsewhere: "running",
+                                                                      live.id: "queued"}  # fmt: skip
+    shown = office.get("mgr", f"/jobs/{left}").json()
+    assert (shown["status"], shown["finished_at"] is not None, shown["problems"]) == ("failed", True, [
+        {"location": "job", "rule": "interrupted: the server process that ran it stopped", "value": ""}])
+    assert [office.get("mgr", f"/jobs/{job}").json()["status"] for job in (elsewhere, live.id)] == ["running", "queued"]

@@ -78,15 +78,22 @@ def test_users_update_deactivate_and_activate(url: str, sqlite_db: Database) -> 
     assert call("users", "update", "AL", "--role", "auditor", "--no-portfolios", "--db", url)[1].strip() == (
         "AL signs in as auditor (every portfolio)"
     )
+    assert call("users", "tokens", "create", "AL", "--name", "dialer", "--db", url)[0] == 0
     assert call("users", "deactivate", "AL", "--db", url) == (0, "AL deactivated\n")
+    assert "revoked" in call("users", "tokens", "list", "AL", "--db", url)[1]
+    code, output = call("users", "tokens", "create", "AL", "--name", "dialer", "--db", url)
+    assert code == 1 and "login: is deactivated: activate it before making it a token" in output
     code, output = call("users", "deactivate", "admin", "--db", url)
     assert code == 1 and "is the last active administrator" in output
     assert call("users", "deactivate", "nobody", "--db", url)[0] == 1
     assert json.loads(call("users", "list", "--json", "--db", url)[1])[0] == {
         "login": "AL", "role": "auditor", "portfolios": [], "active": False}
     assert call("users", "activate", "AL", "--db", url) == (0, "AL activated\n")
-    assert [row.action for row in table(sqlite_db, "audit") if row.entity == "login" and row.entity_key == "AL"] == [
-        "added", "updated", "updated", "deactivated", "activated",
+    assert "revoked" in call("users", "tokens", "list", "AL", "--db", url)[1]
+    assert [(row.entity, row.action) for row in table(sqlite_db, "audit") if row.entity == "token"
+            or (row.entity == "login" and row.entity_key == "AL")] == [
+        ("login", "added"), ("login", "updated"), ("login", "updated"), ("token", "added"), ("login", "deactivated"),
+        ("token", "revoked"), ("login", "activated"),
     ]  # fmt: skip
 
 

@@ -42,7 +42,7 @@ def office(db: Database) -> Database:
 
 def listed(db: Database, **criteria: object) -> list[tuple[str, int, int, str | None, str | None]]:
     rows = search_accounts(db, AccountFilter(**criteria), d("2026-02-20"))  # type: ignore[arg-type]
-    return [(r["external_id"], r["balance_cents"], r["days_past_due"], r["case_status"], r["collector"]) for r in rows]
+    return [(r.external_id, r.balance_cents, r.days_past_due, r.case_status, r.collector) for r in rows]
 
 
 def test_every_filter_narrows_the_list(office: Database) -> None:

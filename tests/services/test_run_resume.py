@@ -41,7 +41,7 @@ from arrears.services.run import (
 from arrears.store.db import Database, make_engine, sqlite_url
 from arrears.store.migrate import upgrade
 from arrears.store.models import RunChunkRow, RunRow
-from arrears.store.runs import Holder
+from arrears.store.processes import Holder
 from tests.conftest import POSTGRES_URL
 from tests.services import run_processes
 from tests.services.run_processes import ACCOUNTS, AS_OF, CHUNK, alive, children_of, populate, start_child_run

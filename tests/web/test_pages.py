@@ -5,7 +5,9 @@ cannot open another portfolio's account."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
+from arrears.services.security import update_user
 from tests.services.run_scenarios import table
 from tests.web.conftest import DAY, Site, csrf_of, form_token_of
 
@@ -39,6 +41,19 @@ def test_logging_out_revokes_the_session(site: Site) -> None:
                             ).status_code == 303  # fmt: skip
     assert [row.revoked_at is not None for row in table(site.db, "api_token")] == [True]
     assert site.client.get("/accounts", follow_redirects=False).status_code == 303
+
+
+def test_deactivating_a_login_ends_its_web_session_at_once(site: Site) -> None:
+    site.login("BO")
+    assert site.client.get("/accounts", follow_redirects=False).status_code == 200
+    update_user(site.db, "BO", active=False, actor="admin", now=datetime.now(UTC))
+    answer = site.client.get("/accounts", follow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (303, "/login?next=/accounts")
+    # activated again, the old cookie stays refused: the collector signs in anew
+    update_user(site.db, "BO", active=True, actor="admin", now=datetime.now(UTC))
+    assert site.client.get("/accounts", follow_redirects=False).status_code == 303
+    site.login("BO")
+    assert site.client.get("/accounts", follow_redirects=False).status_code == 200
 
 
 def test_a_form_without_a_valid_csrf_token_is_refused_and_does_nothing(site: Site) -> None:

@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        jobs.fail_jobs_of_stopped_servers(db)
         if settings.scheduler:  # imported only here: a server without a scheduler never loads it
             from arrears.api.scheduler import start_scheduler
 

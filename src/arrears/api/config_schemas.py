@@ -325,7 +325,7 @@ class LoginUserCreate(_In):
 
 class LoginUserUpdate(_In):
     """What changes of a login; what is left out keeps its value. ``active: false`` deactivates it: it cannot
-    sign in and its tokens are refused until it is activated again."""
+    sign in and its tokens and web sessions are revoked at once (activating it again gives none back)."""
 
     role: Role | None = None
     portfolios: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = None

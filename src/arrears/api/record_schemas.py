@@ -156,7 +156,8 @@ class JobProblem(_Out):
 
 class JobPublic(_Out):
     """A background job (a large print batch): ``queued``, ``running``, ``done`` (``result`` links to what it
-    made: the batch's PDF) or ``failed`` (``problems`` says why; nothing was printed)."""
+    made: the batch's PDF) or ``failed`` (``problems`` says why: refused, nothing printed; or interrupted, its
+    server process having stopped)."""
 
     id: int
     kind: str

@@ -20,6 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from arrears.domain.access import Role, Scope
 from arrears.domain.ledger import Kind, Source
 from arrears.domain.promises import PromiseChannel
+from arrears.services.account_list import AccountLine
 from arrears.services.account_page import ActivityLine, CaseEpisode, TimelineEntry
 from arrears.services.promises import PromiseLine
 from arrears.services.queries import LedgerLine
@@ -148,20 +149,7 @@ class Page(_Out, Generic[T]):
     offset: int
 
 
-class AccountListPublic(_Out):
-    """An account in a list."""
-
-    external_id: str
-    portfolio: str
-    last_name: str
-    first_name: str
-    mode: str
-    balance_cents: int
-    oldest_unpaid_due: date | None
-    last_payment_date: date | None
-    case_status: str | None
-    collector: str | None
-    days_past_due: int
+AccountListPublic = public_of(AccountLine, "AccountListPublic", "An account in a list.")
 
 
 class PhonePublic(_Out):

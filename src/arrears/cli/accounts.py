@@ -184,16 +184,16 @@ def accounts_list(
         criteria = AccountFilter(portfolio, in_collections, collector, status, cents, dpd_over, where, limit, offset)
         rows = search_accounts(open_db(db), criteria, when)
     if json:
-        print_json(rows)
+        print_json([row.as_dict() for row in rows])
         return
     columns = (whole("account"), text("guarantor"), money("balance"), whole("dpd", right=True), text("case"),
                text("collector"), extra("portfolio"), extra("mode"), extra("oldest unpaid due"),
                extra("last payment"))  # fmt: skip
     cells = [
-        (shown(row["external_id"]), shown(f"{row['last_name']}, {row['first_name']}".strip(", ")),
-         format_cents(row["balance_cents"]), str(row["days_past_due"]), (row["case_status"] or "").replace("_", " "),
-         shown(row["collector"] or ""), shown(row["portfolio"]), row["mode"], str(row["oldest_unpaid_due"] or ""),
-         str(row["last_payment_date"] or ""))
+        (shown(row.external_id), shown(f"{row.last_name}, {row.first_name}".strip(", ")),
+         format_cents(row.balance_cents), str(row.days_past_due), (row.case_status or "").replace("_", " "),
+         shown(row.collector or ""), shown(row.portfolio), row.mode, str(row.oldest_unpaid_due or ""),
+         str(row.last_payment_date or ""))
         for row in rows
     ]  # fmt: skip
     show_table(columns, cells, title=f"accounts on {when}" + (f" (from row {offset + 1})" if offset else ""), wide=wide)

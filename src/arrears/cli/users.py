@@ -97,7 +97,7 @@ def _set_active(login: str, active: bool, user: str | None, db: str | None) -> N
 def users_deactivate_command(
     login: Annotated[str, typer.Argument(help="The login.")], user: UserOption = None, db: DbOption = None
 ) -> None:
-    """Stop a login signing in; its tokens are refused until it is activated again."""
+    """Stop a login at once: it cannot sign in, and its tokens and web sessions are revoked."""
     _set_active(login, False, user, db)
 
 
@@ -105,7 +105,7 @@ def users_deactivate_command(
 def users_activate_command(
     login: Annotated[str, typer.Argument(help="The login.")], user: UserOption = None, db: DbOption = None
 ) -> None:
-    """Let a deactivated login sign in again (its tokens that have not expired work again)."""
+    """Let a deactivated login sign in again (its revoked tokens stay revoked: it makes new ones)."""
     _set_active(login, True, user, db)
 
 

@@ -4,7 +4,7 @@ account, and paging for large databases."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -45,10 +45,32 @@ class AccountFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountLine:
+    """An account as listed: its guarantor's name, summary, and current guarantor case (status and collector,
+    None when never in collections), with its days past due on the list's day."""
+
+    external_id: str
+    portfolio: str
+    last_name: str
+    first_name: str
+    mode: str
+    balance_cents: int
+    oldest_unpaid_due: date | None
+    last_payment_date: date | None
+    case_status: str | None
+    collector: str | None
+    days_past_due: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
 class AccountPage:
     """One page of an account list and how many accounts the criteria select over every page."""
 
-    rows: list[dict[str, Any]]
+    rows: list[AccountLine]
     total: int
 
 
@@ -72,7 +94,7 @@ def _problems(db: Database, criteria: AccountFilter) -> list[Problem]:
     return problems
 
 
-def search_accounts(db: Database, criteria: AccountFilter, as_of: date) -> list[dict[str, Any]]:
+def search_accounts(db: Database, criteria: AccountFilter, as_of: date) -> list[AccountLine]:
     """The accounts that meet every criterion, largest balance first, one page of them, each with its
     collector, case status and days past due on ``as_of``. An unknown portfolio, collector or status is
     refused (not an empty list); so is a condition that does not parse, with its position."""
@@ -120,6 +142,5 @@ def account_page_of(db: Database, criteria: AccountFilter, as_of: date, *, count
             rows = [row for row in account_listing(connection, **options) if row["external_id"] in matching]
             total = len(rows)
             rows = rows[criteria.offset : criteria.offset + criteria.limit]
-    for row in rows:
-        row["days_past_due"] = days_past_due(row["oldest_unpaid_due"], as_of)
-    return AccountPage(rows, total)
+    lines = [AccountLine(**row, days_past_due=days_past_due(row["oldest_unpaid_due"], as_of)) for row in rows]
+    return AccountPage(lines, total)

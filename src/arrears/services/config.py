@@ -49,7 +49,7 @@ from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.model import ENTERPRISE
 from arrears.domain.money import format_cents
-from arrears.domain.plans import Plan
+from arrears.domain.plans import Plan, TransactionType
 from arrears.domain.strategy import (
     Action,
     ActionKind,
@@ -1185,6 +1185,25 @@ def delete_plan(db: Database, code: str, actor: str = SYSTEM) -> tuple[EntityCha
     return _delete(db, "plan", code, actor)
 
 
+def create_transaction_type(
+    db: Database, transaction_type: TransactionType, actor: str = SYSTEM
+) -> tuple[EntityChange, ...]:
+    """Add a transaction type (what a ledger line of that code is, and the contact plan it runs)."""
+    return _create(db, "transaction_type", transaction_type, actor)
+
+
+def update_transaction_type(
+    db: Database, code: str, transaction_type: TransactionType, actor: str = SYSTEM
+) -> tuple[EntityChange, ...]:
+    """Replace the transaction type ``code`` (a new code renames it)."""
+    return _update(db, "transaction_type", code, transaction_type, actor)
+
+
+def delete_transaction_type(db: Database, code: str, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
+    """Delete the transaction type ``code``."""
+    return _delete(db, "transaction_type", code, actor)
+
+
 def plan_problems(db: Database, plan: Plan, original: str | None = None) -> list[Problem]:
     """Every rule saving ``plan`` (a new one, or in the place of ``original``) would be refused with, checked
     against the whole configuration as :func:`create_plan` and :func:`update_plan` check it; nothing is
@@ -1603,25 +1622,6 @@ def audit_log(db: Database, entity: str | None = None, limit: int = 50) -> list[
         ]
 
 
-# ------------------------------------------------------------------------------------ by kind of entity
-
-
-def create_entity(db: Database, item: Any, actor: str = SYSTEM, *, kind: str) -> tuple[EntityChange, ...]:
-    """Add ``item``, an entity of ``kind`` (``plan``, ``transaction_type``, ``scheme`` … the kinds of the document's
-    lists), refused when its key is taken."""
-    return _create(db, kind, item, actor)
-
-
-def update_entity(db: Database, key: str, item: Any, actor: str = SYSTEM, *, kind: str) -> tuple[EntityChange, ...]:
-    """Put ``item`` in the place of the entity ``key`` of ``kind`` (a new key renames it)."""
-    return _update(db, kind, key, item, actor)
-
-
-def delete_entity(db: Database, key: str, actor: str = SYSTEM, *, kind: str) -> tuple[EntityChange, ...]:
-    """Delete the entity ``key`` of ``kind``; refused (:class:`InUse`) while other configuration uses it."""
-    return _delete(db, kind, key, actor)
-
-
 def change_configuration(
     db: Database, change: Callable[[Strategy], Strategy], actor: str = SYSTEM
 ) -> tuple[EntityChange, ...]:
@@ -1653,17 +1653,21 @@ __all__ = [
     "change_configuration",
     "create_action",
     "create_collector",
-    "create_entity",
     "create_group",
     "create_letter",
+    "create_plan",
+    "create_scheme",
     "create_series",
+    "create_transaction_type",
     "create_user",
     "delete_action",
     "delete_collector",
-    "delete_entity",
     "delete_group",
     "delete_letter",
+    "delete_plan",
+    "delete_scheme",
     "delete_series",
+    "delete_transaction_type",
     "delete_user",
     "describe_rule",
     "describe_use",
@@ -1680,10 +1684,12 @@ __all__ = [
     "update_assignment_rule",
     "update_collector",
     "update_document_rule",
-    "update_entity",
     "update_group",
     "update_letter",
+    "update_plan",
+    "update_scheme",
     "update_series",
+    "update_transaction_type",
     "update_user",
     "version_diff",
     "version_document",

@@ -71,6 +71,7 @@ from arrears.store import milestones as store_milestones
 from arrears.store import runs
 from arrears.store.config_repo import current_version
 from arrears.store.db import Database, fetch_rows, make_engine
+from arrears.store.processes import Holder, database_now
 from arrears.store.run_writer import write_chunk
 from arrears.store.runs import ALL, FAILED, Lease, LeaseLost, RunRecord
 
@@ -202,9 +203,9 @@ def start_run(db: Database, as_of: date, scope: str, *, lease_seconds: float = L
     """Claim the run of ``scope`` on ``as_of`` (a new record, a rerun, or the takeover of an unfinished one)
     and return its lease; refuse a back-dated run, a run held by a live attempt, and a run while another
     run of an overlapping scope is unfinished. Claims are decided one at a time by the database."""
-    holder = runs.Holder.this_process()
+    holder = Holder.this_process()
     with runs.claiming(db.engine) as connection:
-        now = runs.database_now(connection)
+        now = database_now(connection)
         _refuse_back_dated(runs.latest_completed(connection), scope, as_of)
         for run in runs.unfinished(connection):
             if not _overlaps(scope, run.scope):

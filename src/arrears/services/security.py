@@ -181,9 +181,10 @@ def update_user(
     db: Database, login: str, *, role: str | None = None, portfolios: Sequence[str] | None = None,
     active: bool | None = None, actor: str, now: datetime,
 ) -> UserLine:  # fmt: skip
-    """Change the role, the portfolios or whether ``login`` may sign in (None: keep it). A deactivated login
-    cannot sign in and its tokens are refused until it is activated again; the last active administrator keeps
-    that role and stays active (:class:`Conflict`)."""
+    """Change the role, the portfolios or whether ``login`` may sign in (None: keep it). Deactivating a login
+    stops it at once: it cannot sign in, and its API tokens and web sessions are revoked (each audited), so
+    activating it again gives none of them back. The last active administrator keeps that role and stays active
+    (:class:`Conflict`)."""
     with UnitOfWork(db) as uow:
         session = uow.session
         row = repo.login_row(session, login, for_update=True)
@@ -206,8 +207,18 @@ def update_user(
         if after != before:
             action = "updated" if before["active"] == after["active"] else "activated" if row.active else "deactivated"
             append_audit(session, actor=actor, entity="login", key=login, action=action, before=before, after=after)
+            if action == "deactivated":
+                _revoke_tokens_of(session, login, actor=actor, now=now, reason="the login was deactivated")
             uow.commit()
         return _user_line(row)
+
+
+def _revoke_tokens_of(session: Session, login: str, *, actor: str, now: datetime, reason: str) -> None:
+    """Revoke every token of ``login`` still in force (API tokens and web sessions alike), one audit row each."""
+    for token in repo.tokens_in_force(session, login, now):
+        token.revoked_at = now
+        append_audit(session, actor=actor, entity="token", key=str(token.id), action="revoked", before=None,
+                     after={"revoked_at": now.isoformat(), "kind": token.kind, "reason": reason})  # fmt: skip
 
 
 def show_user(db: Database, login: str) -> UserLine:
@@ -261,12 +272,14 @@ def create_token(
     kind: str = "api", lifetime: timedelta | None = None,
 ) -> IssuedToken:  # fmt: skip
     """A new bearer token of ``login`` named ``name`` with ``scopes`` (None: all its role allows), valid for
-    ``days`` (or ``lifetime``, for a session made by a login)."""
+    ``days`` (or ``lifetime``, for a session made by a login); a deactivated login gets none (:class:`Conflict`)."""
     with UnitOfWork(db) as uow:
         session = uow.session
         row = repo.login_row(session, login)
         if row is None:
             raise NotFound(f"no login {login!r}")
+        if not row.active:
+            raise Conflict([Problem("login", "is deactivated: activate it before making it a token", login)])
         role = Role(row.role)
         chosen = sorted(set(scopes)) if scopes is not None else sorted(s.value for s in role_scopes(role))
         problems = scope_problems(role, chosen)

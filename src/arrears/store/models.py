@@ -767,7 +767,9 @@ class IdempotencyRow(Base):
 class JobRow(Base):
     """Work a server does in the background (printing a large letter batch), kept here so that any server
     process answers its status: ``queued``, ``running``, ``done`` (with its result, JSON) or ``failed`` (with
-    its problems, a JSON list of ``{location, rule, value}``)."""
+    its problems, a JSON list of ``{location, rule, value}``). A job not yet ended is held by the server process
+    that runs it: ``owner`` is its ``host:pid``, ``owner_machine`` its machine and process namespace, and
+    ``lease_until`` when the job counts as interrupted unless that process renews it (it does while it lives)."""
 
     __tablename__ = "job"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -783,3 +785,6 @@ class JobRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[str | None] = mapped_column(String(100))
+    owner_machine: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -14,21 +14,19 @@ disagree still agree on when a lease ends.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import socket
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, exists, func, select
+from sqlalchemy import Connection, Engine, exists, func, select
 from sqlalchemy.exc import DBAPIError
 
 from arrears.store.models import AccountRow, PortfolioRow, RunChunkRow, RunRow
+from arrears.store.processes import Holder, known_gone, lease_expiry
 
 ALL = "ALL"
 RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
@@ -38,44 +36,6 @@ CHUNKS = RunChunkRow.__table__
 
 class LeaseLost(Exception):
     """This attempt no longer holds its run: another process took it over, or the run was stopped."""
-
-
-def _machine() -> str | None:
-    """This machine and process namespace (boot id / pid namespace), where process ids mean something;
-    None where that cannot be known, and then no process is ever probed."""
-    try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        namespace = os.stat("/proc/self/ns/pid").st_ino
-    except OSError:
-        return None
-    return f"{boot}/{namespace}"
-
-
-def _process_exists(pid: int) -> bool:
-    """True when process ``pid`` of this namespace exists and is not a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-@dataclass(frozen=True, slots=True)
-class Holder:
-    """Who runs: ``host:pid`` for people to read, and the machine for the same-machine fast path."""
-
-    name: str
-    machine: str | None
-
-    @classmethod
-    def this_process(cls) -> Holder:
-        """The current process."""
-        return cls(f"{socket.gethostname()[:80]}:{os.getpid()}", _machine())
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +71,7 @@ class RunRecord:
         once; on another machine only the lease's expiry does)."""
         if self.status != RUNNING or self.lease_until is None or self.lease_until <= now:
             return False
-        if machine is not None and self.owner_machine == machine and self.owner:
-            pid = self.owner.rpartition(":")[2]
-            return not pid.isdigit() or _process_exists(int(pid))
-        return True
+        return not known_gone(self.owner, self.owner_machine, machine)
 
 
 def _record(row: Any) -> RunRecord:
@@ -133,21 +90,6 @@ def claiming(engine: Engine) -> Iterator[Connection]:
             connection.exec_driver_sql("LOCK TABLE run IN SHARE ROW EXCLUSIVE MODE")
         yield connection
         connection.commit()
-
-
-def database_now(connection: Connection) -> datetime:
-    """Now, on the clock every host shares: the server's on PostgreSQL, this machine's for a SQLite file."""
-    if connection.dialect.name == "postgresql":
-        moment = connection.scalar(select(func.clock_timestamp(type_=DateTime(timezone=True))))
-        assert moment is not None
-        return moment
-    return datetime.now(UTC)
-
-
-def _expiry(connection: Connection, seconds: float) -> Any:
-    if connection.dialect.name == "postgresql":
-        return func.clock_timestamp(type_=DateTime(timezone=True)) + timedelta(seconds=seconds)
-    return datetime.now(UTC) + timedelta(seconds=seconds)
 
 
 def latest_completed(connection: Connection) -> dict[str, date]:
@@ -194,7 +136,7 @@ def open_run(
         "owner": holder.name,
         "owner_machine": holder.machine,
         "lease_token": lease,
-        "lease_until": _expiry(connection, seconds),
+        "lease_until": lease_expiry(connection, seconds),
         "started_at": now,
         "finished_at": None,
         "failure": None,
@@ -226,7 +168,7 @@ def _lost(connection: Connection, lease: Lease) -> LeaseLost:
 def renew(connection: Connection, lease: Lease) -> None:
     """Extend the lease in the caller's transaction, which then commits only while this attempt holds the
     run (raises :class:`LeaseLost` otherwise). Call it last: it locks the run's row until the commit."""
-    expiry = _expiry(connection, lease.seconds)
+    expiry = lease_expiry(connection, lease.seconds)
     renewed = connection.execute(RUNS.update().where(_held_by(lease)).values(lease_until=expiry))
     if renewed.rowcount != 1:
         raise _lost(connection, lease)

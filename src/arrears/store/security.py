@@ -43,6 +43,15 @@ def tokens_of(session: Session, login: str) -> list[ApiTokenRow]:
     return list(session.scalars(select(ApiTokenRow).where(ApiTokenRow.login == login).order_by(ApiTokenRow.id.desc())))
 
 
+def tokens_in_force(session: Session, login: str, now: datetime) -> list[ApiTokenRow]:
+    """The tokens of ``login`` neither revoked nor expired at ``now``, locked for update, oldest first."""
+    return list(session.scalars(
+        select(ApiTokenRow).where(ApiTokenRow.login == login, ApiTokenRow.revoked_at.is_(None),
+                                  ApiTokenRow.expires_at > now)
+        .order_by(ApiTokenRow.id).with_for_update()
+    ))  # fmt: skip
+
+
 def token_row(session: Session, token_id: int) -> ApiTokenRow | None:
     """The token ``token_id``; None when there is none."""
     return session.get(ApiTokenRow, token_id, with_for_update=True)
@@ -68,11 +77,12 @@ def portfolios_of_external_ids(connection: Connection, external_ids: Sequence[st
     """External id → portfolio code of those of ``external_ids`` that are accounts."""
     found: dict[str, str] = {}
     for start in range(0, len(external_ids), 500):
-        found.update(connection.execute(
+        rows = connection.execute(
             select(AccountRow.external_id, PortfolioRow.code)
             .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
             .where(AccountRow.external_id.in_(list(external_ids[start : start + 500])))
-        ).tuples().all())  # fmt: skip
+        )  # fmt: skip
+        found.update((external_id, code) for external_id, code in rows)
     return found
 
 

@@ -91,8 +91,8 @@ def show_login(login: cs.Key, principal: Admin, db: DatabaseDep) -> cs.LoginUser
 
 @router.patch("/logins/{login}")
 def update_login(login: cs.Key, body: cs.LoginUserUpdate, principal: Admin, db: DatabaseDep) -> cs.LoginUserPublic:
-    """Change a login's role or portfolios, or deactivate it (it cannot sign in, its tokens are refused) and
-    activate it again; the last active administrator stays one (409)."""
+    """Change a login's role or portfolios, or deactivate it (it cannot sign in; its tokens and web sessions are
+    revoked at once) and activate it again; the last active administrator stays one (409)."""
     line = security.update_user(db, login, role=body.role.value if body.role is not None else None,
                                 portfolios=body.portfolios, active=body.active, actor=principal.login,
                                 now=datetime.now(UTC))  # fmt: skip

@@ -14,7 +14,6 @@ the configuration use cases: validated against the whole configuration, audited,
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -127,12 +126,6 @@ def entity_router(kind: EntityKind) -> APIRouter:
     return entities
 
 
-def _by_kind(kind: str) -> tuple[Callable[..., tuple[EntityChange, ...]], ...]:
-    """The add, replace and delete use cases of the entities of ``kind``."""
-    return (partial(config.create_entity, kind=kind), partial(config.update_entity, kind=kind),
-            partial(config.delete_entity, kind=kind))  # fmt: skip
-
-
 d = config_document
 ENTITY_KINDS = (
     EntityKind("/collectors", "collector", "code", cs.CollectorPublic, cs.CollectorCreate, cs.CollectorUpdate,
@@ -151,12 +144,15 @@ ENTITY_KINDS = (
     EntityKind("/series", "series", "name", cs.SeriesPublic, cs.SeriesCreate, cs.SeriesUpdate, lambda s: s.series,
                d.series_doc, d.series_from, config.create_series, config.update_series, config.delete_series),
     EntityKind("/plans", "contact plan", "code", cs.PlanPublic, cs.PlanCreate, cs.PlanUpdate, lambda s: s.plans,
-               d.plan_doc, d.plan_from, *_by_kind("plan"), migrates_work=False, reads=False),
+               d.plan_doc, d.plan_from, config.create_plan, config.update_plan, config.delete_plan,
+               migrates_work=False, reads=False),
     EntityKind("/transaction-types", "transaction type", "code", cs.TransactionTypePublic, cs.TransactionTypeCreate,
                cs.TransactionTypeUpdate, lambda s: s.transaction_types, d.transaction_type_doc,
-               d.transaction_type_from, *_by_kind("transaction_type"), migrates_work=False),
+               d.transaction_type_from, config.create_transaction_type, config.update_transaction_type,
+               config.delete_transaction_type, migrates_work=False),
     EntityKind("/schemes", "scheme", "code", cs.SchemePublic, cs.SchemeCreate, cs.SchemeUpdate, lambda s: s.schemes,
-               d.scheme_doc, d.scheme_from, *_by_kind("scheme"), migrates_work=False, reads=False),
+               d.scheme_doc, d.scheme_from, config.create_scheme, config.update_scheme, config.delete_scheme,
+               migrates_work=False, reads=False),
 )  # fmt: skip
 
 

@@ -4,6 +4,7 @@ process answers the job's status, as it is kept in the database."""
 from __future__ import annotations
 
 import contextvars
+import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -16,8 +17,10 @@ from arrears.api.errors import ERROR_RESPONSES
 from arrears.api.settings import API_PREFIX
 from arrears.domain.access import Principal
 from arrears.domain.errors import NotFound
-from arrears.services.jobs import DONE, JobLine, show_job
+from arrears.services.database import Database
+from arrears.services.jobs import DONE, JobLine, fail_interrupted_jobs, show_job
 
+log = logging.getLogger("arrears.jobs")
 router = APIRouter(prefix="/jobs", tags=["jobs"], responses=ERROR_RESPONSES)
 
 
@@ -42,6 +45,18 @@ class JobRunner:
     def shutdown(self) -> None:
         """Let the jobs running end; start no other."""
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def fail_jobs_of_stopped_servers(db: Database) -> None:
+    """Mark interrupted the jobs whose server process stopped before they ended (when a server starts); a
+    database that cannot be reached now leaves them to be marked when they are read."""
+    try:
+        interrupted = fail_interrupted_jobs(db)
+    except Exception:  # a server starts without this; reading a job marks it all the same
+        log.warning("the jobs of stopped servers could not be looked for", exc_info=True)
+        return
+    if interrupted:
+        log.warning("jobs %s were interrupted: the server process that ran them stopped", interrupted)
 
 
 def seen(principal: Principal, portfolio: str | None) -> bool:
