@@ -108,27 +108,25 @@ EXPRESSIONS: dict[str, str] = {
 the drivers type dates and flags themselves)."""
 
 
-def select_sql(columns: Collection[str], span: tuple[int, int] | None = None) -> str:
-    """The features read of ``columns`` (names of :data:`EXPRESSIONS`); with ``span`` (first, last) of the
-    accounts with ids in it, every table joined by account id bounded by the same range, and without its WHERE
-    clause otherwise.
+def select_sql(columns: Collection[str], cases_within: tuple[int, int] | None = None) -> str:
+    """The features read of ``columns`` (names of :data:`EXPRESSIONS`), without its WHERE clause; with
+    ``cases_within`` (first, last) the case joins bounded by that range of account ids too.
 
-    The planner does not carry a range through a join's equality: bounded on the account alone, PostgreSQL
-    hashes the whole summary and case tables (and then the party table) for every chunk, a cost that grows with
-    the database; bounded on each, it merges index ranges and looks up the chunk's guarantors."""
-    within = "" if span is None else f" BETWEEN {int(span[0])} AND {int(span[1])}"
+    The planner does not carry a bound on the account through a join's equality: unbounded, PostgreSQL hashes
+    every current case for each chunk or batch, a cost that grows with the database. (The summary, an inner
+    join, is bounded in the WHERE clause of a range read: :func:`_read_range`.)"""
+    within = "" if cases_within is None else f" BETWEEN {int(cases_within[0])} AND {int(cases_within[1])}"
 
     def bounded(alias: str) -> str:
         return f" AND {alias}.account_id{within}" if within else ""
 
-    sql = f"""
+    return f"""
 SELECT {", ".join(f"{EXPRESSIONS[name]} AS {name}" for name in columns)}
 FROM account a
 JOIN party g ON g.id = a.guarantor_id
 JOIN account_summary s ON s.account_id = a.id
 LEFT JOIN collections_case cg ON cg.account_id = a.id AND cg.track = 'guarantor' AND cg.is_current{bounded("cg")}
 LEFT JOIN collections_case ci ON ci.account_id = a.id AND ci.track = 'insurance' AND ci.is_current{bounded("ci")}"""
-    return f"{sql}\nWHERE a.id{within}{bounded('s')}" if within else sql
 
 
 def _postgres_frame(connection: Connection, sql: str, schema: Mapping[str, Any]) -> pl.DataFrame:
@@ -188,7 +186,11 @@ def _portfolio_codes(connection: Connection) -> dict[int, str]:
 def _read_range(
     connection: Connection, columns: dict[str, Any], first: int, last: int, portfolio_id: int | None
 ) -> pl.DataFrame:
-    sql = select_sql(columns, (first, last))
+    # The summary bounded as well as the account: unbounded, PostgreSQL hashes the whole summary table (and
+    # then scans every party) for each chunk; bounded, it merges the two index ranges and looks the
+    # chunk's guarantors up.
+    within = f"BETWEEN {int(first)} AND {int(last)}"
+    sql = f"{select_sql(columns, (first, last))}\nWHERE a.id {within} AND s.account_id {within}"
     if portfolio_id is not None:
         sql += f" AND a.portfolio_id = {int(portfolio_id)}"
     frame = read_frame(connection, sql, columns).sort("account_id")
@@ -220,7 +222,8 @@ def read_details(connection: Connection, account_ids: list[int]) -> pl.DataFrame
     for start in range(0, len(account_ids), 5000):
         batch = account_ids[start : start + 5000]
         listed = ", ".join(str(int(i)) for i in batch)
-        sql = f"{select_sql(DETAIL_COLUMNS, (min(batch), max(batch)))} AND a.id IN ({listed})"
+        # Only the cases bounded by the batch's range: a range on the account too has SQLite scan all of it.
+        sql = f"{select_sql(DETAIL_COLUMNS, (min(batch), max(batch)))} WHERE a.id IN ({listed})"
         frames.append(read_frame(connection, sql, DETAIL_COLUMNS))
     return pl.concat(frames)
 
