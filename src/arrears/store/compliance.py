@@ -110,12 +110,13 @@ def read_contact_facts(
     start = end - timedelta(days=lookback_days + 2)  # a margin for every zone's local day
     for batch in _batches(account_ids):
         listed = _listed(batch)
+        # The case join bounded by the batch's ids too: otherwise PostgreSQL hashes every current case.
         rows = query_rows(
             connection,
             f"SELECT {_ACCOUNT_COLUMNS} FROM account a JOIN party p ON p.id = a.guarantor_id "
             "JOIN account_summary s ON s.account_id = a.id LEFT OUTER JOIN collections_case c "
             "ON c.account_id = a.id AND c.track = 'guarantor' AND c.is_current "
-            f"WHERE a.id IN ({listed})",
+            f"AND c.account_id BETWEEN {int(min(batch))} AND {int(max(batch))} WHERE a.id IN ({listed})",
         )
         parties = _listed(sorted({row[1] for row in rows}))
         phones: dict[int, list[str]] = {}

@@ -139,9 +139,10 @@ def read_merge_facts(connection: Connection, account_ids: Sequence[int]) -> dict
             for row in rows:
                 if row[-1]:
                     descriptions[row[0]][row[1]] = row[-1]
+            # Bounded by the batch's range too: for a list alone PostgreSQL scans every case.
             cursor.execute(
                 f"SELECT account_id, anchor_due FROM collections_case WHERE account_id IN ({ids}) "
-                "AND track = 'guarantor' AND is_current"
+                f"AND track = 'guarantor' AND is_current AND account_id BETWEEN {int(min(batch))} AND {int(max(batch))}"
             )
             anchors = {account_id: _day(anchor) for account_id, anchor in cursor.fetchall()}
             representatives: dict[int, dict[str, dict[str, str]]] = {i: {} for i in batch}
