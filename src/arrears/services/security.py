@@ -372,12 +372,6 @@ def known_portfolios(db: Database) -> frozenset[str]:
         return frozenset(portfolio_ids(session))
 
 
-def portfolios_of(db: Database, external_ids: Sequence[str]) -> dict[str, str]:
-    """External id → portfolio code of those of ``external_ids`` that are accounts."""
-    with db.engine.connect() as connection:
-        return repo.portfolios_of_external_ids(connection, list(external_ids))
-
-
 # ----------------------------------------------------------------------------------------- idempotency
 
 
