@@ -485,6 +485,12 @@ def entities_of(strategy: Strategy, kind: str) -> tuple[Any, ...]:
     return getattr(strategy, ENTITY_SECTIONS[kind].attribute)  # type: ignore[no-any-return]
 
 
+def entity_exists(strategy: Strategy, kind: str, key: str) -> bool:
+    """Whether the strategy has an entity of ``kind`` keyed ``key``."""
+    section = ENTITY_SECTIONS[kind]
+    return any(getattr(item, section.key) == key for item in entities_of(strategy, kind))
+
+
 # ------------------------------------------------------------------------------ work that uses names
 
 MIGRATABLE: frozenset[str] = frozenset(_LABEL)
@@ -511,12 +517,6 @@ class _Plan:
     @property
     def outcomes(self) -> tuple[MigrationOutcome, ...]:
         return tuple(MigrationOutcome(move.migration, move.use) for move in self.moves)
-
-
-def entity_exists(strategy: Strategy, kind: str, key: str) -> bool:
-    """Whether the strategy has an entity of ``kind`` keyed ``key``."""
-    section = ENTITY_SECTIONS[kind]
-    return any(getattr(item, section.key) == key for item in entities_of(strategy, kind))
 
 
 def _operator(kind: str) -> bool:
