@@ -78,9 +78,10 @@ from sqlalchemy import Engine, make_url, text
 
 from arrears.domain.compliance_rules import SWITCHED_OFF, CompliancePolicy
 from arrears.domain.strategy.schemes import Scheme
-from arrears.services.config import apply_document, load_strategy
+from arrears.services.config import apply_document
 from arrears.services.config_document import parse_document
 from arrears.services.run import run_day
+from arrears.services.stored_strategy import load_strategy
 from arrears.store import features, summaries
 from arrears.store.db import Database, fetch_rows, make_engine, sqlite_url
 from arrears.store.migrate import upgrade

@@ -36,7 +36,7 @@ from arrears.letters.pdf import render_many
 from arrears.letters.records import merge_record
 from arrears.letters.render import sample_data
 from arrears.services.accounts import create_portfolio, open_account
-from arrears.services.config import create_letter
+from arrears.services.config_entities import create_letter
 from arrears.services.letter_print import print_batch
 from arrears.services.letters import Letterhead, set_letterhead
 from arrears.store.bulk import insert_ignore

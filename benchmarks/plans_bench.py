@@ -32,10 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from daily_run import AS_OF, DATA, Store, measure_floor
 
 from arrears.domain.plans import EventType, Plan, PlanEvent, Timing
-from arrears.services.config import apply_document, load_strategy
+from arrears.services.config import apply_document
 from arrears.services.config_document import dump_strategy
 from arrears.services.plans import run_batch
 from arrears.services.run import run_day
+from arrears.services.stored_strategy import load_strategy
 from arrears.store.db import Database, make_engine
 from arrears.store.migrate import upgrade
 

@@ -12,7 +12,7 @@ from arrears.domain.ledger import Kind
 from arrears.domain.model import Account, Party
 from arrears.domain.strategy import LetterTemplate
 from arrears.services.accounts import Posting, create_portfolio, open_account, post_transaction
-from arrears.services.config import create_letter
+from arrears.services.config_entities import create_letter
 from arrears.services.letters import merge_data
 from arrears.services.run import run_day
 from arrears.store.db import Database, sqlite_url

@@ -12,7 +12,7 @@ from arrears.cli import app
 from arrears.domain.ledger import Kind
 from arrears.domain.model import Account, Party
 from arrears.services.accounts import Posting, create_portfolio, open_account, post_transaction
-from arrears.services.config import create_action, create_letter
+from arrears.services.config_entities import create_action, create_letter
 from arrears.services.run import run_day
 from arrears.store.db import Database, sqlite_url
 from tests.letters.servers import SmtpInbox, smtp_server

@@ -10,9 +10,10 @@ import yaml
 
 from arrears.domain.compliance import AttemptClass
 from arrears.domain.compliance_rules import DEFAULT_OUTCOMES, CallOutcome, StateWindow
-from arrears.services import config
+from arrears.services import config, config_versions
 from arrears.services.accounts import create_portfolio
 from arrears.services.config_document import dump_strategy, parse_document
+from arrears.services.stored_strategy import load_strategy
 from arrears.store.db import Database
 from tests.examples import example_text
 
@@ -145,8 +146,8 @@ def test_apply_stores_the_section_audited_and_export_gives_it_back(db: Database)
                                     "s.yaml", actor="admin", confirm=True)  # fmt: skip
     assert changed.applied and changed.diff["compliance"]["added"] == ["enterprise"]
     assert changed.diff["portfolio_compliance"]["removed"] == ["ORTHO"]
-    assert config.load_strategy(db).compliance.params("ORTHO").credit_reporting.letter_wait_days == 21
-    exported = config.export_document(db)
+    assert load_strategy(db).compliance.params("ORTHO").credit_reporting.letter_wait_days == 21
+    exported = config_versions.export_document(db)
     assert yaml.safe_load(exported)["compliance"] == {"enterprise": {"credit_reporting": {"letter_wait_days": 21}}}
     assert config.apply_document(db, exported, "exported.yaml", actor="admin").changes == ()
 

@@ -24,9 +24,10 @@ import yaml
 from sqlalchemy import select
 
 from arrears.domain.errors import ValidationFailed
-from arrears.services import config
+from arrears.services import config, config_entities, config_versions
 from arrears.services.accounts import create_portfolio
 from arrears.services.run import run_day
+from arrears.services.stored_strategy import load_strategy
 from arrears.store.db import Database
 from arrears.store.models import AuditRow
 from tests.examples import example_text
@@ -82,9 +83,9 @@ def renamed(old: str, new: str) -> dict[str, Any]:
 
 def errors(db: Database, document: dict[str, Any]) -> list[str]:
     """The errors of applying the document, checking that nothing was written."""
-    exported, count = config.export_document(db), len(config.versions(db))
+    exported, count = config_versions.export_document(db), len(config_versions.versions(db))
     result = config.apply_document(db, text_of(document), "strategy.yaml", confirm=True)
-    assert config.export_document(db) == exported and len(config.versions(db)) == count
+    assert config_versions.export_document(db) == exported and len(config_versions.versions(db)) == count
     return [f"{e.path}: {e.rule}" for e in result.errors]
 
 
@@ -132,9 +133,9 @@ def test_a_migration_moves_the_work_in_the_same_transaction_and_audits_it(worked
         ("moved", {"work": "Call 1"}, {"work": "First call"}),
         ("moved", {"work": "Call 1"}, {"work": "First call"}),
     ]
-    assert "moved to 'First call'" in config.versions(worked)[0].summary and result.version == 2
+    assert "moved to 'First call'" in config_versions.versions(worked)[0].summary and result.version == 2
     # the document's own migrations are not configuration: the export has none, and applies again unchanged
-    assert "migrations" not in config.export_document(worked)
+    assert "migrations" not in config_versions.export_document(worked)
     assert config.apply_document(worked, text_of(document), "again.yaml").changes == ()
 
 
@@ -246,23 +247,23 @@ def test_a_removed_letter_template_moves_its_queued_letters(worked: Database) ->
 
 
 def test_the_single_entity_services_refuse_and_migrate_the_same_way(worked: Database) -> None:
-    call_1 = config.load_strategy(worked).action("Call 1")
+    call_1 = load_strategy(worked).action("Call 1")
     assert call_1 is not None
-    config.update_action(worked, "Call 1", replace(call_1, next_action="Review"), actor="admin")
+    config_entities.update_action(worked, "Call 1", replace(call_1, next_action="Review"), actor="admin")
     with pytest.raises(config.WorkInUse) as failure:  # no configuration names Call 2 now; two activities do
-        config.delete_action(worked, "Call 2")
+        config_entities.delete_action(worked, "Call 2")
     assert [str(problem) for problem in failure.value.problems] == [
         "actions[Call 2]: action 'Call 2' is used by 2 pending activities (accounts O-1, O-2): say where it moves "
         "(move_work_to=<another action>) or cancel it (cancel_work=True)"
     ]
     with pytest.raises(ValidationFailed, match="move its work or cancel it, not both"):
-        config.delete_action(worked, "Call 2", move_work_to="Review", cancel_work=True)
-    config.delete_action(worked, "Call 2", move_work_to="Review", actor="admin")
+        config_entities.delete_action(worked, "Call 2", move_work_to="Review", cancel_work=True)
+    config_entities.delete_action(worked, "Call 2", move_work_to="Review", actor="admin")
     assert [line for line in activities(worked) if "03-08" in line] == [
         "O-1: 2026-03-08 Review (review) cho scheduled",
         "O-2: 2026-03-08 Review (review) cho scheduled",
     ]
-    assert [(v.number, v.actor, v.summary) for v in config.versions(worked)][:2] == [
+    assert [(v.number, v.actor, v.summary) for v in config_versions.versions(worked)][:2] == [
         (3, "admin", "removed action 'Call 2'; action 'Call 2' is used by 2 pending "
                      "activities (accounts O-1, O-2): moved to 'Review'"),
         (2, "admin", "changed action 'Call 1' (next_action)"),

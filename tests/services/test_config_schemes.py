@@ -9,9 +9,10 @@ from typing import Any
 import yaml
 
 from arrears.domain.strategy.schemes import DurationUnit, MilestoneActionKind, PerformOn
-from arrears.services import config
+from arrears.services import config, config_versions
 from arrears.services.accounts import create_portfolio
 from arrears.services.config_document import dump_strategy, parse_document
+from arrears.services.stored_strategy import load_strategy
 from arrears.store.db import Database
 from tests.examples import example_text
 
@@ -134,9 +135,9 @@ def test_apply_stores_the_schemes_audited_and_export_gives_them_back(db: Databas
     )  # fmt: skip
     assert changed.applied and changed.diff["scheme"]["added"] == ["WATER"]
     assert changed.diff["scheme"]["removed"] == ["OUTPT-STAGES"]
-    stored = config.load_strategy(db)
+    stored = load_strategy(db)
     assert [s.code for s in stored.schemes] == ["WATER"] and stored.credit_rating.lookback_days is None
     assert stored.credit_rating.level(79) == "Good" and stored.credit_rating.level(80) == "Poor"
-    exported = config.export_document(db)
+    exported = config_versions.export_document(db)
     assert yaml.safe_load(exported)["schemes"][0]["code"] == "WATER"
     assert config.apply_document(db, exported, "exported.yaml", actor="admin").changes == ()

@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from arrears.services import config
+from arrears.services import config, config_versions
 from arrears.services.accounts import create_portfolio
 from arrears.services.config_document import DocumentError, dump_strategy, parse_document
+from arrears.services.stored_strategy import load_strategy
 from arrears.store.db import Database
 from arrears.store.models import AuditRow, ConfigEntityRow
 from tests.examples import example_text
@@ -216,7 +217,7 @@ def test_export_apply_export_is_identical_and_a_second_apply_changes_nothing(por
     assert first.diff["portfolio_collections"]["added"] == ["FAMILY", "ORTHO", "OUTPT"]
     assert first.diff["plan"]["added"] == ["NEW", "MONTHLY", "C1", "PROMISE", "CLOSE", "LEGAL", "BROKEN"]
     assert first.diff["scheme"]["added"] == ["OUTPT-STAGES"]
-    exported = config.export_document(db)
+    exported = config_versions.export_document(db)
     rows, audit_rows = counts(db)
     assert first.diff["portfolio_compliance"]["added"] == ["ORTHO"]  # the enterprise keeps the US defaults
     assert rows == audit_rows == len(first.changes) == 40  # the auditor user among them
@@ -224,15 +225,15 @@ def test_export_apply_export_is_identical_and_a_second_apply_changes_nothing(por
     second = config.apply_document(db, exported, "exported.yaml", actor="admin")
     assert second.applied and second.changes == () and second.diff == {}
     assert counts(db) == (rows, audit_rows)  # no new audit rows
-    assert config.export_document(db) == exported
+    assert config_versions.export_document(db) == exported
     assert config.apply_document(db, example_text(), "again.yaml").changes == ()
-    assert config.load_strategy(db) == parse_document(example_text(), "x", PORTFOLIOS).strategy
+    assert load_strategy(db) == parse_document(example_text(), "x", PORTFOLIOS).strategy
 
 
 def test_apply_shows_added_changed_removed_and_dry_run_writes_nothing(portfolios: Database) -> None:
     db = portfolios
     config.apply_document(db, example_text(), "strategy.yaml")
-    before, exported = counts(db), config.export_document(db)
+    before, exported = counts(db), config_versions.export_document(db)
     document = example()
     document["actions"] = [a for a in document["actions"] if a["name"] != "Collection fee"]
     action(document, "Call 1")["follow_up_days"] = 10
@@ -249,19 +250,19 @@ def test_apply_shows_added_changed_removed_and_dry_run_writes_nothing(portfolios
     changed = {c.key: c.fields for c in dry.changes if c.change == "changed"}
     assert changed == {"Call 1": ("follow_up_days",)}
     assert [str(d) for c in dry.changes for d in c.details] == ["actions[Call 1].follow_up_days: 7 → 10"]
-    assert counts(db) == before and config.export_document(db) == exported
+    assert counts(db) == before and config_versions.export_document(db) == exported
 
     with pytest.raises(config.RemovalsNeedConfirmation) as question:  # removing asks first
         config.apply_document(db, text, "new.yaml", actor="manager")
     assert question.value.descriptions == ("removed action 'Collection fee'",)
-    assert counts(db) == before and config.export_document(db) == exported
+    assert counts(db) == before and config_versions.export_document(db) == exported
     done = config.apply_document(db, text, "new.yaml", actor="manager", confirm=question.value.removals)
     assert done.applied and done.changes == dry.changes
     assert counts(db) == (before[0], before[1] + len(done.changes))
-    assert done.version == 2 and config.versions(db)[0].summary.startswith(
+    assert done.version == 2 and config_versions.versions(db)[0].summary.startswith(
         "apply new.yaml: added user 'mia'; changed action 'Call 1' (follow_up_days)"
     )
-    log = config.audit_log(db, entity="action", limit=10)
+    log = config_versions.audit_log(db, entity="action", limit=10)
     removed = next(row for row in log if row["action"] == "deleted")
     assert (removed["key"], removed["actor"], removed["after"]) == ("Collection fee", "manager", None)
     assert removed["before"]["params"] == {"amount": "25.00", "description": "Collection processing fee"}
@@ -284,14 +285,14 @@ def test_swapped_entities_are_reported_moved_and_the_stored_order_follows_adds_a
     document["actions"].insert(2, {**action(document, "Call 1"), "name": "Call 1b"})
     edited = config.apply_document(db, yaml.safe_dump(document, sort_keys=False), "edited.yaml", confirm=True)
     assert sorted((c.change, c.key) for c in edited.changes) == [("added", "Call 1b"), ("removed", "Collection fee")]
-    exported = yaml.safe_load(config.export_document(db))
+    exported = yaml.safe_load(config_versions.export_document(db))
     assert [a["name"] for a in exported["actions"]] == [a["name"] for a in document["actions"]]
 
 
 def test_a_bad_file_changes_nothing_and_reports_every_error(portfolios: Database) -> None:
     db = portfolios
     config.apply_document(db, example_text(), "strategy.yaml")
-    before, exported = counts(db), config.export_document(db)
+    before, exported = counts(db), config_versions.export_document(db)
     document = example()
     action(document, "Call 1")["follow_up_days"] = "seven"  # wrong type
     document["letters"][0]["footer"] = "x"  # unknown key
@@ -305,7 +306,7 @@ def test_a_bad_file_changes_nothing_and_reports_every_error(portfolios: Database
         "bad.yaml: actions[Call 1].follow_up_days: must be a whole number",
         "bad.yaml: series[Guarantor Letters].steps[1].action: names an unknown action 'Guarantor 15 day letter'",
     ]
-    assert counts(db) == before and config.export_document(db) == exported
+    assert counts(db) == before and config_versions.export_document(db) == exported
 
 
 def test_a_document_naming_a_portfolio_the_database_does_not_know_is_refused(db: Database) -> None:
@@ -348,8 +349,8 @@ def test_conditions_round_trip_through_the_document(portfolios: Database) -> Non
     assert "condition: NOT bankruptcy AND NOT deceased" in exported
     applied = config.apply_document(portfolios, exported, "conditions.yaml", actor="admin")
     assert applied.applied and applied.errors == ()
-    assert config.export_document(portfolios) == exported
-    assert config.load_strategy(portfolios) == parsed.strategy
+    assert config_versions.export_document(portfolios) == exported
+    assert load_strategy(portfolios) == parsed.strategy
     assert config.apply_document(portfolios, exported, "again.yaml").changes == ()
 
 

@@ -23,7 +23,7 @@ from arrears.domain.model import Account, Party
 from arrears.domain.strategy import LetterTemplate
 from arrears.letters.pdf import WINDOW
 from arrears.services.accounts import Posting, open_account, post_transaction
-from arrears.services.config import create_letter, update_letter
+from arrears.services.config_entities import create_letter, update_letter
 from arrears.services.flags import set_flags
 from arrears.services.letter_print import print_batch
 from arrears.services.letters import Letterhead, set_letterhead

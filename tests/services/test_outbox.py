@@ -30,7 +30,7 @@ from arrears.domain.strategy import (
 )
 from arrears.letters.channels import HttpSmsChannel, OutboundMessage, SendResult, SmsSettings, SmtpChannel, SmtpSettings
 from arrears.services.accounts import Posting, open_account, post_transaction
-from arrears.services.config import create_action, create_letter
+from arrears.services.config_entities import create_action, create_letter
 from arrears.services.outbox import record_delivery, record_opt_out, record_sms_reply, send_outbox
 from arrears.services.run import run_day
 from arrears.store.db import Database

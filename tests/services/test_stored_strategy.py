@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from arrears.services import config
+from arrears.services import config, config_entities
 from arrears.services.stored_strategy import load_strategy
 from arrears.store.db import Database, sqlite_url
 from tests.examples import example_text
@@ -28,8 +28,8 @@ def test_an_unchanged_configuration_is_parsed_once_and_any_change_is_read(db: Da
     call_1 = first.action("Call 1")
     assert call_1 is not None and call_1.follow_up_days == 7
 
-    config.update_action(db, "Call 1", replace(call_1, follow_up_days=10))
-    changed = config.load_strategy(db).action("Call 1")
+    config_entities.update_action(db, "Call 1", replace(call_1, follow_up_days=10))
+    changed = load_strategy(db).action("Call 1")
     assert changed is not None and changed.follow_up_days == 10
 
     with db.transaction() as session:  # another program, or an old one, writes the row itself
@@ -73,7 +73,7 @@ def test_a_command_finds_an_unchanged_configuration_in_its_cache_file_without_th
     assert first["document_models"] and first["pydantic"]  # the first command parses the stored rows
     second = _command(configured, tmp_path / "cache")
     assert not second["document_models"] and not second["pydantic"]
-    assert second["strategy"] == first["strategy"] == repr(config.load_strategy(Database.connect(configured)))
+    assert second["strategy"] == first["strategy"] == repr(load_strategy(Database.connect(configured)))
 
 
 def test_a_damaged_or_missing_cache_is_parsed_again_and_an_empty_cache_directory_keeps_nothing(

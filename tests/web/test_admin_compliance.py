@@ -12,7 +12,8 @@ import httpx
 
 from arrears.domain.compliance import AttemptClass
 from arrears.domain.compliance_rules import StateWindow
-from arrears.services.config import load_strategy, versions
+from arrears.services.config_versions import versions
+from arrears.services.stored_strategy import load_strategy
 from tests.web.conftest import Site
 
 

@@ -12,8 +12,10 @@ import httpx
 
 from arrears.domain.cases import Track
 from arrears.domain.strategy.schemes import CreditLevel, CreditRating, MilestoneAction, MilestoneActionKind, PerformOn
-from arrears.services.config import audit_log, load_strategy, portfolio_table, versions
+from arrears.services.config_rules import portfolio_table
+from arrears.services.config_versions import audit_log, versions
 from arrears.services.run import run_day
+from arrears.services.stored_strategy import load_strategy
 from tests.notation import d
 from tests.web.conftest import DAY, Site, option_values
 

@@ -9,7 +9,7 @@ import re
 import httpx
 
 from arrears.domain.strategy import ActionKind, CollectionType, FinalAction
-from arrears.services.config import versions
+from arrears.services.config_versions import versions
 from arrears.services.stored_strategy import load_strategy
 from tests.web.conftest import Site, option_labels
 

@@ -16,9 +16,11 @@ import httpx
 
 from arrears.domain.calendar import RepeatPeriod
 from arrears.domain.plans import AssignTo, EventType, LevelRange, Plan, PlanEvent, ScheduleIf, Timing, TransactionType
-from arrears.services.config import apply_document, load_strategy, versions
+from arrears.services.config import apply_document
 from arrears.services.config_document import dump_strategy
+from arrears.services.config_versions import versions
 from arrears.services.plans import run_plan
+from arrears.services.stored_strategy import load_strategy
 from tests.notation import d
 from tests.web.conftest import DAY, Site, csrf_of, option_labels
 

@@ -9,9 +9,9 @@ import re
 from datetime import UTC, datetime
 
 from arrears.domain.flags import FlagChange
-from arrears.services.config import load_strategy
 from arrears.services.flags import set_flags
 from arrears.services.security import create_token
+from arrears.services.stored_strategy import load_strategy
 from tests.notation import d
 from tests.web.conftest import DAY, Site
 

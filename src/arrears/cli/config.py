@@ -69,7 +69,7 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Write the whole configuration (or one version of it) as YAML."""
-    from arrears.services.config import export_document
+    from arrears.services.config_versions import export_document
 
     with _user_errors():
         text = export_document(open_db(db), version)
@@ -177,7 +177,7 @@ def apply(
 @config_app.command("versions")
 def versions_command(wide: WideOption = False, db: DbOption = None, json: JsonOption = False) -> None:
     """The configuration versions, newest first: number, time, actor and what changed."""
-    from arrears.services.config import versions
+    from arrears.services.config_versions import versions
 
     found = versions(open_db(db))
     if json:
@@ -201,7 +201,8 @@ def diff(
     json: JsonOption = False,
 ) -> None:
     """What changed between two configuration versions: every value with its before and after."""
-    from arrears.services.config import ApplyResult, version_diff
+    from arrears.services.config import ApplyResult
+    from arrears.services.config_versions import version_diff
 
     with _user_errors():
         changes = version_diff(open_db(db), first, second)
@@ -220,8 +221,8 @@ def show_command(
 ) -> None:
     """Summary of the configuration (or of one version): actions, series with their steps and letters, collectors,
     outcome codes."""
-    from arrears.services.config import version_strategy
     from arrears.services.config_document import action_doc, dump_model, series_doc
+    from arrears.services.config_versions import version_strategy
     from arrears.services.stored_strategy import load_strategy
 
     database = open_db(db)
@@ -279,7 +280,7 @@ def show_command(
 @config_app.command("portfolios")
 def portfolios(wide: WideOption = False, db: DbOption = None, json: JsonOption = False) -> None:
     """The portfolio table of the Guarantor Collections tab: enabled, assignment level, effective rules."""
-    from arrears.services.config import portfolio_table
+    from arrears.services.config_rules import portfolio_table
 
     lines = portfolio_table(open_db(db))
     if json:
@@ -308,7 +309,7 @@ def assignment_type(
 ) -> None:
     """Change a portfolio's assignment type; its assignment rules are deleted (asks first)."""
     from arrears.domain.strategy import AssignmentType
-    from arrears.services.config import AssignmentRulesDeleted, change_assignment_type, describe_rule
+    from arrears.services.config_rules import AssignmentRulesDeleted, change_assignment_type, describe_rule
 
     try:
         new_type = AssignmentType(type_name)
@@ -374,7 +375,7 @@ def audit(
     json: JsonOption = False,
 ) -> None:
     """Recent configuration changes: who, when, what, before and after."""
-    from arrears.services.config import audit_log
+    from arrears.services.config_versions import audit_log
 
     rows = audit_log(open_db(db), entity, limit)
     if json:

@@ -1,8 +1,8 @@
-"""Collections Admin use cases: collectors, groups, users, letters, actions, series, contact plans, entry policy,
-assignment.
+"""The one path every change of the stored configuration goes through, and what it answers with.
 
 The configuration is stored as one ``config_entity`` row per entity (kind, name, position, JSON body in the
-document's form, see :mod:`arrears.services.config_document`). Every use case here:
+document's form, see :mod:`arrears.services.config_document`). Every change (:func:`change_configuration`,
+and :func:`apply_document` for a whole YAML document):
 
 1. takes the configuration lock and loads the whole :class:`~arrears.domain.strategy.Strategy` in one unit
    of work,
@@ -20,13 +20,16 @@ document's form, see :mod:`arrears.services.config_document`). Every use case he
 
 Deleting something other configuration uses is refused with :class:`InUse` listing its users ("action
 'Call 1' is step 2 of series 'Guarantor Letters'"); something collections work uses, with :class:`WorkInUse`.
-Changing a portfolio's assignment type deletes its assignment rules (seed 003) and applying a document that
-removes entities deletes them: without confirmation both raise a :class:`ConfirmationRequired` listing what
-would be deleted.
-
-:func:`export_document` and :func:`apply_document` move the whole configuration through YAML; applying is
+Applying a document that removes entities deletes them: without confirmation that raises
+:class:`RemovalsNeedConfirmation` (a :class:`ConfirmationRequired`) listing what would be deleted. Applying is
 atomic and idempotent (the same document twice changes nothing, writes no audit rows and no version the
 second time).
+
+The use cases built on this path live by job: :mod:`arrears.services.config_entities` (create, update, delete
+of collectors, groups, users, letters, actions, series, schemes, plans, transaction types),
+:mod:`arrears.services.config_rules` (entry policy, compliance settings, portfolio collections, assignment
+rules), :mod:`arrears.services.config_items` (plan events, credit rating, promise settings) and
+:mod:`arrears.services.config_versions` (export, versions and their differences, the audit log).
 """
 
 from __future__ import annotations
@@ -38,38 +41,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from arrears.domain.compliance_rules import (
-    CallOutcome,
-    ComplianceParams,
-    CompliancePolicy,
-    with_enterprise,
-    with_portfolio,
-)
 from arrears.domain.engine import OPERATOR_KINDS
-from arrears.domain.errors import NotFound, Problem, ValidationFailed
+from arrears.domain.errors import Problem, ValidationFailed
 from arrears.domain.model import ENTERPRISE
-from arrears.domain.money import format_cents
-from arrears.domain.plans import Plan, TransactionType
-from arrears.domain.strategy import (
-    Action,
-    ActionKind,
-    AssignmentRule,
-    AssignmentType,
-    Collector,
-    CollectorGroup,
-    ConfigError,
-    EntryPolicy,
-    EntryRules,
-    FinalAction,
-    LetterTemplate,
-    PortfolioCollections,
-    Series,
-    Strategy,
-    TaskAssignment,
-    User,
-    usages,
-)
-from arrears.domain.strategy.schemes import Scheme
+from arrears.domain.strategy import ActionKind, ConfigError, EntryRules, FinalAction, Series, Strategy
 from arrears.services.config_document import (
     COMPLIANCE,
     CREDIT_RATING,
@@ -82,23 +57,20 @@ from arrears.services.config_document import (
     DocumentError,
     Migration,
     MigrationKind,
-    RuleDoc,
     body_json,
     column_limit,
     dump_strategy,
     entity_bodies,
     parse_document,
-    rule_from,
     rules_doc,
     shorten,
     strategy_from_bodies,
     strategy_problems,
 )
-from arrears.services.stored_strategy import load_strategy
 from arrears.store import config_repo
 from arrears.store import milestones as store_milestones
-from arrears.store.audit import current_request_id, recent_audit
-from arrears.store.config_repo import PendingActivity, UsedAs, VersionInfo, WorkUse
+from arrears.store.audit import current_request_id
+from arrears.store.config_repo import PendingActivity, UsedAs, WorkUse
 from arrears.store.db import Connection, Database, Session
 from arrears.store.models import AuditRow, ConfigEntityRow, ConfigVersionRow
 from arrears.store.portfolios import portfolio_names
@@ -307,20 +279,6 @@ class ConfirmationRequired(Exception):
         super().__init__(message)
 
 
-class AssignmentRulesDeleted(ConfirmationRequired):
-    """Changing the assignment type would delete assignment rules; call again with ``confirm=True``."""
-
-    def __init__(self, portfolio: str, new_type: AssignmentType, rules: tuple[AssignmentRule, ...]) -> None:
-        self.portfolio, self.new_type, self.rules = portfolio, new_type, rules
-        descriptions = tuple(describe_rule(rule) for rule in rules)
-        count = len(rules)
-        super().__init__(
-            f"changing the assignment type of portfolio '{portfolio}' to {new_type.value} deletes its "
-            f"{count} assignment rule{'s' if count != 1 else ''}: " + "; ".join(descriptions),
-            descriptions,
-        )
-
-
 class RemovalsNeedConfirmation(ConfirmationRequired):
     """Applying the document removes entities; call again with ``confirm`` naming them (or True)."""
 
@@ -333,15 +291,6 @@ class RemovalsNeedConfirmation(ConfirmationRequired):
             f"applying the document removes {count} entit{'y' if count == 1 else 'ies'}: " + "; ".join(descriptions),
             descriptions,
         )
-
-
-def describe_rule(rule: AssignmentRule) -> str:
-    """An assignment rule as the admin table shows it: ``A–H → ann (Call 1)``."""
-    ends = [format_cents(end) if isinstance(end, int) else str(end) for end in (rule.from_, rule.to)]
-    assignee = rule.collector or (f"group {rule.group}" if rule.group else "?")
-    work = f" ({rule.default_work})" if rule.default_work else ""
-    missed = " [missed plan only]" if rule.missed_plan_only else ""
-    return f"{ends[0]}–{ends[1]} → {assignee}{work}{missed}"
 
 
 # -------------------------------------------------------------------------------------- loading
@@ -395,7 +344,7 @@ Bodies = Mapping[tuple[str, str], tuple[int, str]]
 """(kind, key) → (position, JSON body): the stored form of every entity."""
 
 
-def _compare(old: Bodies, new: Bodies) -> list[EntityChange]:
+def compare_bodies(old: Bodies, new: Bodies) -> list[EntityChange]:
     """The entities added, changed (with every value that changed) and removed from ``old`` to ``new``."""
     changes: list[EntityChange] = []
     order = {kind: index for index, kind in enumerate(ENTITY_KINDS)}
@@ -442,7 +391,7 @@ def _diff(
     enterprise = (ENTERPRISE_RULES, ENTERPRISE_KEY)
     if enterprise not in stored and bodies[enterprise][1] == body_json(rules_doc(EntryRules())):
         del bodies[enterprise]  # nothing configured yet: do not store the defaults as a change
-    return bodies, _compare(_stored_bodies(stored), bodies)
+    return bodies, compare_bodies(_stored_bodies(stored), bodies)
 
 
 _AUDIT_ACTION: Mapping[Change, str] = {"added": "created", "changed": "updated", "removed": "deleted"}
@@ -504,6 +453,44 @@ def _check_actor(actor: str) -> None:
         raise ValidationFailed([Problem("actor", rule)])
 
 
+# ------------------------------------------------------------------------------ entity sections
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySection:
+    """Where a kind of named entity is in the strategy: its attribute, its key field, its label in messages
+    and the kind :func:`~arrears.domain.strategy.usages` knows it by (None: nothing else refers to it)."""
+
+    attribute: str
+    key: str
+    label: str
+    usage_kind: Any = None
+
+
+ENTITY_SECTIONS: Mapping[str, EntitySection] = {
+    "collector": EntitySection("collectors", "code", "collector", "collector"),
+    "group": EntitySection("groups", "code", "group", "group"),
+    "user": EntitySection("users", "login", "user"),
+    "letter": EntitySection("letters", "code", "letter", "letter"),
+    "action": EntitySection("actions", "name", "action", "action"),
+    "series": EntitySection("series", "name", "series", "series"),
+    "plan": EntitySection("plans", "code", "plan", "plan"),
+    "transaction_type": EntitySection("transaction_types", "code", "transaction type"),
+    "scheme": EntitySection("schemes", "code", "scheme"),
+}
+
+
+def entities_of(strategy: Strategy, kind: str) -> tuple[Any, ...]:
+    """The strategy's entities of ``kind`` (a key of :data:`ENTITY_SECTIONS`), in order."""
+    return getattr(strategy, ENTITY_SECTIONS[kind].attribute)  # type: ignore[no-any-return]
+
+
+def entity_exists(strategy: Strategy, kind: str, key: str) -> bool:
+    """Whether the strategy has an entity of ``kind`` keyed ``key``."""
+    section = ENTITY_SECTIONS[kind]
+    return any(getattr(item, section.key) == key for item in entities_of(strategy, kind))
+
+
 # ------------------------------------------------------------------------------ work that uses names
 
 MIGRATABLE: frozenset[str] = frozenset(_LABEL)
@@ -530,11 +517,6 @@ class _Plan:
     @property
     def outcomes(self) -> tuple[MigrationOutcome, ...]:
         return tuple(MigrationOutcome(move.migration, move.use) for move in self.moves)
-
-
-def _exists(strategy: Strategy, kind: str, key: str) -> bool:
-    section = _SECTIONS[kind]
-    return any(getattr(item, section.key) == key for item in _items(strategy, kind))
 
 
 def _operator(kind: str) -> bool:
@@ -703,7 +685,7 @@ def _plan(
     plan = _Plan()
     given = {(m.kind, m.name): m for m in migrations}
     for migration in given.values():
-        if _exists(new, migration.kind, migration.name):
+        if entity_exists(new, migration.kind, migration.name):
             kept = f"{_LABEL[migration.kind]} '{migration.name}' is kept by this change"
             plan.problems.append((migration.path, f"{kept}: only the work of what a change removes or renames moves"))
     checker = _Checker(connection, old, new, plan)
@@ -802,7 +784,7 @@ def _migrate(connection: Connection, plan: _Plan, actor: str, now: datetime) -> 
     config_repo.add_audit_rows(connection, audit)
 
 
-# ------------------------------------------------------------------------------------------ versions
+# ----------------------------------------------------------------------------- a version, the change
 
 SUMMARY_CHANGES = 20
 """How many changes a version's summary names before it says how many more there are."""
@@ -841,7 +823,7 @@ def _record_version(
     return config_repo.add_version(connection, at=now, actor=actor, summary=summary, document=dump_strategy(new))
 
 
-def _new_problems(session: Session, old: Strategy, new: Strategy) -> list[Problem]:
+def new_problems(session: Session, old: Strategy, new: Strategy) -> list[Problem]:
     """The problems of ``new`` that ``old`` did not have (those the stored configuration already had are not
     blamed on a change)."""
     codes = portfolio_codes(session)
@@ -849,14 +831,16 @@ def _new_problems(session: Session, old: Strategy, new: Strategy) -> list[Proble
     return _problems([p for p in strategy_problems(new, codes, previous=old) if p not in before])
 
 
-def _commit(
+def change_configuration(
     db: Database,
     change: Callable[[Strategy], Strategy],
-    actor: str,
+    actor: str = SYSTEM,
     migrations: Sequence[Migration] = (),
 ) -> tuple[EntityChange, ...]:
-    """Lock, load, change, validate, check the work it removes, write the difference with audit rows, move
-    or cancel that work, record a version, commit: one use case."""
+    """Make ``change`` of the stored configuration as every use case does, in one transaction: lock, load,
+    change, validate against the whole configuration, check the work it removes (``migrations`` say what to
+    do with it), write the difference with one audit row per entity, move or cancel that work, record a new
+    version, commit."""
     _check_actor(actor)
     with UnitOfWork(db) as uow:
         session = uow.session
@@ -865,9 +849,9 @@ def _commit(
         stored = _rows(session)
         old = _strategy(stored)
         new = change(old)
-        new_problems = _new_problems(session, old, new)
-        if new_problems:
-            raise ValidationFailed(new_problems)
+        problems = new_problems(session, old, new)
+        if problems:
+            raise ValidationFailed(problems)
         bodies, changes = _diff(stored, new)
         plan = _plan(connection, old, new, changes, migrations, document=False)
         if plan.problems:
@@ -881,638 +865,7 @@ def _commit(
         return tuple(changes)
 
 
-# ------------------------------------------------------------------------------ collection entities
-
-
-@dataclass(frozen=True, slots=True)
-class _Section:
-    attribute: str
-    key: str
-    label: str
-    usage_kind: Any = None
-
-
-_SECTIONS: Mapping[str, _Section] = {
-    "collector": _Section("collectors", "code", "collector", "collector"),
-    "group": _Section("groups", "code", "group", "group"),
-    "user": _Section("users", "login", "user"),
-    "letter": _Section("letters", "code", "letter", "letter"),
-    "action": _Section("actions", "name", "action", "action"),
-    "series": _Section("series", "name", "series", "series"),
-    "plan": _Section("plans", "code", "plan", "plan"),
-    "transaction_type": _Section("transaction_types", "code", "transaction type"),
-    "scheme": _Section("schemes", "code", "scheme"),
-}
-
-
-def _section_items(section: _Section, items: tuple[Any, ...]) -> dict[str, Any]:
-    return {section.attribute: items}
-
-
-def _items(strategy: Strategy, kind: str) -> tuple[Any, ...]:
-    return getattr(strategy, _SECTIONS[kind].attribute)  # type: ignore[no-any-return]
-
-
-def _index(strategy: Strategy, kind: str, key: str) -> int:
-    section = _SECTIONS[kind]
-    for index, item in enumerate(_items(strategy, kind)):
-        if getattr(item, section.key) == key:
-            return index
-    raise NotFound(f"no {section.label} '{key}'")
-
-
-def _adding(kind: str, item: Any) -> Callable[[Strategy], Strategy]:
-    """The change that adds ``item`` (refused when its key is taken)."""
-    section = _SECTIONS[kind]
-    key = getattr(item, section.key)
-
-    def change(strategy: Strategy) -> Strategy:
-        if _exists(strategy, kind, key):
-            raise ValidationFailed([Problem(f"{section.attribute}[{key}]", f"{section.label} already exists")])
-        return replace(strategy, **_section_items(section, (*_items(strategy, kind), item)))
-
-    return change
-
-
-def _create(db: Database, kind: str, item: Any, actor: str) -> tuple[EntityChange, ...]:
-    return _commit(db, _adding(kind, item), actor)
-
-
-def _migration(kind: str, key: str, move_work_to: str | None, cancel_work: bool) -> tuple[Migration, ...]:
-    """What to do with the work of ``key`` if the change removes it (nothing said: refused if work uses it)."""
-    if move_work_to is not None and cancel_work:
-        raise ValidationFailed([Problem(f"{_SECTIONS[kind].attribute}[{key}]", "move its work or cancel it, not both")])
-    if kind not in MIGRATABLE or (move_work_to is None and not cancel_work):
-        return ()
-    return (Migration(kind, key, move_work_to),)  # type: ignore[arg-type]
-
-
-def _update(
-    db: Database, kind: str, key: str, item: Any, actor: str, move_work_to: str | None = None, cancel_work: bool = False
-) -> tuple[EntityChange, ...]:
-    return _commit(db, _replacing(kind, key, item), actor, _migration(kind, key, move_work_to, cancel_work))
-
-
-def _replacing(kind: str, key: str, item: Any) -> Callable[[Strategy], Strategy]:
-    """The change that puts ``item`` in the place of ``key`` (refused when its new key is another's)."""
-    section = _SECTIONS[kind]
-    new_key = getattr(item, section.key)
-
-    def change(strategy: Strategy) -> Strategy:
-        index = _index(strategy, kind, key)
-        if new_key != key and _exists(strategy, kind, new_key):
-            raise ValidationFailed([Problem(f"{section.attribute}[{new_key}]", f"{section.label} already exists")])
-        items = list(_items(strategy, kind))
-        items[index] = item
-        return replace(strategy, **_section_items(section, tuple(items)))
-
-    return change
-
-
-def _delete(
-    db: Database, kind: str, key: str, actor: str, move_work_to: str | None = None, cancel_work: bool = False
-) -> tuple[EntityChange, ...]:
-    section = _SECTIONS[kind]
-
-    def change(strategy: Strategy) -> Strategy:
-        index = _index(strategy, kind, key)
-        items = list(_items(strategy, kind))
-        del items[index]
-        remaining = replace(strategy, **_section_items(section, tuple(items)))
-        if section.usage_kind is not None:
-            # what else uses it: a plan that runs itself again next month does not keep itself from removal
-            users = usages(remaining, section.usage_kind, key)
-            if users:
-                raise InUse(section.label, key, users)
-        return remaining
-
-    return _commit(db, change, actor, _migration(kind, key, move_work_to, cancel_work))
-
-
-def create_collector(db: Database, collector: Collector, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Add a collector."""
-    return _create(db, "collector", collector, actor)
-
-
-def update_collector(
-    db: Database, code: str, collector: Collector, actor: str = SYSTEM, *,
-    move_work_to: str | None = None, cancel_work: bool = False,
-) -> tuple[EntityChange, ...]:
-    """Replace the collector ``code`` (a new code renames it; references must follow).
-
-    A new key renames it: the work that names the old one (pending activities, open cases) moves to
-    ``move_work_to`` or is cancelled with ``cancel_work``; without either such a rename is refused
-    (:class:`WorkInUse`).
-    """
-    return _update(db, "collector", code, collector, actor, move_work_to, cancel_work)
-
-
-def delete_collector(
-    db: Database, code: str, actor: str = SYSTEM, *,
-    move_work_to: str | None = None, cancel_work: bool = False,
-) -> tuple[EntityChange, ...]:
-    """Delete a collector no assignment uses.
-
-    The work that still names it (pending activities, open cases) moves to ``move_work_to`` or is cancelled
-    with ``cancel_work``; without either the delete is refused while such work exists (:class:`WorkInUse`).
-    """
-    return _delete(db, "collector", code, actor, move_work_to, cancel_work)
-
-
-def create_group(db: Database, group: CollectorGroup, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Add a collector group."""
-    return _create(db, "group", group, actor)
-
-
-def update_group(
-    db: Database, code: str, group: CollectorGroup, actor: str = SYSTEM, *,
-    move_work_to: str | None = None, cancel_work: bool = False,
-) -> tuple[EntityChange, ...]:
-    """Replace the collector group ``code``.
-
-    A new key renames it: the work that names the old one (pending activities, open cases) moves to
-    ``move_work_to`` or is cancelled with ``cancel_work``; without either such a rename is refused
-    (:class:`WorkInUse`).
-    """
-    return _update(db, "group", code, group, actor, move_work_to, cancel_work)
-
-
-def delete_group(
-    db: Database, code: str, actor: str = SYSTEM, *,
-    move_work_to: str | None = None, cancel_work: bool = False,
-) -> tuple[EntityChange, ...]:
-    """Delete a group no collector or assignment rule uses.
-
-    The work that still names it (pending activities, open cases) moves to ``move_work_to`` or is cancelled
-    with ``cancel_work``; without either the delete is refused while such work exists (:class:`WorkInUse`).
-    """
-    return _delete(db, "group", code, actor, move_work_to, cancel_work)
-
-
-def create_user(db: Database, user: User, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Add a user (user level 0–99)."""
-    return _create(db, "user", user, actor)
-
-
-def update_user(db: Database, login: str, user: User, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Replace the user ``login``."""
-    return _update(db, "user", login, user, actor)
-
-
-def delete_user(db: Database, login: str, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Delete a user."""
-    return _delete(db, "user", login, actor)
-
-
-def create_letter(db: Database, letter: LetterTemplate, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Add a letter template; its subject and body must be valid Jinja2 using known merge fields."""
-    return _create(db, "letter", letter, actor)
-
-
-def update_letter(
-    db: Database, code: str, letter: LetterTemplate, actor: str = SYSTEM, *,
-    move_work_to: str | None = None, cancel_work: bool = False,
-) -> tuple[EntityChange, ...]:
-    """Replace the letter template ``code``.
-
-    A new key renames it: the work that names the old one (pending activities, open cases, queued letters) moves to
-    ``move_work_to`` or is cancelled with ``cancel_work``; without either such a rename is refused
-    (:class:`WorkInUse`).
-    """
-    return _update(db, "letter", code, letter, actor, move_work_to, cancel_work)
-
-
-def delete_letter(
-    db: Database, code: str, actor: str = SYSTEM, *,
-    move_work_to: str | None = None, cancel_work: bool = False,
-) -> tuple[EntityChange, ...]:
-    """Delete a letter template no action uses.
-
-    The work that still names it (queued letters) moves to ``move_work_to`` or is cancelled with
-    ``cancel_work``; without either the delete is refused while such work exists (:class:`WorkInUse`).
-    """
-    return _delete(db, "letter", code, actor, move_work_to, cancel_work)
-
-
-def create_action(db: Database, action: Action, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Add an action (seed 000)."""
-    return _create(db, "action", action, actor)
-
-
-def update_action(
-    db: Database, name: str, action: Action, actor: str = SYSTEM, *,
-    move_work_to: str | None = None, cancel_work: bool = False,
-) -> tuple[EntityChange, ...]:
-    """Replace the action ``name``.
-
-    A new key renames it: the work that names the old one (pending activities, open cases) moves to
-    ``move_work_to`` or is cancelled with ``cancel_work``; without either such a rename is refused
-    (:class:`WorkInUse`).
-    """
-    return _update(db, "action", name, action, actor, move_work_to, cancel_work)
-
-
-def delete_action(
-    db: Database, name: str, actor: str = SYSTEM, *,
-    move_work_to: str | None = None, cancel_work: bool = False,
-) -> tuple[EntityChange, ...]:
-    """Delete an action nothing uses (series step, next action, final action, assignment).
-
-    The work that still names it (pending activities, open cases) moves to ``move_work_to`` or is cancelled
-    with ``cancel_work``; without either the delete is refused while such work exists (:class:`WorkInUse`).
-    """
-    return _delete(db, "action", name, actor, move_work_to, cancel_work)
-
-
-def create_series(db: Database, series: Series, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Add an action series (seed 001)."""
-    return _create(db, "series", series, actor)
-
-
-def update_series(
-    db: Database, name: str, series: Series, actor: str = SYSTEM, *,
-    move_work_to: str | None = None, cancel_work: bool = False,
-) -> tuple[EntityChange, ...]:
-    """Replace the action series ``name``.
-
-    A new key renames it: the work that names the old one (pending activities, open cases) moves to
-    ``move_work_to`` or is cancelled with ``cancel_work``; without either such a rename is refused
-    (:class:`WorkInUse`).
-    """
-    return _update(db, "series", name, series, actor, move_work_to, cancel_work)
-
-
-def delete_series(
-    db: Database, name: str, actor: str = SYSTEM, *,
-    move_work_to: str | None = None, cancel_work: bool = False,
-) -> tuple[EntityChange, ...]:
-    """Delete an action series no assignment uses.
-
-    The work that still names it (pending activities, open cases) moves to ``move_work_to`` or is cancelled
-    with ``cancel_work``; without either the delete is refused while such work exists (:class:`WorkInUse`).
-    """
-    return _delete(db, "series", name, actor, move_work_to, cancel_work)
-
-
-def create_scheme(db: Database, scheme: Scheme, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Add a milestone scheme (seed 004)."""
-    return _create(db, "scheme", scheme, actor)
-
-
-def update_scheme(db: Database, code: str, scheme: Scheme, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Replace the milestone scheme ``code`` (a new code renames it: refused while accounts stand in it)."""
-    return _update(db, "scheme", code, scheme, actor)
-
-
-def delete_scheme(db: Database, code: str, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Delete a milestone scheme no account stands in (else refused, naming them: make it inactive instead)."""
-    return _delete(db, "scheme", code, actor)
-
-
-def create_plan(db: Database, plan: Plan, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Add a contact plan (seed 002) with its events."""
-    return _create(db, "plan", plan, actor)
-
-
-def update_plan(db: Database, code: str, plan: Plan, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Replace the contact plan ``code`` and its events (a new code renames it; what runs it must follow)."""
-    return _update(db, "plan", code, plan, actor)
-
-
-def delete_plan(db: Database, code: str, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Delete a contact plan nothing runs: no transaction type, run-plan action or other plan's event names it
-    (refused with :class:`InUse` listing them)."""
-    return _delete(db, "plan", code, actor)
-
-
-def create_transaction_type(
-    db: Database, transaction_type: TransactionType, actor: str = SYSTEM
-) -> tuple[EntityChange, ...]:
-    """Add a transaction type (what a ledger line of that code is, and the contact plan it runs)."""
-    return _create(db, "transaction_type", transaction_type, actor)
-
-
-def update_transaction_type(
-    db: Database, code: str, transaction_type: TransactionType, actor: str = SYSTEM
-) -> tuple[EntityChange, ...]:
-    """Replace the transaction type ``code`` (a new code renames it)."""
-    return _update(db, "transaction_type", code, transaction_type, actor)
-
-
-def delete_transaction_type(db: Database, code: str, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Delete the transaction type ``code``."""
-    return _delete(db, "transaction_type", code, actor)
-
-
-def plan_problems(db: Database, plan: Plan, original: str | None = None) -> list[Problem]:
-    """Every rule saving ``plan`` (a new one, or in the place of ``original``) would be refused with, checked
-    against the whole configuration as :func:`create_plan` and :func:`update_plan` check it; nothing is
-    written (a form checks one event before the plan is saved)."""
-    change = _adding("plan", plan) if original is None else _replacing("plan", original, plan)
-    with db.session() as session:
-        old = load_strategy(session)
-        try:
-            new = change(old)
-        except (ValidationFailed, NotFound) as refused:
-            return list(refused.problems) if isinstance(refused, ValidationFailed) else [Problem("plans", str(refused))]
-        return _new_problems(session, old, new)
-
-
-# ---------------------------------------------------------------------------------- entry policy
-
-
-def set_enterprise_rules(db: Database, rules: EntryRules, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Replace the enterprise entry rules (seed 003)."""
-
-    def change(strategy: Strategy) -> Strategy:
-        return replace(strategy, entry_policy=replace(strategy.entry_policy, enterprise=rules))
-
-    return _commit(db, change, actor)
-
-
-def set_compliance(db: Database, policy: CompliancePolicy, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Replace the compliance settings: the enterprise's guardrails, the portfolios' overrides and the call
-    outcome codes (seed: every value left out keeps its default)."""
-
-    def change(strategy: Strategy) -> Strategy:
-        return replace(strategy, compliance=policy)
-
-    return _commit(db, change, actor)
-
-
-def set_enterprise_compliance(
-    db: Database, params: ComplianceParams, call_outcomes: Sequence[CallOutcome], actor: str = SYSTEM
-) -> tuple[EntityChange, ...]:
-    """Replace the enterprise's compliance parameters and the call outcome codes; each portfolio keeps its own
-    values and follows the new enterprise values in the rest."""
-
-    def change(strategy: Strategy) -> Strategy:
-        policy = with_enterprise(strategy.compliance, params)
-        return replace(strategy, compliance=replace(policy, call_outcomes=tuple(call_outcomes)))
-
-    return _commit(db, change, actor)
-
-
-def set_portfolio_compliance(
-    db: Database, portfolio: str, own: Mapping[str, Mapping[str, Any]], actor: str = SYSTEM
-) -> tuple[EntityChange, ...]:
-    """Set the compliance values ``portfolio`` sets itself (``{block: {name: value}}``; none: it follows the
-    enterprise in everything)."""
-
-    def change(strategy: Strategy) -> Strategy:
-        return replace(strategy, compliance=with_portfolio(strategy.compliance, portfolio, own))
-
-    return _commit(db, change, actor)
-
-
-def _settings(strategy: Strategy, portfolio: str) -> PortfolioCollections:
-    """The portfolio's settings; a portfolio never configured starts with collections not enabled."""
-    return strategy.entry_policy.portfolio(portfolio) or PortfolioCollections(portfolio, collections_enabled=False)
-
-
-def _with_settings(strategy: Strategy, settings: PortfolioCollections) -> Strategy:
-    policy = strategy.entry_policy
-    others = list(policy.portfolios)
-    index = next((i for i, p in enumerate(others) if p.portfolio == settings.portfolio), None)
-    if index is None:
-        others.append(settings)
-    else:
-        others[index] = settings
-    return replace(strategy, entry_policy=EntryPolicy(policy.enterprise, tuple(others)))
-
-
-def _change_portfolio(
-    db: Database, portfolio: str, edit: Callable[[Strategy, PortfolioCollections], PortfolioCollections], actor: str
-) -> tuple[EntityChange, ...]:
-    def change(strategy: Strategy) -> Strategy:
-        return _with_settings(strategy, edit(strategy, _settings(strategy, portfolio)))
-
-    return _commit(db, change, actor)
-
-
-def set_portfolio_collections(
-    db: Database,
-    portfolio: str,
-    *,
-    collections_enabled: bool | None = None,
-    override_enterprise: bool | None = None,
-    rules: EntryRules | None = None,
-    default_collector: str | None = None,
-    default_action: str | None = None,
-    insurance_action: str | None = None,
-    actor: str = SYSTEM,
-) -> tuple[EntityChange, ...]:
-    """Change a portfolio's guarantor collections page (and the action or series of its insurance
-    collections); arguments left as None keep their value.
-
-    Turning ``override_enterprise`` on without rules starts from a copy of the enterprise rules; turning it
-    off drops the portfolio's rules (the page then shows the enterprise values, read-only).
-    """
-
-    def edit(strategy: Strategy, settings: PortfolioCollections) -> PortfolioCollections:
-        if collections_enabled is not None:
-            settings = replace(settings, collections_enabled=collections_enabled)
-        if override_enterprise is True:
-            kept = rules or settings.rules or strategy.entry_policy.enterprise
-            settings = replace(settings, override_enterprise=True, rules=kept)
-        elif override_enterprise is False:
-            settings = replace(settings, override_enterprise=False, rules=rules)
-        elif rules is not None:
-            settings = replace(settings, rules=rules)
-        assignment = settings.assignment
-        if default_collector is not None:
-            assignment = replace(assignment, default_collector=default_collector)
-        if default_action is not None:
-            assignment = replace(assignment, default_action=default_action)
-        if insurance_action is not None:
-            assignment = replace(assignment, insurance_action=insurance_action)
-        return replace(settings, assignment=assignment)
-
-    return _change_portfolio(db, portfolio, edit, actor)
-
-
-def remove_portfolio_collections(db: Database, portfolio: str, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Forget a portfolio's collections settings (it is then not enabled)."""
-
-    def change(strategy: Strategy) -> Strategy:
-        policy = strategy.entry_policy
-        if policy.portfolio(portfolio) is None:
-            raise NotFound(f"portfolio '{portfolio}' has no collections settings")
-        kept = tuple(p for p in policy.portfolios if p.portfolio != portfolio)
-        return replace(strategy, entry_policy=EntryPolicy(policy.enterprise, kept))
-
-    return _commit(db, change, actor)
-
-
-def _rule_index(settings: PortfolioCollections, number: int) -> int:
-    if not 1 <= number <= len(settings.assignment.rules):
-        raise NotFound(f"portfolio '{settings.portfolio}' has no assignment rule {number}")
-    return number - 1
-
-
-def add_assignment_rule(
-    db: Database, portfolio: str, rule: AssignmentRule, actor: str = SYSTEM
-) -> tuple[EntityChange, ...]:
-    """Add a row to the portfolio's task assignment table (ranges may not overlap; from ≤ to)."""
-
-    def edit(_: Strategy, settings: PortfolioCollections) -> PortfolioCollections:
-        assignment = settings.assignment
-        return replace(settings, assignment=replace(assignment, rules=(*assignment.rules, rule)))
-
-    return _change_portfolio(db, portfolio, edit, actor)
-
-
-def update_assignment_rule(
-    db: Database, portfolio: str, number: int, rule: AssignmentRule, actor: str = SYSTEM
-) -> tuple[EntityChange, ...]:
-    """Replace assignment rule ``number`` (counting from 1, as the table shows)."""
-
-    def edit(_: Strategy, settings: PortfolioCollections) -> PortfolioCollections:
-        index = _rule_index(settings, number)
-        rules = list(settings.assignment.rules)
-        rules[index] = rule
-        return replace(settings, assignment=replace(settings.assignment, rules=tuple(rules)))
-
-    return _change_portfolio(db, portfolio, edit, actor)
-
-
-def remove_assignment_rule(db: Database, portfolio: str, number: int, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """Remove assignment rule ``number`` (counting from 1)."""
-
-    def edit(_: Strategy, settings: PortfolioCollections) -> PortfolioCollections:
-        index = _rule_index(settings, number)
-        rules = list(settings.assignment.rules)
-        del rules[index]
-        return replace(settings, assignment=replace(settings.assignment, rules=tuple(rules)))
-
-    return _change_portfolio(db, portfolio, edit, actor)
-
-
-def _document_rule(settings: PortfolioCollections, rule: RuleDoc, location: str) -> AssignmentRule:
-    problems: list[tuple[str, str]] = []
-    made = rule_from(rule, settings.assignment.assignment_type, location, problems)
-    if problems:
-        raise ValidationFailed([Problem(path, text, "") for path, text in problems])
-    return made
-
-
-def add_document_rule(db: Database, portfolio: str, rule: RuleDoc, actor: str = SYSTEM) -> tuple[EntityChange, ...]:
-    """:func:`add_assignment_rule` with the rule in the document's form (a balance range's ends as text dollars,
-    read by the portfolio's assignment type)."""
-
-    def edit(_: Strategy, settings: PortfolioCollections) -> PortfolioCollections:
-        made = _document_rule(settings, rule, "rule")
-        return replace(settings, assignment=replace(settings.assignment, rules=(*settings.assignment.rules, made)))
-
-    return _change_portfolio(db, portfolio, edit, actor)
-
-
-def update_document_rule(
-    db: Database, portfolio: str, number: int, rule: RuleDoc, actor: str = SYSTEM
-) -> tuple[EntityChange, ...]:
-    """:func:`update_assignment_rule` with the rule in the document's form."""
-
-    def edit(_: Strategy, settings: PortfolioCollections) -> PortfolioCollections:
-        index = _rule_index(settings, number)
-        rules = list(settings.assignment.rules)
-        rules[index] = _document_rule(settings, rule, "rule")
-        return replace(settings, assignment=replace(settings.assignment, rules=tuple(rules)))
-
-    return _change_portfolio(db, portfolio, edit, actor)
-
-
-def assignment_rules(db: Database, portfolio: str) -> tuple[AssignmentRule, ...]:
-    """The portfolio's assignment rules (empty when it has none)."""
-    settings = load_strategy(db).entry_policy.portfolio(portfolio)
-    return settings.assignment.rules if settings is not None else ()
-
-
-def change_assignment_type(
-    db: Database, portfolio: str, new_type: AssignmentType | str, confirm: bool = False, actor: str = SYSTEM
-) -> tuple[AssignmentRule, ...]:
-    """Change the portfolio's assignment type; its assignment rules are deleted (seed 003).
-
-    Without ``confirm`` and with rules to delete, raises :class:`AssignmentRulesDeleted` listing them and
-    changes nothing. Returns the deleted rules (their deletion is in the audit row's before/after).
-    """
-    try:
-        wanted = AssignmentType(new_type)
-    except ValueError as error:
-        choices = ", ".join(t.value for t in AssignmentType)
-        raise ValidationFailed([Problem("assignment.type", f"must be one of {choices}", str(new_type))]) from error
-    deleted: list[AssignmentRule] = []
-
-    def edit(_: Strategy, settings: PortfolioCollections) -> PortfolioCollections:
-        assignment, removed = settings.assignment.with_assignment_type(wanted)
-        if removed and not confirm:
-            raise AssignmentRulesDeleted(portfolio, wanted, removed)
-        deleted.extend(removed)
-        return replace(settings, assignment=assignment)
-
-    _change_portfolio(db, portfolio, edit, actor)
-    return tuple(deleted)
-
-
-@dataclass(frozen=True, slots=True)
-class PortfolioLine:
-    """A row of the Guarantor Collections tab's portfolio table (seed 003), with what its page shows."""
-
-    portfolio: str
-    name: str
-    collections_enabled: Literal["Yes", "No"]
-    assignment_level: Literal["Enterprise", "Portfolio"]
-    rules: EntryRules
-    """The portfolio's own rules when it overrides the enterprise, else the enterprise rules (read-only)."""
-    assignment: TaskAssignment = field(default_factory=TaskAssignment)
-
-    def as_dict(self) -> dict[str, Any]:
-        a = self.assignment
-        return {
-            "portfolio": self.portfolio,
-            "name": self.name,
-            "collections_enabled": self.collections_enabled,
-            "assignment_level": self.assignment_level,
-            "rules": rules_doc(self.rules).model_dump(),
-            "assignment": {
-                "type": a.assignment_type.value,
-                "default_collector": a.default_collector,
-                "default_action": a.default_action,
-                "rules": [describe_rule(rule) for rule in a.rules],
-            },
-        }
-
-
-def portfolio_table(db: Database) -> list[PortfolioLine]:
-    """Every portfolio: collections enabled Yes/No, assignment level Enterprise/Portfolio, its effective rules."""
-    with db.session() as session:
-        portfolios = [(code, name) for code, name in portfolio_names(session) if code != ENTERPRISE]
-        policy = load_strategy(session).entry_policy
-    lines = []
-    for code, name in portfolios:
-        settings = policy.portfolio(code)
-        own = settings is not None and settings.override_enterprise and settings.rules is not None
-        lines.append(
-            PortfolioLine(
-                portfolio=code,
-                name=name,
-                collections_enabled="Yes" if policy.collections_enabled(code) else "No",
-                assignment_level=policy.assignment_level(code),
-                rules=settings.rules if own and settings is not None and settings.rules else policy.enterprise,
-                assignment=settings.assignment if settings is not None else TaskAssignment(),
-            )
-        )
-    return lines
-
-
 # ------------------------------------------------------------------------------------------ YAML
-
-
-def export_document(db: Database, version: int | None = None) -> str:
-    """The whole configuration as a YAML document (deterministic: the same configuration, the same text);
-    with ``version``, the document of that configuration version."""
-    if version is not None:
-        return version_document(db, version)
-    return dump_strategy(load_strategy(db))
 
 
 def _confirmed(confirm: bool | Collection[tuple[str, str]], removals: Collection[tuple[str, str]]) -> bool:
@@ -1566,133 +919,3 @@ def apply_document(
         version = _record_version(connection, stored, old, parsed.strategy, summary, actor, now)
         uow.commit()
         return replace(result, version=version)
-
-
-# ------------------------------------------------------------------------------------------ versions
-
-
-def versions(db: Database) -> list[VersionInfo]:
-    """Every configuration version, newest first (number, time, actor, summary)."""
-    with db.engine.connect() as connection:
-        return config_repo.versions(connection)
-
-
-def version_document(db: Database, number: int) -> str:
-    """The YAML document of configuration version ``number``."""
-    with db.engine.connect() as connection:
-        document = config_repo.version_document(connection, number)
-    if document is None:
-        raise NotFound(f"no configuration version {number}")
-    return document
-
-
-def version_strategy(db: Database, number: int) -> Strategy:
-    """The configuration of version ``number``."""
-    parsed = parse_document(version_document(db, number), f"version {number}")
-    if parsed.strategy is None:  # a stored version is always a document; this guards a damaged row
-        raise NotFound(f"configuration version {number} cannot be read: {parsed.errors[0]}")
-    return parsed.strategy
-
-
-def version_diff(db: Database, first: int, second: int | None = None) -> tuple[EntityChange, ...]:
-    """What changed from version ``first`` to version ``second`` (default: the stored configuration)."""
-    old = entity_bodies(version_strategy(db, first))
-    new = entity_bodies(version_strategy(db, second) if second is not None else load_strategy(db))
-    return tuple(_compare(old, new))
-
-
-# ------------------------------------------------------------------------------------------ audit
-
-
-def audit_log(db: Database, entity: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    """The most recent configuration audit rows, newest first (before/after as document data)."""
-    with db.session() as session:
-        return [
-            {
-                "id": row.id,
-                "at": row.at.isoformat(),
-                "actor": row.actor,
-                "entity": row.entity,
-                "key": row.entity_key,
-                "action": row.action,
-                "before": json.loads(row.before) if row.before else None,
-                "after": json.loads(row.after) if row.after else None,
-            }
-            for row in recent_audit(session, entity, limit)
-        ]
-
-
-def change_configuration(
-    db: Database, change: Callable[[Strategy], Strategy], actor: str = SYSTEM
-) -> tuple[EntityChange, ...]:
-    """Make ``change`` of the stored configuration as every use case here does: validated against the whole
-    configuration, audited per entity, a new version, in one transaction."""
-    return _commit(db, change, actor)
-
-
-__all__ = [
-    "PORTFOLIO_COLLECTIONS",
-    "SYSTEM",
-    "ApplyResult",
-    "AssignmentRulesDeleted",
-    "ConfirmationRequired",
-    "EntityChange",
-    "FieldChange",
-    "InUse",
-    "Migration",
-    "MigrationOutcome",
-    "PortfolioLine",
-    "RemovalsNeedConfirmation",
-    "WorkInUse",
-    "add_assignment_rule",
-    "add_document_rule",
-    "apply_document",
-    "assignment_rules",
-    "audit_log",
-    "change_assignment_type",
-    "change_configuration",
-    "create_action",
-    "create_collector",
-    "create_group",
-    "create_letter",
-    "create_plan",
-    "create_scheme",
-    "create_series",
-    "create_transaction_type",
-    "create_user",
-    "delete_action",
-    "delete_collector",
-    "delete_group",
-    "delete_letter",
-    "delete_plan",
-    "delete_scheme",
-    "delete_series",
-    "delete_transaction_type",
-    "delete_user",
-    "describe_rule",
-    "describe_use",
-    "export_document",
-    "load_strategy",
-    "portfolio_codes",
-    "portfolio_table",
-    "remove_assignment_rule",
-    "remove_portfolio_collections",
-    "set_compliance",
-    "set_enterprise_rules",
-    "set_portfolio_collections",
-    "update_action",
-    "update_assignment_rule",
-    "update_collector",
-    "update_document_rule",
-    "update_group",
-    "update_letter",
-    "update_plan",
-    "update_scheme",
-    "update_series",
-    "update_transaction_type",
-    "update_user",
-    "version_diff",
-    "version_document",
-    "version_strategy",
-    "versions",
-]

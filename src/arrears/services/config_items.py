@@ -1,5 +1,5 @@
 """Configuration items written one at a time (the API's resources) besides the entities of
-:mod:`arrears.services.config`: the events of a contact plan, the credit rating, the promise settings.
+:mod:`arrears.services.config_entities`: the events of a contact plan, the credit rating, the promise settings.
 
 Each is a change of the stored configuration through :func:`arrears.services.config.change_configuration`:
 validated against the whole configuration as the document is, audited per entity, a new version.

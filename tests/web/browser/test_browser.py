@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from arrears.services.config import load_strategy
 from arrears.services.run import run_day
+from arrears.services.stored_strategy import load_strategy
 from tests.api.conftest import PASSWORD
 from tests.services.run_scenarios import table
 from tests.web.browser.conftest import Server, Visit

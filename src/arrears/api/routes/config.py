@@ -25,8 +25,9 @@ from arrears.api.errors import ERROR_RESPONSES
 from arrears.domain.access import Permission, Principal
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.strategy import Strategy
-from arrears.services import config, config_document, config_items, plans
+from arrears.services import config, config_document, config_entities, config_items, config_rules, plans
 from arrears.services.config import EntityChange
+from arrears.services.config_versions import export_document, version_diff, versions
 from arrears.services.database import Database
 from arrears.services.schemes import scheme_actions
 from arrears.services.stored_strategy import load_strategy
@@ -127,31 +128,32 @@ def entity_router(kind: EntityKind) -> APIRouter:
 
 
 d = config_document
+e = config_entities
 ENTITY_KINDS = (
     EntityKind("/collectors", "collector", "code", cs.CollectorPublic, cs.CollectorCreate, cs.CollectorUpdate,
-               lambda s: s.collectors, d.collector_doc, d.collector_from, config.create_collector,
-               config.update_collector, config.delete_collector),
+               lambda s: s.collectors, d.collector_doc, d.collector_from, e.create_collector,
+               e.update_collector, e.delete_collector),
     EntityKind("/groups", "group", "code", cs.GroupPublic, cs.GroupCreate, cs.GroupUpdate, lambda s: s.groups,
-               d.group_doc, d.group_from, config.create_group, config.update_group, config.delete_group),
+               d.group_doc, d.group_from, e.create_group, e.update_group, e.delete_group),
     EntityKind("/users", "user", "login", cs.UserPublic, cs.UserCreate, cs.UserUpdate, lambda s: s.users,
-               d.user_doc, d.user_from, config.create_user, config.update_user, config.delete_user,
+               d.user_doc, d.user_from, e.create_user, e.update_user, e.delete_user,
                migrates_work=False, read=Permission.ADMIN),
     EntityKind("/letter-templates", "letter template", "code", cs.LetterTemplatePublic, cs.LetterTemplateCreate,
-               cs.LetterTemplateUpdate, lambda s: s.letters, d.letter_doc, d.letter_from, config.create_letter,
-               config.update_letter, config.delete_letter),
+               cs.LetterTemplateUpdate, lambda s: s.letters, d.letter_doc, d.letter_from, e.create_letter,
+               e.update_letter, e.delete_letter),
     EntityKind("/actions", "action", "name", cs.ActionPublic, cs.ActionCreate, cs.ActionUpdate, lambda s: s.actions,
-               d.action_doc, d.action_from, config.create_action, config.update_action, config.delete_action),
+               d.action_doc, d.action_from, e.create_action, e.update_action, e.delete_action),
     EntityKind("/series", "series", "name", cs.SeriesPublic, cs.SeriesCreate, cs.SeriesUpdate, lambda s: s.series,
-               d.series_doc, d.series_from, config.create_series, config.update_series, config.delete_series),
+               d.series_doc, d.series_from, e.create_series, e.update_series, e.delete_series),
     EntityKind("/plans", "contact plan", "code", cs.PlanPublic, cs.PlanCreate, cs.PlanUpdate, lambda s: s.plans,
-               d.plan_doc, d.plan_from, config.create_plan, config.update_plan, config.delete_plan,
+               d.plan_doc, d.plan_from, e.create_plan, e.update_plan, e.delete_plan,
                migrates_work=False, reads=False),
     EntityKind("/transaction-types", "transaction type", "code", cs.TransactionTypePublic, cs.TransactionTypeCreate,
                cs.TransactionTypeUpdate, lambda s: s.transaction_types, d.transaction_type_doc,
-               d.transaction_type_from, config.create_transaction_type, config.update_transaction_type,
-               config.delete_transaction_type, migrates_work=False),
+               d.transaction_type_from, e.create_transaction_type, e.update_transaction_type,
+               e.delete_transaction_type, migrates_work=False),
     EntityKind("/schemes", "scheme", "code", cs.SchemePublic, cs.SchemeCreate, cs.SchemeUpdate, lambda s: s.schemes,
-               d.scheme_doc, d.scheme_from, config.create_scheme, config.update_scheme, config.delete_scheme,
+               d.scheme_doc, d.scheme_from, e.create_scheme, e.update_scheme, e.delete_scheme,
                migrates_work=False, reads=False),
 )  # fmt: skip
 
@@ -252,7 +254,7 @@ def entry_policy(principal: Reader, db: DatabaseDep) -> cs.EntryPolicyPublic:
 @router.put("/entry-policy/enterprise")
 def set_enterprise_rules(body: cs.EntryRulesUpdate, principal: Admin, db: DatabaseDep) -> cs.EntryRulesPublic:
     """Replace the enterprise entry rules (seed 003)."""
-    config.set_enterprise_rules(db, d.rules_from(body), principal.login)
+    config_rules.set_enterprise_rules(db, d.rules_from(body), principal.login)
     return public_of(cs.EntryRulesPublic, d.rules_doc(load_strategy(db).entry_policy.enterprise))
 
 
@@ -272,7 +274,7 @@ def compliance(principal: Reader, db: DatabaseDep) -> cs.CompliancePublic:
 @router.put("/compliance")
 def set_compliance(body: cs.ComplianceUpdate, principal: Admin, db: DatabaseDep) -> cs.CompliancePublic:
     """Replace the compliance settings (the enterprise's guardrails, portfolios' overrides, call outcomes)."""
-    config.set_compliance(db, d.compliance_from(body.enterprise, body.portfolios, body.call_outcomes),
+    config_rules.set_compliance(db, d.compliance_from(body.enterprise, body.portfolios, body.call_outcomes),
                           principal.login)  # fmt: skip
     return _compliance(principal, db)
 
@@ -335,7 +337,7 @@ YAML_RESPONSE: dict[int | str, dict[str, Any]] = {
 def export_config(principal: Reader, db: DatabaseDep,
                   version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> Response:  # fmt: skip
     """The whole configuration as a YAML document (``version``: that configuration version's)."""
-    return Response(config.export_document(db, version), media_type=YAML)
+    return Response(export_document(db, version), media_type=YAML)
 
 
 @router.post("/config")
@@ -353,7 +355,7 @@ def apply_config(body: cs.ConfigApplyCreate, principal: Admin, db: DatabaseDep) 
 @router.get("/config/versions")
 def config_versions(principal: Reader, db: DatabaseDep) -> list[cs.ConfigVersionPublic]:
     """Every configuration version, newest first."""
-    return [cs.ConfigVersionPublic.model_validate(v) for v in config.versions(db)]
+    return [cs.ConfigVersionPublic.model_validate(v) for v in versions(db)]
 
 
 @router.get("/config/versions/{number}/diff")
@@ -362,7 +364,7 @@ def config_version_diff(number: cs.VersionNumber, principal: Reader, db: Databas
                                                         description="Default: the stored configuration.")] = None,
                         ) -> list[cs.EntityChangePublic]:  # fmt: skip
     """What changed from version ``number`` to version ``to``."""
-    changes = config.version_diff(db, number, to)
+    changes = version_diff(db, number, to)
     return [cs.EntityChangePublic(kind=c.kind, key=c.key, change=c.change, fields=list(c.fields),
                                   details=[cs.FieldChangePublic.model_validate(f.as_dict()) for f in c.details])
             for c in changes]  # fmt: skip

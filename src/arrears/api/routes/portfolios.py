@@ -12,7 +12,7 @@ from arrears.api.errors import ERROR_RESPONSES
 from arrears.domain.access import Principal
 from arrears.domain.errors import NotFound
 from arrears.domain.strategy import PortfolioCollections
-from arrears.services import config, config_document
+from arrears.services import config_document, config_rules
 from arrears.services.accounts import create_portfolio, set_portfolio_maximum
 from arrears.services.database import Database
 from arrears.services.queries import list_portfolios
@@ -83,7 +83,7 @@ def update_collections(
     """Change the portfolio's collections settings; what the body leaves out keeps its value."""
     portfolio_in_scope(db, principal, code)
     rules = config_document.rules_from(body.rules) if body.rules is not None else None
-    config.set_portfolio_collections(db, code, collections_enabled=body.collections_enabled,
+    config_rules.set_portfolio_collections(db, code, collections_enabled=body.collections_enabled,
                                      override_enterprise=body.override_enterprise, rules=rules,
                                      default_collector=body.default_collector, default_action=body.default_action,
                                      actor=principal.login)  # fmt: skip
@@ -97,13 +97,15 @@ def assignment_type(
     """Change the assignment type; its assignment rules are deleted, so without ``confirm`` a portfolio with
     rules answers 409 listing them."""
     portfolio_in_scope(db, principal, code)
-    deleted = config.change_assignment_type(db, code, body.type, confirm=body.confirm, actor=principal.login)
-    return cs.AssignmentTypePublic(portfolio=code, type=body.type, deleted=[config.describe_rule(r) for r in deleted])
+    deleted = config_rules.change_assignment_type(db, code, body.type, confirm=body.confirm, actor=principal.login)
+    deleted_rules = [config_rules.describe_rule(r) for r in deleted]
+    return cs.AssignmentTypePublic(portfolio=code, type=body.type, deleted=deleted_rules)
 
 
 def _rules(db: Database, code: str) -> list[cs.AssignmentRulePublic]:
-    return [cs.AssignmentRulePublic(number=number, rule=config_document.rule_doc(rule), text=config.describe_rule(rule))
-            for number, rule in enumerate(config.assignment_rules(db, code), start=1)]  # fmt: skip
+    return [cs.AssignmentRulePublic(number=number, rule=config_document.rule_doc(rule),
+                                    text=config_rules.describe_rule(rule))
+            for number, rule in enumerate(config_rules.assignment_rules(db, code), start=1)]  # fmt: skip
 
 
 def _rule(db: Database, code: str, number: int) -> cs.AssignmentRulePublic:
@@ -135,7 +137,7 @@ def add_assignment_rule(
 ) -> cs.AssignmentRulePublic:
     """Add a row to the task assignment table (ranges may not overlap)."""
     portfolio_in_scope(db, principal, code)
-    config.add_document_rule(db, code, body, principal.login)
+    config_rules.add_document_rule(db, code, body, principal.login)
     return _rules(db, code)[-1]
 
 
@@ -146,7 +148,7 @@ def update_assignment_rule(
 ) -> cs.AssignmentRulePublic:  # fmt: skip
     """Replace assignment rule ``number``."""
     portfolio_in_scope(db, principal, code)
-    config.update_document_rule(db, code, number, body, principal.login)
+    config_rules.update_document_rule(db, code, number, body, principal.login)
     return _rule(db, code, number)
 
 
@@ -155,4 +157,4 @@ def remove_assignment_rule(code: cs.PortfolioCode, number: cs.RuleNumber, princi
                            db: DatabaseDep) -> None:  # fmt: skip
     """Remove assignment rule ``number`` (those after it move up)."""
     portfolio_in_scope(db, principal, code)
-    config.remove_assignment_rule(db, code, number, principal.login)
+    config_rules.remove_assignment_rule(db, code, number, principal.login)

@@ -29,8 +29,9 @@ from arrears.domain.strategy import (
     final_actions_for,
     usable_in,
 )
-from arrears.services import config
+from arrears.services import config_entities
 from arrears.services.database import Database
+from arrears.services.stored_strategy import load_strategy
 from arrears.web.forms import FormInput, field_errors
 from arrears.web.pages import render
 from arrears.web.posted import Posted, done
@@ -100,7 +101,7 @@ def actions_list(request: Request, principal: Viewer, db: DatabaseDep) -> Respon
 
 def _list(request: Request, db: Database, principal: Principal, problems: Sequence[Problem] = (),
           status: int = 200) -> Response:  # fmt: skip
-    strategy = config.load_strategy(db)
+    strategy = load_strategy(db)
     context = {"strategy": strategy, "type_labels": TYPE_LABELS, "final_labels": FINAL_LABELS,
                "refusals": [f"{p.rule}" for p in problems]}  # fmt: skip
     return render(request, "admin_actions.html", context, viewer=principal, status=status)
@@ -118,7 +119,7 @@ def _selected(selected: str) -> tuple[str, str]:
 
 
 def _portfolio_codes(db: Database) -> list[str]:
-    return sorted(p.portfolio for p in config.load_strategy(db).entry_policy.portfolios)
+    return sorted(p.portfolio for p in load_strategy(db).entry_policy.portfolios)
 
 
 def _letter_label(strategy: Strategy, action: Action) -> str:
@@ -179,7 +180,7 @@ def _options(strategy: Strategy, values: dict[str, Any], original: str) -> dict[
 
 def _form(request: Request, db: Database, principal: Principal, values: dict[str, Any], original: str,
           original_type: str, errors: dict[str, list[str]] | None = None, status: int = 200) -> Response:  # fmt: skip
-    strategy = config.load_strategy(db)
+    strategy = load_strategy(db)
     series = values.get("action_type") == "series"
     context = {"form": values, "original": original, "original_type": original_type, "series_form": series,
                "type_options": [(t.value, TYPE_LABELS[t]) for t in CollectionType
@@ -198,7 +199,7 @@ def edit(request: Request, principal: Viewer, db: DatabaseDep, selected: str = "
                                   "collection_type": CollectionType.GUARANTOR.value, "portfolios": [], "steps": []}
         return _form(request, db, principal, values, "", "")
     kind, name = _selected(selected)
-    strategy = config.load_strategy(db)
+    strategy = load_strategy(db)
     if kind == "action" and (action := strategy.action(name)) is not None:
         return _form(request, db, principal, _action_values(action), name, kind)
     if kind == "series" and (found := strategy.series_named(name)) is not None:
@@ -271,21 +272,21 @@ def save(request: Request, form: Posted, principal: Viewer, db: DatabaseDep, op:
         return _form(request, db, principal, values, original, original_type)
     if operation == "refresh":
         return _form(request, db, principal, values, original, original_type)
-    strategy = config.load_strategy(db)
+    strategy = load_strategy(db)
     try:
         if series:
             made = _series(form, values)
             if original_type == "series":
-                config.update_series(db, original, made, actor=principal.login)
+                config_entities.update_series(db, original, made, actor=principal.login)
             else:
-                config.create_series(db, made, actor=principal.login)
+                config_entities.create_series(db, made, actor=principal.login)
         else:
             existing = strategy.action(original) if original_type == "action" else None
             action = _action(form, values, existing)
             if existing is not None:
-                config.update_action(db, original, action, actor=principal.login)
+                config_entities.update_action(db, original, action, actor=principal.login)
             else:
-                config.create_action(db, action, actor=principal.login)
+                config_entities.create_action(db, action, actor=principal.login)
     except (ValidationFailed, NotFound) as refused:
         problems = refused.problems if isinstance(refused, ValidationFailed) else [Problem("name", str(refused))]
         fields = SERIES_FIELDS if series else ACTION_FIELDS
@@ -310,9 +311,9 @@ def remove(request: Request, form: Posted, principal: Viewer, db: DatabaseDep) -
     kind, name = _selected(form.text("selected"))
     try:
         if kind == "action":
-            config.delete_action(db, name, actor=principal.login)
+            config_entities.delete_action(db, name, actor=principal.login)
         else:
-            config.delete_series(db, name, actor=principal.login)
+            config_entities.delete_series(db, name, actor=principal.login)
     except ValidationFailed as refused:
         return _list(request, db, principal, refused.problems, status=422)
     except NotFound as missing:

@@ -32,8 +32,9 @@ from arrears.domain.compliance_rules import (
 )
 from arrears.domain.errors import Problem, ValidationFailed
 from arrears.domain.money import Money
-from arrears.services import config
+from arrears.services import config_rules
 from arrears.services.database import Database
+from arrears.services.stored_strategy import load_strategy
 from arrears.web.forms import FormInput, field_errors
 from arrears.web.pages import render
 from arrears.web.posted import Posted, done
@@ -232,7 +233,7 @@ def _errors(problems: Sequence[Problem], portfolio: str, values: Mapping[str, An
 
 def _page(request: Request, db: Database, principal: Principal, values: dict[str, Any],
           errors: dict[str, list[str]] | None = None, status: int = 200) -> Response:  # fmt: skip
-    lines = config.portfolio_table(db)
+    lines = config_rules.portfolio_table(db)
     context = {"form": values, "tab": "compliance", "blocks": BLOCKS, "holds": HOLDS, "numbers": NUMBERS,
                "portfolios": [(line.portfolio, f"{line.name} ({line.portfolio})") for line in lines],
                "zones": sorted(available_timezones()), "phone_types": PHONE_TYPES,
@@ -242,7 +243,7 @@ def _page(request: Request, db: Database, principal: Principal, values: dict[str
 
 
 def _known_portfolio(db: Database, portfolio: str) -> str:
-    if portfolio and portfolio not in {line.portfolio for line in config.portfolio_table(db)}:
+    if portfolio and portfolio not in {line.portfolio for line in config_rules.portfolio_table(db)}:
         raise PageRefused(404, f"There is no portfolio {portfolio!r}.")
     return portfolio
 
@@ -253,7 +254,7 @@ def compliance_tab(request: Request, principal: Viewer, db: DatabaseDep, portfol
     enterprise's)."""
     admin_only(principal)
     code = _known_portfolio(db, portfolio)
-    return _page(request, db, principal, _stored_values(config.load_strategy(db).compliance, code))
+    return _page(request, db, principal, _stored_values(load_strategy(db).compliance, code))
 
 
 def _edited(values: dict[str, Any], operation: str) -> bool:
@@ -279,7 +280,7 @@ def save(request: Request, form: Posted, principal: Viewer, db: DatabaseDep, op:
     until the whole configuration is valid."""
     admin_only(principal)
     portfolio = _known_portfolio(db, form.text("portfolio"))
-    policy = config.load_strategy(db).compliance
+    policy = load_strategy(db).compliance
     values = _form_values(form, policy, portfolio)
     if _edited(values, op or form.text("op")):
         return _page(request, db, principal, values)
@@ -287,11 +288,12 @@ def save(request: Request, form: Posted, principal: Viewer, db: DatabaseDep, op:
     try:
         if portfolio:
             form.raise_problems()
-            config.set_portfolio_compliance(db, portfolio, own, actor=principal.login)
+            config_rules.set_portfolio_compliance(db, portfolio, own, actor=principal.login)
         else:
             outcomes = _outcomes(form)
             form.raise_problems()
-            config.set_enterprise_compliance(db, override(policy.enterprise, own), outcomes, actor=principal.login)
+            params = override(policy.enterprise, own)
+            config_rules.set_enterprise_compliance(db, params, outcomes, actor=principal.login)
     except ValidationFailed as refused:
         return _page(request, db, principal, values, _errors(refused.problems, portfolio, values), status=422)
     target = "/admin/compliance" + (f"?portfolio={portfolio}" if portfolio else "")

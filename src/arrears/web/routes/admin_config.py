@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from arrears.domain.access import Principal
 from arrears.domain.errors import NotFound, ValidationFailed
-from arrears.services import config
+from arrears.services import config, config_versions
 from arrears.services.config import ApplyResult, RemovalsNeedConfirmation
 from arrears.web.pages import render
 from arrears.web.posted import MAX_PART_BYTES, Posted, PostedUpload, done
@@ -27,7 +27,7 @@ YAML = "application/yaml; charset=utf-8"
 def configuration(request: Request, principal: Viewer, db: DatabaseDep) -> Response:
     """The configuration's versions, the download and the upload."""
     admin_only(principal)
-    return render(request, "admin_config.html", {"versions": config.versions(db)[:50]}, viewer=principal)
+    return render(request, "admin_config.html", {"versions": config_versions.versions(db)[:50]}, viewer=principal)
 
 
 @router.get("/admin/configuration.yaml")
@@ -35,7 +35,7 @@ def download(principal: Viewer, db: DatabaseDep, version: int | None = None) -> 
     """The configuration as a YAML document (of ``version`` when given)."""
     admin_only(principal)
     try:
-        text = config.version_document(db, version) if version is not None else config.export_document(db)
+        text = config_versions.export_document(db, version)
     except NotFound as missing:
         raise PageRefused(404, str(missing)) from missing
     name = f"arrears-config-v{version}.yaml" if version is not None else "arrears-config.yaml"

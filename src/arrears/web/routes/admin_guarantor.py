@@ -27,9 +27,10 @@ from arrears.domain.strategy import (
     TaskAssignment,
     usable_in,
 )
-from arrears.services import config
-from arrears.services.config import AssignmentRulesDeleted, PortfolioLine, describe_rule
+from arrears.services import config_rules
+from arrears.services.config_rules import AssignmentRulesDeleted, PortfolioLine, describe_rule
 from arrears.services.database import Database
+from arrears.services.stored_strategy import load_strategy
 from arrears.web.forms import FormInput, field_errors
 from arrears.web.pages import render
 from arrears.web.posted import Posted, done
@@ -84,7 +85,7 @@ def _form_rules(form: FormInput, base: EntryRules) -> EntryRules:
 
 
 def _line(db: Database, code: str) -> PortfolioLine:
-    line = next((line for line in config.portfolio_table(db) if line.portfolio == code), None)
+    line = next((line for line in config_rules.portfolio_table(db) if line.portfolio == code), None)
     if line is None:
         raise PageRefused(404, f"There is no practice {code!r}.")
     return line
@@ -103,9 +104,9 @@ def guarantor_tab(request: Request, principal: Viewer, db: DatabaseDep) -> Respo
 
 def _tab(request: Request, db: Database, principal: Principal, problems: Sequence[Problem] = (),
          values: dict[str, Any] | None = None, status: int = 200) -> Response:  # fmt: skip
-    strategy = config.load_strategy(db)
+    strategy = load_strategy(db)
     context = {"rules": values or _rule_values(strategy.entry_policy.enterprise),
-               "lines": [line for line in config.portfolio_table(db) if principal.sees(line.portfolio)],
+               "lines": [line for line in config_rules.portfolio_table(db) if principal.sees(line.portfolio)],
                "tab": "guarantor",
                "errors": {"rules": field_errors(_last(problems), RULE_FIELDS, RULE_ALIASES)}}  # fmt: skip
     return render(request, "admin_guarantor.html", context, viewer=principal, status=status)
@@ -115,10 +116,10 @@ def _tab(request: Request, db: Database, principal: Principal, problems: Sequenc
 def save_enterprise(request: Request, form: Posted, principal: Viewer, db: DatabaseDep) -> Response:
     """Save the enterprise rules."""
     admin_only(principal)
-    rules = _form_rules(form, config.load_strategy(db).entry_policy.enterprise)
+    rules = _form_rules(form, load_strategy(db).entry_policy.enterprise)
     try:
         form.raise_problems()
-        config.set_enterprise_rules(db, rules, actor=principal.login)
+        config_rules.set_enterprise_rules(db, rules, actor=principal.login)
     except ValidationFailed as refused:
         values = {name: form.values.get(name, "") for name in RULE_FIELDS} | {
             name: form.checked(name) for name in ("force_delinquent_plans", "suspend_statements",
@@ -147,7 +148,7 @@ def _assignees(strategy: Strategy) -> list[tuple[str, str]]:
 def _page(request: Request, db: Database, principal: Principal, code: str, *, values: dict[str, Any] | None = None,
           problems: Sequence[Problem] = (), status: int = 200) -> Response:  # fmt: skip
     line = _line(db, code)
-    strategy = config.load_strategy(db)
+    strategy = load_strategy(db)
     settings = strategy.entry_policy.portfolio(code)
     override = settings is not None and settings.override_enterprise
     shown = {"enabled": line.collections_enabled == "Yes", "override_enterprise": override,
@@ -194,16 +195,16 @@ def save_practice(request: Request, form: Posted, principal: Viewer, db: Databas
         if override}  # fmt: skip
     if op == "refresh" or form.text("op") == "refresh":
         return _page(request, db, principal, code, values=values)
-    strategy = config.load_strategy(db)
+    strategy = load_strategy(db)
     try:
         if not enabled:
-            config.set_portfolio_collections(db, code, collections_enabled=False, actor=principal.login)
+            config_rules.set_portfolio_collections(db, code, collections_enabled=False, actor=principal.login)
         else:
             settings = strategy.entry_policy.portfolio(code)
             base = settings.rules if settings is not None and settings.rules else strategy.entry_policy.enterprise
             rules = _form_rules(form, base) if override else None
             form.raise_problems()
-            config.set_portfolio_collections(
+            config_rules.set_portfolio_collections(
                 db, code, collections_enabled=True, override_enterprise=override, rules=rules,
                 default_collector=form.text("default_collector"), default_action=form.text("default_action"),
                 insurance_action=form.text("insurance_action"), actor=principal.login,
@@ -220,7 +221,7 @@ def change_type(request: Request, form: Posted, principal: Viewer, db: DatabaseD
     configurer(principal, code)
     line = _line(db, code)
     try:
-        deleted = config.change_assignment_type(db, code, wanted, confirm=form.checked("confirmed"),
+        deleted = config_rules.change_assignment_type(db, code, wanted, confirm=form.checked("confirmed"),
                                                 actor=principal.login)  # fmt: skip
     except AssignmentRulesDeleted as asked:
         context = {"line": line, "wanted": wanted, "label": TYPE_LABELS[AssignmentType(wanted)],
@@ -238,7 +239,7 @@ def change_type(request: Request, form: Posted, principal: Viewer, db: DatabaseD
 def _rule_form(request: Request, db: Database, principal: Principal, code: str, number: int | None,
                values: dict[str, Any], problems: Sequence[Problem] = (), status: int = 200) -> Response:  # fmt: skip
     line = _line(db, code)
-    strategy = config.load_strategy(db)
+    strategy = load_strategy(db)
     located = [replace(p, location=p.location.rsplit(".", 1)[-1]) if p.location.rsplit(".", 1)[-1] in
                ("from", "to", "default_work", "collector", "group") else p for p in problems]  # fmt: skip
     context = {"line": line, "number": number, "form": values, "assignees": _assignees(strategy),
@@ -282,7 +283,7 @@ def save_rule(request: Request, form: Posted, principal: Viewer, db: DatabaseDep
     configurer(principal, code)
     line = _line(db, code)
     number = form.optional_int("number")
-    strategy = config.load_strategy(db)
+    strategy = load_strategy(db)
     balance = line.assignment.assignment_type is AssignmentType.BALANCE_RANGE
     ends: list[str | int] = []
     for end in ("from", "to"):
@@ -300,9 +301,9 @@ def save_rule(request: Request, form: Posted, principal: Viewer, db: DatabaseDep
     try:
         form.raise_problems()
         if number is None:
-            config.add_assignment_rule(db, code, rule, actor=principal.login)
+            config_rules.add_assignment_rule(db, code, rule, actor=principal.login)
         else:
-            config.update_assignment_rule(db, code, number, rule, actor=principal.login)
+            config_rules.update_assignment_rule(db, code, number, rule, actor=principal.login)
     except ValidationFailed as refused:
         return _rule_form(request, db, principal, code, number, values, refused.problems, status=422)
     except NotFound as missing:
@@ -321,7 +322,7 @@ def remove_rule(request: Request, form: Posted, principal: Viewer, db: DatabaseD
     if number is None:
         raise PageRefused(422, "Choose an assignment rule in the table first.")
     try:
-        config.remove_assignment_rule(db, code, number, actor=principal.login)
+        config_rules.remove_assignment_rule(db, code, number, actor=principal.login)
     except NotFound as missing:
         raise PageRefused(404, str(missing)) from missing
     except ValidationFailed as refused:

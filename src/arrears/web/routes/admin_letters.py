@@ -17,9 +17,10 @@ from fastapi.responses import Response
 from arrears.domain.access import Principal
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.strategy import LetterTemplate
-from arrears.services import config
+from arrears.services import config_entities
 from arrears.services.database import Database
 from arrears.services.letters import preview_template
+from arrears.services.stored_strategy import load_strategy
 from arrears.web.forms import FormInput, field_errors
 from arrears.web.pages import render
 from arrears.web.posted import Posted, done
@@ -60,7 +61,7 @@ def letters_tab(request: Request, principal: Viewer, db: DatabaseDep) -> Respons
 
 def _list(request: Request, db: Database, principal: Principal, problems: Sequence[Problem] = (),
           status: int = 200) -> Response:  # fmt: skip
-    context = {"letters": config.load_strategy(db).letters, "tab": "letters", "refusals": [p.rule for p in problems]}
+    context = {"letters": load_strategy(db).letters, "tab": "letters", "refusals": [p.rule for p in problems]}
     return render(request, "admin_letters.html", context, viewer=principal, status=status)
 
 
@@ -91,7 +92,7 @@ def edit(request: Request, principal: Viewer, db: DatabaseDep, selected: str = "
     admin_only(principal)
     if not selected:
         return _form(request, principal, {"response_days": 10}, "")
-    template = config.load_strategy(db).letter(selected)
+    template = load_strategy(db).letter(selected)
     if template is None:
         raise PageRefused(404, f"There is no letter {selected!r}.")
     return _form(request, principal, _values(template), selected)
@@ -124,9 +125,9 @@ def save(request: Request, form: Posted, principal: Viewer, db: DatabaseDep, op:
     try:
         form.raise_problems()
         if original:
-            config.update_letter(db, original, template, actor=principal.login)
+            config_entities.update_letter(db, original, template, actor=principal.login)
         else:
-            config.create_letter(db, template, actor=principal.login)
+            config_entities.create_letter(db, template, actor=principal.login)
     except (ValidationFailed, NotFound) as refused:
         problems = refused.problems if isinstance(refused, ValidationFailed) else [Problem("code", str(refused))]
         return _form(request, principal, values, original, problems=problems, status=422)
@@ -149,7 +150,7 @@ def remove(request: Request, form: Posted, principal: Viewer, db: DatabaseDep) -
     admin_only(principal)
     code = form.text("selected").removeprefix("letter:")
     try:
-        config.delete_letter(db, code, actor=principal.login)
+        config_entities.delete_letter(db, code, actor=principal.login)
     except ValidationFailed as refused:
         return _list(request, db, principal, refused.problems, status=422)
     except NotFound as missing:

@@ -38,8 +38,9 @@ from arrears.domain.strategy.schemes import (
     Scheme,
     actions_summary,
 )
-from arrears.services import config, config_items
+from arrears.services import config_entities, config_items, config_rules
 from arrears.services.database import Database
+from arrears.services.stored_strategy import load_strategy
 from arrears.web.forms import FormInput, field_errors
 from arrears.web.pages import render
 from arrears.web.posted import Posted, done
@@ -94,7 +95,7 @@ def milestones_tab(request: Request, principal: Viewer, db: DatabaseDep) -> Resp
 def _list(request: Request, db: Database, principal: Principal, problems: Sequence[Problem] = (),
           status: int = 200, rating: dict[str, Any] | None = None,
           rating_errors: dict[str, list[str]] | None = None) -> Response:  # fmt: skip
-    strategy = config.load_strategy(db)
+    strategy = load_strategy(db)
     context = {"schemes": strategy.schemes, "tab": "milestones", "track_labels": TRACK_LABELS,
                "refusals": [p.rule for p in problems],
                "rating": rating if rating is not None else _rating_values(strategy.credit_rating),
@@ -263,7 +264,7 @@ def _options(strategy: Strategy, db: Database, values: dict[str, Any]) -> dict[s
     assignees += [(g.code, f"group {g.name} ({g.code})") for g in strategy.groups]
     return {
         "portfolios": [("", "the enterprise (every portfolio without its own)")]
-        + [(line.portfolio, f"{line.name} ({line.portfolio})") for line in config.portfolio_table(db)],
+        + [(line.portfolio, f"{line.name} ({line.portfolio})") for line in config_rules.portfolio_table(db)],
         "tracks": [(t.value, label) for t, label in TRACK_LABELS.items()],
         "bases": [(BalanceBasis.ENTRY.value, "the balance at entry"),
                   (BalanceBasis.DELINQUENT.value, "the balance of the day (delinquent)")],
@@ -311,7 +312,7 @@ def _errors(problems: Sequence[Problem], values: dict[str, Any]) -> dict[str, li
 
 def _form(request: Request, db: Database, principal: Principal, values: dict[str, Any], original: str,
           errors: dict[str, list[str]] | None = None, status: int = 200) -> Response:  # fmt: skip
-    strategy = config.load_strategy(db)
+    strategy = load_strategy(db)
     stored = strategy.scheme(original) if original else None
     context = {"form": values, "original": original, "tab": "milestones", "errors": {"scheme": errors or {}},
                "summary": actions_summary(stored) if stored is not None else ()} | _options(strategy, db, values)
@@ -327,7 +328,7 @@ def edit(request: Request, principal: Viewer, db: DatabaseDep, selected: str = "
                                   "jump_actions": JumpActions.EACH.value, "holiday_country": "US",
                                   "min_entry_amount": "0.00", "milestones": [_new_milestone()]}  # fmt: skip
         return _form(request, db, principal, values, "")
-    scheme = config.load_strategy(db).scheme(selected)
+    scheme = load_strategy(db).scheme(selected)
     if scheme is None:
         raise PageRefused(404, f"There is no scheme {selected!r}.")
     return _form(request, db, principal, _scheme_values(scheme), selected)
@@ -426,9 +427,9 @@ def save(request: Request, form: Posted, principal: Viewer, db: DatabaseDep, op:
     try:
         scheme = _scheme(form)
         if original:
-            config.update_scheme(db, original, scheme, actor=principal.login)
+            config_entities.update_scheme(db, original, scheme, actor=principal.login)
         else:
-            config.create_scheme(db, scheme, actor=principal.login)
+            config_entities.create_scheme(db, scheme, actor=principal.login)
     except (ValidationFailed, NotFound) as refused:
         problems = refused.problems if isinstance(refused, ValidationFailed) else [Problem("code", str(refused))]
         return _form(request, db, principal, values, original, _errors(problems, values), status=422)
@@ -452,7 +453,7 @@ def remove(request: Request, form: Posted, principal: Viewer, db: DatabaseDep) -
     admin_only(principal)
     code = form.text("selected").removeprefix("scheme:")
     try:
-        config.delete_scheme(db, code, actor=principal.login)
+        config_entities.delete_scheme(db, code, actor=principal.login)
     except ValidationFailed as refused:
         return _list(request, db, principal, refused.problems, status=422)
     except NotFound as missing:

@@ -18,8 +18,9 @@ from fastapi.responses import Response
 from arrears.domain.access import Principal, Role
 from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.strategy import Collector, CollectorGroup, User
-from arrears.services import config, security
+from arrears.services import config_entities, security
 from arrears.services.database import Database
+from arrears.services.stored_strategy import load_strategy
 from arrears.web.forms import FormInput, field_errors
 from arrears.web.pages import render
 from arrears.web.posted import Posted, done
@@ -44,7 +45,7 @@ def _located(problems: Sequence[Problem], key: str, kind: str) -> list[Problem]:
 
 def _tab(request: Request, db: Database, principal: Principal, name: str, problems: Sequence[Problem] = (),
          status: int = 200, extra: dict[str, Any] | None = None) -> Response:  # fmt: skip
-    strategy = config.load_strategy(db)
+    strategy = load_strategy(db)
     context = {"strategy": strategy, "tab": name, "refusals": [f"{p.location}: {p.rule}" for p in problems],
                "logins": security.list_users(db), "roles": [r.value for r in Role],
                "codes": sorted(p.portfolio for p in strategy.entry_policy.portfolios),
@@ -75,7 +76,7 @@ def _selected(selected: str) -> tuple[str, str]:
 
 
 def _values(db: Database, kind: str, key: str) -> dict[str, Any]:
-    strategy = config.load_strategy(db)
+    strategy = load_strategy(db)
     found: Collector | CollectorGroup | User | None = (
         strategy.collector(key) if kind == "collector" else strategy.group(key) if kind == "group"
         else next((u for u in strategy.users if u.login == key), None))  # fmt: skip
@@ -88,7 +89,7 @@ def _form(request: Request, db: Database, principal: Principal, kind: str, value
           problems: Sequence[Problem] = (), status: int = 200) -> Response:  # fmt: skip
     fields = KINDS[kind][1]
     errors = field_errors(_located(problems, str(values.get(fields[0]) or original), kind), fields)
-    context = {"kind": kind, "form": values, "original": original, "groups": config.load_strategy(db).groups,
+    context = {"kind": kind, "form": values, "original": original, "groups": load_strategy(db).groups,
                "errors": {"person": errors}, "tab": "users" if kind == "user" else "people"}  # fmt: skip
     return render(request, "admin_person_form.html", context, viewer=principal, status=status)
 
@@ -129,14 +130,14 @@ def save(request: Request, form: Posted, principal: Viewer, db: DatabaseDep) -> 
     try:
         form.raise_problems()
         if isinstance(item, Collector):
-            (config.update_collector(db, original, item, actor=actor) if original
-             else config.create_collector(db, item, actor=actor))  # fmt: skip
+            (config_entities.update_collector(db, original, item, actor=actor) if original
+             else config_entities.create_collector(db, item, actor=actor))  # fmt: skip
         elif isinstance(item, CollectorGroup):
-            (config.update_group(db, original, item, actor=actor) if original
-             else config.create_group(db, item, actor=actor))  # fmt: skip
+            (config_entities.update_group(db, original, item, actor=actor) if original
+             else config_entities.create_group(db, item, actor=actor))  # fmt: skip
         else:
-            (config.update_user(db, original, item, actor=actor) if original
-             else config.create_user(db, item, actor=actor))  # fmt: skip
+            (config_entities.update_user(db, original, item, actor=actor) if original
+             else config_entities.create_user(db, item, actor=actor))  # fmt: skip
     except (ValidationFailed, NotFound) as refused:
         problems = refused.problems if isinstance(refused, ValidationFailed) else [Problem(KINDS[kind][1][0],
                                                                                            str(refused))]
@@ -160,7 +161,11 @@ def remove(request: Request, form: Posted, principal: Viewer, db: DatabaseDep) -
     """Remove a collector, group or user nothing uses; the tab with the reason when something does."""
     admin_only(principal)
     kind, key = _selected(form.text("selected"))
-    remover = {"collector": config.delete_collector, "group": config.delete_group, "user": config.delete_user}[kind]
+    remover = {
+        "collector": config_entities.delete_collector,
+        "group": config_entities.delete_group,
+        "user": config_entities.delete_user,
+    }[kind]
     try:
         remover(db, key, actor=principal.login)
     except ValidationFailed as refused:

@@ -5,7 +5,7 @@ refresh the form: htmx, or *Update the fields* without JavaScript). The dropdown
 configuration has: letters, collectors and groups, plans (sub-plans too), the ledger kinds a transaction posts.
 
 The form carries its events as the document's JSON until the plan is saved: an event is checked against the
-whole configuration when it is put into the form (:func:`arrears.services.config.plan_problems`), and the plan
+whole configuration when it is put into the form (:func:`arrears.services.config_entities.plan_problems`), and the plan
 is saved through the configuration use cases (a new, audited configuration version, the validation of the
 configuration document), a refusal shown next to its field with nothing saved."""
 
@@ -40,9 +40,10 @@ from arrears.domain.plans import (
 )
 from arrears.domain.priority import DEFAULT_PRIORITY
 from arrears.domain.strategy import Strategy
-from arrears.services import config
+from arrears.services import config_entities
 from arrears.services.config_document import PlanEventDoc, plan_event_doc, plan_event_from
 from arrears.services.database import Database
+from arrears.services.stored_strategy import load_strategy
 from arrears.web.forms import FormInput, field_errors
 from arrears.web.pages import render
 from arrears.web.posted import Posted, done
@@ -316,7 +317,7 @@ def _choices(strategy: Strategy, code: str) -> dict[str, Any]:
 
 def _form(request: Request, db: Database, principal: Principal, draft: _Draft, original: str,
           errors: dict[str, list[str]] | None = None, status: int = 200) -> Response:  # fmt: skip
-    strategy = config.load_strategy(db)
+    strategy = load_strategy(db)
     shown_event = None
     if draft.event is not None:
         shown_problems: list[Problem] = []
@@ -344,7 +345,7 @@ def plans_list(request: Request, principal: Viewer, db: DatabaseDep) -> Response
 
 def _list(request: Request, db: Database, principal: Principal, problems: Sequence[Problem] = (),
           status: int = 200) -> Response:  # fmt: skip
-    strategy = config.load_strategy(db)
+    strategy = load_strategy(db)
     run_by: dict[str, list[str]] = {}
     for kind in strategy.transaction_types:
         if kind.plan:
@@ -361,7 +362,7 @@ def edit(request: Request, principal: Viewer, db: DatabaseDep, selected: str = "
     if not selected:
         values = _plan_values(FormInput({}))
         return _form(request, db, principal, _Draft(values, [], "new", _new_event_values([])), "")
-    plan = config.load_strategy(db).plan(selected)
+    plan = load_strategy(db).plan(selected)
     if plan is None:
         raise PageRefused(404, f"There is no contact plan {selected!r}.")
     values = {"code": plan.code, "description": plan.description} | {name: getattr(plan, name) for name, _ in SWITCHES}
@@ -386,7 +387,7 @@ def _put_event(db: Database, draft: _Draft, original: str) -> tuple[_Draft, dict
         events[index] = event
     candidate = replace(draft, events=events)
     plan = _plan(candidate, [])
-    problems += [p for p in config.plan_problems(db, plan, original or None)
+    problems += [p for p in config_entities.plan_problems(db, plan, original or None)
                  if _field(p.location, plan.code, event.sequence).startswith("ev_")]  # fmt: skip
     if problems:
         return draft, _errors(problems, draft, event.sequence)
@@ -456,9 +457,9 @@ def _save_plan(request: Request, db: Database, principal: Principal, draft: _Dra
         if problems:
             raise ValidationFailed(problems)
         if original:
-            config.update_plan(db, original, plan, actor=principal.login)
+            config_entities.update_plan(db, original, plan, actor=principal.login)
         else:
-            config.create_plan(db, plan, actor=principal.login)
+            config_entities.create_plan(db, plan, actor=principal.login)
     except (ValidationFailed, NotFound) as refused:
         found = refused.problems if isinstance(refused, ValidationFailed) else [Problem("code", str(refused))]
         return _form(request, db, principal, draft, original, _errors(found, draft, None), status=422)
@@ -482,7 +483,7 @@ def remove(request: Request, form: Posted, principal: Viewer, db: DatabaseDep) -
     admin_only(principal)
     code = form.text("selected").removeprefix("plan:")
     try:
-        config.delete_plan(db, code, actor=principal.login)
+        config_entities.delete_plan(db, code, actor=principal.login)
     except ValidationFailed as refused:
         return _list(request, db, principal, refused.problems, status=422)
     except NotFound as missing:
