@@ -8,7 +8,7 @@ raises :class:`AssignmentRulesDeleted` listing them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -193,14 +193,17 @@ def _rule_index(settings: PortfolioCollections, number: int) -> int:
     return number - 1
 
 
+def _with_rules(settings: PortfolioCollections, rules: Iterable[AssignmentRule]) -> PortfolioCollections:
+    return replace(settings, assignment=replace(settings.assignment, rules=tuple(rules)))
+
+
 def add_assignment_rule(
     db: Database, portfolio: str, rule: AssignmentRule, actor: str = SYSTEM
 ) -> tuple[EntityChange, ...]:
     """Add a row to the portfolio's task assignment table (ranges may not overlap; from ≤ to)."""
 
     def edit(_: Strategy, settings: PortfolioCollections) -> PortfolioCollections:
-        assignment = settings.assignment
-        return replace(settings, assignment=replace(assignment, rules=(*assignment.rules, rule)))
+        return _with_rules(settings, (*settings.assignment.rules, rule))
 
     return _change_portfolio(db, portfolio, edit, actor)
 
@@ -214,7 +217,7 @@ def update_assignment_rule(
         index = _rule_index(settings, number)
         rules = list(settings.assignment.rules)
         rules[index] = rule
-        return replace(settings, assignment=replace(settings.assignment, rules=tuple(rules)))
+        return _with_rules(settings, rules)
 
     return _change_portfolio(db, portfolio, edit, actor)
 
@@ -226,7 +229,7 @@ def remove_assignment_rule(db: Database, portfolio: str, number: int, actor: str
         index = _rule_index(settings, number)
         rules = list(settings.assignment.rules)
         del rules[index]
-        return replace(settings, assignment=replace(settings.assignment, rules=tuple(rules)))
+        return _with_rules(settings, rules)
 
     return _change_portfolio(db, portfolio, edit, actor)
 
@@ -245,7 +248,7 @@ def add_document_rule(db: Database, portfolio: str, rule: RuleDoc, actor: str = 
 
     def edit(_: Strategy, settings: PortfolioCollections) -> PortfolioCollections:
         made = _document_rule(settings, rule, "rule")
-        return replace(settings, assignment=replace(settings.assignment, rules=(*settings.assignment.rules, made)))
+        return _with_rules(settings, (*settings.assignment.rules, made))
 
     return _change_portfolio(db, portfolio, edit, actor)
 
@@ -259,7 +262,7 @@ def update_document_rule(
         index = _rule_index(settings, number)
         rules = list(settings.assignment.rules)
         rules[index] = _document_rule(settings, rule, "rule")
-        return replace(settings, assignment=replace(settings.assignment, rules=tuple(rules)))
+        return _with_rules(settings, rules)
 
     return _change_portfolio(db, portfolio, edit, actor)
 
