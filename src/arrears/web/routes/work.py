@@ -36,18 +36,19 @@ def home(_viewer: Viewer) -> RedirectResponse:
     return RedirectResponse("/worklist", status_code=303)
 
 
-def _chosen(strategy: Strategy, principal: Principal, collector: str, group: str) -> tuple[str, str]:
-    """The worklist a user may see: a collector their own or one of their groups' (else 403)."""
+def _chosen(strategy: Strategy, principal: Principal, collector: str, group: str) -> tuple[str, str, set[str] | None]:
+    """The worklist a user may see: a collector their own or one of their groups' (else 403); another user any
+    collector's or group's the configuration has (else 422). The collector, the group and their assignee codes."""
     if principal.role is Role.COLLECTOR:
         mine = assignees_for(strategy, principal.login, None) or set()
         if (collector and collector != principal.login) or (group and group not in mine):
             raise PageRefused(403, "A collector sees their own worklist and their groups'.")
-        return (principal.login if not group else ""), group
+        own = principal.login if not group else ""
+        return own, group, assignees_for(strategy, own or None, group or None)
     try:
-        worklist_assignees(strategy, collector or None, group or None)
+        return collector, group, worklist_assignees(strategy, collector or None, group or None)
     except ValidationFailed as unknown:
         raise PageRefused(422, f"{unknown}.") from unknown
-    return collector, group
 
 
 def _worklist_page(
@@ -56,12 +57,11 @@ def _worklist_page(
     status: int = 200,
 ) -> Response:  # fmt: skip
     strategy = load_strategy(db)
-    collector, group = _chosen(strategy, principal, collector, group)
+    collector, group, assignees = _chosen(strategy, principal, collector, group)
     today = date.today()
     day = on or today
     now = datetime.now(UTC) if day == today else None
-    items = worklist(db, day, assignees_for(strategy, collector or None, group or None), 500, now,
-                     principal.portfolios)  # fmt: skip
+    items = worklist(db, day, assignees, 500, now, principal.portfolios)
     outcomes = [(o.code, o.description, is_promise_outcome(strategy, o.code))
                 for o in strategy.compliance.call_outcomes]  # fmt: skip
     context: dict[str, Any] = {
