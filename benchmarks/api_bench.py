@@ -8,7 +8,7 @@ page and posting a payment, at 50 concurrent clients over loopback.
 The database is the daily-run benchmark's (``benchmarks/daily_run.py``: generated with a fixed seed, primed by
 three runs, cached in ``benchmarks/data/``); each measurement serves a fresh copy of it. The server is
 ``arrears serve``'s application on uvicorn in a process of its own (``--workers``: uvicorn worker processes);
-the clients are one asyncio process of httpx clients, each sending its next request as soon as the last is
+the clients are one asyncio process of aiohttp clients, each sending its next request as soon as the last is
 answered, for ``--seconds`` after a warm-up. Requests are the administrator's, with a bearer token:
 
 * ``worklist``  ``GET /api/v1/worklist?on=AS_OF&limit=50`` — every collector's work due on the benchmark day;
@@ -25,26 +25,29 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from daily_run import AS_OF, DATA, Store  # the daily-run benchmark's database
 
 from arrears.services.security import add_user, create_token
-from arrears.store.db import Database
+from arrears.store.db import Database, make_engine
+from arrears.store.migrate import upgrade
 
 PASSWORD = "benchmark password"
-Request = Callable[[httpx.AsyncClient, random.Random], Any]
+Request = Callable[[aiohttp.ClientSession, random.Random], Awaitable[int]]
 
 
 def _free_port() -> int:
@@ -87,26 +90,60 @@ def requests_of(accounts: int) -> dict[str, Request]:
     def account_id(rng: random.Random) -> str:
         return f"DR{rng.randint(1, accounts):08d}"
 
-    def worklist(client: httpx.AsyncClient, _: random.Random) -> Any:
-        return client.get("/api/v1/worklist", params={"on": AS_OF.isoformat(), "limit": 50})
+    async def worklist(client: aiohttp.ClientSession, _: random.Random) -> int:
+        return await _status(client.get("/api/v1/worklist", params={"on": AS_OF.isoformat(), "limit": 50}))
 
-    def account(client: httpx.AsyncClient, rng: random.Random) -> Any:
-        return client.get(f"/api/v1/accounts/{account_id(rng)}", params={"as_of": AS_OF.isoformat()})
+    async def account(client: aiohttp.ClientSession, rng: random.Random) -> int:
+        return await _status(client.get(f"/api/v1/accounts/{account_id(rng)}", params={"as_of": AS_OF.isoformat()}))
 
-    def payment(client: httpx.AsyncClient, rng: random.Random) -> Any:
+    async def payment(client: aiohttp.ClientSession, rng: random.Random) -> int:
         body = {"kind": "payment", "amount_cents": 100, "posted": AS_OF.isoformat(), "source": "guarantor"}
-        return client.post(f"/api/v1/accounts/{account_id(rng)}/transactions", json=body)
+        return await _status(client.post(f"/api/v1/accounts/{account_id(rng)}/transactions", json=body))
 
     return {"worklist": worklist, "account": account, "payment": payment}
 
 
+async def _status(sent: Any) -> int:
+    """The status of a request's answer, its body read (as a client would) and the connection kept."""
+    async with sent as response:
+        await response.read()
+        return int(response.status)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds used so far by process ``pid`` and its live children (uvicorn's worker processes)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue  # a process that ended meanwhile
+    return total
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 async def _load(base: str, token: str, request: Request, clients: int, seconds: float, warmup: float,
-                seed: int) -> dict[str, Any]:  # fmt: skip
+                seed: int, server: int) -> dict[str, Any]:  # fmt: skip
+    """``clients`` clients, each sending its next request when the last is answered, for ``warmup`` then
+    ``seconds``: the latencies and statuses of the measured window, and the CPU seconds the server (process
+    ``server`` and its workers) and this client used in it."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    cpu: dict[str, float] = {}
+    connector = aiohttp.TCPConnector(limit=clients)
+    timeout = aiohttp.ClientTimeout(total=60)
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
+    async with aiohttp.ClientSession(base, connector=connector, headers=headers, timeout=timeout) as client:
         started = time.perf_counter()
         measuring_from, until = started + warmup, started + warmup + seconds
 
@@ -114,16 +151,23 @@ async def _load(base: str, token: str, request: Request, clients: int, seconds: 
             rng = random.Random(seed * 1000 + number)
             while (now := time.perf_counter()) < until:
                 try:
-                    status = (await request(client, rng)).status_code
-                except httpx.TransportError:  # a dropped connection counts, as status 0
+                    status = await request(client, rng)
+                except (aiohttp.ClientError, TimeoutError):  # a dropped connection counts, as status 0
                     status = 0
                 done = time.perf_counter()
                 if now >= measuring_from:
                     latencies.append(done - now)
                     statuses[status] = statuses.get(status, 0) + 1
 
-        await asyncio.gather(*(one(number) for number in range(clients)))
-    return {"latencies": latencies, "statuses": statuses, "seconds": seconds}
+        async def meter() -> None:
+            await asyncio.sleep(warmup)
+            cpu["server"], cpu["client"] = -cpu_seconds(server), -_own_cpu()
+            await asyncio.sleep(seconds)
+            cpu["server"] += cpu_seconds(server)
+            cpu["client"] += _own_cpu()
+
+        await asyncio.gather(meter(), *(one(number) for number in range(clients)))
+    return {"latencies": latencies, "statuses": statuses, "seconds": seconds, "cpu": cpu}
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -138,8 +182,10 @@ def report(name: str, measured: dict[str, Any]) -> str:
         return f"{name:<9} no request answered in the measured window"
     p50, p99 = _quantile(latencies, 0.5) * 1000, _quantile(latencies, 0.99) * 1000
     statuses = ", ".join(f"{status}: {count:,}" for status, count in sorted(measured["statuses"].items()))
+    server, client = (measured["cpu"][side] / len(latencies) * 1000 for side in ("server", "client"))
     return (f"{name:<9} {len(latencies):>7,} requests  {len(latencies) / measured['seconds']:>8,.1f} req/s  "
-            f"p50 {p50:>7.1f} ms  p99 {p99:>7.1f} ms  ({statuses})")  # fmt: skip
+            f"p50 {p50:>7.1f} ms  p99 {p99:>7.1f} ms  ({statuses})  cpu per request: server {server:.2f} ms, "
+            f"client {client:.2f} ms")  # fmt: skip
 
 
 def _load_average() -> str:
@@ -166,7 +212,13 @@ def main(argv: list[str] | None = None) -> int:
         built = store.build()
         print(f"database      {store.size()}, built in {built['timings']['total']:.1f} s")
     else:
-        print(f"database      {store.size()} (cached)")
+        # A database cached by an older Arrears is brought to the current schema (the server refuses an old one).
+        engine = make_engine(store.primed_url)
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()
+        print(f"database      {store.size()} (cached, schema current)")
     print(f"machine       {os.cpu_count()} cores; clients {args.clients} over loopback, {args.seconds:.0f} s each "
           f"after {args.warmup:.0f} s of warm-up")  # fmt: skip
     kinds = requests_of(args.accounts)
@@ -182,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 before = _load_average()
                 measured = asyncio.run(_load(f"http://127.0.0.1:{port}", token, request, args.clients, args.seconds,
-                                             args.warmup, args.seed))  # fmt: skip
+                                             args.warmup, args.seed, server.pid))  # fmt: skip
                 print(f"{report(name, measured)}  load {before} -> {_load_average()}", flush=True)
         finally:
             server.terminate()

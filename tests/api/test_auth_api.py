@@ -1,14 +1,20 @@
 """Signing in and tokens over HTTP: a login gives a session token, wrong passwords are throttled, tokens carry
-scopes at most the role's, a revoked token is refused; the health checks; unsafe settings refuse to start."""
+scopes at most the role's, a revoked token is refused; the health checks; unsafe settings refuse to start; how many
+requests a server works on at once."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from anyio.to_thread import current_default_thread_limiter
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from arrears.api.app import ServerRefused, create_app
 from arrears.api.settings import Settings
-from arrears.store.db import Database
+from arrears.services.database import open_database
+from arrears.store.db import Database, sqlite_url
 from tests.api.conftest import PASSWORD, Office
 from tests.services.run_scenarios import table
 
@@ -61,3 +67,17 @@ def test_the_default_secret_is_refused_outside_development(sqlite_db: Database) 
     with pytest.raises(ServerRefused, match="ARREARS_SECRET_KEY is the default development secret"):
         create_app(Settings(), database=sqlite_db)
     assert create_app(Settings(secret_key="s" * 32), database=sqlite_db) is not None
+
+
+def test_a_server_works_on_its_request_threads_at_once_with_a_pooled_connection_each(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "office.db")
+    open_database(url, migrate=True).dispose()
+    settings = Settings(mode="development", database_url=url, allowed_hosts=["testserver"], request_threads=3)
+    app = create_app(settings)
+    assert app.state.db.engine.pool.size() == 3
+    with TestClient(app) as client:
+        assert client.portal.call(lambda: current_default_thread_limiter().total_tokens) == 3
+        assert client.get("/readyz").json() == {"status": "ok", "detail": ""}
+    assert Settings().request_threads == 4
+    with pytest.raises(ValidationError, match="request_threads"):
+        Settings(request_threads=0)

@@ -102,6 +102,8 @@ def test_serve_refuses_the_default_secret(url: str, monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("ARREARS_SECRET_KEY", raising=False)
     code, output = call("serve", "--db", url)
     assert code == 1 and "ARREARS_SECRET_KEY is the default development secret" in output
+    code, output = call("serve", "--threads", "0", "--db", url)
+    assert code == 2 and "--threads" in output
 
 
 def _free_port() -> int:

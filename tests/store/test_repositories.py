@@ -10,7 +10,7 @@ from sqlalchemy import select
 from arrears.domain.ledger import Kind
 from arrears.domain.model import Account, Party
 from arrears.services.accounts import Posting, create_portfolio, open_account, post_transaction
-from arrears.store.activities import created_by_runs, open_work_due_by, worklist_rows
+from arrears.store.activities import created_by_runs, open_work_due_by, worklist_candidates, worklist_lines
 from arrears.store.audit import append_audit, recent_audit
 from arrears.store.bulk import load_frame, load_tuples
 from arrears.store.db import Database
@@ -35,7 +35,9 @@ def test_worklist_rows_are_open_work_of_the_kinds_and_assignees_due_by_the_day(d
                                     action=key, origin="action", assignee=assignee, due_date=d(due), status=status,
                                     reason="test"))  # fmt: skip
     with db.engine.connect() as connection:
-        rows = worklist_rows(connection, d("2026-03-02"), {"phone_call", "review"}, {"ann"})
+        candidates = worklist_candidates(connection, d("2026-03-02"), {"phone_call", "review"}, {"ann"})
+        rows = worklist_lines(connection, [row.id for row in candidates])
+    assert [(row.last_name, row.kind, row.due_date) for row in candidates] == [("Adams", "phone_call", d("2026-03-02"))]
     assert [(row.external_id, row.last_name, row.action) for row in rows] == [("N-1", "Adams", "call")]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio.to_thread import current_default_thread_limiter
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -35,10 +36,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings()
     if problem := settings.startup_problem():
         raise ServerRefused(problem)
-    db = database or open_database(settings.database_url)
+    db = database or open_database(settings.database_url, pool_size=settings.request_threads)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the routes and dependencies without async run in this pool of threads (Starlette's), as many at once
+        current_default_thread_limiter().total_tokens = settings.request_threads
         jobs.fail_jobs_of_stopped_servers(db)
         if settings.scheduler:  # imported only here: a server without a scheduler never loads it
             from arrears.api.scheduler import start_scheduler

@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     """``ARREARS_DATABASE_URL``, ``ARREARS_SECRET_KEY``, ``ARREARS_SESSION_LIFETIME_MINUTES``,
     ``ARREARS_ALLOWED_HOSTS`` (comma-separated), ``ARREARS_MODE`` (``production`` or ``development``),
     ``ARREARS_LETTERS_DIR``, ``ARREARS_PRINT_AT_ONCE``, ``ARREARS_SCHEDULER``, ``ARREARS_RUN_AT``,
-    ``ARREARS_OUTBOX_MINUTES``."""
+    ``ARREARS_OUTBOX_MINUTES``, ``ARREARS_REQUEST_THREADS``."""
 
     model_config = SettingsConfigDict(env_prefix="ARREARS_", extra="ignore")
 
@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     """When the scheduled daily run starts, the server's local time (``ARREARS_RUN_AT``, ``HH:MM``)."""
     outbox_minutes: int = Field(default=5, ge=1, le=24 * 60)
     """How often the scheduled outbox sends what is due."""
+    request_threads: int = Field(default=4, ge=1, le=64)
+    """How many requests each server process works on at once (``ARREARS_REQUEST_THREADS``); the others wait
+    their turn in the order they came, and the database pool keeps a connection for each. A few keep the cores
+    and the database busy; dozens only take turns with the interpreter lock, and every request takes longer."""
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

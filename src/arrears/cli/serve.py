@@ -17,6 +17,11 @@ def serve_command(
     host: Annotated[str, typer.Option(help="The address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="The port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    threads: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Requests each worker process works on at once; the others wait their "
+                     "turn (default: ARREARS_REQUEST_THREADS, else 4)."),
+    ] = None,
     scheduler: Annotated[
         bool,
         typer.Option("--scheduler", help="Run the daily run (at ARREARS_RUN_AT, default 02:00) and the outbox (every "
@@ -26,9 +31,9 @@ def serve_command(
 ) -> None:
     """Serve the web pages (log in at /) and the JSON API under /api/v1 (OpenAPI at /docs), with /healthz and
     /readyz. Settings come from the environment: ARREARS_DATABASE_URL, ARREARS_SECRET_KEY (required unless
-    ARREARS_MODE=development), ARREARS_SESSION_LIFETIME_MINUTES, ARREARS_ALLOWED_HOSTS,
-    ARREARS_LETTERS_DIR. With --scheduler the server also starts the daily run and sends the outbox; several servers
-    may: the run's lease runs each date once."""
+    ARREARS_MODE=development), ARREARS_SESSION_LIFETIME_MINUTES, ARREARS_ALLOWED_HOSTS, ARREARS_LETTERS_DIR,
+    ARREARS_REQUEST_THREADS. With --scheduler the server also starts the daily run and sends the outbox; several
+    servers may: the run's lease runs each date once."""
     import uvicorn
 
     from arrears.api.app import ServerRefused, create_app
@@ -39,6 +44,8 @@ def serve_command(
         os.environ["ARREARS_DATABASE_URL"] = db  # every worker process reads its settings from the environment
     if scheduler:
         os.environ["ARREARS_SCHEDULER"] = "true"
+    if threads is not None:
+        os.environ["ARREARS_REQUEST_THREADS"] = str(threads)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(message)s")
     logging.getLogger("arrears.access").setLevel(logging.INFO)  # one JSON line per request
     logging.getLogger("arrears.scheduler").setLevel(logging.INFO)

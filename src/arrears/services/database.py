@@ -58,8 +58,9 @@ def sqlite_file(url: str | None = None) -> Path | None:
     return sqlite_path(_resolve(url))
 
 
-def _connect(url: str | None, *, create: bool) -> tuple[Database, str | None]:
-    """The database at ``url`` and the revision of its schema (None: no schema yet)."""
+def _connect(url: str | None, *, create: bool, pool_size: int | None = None) -> tuple[Database, str | None]:
+    """The database at ``url`` and the revision of its schema (None: no schema yet); ``pool_size``: how many
+    connections its pool keeps open (default: the driver's pool default)."""
     resolved = _resolve(url)
     path = sqlite_file(resolved)
     if path is not None and not path.exists():
@@ -68,7 +69,7 @@ def _connect(url: str | None, *, create: bool) -> tuple[Database, str | None]:
         if not path.parent.is_dir():
             raise DatabaseFault(f"cannot create {path}: the folder {path.parent} does not exist")
     try:
-        database = Database(make_engine(resolved))
+        database = Database(make_engine(resolved, **({} if pool_size is None else {"pool_size": pool_size})))
         return database, current_revision(database.engine)
     except Exception as error:
         message = fault_message(error)
@@ -82,13 +83,14 @@ def _refuse_unknown(revision: str | None) -> None:
         raise DatabaseFault(f"this database was written by a newer Arrears (revision {revision}); upgrade Arrears")
 
 
-def open_database(url: str | None = None, *, migrate: bool = False) -> Database:
+def open_database(url: str | None = None, *, migrate: bool = False, pool_size: int | None = None) -> Database:
     """Open the database at ``url`` (else ``ARREARS_DATABASE_URL``, else ``./arrears.db``).
 
     With ``migrate`` (``arrears init``) a missing SQLite file is created and the schema brought up to date;
-    without it the schema must already be this Arrears' one.
+    without it the schema must already be this Arrears' one. ``pool_size``: the connections kept open for
+    reuse (a server keeps one for each request it works on at once).
     """
-    database, revision = _connect(url, create=migrate)
+    database, revision = _connect(url, create=migrate, pool_size=pool_size)
     _refuse_unknown(revision)
     head = head_revision()
     if revision != head:

@@ -31,7 +31,7 @@ from pathlib import Path
 import arrears
 from arrears.domain.strategy import Strategy
 from arrears.store import config_repo
-from arrears.store.db import Database, Session, database_of
+from arrears.store.db import Connection, Database, Session
 
 _DIGEST_SIZE = 32
 _kept: dict[str, tuple[bytes, Strategy]] = {}
@@ -56,15 +56,15 @@ def version_note(db: Database, as_of: date) -> str:
 def load_strategy(source: Session | Database) -> Strategy:
     """The stored configuration (ordered by kind and position); empty when nothing is configured."""
     if isinstance(source, Database):
-        with source.session() as session:
-            return _load(session)
-    return _load(source)
+        with source.engine.connect() as connection:
+            return _load(connection)
+    return _load(source.connection())
 
 
-def _load(session: Session) -> Strategy:
-    rows = [(row.kind, row.name, row.position, row.body) for row in config_repo.config_entities(session)]
+def _load(connection: Connection) -> Strategy:
+    rows = config_repo.config_entity_bodies(connection)
     digest = _digest(rows)
-    database = database_of(session)
+    database = connection.engine.url.render_as_string(hide_password=True)
     kept = _kept.get(database)
     if kept is not None and kept[0] == digest:
         return kept[1]

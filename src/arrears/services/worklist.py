@@ -33,7 +33,8 @@ from arrears.store.activities import (
     add_next_period,
     forward_in_place,
     record_completion,
-    worklist_rows,
+    worklist_candidates,
+    worklist_lines,
 )
 from arrears.store.audit import append_audit
 from arrears.store.compliance import accounts_of_activities, portfolio_of
@@ -106,8 +107,11 @@ def worklist(
     (``not_before``), so that the worklist can hide it until then. Given ``portfolios``, only the work on their
     accounts is listed."""
     with db.engine.connect() as connection:
-        rows = worklist_rows(connection, on, {kind.value for kind in OPERATOR_KINDS}, assignees, portfolios, limit)
-        page = sorted(rows, key=lambda row: _place(row, on))[:limit]
+        kinds = {kind.value for kind in OPERATOR_KINDS}
+        candidates = worklist_candidates(connection, on, kinds, assignees, portfolios, limit)
+        chosen = [row[0] for row in sorted(candidates, key=lambda row: _place(row, on))[:limit]]
+        lines = {row[0]: row for row in worklist_lines(connection, chosen)}
+        page = [lines[id_] for id_ in chosen]
         checked = _call_verdicts(connection, load_strategy(db), page, on, now) if now is not None else {}
         flags = guarantor_flag_columns(connection, {row[1] for row in page})
     items = [
@@ -127,10 +131,10 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-def _place(row: Sequence[Any], on: date) -> tuple[Any, ...]:
-    """Where a worklist row goes: due today first, then oldest to newest; ties by priority (high first), guarantor
-    name, type; timed activities last, by time."""
-    id_, _, last, first, kind, _, _, due, due_at, priority, _ = row
+def _place(candidate: Sequence[Any], on: date) -> tuple[Any, ...]:
+    """Where a worklist candidate goes: due today first, then oldest to newest; ties by priority (high first),
+    guarantor name, type; timed activities last, by time."""
+    id_, last, first, kind, due, due_at, priority = candidate
     moment = _aware(due_at)
     return (moment is not None, moment or datetime.min.replace(tzinfo=UTC), due != on, due, -priority,
             _guarantor(last, first).lower(), kind, id_)  # fmt: skip

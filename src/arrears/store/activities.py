@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Connection, Row, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from arrears.domain.cases import PENDING_ACTIVITY, ActivityEvent, ActivityStatus, activity_transition
@@ -50,26 +50,67 @@ def activities_pending_on(connection: Connection, account_id: int, day: date) ->
     return [ActivityRecord(**row._mapping) for row in rows]
 
 
-def worklist_rows(
-    connection: Connection, on: date, kinds: Collection[str], assignees: Collection[str] | None,
-    portfolios: Collection[str] | None = None, first: int | None = None,
-) -> Sequence[Row[tuple[int, str, str, str, str, str, str, date, datetime | None, int, str]]]:
-    """Open activities of ``kinds`` due by ``on`` (of ``assignees`` only, and on accounts of ``portfolios`` only,
-    when given), unordered:
-    (id, account external id, guarantor last name, first name, kind, action, assignee, due date, due moment,
-    priority, reason).
+def _open_work_of(
+    kinds: Collection[str], assignees: Collection[str] | None, portfolios: Collection[str] | None
+) -> list[ColumnElement[bool]]:
+    """Open activities of ``kinds`` (of ``assignees`` only, on accounts of ``portfolios`` only, when given).
 
-    With ``first``, only the rows that can be among the first ``first`` of the worklist: the first ``first`` by
-    the part of its order the database sorts (untimed before timed, by due moment; due on ``on`` first, then by
-    due day; priority, high first), and every row tied with the last of them on that part (the caller orders a
-    tie by guarantor name, which the database would not compare as Python does)."""
+    The status is written into the statement, not bound: only then can SQLite and PostgreSQL (whose prepared
+    statements are planned once for any value) read them from the open activities' partial index alone."""
     a = ActivityRow.__table__.c
-    wanted = [a.status == ActivityStatus.OPEN.value, a.due_date <= on, a.kind.in_(sorted(kinds))]
+    wanted = [a.status == bindparam("open", ActivityStatus.OPEN.value, literal_execute=True), a.kind.in_(sorted(kinds))]
     if assignees is not None:
         wanted.append(a.assignee.in_(sorted(assignees)))
     if portfolios is not None:
         within = select(AccountRow.id).join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
         wanted.append(a.account_id.in_(within.where(PortfolioRow.code.in_(sorted(portfolios)))))
+    return wanted
+
+
+def worklist_candidates(
+    connection: Connection, on: date, kinds: Collection[str], assignees: Collection[str] | None,
+    portfolios: Collection[str] | None = None, first: int | None = None,
+) -> Sequence[Row[tuple[int, str, str, str, date, datetime | None, int]]]:
+    """What orders the worklist, of the open activities of ``kinds`` due by ``on`` (of ``assignees`` only, on
+    accounts of ``portfolios`` only, when given) that can be among its first ``first`` (all of them without
+    ``first``), unordered: (id, guarantor last name, first name, kind, due date, due moment, priority).
+    :func:`worklist_lines` reads the rest of a line.
+
+    With ``first``, the candidates are the first ``first`` by the part of the order the database sorts
+    (untimed before timed, by due moment; due on ``on`` first, then by due day; priority, high first) and every
+    activity tied with the last of them on that part: the caller orders a tie by guarantor name, which the
+    database would not compare as Python does. Both are read from the open activities' index
+    (``ix_activity_open_order``) without the table."""
+    a = ActivityRow.__table__.c
+    work = _open_work_of(kinds, assignees, portfolios)
+    query = (
+        select(a.id, PartyRow.last_name, PartyRow.first_name, a.kind, a.due_date, a.due_at, a.priority)
+        .join(AccountRow, AccountRow.id == a.account_id)
+        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
+    )  # fmt: skip
+    if first is None:
+        return connection.execute(query.where(*work, a.due_date <= on)).all()
+    timed, earlier_day = case((a.due_at.is_(None), 0), else_=1), case((a.due_date == on, 0), else_=1)
+    order = (timed, a.due_at, earlier_day, a.due_date, a.priority.desc(), a.id)
+    chosen = select(a.id, a.due_at, a.due_date, a.priority).where(*work, a.due_date <= on).order_by(*order)
+    picked = connection.execute(chosen.limit(first)).all()
+    if not picked:
+        return []
+    found = {row.id: row for row in connection.execute(query.where(a.id.in_(sorted(row.id for row in picked)))).all()}
+    if len(picked) == first:  # the last one's due day is by ``on``, so the tie needs no bound of its own
+        last = picked[-1]
+        moment = a.due_at.is_(None) if last.due_at is None else a.due_at == last.due_at
+        tie = query.where(*work, moment, a.due_date == last.due_date, a.priority == last.priority)
+        found |= {row.id: row for row in connection.execute(tie).all()}  # a query of its own: read from the index
+    return list(found.values())
+
+
+def worklist_lines(
+    connection: Connection, ids: Collection[int]
+) -> Sequence[Row[tuple[int, str, str, str, str, str, str, date, datetime | None, int, str]]]:
+    """The worklist lines of activities ``ids``, unordered: (id, account external id, guarantor last name, first
+    name, kind, action, assignee, due date, due moment, priority, reason)."""
+    a = ActivityRow.__table__.c
     query = (
         select(
             a.id, AccountRow.external_id, PartyRow.last_name, PartyRow.first_name, a.kind, a.action, a.assignee,
@@ -77,22 +118,9 @@ def worklist_rows(
         )
         .join(AccountRow, AccountRow.id == a.account_id)
         .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
+        .where(a.id.in_(sorted(ids)))
     )  # fmt: skip
-    if first is None:
-        return connection.execute(query.where(*wanted)).all()
-    # the page's activities are chosen on the activity table alone, then joined to their accounts and guarantors
-    timed, earlier_day = case((a.due_at.is_(None), 0), else_=1), case((a.due_date == on, 0), else_=1)
-    order = (timed, a.due_at, earlier_day, a.due_date, a.priority.desc(), a.id)
-    chosen = select(a.id, a.due_at, a.due_date, a.priority).where(*wanted).order_by(*order).limit(first)
-    picked = connection.execute(chosen).all()
-    if not picked:
-        return []
-    among = a.id.in_(sorted(row.id for row in picked))
-    if len(picked) == first:
-        last = picked[-1]
-        moment = a.due_at.is_(None) if last.due_at is None else a.due_at == last.due_at
-        among = or_(among, and_(*wanted, moment, a.due_date == last.due_date, a.priority == last.priority))
-    return connection.execute(query.where(among)).all()
+    return connection.execute(query).all()
 
 
 def activity_by_id(session: Session, activity_id: int) -> ActivityRow | None:

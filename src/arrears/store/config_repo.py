@@ -319,6 +319,14 @@ def add_audit_rows(connection: Connection, rows: Iterable[Mapping[str, object]])
         connection.execute(insert(AuditRow), batch)
 
 
+def config_entity_bodies(connection: Connection) -> list[tuple[str, str, int, str]]:
+    """(kind, name, position, body) of every stored configuration entity, in :func:`config_entities`' order
+    (plain rows: what a strategy is read from)."""
+    c = ConfigEntityRow.__table__.c
+    query = select(c.kind, c.name, c.position, c.body).order_by(c.kind, c.position, c.name)
+    return [(kind, name, position, body) for kind, name, position, body in connection.execute(query)]
+
+
 def config_entities(session: Session) -> list[ConfigEntityRow]:
     """Every stored configuration entity, by kind, position and name (changes to them write in the session)."""
     query = select(ConfigEntityRow).order_by(ConfigEntityRow.kind, ConfigEntityRow.position, ConfigEntityRow.name)

@@ -44,11 +44,6 @@ def url_without_password(url: str) -> str:
     return make_url(url)._replace(password=None).render_as_string(hide_password=False)
 
 
-def database_of(session: Session) -> str:
-    """The database ``session`` works in, named by its URL without the password."""
-    return session.get_bind().engine.url.render_as_string(hide_password=True)
-
-
 def url_with_password(url: str, password: str) -> str:
     """``url`` with ``password`` as its password."""
     return make_url(url).set(password=password).render_as_string(hide_password=False)

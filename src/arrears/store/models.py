@@ -297,6 +297,9 @@ class ActivityRow(Base):
         Index("ix_activity_due", "status", "account_id", "due_date"),
         Index("ix_activity_worklist", "status", "assignee", "due_date"),
         Index("ix_activity_account", "account_id", "status"),
+        # the worklist's page: open work in the order the database sorts, read without the table
+        Index("ix_activity_open_order", "kind", "due_date", "priority", "due_at", "assignee", "account_id",
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     key: Mapped[str] = mapped_column(String(300), unique=True)
