@@ -570,8 +570,11 @@ def child_run(
 
         with connected(cluster) as client:
             client.run(importlib.import_module, "arrears.services.run")  # the workers' imports, before the clock
+            workers_before = client.run(_cpu_seconds)
             report = child_run(url, primed, workers, chunk_size, profile, guardrails, client, schemes)
+            workers_after = client.run(_cpu_seconds)
             report["threads"] = threads(client)
+            report["workers_cpu"] = sum(workers_after[w] - workers_before.get(w, 0.0) for w in workers_after)
             return report
     db = Database(make_engine(url))
     strategy = load_strategy(db)
@@ -895,7 +898,8 @@ def bench(args: argparse.Namespace, accounts: int) -> dict[str, Any]:
         print(
             f"cluster {address}  {run['threads']} worker(s)  wall {run['wall']:6.2f} s  {rate:>9,.0f} accounts/s  "
             f"{rate / run['threads']:>9,.0f} accounts/s per worker  run/floor {run['wall'] / floor_seconds:.2f}"
-            f"  {run['wall'] / run['accounts'] * 1e6:.1f} µs/account  load {run['load']:.1f}"
+            f"  {run['wall'] / run['accounts'] * 1e6:.1f} µs/account  cpu {run['cpu']:.2f} s here + "
+            f"{run['workers_cpu']:.2f} s in the workers  load {run['load']:.1f}"
             + (f"  ERRORS {run['errors']}" if run["errors"] else "")
         )
     if "off" in args.guardrails:
