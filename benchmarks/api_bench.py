@@ -43,8 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from daily_run import AS_OF, DATA, Store  # the daily-run benchmark's database
 
 from arrears.services.security import add_user, create_token
-from arrears.store.db import Database, make_engine
-from arrears.store.migrate import upgrade
+from arrears.store.db import Database
 
 PASSWORD = "benchmark password"
 Request = Callable[[aiohttp.ClientSession, random.Random], Awaitable[int]]
@@ -212,12 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         built = store.build()
         print(f"database      {store.size()}, built in {built['timings']['total']:.1f} s")
     else:
-        # A database cached by an older Arrears is brought to the current schema (the server refuses an old one).
-        engine = make_engine(store.primed_url)
-        try:
-            upgrade(engine)
-        finally:
-            engine.dispose()
+        store.bring_to_schema()  # the server refuses a database at an older schema
         print(f"database      {store.size()} (cached, schema current)")
     print(f"machine       {os.cpu_count()} cores; clients {args.clients} over loopback, {args.seconds:.0f} s each "
           f"after {args.warmup:.0f} s of warm-up")  # fmt: skip

@@ -428,6 +428,14 @@ class Store:
         finally:
             engine.dispose()
 
+    def bring_to_schema(self) -> None:
+        """Migrate the cached primed database to this Arrears' schema (one cached by an older Arrears)."""
+        engine = make_engine(self.primed_url)
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()
+
     def exists(self) -> bool:
         if self.url is None:
             return self.primed_path.exists()
@@ -823,12 +831,7 @@ def bench(args: argparse.Namespace, accounts: int) -> dict[str, Any]:
         shares = ", ".join(f"{name} {n:,}" for name, n in report["categories"].items())
         print(f"categories    {shares}")
     else:
-        # A database cached by an older Arrears is brought to the current schema (outside any timing).
-        engine = make_engine(store.primed_url)
-        try:
-            upgrade(engine)
-        finally:
-            engine.dispose()
+        store.bring_to_schema()  # outside any timing
         print(f"database      {store.size()} (cached, schema current; --fresh to rebuild)")
 
     primed = str(store.primed_path)
