@@ -104,6 +104,11 @@ def test_serve_refuses_the_default_secret(url: str, monkeypatch: pytest.MonkeyPa
     assert code == 1 and "ARREARS_SECRET_KEY is the default development secret" in output
     code, output = call("serve", "--threads", "0", "--db", url)
     assert code == 2 and "--threads" in output
+    monkeypatch.setenv("ARREARS_MODE", "development")
+    monkeypatch.setenv("ARREARS_REQUEST_THREADS", "0")
+    code, output = call("serve", "--db", url)
+    assert code == 1 and "ARREARS_REQUEST_THREADS: Input should be greater than or equal to 1 (got '0')" in output
+    assert "Traceback" not in output
 
 
 def _free_port() -> int:

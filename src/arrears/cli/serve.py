@@ -35,6 +35,7 @@ def serve_command(
     ARREARS_REQUEST_THREADS. With --scheduler the server also starts the daily run and sends the outbox; several
     servers may: the run's lease runs each date once."""
     import uvicorn
+    from pydantic import ValidationError
 
     from arrears.api.app import ServerRefused, create_app
     from arrears.api.settings import Settings
@@ -51,6 +52,12 @@ def serve_command(
     logging.getLogger("arrears.scheduler").setLevel(logging.INFO)
     try:
         settings = Settings()
+    except ValidationError as invalid:  # a bad ARREARS_* variable: one line each, naming it and the rule
+        for problem in invalid.errors():
+            name = "ARREARS_" + "_".join(str(part) for part in problem["loc"]).upper()
+            errors.print(f"[red]error[/red] {name}: {shown(problem['msg'])} (got {shown(repr(problem['input']))})")
+        raise typer.Exit(1) from invalid
+    try:
         application = create_app(settings)  # refuses unsafe settings and an unusable database before listening
     except (ServerRefused, DatabaseFault) as refused:
         errors.print(f"[red]error[/red] {shown(refused)}")
