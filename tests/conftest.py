@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 from arrears.domain.model import ENTERPRISE
 from arrears.store.db import Database, make_engine, sqlite_url
 from arrears.store.migrate import upgrade
-from arrears.store.models import Base
+from arrears.store.tables import metadata
 
 POSTGRES_URL = os.environ.get("ARREARS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -76,7 +76,7 @@ def postgres_engine() -> Iterator[Engine]:
 
 
 def _reset_postgres(engine: Engine) -> None:
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    tables = ", ".join(table.name for table in metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         connection.execute(

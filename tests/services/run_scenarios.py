@@ -49,7 +49,8 @@ from arrears.domain.strategy.schemes import Milestone, MilestoneAction, Mileston
 from arrears.services.accounts import Posting, add_claim, add_payment_plan, create_portfolio, open_account
 from arrears.services.accounts import post_transaction as post
 from arrears.store.db import Database
-from arrears.store.models import AccountRow, Base, RunRow
+from arrears.store.models import AccountRow, RunRow
+from arrears.store.tables import metadata
 from tests.notation import d, ledger
 
 G, INS = CollectionType.GUARANTOR, CollectionType.INSURANCE
@@ -342,7 +343,7 @@ def balance(db: Database, code: str) -> int:
 
 def table(db: Database, name: str, code: str | None = None) -> list[Any]:
     """The rows of a table (of one account), typed, in id order."""
-    rows = Base.metadata.tables[name]
+    rows = metadata.tables[name]
     query = select(rows).order_by(*rows.primary_key.columns)
     if code is not None:
         query = query.where(

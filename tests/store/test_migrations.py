@@ -4,12 +4,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from arrears.store.db import Database
-from arrears.store.models import Base
+from arrears.store.tables import metadata
 
 
 def test_migrations_match_the_models(db: Database) -> None:
     with db.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
 
 

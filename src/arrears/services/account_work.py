@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arrears.domain.cases import (
     ActivityEvent,
@@ -37,7 +37,7 @@ from arrears.store.account_work import (
     set_first_phone,
 )
 from arrears.store.audit import append_audit
-from arrears.store.db import Database, Session
+from arrears.store.db import Database
 from arrears.store.models import AccountRow
 from arrears.store.promises import (
     cancel_open_promises,
@@ -47,6 +47,9 @@ from arrears.store.promises import (
     uncounted_payments,
 )
 from arrears.store.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from arrears.store.db import Session
 
 TEXT_FIELDS: Mapping[str, int] = {
     "first_name": 100,

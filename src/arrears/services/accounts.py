@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from arrears.domain.errors import Conflict, NotFound, Problem, ValidationFailed
@@ -25,12 +26,15 @@ from arrears.services.stored_strategy import load_strategy
 from arrears.store import summaries
 from arrears.store.accounts import account_by_external_id, account_exists
 from arrears.store.audit import append_audit
-from arrears.store.db import Database, Session
+from arrears.store.db import Database
 from arrears.store.ledger import ledger_entries, line_external_id_taken
 from arrears.store.models import AccountRow, ClaimRow, LedgerLineRow, PartyRow, PaymentPlanRow, PhoneRow, PortfolioRow
 from arrears.store.plans import claim_exists, deactivate_plans, plan_exists
 from arrears.store.portfolios import amount_limits, portfolio_by_code, portfolio_ids
 from arrears.store.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from arrears.store.db import Session
 
 
 @dataclass(frozen=True, slots=True)

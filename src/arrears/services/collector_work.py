@@ -12,6 +12,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from arrears.domain.cases import (
@@ -51,9 +52,12 @@ from arrears.store.account_work import (
     pending_activities,
 )
 from arrears.store.audit import append_audit
-from arrears.store.db import Database, Session
+from arrears.store.db import Database
 from arrears.store.models import AccountRow, ActivityRow, CollectionsCaseRow
 from arrears.store.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from arrears.store.db import Session
 
 NOTE_LIMIT = 4000
 """The longest note a collector may write (characters)."""

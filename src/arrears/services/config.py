@@ -39,7 +39,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import Problem, ValidationFailed
@@ -67,18 +67,21 @@ from arrears.services.config_document import (
     strategy_from_bodies,
     strategy_problems,
 )
-from arrears.store import config_repo
+from arrears.store import config_repo, tables
 from arrears.store import milestones as store_milestones
 from arrears.store.audit import current_request_id
 from arrears.store.config_repo import PendingActivity, UsedAs, WorkUse
-from arrears.store.db import Connection, Database, Session
-from arrears.store.models import AuditRow, ConfigEntityRow, ConfigVersionRow
+from arrears.store.db import Connection, Database
+from arrears.store.models import AuditRow, ConfigEntityRow
 from arrears.store.portfolios import portfolio_names
 from arrears.store.uow import UnitOfWork
 
+if TYPE_CHECKING:
+    from arrears.store.db import Session
+
 SYSTEM = "system"
 """The actor of changes made without a named person."""
-ACTOR_LIMIT = column_limit(AuditRow.actor, ConfigEntityRow.updated_by, ConfigVersionRow.actor)
+ACTOR_LIMIT = column_limit(tables.audit.c.actor, tables.config_entity.c.updated_by, tables.config_version.c.actor)
 
 Change = Literal["added", "changed", "removed"]
 

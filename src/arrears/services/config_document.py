@@ -134,19 +134,7 @@ from arrears.domain.strategy.schemes import (
     PerformOn,
     Scheme,
 )
-from arrears.store.models import (
-    AccountRow,
-    ActivityRow,
-    AuditRow,
-    CollectionsCaseRow,
-    ConfigEntityRow,
-    LedgerLineRow,
-    LetterRow,
-    PlanBatchRow,
-    PlanRequestRow,
-    ReferralRow,
-    ServiceRequestRow,
-)
+from arrears.store import tables
 
 DOCUMENT_VERSION = 1
 
@@ -1877,32 +1865,32 @@ def _names_broken(rule: str, broken: set[str]) -> bool:
 # balance ranges): the ceiling of every portfolio's maximum, as a portfolio may take more than the default.
 
 
-def column_limit(*attributes: Any) -> tuple[int, str]:
-    """The tightest length of the columns (model attributes) a value is written to, and that column's name."""
-    found = []
-    for attribute in attributes:
-        column = attribute.property.columns[0]
-        found.append((column.type.length, f"{column.table.name}.{column.name}"))
+def column_limit(*columns: Any) -> tuple[int, str]:
+    """The tightest length of the columns (of :mod:`arrears.store.tables`) a value is written to, and that column's
+    name."""
+    found = [(column.type.length, f"{column.table.name}.{column.name}") for column in columns]
     return min(found, key=lambda limit: limit[0])  # the first named wins a tie
 
 
-_ENTITY_KEY = (ConfigEntityRow.name, AuditRow.entity_key)
-_ASSIGNEE = (ActivityRow.assignee, CollectionsCaseRow.assignee, ServiceRequestRow.assignee, *_ENTITY_KEY)
+_ENTITY_KEY = (tables.config_entity.c.name, tables.audit.c.entity_key)
+_ASSIGNEE = (
+    tables.activity.c.assignee, tables.collections_case.c.assignee, tables.service_request.c.assignee, *_ENTITY_KEY
+)  # fmt: skip
 _KEY_LIMITS: Mapping[str, tuple[str, tuple[int, str]]] = {
     "collectors": ("code", column_limit(*_ASSIGNEE)),
     "groups": ("code", column_limit(*_ASSIGNEE)),
     "users": ("login", column_limit(*_ENTITY_KEY)),
-    "letters": ("code", column_limit(LetterRow.template, *_ENTITY_KEY)),
-    "actions": ("name", column_limit(ActivityRow.action, CollectionsCaseRow.work, *_ENTITY_KEY)),
-    "series": ("name", column_limit(ActivityRow.series, CollectionsCaseRow.work, *_ENTITY_KEY)),
-    "plans": ("code", column_limit(PlanBatchRow.plan, *_ENTITY_KEY)),
+    "letters": ("code", column_limit(tables.letter.c.template, *_ENTITY_KEY)),
+    "actions": ("name", column_limit(tables.activity.c.action, tables.collections_case.c.work, *_ENTITY_KEY)),
+    "series": ("name", column_limit(tables.activity.c.series, tables.collections_case.c.work, *_ENTITY_KEY)),
+    "plans": ("code", column_limit(tables.plan_batch.c.plan, *_ENTITY_KEY)),
 }
 """Section → (key field, the tightest column its key is written to): one source, the models."""
 _PARAM_LIMITS: Mapping[str, tuple[int, str]] = {
-    "status_code": column_limit(AccountRow.status_code),
-    "description": column_limit(LedgerLineRow.description),
-    "agency": column_limit(ReferralRow.agency),
-    "plan_code": column_limit(PlanRequestRow.plan),
+    "status_code": column_limit(tables.account.c.status_code),
+    "description": column_limit(tables.ledger_line.c.description),
+    "agency": column_limit(tables.referral.c.agency),
+    "plan_code": column_limit(tables.plan_request.c.plan),
 }
 """Action parameter → the column the run writes it to."""
 
@@ -1935,7 +1923,7 @@ def storage_problems(strategy: Strategy) -> tuple[ConfigError, ...]:
     for plan in strategy.plans:
         for event in plan.events:
             base = f"plans[{plan.code}].events[{event.sequence}]"
-            found.append(_too_long(f"{base}.description", event.description, column_limit(ActivityRow.action)))
+            found.append(_too_long(f"{base}.description", event.description, column_limit(tables.activity.c.action)))
             found.append(_too_large(f"{base}.amount", event.amount_cents))
     policy = strategy.entry_policy
     rules = [("entry_policy.enterprise", policy.enterprise)]

@@ -57,7 +57,7 @@ from arrears.services.import_refunds import RefundCheck
 from arrears.services.plans import PlanRuns, check_start_date, run_on_imported, runnable_plan
 from arrears.services.posting_effects import after_import
 from arrears.services.stored_strategy import load_strategy
-from arrears.store import summaries
+from arrears.store import summaries, tables
 from arrears.store.account_work import update_imported_accounts
 from arrears.store.accounts import (
     account_count,
@@ -82,26 +82,17 @@ from arrears.store.bulk import (
 from arrears.store.db import Connection, Database, Table
 from arrears.store.ledger import accounts_with_lines, lines_to_check, link_reversals, stored_lines
 from arrears.store.loading import highest_id, portfolio_id_by_code
-from arrears.store.models import (
-    AccountRow,
-    AccountSummaryRow,
-    ClaimRow,
-    LedgerLineRow,
-    PartyRow,
-    PaymentPlanRow,
-    PhoneRow,
-)
 from arrears.store.portfolios import amount_limits, portfolios_of_accounts
 from arrears.store.staging import Stage, can_stage, staged
 from arrears.store.uow import UnitOfWork
 
-ACCOUNTS: Table = AccountRow.__table__  # type: ignore[assignment]
-PARTIES: Table = PartyRow.__table__  # type: ignore[assignment]
-PHONES: Table = PhoneRow.__table__  # type: ignore[assignment]
-LEDGER: Table = LedgerLineRow.__table__  # type: ignore[assignment]
-CLAIMS: Table = ClaimRow.__table__  # type: ignore[assignment]
-PLANS: Table = PaymentPlanRow.__table__  # type: ignore[assignment]
-SUMMARIES: Table = AccountSummaryRow.__table__  # type: ignore[assignment]
+ACCOUNTS: Table = tables.account  # type: ignore[assignment]
+PARTIES: Table = tables.party  # type: ignore[assignment]
+PHONES: Table = tables.phone  # type: ignore[assignment]
+LEDGER: Table = tables.ledger_line  # type: ignore[assignment]
+CLAIMS: Table = tables.claim  # type: ignore[assignment]
+PLANS: Table = tables.payment_plan  # type: ignore[assignment]
+SUMMARIES: Table = tables.account_summary  # type: ignore[assignment]
 
 CHUNK = 10_000
 """Rows per chunk: per bulk insert and per look-up query."""

@@ -28,13 +28,15 @@ from arrears.domain.promises import (
 )
 from arrears.store import promises as store
 from arrears.store.account_work import account_for_update, add_history, current_cases
+from arrears.store.accounts import account_id_of
 from arrears.store.audit import append_audit
-from arrears.store.db import Database, Session
+from arrears.store.db import Database
 from arrears.store.models import AccountRow, PromiseRow
 from arrears.store.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from arrears.domain.strategy import Strategy
+    from arrears.store.db import Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +101,8 @@ def terms_of(row: Any) -> PromiseTerms:
                         row.grace_days, bool(row.advance))  # fmt: skip
 
 
-def line_of(row: PromiseRow, account: str, guarantor: str = "") -> PromiseLine:
-    """A stored promise as a :class:`PromiseLine`."""
+def line_of(row: Any, account: str, guarantor: str = "") -> PromiseLine:
+    """A stored promise (a row of the promise table, or its ORM object) as a :class:`PromiseLine`."""
     terms = terms_of(row)
     state = PromiseState(row.installment, row.paid_cents, PromiseStatus(row.status))
     repeat = repeat_of(row.repeat_period, row.repeat_days)
@@ -196,11 +198,11 @@ def add_promise(db: Database, external_id: str, request: PromiseRequest, *, on: 
 
 def list_promises(db: Database, external_id: str) -> list[PromiseLine]:
     """The account's promises, newest first."""
-    with db.session() as session:
-        account = session.query(AccountRow).filter(AccountRow.external_id == external_id).one_or_none()
-        if account is None:
+    with db.engine.connect() as connection:
+        account_id = account_id_of(connection, external_id)
+        if account_id is None:
             raise NotFound(f"no account {external_id!r}")
-        return [line_of(row, external_id) for row in store.promises_of(session, account.id)]
+        return [line_of(row, external_id) for row in store.promises_of(connection, account_id)]
 
 
 DESK_DUE, DESK_BROKEN = "due today", "broken yesterday"
@@ -210,9 +212,9 @@ def promise_desk(db: Database, on: date, assignees: set[str] | None = None) -> l
     """The promise desk of ``on``: promises due that day that still stand, then those broken by the previous
     day's run, each by guarantor name (``assignees`` None: everyone's)."""
     found = []
-    with db.session() as session:
-        for promise, external_id, last, first in store.desk_rows(session, on, on - timedelta(days=1), assignees):
-            line = line_of(promise, external_id, f"{last}, {first}".strip(", "))
+    with db.engine.connect() as connection:
+        for row in store.desk_rows(connection, on, on - timedelta(days=1), assignees):
+            line = line_of(row, row.account_external_id, f"{row.guarantor_last}, {row.guarantor_first}".strip(", "))
             found.append((DESK_BROKEN if line.status == PromiseStatus.BROKEN.value else DESK_DUE, line))
     found.sort(key=lambda item: (item[0] == DESK_BROKEN, item[1].guarantor.lower(), -item[1].amount_cents, item[1].id))
     return found

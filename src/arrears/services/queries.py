@@ -11,10 +11,9 @@ from arrears.domain.flags import SHOWN_PARTY_FLAGS, shown_flags
 from arrears.domain.ledger import Position, position
 from arrears.domain.money import Money
 from arrears.store import summaries
-from arrears.store.accounts import account_by_external_id
+from arrears.store.accounts import account_card
 from arrears.store.db import Database
 from arrears.store.ledger import account_ledger
-from arrears.store.models import PartyRow
 from arrears.store.portfolios import amount_limits, portfolio_listing
 
 
@@ -72,43 +71,34 @@ def _line_dict(line: LedgerLine) -> dict[str, Any]:
 
 def account_view(db: Database, external_id: str, as_of: date) -> AccountView:
     """The account ``external_id`` with its ledger and its position on ``as_of``."""
-    with db.session() as session:
-        account = account_by_external_id(session, external_id)
-        if account is None:
+    with db.engine.connect() as connection:
+        card = account_card(connection, external_id)
+        if card is None:
             raise NotFound(f"no account {external_id!r}")
-        rows = account_ledger(session.connection(), account.id)
-        party: PartyRow = account.guarantor
-        guarantor = {
-            "name": f"{party.first_name} {party.last_name}".strip(),
-            "address": ", ".join(p for p in (party.address1, party.city, party.state, party.postal_code) if p),
-            "email": party.email,
-            "time_zone": party.time_zone,
-            "phones": [{"number": p.number, "type": p.type} for p in party.phones],
-            "flags": shown_flags({name: getattr(party, name) for name in (*SHOWN_PARTY_FLAGS, "dispute_date")}),
-        }
-        lines = tuple(
-            LedgerLine(
-                r.id,
-                r.external_id,
-                r.kind,
-                r.amount_cents,
-                r.posted_date,
-                r.due_date,
-                r.source,
-                r.reverses_id,
-                r.description,
-            )
-            for r in rows
-        )
-        return AccountView(
-            external_id=account.external_id,
-            portfolio=account.portfolio.code,
-            mode=account.mode,
-            status_code=account.status_code,
-            guarantor=guarantor,
-            lines=lines,
-            position=position((summaries.entry_from_row(r) for r in rows), as_of),
-        )
+        account, phones = card
+        rows = account_ledger(connection, account.id)
+    guarantor = {
+        "name": f"{account.first_name} {account.last_name}".strip(),
+        "address": ", ".join(p for p in (account.address1, account.city, account.state, account.postal_code) if p),
+        "email": account.email,
+        "time_zone": account.time_zone,
+        "phones": [{"number": p.number, "type": p.type} for p in phones],
+        "flags": shown_flags({name: getattr(account, name) for name in (*SHOWN_PARTY_FLAGS, "dispute_date")}),
+    }
+    lines = tuple(
+        LedgerLine(r.id, r.external_id, r.kind, r.amount_cents, r.posted_date, r.due_date, r.source, r.reverses_id,
+                   r.description)
+        for r in rows
+    )  # fmt: skip
+    return AccountView(
+        external_id=account.external_id,
+        portfolio=account.portfolio,
+        mode=account.mode,
+        status_code=account.status_code,
+        guarantor=guarantor,
+        lines=lines,
+        position=position((summaries.entry_from_row(r) for r in rows), as_of),
+    )
 
 
 def list_portfolios(db: Database) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -36,11 +37,14 @@ from arrears.domain.errors import Conflict, NotFound, Problem, ValidationFailed
 from arrears.services.stored_strategy import load_strategy
 from arrears.store import security as repo
 from arrears.store.audit import append_audit, audit_request
-from arrears.store.db import Database, Session
+from arrears.store.db import Database
 from arrears.store.migrate import current_revision, head_revision
 from arrears.store.models import ApiTokenRow, LoginRow
 from arrears.store.portfolios import portfolio_ids
 from arrears.store.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from arrears.store.db import Session
 
 _hasher = PasswordHasher()
 _UNKNOWN = _hasher.hash("an unknown login is checked against this, so it takes as long as a known one")

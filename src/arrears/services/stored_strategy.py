@@ -27,11 +27,15 @@ import tempfile
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import arrears
 from arrears.domain.strategy import Strategy
 from arrears.store import config_repo
-from arrears.store.db import Connection, Database, Session
+from arrears.store.db import Connection, Database
+
+if TYPE_CHECKING:
+    from arrears.store.db import Session
 
 _DIGEST_SIZE = 32
 _kept: dict[str, tuple[bytes, Strategy]] = {}

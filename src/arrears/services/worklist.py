@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arrears.domain.cases import (
     ActivityEvent,
@@ -38,9 +38,12 @@ from arrears.store.activities import (
 )
 from arrears.store.audit import append_audit
 from arrears.store.compliance import accounts_of_activities, portfolio_of
-from arrears.store.db import Connection, Database, Session
+from arrears.store.db import Connection, Database
 from arrears.store.models import AccountRow, ActivityRow
 from arrears.store.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from arrears.store.db import Session
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, select
 
-from arrears.store.models import ActivityRow, ClaimRow, HistoryRow, LetterRow, NoteRow, PaymentPlanRow
+from arrears.store import tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +47,8 @@ class PageRows:
 
 def page_rows(connection: Connection, account_id: int) -> PageRows:
     """The account's payment plans, claims, activities, letters, notes and history, oldest first."""
-    p, c, a = PaymentPlanRow.__table__.c, ClaimRow.__table__.c, ActivityRow.__table__.c
-    letter, note, history = LetterRow.__table__.c, NoteRow.__table__.c, HistoryRow.__table__.c
+    p, c, a = tables.payment_plan.c, tables.claim.c, tables.activity.c
+    letter, note, history = tables.letter.c, tables.note.c, tables.history.c
     plans = connection.execute(
         select(p.external_id, p.installment_cents, p.frequency, p.first_due_date, p.grace_days, p.active)
         .where(p.account_id == account_id)

@@ -11,15 +11,14 @@ import json
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.orm import Session
 
+from arrears.store import tables
 from arrears.store.models import (
     AccountRow,
     ActivityRow,
-    AuditRow,
     CollectionsCaseRow,
     HistoryRow,
     NoteRow,
@@ -28,10 +27,13 @@ from arrears.store.models import (
     PhoneRow,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 
 def account_for_update(session: Session, external_id: str) -> AccountRow | None:
     """The account ``external_id``, locked for update; None when there is none."""
-    return session.scalar(select(AccountRow).where(AccountRow.external_id == external_id).with_for_update())
+    return session.scalar(select(AccountRow).where(tables.account.c.external_id == external_id).with_for_update())
 
 
 def set_first_phone(session: Session, party: PartyRow, number: str, kind: str) -> None:
@@ -53,8 +55,8 @@ def current_cases(session: Session, account_id: int) -> list[CollectionsCaseRow]
     return list(
         session.scalars(
             select(CollectionsCaseRow)
-            .where(CollectionsCaseRow.account_id == account_id, CollectionsCaseRow.is_current.is_(True))
-            .order_by(CollectionsCaseRow.track)
+            .where(tables.collections_case.c.account_id == account_id, tables.collections_case.c.is_current.is_(True))
+            .order_by(tables.collections_case.c.track)
             .with_for_update()
         )
     )
@@ -65,9 +67,9 @@ def open_case_new_episode(session: Session, row: CollectionsCaseRow) -> None:
     session.flush()
     for earlier in session.scalars(
         select(CollectionsCaseRow).where(
-            CollectionsCaseRow.account_id == row.account_id,
-            CollectionsCaseRow.track == row.track,
-            CollectionsCaseRow.is_current.is_(True),
+            tables.collections_case.c.account_id == row.account_id,
+            tables.collections_case.c.track == row.track,
+            tables.collections_case.c.is_current.is_(True),
         )
     ):
         earlier.is_current = False
@@ -79,8 +81,8 @@ def open_case_new_episode(session: Session, row: CollectionsCaseRow) -> None:
 def last_episode(session: Session, account_id: int, track: str) -> int:
     """The highest episode number of the account's track (0 when it never was in collections)."""
     episodes = session.scalars(
-        select(CollectionsCaseRow.episode).where(
-            CollectionsCaseRow.account_id == account_id, CollectionsCaseRow.track == track
+        select(tables.collections_case.c.episode).where(
+            tables.collections_case.c.account_id == account_id, tables.collections_case.c.track == track
         )
     )
     return max(episodes, default=0)
@@ -91,8 +93,8 @@ def pending_activities(session: Session, account_id: int, statuses: Collection[s
     return list(
         session.scalars(
             select(ActivityRow)
-            .where(ActivityRow.account_id == account_id, ActivityRow.status.in_(sorted(statuses)))
-            .order_by(ActivityRow.due_date, ActivityRow.id)
+            .where(tables.activity.c.account_id == account_id, tables.activity.c.status.in_(sorted(statuses)))
+            .order_by(tables.activity.c.due_date, tables.activity.c.id)
             .with_for_update()
         )
     )
@@ -112,11 +114,8 @@ def add_activity(session: Session, row: ActivityRow) -> int:
 
 def active_plans(session: Session, account_id: int) -> list[PaymentPlanRow]:
     """The account's active payment plans (its promises to pay)."""
-    return list(
-        session.scalars(
-            select(PaymentPlanRow).where(PaymentPlanRow.account_id == account_id, PaymentPlanRow.active.is_(True))
-        )
-    )
+    plan = tables.payment_plan.c
+    return list(session.scalars(select(PaymentPlanRow).where(plan.account_id == account_id, plan.active.is_(True))))
 
 
 def add_note(session: Session, account_id: int, on: date, text: str, author: str, scope: str = "account") -> int:
@@ -145,8 +144,8 @@ def update_imported_accounts(
     """Write the changed fields of accounts updated by an import: ``(external id, {column: (before, after)})``
     where a column is an account column (:data:`ACCOUNT_COLUMNS`), a guarantor column, or ``phone`` /
     ``phone_type`` (the guarantor's first phone; an empty number removes it). One audit row per field."""
-    accounts, parties, phones = AccountRow.__table__, PartyRow.__table__, PhoneRow.__table__
-    audit = AuditRow.__table__
+    accounts, parties, phones = tables.account, tables.party, tables.phone
+    audit = tables.audit
     audit_rows = []
     for external_id, fields in changes:
         account_id, party_id = connection.execute(

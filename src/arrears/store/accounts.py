@@ -4,47 +4,79 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select
-from sqlalchemy.orm import Session
 
 from arrears.domain.flags import SHOWN_PARTY_FLAGS
+from arrears.store import tables
 from arrears.store.bulk import IN_LIST, rows_by_external_id
-from arrears.store.models import AccountRow, AccountSummaryRow, CollectionsCaseRow, PartyRow, PhoneRow, PortfolioRow
+from arrears.store.models import AccountRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def account_id_of(connection: Connection, external_id: str) -> int | None:
     """The internal id of the account ``external_id``; None when there is none."""
-    return connection.scalar(select(AccountRow.id).where(AccountRow.external_id == external_id))
+    return connection.scalar(select(tables.account.c.id).where(tables.account.c.external_id == external_id))
 
 
 def account_by_external_id(session: Session, external_id: str) -> AccountRow | None:
     """The account ``external_id`` (its guarantor, phones and portfolio load on use); None when there is none."""
-    return session.scalar(select(AccountRow).where(AccountRow.external_id == external_id))
+    return session.scalar(select(AccountRow).where(tables.account.c.external_id == external_id))
+
+
+def account_card(connection: Connection, external_id: str) -> tuple[Any, list[Any]] | None:
+    """The account ``external_id`` as its page shows it: a row of the account's columns, its ``portfolio`` code
+    and its guarantor's columns (``party_id``, name, address, e-mail, time zone and flags), with the guarantor's
+    phones (number, type) in the order they were given; None when there is no such account."""
+    account, party, portfolio = tables.account, tables.party, tables.portfolio
+    found = connection.execute(
+        select(account, portfolio.c.code.label("portfolio"), party.c.id.label("party_id"),
+               *(party.c[name] for name in GUARANTOR_CARD_COLUMNS))
+        .join(portfolio, portfolio.c.id == account.c.portfolio_id)
+        .join(party, party.c.id == account.c.guarantor_id)
+        .where(account.c.external_id == external_id)
+    ).first()  # fmt: skip
+    if found is None:
+        return None
+    phone = tables.phone
+    phones = list(connection.execute(
+        select(phone.c.number, phone.c.type).where(phone.c.party_id == found.party_id).order_by(phone.c.id)
+    ))  # fmt: skip
+    return found, phones
+
+
+GUARANTOR_CARD_COLUMNS = (
+    "first_name", "last_name", "address1", "city", "state", "postal_code", "email", "time_zone",
+    *SHOWN_PARTY_FLAGS, "dispute_date",
+)  # fmt: skip
+"""The guarantor's columns :func:`account_card` reads (none of them is also an account column)."""
 
 
 def account_exists(session: Session, external_id: str) -> bool:
     """Whether an account ``external_id`` is stored."""
-    return session.scalar(select(AccountRow.id).where(AccountRow.external_id == external_id)) is not None
+    return session.scalar(select(tables.account.c.id).where(tables.account.c.external_id == external_id)) is not None
 
 
 def account_ids_of(connection: Connection, external_ids: Iterable[str]) -> dict[str, int]:
     """External id → internal id of those of ``external_ids`` that are stored accounts (one ``IN`` list)."""
-    query = select(AccountRow.external_id, AccountRow.id).where(AccountRow.external_id.in_(list(external_ids)))
+    account = tables.account.c
+    query = select(account.external_id, account.id).where(account.external_id.in_(list(external_ids)))
     return {external_id: account_id for external_id, account_id in connection.execute(query)}
 
 
 def every_account_id(connection: Connection) -> list[tuple[str, int]]:
     """(external id, id) of every account."""
     return [(external_id, account_id) for external_id, account_id in connection.execute(
-        select(AccountRow.external_id, AccountRow.id)
+        select(tables.account.c.external_id, tables.account.c.id)
     )]  # fmt: skip
 
 
 def account_count(connection: Connection) -> int:
     """How many accounts are stored."""
-    return connection.scalar(select(func.count()).select_from(AccountRow.__table__)) or 0
+    return connection.scalar(select(func.count()).select_from(tables.account)) or 0
 
 
 def stored_accounts(
@@ -52,7 +84,7 @@ def stored_accounts(
 ) -> dict[str, tuple[Any, ...]]:
     """External id → (portfolio id, mode, status code, opened date, the guarantor's ``party_columns``, the
     guarantor's first phone number and type, or None twice) of the stored accounts among ``external_ids``."""
-    accounts, parties, phones_table = AccountRow.__table__, PartyRow.__table__, PhoneRow.__table__
+    accounts, parties, phones_table = tables.account, tables.party, tables.phone
     query = select(
         accounts.c.external_id,
         accounts.c.portfolio_id,
@@ -80,7 +112,7 @@ def stored_accounts(
 
 def add_parties(connection: Connection, parties: Sequence[Mapping[str, Any]]) -> list[int]:
     """Insert the parties (column → value); return their ids in the order given."""
-    table = PartyRow.__table__
+    table = tables.party
     return list(
         connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), list(parties)).scalars()
     )
@@ -89,12 +121,12 @@ def add_parties(connection: Connection, parties: Sequence[Mapping[str, Any]]) ->
 def add_phones(connection: Connection, phones: Sequence[Mapping[str, Any]]) -> None:
     """Insert phone numbers (``party_id``, ``number``, ``type``)."""
     if phones:
-        connection.execute(insert(PhoneRow.__table__), list(phones))
+        connection.execute(insert(tables.phone), list(phones))
 
 
 def add_accounts(connection: Connection, accounts: Sequence[Mapping[str, Any]]) -> list[int]:
     """Insert the accounts (column → value); return their ids in the order given."""
-    table = AccountRow.__table__
+    table = tables.account
     return list(
         connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), list(accounts)).scalars()
     )
@@ -103,12 +135,12 @@ def add_accounts(connection: Connection, accounts: Sequence[Mapping[str, Any]]) 
 def add_summaries(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert account summary rows (the summary of an account that has none yet)."""
     if rows:
-        connection.execute(insert(AccountSummaryRow.__table__), list(rows))
+        connection.execute(insert(tables.account_summary), list(rows))
 
 
 def statement_hold_of(connection: Connection, account_id: int) -> bool:
     """Whether the account's statements are on hold."""
-    return bool(connection.scalar(select(AccountRow.statement_hold).where(AccountRow.id == account_id)))
+    return bool(connection.scalar(select(tables.account.c.statement_hold).where(tables.account.c.id == account_id)))
 
 
 def _listing_query(
@@ -120,33 +152,33 @@ def _listing_query(
     min_balance_cents: int | None,
     oldest_due_before: date | None,
 ) -> Any:
-    case = CollectionsCaseRow.__table__.alias("g")
-    summary = AccountSummaryRow.__table__
+    case = tables.collections_case.alias("g")
+    summary = tables.account_summary
     query = (
         select(
-            AccountRow.external_id,
-            PortfolioRow.code.label("portfolio"),
-            PartyRow.last_name,
-            PartyRow.first_name,
-            AccountRow.mode,
+            tables.account.c.external_id,
+            tables.portfolio.c.code.label("portfolio"),
+            tables.party.c.last_name,
+            tables.party.c.first_name,
+            tables.account.c.mode,
             summary.c.balance_cents,
             summary.c.oldest_unpaid_due,
             summary.c.last_payment_date,
             case.c.status.label("case_status"),
             case.c.assignee.label("collector"),
         )
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
-        .join(summary, summary.c.account_id == AccountRow.id)
+        .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
+        .join(tables.party, tables.party.c.id == tables.account.c.guarantor_id)
+        .join(summary, summary.c.account_id == tables.account.c.id)
         .outerjoin(
             case,
-            (case.c.account_id == AccountRow.id) & case.c.is_current.is_(True) & (case.c.track == "guarantor"),
+            (case.c.account_id == tables.account.c.id) & case.c.is_current.is_(True) & (case.c.track == "guarantor"),
         )
     )
     if portfolio:
-        query = query.where(PortfolioRow.code == portfolio)
+        query = query.where(tables.portfolio.c.code == portfolio)
     if portfolios is not None:
-        query = query.where(PortfolioRow.code.in_(sorted(portfolios)))
+        query = query.where(tables.portfolio.c.code.in_(sorted(portfolios)))
     if assignees is not None:
         query = query.where(case.c.assignee.in_(sorted(assignees)))
     if case_statuses is not None:
@@ -155,7 +187,7 @@ def _listing_query(
         query = query.where(summary.c.balance_cents >= min_balance_cents)
     if oldest_due_before is not None:
         query = query.where(summary.c.oldest_unpaid_due < oldest_due_before, summary.c.balance_cents > 0)
-    return query.order_by(summary.c.balance_cents.desc(), AccountRow.external_id)
+    return query.order_by(summary.c.balance_cents.desc(), tables.account.c.external_id)
 
 
 def account_listing(
@@ -203,11 +235,11 @@ def guarantor_flag_columns(connection: Connection, external_ids: Collection[str]
     by the account's external id."""
     if not external_ids:
         return {}
-    party = PartyRow.__table__.c
+    party = tables.party.c
     names = (*SHOWN_PARTY_FLAGS, "dispute_date")
     query = (
-        select(AccountRow.external_id, *(party[name] for name in names))
-        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
-        .where(AccountRow.external_id.in_(sorted(external_ids)))
+        select(tables.account.c.external_id, *(party[name] for name in names))
+        .join(tables.party, tables.party.c.id == tables.account.c.guarantor_id)
+        .where(tables.account.c.external_id.in_(sorted(external_ids)))
     )
     return {row[0]: dict(zip(names, row[1:], strict=True)) for row in connection.execute(query)}

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Connection, Row, bindparam, case, func, or_, select
-from sqlalchemy.orm import Session
 
 from arrears.domain.cases import PENDING_ACTIVITY, ActivityEvent, ActivityStatus, activity_transition
-from arrears.store.models import AccountRow, ActivityRow, NoteRow, PartyRow, PortfolioRow
+from arrears.store import tables
+from arrears.store.models import ActivityRow, NoteRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +38,7 @@ class ActivityRecord:
 def activities_pending_on(connection: Connection, account_id: int, day: date) -> list[ActivityRecord]:
     """The account's activities that existed on ``day`` and were neither done nor cancelled on or before it,
     by due date. An activity without a creation day (written before those days were kept) counts as existing."""
-    a = ActivityRow.__table__.c
+    a = tables.activity.c
     rows = connection.execute(
         select(
             a.id, a.kind, a.action, a.assignee, a.due_date, a.status, a.reason, a.created_on, a.released_on,
@@ -57,13 +61,14 @@ def _open_work_of(
 
     The status is written into the statement, not bound: only then can SQLite and PostgreSQL (whose prepared
     statements are planned once for any value) read them from the open activities' partial index alone."""
-    a = ActivityRow.__table__.c
+    a = tables.activity.c
     wanted = [a.status == bindparam("open", ActivityStatus.OPEN.value, literal_execute=True), a.kind.in_(sorted(kinds))]
     if assignees is not None:
         wanted.append(a.assignee.in_(sorted(assignees)))
     if portfolios is not None:
-        within = select(AccountRow.id).join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-        wanted.append(a.account_id.in_(within.where(PortfolioRow.code.in_(sorted(portfolios)))))
+        account, portfolio = tables.account.c, tables.portfolio.c
+        within = select(account.id).join(tables.portfolio, portfolio.id == account.portfolio_id)
+        wanted.append(a.account_id.in_(within.where(portfolio.code.in_(sorted(portfolios)))))
     return wanted
 
 
@@ -81,12 +86,12 @@ def worklist_candidates(
     activity tied with the last of them on that part: the caller orders a tie by guarantor name, which the
     database would not compare as Python does. Both are read from the open activities' index
     (``ix_activity_open_order``) without the table."""
-    a = ActivityRow.__table__.c
+    a = tables.activity.c
     work = _open_work_of(kinds, assignees, portfolios)
     query = (
-        select(a.id, PartyRow.last_name, PartyRow.first_name, a.kind, a.due_date, a.due_at, a.priority)
-        .join(AccountRow, AccountRow.id == a.account_id)
-        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
+        select(a.id, tables.party.c.last_name, tables.party.c.first_name, a.kind, a.due_date, a.due_at, a.priority)
+        .join(tables.account, tables.account.c.id == a.account_id)
+        .join(tables.party, tables.party.c.id == tables.account.c.guarantor_id)
     )  # fmt: skip
     if first is None:
         return connection.execute(query.where(*work, a.due_date <= on)).all()
@@ -110,14 +115,14 @@ def worklist_lines(
 ) -> Sequence[Row[tuple[int, str, str, str, str, str, str, date, datetime | None, int, str]]]:
     """The worklist lines of activities ``ids``, unordered: (id, account external id, guarantor last name, first
     name, kind, action, assignee, due date, due moment, priority, reason)."""
-    a = ActivityRow.__table__.c
+    a = tables.activity.c
     query = (
         select(
-            a.id, AccountRow.external_id, PartyRow.last_name, PartyRow.first_name, a.kind, a.action, a.assignee,
-            a.due_date, a.due_at, a.priority, a.reason,
+            a.id, tables.account.c.external_id, tables.party.c.last_name, tables.party.c.first_name, a.kind, a.action,
+            a.assignee, a.due_date, a.due_at, a.priority, a.reason,
         )
-        .join(AccountRow, AccountRow.id == a.account_id)
-        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
+        .join(tables.account, tables.account.c.id == a.account_id)
+        .join(tables.party, tables.party.c.id == tables.account.c.guarantor_id)
         .where(a.id.in_(sorted(ids)))
     )  # fmt: skip
     return connection.execute(query).all()
@@ -156,7 +161,7 @@ def add_next_period(
 ) -> None:
     """Schedule the next period of a completed repeating contact as a contact of its own (the completed one
     stays as the period's copy); nothing when that period is already stored."""
-    if session.scalar(select(ActivityRow.id).where(ActivityRow.key == key)) is not None:
+    if session.scalar(select(tables.activity.c.id).where(tables.activity.c.key == key)) is not None:
         return
     session.add(
         ActivityRow(
@@ -177,7 +182,7 @@ def add_collection_note(session: Session, account_id: int, on: date, text: str, 
 
 
 def _by_assignee_and_kind(connection: Connection, *where: ColumnElement[bool]) -> dict[str, dict[str, int]]:
-    activity = ActivityRow.__table__.c
+    activity = tables.activity.c
     query = (
         select(activity.assignee, activity.kind, func.count())
         .where(*where)
@@ -192,12 +197,12 @@ def _by_assignee_and_kind(connection: Connection, *where: ColumnElement[bool]) -
 
 def created_by_runs(connection: Connection, run_ids: Collection[int]) -> dict[str, dict[str, int]]:
     """Assignee → activity kind → how many activities the runs ``run_ids`` created."""
-    return _by_assignee_and_kind(connection, ActivityRow.__table__.c.run_id.in_(list(run_ids)))
+    return _by_assignee_and_kind(connection, tables.activity.c.run_id.in_(list(run_ids)))
 
 
 def open_work_due_by(connection: Connection, day: date, kinds: Collection[str]) -> dict[str, dict[str, int]]:
     """Assignee → activity kind → how many open activities of ``kinds`` are due on or before ``day``."""
-    activity = ActivityRow.__table__.c
+    activity = tables.activity.c
     return _by_assignee_and_kind(
         connection, activity.status == ActivityStatus.OPEN.value, activity.due_date <= day,
         activity.kind.in_(sorted(kinds)),

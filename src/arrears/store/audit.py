@@ -7,12 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from arrears.store import tables
 from arrears.store.models import AuditRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _request_id: ContextVar[str | None] = ContextVar("audit_request_id", default=None)
 """The API request being served, recorded with every audit row it writes."""
@@ -53,7 +56,7 @@ def append_audit(
 
 def recent_audit(session: Session, entity: str | None, limit: int) -> list[AuditRow]:
     """The ``limit`` most recent audit rows, newest first, of every entity kind or only of ``entity``."""
-    query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+    query = select(AuditRow).order_by(tables.audit.c.id.desc()).limit(limit)
     if entity:
-        query = query.where(AuditRow.entity == entity)
+        query = query.where(tables.audit.c.entity == entity)
     return list(session.scalars(query))

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import Connection, select
 
-from arrears.store.models import CollectionsCaseRow, HistoryRow
+from arrears.store import tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ class CaseEpisode:
 
 def case_episodes(connection: Connection, account_id: int) -> list[CaseEpisode]:
     """Every episode of the account's cases, by track and episode number."""
-    case = CollectionsCaseRow.__table__.c
+    case = tables.collections_case.c
     rows = connection.execute(
         select(
             case.track, case.episode, case.status, case.entered_on, case.referred_on, case.closed_on,
@@ -58,7 +58,7 @@ class HistoryEvent:
 
 def history_until(connection: Connection, account_id: int, day: date) -> list[HistoryEvent]:
     """What happened to the account's collections on or before ``day``, oldest first."""
-    h = HistoryRow.__table__.c
+    h = tables.history.c
     rows = connection.execute(
         select(h.on, h.event, h.detail).where(h.account_id == account_id, h.on <= day).order_by(h.on, h.id)
     )

@@ -9,41 +9,37 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.orm import Session
 
 from arrears.domain.compliance import CONVERSATIONS, AttemptClass, CallAttempt, ContactFacts, LetterFlags
 from arrears.domain.compliance_rules import contact_facts
+from arrears.store import tables
 from arrears.store.bulk import query_rows
 from arrears.store.models import (
     AccountRow,
-    ActivityRow,
-    CallAttemptRow,
-    ComplianceEventRow,
-    CreditReportRow,
     HistoryRow,
-    LetterRow,
     PartyRoleRow,
     PartyRow,
-    PortfolioRow,
-    ReferralRow,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 BATCH = 5000
 FLAG_COLUMNS = {
-    "bankruptcy": PartyRow.bankruptcy, "bankruptcy_filed": PartyRow.bankruptcy_filed,
-    "deceased": PartyRow.deceased, "deceased_notified": PartyRow.deceased_notified,
-    "cease_communication": PartyRow.cease_communication, "cease_requested": PartyRow.cease_requested,
-    "attorney_represented": PartyRow.attorney_represented, "disputed_on": PartyRow.dispute_date,
-    "dispute_verified_on": PartyRow.dispute_verified, "do_not_call": PartyRow.do_not_call,
+    "bankruptcy": tables.party.c.bankruptcy, "bankruptcy_filed": tables.party.c.bankruptcy_filed,
+    "deceased": tables.party.c.deceased, "deceased_notified": tables.party.c.deceased_notified,
+    "cease_communication": tables.party.c.cease_communication, "cease_requested": tables.party.c.cease_requested,
+    "attorney_represented": tables.party.c.attorney_represented, "disputed_on": tables.party.c.dispute_date,
+    "dispute_verified_on": tables.party.c.dispute_verified, "do_not_call": tables.party.c.do_not_call,
 }  # fmt: skip
 """ContactFacts field → party column."""
 DEBT_COLUMNS = {
-    "medical": AccountRow.medical, "original_balance_cents": AccountRow.original_balance_cents,
-    "first_bill_on": AccountRow.first_bill_date, "assistance_applied_on": AccountRow.assistance_applied_on,
-    "assistance_decided_on": AccountRow.assistance_decided_on,
+    "medical": tables.account.c.medical, "original_balance_cents": tables.account.c.original_balance_cents,
+    "first_bill_on": tables.account.c.first_bill_date, "assistance_applied_on": tables.account.c.assistance_applied_on,
+    "assistance_decided_on": tables.account.c.assistance_decided_on,
 }  # fmt: skip
 """ContactFacts field → account column."""
 
@@ -182,7 +178,7 @@ def add_call_attempt(
 ) -> None:
     """Record one call attempt (its moment stored in UTC)."""
     connection.execute(
-        CallAttemptRow.__table__.insert().values(
+        tables.call_attempt.insert().values(
             account_id=account_id, activity_id=activity_id, at=at.astimezone(UTC), outcome=outcome,
             outcome_class=outcome_class.value, phone_type=phone_type, actor=actor, breach=breach,
         )
@@ -192,15 +188,15 @@ def add_call_attempt(
 def add_history_line(connection: Connection, account_id: int, key: str, on: date, event: str, detail: str) -> None:
     """One line of the account's collections history, in the caller's transaction."""
     connection.execute(
-        HistoryRow.__table__.insert().values(key=key[:300], account_id=account_id, on=on, event=event, detail=detail)
+        tables.history.insert().values(key=key[:300], account_id=account_id, on=on, event=event, detail=detail)
     )
 
 
 def portfolio_of(connection: Connection, account_id: int) -> str:
     """The portfolio code of an account."""
     code = connection.scalar(
-        select(PortfolioRow.code).join(AccountRow, AccountRow.portfolio_id == PortfolioRow.id)
-        .where(AccountRow.id == account_id)
+        select(tables.portfolio.c.code).join(tables.account, tables.account.c.portfolio_id == tables.portfolio.c.id)
+        .where(tables.account.c.id == account_id)
     )  # fmt: skip
     return str(code)
 
@@ -225,17 +221,17 @@ class GateEvent:
 
 def gate_events(connection: Connection, first: date, last: date, account_id: int | None = None) -> list[GateEvent]:
     """The gate's log from ``first`` to ``last`` (of one account, or all), in date order."""
+    event = tables.compliance_event.c
     query = (
-        select(ComplianceEventRow.on, PortfolioRow.code, AccountRow.external_id, ComplianceEventRow.activity_key,
-               ComplianceEventRow.channel, ComplianceEventRow.verdict, ComplianceEventRow.rule,
-               ComplianceEventRow.reason, ComplianceEventRow.until)
-        .join(AccountRow, AccountRow.id == ComplianceEventRow.account_id)
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-        .where(ComplianceEventRow.on >= first, ComplianceEventRow.on <= last)
-        .order_by(ComplianceEventRow.on, ComplianceEventRow.id)
+        select(event.on, tables.portfolio.c.code, tables.account.c.external_id, event.activity_key, event.channel,
+               event.verdict, event.rule, event.reason, event.until)
+        .join(tables.account, tables.account.c.id == event.account_id)
+        .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
+        .where(event.on >= first, event.on <= last)
+        .order_by(event.on, event.id)
     )  # fmt: skip
     if account_id is not None:
-        query = query.where(ComplianceEventRow.account_id == account_id)
+        query = query.where(event.account_id == account_id)
     return [
         GateEvent(_day(on), code, external, key, channel, verdict, rule, reason, utc(until) if until else None)
         for on, code, external, key, channel, verdict, rule, reason, until in connection.execute(query)
@@ -245,11 +241,11 @@ def gate_events(connection: Connection, first: date, last: date, account_id: int
 def gate_counts(connection: Connection, first: date, last: date) -> list[tuple[str, str, str, int]]:
     """(portfolio, verdict, rule, count) of the gate's log from ``first`` to ``last``."""
     query = (
-        select(PortfolioRow.code, ComplianceEventRow.verdict, ComplianceEventRow.rule, func.count())
-        .join(AccountRow, AccountRow.id == ComplianceEventRow.account_id)
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-        .where(ComplianceEventRow.on >= first, ComplianceEventRow.on <= last)
-        .group_by(PortfolioRow.code, ComplianceEventRow.verdict, ComplianceEventRow.rule)
+        select(tables.portfolio.c.code, tables.compliance_event.c.verdict, tables.compliance_event.c.rule, func.count())
+        .join(tables.account, tables.account.c.id == tables.compliance_event.c.account_id)
+        .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
+        .where(tables.compliance_event.c.on >= first, tables.compliance_event.c.on <= last)
+        .group_by(tables.portfolio.c.code, tables.compliance_event.c.verdict, tables.compliance_event.c.rule)
     )  # fmt: skip
     return [(code, verdict, rule, int(count)) for code, verdict, rule, count in connection.execute(query)]
 
@@ -273,26 +269,27 @@ class EngineContact:
 def engine_contacts(connection: Connection, first: date, last: date) -> list[EngineContact]:
     """Every letter, e-mail and SMS the run queued and every referral and credit report it made from ``first``
     to ``last``."""
+    letter, referral, report = tables.letter.c, tables.referral.c, tables.credit_report.c
     letters = (
-        select(LetterRow.account_id, PortfolioRow.code, AccountRow.external_id, LetterRow.queued_on,
-               LetterRow.channel, LetterRow.template, LetterRow.addressee, LetterRow.key)
-        .join(AccountRow, AccountRow.id == LetterRow.account_id)
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-        .where(LetterRow.queued_on >= first, LetterRow.queued_on <= last)
+        select(letter.account_id, tables.portfolio.c.code, tables.account.c.external_id, letter.queued_on,
+               letter.channel, letter.template, letter.addressee, letter.key)
+        .join(tables.account, tables.account.c.id == letter.account_id)
+        .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
+        .where(letter.queued_on >= first, letter.queued_on <= last)
     )  # fmt: skip
     referrals = (
-        select(ReferralRow.account_id, PortfolioRow.code, AccountRow.external_id, ReferralRow.on, ReferralRow.agency,
-               ReferralRow.key)
-        .join(AccountRow, AccountRow.id == ReferralRow.account_id)
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-        .where(ReferralRow.on >= first, ReferralRow.on <= last)
+        select(referral.account_id, tables.portfolio.c.code, tables.account.c.external_id, referral.on, referral.agency,
+               referral.key)
+        .join(tables.account, tables.account.c.id == referral.account_id)
+        .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
+        .where(referral.on >= first, referral.on <= last)
     )  # fmt: skip
     reports = (
-        select(CreditReportRow.account_id, PortfolioRow.code, AccountRow.external_id, CreditReportRow.on,
-               CreditReportRow.key, CreditReportRow.balance_cents)
-        .join(AccountRow, AccountRow.id == CreditReportRow.account_id)
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-        .where(CreditReportRow.on >= first, CreditReportRow.on <= last)
+        select(report.account_id, tables.portfolio.c.code, tables.account.c.external_id, report.on,
+               report.key, report.balance_cents)
+        .join(tables.account, tables.account.c.id == report.account_id)
+        .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
+        .where(report.on >= first, report.on <= last)
     )  # fmt: skip
     found = [
         EngineContact(account_id, code, external, _day(on), channel, template, addressee, key)
@@ -328,14 +325,15 @@ def call_records(connection: Connection, first: date, last: date) -> list[CallRe
     zones of the parties; the caller keeps those whose local day falls inside)."""
     start = datetime.combine(first - timedelta(days=1), time(0), tzinfo=UTC)
     end = datetime.combine(last + timedelta(days=2), time(0), tzinfo=UTC)
+    call = tables.call_attempt.c
     query = (
-        select(PortfolioRow.code, AccountRow.external_id, PartyRow.time_zone, CallAttemptRow.at,
-               CallAttemptRow.outcome, CallAttemptRow.outcome_class, CallAttemptRow.actor, CallAttemptRow.breach)
-        .join(AccountRow, AccountRow.id == CallAttemptRow.account_id)
-        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-        .where(CallAttemptRow.at >= start, CallAttemptRow.at < end)
-        .order_by(CallAttemptRow.at)
+        select(tables.portfolio.c.code, tables.account.c.external_id, tables.party.c.time_zone, call.at,
+               call.outcome, call.outcome_class, call.actor, call.breach)
+        .join(tables.account, tables.account.c.id == call.account_id)
+        .join(tables.party, tables.party.c.id == tables.account.c.guarantor_id)
+        .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
+        .where(call.at >= start, call.at < end)
+        .order_by(call.at)
     )  # fmt: skip
     return [
         CallRecord(code, external, zone or "", utc(at), outcome, cls, actor, breach)
@@ -352,8 +350,8 @@ def guarantor_rows(session: Session, external_ids: Sequence[str]) -> dict[str, t
     for start in range(0, len(external_ids), BATCH):
         batch = list(external_ids[start : start + BATCH])
         for account, party in session.execute(
-            select(AccountRow, PartyRow).join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
-            .where(AccountRow.external_id.in_(batch))
+            select(AccountRow, PartyRow).join(tables.party, tables.party.c.id == tables.account.c.guarantor_id)
+            .where(tables.account.c.external_id.in_(batch))
         ):  # fmt: skip
             found[account.external_id] = (account, party)
     return found
@@ -373,7 +371,8 @@ ROLE_FIELDS = ("name", "address1", "address2", "city", "state", "postal_code", "
 def put_role(session: Session, party_id: int, role: str, values: Mapping[str, object]) -> dict[str, object] | None:
     """Put the representative of ``role`` on file for the party (replacing the one there); return the one
     it replaces (None when there was none)."""
-    row = session.scalar(select(PartyRoleRow).where(PartyRoleRow.party_id == party_id, PartyRoleRow.role == role))
+    party_role = tables.party_role.c
+    row = session.scalar(select(PartyRoleRow).where(party_role.party_id == party_id, party_role.role == role))
     before = {name: getattr(row, name) for name in ROLE_FIELDS} if row is not None else None
     if row is None:
         row = PartyRoleRow(party_id=party_id, role=role)
@@ -385,7 +384,8 @@ def put_role(session: Session, party_id: int, role: str, values: Mapping[str, ob
 
 def remove_role(session: Session, party_id: int, role: str) -> dict[str, object] | None:
     """Remove the representative of ``role``; return it (None when there was none)."""
-    row = session.scalar(select(PartyRoleRow).where(PartyRoleRow.party_id == party_id, PartyRoleRow.role == role))
+    party_role = tables.party_role.c
+    row = session.scalar(select(PartyRoleRow).where(party_role.party_id == party_id, party_role.role == role))
     if row is None:
         return None
     before = {name: getattr(row, name) for name in ROLE_FIELDS}
@@ -403,10 +403,10 @@ def accounts_of_activities(connection: Connection, activity_ids: Sequence[int]) 
     found: dict[int, tuple[int, str]] = {}
     for batch in _batches(activity_ids):
         for activity_id, account_id, code in connection.execute(
-            select(ActivityRow.id, AccountRow.id, PortfolioRow.code)
-            .join(AccountRow, AccountRow.id == ActivityRow.account_id)
-            .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-            .where(ActivityRow.id.in_(batch))
+            select(tables.activity.c.id, tables.account.c.id, tables.portfolio.c.code)
+            .join(tables.account, tables.account.c.id == tables.activity.c.account_id)
+            .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
+            .where(tables.activity.c.id.in_(batch))
         ):  # fmt: skip
             found[activity_id] = (account_id, code)
     return found

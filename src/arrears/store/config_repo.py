@@ -11,22 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, func, insert, select, text, update
-from sqlalchemy.orm import Session
 
 from arrears.domain.cases import OPEN_CASE, ORIGIN_TAGS, PENDING_ACTIVITY, ActivityStatus, PlanEventOrigin
+from arrears.store import tables
 from arrears.store.models import (
-    AccountRow,
-    ActivityRow,
-    AuditRow,
-    CollectionsCaseRow,
     ConfigEntityRow,
-    ConfigVersionRow,
-    LetterRow,
-    RunRow,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 SAMPLE_ACCOUNTS = 5
 """How many account numbers a description of work in use names."""
@@ -39,12 +35,12 @@ _BATCH = 5000
 
 def pending_activity() -> ColumnElement[bool]:
     """Activities not yet done or cancelled: scheduled, open (in a worklist) or held."""
-    return ActivityRow.status.in_(sorted(status.value for status in PENDING_ACTIVITY))
+    return tables.activity.c.status.in_(sorted(status.value for status in PENDING_ACTIVITY))
 
 
 def open_case() -> ColumnElement[bool]:
     """Cases not yet resolved: worked internally, referred to external collections, or held."""
-    return CollectionsCaseRow.status.in_(sorted(status.value for status in OPEN_CASE))
+    return tables.collections_case.c.status.in_(sorted(status.value for status in OPEN_CASE))
 
 
 QUEUED_LETTER = "queued"
@@ -63,7 +59,8 @@ def lock_configuration(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(7413)"))  # 7413: this lock's arbitrary number
     else:
-        connection.execute(update(ConfigVersionRow).where(text("0 = 1")).values(number=ConfigVersionRow.number))
+        version = tables.config_version
+        connection.execute(update(version).where(text("0 = 1")).values(number=version.c.number))
 
 
 # ---------------------------------------------------------------------------------------- versions
@@ -81,35 +78,35 @@ class VersionInfo:
 
 def current_version(connection: Connection) -> int | None:
     """The number of the newest configuration version; None when no version was recorded yet."""
-    return connection.scalar(select(func.max(ConfigVersionRow.number)))
+    return connection.scalar(select(func.max(tables.config_version.c.number)))
 
 
 def add_version(connection: Connection, *, at: datetime, actor: str, summary: str, document: str) -> int:
     """Record the next configuration version (the lock of :func:`lock_configuration` must be held)."""
     number = (current_version(connection) or 0) + 1
     connection.execute(
-        insert(ConfigVersionRow).values(number=number, created_at=at, actor=actor, summary=summary, document=document)
-    )
+        insert(tables.config_version)
+        .values(number=number, created_at=at, actor=actor, summary=summary, document=document)
+    )  # fmt: skip
     return number
 
 
 def versions(connection: Connection) -> list[VersionInfo]:
     """Every version, newest first."""
-    query = select(
-        ConfigVersionRow.number, ConfigVersionRow.created_at, ConfigVersionRow.actor, ConfigVersionRow.summary
-    ).order_by(ConfigVersionRow.number.desc())
+    version = tables.config_version.c
+    query = select(version.number, version.created_at, version.actor, version.summary).order_by(version.number.desc())
     return [VersionInfo(*row) for row in connection.execute(query)]
 
 
 def version_document(connection: Connection, number: int) -> str | None:
     """The document of version ``number``; None when there is no such version."""
-    return connection.scalar(select(ConfigVersionRow.document).where(ConfigVersionRow.number == number))
+    return connection.scalar(select(tables.config_version.c.document).where(tables.config_version.c.number == number))
 
 
 def latest_run_version(connection: Connection, as_of: date) -> tuple[date, int | None] | None:
     """(as-of date, configuration version) of the latest run on or before ``as_of``; None without one."""
-    query = select(RunRow.as_of, RunRow.config_version).where(RunRow.as_of <= as_of)
-    row = connection.execute(query.order_by(RunRow.as_of.desc(), RunRow.id.desc()).limit(1)).first()
+    query = select(tables.run.c.as_of, tables.run.c.config_version).where(tables.run.c.as_of <= as_of)
+    row = connection.execute(query.order_by(tables.run.c.as_of.desc(), tables.run.c.id.desc()).limit(1)).first()
     return None if row is None else (row[0], row[1])
 
 
@@ -140,19 +137,19 @@ class WorkUse:
 
 def _activity_filter(used_as: UsedAs, name: str) -> ColumnElement[bool] | None:
     if used_as == "action":
-        return (ActivityRow.action == name) & pending_activity()
+        return (tables.activity.c.action == name) & pending_activity()
     if used_as == "series":
-        return (ActivityRow.series == name) & pending_activity()
+        return (tables.activity.c.series == name) & pending_activity()
     if used_as == "assignee":
-        return (ActivityRow.assignee == name) & pending_activity()
+        return (tables.activity.c.assignee == name) & pending_activity()
     return None
 
 
 def _case_filter(used_as: UsedAs, name: str) -> ColumnElement[bool] | None:
     if used_as in ("action", "series"):
-        return (CollectionsCaseRow.work == name) & open_case()
+        return (tables.collections_case.c.work == name) & open_case()
     if used_as == "assignee":
-        return (CollectionsCaseRow.assignee == name) & open_case()
+        return (tables.collections_case.c.assignee == name) & open_case()
     return None
 
 
@@ -163,21 +160,21 @@ def work_using(connection: Connection, used_as: UsedAs, name: str) -> WorkUse:
     sources: list[tuple[str, Any, Any]] = []
     activity, case = _activity_filter(used_as, name), _case_filter(used_as, name)
     if activity is not None:
-        sources.append(("activities", ActivityRow.account_id, activity))
+        sources.append(("activities", tables.activity.c.account_id, activity))
     if case is not None:
-        sources.append(("cases", CollectionsCaseRow.account_id, case))
+        sources.append(("cases", tables.collections_case.c.account_id, case))
     if used_as == "letter":
-        queued = (LetterRow.template == name) & (LetterRow.status == QUEUED_LETTER)
-        sources.append(("letters", LetterRow.account_id, queued))
+        queued = (tables.letter.c.template == name) & (tables.letter.c.status == QUEUED_LETTER)
+        sources.append(("letters", tables.letter.c.account_id, queued))
     for what, account_column, condition in sources:
         counts[what] = connection.scalar(select(func.count()).select_from(account_column.table).where(condition)) or 0
         if counts[what]:
             first = (
-                select(AccountRow.external_id)
-                .join(account_column.table, account_column == AccountRow.id)
+                select(tables.account.c.external_id)
+                .join(account_column.table, account_column == tables.account.c.id)
                 .where(condition)
                 .distinct()
-                .order_by(AccountRow.external_id)
+                .order_by(tables.account.c.external_id)
                 .limit(SAMPLE_ACCOUNTS + 1)
             )
             accounts.update(connection.scalars(first))
@@ -195,19 +192,19 @@ def plan_event_work(connection: Connection, plan: str, sequence: int) -> WorkUse
     """The pending contacts event ``sequence`` of contact plan ``plan`` made (their origin names the plan and the
     event's sequence number), with a few of their accounts."""
     condition = (
-        (ActivityRow.origin == ORIGIN_TAGS[PlanEventOrigin])
-        & ActivityRow.origin_ref.like(f"plan:{plan}:{sequence}:%")
+        (tables.activity.c.origin == ORIGIN_TAGS[PlanEventOrigin])
+        & tables.activity.c.origin_ref.like(f"plan:{plan}:{sequence}:%")
         & pending_activity()
     )
-    count = connection.scalar(select(func.count()).select_from(ActivityRow).where(condition)) or 0
+    count = connection.scalar(select(func.count()).select_from(tables.activity).where(condition)) or 0
     if not count:
         return WorkUse()
     first = (
-        select(AccountRow.external_id)
-        .join(ActivityRow, ActivityRow.account_id == AccountRow.id)
+        select(tables.account.c.external_id)
+        .join(tables.activity, tables.activity.c.account_id == tables.account.c.id)
         .where(condition)
         .distinct()
-        .order_by(AccountRow.external_id)
+        .order_by(tables.account.c.external_id)
         .limit(SAMPLE_ACCOUNTS + 1)
     )
     shown = tuple(connection.scalars(first))
@@ -238,10 +235,11 @@ def pending_activities(connection: Connection, used_as: UsedAs, name: str) -> li
     condition = _activity_filter(used_as, name)
     if condition is None:
         return []
+    activity = tables.activity.c
     query = select(
-        ActivityRow.id, ActivityRow.account_id, ActivityRow.kind, ActivityRow.action, ActivityRow.series,
-        ActivityRow.step, ActivityRow.assignee, ActivityRow.status,
-    ).where(condition).order_by(ActivityRow.id)  # fmt: skip
+        activity.id, activity.account_id, activity.kind, activity.action, activity.series,
+        activity.step, activity.assignee, activity.status,
+    ).where(condition).order_by(activity.id)  # fmt: skip
     return [PendingActivity(*row) for row in connection.execute(query)]
 
 
@@ -253,7 +251,9 @@ def _batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
 def update_activities(connection: Connection, ids: Sequence[int], values: Mapping[str, object]) -> None:
     """Set ``values`` on the activities ``ids`` that are still pending."""
     for batch in _batches(ids):
-        connection.execute(update(ActivityRow).where(ActivityRow.id.in_(batch), pending_activity()).values(**values))
+        connection.execute(
+            update(tables.activity).where(tables.activity.c.id.in_(batch), pending_activity()).values(**values)
+        )
 
 
 def cancel_activities(connection: Connection, ids: Sequence[int], on: date) -> None:
@@ -281,10 +281,10 @@ def open_cases(connection: Connection, used_as: UsedAs, name: str) -> list[OpenC
     condition = _case_filter(used_as, name)
     if condition is None:
         return []
+    case = tables.collections_case.c
     query = select(
-        CollectionsCaseRow.account_id, CollectionsCaseRow.track, CollectionsCaseRow.episode, CollectionsCaseRow.work,
-        CollectionsCaseRow.assignee,
-    ).where(condition).order_by(CollectionsCaseRow.account_id, CollectionsCaseRow.track)  # fmt: skip
+        case.account_id, case.track, case.episode, case.work, case.assignee,
+    ).where(condition).order_by(case.account_id, case.track)  # fmt: skip
     return [OpenCase(*row) for row in connection.execute(query)]
 
 
@@ -293,22 +293,24 @@ def move_cases(connection: Connection, used_as: UsedAs, name: str, new_name: str
     condition = _case_filter(used_as, name)
     if condition is not None:
         column = "assignee" if used_as == "assignee" else "work"
-        connection.execute(update(CollectionsCaseRow).where(condition).values({column: new_name}))
+        connection.execute(update(tables.collections_case).where(condition).values({column: new_name}))
 
 
 def queued_letters(connection: Connection, template: str) -> list[tuple[int, int]]:
     """(id, account id) of the queued letters of ``template``."""
-    query = select(LetterRow.id, LetterRow.account_id).where(
-        LetterRow.template == template, LetterRow.status == QUEUED_LETTER
+    query = select(tables.letter.c.id, tables.letter.c.account_id).where(
+        tables.letter.c.template == template, tables.letter.c.status == QUEUED_LETTER
     )
-    return [(row[0], row[1]) for row in connection.execute(query.order_by(LetterRow.id))]
+    return [(row[0], row[1]) for row in connection.execute(query.order_by(tables.letter.c.id))]
 
 
 def update_letters(connection: Connection, ids: Sequence[int], values: Mapping[str, object]) -> None:
     """Set ``values`` on the letters ``ids`` that are still queued."""
     for batch in _batches(ids):
         connection.execute(
-            update(LetterRow).where(LetterRow.id.in_(batch), LetterRow.status == QUEUED_LETTER).values(**values)
+            update(tables.letter)
+            .where(tables.letter.c.id.in_(batch), tables.letter.c.status == QUEUED_LETTER)
+            .values(**values)
         )
 
 
@@ -316,18 +318,19 @@ def add_audit_rows(connection: Connection, rows: Iterable[Mapping[str, object]])
     """Insert audit rows (``at, actor, entity, entity_key, action, before, after``) in bulk."""
     batch = list(rows)
     if batch:
-        connection.execute(insert(AuditRow), batch)
+        connection.execute(insert(tables.audit), batch)
 
 
 def config_entity_bodies(connection: Connection) -> list[tuple[str, str, int, str]]:
     """(kind, name, position, body) of every stored configuration entity, in :func:`config_entities`' order
     (plain rows: what a strategy is read from)."""
-    c = ConfigEntityRow.__table__.c
+    c = tables.config_entity.c
     query = select(c.kind, c.name, c.position, c.body).order_by(c.kind, c.position, c.name)
     return [(kind, name, position, body) for kind, name, position, body in connection.execute(query)]
 
 
 def config_entities(session: Session) -> list[ConfigEntityRow]:
     """Every stored configuration entity, by kind, position and name (changes to them write in the session)."""
-    query = select(ConfigEntityRow).order_by(ConfigEntityRow.kind, ConfigEntityRow.position, ConfigEntityRow.name)
+    entity = tables.config_entity.c
+    query = select(ConfigEntityRow).order_by(entity.kind, entity.position, entity.name)
     return list(session.scalars(query))

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from arrears.domain.engine import Decisions
-from arrears.store.models import AccountRow, PlanBatchRow
+from arrears.store import tables
 from arrears.store.run_writer import write_decisions
 
 
@@ -29,14 +29,14 @@ def open_batch(
     """Start the record of a batch run of ``plan`` (``key``: what it runs, to find it again); its id."""
     values = {"plan": plan, "on": on, "actor": actor, "selection": selection, "started_at": at,
               "accounts": accounts, "skipped_closed": "[]", "counts": "{}", "selection_key": key}  # fmt: skip
-    batch_id = connection.execute(insert(PlanBatchRow).values(**values)).inserted_primary_key
+    batch_id = connection.execute(insert(tables.plan_batch).values(**values)).inserted_primary_key
     assert batch_id is not None
     return int(batch_id[0])
 
 
 def unfinished_batch(connection: Connection, key: str) -> dict[str, Any] | None:
     """The latest batch with this selection key that did not finish (killed or failed part-way), if any."""
-    table = PlanBatchRow.__table__
+    table = tables.plan_batch
     query = select(table.c.id).where(table.c.selection_key == key, table.c.finished_at.is_(None))
     found = connection.scalar(query.order_by(table.c.id.desc()).limit(1))
     return batch(connection, int(found)) if found is not None else None
@@ -52,17 +52,17 @@ def update_batch(
                               "counts": json.dumps(dict(counts) | {"ran": ran}, sort_keys=True)}  # fmt: skip
     if done_through is not None:
         values["done_through"] = done_through
-    connection.execute(update(PlanBatchRow).where(PlanBatchRow.id == batch_id).values(**values))
+    connection.execute(update(tables.plan_batch).where(tables.plan_batch.c.id == batch_id).values(**values))
 
 
 def finish_batch(connection: Connection, batch_id: int, at: datetime) -> None:
     """Mark a batch finished."""
-    connection.execute(update(PlanBatchRow).where(PlanBatchRow.id == batch_id).values(finished_at=at))
+    connection.execute(update(tables.plan_batch).where(tables.plan_batch.c.id == batch_id).values(finished_at=at))
 
 
 def batch(connection: Connection, batch_id: int) -> dict[str, Any] | None:
     """The record of a batch, its JSON columns read."""
-    table = PlanBatchRow.__table__
+    table = tables.plan_batch
     row = connection.execute(select(table).where(table.c.id == batch_id)).mappings().first()
     if row is None:
         return None
@@ -74,7 +74,7 @@ def batch(connection: Connection, batch_id: int) -> dict[str, Any] | None:
 
 def accounts_closed_on(connection: Connection, first: int, last: int, on: date) -> list[int]:
     """The accounts with ids in [first, last] closed on ``on`` (the fact that runs the plans marked run on close)."""
-    query = select(AccountRow.id).where(
-        AccountRow.mode == "closed", AccountRow.closed_date == on, AccountRow.id.between(first, last)
+    query = select(tables.account.c.id).where(
+        tables.account.c.mode == "closed", tables.account.c.closed_date == on, tables.account.c.id.between(first, last)
     )
     return [int(a) for a in connection.scalars(query)]

@@ -6,16 +6,18 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session as Session
+    from sqlalchemy.orm import sessionmaker
 
 __all__ = [
     "Connection",
     "Database",
-    "Session",
     "Table",
     "database_url",
     "make_engine",
@@ -23,8 +25,9 @@ __all__ = [
     "url_with_password",
     "url_without_password",
 ]
-"""``Connection``, ``Session`` and ``Table`` are the handles services pass to repositories without touching
-SQLAlchemy."""
+"""``Connection`` and ``Table`` are the handles services pass to repositories without touching SQLAlchemy; a
+``Session`` (``sqlalchemy.orm``) is imported for type annotations only, so that a command that only reads never
+loads the ORM."""
 
 DEFAULT_URL = "sqlite:///arrears.db"
 
@@ -88,7 +91,7 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions: sessionmaker[Session] | None = None
 
     @classmethod
     def connect(cls, url: str | None = None, *, migrate: bool = True) -> Database:
@@ -107,12 +110,19 @@ class Database:
 
     def session(self) -> Session:
         """A new session; prefer :class:`arrears.store.uow.UnitOfWork` in services."""
+        if self._sessions is None:
+            from sqlalchemy.orm import sessionmaker
+
+            from arrears.store.models import map_rows
+
+            map_rows()
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         return self._sessions()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session whose work commits at the end of the block, or rolls back on an exception."""
-        with self._sessions() as session, session.begin():
+        with self.session() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

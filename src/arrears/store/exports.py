@@ -9,27 +9,20 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from arrears.store import tables
 from arrears.store.models import (
-    AccountRow,
-    AccountSummaryRow,
-    CollectionsCaseRow,
     CreditReportRow,
-    LetterRow,
-    PartyRow,
-    PhoneRow,
-    PortfolioRow,
     ReferralRow,
-    RunRow,
 )
 
 
 def letters(connection: Connection, status: str | None, on: date | None) -> list[dict[str, Any]]:
     """Letters (of one status, queued on one day, when given) with their account, by day then id."""
-    letter = LetterRow.__table__.c
+    letter = tables.letter.c
     query = (
-        select(letter.id, AccountRow.external_id.label("account"), letter.template, letter.channel, letter.queued_on,
-               letter.status, letter.printed_on, letter.addressee, letter.merge_data)
-        .join(AccountRow, AccountRow.id == letter.account_id)
+        select(letter.id, tables.account.c.external_id.label("account"), letter.template, letter.channel,
+               letter.queued_on, letter.status, letter.printed_on, letter.addressee, letter.merge_data)
+        .join(tables.account, tables.account.c.id == letter.account_id)
         .order_by(letter.queued_on, letter.id)
     )  # fmt: skip
     if status is not None:
@@ -42,19 +35,19 @@ def letters(connection: Connection, status: str | None, on: date | None) -> list
 def referrals_since(connection: Connection, since: date) -> list[dict[str, Any]]:
     """Referrals made on or after ``since`` with the account, its guarantor, portfolio and the referred case's
     anchor (the first delinquency), by day then id."""
-    referral, party = ReferralRow.__table__.c, PartyRow.__table__.c
+    referral, party = tables.referral.c, tables.party.c
     query = (
         select(
-            referral.id, referral.on, referral.agency, referral.exported_on, AccountRow.id.label("account_id"),
-            AccountRow.external_id.label("account"), PortfolioRow.code.label("portfolio"), party.id.label("party_id"),
-            party.first_name, party.last_name, party.address1, party.address2, party.city, party.state,
-            party.postal_code, party.email,
-            AccountSummaryRow.oldest_unpaid_due,
+            referral.id, referral.on, referral.agency, referral.exported_on, tables.account.c.id.label("account_id"),
+            tables.account.c.external_id.label("account"), tables.portfolio.c.code.label("portfolio"),
+            party.id.label("party_id"), party.first_name, party.last_name, party.address1, party.address2, party.city,
+            party.state, party.postal_code, party.email,
+            tables.account_summary.c.oldest_unpaid_due,
         )
-        .join(AccountRow, AccountRow.id == referral.account_id)
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-        .join(PartyRow.__table__, party.id == AccountRow.guarantor_id)
-        .join(AccountSummaryRow, AccountSummaryRow.account_id == AccountRow.id)
+        .join(tables.account, tables.account.c.id == referral.account_id)
+        .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
+        .join(tables.party, party.id == tables.account.c.guarantor_id)
+        .join(tables.account_summary, tables.account_summary.c.account_id == tables.account.c.id)
         .where(referral.on >= since)
         .order_by(referral.on, referral.id)
     )  # fmt: skip
@@ -64,7 +57,7 @@ def referrals_since(connection: Connection, since: date) -> list[dict[str, Any]]
 def _with_anchors(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``rows`` (with ``account_id`` and ``on``) given ``anchor_due``: the anchor of the account's guarantor
     episode entered on or before that day, its date of first delinquency."""
-    case = CollectionsCaseRow.__table__.c
+    case = tables.collections_case.c
     for row in rows:
         row["anchor_due"] = connection.scalar(
             select(case.anchor_due)
@@ -78,17 +71,18 @@ def _with_anchors(connection: Connection, rows: list[dict[str, Any]]) -> list[di
 def credit_reports_on(connection: Connection, on: date) -> list[dict[str, Any]]:
     """The credit reports the run made on ``on`` with the account (its opening day, original balance, medical
     flag), its guarantor, portfolio and the anchor of its guarantor case, by id."""
-    report, party = CreditReportRow.__table__.c, PartyRow.__table__.c
+    report, party = tables.credit_report.c, tables.party.c
     query = (
         select(
-            report.id, report.on, report.balance_cents, report.exported_on, AccountRow.id.label("account_id"),
-            AccountRow.external_id.label("account"), AccountRow.opened_date, AccountRow.original_balance_cents,
-            AccountRow.medical, PortfolioRow.code.label("portfolio"), party.id.label("party_id"), party.first_name,
-            party.last_name, party.address1, party.address2, party.city, party.state, party.postal_code,
+            report.id, report.on, report.balance_cents, report.exported_on, tables.account.c.id.label("account_id"),
+            tables.account.c.external_id.label("account"), tables.account.c.opened_date,
+            tables.account.c.original_balance_cents, tables.account.c.medical,
+            tables.portfolio.c.code.label("portfolio"), party.id.label("party_id"), party.first_name, party.last_name,
+            party.address1, party.address2, party.city, party.state, party.postal_code,
         )
-        .join(AccountRow, AccountRow.id == report.account_id)
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-        .join(PartyRow.__table__, party.id == report.party_id)
+        .join(tables.account, tables.account.c.id == report.account_id)
+        .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
+        .join(tables.party, party.id == report.party_id)
         .where(report.on == on)
         .order_by(report.id)
     )  # fmt: skip
@@ -111,7 +105,7 @@ def _mark_exported(connection: Connection, row: type[CreditReportRow | ReferralR
 
 def phones_of(connection: Connection, party_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
     """Party id → its phones (number, type), first phone first."""
-    phone = PhoneRow.__table__.c
+    phone = tables.phone.c
     found: dict[int, list[tuple[str, str]]] = {}
     for party_id, number, kind in connection.execute(
         select(phone.party_id, phone.number, phone.type).where(phone.party_id.in_(list(party_ids))).order_by(phone.id)
@@ -128,16 +122,16 @@ def mark_referrals_exported(connection: Connection, referral_ids: Sequence[int],
 def statement_holds(connection: Connection, released_since: date | None) -> list[dict[str, Any]]:
     """Accounts whose statements are on hold, and (with ``released_since``) those not on hold whose guarantor
     case was resolved on or after that day: external id, portfolio, hold, the case's status and dates."""
-    case = CollectionsCaseRow.__table__.alias("g")
+    case = tables.collections_case.alias("g")
     query = (
-        select(AccountRow.external_id.label("account"), PortfolioRow.code.label("portfolio"),
-               AccountRow.statement_hold, case.c.status.label("case_status"), case.c.entered_on, case.c.closed_on)
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-        .outerjoin(case, (case.c.account_id == AccountRow.id) & case.c.is_current.is_(True)
+        select(tables.account.c.external_id.label("account"), tables.portfolio.c.code.label("portfolio"),
+               tables.account.c.statement_hold, case.c.status.label("case_status"), case.c.entered_on, case.c.closed_on)
+        .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
+        .outerjoin(case, (case.c.account_id == tables.account.c.id) & case.c.is_current.is_(True)
                    & (case.c.track == "guarantor"))
-        .order_by(AccountRow.external_id)
+        .order_by(tables.account.c.external_id)
     )  # fmt: skip
-    held = AccountRow.statement_hold.is_(True)
+    held = tables.account.c.statement_hold.is_(True)
     released = case.c.closed_on >= released_since if released_since is not None else None
     query = query.where(held if released is None else held | released)
     return [dict(row._mapping) for row in connection.execute(query)]
@@ -145,7 +139,7 @@ def statement_holds(connection: Connection, released_since: date | None) -> list
 
 def runs(connection: Connection, limit: int) -> list[dict[str, Any]]:
     """The latest runs, newest first: id, scope, as-of date, status, times, attempts, configuration version."""
-    run = RunRow.__table__.c
+    run = tables.run.c
     query = (
         select(run.id, run.scope, run.as_of, run.status, run.started_at, run.finished_at, run.attempts,
                run.config_version, run.counts, run.errors, run.failure)
@@ -157,7 +151,7 @@ def runs(connection: Connection, limit: int) -> list[dict[str, Any]]:
 
 def run_by_id(connection: Connection, run_id: int) -> dict[str, Any] | None:
     """One run's record (as :func:`runs`), or None."""
-    run = RunRow.__table__.c
+    run = tables.run.c
     row = connection.execute(
         select(run.id, run.scope, run.as_of, run.status, run.started_at, run.finished_at, run.attempts,
                run.config_version, run.counts, run.errors, run.failure).where(run.id == run_id)
@@ -167,5 +161,5 @@ def run_by_id(connection: Connection, run_id: int) -> dict[str, Any] | None:
 
 def external_ids(connection: Connection, account_ids: Sequence[int]) -> dict[int, str]:
     """Account id → external id."""
-    query = select(AccountRow.id, AccountRow.external_id).where(AccountRow.id.in_(list(account_ids)))
+    query = select(tables.account.c.id, tables.account.c.external_id).where(tables.account.c.id.in_(list(account_ids)))
     return {account_id: external_id for account_id, external_id in connection.execute(query)}

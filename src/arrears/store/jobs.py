@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from arrears.store.models import JobRow
+from arrears.store import tables
 from arrears.store.processes import Holder, lease_expiry
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -22,11 +22,11 @@ def add_job(
 ) -> int:  # fmt: skip
     """A new queued job, held by ``holder`` (the process that is to run it) for ``lease_seconds``; its id."""
     job_id = connection.scalar(
-        insert(JobRow)
+        insert(tables.job)
         .values(kind=kind, status=QUEUED, actor=actor, portfolio=portfolio, params=params, created_at=now,
                 owner=holder.name, owner_machine=holder.machine,
                 lease_until=lease_expiry(connection, lease_seconds))
-        .returning(JobRow.id)
+        .returning(tables.job.c.id)
     )  # fmt: skip
     assert job_id is not None
     return int(job_id)
@@ -34,13 +34,13 @@ def add_job(
 
 def job_row(connection: Connection, job_id: int) -> dict[str, Any] | None:
     """Job ``job_id`` as stored, by column; None when there is none."""
-    row = connection.execute(select(JobRow.__table__).where(JobRow.id == job_id)).first()
+    row = connection.execute(select(tables.job).where(tables.job.c.id == job_id)).first()
     return dict(row._mapping) if row is not None else None
 
 
 def unfinished_jobs(connection: Connection) -> list[dict[str, Any]]:
     """Every job queued or running, by column, oldest first."""
-    query = select(JobRow.__table__).where(JobRow.status.in_(UNFINISHED)).order_by(JobRow.id)
+    query = select(tables.job).where(tables.job.c.status.in_(UNFINISHED)).order_by(tables.job.c.id)
     return [dict(row._mapping) for row in connection.execute(query)]
 
 
@@ -48,7 +48,7 @@ def claim_job(connection: Connection, job_id: int, now: datetime, holder: Holder
     """Move a queued job to running, held by ``holder`` for ``lease_seconds``; False when it is not queued
     (another process took it, it ended, or it was found interrupted)."""
     claimed = connection.execute(
-        update(JobRow).where(JobRow.id == job_id, JobRow.status == QUEUED)
+        update(tables.job).where(tables.job.c.id == job_id, tables.job.c.status == QUEUED)
         .values(status=RUNNING, started_at=now, owner=holder.name, owner_machine=holder.machine,
                 lease_until=lease_expiry(connection, lease_seconds))
     )  # fmt: skip
@@ -58,8 +58,8 @@ def claim_job(connection: Connection, job_id: int, now: datetime, holder: Holder
 def renew_leases(connection: Connection, holder: Holder, lease_seconds: float) -> int:
     """Extend the lease of every job ``holder`` holds that has not ended; how many."""
     renewed = connection.execute(
-        update(JobRow).where(JobRow.owner == holder.name, JobRow.owner_machine == holder.machine,
-                             JobRow.status.in_(UNFINISHED))
+        update(tables.job).where(tables.job.c.owner == holder.name, tables.job.c.owner_machine == holder.machine,
+                             tables.job.c.status.in_(UNFINISHED))
         .values(lease_until=lease_expiry(connection, lease_seconds))
     )  # fmt: skip
     return int(renewed.rowcount)
@@ -70,10 +70,11 @@ def fail_interrupted(
 ) -> bool:
     """Mark the job failed with ``error`` while it is still unfinished, held by ``owner`` with a lease no later
     than ``lease_seen`` (a holder that renewed it meanwhile is alive: the job is left alone); whether it was."""
-    lease_unchanged = JobRow.lease_until.is_(None) if lease_seen is None else JobRow.lease_until <= lease_seen
-    held_by = JobRow.owner.is_(None) if owner is None else JobRow.owner == owner
+    job = tables.job.c
+    lease_unchanged = job.lease_until.is_(None) if lease_seen is None else job.lease_until <= lease_seen
+    held_by = job.owner.is_(None) if owner is None else job.owner == owner
     failed = connection.execute(
-        update(JobRow).where(JobRow.id == job_id, JobRow.status.in_(UNFINISHED), held_by, lease_unchanged)
+        update(tables.job).where(job.id == job_id, job.status.in_(UNFINISHED), held_by, lease_unchanged)
         .values(status=FAILED, error=error, finished_at=now, lease_until=None)
     )  # fmt: skip
     return failed.rowcount == 1
@@ -83,8 +84,8 @@ def finish_job(connection: Connection, job_id: int, *, result: str | None, error
     """End a running job: done with ``result``, or failed with ``error`` (its lease ends; its owner stays, as
     who ran it)."""
     connection.execute(
-        update(JobRow)
-        .where(JobRow.id == job_id, JobRow.status == RUNNING)
+        update(tables.job)
+        .where(tables.job.c.id == job_id, tables.job.c.status == RUNNING)
         .values(status=FAILED if error is not None else DONE, result=result, error=error, finished_at=now,
                 lease_until=None)
     )  # fmt: skip

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select, text
 
 from arrears.domain.ledger import Entry
+from arrears.store import tables
 from arrears.store.bulk import IN_LIST, rows_by_external_id
-from arrears.store.models import AccountRow, LedgerLineRow
 from arrears.store.summaries import entry_from_row
 
-LEDGER = LedgerLineRow.__table__
-ACCOUNTS = AccountRow.__table__
+LEDGER = tables.ledger_line
+ACCOUNTS = tables.account
 
 
 def account_ledger(connection: Connection, account_id: int) -> list[Row[tuple[object, ...]]]:

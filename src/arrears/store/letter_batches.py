@@ -15,8 +15,9 @@ from datetime import date
 from sqlalchemy import Connection, case, func, select, update
 
 from arrears.domain.cases import ActivityEvent, ActivityStatus, activity_sources
+from arrears.store import tables
 from arrears.store.bulk import insert_ignore
-from arrears.store.models import AccountRow, ActivityRow, LetterRow, NoteRow, PortfolioRow
+from arrears.store.models import PortfolioRow
 
 LETTER_CHANNEL = "letter"
 QUEUED, PRINTED = "queued", "printed"
@@ -53,11 +54,11 @@ class PrintedLetter:
 
 def latest_batch_day(connection: Connection, portfolio: str | None) -> date | None:
     """The most recent day letters were queued on (of ``portfolio``, when given), or None."""
-    query = select(func.max(LetterRow.queued_on)).where(LetterRow.channel == LETTER_CHANNEL)
+    query = select(func.max(tables.letter.c.queued_on)).where(tables.letter.c.channel == LETTER_CHANNEL)
     if portfolio is not None:
-        query = query.join(AccountRow, AccountRow.id == LetterRow.account_id).join(
-            PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id
-        ).where(PortfolioRow.code == portfolio)  # fmt: skip
+        query = query.join(tables.account, tables.account.c.id == tables.letter.c.account_id).join(
+            PortfolioRow, tables.portfolio.c.id == tables.account.c.portfolio_id
+        ).where(tables.portfolio.c.code == portfolio)  # fmt: skip
     day: date | None = connection.scalar(query)
     return day
 
@@ -67,52 +68,53 @@ def batch_days(
 ) -> list[tuple[date, str, int, int]]:
     """(day, portfolio, queued, printed) of the latest ``limit`` days letters were queued on, per portfolio (of
     ``portfolios`` only, when given), newest first."""
-    printed = func.sum(case((LetterRow.status == PRINTED, 1), else_=0))
+    printed = func.sum(case((tables.letter.c.status == PRINTED, 1), else_=0))
     query = (
-        select(LetterRow.queued_on, PortfolioRow.code, func.count(), printed)
-        .join(AccountRow, AccountRow.id == LetterRow.account_id)
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-        .where(LetterRow.channel == LETTER_CHANNEL)
-        .group_by(LetterRow.queued_on, PortfolioRow.code)
-        .order_by(LetterRow.queued_on.desc(), PortfolioRow.code)
+        select(tables.letter.c.queued_on, tables.portfolio.c.code, func.count(), printed)
+        .join(tables.account, tables.account.c.id == tables.letter.c.account_id)
+        .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
+        .where(tables.letter.c.channel == LETTER_CHANNEL)
+        .group_by(tables.letter.c.queued_on, tables.portfolio.c.code)
+        .order_by(tables.letter.c.queued_on.desc(), tables.portfolio.c.code)
         .limit(limit)
     )  # fmt: skip
     if portfolios is not None:
-        query = query.where(PortfolioRow.code.in_(sorted(portfolios)))
+        query = query.where(tables.portfolio.c.code.in_(sorted(portfolios)))
     return [(day, str(code), int(count), int(done or 0)) for day, code, count, done in connection.execute(query)]
 
 
 def portfolio_exists(connection: Connection, code: str) -> bool:
     """Whether a portfolio ``code`` exists."""
-    return connection.scalar(select(PortfolioRow.id).where(PortfolioRow.code == code)) is not None
+    return connection.scalar(select(tables.portfolio.c.id).where(tables.portfolio.c.code == code)) is not None
 
 
 def batch_size(connection: Connection, on: date, portfolio: str | None) -> int:
     """How many letters were queued on ``on`` (of ``portfolio``, when given), printed or not."""
-    query = select(func.count()).select_from(LetterRow).where(LetterRow.channel == LETTER_CHANNEL,
-                                                              LetterRow.queued_on == on)  # fmt: skip
+    query = select(func.count()).select_from(tables.letter).where(tables.letter.c.channel == LETTER_CHANNEL,
+                                                              tables.letter.c.queued_on == on)  # fmt: skip
     if portfolio is not None:
-        query = query.join(AccountRow, AccountRow.id == LetterRow.account_id).join(
-            PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id
-        ).where(PortfolioRow.code == portfolio)  # fmt: skip
+        query = query.join(tables.account, tables.account.c.id == tables.letter.c.account_id).join(
+            PortfolioRow, tables.portfolio.c.id == tables.account.c.portfolio_id
+        ).where(tables.portfolio.c.code == portfolio)  # fmt: skip
     return int(connection.scalar(query) or 0)
 
 
 def batch_letters(connection: Connection, on: date, portfolio: str | None) -> list[BatchLetter]:
     """Every letter queued on ``on`` (of ``portfolio``, when given), printed or not, by id."""
+    letter = tables.letter.c
     query = (
         select(
-            LetterRow.id, LetterRow.key, LetterRow.account_id, AccountRow.external_id,
-            PortfolioRow.code.label("portfolio_code"), LetterRow.template, LetterRow.queued_on, LetterRow.status,
-            LetterRow.merge_data, LetterRow.addressee, LetterRow.pdf, LetterRow.pages,
+            letter.id, letter.key, letter.account_id, tables.account.c.external_id,
+            tables.portfolio.c.code.label("portfolio_code"), letter.template, letter.queued_on, letter.status,
+            letter.merge_data, letter.addressee, letter.pdf, letter.pages,
         )
-        .join(AccountRow, AccountRow.id == LetterRow.account_id)
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-        .where(LetterRow.channel == LETTER_CHANNEL, LetterRow.queued_on == on)
-        .order_by(LetterRow.id)
+        .join(tables.account, tables.account.c.id == letter.account_id)
+        .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
+        .where(letter.channel == LETTER_CHANNEL, letter.queued_on == on)
+        .order_by(letter.id)
     )  # fmt: skip
     if portfolio is not None:
-        query = query.where(PortfolioRow.code == portfolio)
+        query = query.where(tables.portfolio.c.code == portfolio)
     return [BatchLetter(**row._mapping) for row in connection.execute(query)]
 
 
@@ -129,12 +131,12 @@ def mark_printed(connection: Connection, printed: Sequence[PrintedLetter], on: d
     marked = 0
     for item in fresh:
         result = connection.execute(
-            update(LetterRow)
-            .where(LetterRow.id == item.letter.id, LetterRow.status == QUEUED)
+            update(tables.letter)
+            .where(tables.letter.c.id == item.letter.id, tables.letter.c.status == QUEUED)
             .values(status=PRINTED, printed_on=on, pages=item.pages, pdf=item.pdf, pdf_sha256=item.sha256)
         )
         marked += result.rowcount
-    insert_ignore(connection, NoteRow.__table__, [
+    insert_ignore(connection, tables.note, [
         {"key": f"printed:{item.letter.key}", "account_id": item.letter.account_id, "on": on,
          "scope": "collection_action", "note_type": "collections", "text": item.note, "author": author}
         for item in fresh
@@ -143,11 +145,13 @@ def mark_printed(connection: Connection, printed: Sequence[PrintedLetter], on: d
     if keys:
         completable = sorted(status.value for status in activity_sources(ActivityEvent.COMPLETE))
         connection.execute(
-            update(ActivityRow)
-            .where(ActivityRow.key.in_(keys), ActivityRow.status.in_(completable))
+            update(tables.activity)
+            .where(tables.activity.c.key.in_(keys), tables.activity.c.status.in_(completable))
             .values(status=ActivityStatus.DONE.value, done_on=on)
         )
         connection.execute(
-            update(ActivityRow).where(ActivityRow.key.in_(keys), ActivityRow.outcome.is_(None)).values(outcome=PRINTED)
+            update(tables.activity)
+            .where(tables.activity.c.key.in_(keys), tables.activity.c.outcome.is_(None))
+            .values(outcome=PRINTED)
         )
     return marked

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from arrears.store import tables
 from arrears.store.db import Connection
-from arrears.store.models import AccountRow, AuditRow, LetterRow, OutboxRow, PartyRoleRow, PortfolioRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ def _page(connection: Connection, query: Select[Any], order: Any, limit: int, of
 
 
 def _within(query: Select[Any], portfolios: Collection[str] | None) -> Select[Any]:
-    return query if portfolios is None else query.where(PortfolioRow.code.in_(sorted(portfolios)))
+    return query if portfolios is None else query.where(tables.portfolio.c.code.in_(sorted(portfolios)))
 
 
 def letter_list(
@@ -37,16 +37,16 @@ def letter_list(
     portfolios: Collection[str] | None, limit: int, offset: int,
 ) -> Listed:  # fmt: skip
     """Letters (without merge data or PDF) by day then id, with their account and portfolio."""
-    letter = LetterRow.__table__.c
+    letter = tables.letter.c
     query = (
-        select(letter.id, AccountRow.external_id.label("account"), PortfolioRow.code.label("portfolio"),
+        select(letter.id, tables.account.c.external_id.label("account"), tables.portfolio.c.code.label("portfolio"),
                letter.template, letter.channel, letter.queued_on, letter.status, letter.printed_on, letter.addressee,
                letter.pages)
-        .join(AccountRow, AccountRow.id == letter.account_id)
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        .join(tables.account, tables.account.c.id == letter.account_id)
+        .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
     )  # fmt: skip
-    for column, value in ((letter.status, status), (letter.queued_on, on), (PortfolioRow.code, portfolio),
-                          (AccountRow.external_id, account)):  # fmt: skip
+    for column, value in ((letter.status, status), (letter.queued_on, on), (tables.portfolio.c.code, portfolio),
+                          (tables.account.c.external_id, account)):  # fmt: skip
         if value is not None:
             query = query.where(column == value)
     return _page(connection, _within(query, portfolios), (letter.queued_on, letter.id), limit, offset)
@@ -57,15 +57,15 @@ def outbox_list(
     portfolios: Collection[str] | None, limit: int, offset: int,
 ) -> Listed:  # fmt: skip
     """Outbox messages, newest first, with their account and portfolio (the body left out)."""
-    outbox = OutboxRow.__table__.c
+    outbox = tables.outbox.c
     query = (
-        select(outbox.id, AccountRow.external_id.label("account"), PortfolioRow.code.label("portfolio"),
+        select(outbox.id, tables.account.c.external_id.label("account"), tables.portfolio.c.code.label("portfolio"),
                outbox.channel, outbox.template, outbox.recipient, outbox.subject, outbox.status, outbox.attempts,
                outbox.next_attempt_at, outbox.last_attempt_at, outbox.last_error, outbox.queued_on, outbox.sent_at)
-        .join(AccountRow, AccountRow.id == outbox.account_id)
-        .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
+        .join(tables.account, tables.account.c.id == outbox.account_id)
+        .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
     )  # fmt: skip
-    for column, value in ((outbox.status, status), (outbox.channel, channel), (AccountRow.external_id, account)):
+    for column, value in ((outbox.status, status), (outbox.channel, channel), (tables.account.c.external_id, account)):
         if value is not None:
             query = query.where(column == value)
     return _page(connection, _within(query, portfolios), (outbox.id.desc(),), limit, offset)
@@ -76,7 +76,7 @@ def audit_list(
     request_id: str | None, since: datetime | None, until: datetime | None, limit: int, offset: int,
 ) -> Listed:  # fmt: skip
     """Audit rows, newest first, that meet every filter (``key``: the entity key, exactly)."""
-    audit = AuditRow.__table__.c
+    audit = tables.audit.c
     query = select(audit.id, audit.at, audit.actor, audit.entity, audit.entity_key, audit.action, audit.before,
                    audit.after, audit.request_id)  # fmt: skip
     for column, value in ((audit.entity, entity), (audit.entity_key, key), (audit.actor, actor),
@@ -92,10 +92,11 @@ def audit_list(
 
 def roles_of_account(connection: Connection, external_id: str) -> list[dict[str, Any]] | None:
     """The representatives on file for the guarantor of an account, by role; None when there is no account."""
-    party_id = connection.scalar(select(AccountRow.guarantor_id).where(AccountRow.external_id == external_id))
+    account = tables.account.c
+    party_id = connection.scalar(select(account.guarantor_id).where(account.external_id == external_id))
     if party_id is None:
         return None
-    role = PartyRoleRow.__table__.c
+    role = tables.party_role.c
     query = select(role.role, role.name, role.address1, role.address2, role.city, role.state, role.postal_code,
                    role.phone, role.email, role.since).where(role.party_id == party_id).order_by(role.role)  # fmt: skip
     return [dict(row._mapping) for row in connection.execute(query)]

@@ -17,7 +17,8 @@ from sqlalchemy import Connection, select
 from arrears.domain.calendar import RepeatPeriod
 from arrears.domain.ledger import LedgerLine, PaymentPlan
 from arrears.domain.promises import PromiseOnFile, PromiseState, PromiseStatus, PromiseTerms, Repeat
-from arrears.store.models import ConfigEntityRow, PortfolioRow
+from arrears.store import tables
+from arrears.store.models import PortfolioRow
 from arrears.store.promises import OPEN_SQL
 from arrears.store.summaries import LINE_COLUMNS, PLANS, line_groups, plan_from_row
 
@@ -61,10 +62,10 @@ def logo_uri(logo: bytes | None, logo_type: str) -> str:
 def read_letterheads(connection: Connection, with_logo: bool = True) -> dict[str, dict[str, str]]:
     """Every portfolio's letterhead by code: address fields, phone, logo (a data: URI, left empty unless
     ``with_logo``). A portfolio without an address, phone or logo of its own takes its parent's."""
-    columns = [PortfolioRow.id, PortfolioRow.code, PortfolioRow.parent_id, *(getattr(PortfolioRow, f)
+    columns = [tables.portfolio.c.id, tables.portfolio.c.code, tables.portfolio.c.parent_id, *(getattr(PortfolioRow, f)
                for f in (*ADDRESS_FIELDS, "phone", "logo_type"))]  # fmt: skip
     if with_logo:
-        columns.append(PortfolioRow.logo)
+        columns.append(tables.portfolio.c.logo)
     rows = {row.id: row for row in connection.execute(select(*columns))}
 
     def own(row_id: int) -> dict[str, str]:
@@ -106,8 +107,8 @@ def _standing_promises(connection: Connection, cursor: Any, ids: str) -> dict[in
         return {}
     codes = sorted({row[10] for row in rows.values()})
     names = {name: str(json.loads(body).get("name") or name) for name, body in connection.execute(
-        select(ConfigEntityRow.name, ConfigEntityRow.body)
-        .where(ConfigEntityRow.kind == "collector", ConfigEntityRow.name.in_(codes)))}  # fmt: skip
+        select(tables.config_entity.c.name, tables.config_entity.c.body)
+        .where(tables.config_entity.c.kind == "collector", tables.config_entity.c.name.in_(codes)))}  # fmt: skip
     found = {}
     for account_id, amount, first_due, installment, paid, status, grace, period, days, advance, who, channel in (
         rows.values()

@@ -11,14 +11,14 @@ from sqlalchemy import Connection, Table, delete, func, insert, select
 
 from arrears.domain.engine import Decisions
 from arrears.domain.strategy.schemes import Scheme
+from arrears.store import tables
 from arrears.store.bulk import execute_many, insert_ignore
 from arrears.store.db import fetch_rows
 from arrears.store.features import read_frame
-from arrears.store.models import AccountRow, CreditPointRow, MilestoneStateRow, PartyRow, SchemeHoldRow
 
-STATES = MilestoneStateRow.__table__
+STATES = tables.milestone_state
 assert isinstance(STATES, Table)
-HOLDS = SchemeHoldRow.__table__
+HOLDS = tables.scheme_hold
 assert isinstance(HOLDS, Table)
 STATE_SCHEMA: dict[str, pl.DataType] = {
     "ms_scheme": pl.String(), "ms_index": pl.Int64(), "ms_reached_on": pl.Date(), "ms_entry_balance": pl.Int64(),
@@ -124,8 +124,8 @@ def accounts_in_scheme(connection: Connection, code: str, sample: int = 5) -> tu
     wanted = (STATES.c.scheme == code, STATES.c.resolved.is_(False))
     count = connection.execute(select(func.count()).select_from(STATES).where(*wanted)).scalar_one()
     first = connection.execute(
-        select(AccountRow.external_id).join(STATES, STATES.c.account_id == AccountRow.id).where(*wanted)
-        .order_by(AccountRow.external_id).limit(sample)
+        select(tables.account.c.external_id).join(STATES, STATES.c.account_id == tables.account.c.id).where(*wanted)
+        .order_by(tables.account.c.external_id).limit(sample)
     ).scalars()  # fmt: skip
     return int(count), list(first)
 
@@ -137,8 +137,9 @@ def party_of(connection: Connection, who: str) -> tuple[int, str] | None:
         rows = fetch_rows(connection, sql)
     else:
         rows = list(connection.execute(
-            select(PartyRow.id, PartyRow.first_name, PartyRow.last_name)
-            .join(AccountRow, AccountRow.guarantor_id == PartyRow.id).where(AccountRow.external_id == who)
+            select(tables.party.c.id, tables.party.c.first_name, tables.party.c.last_name)
+            .join(tables.account, tables.account.c.guarantor_id == tables.party.c.id)
+            .where(tables.account.c.external_id == who)
         ))  # fmt: skip
     if not rows:
         return None
@@ -148,7 +149,7 @@ def party_of(connection: Connection, who: str) -> tuple[int, str] | None:
 
 def party_points(connection: Connection, party_id: int) -> list[tuple[Any, int]]:
     """Every credit-point award of a party: (day, points)."""
-    table = CreditPointRow.__table__
+    table = tables.credit_point
     assert isinstance(table, Table)
     query = select(table.c.on, table.c.points).where(table.c.party_id == party_id).order_by(table.c.on)
     return [(_day(on), int(points)) for on, points in connection.execute(query)]

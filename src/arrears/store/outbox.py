@@ -12,16 +12,8 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from arrears.domain.outbox import OutboxStatus, StopReason
+from arrears.store import tables
 from arrears.store.bulk import insert_ignore
-from arrears.store.models import (
-    AccountRow,
-    ActivityRow,
-    ChannelStopRow,
-    LetterRow,
-    OutboxRow,
-    PartyRow,
-    PhoneRow,
-)
 
 MESSAGE_CHANNELS = ("email", "sms")
 MOVED = "outboxed"
@@ -47,29 +39,30 @@ class QueuedMessage:
 
 def queued_messages(connection: Connection) -> list[QueuedMessage]:
     """Every e-mail and SMS queued by the daily run and not yet in the outbox, by id."""
+    letter, activity = tables.letter.c, tables.activity.c
     rows = connection.execute(
         select(
-            LetterRow.id, LetterRow.key, LetterRow.account_id, AccountRow.guarantor_id, LetterRow.channel,
-            LetterRow.template, LetterRow.queued_on, LetterRow.merge_data, PartyRow.email,
+            letter.id, letter.key, letter.account_id, tables.account.c.guarantor_id, letter.channel,
+            letter.template, letter.queued_on, letter.merge_data, tables.party.c.email,
         )
-        .join(AccountRow, AccountRow.id == LetterRow.account_id)
-        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
-        .where(LetterRow.channel.in_(MESSAGE_CHANNELS), LetterRow.status == "queued")
-        .order_by(LetterRow.id)
+        .join(tables.account, tables.account.c.id == letter.account_id)
+        .join(tables.party, tables.party.c.id == tables.account.c.guarantor_id)
+        .where(letter.channel.in_(MESSAGE_CHANNELS), letter.status == "queued")
+        .order_by(letter.id)
     ).all()  # fmt: skip
     if not rows:
         return []
     party_ids = sorted({row.guarantor_id for row in rows})
     mobiles: dict[int, str] = {}
     for party_id, number in connection.execute(
-        select(PhoneRow.party_id, PhoneRow.number)
-        .where(PhoneRow.party_id.in_(party_ids), PhoneRow.type == "mobile")
-        .order_by(PhoneRow.id)
+        select(tables.phone.c.party_id, tables.phone.c.number)
+        .where(tables.phone.c.party_id.in_(party_ids), tables.phone.c.type == "mobile")
+        .order_by(tables.phone.c.id)
     ):
         mobiles.setdefault(party_id, number)
     keys = [activity_key(row.key) for row in rows]
     actions = dict(
-        connection.execute(select(ActivityRow.key, ActivityRow.action).where(ActivityRow.key.in_(keys))).all()
+        connection.execute(select(activity.key, activity.action).where(activity.key.in_(keys))).all()
     )
     return [
         QueuedMessage(
@@ -102,10 +95,11 @@ def move_to_outbox(
 ) -> None:
     """Put ``messages`` in the outbox and ``letters`` (fallbacks) in the print queue, both keyed, and mark the
     queued messages ``moved`` as in the outbox."""
-    insert_ignore(connection, OutboxRow.__table__, list(messages), ["key"])
-    insert_ignore(connection, LetterRow.__table__, list(letters), ["key"])
+    insert_ignore(connection, tables.outbox, list(messages), ["key"])
+    insert_ignore(connection, tables.letter, list(letters), ["key"])
     for start in range(0, len(moved), 500):
-        connection.execute(update(LetterRow).where(LetterRow.id.in_(moved[start : start + 500])).values(status=MOVED))
+        batch = moved[start : start + 500]
+        connection.execute(update(tables.letter).where(tables.letter.c.id.in_(batch)).values(status=MOVED))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,20 +117,22 @@ class OutboxMessage:
     attempts: int
 
 
-_COLUMNS = (OutboxRow.id, OutboxRow.key, OutboxRow.party_id, OutboxRow.channel, OutboxRow.recipient,
-            OutboxRow.subject, OutboxRow.body, OutboxRow.status, OutboxRow.attempts)  # fmt: skip
+_COLUMNS = (tables.outbox.c.id, tables.outbox.c.key, tables.outbox.c.party_id, tables.outbox.c.channel,
+            tables.outbox.c.recipient, tables.outbox.c.subject, tables.outbox.c.body, tables.outbox.c.status,
+            tables.outbox.c.attempts)  # fmt: skip
 
 
 def due_messages(connection: Connection, now: datetime, limit: int, stale: timedelta) -> list[OutboxMessage]:
     """Messages to work on now: queued ones whose next attempt is due, and attempts started more than ``stale``
     ago and never recorded (a crash interrupted them; a younger one may still be under way elsewhere)."""
+    outbox = tables.outbox.c
     rows = connection.execute(
         select(*_COLUMNS)
         .where(
-            ((OutboxRow.status == OutboxStatus.QUEUED.value) & (OutboxRow.next_attempt_at <= now))
-            | ((OutboxRow.status == OutboxStatus.SENDING.value) & (OutboxRow.last_attempt_at <= now - stale))
+            ((outbox.status == OutboxStatus.QUEUED.value) & (outbox.next_attempt_at <= now))
+            | ((outbox.status == OutboxStatus.SENDING.value) & (outbox.last_attempt_at <= now - stale))
         )
-        .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+        .order_by(outbox.next_attempt_at, outbox.id)
         .limit(limit)
     )
     return [OutboxMessage(*row) for row in rows]
@@ -145,16 +141,16 @@ def due_messages(connection: Connection, now: datetime, limit: int, stale: timed
 def claim(connection: Connection, message_id: int, status: str, now: datetime) -> bool:
     """Start an attempt: the message becomes ``sending`` with one more attempt, if it is still ``status``."""
     result = connection.execute(
-        update(OutboxRow)
-        .where(OutboxRow.id == message_id, OutboxRow.status == status)
-        .values(status=OutboxStatus.SENDING.value, attempts=OutboxRow.attempts + 1, last_attempt_at=now)
+        update(tables.outbox)
+        .where(tables.outbox.c.id == message_id, tables.outbox.c.status == status)
+        .values(status=OutboxStatus.SENDING.value, attempts=tables.outbox.c.attempts + 1, last_attempt_at=now)
     )
     return bool(result.rowcount)
 
 
 def record(connection: Connection, message_id: int, **values: Any) -> None:
     """Write the outcome of an attempt (status, next attempt, error, provider id, sent moment)."""
-    connection.execute(update(OutboxRow).where(OutboxRow.id == message_id).values(**values))
+    connection.execute(update(tables.outbox).where(tables.outbox.c.id == message_id).values(**values))
 
 
 def stops_of(connection: Connection, party_ids: Iterable[int]) -> dict[tuple[int, str], frozenset[StopReason]]:
@@ -163,8 +159,8 @@ def stops_of(connection: Connection, party_ids: Iterable[int]) -> dict[tuple[int
     ids = sorted(set(party_ids))
     for start in range(0, len(ids), 500):
         for party_id, channel, reason in connection.execute(
-            select(ChannelStopRow.party_id, ChannelStopRow.channel, ChannelStopRow.reason).where(
-                ChannelStopRow.party_id.in_(ids[start : start + 500])
+            select(tables.channel_stop.c.party_id, tables.channel_stop.c.channel, tables.channel_stop.c.reason).where(
+                tables.channel_stop.c.party_id.in_(ids[start : start + 500])
             )
         ):
             found[(party_id, channel)].add(StopReason(reason))
@@ -173,7 +169,7 @@ def stops_of(connection: Connection, party_ids: Iterable[int]) -> dict[tuple[int
 
 def add_stop(connection: Connection, party_id: int, channel: str, reason: StopReason, on: date, source: str) -> None:
     """Stop ``channel`` for the party (once per reason)."""
-    insert_ignore(connection, ChannelStopRow.__table__, [
+    insert_ignore(connection, tables.channel_stop, [
         {"party_id": party_id, "channel": channel, "reason": reason.value, "on": on, "source": source[:200]}
     ], ["party_id", "channel", "reason"])  # fmt: skip
 
@@ -181,8 +177,8 @@ def add_stop(connection: Connection, party_id: int, channel: str, reason: StopRe
 def message_by_provider_id(connection: Connection, provider_message_id: str) -> tuple[int, int, str] | None:
     """(outbox id, party, channel) of the message the provider knows as ``provider_message_id``."""
     row = connection.execute(
-        select(OutboxRow.id, OutboxRow.party_id, OutboxRow.channel).where(
-            OutboxRow.provider_message_id == provider_message_id
+        select(tables.outbox.c.id, tables.outbox.c.party_id, tables.outbox.c.channel).where(
+            tables.outbox.c.provider_message_id == provider_message_id
         )
     ).first()
     return None if row is None else (row[0], row[1], row[2])
@@ -190,16 +186,18 @@ def message_by_provider_id(connection: Connection, provider_message_id: str) -> 
 
 def party_of_account(connection: Connection, external_id: str) -> int | None:
     """The guarantor of the account ``external_id``."""
-    party: int | None = connection.scalar(select(AccountRow.guarantor_id).where(AccountRow.external_id == external_id))
+    account = tables.account.c
+    party: int | None = connection.scalar(select(account.guarantor_id).where(account.external_id == external_id))
     return party
 
 
 def parties_with_mobile(connection: Connection, number: str) -> list[int]:
     """The parties whose mobile phone is ``number``."""
-    return list(connection.scalars(select(PhoneRow.party_id).where(PhoneRow.number == number).distinct()))
+    return list(connection.scalars(select(tables.phone.c.party_id).where(tables.phone.c.number == number).distinct()))
 
 
 def outbox_counts(connection: Connection) -> dict[tuple[str, str], int]:
     """(channel, status) → how many messages."""
-    query = select(OutboxRow.channel, OutboxRow.status, func.count()).group_by(OutboxRow.channel, OutboxRow.status)
+    outbox = tables.outbox.c
+    query = select(outbox.channel, outbox.status, func.count()).group_by(outbox.channel, outbox.status)
     return {(channel, status): count for channel, status, count in connection.execute(query)}

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
-from arrears.store.models import ClaimRow, PaymentPlanRow
+from sqlalchemy import select
+
+from arrears.store import tables
+from arrears.store.models import PaymentPlanRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def plan_exists(session: Session, external_id: str) -> bool:
     """Whether a payment plan ``external_id`` is stored."""
-    return session.scalar(select(PaymentPlanRow.id).where(PaymentPlanRow.external_id == external_id)) is not None
+    plan = tables.payment_plan.c
+    return session.scalar(select(plan.id).where(plan.external_id == external_id)) is not None
 
 
 def deactivate_plans(session: Session, account_id: int) -> None:
     """End every active payment plan of the account (a new plan replaces them)."""
-    for active in session.scalars(
-        select(PaymentPlanRow).where(PaymentPlanRow.account_id == account_id, PaymentPlanRow.active.is_(True))
-    ):
+    plan = tables.payment_plan.c
+    for active in session.scalars(select(PaymentPlanRow).where(plan.account_id == account_id, plan.active.is_(True))):
         active.active = False
 
 
 def claim_exists(session: Session, external_id: str) -> bool:
     """Whether an insurance claim ``external_id`` is stored."""
-    return session.scalar(select(ClaimRow.id).where(ClaimRow.external_id == external_id)) is not None
+    return session.scalar(select(tables.claim.c.id).where(tables.claim.c.external_id == external_id)) is not None

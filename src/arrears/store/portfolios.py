@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, func, select
-from sqlalchemy.orm import Session
 
 from arrears.domain.model import ENTERPRISE
 from arrears.domain.money import AmountLimit, portfolio_limit
-from arrears.store.models import AccountRow, PortfolioRow
+from arrears.store import tables
+from arrears.store.models import PortfolioRow
 
-PORTFOLIOS = PortfolioRow.__table__
-ACCOUNTS = AccountRow.__table__
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+PORTFOLIOS = tables.portfolio
+ACCOUNTS = tables.account
 _IN_LIST = 5000
 """Ids per ``IN`` list (SQLite allows 32,766 parameters; PostgreSQL more)."""
 
@@ -54,7 +57,7 @@ def portfolio_ids(session: Session) -> dict[str, int]:
 def portfolio_by_code(session: Session, code: str) -> PortfolioRow | None:
     """The portfolio coded ``code`` (its letterhead fields can be changed in the caller's session); None when
     there is none."""
-    return session.scalar(select(PortfolioRow).where(PortfolioRow.code == code))
+    return session.scalar(select(PortfolioRow).where(tables.portfolio.c.code == code))
 
 
 def portfolio_names(session: Session) -> list[tuple[str, str]]:

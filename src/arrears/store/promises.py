@@ -4,26 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
-from sqlalchemy.orm import aliased
 
 from arrears.domain.effects import ENDED_BY_CLOSE
 from arrears.domain.promises import OPEN_PROMISE, REVERSIBLE, PromiseStatus
+from arrears.store import tables
 from arrears.store.bulk import insert_ignore, update_many
-from arrears.store.db import Session, fetch_rows
-from arrears.store.models import AccountRow, ActivityRow, LedgerLineRow, PartyRow, PromisePaymentRow, PromiseRow
+from arrears.store.db import fetch_rows
+from arrears.store.models import ActivityRow, PromisePaymentRow, PromiseRow
 
-PROMISES = PromiseRow.__table__
-PROMISE_PAYMENTS = PromisePaymentRow.__table__
+if TYPE_CHECKING:
+    from arrears.store.db import Session
+
+PROMISES = tables.promise
+PROMISE_PAYMENTS = tables.promise_payment
 OPEN_SQL = ", ".join(f"'{s.value}'" for s in sorted(OPEN_PROMISE))
 _REVERSIBLE_SQL = ", ".join(f"'{s.value}'" for s in sorted(REVERSIBLE))
 
 
 def add_promise(session: Session, row: PromiseRow) -> int | None:
     """Insert a promise unless one of the same key exists; its id, or None when it already existed."""
-    if session.scalar(select(PromiseRow.id).where(PromiseRow.key == row.key)) is not None:
+    if session.scalar(select(tables.promise.c.id).where(tables.promise.c.key == row.key)) is not None:
         return None
     session.add(row)
     session.flush()
@@ -37,8 +40,9 @@ def insert_promises(connection: Connection, rows: Sequence[dict[str, Any]]) -> N
 
 def cancel_open_promises(session: Session, account_id: int, on: date) -> list[int]:
     """End the account's open promises as cancelled by its closing on ``on``; their ids."""
+    promise = tables.promise.c
     found = list(session.scalars(select(PromiseRow).where(
-        PromiseRow.account_id == account_id, PromiseRow.status.in_([s.value for s in OPEN_PROMISE]))))  # fmt: skip
+        promise.account_id == account_id, promise.status.in_([s.value for s in OPEN_PROMISE]))))  # fmt: skip
     for row in found:
         row.status, row.ended_on, row.judged_on = PromiseStatus.CANCELLED.value, on, on
         row.ended_by = ENDED_BY_CLOSE
@@ -48,9 +52,9 @@ def cancel_open_promises(session: Session, account_id: int, on: date) -> list[in
 def closing_cancelled(session: Session, account_id: int) -> list[PromiseRow]:
     """The account's promises its closing cancelled (oldest first)."""
     query = select(PromiseRow).where(
-        PromiseRow.account_id == account_id, PromiseRow.status == PromiseStatus.CANCELLED.value,
-        PromiseRow.ended_by == ENDED_BY_CLOSE,
-    ).order_by(PromiseRow.id)  # fmt: skip
+        tables.promise.c.account_id == account_id, tables.promise.c.status == PromiseStatus.CANCELLED.value,
+        tables.promise.c.ended_by == ENDED_BY_CLOSE,
+    ).order_by(tables.promise.c.id)  # fmt: skip
     return list(session.scalars(query))
 
 
@@ -60,9 +64,10 @@ def done_promise_contacts(session: Session, account_id: int, keys: Iterable[str]
     wanted = sorted(set(keys))
     if not wanted:
         return {}
+    activity = tables.activity.c
     query = select(ActivityRow).where(
-        ActivityRow.account_id == account_id, ActivityRow.kind == "promise", ActivityRow.status == "done",
-        ActivityRow.key.in_(wanted),
+        activity.account_id == account_id, activity.kind == "promise", activity.status == "done",
+        activity.key.in_(wanted),
     )  # fmt: skip
     return {row.key: row for row in session.scalars(query)}
 
@@ -70,16 +75,16 @@ def done_promise_contacts(session: Session, account_id: int, keys: Iterable[str]
 def uncounted_payments(session: Session, account_id: int, start: date, end: date) -> list[tuple[int, date, int]]:
     """(line, day, cents) of the account's guarantor payments posted in [start, end] that no promise counted and
     that were not reversed, in posting order."""
-    reversal = aliased(LedgerLineRow)
+    ledger, reversal = tables.ledger_line.c, tables.ledger_line.alias("reversal").c
     query = (
-        select(LedgerLineRow.id, LedgerLineRow.posted_date, LedgerLineRow.amount_cents)
+        select(ledger.id, ledger.posted_date, ledger.amount_cents)
         .where(
-            LedgerLineRow.account_id == account_id, LedgerLineRow.kind == "payment",
-            LedgerLineRow.source == "guarantor", LedgerLineRow.posted_date.between(start, end),
-            ~select(PromisePaymentRow.id).where(PromisePaymentRow.line_id == LedgerLineRow.id).exists(),
-            ~select(reversal.id).where(reversal.reverses_id == LedgerLineRow.id).exists(),
+            ledger.account_id == account_id, ledger.kind == "payment",
+            ledger.source == "guarantor", ledger.posted_date.between(start, end),
+            ~select(tables.promise_payment.c.id).where(tables.promise_payment.c.line_id == ledger.id).exists(),
+            ~select(reversal.id).where(reversal.reverses_id == ledger.id).exists(),
         )
-        .order_by(LedgerLineRow.posted_date, LedgerLineRow.id)
+        .order_by(ledger.posted_date, ledger.id)
     )  # fmt: skip
     return [(int(line), day, abs(int(cents))) for line, day, cents in session.execute(query).all()]
 
@@ -92,10 +97,12 @@ def count_payments(session: Session, promise_id: int, counted: Iterable[tuple[in
                                       installment=installment, reversed=False))  # fmt: skip
 
 
-def promises_of(session: Session, account_id: int) -> list[PromiseRow]:
-    """The account's promises, newest first."""
-    query = select(PromiseRow).where(PromiseRow.account_id == account_id).order_by(PromiseRow.id.desc())
-    return list(session.scalars(query))
+def promises_of(connection: Connection, account_id: int) -> list[Any]:
+    """The account's promises (rows of the promise table), newest first."""
+    promise = tables.promise
+    return list(connection.execute(
+        select(promise).where(promise.c.account_id == account_id).order_by(promise.c.id.desc())
+    ))  # fmt: skip
 
 
 def promise_payments(session: Session, promise_ids: Iterable[int]) -> list[PromisePaymentRow]:
@@ -103,25 +110,29 @@ def promise_payments(session: Session, promise_ids: Iterable[int]) -> list[Promi
     ids = list(promise_ids)
     if not ids:
         return []
-    query = select(PromisePaymentRow).where(PromisePaymentRow.promise_id.in_(ids)).order_by(PromisePaymentRow.id)
+    payment = tables.promise_payment.c
+    query = select(PromisePaymentRow).where(payment.promise_id.in_(ids)).order_by(payment.id)
     return list(session.scalars(query))
 
 
-def desk_rows(session: Session, on: date, yesterday: date, assignees: set[str] | None) -> list[Any]:
-    """Promises due on ``on`` that still stand, and promises broken on ``yesterday``'s run, with the account's
-    external id and the guarantor's name."""
+def desk_rows(connection: Connection, on: date, yesterday: date, assignees: set[str] | None) -> list[Any]:
+    """Promises due on ``on`` that still stand, and promises broken on ``yesterday``'s run: rows of the promise
+    table with the account's ``account_external_id`` and the guarantor's ``guarantor_last`` and ``guarantor_first``
+    names."""
+    promise, account, party = tables.promise, tables.account, tables.party
     query = (
-        select(PromiseRow, AccountRow.external_id, PartyRow.last_name, PartyRow.first_name)
-        .join(AccountRow, AccountRow.id == PromiseRow.account_id)
-        .join(PartyRow, PartyRow.id == AccountRow.guarantor_id)
+        select(promise, account.c.external_id.label("account_external_id"),
+               party.c.last_name.label("guarantor_last"), party.c.first_name.label("guarantor_first"))
+        .join(account, account.c.id == promise.c.account_id)
+        .join(party, party.c.id == account.c.guarantor_id)
         .where(
-            ((PromiseRow.status.in_([s.value for s in OPEN_PROMISE])) & (PromiseRow.due_date == on))
-            | ((PromiseRow.status == PromiseStatus.BROKEN.value) & (PromiseRow.ended_on == yesterday))
+            (promise.c.status.in_([s.value for s in OPEN_PROMISE]) & (promise.c.due_date == on))
+            | ((promise.c.status == PromiseStatus.BROKEN.value) & (promise.c.ended_on == yesterday))
         )
-    )
+    )  # fmt: skip
     if assignees is not None:
-        query = query.where(PromiseRow.collector.in_(sorted(assignees)))
-    return list(session.execute(query).all())
+        query = query.where(promise.c.collector.in_(sorted(assignees)))
+    return list(connection.execute(query))
 
 
 # ------------------------------------------------------------------------------------------- the run

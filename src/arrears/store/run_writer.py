@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, assert_never
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection
 
 from arrears.domain.cases import (
     OPEN_CASE,
@@ -49,46 +49,23 @@ from arrears.domain.effects import (
 )
 from arrears.domain.engine import Activity, Decisions, GateDecision
 from arrears.domain.money import format_cents
-from arrears.store import milestones, summaries
+from arrears.store import milestones, summaries, tables
 from arrears.store import promises as store_promises
 from arrears.store.bulk import execute_many, insert_ignore, update_many
-from arrears.store.models import (
-    AccountRow,
-    ActivityRow,
-    AlertRow,
-    Base,
-    CollectionsCaseRow,
-    ComplianceEventRow,
-    HistoryRow,
-    LedgerLineRow,
-    LetterRow,
-    NoteRow,
-    PlanRequestRow,
-    ReferralRow,
-    RunChunkRow,
-    ServiceRequestRow,
-)
 
-
-def _table(row: type[Base]) -> Table:
-    table = row.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-ACCOUNTS = _table(AccountRow)
-ACTIVITIES = _table(ActivityRow)
-CASES = _table(CollectionsCaseRow)
-LETTERS = _table(LetterRow)
-NOTES = _table(NoteRow)
-HISTORY = _table(HistoryRow)
-LEDGER = _table(LedgerLineRow)
-REFERRALS = _table(ReferralRow)
-ALERTS = _table(AlertRow)
-SERVICE_REQUESTS = _table(ServiceRequestRow)
-PLAN_REQUESTS = _table(PlanRequestRow)
-RUN_CHUNKS = _table(RunChunkRow)
-GATE_LOG = _table(ComplianceEventRow)
+ACCOUNTS = tables.account
+ACTIVITIES = tables.activity
+CASES = tables.collections_case
+LETTERS = tables.letter
+NOTES = tables.note
+HISTORY = tables.history
+LEDGER = tables.ledger_line
+REFERRALS = tables.referral
+ALERTS = tables.alert
+SERVICE_REQUESTS = tables.service_request
+PLAN_REQUESTS = tables.plan_request
+RUN_CHUNKS = tables.run_chunk
+GATE_LOG = tables.compliance_event
 
 
 def fee_external_id(key: str) -> str:

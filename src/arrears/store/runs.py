@@ -25,13 +25,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, exists, func, select
 from sqlalchemy.exc import DBAPIError
 
-from arrears.store.models import AccountRow, PortfolioRow, RunChunkRow, RunRow
+from arrears.store import tables
 from arrears.store.processes import Holder, known_gone, lease_expiry
 
 ALL = "ALL"
 RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
-RUNS = RunRow.__table__
-CHUNKS = RunChunkRow.__table__
+RUNS = tables.run
+CHUNKS = tables.run_chunk
 
 
 class LeaseLost(Exception):
@@ -94,28 +94,29 @@ def claiming(engine: Engine) -> Iterator[Connection]:
 
 def latest_completed(connection: Connection) -> dict[str, date]:
     """The latest as-of date of a completed run, by scope."""
-    query = select(RunRow.scope, func.max(RunRow.as_of)).where(RunRow.status == COMPLETED).group_by(RunRow.scope)
+    run = tables.run.c
+    query = select(run.scope, func.max(run.as_of)).where(run.status == COMPLETED).group_by(run.scope)
     return {scope: as_of for scope, as_of in connection.execute(query)}
 
 
 def unfinished(connection: Connection) -> list[RunRecord]:
     """Every run that is running or failed, earliest date first."""
-    query = select(RUNS).where(RunRow.status.in_([RUNNING, FAILED])).order_by(RunRow.as_of, RunRow.id)
+    query = select(RUNS).where(tables.run.c.status.in_([RUNNING, FAILED])).order_by(tables.run.c.as_of, tables.run.c.id)
     return [_record(row) for row in connection.execute(query)]
 
 
 def portfolios_in_play(connection: Connection) -> list[str]:
     """Codes of the portfolios an ``ALL`` catch-up must consider: those holding accounts or with runs of
     their own."""
-    holds_accounts = exists().where(AccountRow.portfolio_id == PortfolioRow.id)
-    has_runs = exists().where(RunRow.scope == PortfolioRow.code)
-    query = select(PortfolioRow.code).where(holds_accounts | has_runs).order_by(PortfolioRow.code)
+    holds_accounts = exists().where(tables.account.c.portfolio_id == tables.portfolio.c.id)
+    has_runs = exists().where(tables.run.c.scope == tables.portfolio.c.code)
+    query = select(tables.portfolio.c.code).where(holds_accounts | has_runs).order_by(tables.portfolio.c.code)
     return list(connection.scalars(query))
 
 
 def portfolio_id(connection: Connection, code: str) -> int | None:
     """The id of portfolio ``code``, or None."""
-    return connection.scalar(select(PortfolioRow.id).where(PortfolioRow.code == code))
+    return connection.scalar(select(tables.portfolio.c.id).where(tables.portfolio.c.code == code))
 
 
 def open_run(
@@ -142,9 +143,11 @@ def open_run(
         "failure": None,
         "config_version": config_version,
     }
-    existing = connection.execute(select(RUNS).where(RunRow.scope == scope, RunRow.as_of == as_of)).first()
+    existing = connection.execute(select(RUNS).where(tables.run.c.scope == scope, tables.run.c.as_of == as_of)).first()
     if existing is not None:
-        connection.execute(RUNS.update().where(RunRow.id == existing.id).values(attempts=RunRow.attempts + 1, **values))
+        connection.execute(
+            RUNS.update().where(tables.run.c.id == existing.id).values(attempts=tables.run.c.attempts + 1, **values)
+        )
         return Lease(int(existing.id), lease, seconds)
     inserted = connection.execute(
         RUNS.insert().values(scope=scope, as_of=as_of, attempts=1, counts="{}", errors="[]", **values)
@@ -153,11 +156,12 @@ def open_run(
 
 
 def _held_by(lease: Lease) -> Any:
-    return (RunRow.id == lease.run_id) & (RunRow.lease_token == lease.token) & (RunRow.status == RUNNING)
+    run = tables.run.c
+    return (run.id == lease.run_id) & (run.lease_token == lease.token) & (run.status == RUNNING)
 
 
 def _lost(connection: Connection, lease: Lease) -> LeaseLost:
-    row = connection.execute(select(RUNS).where(RunRow.id == lease.run_id)).first()
+    row = connection.execute(select(RUNS).where(tables.run.c.id == lease.run_id)).first()
     if row is None:
         return LeaseLost(f"run {lease.run_id} no longer exists")
     if row.status == RUNNING:
@@ -178,7 +182,7 @@ def chunk_results(connection: Connection, run_id: int) -> tuple[Counter[str], di
     """The counts and the per-account errors of every chunk the run committed, over all its attempts."""
     counts: Counter[str] = Counter()
     errors: dict[int, str] = {}
-    for chunk in connection.execute(select(CHUNKS).where(RunChunkRow.run_id == run_id)):
+    for chunk in connection.execute(select(CHUNKS).where(tables.run_chunk.c.run_id == run_id)):
         counts.update(json.loads(chunk.counts))
         errors.update({error["account_id"]: error["reason"] for error in json.loads(chunk.errors)})
     return counts, errors

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
+from arrears.store import tables
 from arrears.store.models import (
-    AccountRow,
-    ActivityRow,
     ApiTokenRow,
     IdempotencyRow,
     LoginRow,
-    PortfolioRow,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def login_row(session: Session, login: str, *, for_update: bool = False) -> LoginRow | None:
@@ -26,29 +27,30 @@ def login_row(session: Session, login: str, *, for_update: bool = False) -> Logi
 
 def login_rows(session: Session) -> list[LoginRow]:
     """Every login, by name."""
-    return list(session.scalars(select(LoginRow).order_by(LoginRow.login)))
+    return list(session.scalars(select(LoginRow).order_by(tables.login.c.login)))
 
 
 def token_by_digest(session: Session, digest: str) -> tuple[ApiTokenRow, LoginRow] | None:
     """The token whose SHA-256 digest is ``digest`` and its login; None when there is none."""
     found = session.execute(
-        select(ApiTokenRow, LoginRow).join(LoginRow, LoginRow.login == ApiTokenRow.login)
-        .where(ApiTokenRow.digest == digest)
+        select(ApiTokenRow, LoginRow).join(tables.login, tables.login.c.login == tables.api_token.c.login)
+        .where(tables.api_token.c.digest == digest)
     ).first()  # fmt: skip
     return (found[0], found[1]) if found is not None else None
 
 
 def tokens_of(session: Session, login: str) -> list[ApiTokenRow]:
     """The tokens of ``login``, newest first."""
-    return list(session.scalars(select(ApiTokenRow).where(ApiTokenRow.login == login).order_by(ApiTokenRow.id.desc())))
+    token = tables.api_token.c
+    return list(session.scalars(select(ApiTokenRow).where(token.login == login).order_by(token.id.desc())))
 
 
 def tokens_in_force(session: Session, login: str, now: datetime) -> list[ApiTokenRow]:
     """The tokens of ``login`` neither revoked nor expired at ``now``, locked for update, oldest first."""
     return list(session.scalars(
-        select(ApiTokenRow).where(ApiTokenRow.login == login, ApiTokenRow.revoked_at.is_(None),
-                                  ApiTokenRow.expires_at > now)
-        .order_by(ApiTokenRow.id).with_for_update()
+        select(ApiTokenRow).where(tables.api_token.c.login == login, tables.api_token.c.revoked_at.is_(None),
+                                  tables.api_token.c.expires_at > now)
+        .order_by(tables.api_token.c.id).with_for_update()
     ))  # fmt: skip
 
 
@@ -60,16 +62,17 @@ def token_row(session: Session, token_id: int) -> ApiTokenRow | None:
 def account_portfolio(connection: Connection, external_id: str) -> str | None:
     """The portfolio code of the account ``external_id``; None when there is no such account."""
     return connection.scalar(
-        select(PortfolioRow.code).join(AccountRow, AccountRow.portfolio_id == PortfolioRow.id)
-        .where(AccountRow.external_id == external_id)
+        select(tables.portfolio.c.code).join(tables.account, tables.account.c.portfolio_id == tables.portfolio.c.id)
+        .where(tables.account.c.external_id == external_id)
     )  # fmt: skip
 
 
 def activity_portfolio(connection: Connection, activity_id: int) -> str | None:
     """The portfolio code of the account of activity ``activity_id``; None when there is no such activity."""
     return connection.scalar(
-        select(PortfolioRow.code).join(AccountRow, AccountRow.portfolio_id == PortfolioRow.id)
-        .join(ActivityRow, ActivityRow.account_id == AccountRow.id).where(ActivityRow.id == activity_id)
+        select(tables.portfolio.c.code).join(tables.account, tables.account.c.portfolio_id == tables.portfolio.c.id)
+        .join(tables.activity, tables.activity.c.account_id == tables.account.c.id)
+        .where(tables.activity.c.id == activity_id)
     )  # fmt: skip
 
 
@@ -78,9 +81,9 @@ def portfolios_of_external_ids(connection: Connection, external_ids: Sequence[st
     found: dict[str, str] = {}
     for start in range(0, len(external_ids), 500):
         rows = connection.execute(
-            select(AccountRow.external_id, PortfolioRow.code)
-            .join(PortfolioRow, PortfolioRow.id == AccountRow.portfolio_id)
-            .where(AccountRow.external_id.in_(list(external_ids[start : start + 500])))
+            select(tables.account.c.external_id, tables.portfolio.c.code)
+            .join(tables.portfolio, tables.portfolio.c.id == tables.account.c.portfolio_id)
+            .where(tables.account.c.external_id.in_(list(external_ids[start : start + 500])))
         )  # fmt: skip
         found.update((external_id, code) for external_id, code in rows)
     return found
@@ -92,7 +95,7 @@ def portfolios_of_external_ids(connection: Connection, external_ids: Sequence[st
 def reserve_key(connection: Connection, login: str, key: str, fingerprint: str, at: datetime) -> IdempotencyRow | None:
     """Reserve ``key`` for ``login`` in its own transaction; None when reserved now, else the record that holds
     it (a request running, or the response of one that ran)."""
-    table = IdempotencyRow.__table__
+    table = tables.idempotency_key
     try:
         with connection.begin_nested():
             connection.execute(table.insert().values(login=login, key=key, fingerprint=fingerprint, created_at=at))
@@ -106,7 +109,7 @@ def reserve_key(connection: Connection, login: str, key: str, fingerprint: str, 
 
 def complete_key(connection: Connection, login: str, key: str, status_code: int, body: str) -> None:
     """Record the response of the request that holds ``key``."""
-    table = IdempotencyRow.__table__
+    table = tables.idempotency_key
     connection.execute(
         update(table).where(table.c.login == login, table.c.key == key).values(status_code=status_code, body=body)
     )
@@ -114,5 +117,5 @@ def complete_key(connection: Connection, login: str, key: str, status_code: int,
 
 def release_key(connection: Connection, login: str, key: str) -> None:
     """Give up the reservation of ``key`` (its request failed and wrote nothing)."""
-    table = IdempotencyRow.__table__
+    table = tables.idempotency_key
     connection.execute(delete(table).where(table.c.login == login, table.c.key == key, table.c.status_code.is_(None)))

@@ -28,14 +28,14 @@ from arrears.domain.ledger import (
     summarize_lines,
 )
 from arrears.domain.model import Claim, ClaimStatus
+from arrears.store import tables
 from arrears.store.bulk import among, upsert
-from arrears.store.models import AccountRow, AccountSummaryRow, ClaimRow, LedgerLineRow, PaymentPlanRow
 
-LEDGER = LedgerLineRow.__table__
-PLANS = PaymentPlanRow.__table__
-CLAIMS = ClaimRow.__table__
-ACCOUNTS = AccountRow.__table__
-SUMMARIES: Table = AccountSummaryRow.__table__  # type: ignore[assignment]
+LEDGER = tables.ledger_line
+PLANS = tables.payment_plan
+CLAIMS = tables.claim
+ACCOUNTS = tables.account
+SUMMARIES: Table = tables.account_summary  # type: ignore[assignment]
 
 _KINDS = {kind.value: kind for kind in Kind}
 _SOURCES = {source.value: source for source in Source}

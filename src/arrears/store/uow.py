@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from types import TracebackType
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from arrears.store.db import Database
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class UnitOfWork:

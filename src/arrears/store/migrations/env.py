@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from arrears.store.models import Base
+from arrears.store.tables import metadata
 
 engine = context.config.attributes["engine"]
 
@@ -13,7 +13,7 @@ with engine.connect() as connection:
         connection.commit()
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

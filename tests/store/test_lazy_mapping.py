@@ -1,0 +1,40 @@
+"""The row classes are mapped onto the Core tables the first time one is used, not when they are imported: a
+command that only reads queries the tables and never loads the ORM. Each check runs in a fresh interpreter (the
+test process has mapped them already)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def _run(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    return done.stdout.strip()
+
+
+def test_importing_the_row_classes_loads_no_orm_until_one_is_used() -> None:
+    printed = _run(
+        "import sys\n"
+        "from arrears.store.models import AccountRow, PartyRow\n"
+        "from arrears.store import tables\n"
+        "print('sqlalchemy.orm' in sys.modules, AccountRow.__table__ is tables.account)\n"
+        "column = AccountRow.external_id\n"  # a column read off a class maps them all
+        "print('sqlalchemy.orm' in sys.modules, column.property.columns[0] is tables.account.c.external_id)\n"
+        "print(PartyRow.phones.property.mapper.class_.__name__)\n"
+    )
+    assert printed.splitlines() == ["False True", "True True", "PhoneRow"]
+
+
+def test_a_row_made_first_is_mapped_and_takes_only_its_columns() -> None:
+    printed = _run(
+        "from arrears.store.models import NoteRow\n"
+        "from sqlalchemy import inspect\n"
+        "note = NoteRow(account_id=1, text='called')\n"
+        "print(inspect(note).transient, note.text)\n"
+        "try:\n"
+        "    NoteRow(colour='blue')\n"
+        "except TypeError as error:\n"
+        "    print(error)\n"
+    )
+    assert printed.splitlines() == ["True called", "'colour' is an invalid keyword argument for NoteRow"]
