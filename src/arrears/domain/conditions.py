@@ -723,11 +723,30 @@ def compile_condition(text: str, fields: FieldCatalogue = ACCOUNT_FIELDS) -> Con
     return Condition(text, result, tuple(validator.used.values()))
 
 
-@functools.lru_cache(maxsize=1024)
+_compiled: dict[str, Condition] = {}
+"""The account conditions compiled in this process, or handed in with a stored strategy, by text."""
+_COMPILED_KEPT = 1024
+
+
 def account_condition(text: str) -> Condition:
     """:func:`compile_condition` of ``text`` against :data:`ACCOUNT_FIELDS`, compiled once per process: the
     daily run reads the configured conditions for every chunk of accounts."""
-    return compile_condition(text)
+    found = _compiled.get(text)
+    if found is None:
+        if len(_compiled) >= _COMPILED_KEPT:
+            _compiled.clear()  # a server's ad-hoc filters must not grow it without end
+        found = _compiled[text] = compile_condition(text)
+    return found
+
+
+def compiled_conditions() -> dict[str, Condition]:
+    """Every account condition compiled in this process so far, by text."""
+    return dict(_compiled)
+
+
+def remember_conditions(conditions: Mapping[str, Condition]) -> None:
+    """Take account conditions compiled by an earlier process (a stored strategy's), by text."""
+    _compiled.update(conditions)
 
 
 # ---------------------------------------------------------------------------------------- evaluation
@@ -933,7 +952,10 @@ def structured_condition(
         if value2 is not None:
             raise ConditionError([Issue(f"value 2 is only used with the range operator '..', not with {operator!r}")])
         text = f"{target.name} {operator} {_structured_value(target, value1, 'value 1')}"
-    compile_condition(text, catalogue)
+    if fields is ACCOUNT_FIELDS:
+        account_condition(text)  # compiled once per process (or handed in with a stored strategy)
+    else:
+        compile_condition(text, catalogue)
     return text
 
 

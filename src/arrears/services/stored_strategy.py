@@ -9,7 +9,8 @@ small request. The strategy is a function of the stored rows and of the code tha
 * in the process, per database, for as long as the rows are the same (the server's requests, a run's chunks);
 * in a file per database in the cache directory (``ARREARS_CACHE_DIR``, by default ``$XDG_CACHE_HOME/arrears``
   or ``~/.cache/arrears``; empty: no file), so that a command finding the configuration unchanged since the
-  last one loads it without importing the document models.
+  last one loads it without importing the document models, with its conditions compiled (so that none is
+  parsed again).
 
 Both are keyed by a digest of every stored row (kind, name, position, body) and of the code's fingerprint (the
 version, and the size and modification time of the modules that define and parse a strategy): a change of the
@@ -30,7 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import arrears
-from arrears.domain.strategy import Strategy
+from arrears.domain.conditions import account_condition, compiled_conditions, remember_conditions
+from arrears.domain.strategy import Strategy, condition_texts
 from arrears.store import config_repo
 from arrears.store.db import Connection, Database
 
@@ -121,10 +123,13 @@ def _read(path: Path, digest: bytes) -> Strategy | None:
         with path.open("rb") as file:
             if file.read(_DIGEST_SIZE) != digest:
                 return None
-            strategy = pickle.load(file)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+            strategy, conditions = pickle.load(file)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
-    return strategy if isinstance(strategy, Strategy) else None
+    if not isinstance(strategy, Strategy) or not isinstance(conditions, dict):
+        return None
+    remember_conditions(conditions)
+    return strategy
 
 
 def _write(path: Path, digest: bytes, strategy: Strategy) -> None:
@@ -138,7 +143,11 @@ def _write(path: Path, digest: bytes, strategy: Strategy) -> None:
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(digest)
-            pickle.dump(strategy, file, protocol=pickle.HIGHEST_PROTOCOL)
+            # its conditions (and their parts) go with it compiled: the next command evaluating them (explain, a
+            # run) then builds no condition grammar
+            for text in condition_texts(strategy):
+                account_condition(text)
+            pickle.dump((strategy, compiled_conditions()), file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(written, path)
     except OSError:
         with contextlib.suppress(OSError):

@@ -587,9 +587,9 @@ def match_assignment(
     return AssignmentMatch(assignment.default_collector, assignment.default_action, None)
 
 
-def condition_fields(strategy: Strategy) -> frozenset[str]:
-    """The names of the account fields that the conditions of ``strategy`` read (entry rules, their additional
-    conditions, assignment rule conditions, milestone schemes): what the daily run must read for every account."""
+def condition_texts(strategy: Strategy) -> frozenset[str]:
+    """The account conditions of ``strategy`` as written (entry rules, their additional conditions, assignment
+    rule conditions, milestone schemes)."""
     policy = strategy.entry_policy
     rules = [policy.enterprise, *(p.rules for p in policy.portfolios if p.rules is not None)]
     texts = [r.rules_condition for r in rules] + [r.condition for r in rules if r.has_condition]
@@ -600,7 +600,13 @@ def condition_fields(strategy: Strategy) -> frozenset[str]:
         texts += [scheme.entry_condition]
         for m in scheme.milestones:
             texts += [m.reach_text(), m.decrement_condition, m.resolve_condition, *(a.condition for a in m.actions)]
-    return frozenset(f.name for text in texts if text is not None for f in account_condition(text).fields)
+    return frozenset(text for text in texts if text is not None)
+
+
+def condition_fields(strategy: Strategy) -> frozenset[str]:
+    """The names of the account fields that the conditions of ``strategy`` read: what the daily run must read for
+    every account."""
+    return frozenset(f.name for text in condition_texts(strategy) for f in account_condition(text).fields)
 
 
 # ------------------------------------------------------------------------------------------ strategy
