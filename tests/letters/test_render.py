@@ -6,7 +6,8 @@ import pytest
 
 from arrears.domain.ledger import Position, position
 from arrears.domain.strategy import LetterTemplate
-from arrears.letters import (
+from arrears.letters.records import merge_data_from_record, merge_record
+from arrears.letters.render import (
     MERGE_FIELDS,
     LetterError,
     MergeData,
@@ -17,7 +18,6 @@ from arrears.letters import (
     sample_data,
     template_problems,
 )
-from arrears.letters.records import merge_data_from_record, merge_record
 from tests.notation import d, ledger
 
 

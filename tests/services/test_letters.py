@@ -12,8 +12,8 @@ from arrears.domain.ledger import Frequency, Kind, PaymentPlan, Source
 from arrears.domain.model import ENTERPRISE
 from arrears.domain.promises import Repeat
 from arrears.domain.strategy import LetterTemplate
-from arrears.letters import letter_context, render_letter
 from arrears.letters.records import merge_data_from_record, merge_record
+from arrears.letters.render import letter_context, render_letter
 from arrears.services.accounts import Posting, add_payment_plan, post_transaction
 from arrears.services.letters import Letterhead, merge_data, set_letterhead
 from arrears.services.promises import PromiseRequest, add_promise

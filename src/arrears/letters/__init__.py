@@ -1,29 +1,4 @@
-"""Letters: Jinja2 templates rendered with documented merge fields (see :mod:`arrears.letters.render`)."""
+"""Letters: Jinja2 templates rendered with documented merge fields (:mod:`arrears.letters.render`), the merge data
+they read (:mod:`arrears.letters.merge_data`, :mod:`arrears.letters.records`) and their printing.
 
-from arrears.letters.render import (
-    MERGE_FIELDS,
-    LetterError,
-    MergeData,
-    RenderedLetter,
-    is_html,
-    letter_context,
-    merge_fields,
-    render_letter,
-    sample_context,
-    sample_data,
-    template_problems,
-)
-
-__all__ = [
-    "MERGE_FIELDS",
-    "LetterError",
-    "MergeData",
-    "RenderedLetter",
-    "is_html",
-    "letter_context",
-    "merge_fields",
-    "render_letter",
-    "sample_context",
-    "sample_data",
-    "template_problems",
-]
+The package itself imports nothing, so that a module needing only the merge data loads no template engine."""

@@ -1,6 +1,6 @@
 """The merge data a queued letter records, as JSON, and back: one format for the run, print and preview.
 
-The daily run stores :func:`merge_record` of each letter's :class:`~arrears.letters.render.MergeData` with the
+The daily run stores :func:`merge_record` of each letter's :class:`~arrears.letters.merge_data.MergeData` with the
 queued letter; printing or previewing it later rebuilds the same merge data with :func:`merge_data_from_record`,
 so a queued letter renders with exactly the facts of the day it was queued (its plan's standing, the
 representatives on file). The letterhead's logo is not recorded (it is the portfolio's, read when the letter is
@@ -18,7 +18,7 @@ from arrears.domain.calendar import RepeatPeriod
 from arrears.domain.itemization import CATEGORY, Itemization, ItemLine
 from arrears.domain.ledger import Frequency, Kind, PaymentPlan, PlanStanding, Position
 from arrears.domain.promises import PromiseOnFile, PromiseState, PromiseStatus, PromiseTerms, Repeat
-from arrears.letters.render import MergeData
+from arrears.letters.merge_data import MergeData
 
 
 def _day(value: object) -> date | None:

@@ -46,7 +46,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from types import MappingProxyType
@@ -66,6 +66,7 @@ from arrears.domain.ledger import Frequency, Kind, PaymentPlan, PlanStanding, Po
 from arrears.domain.money import format_cents
 from arrears.domain.promises import PromiseOnFile, PromiseState, PromiseStatus, PromiseTerms, Repeat, shortfall
 from arrears.domain.strategy import ConfigError, LetterTemplate
+from arrears.letters.merge_data import MergeData
 
 __all__ = [
     "LIMITS",
@@ -432,32 +433,6 @@ RESPONSE_DAYS_RANGE: Final = range(1, 91)
 def is_html(template: LetterTemplate) -> bool:
     """True when the body is HTML (it starts with a tag), rendered with escaping and printed with its CSS."""
     return isinstance(template.body, str) and template.body.lstrip().startswith("<")
-
-
-@dataclass(frozen=True, slots=True)
-class MergeData:
-    """What a letter is about: the guarantor, the account, its position and portfolio, on a date."""
-
-    party: Mapping[str, str]
-    """first_name, last_name, address1, address2, city, state, postal_code."""
-    external_id: str
-    status_code: str
-    portfolio_code: str
-    portfolio_name: str
-    position: Position
-    as_of: date
-    extra: Mapping[str, Any] = field(default_factory=dict)
-    letterhead: Mapping[str, str] = field(default_factory=dict)
-    """The portfolio's address1, address2, city, state, postal_code, phone and logo (a data: URI)."""
-    itemization: Itemization | None = None
-    """None: nothing was itemized (the letter's date is the itemization date and the balance its total)."""
-    plan: PlanStanding | None = None
-    """The account's active payment plan on the letter's date, None without one."""
-    representatives: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    """The guarantor's representatives on file by role (``attorney``, ``estate_representative``): name,
-    address1, address2, city, state, postal_code; a letter redirected to one is addressed to it."""
-    promise: PromiseOnFile | None = None
-    """The account's oldest promise to pay that stands on the letter's date, None without one."""
 
 
 @dataclass(frozen=True, slots=True)

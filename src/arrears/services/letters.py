@@ -10,7 +10,7 @@ from arrears.domain.errors import NotFound, Problem, ValidationFailed
 from arrears.domain.itemization import itemization_date, itemize
 from arrears.domain.ledger import entry_from_line, plan_paid_cents, plan_standing, position_lines, replay
 from arrears.domain.strategy import LetterTemplate
-from arrears.letters.render import LetterError, MergeData, RenderedLetter, letter_context, render_letter
+from arrears.letters.merge_data import MergeData
 from arrears.services.stored_strategy import load_strategy
 from arrears.store.accounts import account_id_of
 from arrears.store.db import Connection, Database
@@ -73,9 +73,11 @@ def preview_template(
     """``template`` (saved or not: the admin page previews what is being edited) rendered for one account on
     ``as_of``: (subject, body); :class:`NotFound` for an unknown account, :class:`ValidationFailed` naming the
     letter and the field for a template that cannot be rendered."""
+    from arrears.letters.render import LetterError, letter_context, render_letter  # Jinja2 only where one renders
+
     data = merge_data(db, account_external_id, as_of)
     try:
-        rendered: RenderedLetter = render_letter(template, letter_context(data, template))
+        rendered = render_letter(template, letter_context(data, template))
     except LetterError as error:
         raise ValidationFailed([Problem(f"letters[{template.code}]", str(error))]) from error
     return rendered.subject, rendered.body

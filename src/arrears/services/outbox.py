@@ -33,7 +33,6 @@ from arrears.domain.outbox import (
     with_sms_opt_out,
 )
 from arrears.domain.strategy import LetterTemplate, Strategy
-from arrears.letters import LetterError, letter_context, render_letter
 from arrears.letters.channels import (
     Channel,
     HttpSmsChannel,
@@ -46,6 +45,7 @@ from arrears.letters.channels import (
     Temporary,
 )
 from arrears.letters.records import merge_data_from_record
+from arrears.letters.render import LetterError, letter_context, render_letter
 from arrears.services.stored_strategy import load_strategy
 from arrears.store.db import Database
 from arrears.store.outbox import (
