@@ -40,9 +40,9 @@ from sqlalchemy import func, select, text
 from arrears.domain.model import ENTERPRISE
 from arrears.services.accounts import create_portfolio
 from arrears.services.importing import ImportKind, ImportReport, import_file
+from arrears.store import tables
 from arrears.store.db import Database, make_engine, sqlite_url
 from arrears.store.migrate import upgrade
-from arrears.store.models import LedgerLineRow
 
 DATA = Path(__file__).with_name("data")
 PORTFOLIOS = ("NORTH", "SOUTH", "EAST", "WEST")
@@ -333,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         again = import_file(db, ImportKind.TRANSACTIONS, transactions_csv)
         show("re-import", again, time.perf_counter() - started)
     with db.session() as session:
-        lines = session.scalar(select(func.count()).select_from(LedgerLineRow))
+        lines = session.scalar(select(func.count()).select_from(tables.ledger_line))
     print(f"ledger lines  {lines:,}")
     print(f"peak RSS      {peak_rss_mib():,.0f} MiB")
     if not args.no_floor:

@@ -39,9 +39,9 @@ from arrears.services.accounts import create_portfolio, open_account
 from arrears.services.config_entities import create_letter
 from arrears.services.letter_print import print_batch
 from arrears.services.letters import Letterhead, set_letterhead
+from arrears.store import tables
 from arrears.store.bulk import insert_ignore
 from arrears.store.db import Database, sqlite_url
-from arrears.store.models import LetterRow
 
 DATA = Path(__file__).with_name("data")
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "letters"
@@ -83,7 +83,7 @@ def build(path: Path, letters: int) -> None:
                      "queued_on": DAY, "merge_data": json.dumps(merge_record(data), sort_keys=True),
                      "status": "queued", "addressee": ""})  # fmt: skip
     with db.engine.begin() as connection:  # the rows the daily run writes for queued letters
-        insert_ignore(connection, LetterRow.__table__, rows, ["key"])
+        insert_ignore(connection, tables.letter, rows, ["key"])
     db.dispose()
 
 
