@@ -38,3 +38,15 @@ def test_a_row_made_first_is_mapped_and_takes_only_its_columns() -> None:
         "    print(error)\n"
     )
     assert printed.splitlines() == ["True called", "'colour' is an invalid keyword argument for NoteRow"]
+
+
+def test_threads_using_the_rows_at_once_each_find_them_mapped() -> None:
+    printed = _run(
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from arrears.store.models import AccountRow, NoteRow\n"
+        "def use(i):\n"
+        "    return str(AccountRow.external_id) if i % 2 else type(NoteRow(text='x')).__name__\n"
+        "with ThreadPoolExecutor(8) as pool:\n"
+        "    print(sorted(set(pool.map(use, range(32)))))\n"
+    )
+    assert printed == "['AccountRow.external_id', 'NoteRow']"

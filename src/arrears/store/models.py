@@ -8,6 +8,7 @@ this module is imported: the ORM is a tenth of a second to import and configure,
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,15 +18,17 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Mapped
 
 _mapped = False
-_mapping = False
+_mapper_thread: int | None = None
+"""The thread mapping the classes, while it does (SQLAlchemy then asks the classes what they hold)."""
+_mapping_lock = threading.Lock()
 
 
 class _MappedOnFirstUse(type):
     """The metaclass of the row classes: reading a column off a class, or making a row, maps them all first."""
 
     def __getattr__(cls, name: str) -> Any:
-        # a private or dunder name is SQLAlchemy asking what is there (while it maps, too): it is not a column
-        if _mapped or _mapping or name.startswith("_"):
+        # a private or dunder name, or any name while this thread maps, is SQLAlchemy asking what is there
+        if _mapped or name.startswith("_") or _mapper_thread == threading.get_ident():
             raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
         map_rows()
         return type.__getattribute__(cls, name)
@@ -751,25 +754,29 @@ class JobRow(Row):
 
 
 def map_rows() -> None:
-    """Map every row class onto its table (once; the later calls return at once)."""
-    global _mapped, _mapping
-    if _mapped or _mapping:
+    """Map every row class onto its table (once; a later call returns at once, one in another thread while the
+    first maps waits for it)."""
+    global _mapped, _mapper_thread
+    if _mapped or _mapper_thread == threading.get_ident():
         return
-    from sqlalchemy.orm import configure_mappers, registry, relationship
+    with _mapping_lock:
+        if _mapped:
+            return
+        from sqlalchemy.orm import configure_mappers, registry, relationship
 
-    _mapping = True
-    try:
-        rows = registry(metadata=tables.metadata)
-        relationships: dict[type[Row], dict[str, Any]] = {
-            PartyRow: {"phones": relationship(PhoneRow, order_by=tables.phone.c.id, cascade="all, delete-orphan")},
-            AccountRow: {"guarantor": relationship(PartyRow), "portfolio": relationship(PortfolioRow)},
-        }
-        for row in ROWS:
-            rows.map_imperatively(row, row.__table__, properties=relationships.get(row, {}))
-        configure_mappers()
-        _mapped = True
-    finally:
-        _mapping = False
+        _mapper_thread = threading.get_ident()
+        try:
+            rows = registry(metadata=tables.metadata)
+            relationships: dict[type[Row], dict[str, Any]] = {
+                PartyRow: {"phones": relationship(PhoneRow, order_by=tables.phone.c.id, cascade="all, delete-orphan")},
+                AccountRow: {"guarantor": relationship(PartyRow), "portfolio": relationship(PortfolioRow)},
+            }
+            for row in ROWS:
+                rows.map_imperatively(row, row.__table__, properties=relationships.get(row, {}))
+            configure_mappers()
+            _mapped = True
+        finally:
+            _mapper_thread = None
 
 
 ROWS: tuple[type[Row], ...] = (
