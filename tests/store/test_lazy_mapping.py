@@ -50,3 +50,20 @@ def test_threads_using_the_rows_at_once_each_find_them_mapped() -> None:
         "    print(sorted(set(pool.map(use, range(32)))))\n"
     )
     assert printed == "['AccountRow.external_id', 'NoteRow']"
+
+
+def test_each_row_class_types_exactly_its_tables_columns_with_their_nullability() -> None:
+    from sqlalchemy import inspect
+
+    from arrears.store.models import ROWS, map_rows
+
+    map_rows()
+    for row in ROWS:
+        relationships = set(inspect(row).relationships.keys())
+        annotations = {name: text for name, text in row.__annotations__.items() if name not in relationships}
+        table = row.__table__
+        assert set(annotations) == set(table.c.keys()), row.__name__
+        for name, text in annotations.items():
+            column = table.c[name]
+            optional = text.endswith("| None]")
+            assert optional == (column.nullable and not column.primary_key), f"{row.__name__}.{name}: {text}"
