@@ -20,7 +20,8 @@ from arrears.domain.fields import ACCOUNT_FIELDS
 from arrears.domain.strategy import AssignmentRule, Strategy, validate_strategy
 from arrears.services.account_work import close_account
 from arrears.services.explain import explain
-from arrears.services.run import features_frame, run_day
+from arrears.services.features import features_frame
+from arrears.services.run import run_day
 from arrears.store.db import Database
 from arrears.store.features import DETAIL_COLUMNS
 from tests.notation import d

@@ -13,7 +13,7 @@ from arrears.domain.cases import OPEN_CASE, CaseStatus
 from arrears.domain.conditions import ConditionError, account_condition
 from arrears.domain.errors import Problem, ValidationFailed
 from arrears.domain.ledger import days_past_due
-from arrears.services.run import features_frame
+from arrears.services.features import features_frame
 from arrears.services.stored_strategy import load_strategy
 from arrears.services.worklist import assignees_for
 from arrears.store.accounts import account_listing, account_listing_count

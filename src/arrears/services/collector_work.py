@@ -38,7 +38,7 @@ from arrears.domain.errors import Conflict, NotFound, Problem, ValidationFailed
 from arrears.domain.model import Mode
 from arrears.domain.priority import DEFAULT_PRIORITY
 from arrears.domain.strategy import ActionKind
-from arrears.services.run import features_frame
+from arrears.services.features import features_frame
 from arrears.services.stored_strategy import load_strategy
 from arrears.store.account_work import (
     account_for_update,

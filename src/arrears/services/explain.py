@@ -17,8 +17,8 @@ from arrears.domain.money import format_cents
 from arrears.domain.promises import OPEN_PROMISE
 from arrears.domain.strategy import AssignmentType, Strategy, TaskAssignment
 from arrears.domain.strategy.schemes import MilestoneState, explain_state, scheme_for
+from arrears.services.features import features_frame
 from arrears.services.promises import list_promises
-from arrears.services.run import features_frame
 from arrears.services.stored_strategy import version_note
 from arrears.store import milestones as store_milestones
 from arrears.store.accounts import account_id_of

@@ -35,9 +35,10 @@ from arrears.domain.priority import priority_band
 from arrears.domain.strategy import Strategy
 from arrears.letters.records import merge_record
 from arrears.services.compliance import guarded_facts
+from arrears.services.features import features_frame
 from arrears.services.letters import merge_data_for
 from arrears.services.promise_judging import standing_promises
-from arrears.services.run import DOMAIN_ERRORS, features_frame, pending_work
+from arrears.services.run import DOMAIN_ERRORS, pending_work
 from arrears.services.stored_strategy import load_strategy
 from arrears.store import contact_plans as store_plans
 from arrears.store.accounts import account_id_of

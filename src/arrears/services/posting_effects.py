@@ -38,9 +38,10 @@ from arrears.domain.strategy import Strategy
 from arrears.domain.strategy.schemes import Move
 from arrears.letters.records import merge_record
 from arrears.services.compliance import guarded_facts
+from arrears.services.features import features_frame
 from arrears.services.letters import merge_data_for
 from arrears.services.promise_judging import PromiseDay, judge_postings, standing_promises
-from arrears.services.run import AccountError, decide_row, features_frame, milestone_triggers, pending_work
+from arrears.services.run import AccountError, decide_row, milestone_triggers, pending_work
 from arrears.services.run import with_milestones as milestones_of
 from arrears.store import promises as store_promises
 from arrears.store.db import Connection

@@ -15,7 +15,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -57,11 +57,12 @@ from arrears.domain.engine import (
 )
 from arrears.domain.errors import NotFound, Problem
 from arrears.domain.money import format_cents
-from arrears.domain.strategy import Strategy, condition_fields
+from arrears.domain.strategy import Strategy
 from arrears.domain.strategy.schemes import DurationUnit, Move, describe_move
 from arrears.letters.records import merge_record
 from arrears.services.collector import collector_paused
 from arrears.services.compliance import guarded_facts
+from arrears.services.features import features_frame
 from arrears.services.letters import merge_data_for
 from arrears.services.plan_triggers import plan_triggers_today
 from arrears.services.promise_judging import judge_chunk
@@ -299,35 +300,6 @@ def _pending(connection: Connection, account_ids: Sequence[int]) -> dict[int, li
         batch = ", ".join(str(int(i)) for i in account_ids[start : start + 5000])
         grouped.update(_activities(connection, f"account_id IN ({batch}) AND status IN ({PENDING_SQL})"))
     return grouped
-
-
-def features_frame(
-    connection: Connection,
-    strategy: Strategy,
-    as_of: date,
-    first: int,
-    last: int,
-    portfolio_id: int | None,
-    *,
-    details: bool = True,
-    assignment: bool = True,
-    fields: Iterable[str] = (),
-) -> pl.DataFrame:
-    """Accounts with ids in [first, last] with their features, entry, resolution and assignment columns;
-    without ``details`` only the columns the rules read (:data:`arrears.store.features.CORE_COLUMNS`) and the
-    fields the strategy's conditions read (and ``fields``); without ``assignment`` no assignment columns (the
-    run assigns only the accounts that enter)."""
-    if details:
-        frame = store_features.read_accounts(connection, first, last, portfolio_id)
-    else:
-        extra = features.detail_columns({*condition_fields(strategy), *fields})
-        frame = store_features.read_core(connection, first, last, portfolio_id, extra)
-    frame = features.derive(frame, as_of)
-    codes = frame.get_column("portfolio").unique().to_list()
-    window = rules.largest_window_days(strategy, codes)
-    payments = store_features.read_recent_guarantor_payments(connection, first, last, as_of, window)
-    frame = rules.evaluate_entry(frame, strategy, payments, as_of)
-    return rules.assign(frame, strategy) if assignment else frame
 
 
 def decide_chunk(
