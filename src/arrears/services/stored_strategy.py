@@ -134,6 +134,11 @@ def _read(path: Path, digest: bytes) -> Strategy | None:
 
 def _write(path: Path, digest: bytes, strategy: Strategy) -> None:
     """Keep ``strategy`` in ``path``, replacing the file at once (a concurrent reader sees the old or the new)."""
+    # its conditions (and their parts) go with it compiled: the next command evaluating them (explain, a run) then
+    # builds no condition grammar; compiled before the file is opened, so that nothing is left half-written
+    for text in condition_texts(strategy):
+        account_condition(text)
+    conditions = compiled_conditions()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(dir=path.parent, prefix=path.stem)  # readable by its user only
@@ -143,11 +148,7 @@ def _write(path: Path, digest: bytes, strategy: Strategy) -> None:
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(digest)
-            # its conditions (and their parts) go with it compiled: the next command evaluating them (explain, a
-            # run) then builds no condition grammar
-            for text in condition_texts(strategy):
-                account_condition(text)
-            pickle.dump((strategy, compiled_conditions()), file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((strategy, conditions), file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(written, path)
     except OSError:
         with contextlib.suppress(OSError):
