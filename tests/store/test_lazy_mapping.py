@@ -40,6 +40,16 @@ def test_a_row_made_first_is_mapped_and_takes_only_its_columns() -> None:
     assert printed.splitlines() == ["True called", "'colour' is an invalid keyword argument for NoteRow"]
 
 
+def test_a_statement_naming_a_class_first_maps_them() -> None:
+    printed = _run(
+        "from sqlalchemy import insert, select\n"
+        "from arrears.store.models import CollectionsCaseRow, PortfolioRow\n"
+        "print(insert(CollectionsCaseRow).table.name)\n"
+        "print(select(PortfolioRow).selected_columns.keys()[:2])\n"
+    )
+    assert printed.splitlines() == ["collections_case", "['id', 'code']"]
+
+
 def test_threads_using_the_rows_at_once_each_find_them_mapped() -> None:
     printed = _run(
         "from concurrent.futures import ThreadPoolExecutor\n"

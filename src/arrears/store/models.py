@@ -24,11 +24,15 @@ _mapping_lock = threading.Lock()
 
 
 class _MappedOnFirstUse(type):
-    """The metaclass of the row classes: reading a column off a class, or making a row, maps them all first."""
+    """The metaclass of the row classes: reading a column off a class, naming a class in a statement, or making
+    a row maps them all first."""
 
     def __getattr__(cls, name: str) -> Any:
-        # a private or dunder name, or any name while this thread maps, is SQLAlchemy asking what is there
-        if _mapped or name.startswith("_") or _mapper_thread == threading.get_ident():
+        # A private or dunder name, or any name while this thread maps, is SQLAlchemy asking what is there;
+        # but a statement naming the class (select, insert, update, delete) first asks for its clause element,
+        # so that question maps them. A mapped class has none: SQLAlchemy then inspects it and finds its mapper.
+        asked = name.startswith("_") and name != "__clause_element__"
+        if _mapped or asked or _mapper_thread == threading.get_ident():
             raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
         map_rows()
         return type.__getattribute__(cls, name)
