@@ -84,6 +84,7 @@ from arrears.services.run import run_day
 from arrears.services.stored_strategy import load_strategy
 from arrears.store import features, summaries
 from arrears.store.db import Database, fetch_rows, make_engine, sqlite_url
+from arrears.store.feature_columns import select_sql
 from arrears.store.migrate import upgrade
 
 HERE = Path(__file__).resolve().parent
@@ -662,7 +663,7 @@ def _core_sql(url: str) -> str:
     finally:
         engine.dispose()  # no connection of this process's sqlite3 stays open while another library reads
     assert span is not None
-    return f"{features.select_sql(features.CORE_COLUMNS)} WHERE a.id BETWEEN {span[0]} AND {span[1]} ORDER BY a.id"
+    return f"{select_sql(features.CORE_COLUMNS)} WHERE a.id BETWEEN {span[0]} AND {span[1]} ORDER BY a.id"
 
 
 def child_read(url: str, reader: str) -> dict[str, Any]:

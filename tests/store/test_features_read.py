@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from sqlalchemy import Connection, delete, insert, select
 
-from arrears.store import features
+from arrears.store import account_features, features
 from arrears.store.db import Database, fetch_rows
+from arrears.store.feature_columns import EXPRESSIONS
 from arrears.store.models import (
     AccountRow,
     AccountSummaryRow,
@@ -83,7 +84,7 @@ ACCOUNT = st.fixed_dictionaries(
 
 def _old_sql(dialect: str, column: str) -> str:
     """The column's SQL in the cursor read: day numbers and 0/1 on PostgreSQL, stored values on SQLite."""
-    sql = features.EXPRESSIONS[column]
+    sql = EXPRESSIONS[column]
     if dialect == "sqlite":
         return sql
     kind = (features.CORE_COLUMNS | features.DETAIL_COLUMNS)[column]
@@ -233,6 +234,15 @@ def test_features_reads_equal_the_cursor_reads(
         where = f" WHERE a.id BETWEEN {first} AND {last} ORDER BY a.id"
         expected = _with_portfolio(connection, _cursor_accounts(connection, everything, where))
         assert_frame_equal(features.read_accounts(connection, first, last), expected)
+        # One account read without a frame (explain) gives its row of the frame, value and type.
+        for frame_row in expected.iter_rows(named=True):
+            row = account_features.account_row(connection, frame_row["account_id"])
+            assert row is not None
+            assert list(row) == list(frame_row)
+            assert [(name, value, type(value)) for name, value in row.items()] == [
+                (name, value, type(value)) for name, value in frame_row.items()
+            ]
+        assert account_features.account_row(connection, len(ids) + 100) is None
 
         core = features.CORE_COLUMNS | {c: features.DETAIL_COLUMNS[c] for c in features.DETAIL_COLUMNS if c in extra}
         where = f" WHERE a.id BETWEEN {first} AND {last} AND a.portfolio_id = {portfolio} ORDER BY a.id"
@@ -246,3 +256,7 @@ def test_features_reads_equal_the_cursor_reads(
         expected = _cursor_payments(connection, first, last, window)
         payments = features.read_recent_guarantor_payments(connection, first, last, AS_OF, window)
         assert_frame_equal(_sorted(payments), _sorted(expected))
+        for account_id in range(first, last + 1):
+            own = expected.filter(pl.col("account_id") == account_id).select("posted", "amount").rows()
+            read = account_features.recent_guarantor_payments(connection, account_id, AS_OF, window)
+            assert sorted(read) == sorted(own)

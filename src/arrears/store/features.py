@@ -9,124 +9,31 @@ case columns the run needs; ``arrears.batch.features`` derives the rest of the f
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection
 
 from arrears.store.db import fetch_rows
+from arrears.store.feature_columns import (
+    CORE_KINDS,
+    DETAIL_KINDS,
+    PAYMENT_KINDS,
+    ColumnKind,
+    recent_payments_sql,
+    select_sql,
+)
 
-CORE_COLUMNS: dict[str, Any] = {
-    "account_id": pl.Int64,
-    "portfolio_id": pl.Int64,
-    "mode": pl.Utf8,
-    "guarantor_last_name": pl.Utf8,
-    "balance": pl.Int64,
-    "oldest_unpaid_due_date": pl.Date,
-    "on_payment_plan": pl.Boolean,
-    "plan_next_unpaid_due": pl.Date,
-    "plan_grace_days": pl.Int64,
-    "insurance_balance": pl.Int64,
-    "oldest_open_claim_billed": pl.Date,
-    "g_status": pl.Utf8,
-    "i_status": pl.Utf8,
-}
-"""What the vectorized rules read for every account: the summary, the guarantor's name, the case states."""
+_POLARS_TYPES: dict[ColumnKind, Any] = {"int": pl.Int64, "text": pl.Utf8, "date": pl.Date, "bool": pl.Boolean}
 
-DETAIL_COLUMNS: dict[str, Any] = {
-    "account_id": pl.Int64,
-    "external_id": pl.Utf8,
-    "status_code": pl.Utf8,
-    "statement_hold": pl.Boolean,
-    "guarantor_first_name": pl.Utf8,
-    "guarantor_state": pl.Utf8,
-    "time_zone": pl.Utf8,
-    "deceased": pl.Boolean,
-    "bankruptcy": pl.Boolean,
-    "attorney_represented": pl.Boolean,
-    "cease_communication": pl.Boolean,
-    "disputed": pl.Boolean,
-    "do_not_call": pl.Boolean,
-    "last_payment_date": pl.Date,
-    "last_payment_amount": pl.Int64,
-    "open_claim_count": pl.Int64,
-    "g_episode": pl.Int64,
-    "g_entered_on": pl.Date,
-    "g_assignee": pl.Utf8,
-    "g_work": pl.Utf8,
-    "g_hold_reason": pl.Utf8,
-    "i_episode": pl.Int64,
-    "i_entered_on": pl.Date,
-    "i_assignee": pl.Utf8,
-    "i_work": pl.Utf8,
-}
-"""The rest of the account's facts: read for the accounts the run decides (and for explain), and for every
-account when a configured condition reads one of them (``extra`` of :func:`read_core`)."""
+CORE_COLUMNS: dict[str, Any] = {name: _POLARS_TYPES[kind] for name, kind in CORE_KINDS.items()}
+"""The frame schema of :data:`arrears.store.feature_columns.CORE_KINDS`: what the vectorized rules read for every
+account."""
 
-
-EXPRESSIONS: dict[str, str] = {
-    "account_id": "a.id",
-    "portfolio_id": "a.portfolio_id",
-    "mode": "a.mode",
-    "guarantor_last_name": "g.last_name",
-    "balance": "s.balance_cents",
-    "oldest_unpaid_due_date": "s.oldest_unpaid_due",
-    "on_payment_plan": "s.on_payment_plan",
-    "plan_next_unpaid_due": "s.plan_next_unpaid_due",
-    "plan_grace_days": "s.plan_grace_days",
-    "insurance_balance": "s.insurance_balance_cents",
-    "oldest_open_claim_billed": "s.oldest_open_claim_billed",
-    "g_status": "cg.status",
-    "i_status": "ci.status",
-    "external_id": "a.external_id",
-    "status_code": "a.status_code",
-    "statement_hold": "a.statement_hold",
-    "guarantor_first_name": "g.first_name",
-    "guarantor_state": "g.state",
-    "time_zone": "g.time_zone",
-    "deceased": "g.deceased",
-    "bankruptcy": "g.bankruptcy",
-    "attorney_represented": "g.attorney_represented",
-    "cease_communication": "g.cease_communication",
-    "disputed": "g.dispute_date IS NOT NULL",
-    "do_not_call": "g.do_not_call",
-    "last_payment_date": "s.last_payment_date",
-    "last_payment_amount": "s.last_payment_cents",
-    "open_claim_count": "s.open_claim_count",
-    "g_episode": "cg.episode",
-    "g_entered_on": "cg.entered_on",
-    "g_assignee": "cg.assignee",
-    "g_work": "cg.work",
-    "g_hold_reason": "cg.hold_reason",
-    "i_episode": "ci.episode",
-    "i_entered_on": "ci.entered_on",
-    "i_assignee": "ci.assignee",
-    "i_work": "ci.work",
-}
-"""The SQL of every column of :data:`CORE_COLUMNS` and :data:`DETAIL_COLUMNS` (the same on both databases:
-the drivers type dates and flags themselves)."""
-
-
-def select_sql(columns: Collection[str], cases_within: tuple[int, int] | None = None) -> str:
-    """The features read of ``columns`` (names of :data:`EXPRESSIONS`), without its WHERE clause; with
-    ``cases_within`` (first, last) the case joins bounded by that range of account ids too.
-
-    The planner does not carry a bound on the account through a join's equality: unbounded, PostgreSQL hashes
-    every current case for each chunk or batch, a cost that grows with the database. (The summary, an inner
-    join, is bounded in the WHERE clause of a range read: :func:`_read_range`.)"""
-    within = "" if cases_within is None else f" BETWEEN {int(cases_within[0])} AND {int(cases_within[1])}"
-
-    def bounded(alias: str) -> str:
-        return f" AND {alias}.account_id{within}" if within else ""
-
-    return f"""
-SELECT {", ".join(f"{EXPRESSIONS[name]} AS {name}" for name in columns)}
-FROM account a
-JOIN party g ON g.id = a.guarantor_id
-JOIN account_summary s ON s.account_id = a.id
-LEFT JOIN collections_case cg ON cg.account_id = a.id AND cg.track = 'guarantor' AND cg.is_current{bounded("cg")}
-LEFT JOIN collections_case ci ON ci.account_id = a.id AND ci.track = 'insurance' AND ci.is_current{bounded("ci")}"""
+DETAIL_COLUMNS: dict[str, Any] = {name: _POLARS_TYPES[kind] for name, kind in DETAIL_KINDS.items()}
+"""The frame schema of :data:`arrears.store.feature_columns.DETAIL_KINDS`: read for the accounts the run decides,
+and for every account when a configured condition reads one of them (``extra`` of :func:`read_core`)."""
 
 
 def _postgres_frame(connection: Connection, sql: str, schema: Mapping[str, Any]) -> pl.DataFrame:
@@ -237,16 +144,8 @@ def read_recent_guarantor_payments(
     connection: Connection, first: int, last: int, as_of: date, days: int
 ) -> pl.DataFrame:
     """Standing guarantor payments posted in the last ``days`` days (to ``as_of``) of accounts in range."""
-    start = as_of - timedelta(days=days)
-    sql = f"""
-SELECT l.account_id, l.posted_date AS posted, l.amount_cents AS amount
-FROM ledger_line l
-WHERE l.kind = 'payment' AND l.source = 'guarantor'
-  AND l.posted_date > '{start.isoformat()}' AND l.posted_date <= '{as_of.isoformat()}'
-  AND l.account_id BETWEEN {int(first)} AND {int(last)}
-  AND NOT EXISTS (SELECT 1 FROM ledger_line r WHERE r.reverses_id = l.id AND r.posted_date <= '{as_of.isoformat()}')
-"""
-    return read_frame(connection, sql, {"account_id": pl.Int64, "posted": pl.Date, "amount": pl.Int64})
+    schema = {name: _POLARS_TYPES[kind] for name, kind in PAYMENT_KINDS.items()}
+    return read_frame(connection, recent_payments_sql(first, last, as_of, days), schema)
 
 
 def account_id_range(connection: Connection) -> tuple[int, int] | None:
