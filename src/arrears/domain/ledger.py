@@ -473,8 +473,9 @@ def plan_standing(plan: PaymentPlan, paid_cents: int, balance_cents: int) -> Pla
 
 
 def plan_delinquent(next_unpaid_due: date | None, grace_days: int, as_of: date) -> bool:
-    """True when an installment is still unpaid more than ``grace_days`` after it fell due."""
-    return next_unpaid_due is not None and as_of > next_unpaid_due + timedelta(days=grace_days)
+    """True when an installment is still unpaid more than ``grace_days`` after it fell due (counted in days
+    between the dates, so no grace is too long to count)."""
+    return next_unpaid_due is not None and (as_of - next_unpaid_due).days > grace_days
 
 
 @dataclass(frozen=True, slots=True)
