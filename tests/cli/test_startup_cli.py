@@ -73,13 +73,14 @@ def test_simple_commands_load_neither_the_pdf_renderer_nor_faker_nor_the_migrati
         assert "fastapi" not in modules and "argon2" not in modules  # the server's libraries stay out
     # they read the Core tables: the ORM is neither imported nor configured (a tenth of a second of every start)
     assert "sqlalchemy.orm" not in show and "sqlalchemy.orm" not in worklist and "sqlalchemy.orm" not in explain
-    # the account page and the worklist are plain queries: no data frames, and no letter template is rendered
-    assert "polars" not in show and "polars" not in worklist
+    # the account page and the worklist are plain queries, and explain evaluates its one account with the per-account
+    # twin of the run's frames: no data frames, and no letter template is rendered
+    assert "polars" not in show and "polars" not in worklist and "polars" not in explain
     assert "jinja2" not in show and "jinja2" not in worklist
     # the account page reads no strategy: no condition grammar, no configuration document (whose schema is pydantic's),
     # and the command line parses its options without pydantic
     assert "lark" not in show and "yaml" not in show and "pydantic" not in show
-    # explain evaluates the account with the run's features (Polars), but reads no configuration document either,
+    # explain reads no configuration document either,
     # its conditions come compiled with the stored strategy (kept by the worklist before it: no grammar is built),
     # and the letters' merge data needs no template engine
     assert "pydantic" not in explain and "yaml" not in explain

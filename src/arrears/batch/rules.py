@@ -4,7 +4,8 @@ The small per-portfolio configuration becomes a frame joined on ``portfolio`` (t
 and ``explain`` show); the entry rules and every configured condition are compiled by the condition language
 (:mod:`arrears.batch.conditions`) and evaluated as Polars expressions over all accounts. The per-account
 meaning is that of :mod:`arrears.domain` (:meth:`EntryRules.required_payment_cents`, :func:`match_assignment`,
-:func:`arrears.domain.ledger.plan_delinquent`); property tests check that both agree on random accounts.
+:func:`arrears.domain.ledger.plan_delinquent`), and :mod:`arrears.domain.features` gives one account every
+column this module adds; property tests check that they agree on random accounts.
 """
 
 from __future__ import annotations

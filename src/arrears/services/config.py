@@ -67,8 +67,7 @@ from arrears.services.config_document import (
     strategy_from_bodies,
     strategy_problems,
 )
-from arrears.store import config_repo, tables
-from arrears.store import milestones as store_milestones
+from arrears.store import config_repo, milestone_accounts, tables
 from arrears.store.audit import current_request_id
 from arrears.store.config_repo import PendingActivity, UsedAs, WorkUse
 from arrears.store.db import Connection, Database
@@ -731,7 +730,7 @@ def _plan(
 def _scheme_in_use(connection: Connection, change: EntityChange, plan: _Plan) -> None:
     """A scheme is not removed (nor renamed) while accounts stand in it: they would leave it without a move in
     their history."""
-    count, first = store_milestones.accounts_in_scheme(connection, change.key)
+    count, first = milestone_accounts.accounts_in_scheme(connection, change.key)
     if count:
         accounts = ", ".join(first) + (", …" if count > len(first) else "")
         standing = _count(count, "account stands", "accounts stand")

@@ -16,11 +16,11 @@ from arrears.domain.errors import NotFound
 from arrears.domain.money import format_cents
 from arrears.domain.promises import OPEN_PROMISE
 from arrears.domain.strategy import AssignmentType, Strategy, TaskAssignment
-from arrears.domain.strategy.schemes import MilestoneState, explain_state, scheme_for
-from arrears.services.features import features_frame
+from arrears.domain.strategy.schemes import explain_state, scheme_for
+from arrears.services.account_features import account_features
 from arrears.services.promises import list_promises
 from arrears.services.stored_strategy import version_note
-from arrears.store import milestones as store_milestones
+from arrears.store import milestone_accounts
 from arrears.store.accounts import account_id_of
 from arrears.store.activities import ActivityRecord, activities_pending_on
 from arrears.store.cases import CaseEpisode, case_episodes, history_until
@@ -122,8 +122,9 @@ def explain(db: Database, external_id: str, as_of: date, strategy: Strategy) -> 
         account_id = account_id_of(connection, external_id)
         if account_id is None:
             raise NotFound(f"no account {external_id!r}")
-        frame = features_frame(connection, strategy, as_of, account_id, account_id, None)
-        row = frame.row(0, named=True)
+        row = account_features(connection, strategy, as_of, account_id)
+        if row is None:
+            raise NotFound(f"account {external_id!r} has no summary")
         episodes = [e for e in case_episodes(connection, account_id) if e.entered_on <= as_of]
         pending = activities_pending_on(connection, account_id, as_of)
         history = history_until(connection, account_id, as_of)
@@ -230,13 +231,9 @@ def _milestone(connection: Any, strategy: Strategy, account_id: int, portfolio: 
     scheme = scheme_for(strategy.schemes, portfolio)
     if scheme is None:
         return ""
-    states = store_milestones.read_states(connection, account_id, account_id, strategy.schemes)
-    state = None
-    for row in states.iter_rows(named=True):
-        state = MilestoneState(row["ms_scheme"], row["ms_index"], row["ms_reached_on"], row["ms_entry_balance"],
-                               row["ms_moved_on"], row["ms_resolved"])  # fmt: skip
-    text = explain_state(scheme, state, as_of, store_milestones.last_reason(connection, account_id))
-    hold = store_milestones.scheme_hold(connection, account_id)
+    state = milestone_accounts.state_of(connection, account_id, strategy.schemes)
+    text = explain_state(scheme, state, as_of, milestone_accounts.last_reason(connection, account_id))
+    hold = milestone_accounts.scheme_hold(connection, account_id)
     if hold is not None and hold["held_on"] <= as_of and (hold["until"] is None or hold["until"] >= as_of):
         through = f" through {hold['until']}" if hold["until"] else " until released"
         moves = "it may still decrement and resolve" if scheme.holds_auto_resolve else "it does not move"

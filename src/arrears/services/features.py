@@ -1,7 +1,8 @@
 """The features of a range of accounts on a date, as the daily run reads and derives them: one frame with the
-entry, resolution and assignment columns. ``explain``, the account listings, a collector's action and a posting
-read an account through it, so that what they show is what the run decides; it is apart from the run so that
-they load none of the run's writing."""
+entry, resolution and assignment columns. The account listings, a collector's action and a posting read
+accounts through it, so that what they show is what the run decides; it is apart from the run so that they load
+none of the run's writing. (``explain`` reads its one account with :mod:`arrears.services.account_features`,
+the per-account twin, which gives the same row without frames.)"""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from typing import Any
 from arrears.domain.errors import Conflict, NotFound, Problem, ValidationFailed
 from arrears.domain.strategy import Strategy
 from arrears.domain.strategy.schemes import ActionSummaryLine, actions_summary, scheme_for
-from arrears.store import milestones as store_milestones
+from arrears.store import milestone_accounts
 from arrears.store.account_work import add_history
 from arrears.store.accounts import account_by_external_id
 from arrears.store.audit import append_audit
@@ -54,10 +54,10 @@ def party_rating(db: Database, who: str, as_of: date, strategy: Strategy) -> Par
     """The credit rating of the party ``who`` names (its id, or one of its accounts) on ``as_of``."""
     rating = strategy.credit_rating
     with db.engine.connect() as connection:
-        party = store_milestones.party_of(connection, who)
+        party = milestone_accounts.party_of(connection, who)
         if party is None:
             raise NotFound(f"no party {who!r} (give a party id or an account's external id)")
-        awards = [(on, points) for on, points in store_milestones.party_points(connection, party[0]) if on <= as_of]
+        awards = [(on, points) for on, points in milestone_accounts.party_points(connection, party[0]) if on <= as_of]
     marked = [(on, points, rating.counted(on, as_of)) for on, points in awards]
     counted = sum(points for _, points, within in marked if within)
     return PartyRating(party[0], party[1], as_of, counted, sum(p for _, p in awards), rating.level(counted),
@@ -90,8 +90,8 @@ def hold_in_scheme(
             raise ValidationFailed(problems)
         assert scheme is not None
         connection = session.connection()
-        before = store_milestones.scheme_hold(connection, account.id)
-        store_milestones.put_hold(connection, account.id, on, until, reason.strip(), actor)
+        before = milestone_accounts.scheme_hold(connection, account.id)
+        milestone_accounts.put_hold(connection, account.id, on, until, reason.strip(), actor)
         through = f" through {until}" if until is not None else " until released"
         add_history(session, account.id, on, "scheme_hold", f"held in scheme '{scheme.code}' from {on}{through}: "
                     f"{reason.strip()}"[:500])  # fmt: skip
@@ -110,10 +110,10 @@ def release_from_scheme_hold(db: Database, external_id: str, *, on: date, actor:
         if account is None:
             raise NotFound(f"no account {external_id!r}")
         connection = session.connection()
-        before = store_milestones.scheme_hold(connection, account.id)
+        before = milestone_accounts.scheme_hold(connection, account.id)
         if before is None:
             raise Conflict([Problem("account", "has no scheme hold to release", external_id)])
-        store_milestones.drop_hold(connection, account.id)
+        milestone_accounts.drop_hold(connection, account.id)
         add_history(session, account.id, on, "scheme_release", f"scheme hold released on {on} ({before['reason']})")
         append_audit(session, actor=actor, entity="scheme_hold", key=external_id, action="released",
                      before=_plain_hold(before), after=None)  # fmt: skip

@@ -1,4 +1,7 @@
-"""Milestone state per account (seed 004): read as frame columns for the run, written from its decisions."""
+"""Milestone state per account (seed 004): read as frame columns for the run, written from its decisions.
+
+One account's state, its hold and its party's points, read one at a time, are in
+:mod:`arrears.store.milestone_accounts`."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy import Connection, Table
 
 from arrears.domain.engine import Decisions
 from arrears.domain.strategy.schemes import Scheme
@@ -18,8 +21,6 @@ from arrears.store.features import read_frame
 
 STATES = tables.milestone_state
 assert isinstance(STATES, Table)
-HOLDS = tables.scheme_hold
-assert isinstance(HOLDS, Table)
 STATE_SCHEMA: dict[str, pl.DataType] = {
     "ms_scheme": pl.String(), "ms_index": pl.Int64(), "ms_reached_on": pl.Date(), "ms_entry_balance": pl.Int64(),
     "ms_moved_on": pl.Date(), "ms_resolved": pl.Boolean(),
@@ -64,39 +65,6 @@ def held_accounts(connection: Connection, first: int, last: int, as_of: date) ->
     return [int(account_id) for (account_id,) in fetch_rows(connection, sql)]
 
 
-def scheme_hold(connection: Connection, account_id: int) -> dict[str, Any] | None:
-    """The account's scheme hold (held on, until, reason, actor), if it has one."""
-    row = connection.execute(select(HOLDS).where(HOLDS.c.account_id == account_id)).mappings().first()
-    if row is None:
-        return None
-    return {name: _day(value) if name in ("held_on", "until") else value for name, value in row.items()}
-
-
-def put_hold(
-    connection: Connection, account_id: int, held_on: date, until: date | None, reason: str, actor: str
-) -> None:
-    """Hold the account in its scheme (replacing a hold it has)."""
-    connection.execute(delete(HOLDS).where(HOLDS.c.account_id == account_id))
-    connection.execute(insert(HOLDS).values(account_id=account_id, held_on=held_on, until=until, reason=reason[:300],
-                                            actor=actor[:100]))  # fmt: skip
-
-
-def drop_hold(connection: Connection, account_id: int) -> None:
-    """Release the account's scheme hold."""
-    connection.execute(delete(HOLDS).where(HOLDS.c.account_id == account_id))
-
-
-def _day(value: Any) -> Any:
-    """A date column as a date (SQLite returns ISO text through the driver)."""
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def last_reason(connection: Connection, account_id: int) -> str:
-    """Why the account last moved in its scheme (empty when it never was in one)."""
-    row = connection.execute(select(STATES.c.reason).where(STATES.c.account_id == account_id)).first()
-    return str(row[0]) if row is not None else ""
-
-
 def write_changes(connection: Connection, decisions: Sequence[Decisions]) -> int:
     """Write the milestone moves of a chunk's decisions (insert the first state of an account, then update)."""
     rows = [
@@ -117,39 +85,3 @@ def write_changes(connection: Connection, decisions: Sequence[Decisions]) -> int
         dates=[2, 3, 4],
     )  # fmt: skip
     return len(rows)
-
-
-def accounts_in_scheme(connection: Connection, code: str, sample: int = 5) -> tuple[int, list[str]]:
-    """How many accounts stand in scheme ``code`` (not resolved), and the external ids of the first ``sample``."""
-    wanted = (STATES.c.scheme == code, STATES.c.resolved.is_(False))
-    count = connection.execute(select(func.count()).select_from(STATES).where(*wanted)).scalar_one()
-    first = connection.execute(
-        select(tables.account.c.external_id).join(STATES, STATES.c.account_id == tables.account.c.id).where(*wanted)
-        .order_by(tables.account.c.external_id).limit(sample)
-    ).scalars()  # fmt: skip
-    return int(count), list(first)
-
-
-def party_of(connection: Connection, who: str) -> tuple[int, str] | None:
-    """(party id, name) of the party ``who`` names: a party id, or the external id of one of its accounts."""
-    if who.isdigit():
-        sql = f"SELECT id, first_name, last_name FROM party WHERE id = {int(who)}"
-        rows = fetch_rows(connection, sql)
-    else:
-        rows = list(connection.execute(
-            select(tables.party.c.id, tables.party.c.first_name, tables.party.c.last_name)
-            .join(tables.account, tables.account.c.guarantor_id == tables.party.c.id)
-            .where(tables.account.c.external_id == who)
-        ))  # fmt: skip
-    if not rows:
-        return None
-    party_id, first, last = rows[0]
-    return int(party_id), f"{first} {last}".strip()
-
-
-def party_points(connection: Connection, party_id: int) -> list[tuple[Any, int]]:
-    """Every credit-point award of a party: (day, points)."""
-    table = tables.credit_point
-    assert isinstance(table, Table)
-    query = select(table.c.on, table.c.points).where(table.c.party_id == party_id).order_by(table.c.on)
-    return [(_day(on), int(points)) for on, points in connection.execute(query)]
