@@ -81,7 +81,7 @@ def _collections_table(summary: CollectionsSummary) -> Table:
 
 def _collector_table(summary: CollectionsSummary) -> Table:
     """One column per assignee (collector or group) and the total; activities created, then open work."""
-    from arrears.domain.engine import OPERATOR_KINDS
+    from arrears.domain.strategy import OPERATOR_KINDS
 
     assignees = sorted(set(summary.by_collector) | set(summary.worklist))
     kinds = sorted({kind for counts in summary.by_collector.values() for kind in counts})

@@ -104,7 +104,7 @@ from arrears.domain.plans import (
 )
 from arrears.domain.priority import DEFAULT_PRIORITY
 from arrears.domain.promises import Outcome, StandingPromise
-from arrears.domain.strategy import Action, ActionKind, FinalAction, Series, Strategy
+from arrears.domain.strategy import OPERATOR_KINDS, Action, ActionKind, FinalAction, Series, Strategy
 from arrears.domain.strategy.schemes import (
     JumpActions,
     Milestone,
@@ -117,7 +117,6 @@ from arrears.domain.strategy.schemes import (
 
 __all__ = [
     "MAX_STEPS_PER_DAY",
-    "OPERATOR_KINDS",
     "Activity",
     "ActivityChange",
     "Case",
@@ -145,9 +144,6 @@ __all__ = [
     "activity_kind",
     "decide",
 ]
-
-OPERATOR_KINDS = frozenset({ActionKind.PHONE_CALL, ActionKind.REVIEW})
-"""Operator-assisted kinds open into a collector's worklist; every other kind is performed automatically."""
 
 OUTBOUND_KINDS: Mapping[ActionKind, OutboundChannel] = {
     ActionKind.LETTER: OutboundChannel.LETTER,

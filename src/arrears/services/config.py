@@ -41,10 +41,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import Problem, ValidationFailed
 from arrears.domain.model import ENTERPRISE
-from arrears.domain.strategy import ActionKind, ConfigError, EntryRules, FinalAction, Series, Strategy
+from arrears.domain.strategy import OPERATOR_KINDS, ActionKind, ConfigError, EntryRules, FinalAction, Series, Strategy
 from arrears.services.config_document import (
     COMPLIANCE,
     CREDIT_RATING,

@@ -12,9 +12,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from arrears.domain.cases import PENDING_ACTIVITY, ActivityStatus, CaseStatus
-from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.ledger import Kind
-from arrears.domain.strategy import ActionKind
+from arrears.domain.strategy import OPERATOR_KINDS, ActionKind
 from arrears.services.promises import promise_report
 from arrears.services.reports import BUCKETS, PortfolioReport, portfolio_report
 from arrears.store import dashboard as store

@@ -36,11 +36,10 @@ from typing import Any
 from faker import Faker
 
 from arrears.domain.calendar import add_months
-from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import Problem, ValidationFailed
 from arrears.domain.ledger import Frequency, Kind, Source
 from arrears.domain.model import ENTERPRISE, ClaimStatus, Mode, PhoneType
-from arrears.domain.strategy import Strategy
+from arrears.domain.strategy import OPERATOR_KINDS, Strategy
 from arrears.services.config import apply_document
 from arrears.services.run import run_day
 from arrears.services.stored_strategy import load_strategy

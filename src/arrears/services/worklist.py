@@ -17,12 +17,11 @@ from arrears.domain.cases import (
     origin_from_columns,
 )
 from arrears.domain.compliance import Defer, Hold, Outbound, OutboundChannel, release_gate
-from arrears.domain.engine import OPERATOR_KINDS
 from arrears.domain.errors import Conflict, NotFound, Problem, ValidationFailed
 from arrears.domain.flags import shown_flags
 from arrears.domain.plans import PlanError, contact_key, find_event, next_period_on_completion
 from arrears.domain.priority import priority_band
-from arrears.domain.strategy import ActionKind, Strategy
+from arrears.domain.strategy import OPERATOR_KINDS, ActionKind, Strategy
 from arrears.services.compliance import facts_for, outcome_problems, record_call
 from arrears.services.promises import PromiseRequest, is_promise_outcome, make_promise, request_problems
 from arrears.services.stored_strategy import load_strategy

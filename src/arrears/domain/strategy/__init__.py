@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from enum import StrEnum
 from itertools import accumulate
-from typing import Literal, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 from arrears.domain.compliance import LetterFlags
 from arrears.domain.compliance_rules import CompliancePolicy, policy_problems
@@ -105,6 +105,10 @@ class ActionKind(StrEnum):
     CREDIT_REPORT = "credit_report"
     """Report the account to the credit bureaus (a third party): it passes the release gate's credit-reporting,
     medical-debt and 501(r) rules, and is recorded for the bureau file (``arrears credit-reports export``)."""
+
+
+OPERATOR_KINDS: Final = frozenset({ActionKind.PHONE_CALL, ActionKind.REVIEW})
+"""Operator-assisted kinds open into a collector's worklist; every other kind is performed automatically."""
 
 
 class FinalAction(StrEnum):
