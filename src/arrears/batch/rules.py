@@ -18,6 +18,7 @@ import polars as pl
 from arrears.batch.conditions import to_polars
 from arrears.domain.cases import OPEN_CASE
 from arrears.domain.conditions import account_condition
+from arrears.domain.features import rules_columns
 from arrears.domain.strategy import (
     NAME_WHITESPACE,
     AssignmentRule,
@@ -45,27 +46,8 @@ RULE_COLUMNS = {
 
 def rules_frame(strategy: Strategy, portfolios: Iterable[str]) -> pl.DataFrame:
     """One row per portfolio with its effective entry rules (``enabled`` false when collections are off)."""
-    rows = []
     policy = strategy.entry_policy
-    for code in sorted(set(portfolios)):
-        rules = policy.effective_rules(code)
-        effective = rules or EntryRules()
-        rows.append(
-            {
-                "portfolio": code,
-                "enabled": rules is not None,
-                "balance_over": effective.balance_over_cents,
-                "days_over": effective.days_past_due_over,
-                "min_payment": effective.min_payment_cents,
-                "min_percent": effective.min_payment_percent,
-                "window_days": effective.payment_window_days,
-                "force_plans": effective.force_delinquent_plans,
-                "plan_grace": effective.delinquent_grace_days,
-                "suspend_statements": effective.suspend_statements,
-                "notes_to_account": effective.notes_to_account_notes,
-                "insurance_days": effective.insurance_claim_days_over if rules is not None else None,
-            }
-        )
+    rows = [{"portfolio": code, **rules_columns(policy.effective_rules(code))} for code in sorted(set(portfolios))]
     return pl.DataFrame(rows, schema={"portfolio": pl.Utf8, **RULE_COLUMNS})
 
 

@@ -53,12 +53,11 @@ def derive(row: Mapping[str, Any], as_of: date) -> dict[str, Any]:
     return derived
 
 
-def _rules_columns(strategy: Strategy, portfolio: str | None) -> dict[str, Any]:
-    """The portfolio's effective entry rules as the run's rules frame holds them (all missing without a
-    portfolio)."""
-    rules = None if portfolio is None else strategy.entry_policy.effective_rules(portfolio)
+def rules_columns(rules: EntryRules | None) -> dict[str, Any]:
+    """A portfolio's effective entry rules (None: its collections are off) as the run's rules frame holds them
+    (:func:`arrears.batch.rules.rules_frame`): ``enabled`` false and the default thresholds when off."""
     effective = rules or EntryRules()
-    columns: dict[str, Any] = {
+    return {
         "enabled": rules is not None,
         "balance_over": effective.balance_over_cents,
         "days_over": effective.days_past_due_over,
@@ -71,9 +70,6 @@ def _rules_columns(strategy: Strategy, portfolio: str | None) -> dict[str, Any]:
         "notes_to_account": effective.notes_to_account_notes,
         "insurance_days": effective.insurance_claim_days_over if rules is not None else None,
     }
-    if portfolio is None:
-        return dict.fromkeys(columns) | {"enabled": False}
-    return columns
 
 
 def _greater(value: int | None, than: int | None) -> bool:
@@ -88,11 +84,14 @@ def evaluate_entry(
     among ``payments`` (posted, cents) inside the window, the required payment, whether the entry policy's
     condition and its rules hold, the plan late beyond the policy's grace, and whether the account enters or
     resolves on either track."""
-    out = {**row, **_rules_columns(strategy, row["portfolio"])}
+    portfolio = row["portfolio"]
+    rules = None if portfolio is None else strategy.entry_policy.effective_rules(portfolio)
+    columns = rules_columns(rules)
+    # an account without a portfolio finds no row in the run's rules frame: every rule column missing
+    out = {**row, **(columns if portfolio is not None else dict.fromkeys(columns) | {"enabled": False})}
     window = out["window_days"]
     inside = [amount for posted, amount in payments if window is not None and (as_of - posted).days < window]
     out["largest_payment"] = max(inside, default=0)
-    rules = strategy.entry_policy.effective_rules(row["portfolio"]) if out["enabled"] else None
     balance = out["balance"]
     out["required_payment"] = None if rules is None or balance is None else rules.required_payment_cents(balance)
     if rules is not None and rules.has_condition and rules.condition:
