@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.engine import make_url
 
+from arrears.store.change_watch import close_watch, watch_of
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session as Session
     from sqlalchemy.orm import sessionmaker
@@ -125,8 +127,14 @@ class Database:
         with self.session() as session, session.begin():
             yield session
 
+    def change_version(self) -> str | None:
+        """A text that differs after any commit to the database, by any connection or process (see
+        :mod:`arrears.store.change_watch`); ``None`` when the database cannot say."""
+        return watch_of(self.engine).version()
+
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (and the change watch's)."""
+        close_watch(self.engine)
         self.engine.dispose()
 
 
