@@ -18,7 +18,7 @@ from arrears.domain.compliance_rules import SWITCHED_OFF, CompliancePolicy
 from arrears.services.compliance import compliance_report
 from arrears.services.explain import explain
 from arrears.services.run import run_day
-from arrears.services.worklist import complete_activity, worklist
+from arrears.services.worklist import complete_activity, worklist, worklist_holds_until
 from arrears.store.compliance import add_call_attempt
 from arrears.store.db import Database
 from arrears.store.models import LetterRow, PartyRoleRow, PartyRow
@@ -273,6 +273,36 @@ fay Fox NORTH
         "R02: telephone conversation on 2026-03-01 (day 1): no calls through 2026-03-07 (day 7): next allowed "
         "2026-03-08; then R03"
     )
+
+
+def test_todays_worklist_holds_until_the_next_whole_minute_or_the_first_call_allowed_again(db: Database) -> None:
+    portfolios(db)
+    world(
+        db,
+        """
+eve Evans NORTH
+    2026-01-01 charge 100.00 due 2026-01-14
+""",
+    )
+    run_day(db, d("2026-03-01"), strategy=STRATEGY)
+
+    def at(hour: int, minute: int, second: int) -> datetime:
+        return datetime(2026, 3, 1, hour, minute, second, tzinfo=NY)
+
+    def listed(now: datetime) -> tuple[bool, datetime | None]:
+        items = worklist(db, d("2026-03-01"), now=now)
+        return items[0].callable_now, worklist_holds_until(items, now)
+
+    # before the window opens at 08:00 the list holds for the rest of the minute, and no longer than 08:00
+    assert listed(at(7, 30, 20)) == (False, at(7, 31, 0))
+    assert listed(at(7, 59, 40)) == (False, at(8, 0, 0))
+    # in the last minute of the window the call may be made, and the list holds until 21:00; at 21:00 itself
+    # it still may (the window's end is in it) but not a moment later, so that list holds no longer
+    assert listed(at(20, 59, 30)) == (True, at(21, 0, 0))
+    assert listed(at(21, 0, 0)) == (True, at(21, 0, 0))
+    assert listed(at(21, 0, 1)) == (False, at(21, 1, 0))
+    # a day's list that is not today's depends on the data only
+    assert worklist_holds_until(worklist(db, d("2026-03-01")), None) is None
 
 
 def test_after_a_first_conversation_the_validation_notice_is_due_in_5_days_and_other_contact_waits_for_it(

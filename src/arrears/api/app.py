@@ -1,6 +1,6 @@
 """The ASGI application: the JSON API under ``/api/v1``, OpenAPI at ``/docs`` and ``/openapi.json``, the web
 pages (:mod:`arrears.web`), the health checks, and what wraps every request (allowed hosts, request id and
-access log, idempotency keys)."""
+access log, idempotency keys, answers given again while the database is unchanged)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from arrears.api.errors import install_error_handlers
+from arrears.api.kept import KeptAnswers
 from arrears.api.middleware import Idempotency, RequestContext
 from arrears.api.routes import accounts, audit, auth, config, jobs, letters, parties, plans, portfolios, runs, work
 from arrears.api.schemas import HealthPublic
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return JSONResponse(body.model_dump(), status_code=503 if problem else 200)
 
     app.add_middleware(Idempotency, db=db)
+    app.add_middleware(KeptAnswers, db=db)
     app.add_middleware(RequestContext)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     return app

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from arrears.api.errors import Refused
 from arrears.domain.access import Permission, Principal
@@ -18,6 +19,7 @@ from arrears.services.security import (
     account_portfolio,
     activity_portfolio,
     known_portfolios,
+    known_principal,
     principal_for_token,
 )
 
@@ -33,17 +35,21 @@ async def database(request: Request) -> Database:
 DatabaseDep = Annotated[Database, Depends(database)]
 
 
-def current_principal(
+async def current_principal(
     request: Request, db: DatabaseDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
-    """The user the bearer token acts as; 401 without a valid one."""
+    """The user the bearer token acts as; 401 without a valid one. A coroutine: a token known unchanged since
+    the last request is answered without leaving the event loop, another is looked up in a request thread."""
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Refused(401, "not authenticated: send Authorization: Bearer TOKEN", challenge)
-    try:
-        principal = principal_for_token(db, credentials.credentials, datetime.now(UTC))
-    except TokenRefused as refused:
-        raise Refused(401, f"not authenticated: {refused}", challenge) from refused
+    now = datetime.now(UTC)
+    principal = known_principal(db, credentials.credentials, now)
+    if principal is None:
+        try:
+            principal = await run_in_threadpool(principal_for_token, db, credentials.credentials, now)
+        except TokenRefused as refused:
+            raise Refused(401, f"not authenticated: {refused}", challenge) from refused
     request.state.login = principal.login
     return principal
 

@@ -34,6 +34,7 @@ from arrears.domain.access import (
     user_problems,
 )
 from arrears.domain.errors import Conflict, NotFound, Problem, ValidationFailed
+from arrears.services.read_cache import read_cache
 from arrears.services.stored_strategy import load_strategy
 from arrears.store import security as repo
 from arrears.store.audit import append_audit, audit_request
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
 _hasher = PasswordHasher()
 _UNKNOWN = _hasher.hash("an unknown login is checked against this, so it takes as long as a known one")
 TOKEN_PREFIX = "arr_"
+_LAST_USE_EVERY = timedelta(minutes=1)
+"""How often a token's last use is written (not at every request)."""
 
 
 class LoginRefused(Exception):
@@ -334,8 +337,10 @@ def principal_for_token(db: Database, secret: str, now: datetime) -> Principal:
     or revoked token, or an inactive user."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         raise TokenRefused("not a token of this server")
+    digest = _digest(secret)
+    version = db.change_version()
     with UnitOfWork(db) as uow:
-        found = repo.token_by_digest(uow.session, _digest(secret))
+        found = repo.token_by_digest(uow.session, digest)
         if found is None:
             raise TokenRefused("unknown token")
         token, login = found
@@ -343,10 +348,20 @@ def principal_for_token(db: Database, secret: str, now: datetime) -> Principal:
         if token.revoked_at is not None or not login.active or (expires is not None and expires <= now):
             raise TokenRefused("the token was revoked or has expired")
         last = _aware(token.last_used_at)
-        if last is None or now - last > timedelta(minutes=1):  # one write a minute, not one per request
-            token.last_used_at = now
+        if last is None or now - last > _LAST_USE_EVERY:  # one write a minute, not one per request
+            token.last_used_at = last = now
             uow.commit()
-        return _principal(login, json.loads(token.scopes), token.id)
+        principal = _principal(login, json.loads(token.scopes), token.id)
+    # kept until its last use is due to be written again (or it expires); a revocation is a commit
+    until = last + _LAST_USE_EVERY if expires is None else min(last + _LAST_USE_EVERY, expires)
+    read_cache(db).keep(("principal", digest), version, principal, until)
+    return principal
+
+
+def known_principal(db: Database, secret: str, now: datetime) -> Principal | None:
+    """:func:`principal_for_token`'s answer for ``secret`` when the database has not changed since it was
+    given and it still holds at ``now`` (no query but the database's change version); None: ask it."""
+    return read_cache(db).get(("principal", _digest(secret)), db.change_version(), now)
 
 
 # ----------------------------------------------------------------------------------------------- scope

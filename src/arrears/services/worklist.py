@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from arrears.domain.cases import (
@@ -123,6 +123,22 @@ def worklist(
     ]  # fmt: skip
     return [replace(item, not_before=checked[item.id][0], blocked=checked[item.id][1]) if item.id in checked
             else item for item in items]  # fmt: skip
+
+
+def worklist_holds_until(items: Sequence[WorkItem], now: datetime | None) -> datetime | None:
+    """Until when a :func:`worklist` computed at ``now`` is the one it would be, were nothing written meanwhile
+    (None: for as long as nothing is): a day's list without ``now`` depends on the data only; today's until
+    the first call on it may be made again (its ``not_before``) or the next whole minute, whichever is first
+    (and not past ``now`` itself when ``now`` is a whole minute). The contact rules forbid a call only from a
+    whole minute on or just after one (a calling window's inclusive end, a day's start, in time zones whose
+    offsets are whole minutes), or once something is written (a call recorded, a flag set)."""
+    if now is None:
+        return None
+    minute = now.replace(second=0, microsecond=0)
+    if minute == now:
+        return now
+    allowed_again = (item.not_before for item in items if item.not_before and item.not_before > now)
+    return min([minute + timedelta(minutes=1), *allowed_again])
 
 
 def _guarantor(last: str, first: str) -> str:

@@ -5,23 +5,30 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from arrears.api.auth import DatabaseDep, Reader, Worker, activity_in_scope
 from arrears.api.errors import ERROR_RESPONSES, Refused
+from arrears.api.kept import keep_answer
 from arrears.api.routes.accounts import _request
 from arrears.api.schemas import ActivityComplete, ActivityId, ActivityPublic, ActivityUpdate, WorkItemPublic
 from arrears.domain.access import Role
 from arrears.services.collector_work import activity_reassign
 from arrears.services.stored_strategy import load_strategy
-from arrears.services.worklist import assignees_for, complete_activity, worklist, worklist_assignees
+from arrears.services.worklist import (
+    assignees_for,
+    complete_activity,
+    worklist,
+    worklist_assignees,
+    worklist_holds_until,
+)
 
 router = APIRouter(tags=["work"], responses=ERROR_RESPONSES)
 
 
 @router.get("/worklist")
 def get_worklist(
-    principal: Reader, db: DatabaseDep,
+    request: Request, principal: Reader, db: DatabaseDep,
     collector: Annotated[str | None, Query(max_length=60, description="Default: a collector's own.")] = None,
     group: Annotated[str | None, Query(max_length=60)] = None,
     on: Annotated[date | None, Query(description="The day (default: today).")] = None,
@@ -29,7 +36,8 @@ def get_worklist(
 ) -> list[WorkItemPublic]:  # fmt: skip
     """Operator-assisted work due by the day in Collect!'s order, within the user's portfolios; today's list says
     which calls a contact rule forbids now and when each may be made. A collector sees their own and their
-    groups' work."""
+    groups' work. The same request is answered again at once while nothing is written to the database (and,
+    today, while the contact rules' verdicts hold)."""
     strategy = load_strategy(db)
     if principal.role is Role.COLLECTOR:
         mine = assignees_for(strategy, principal.login, None) or set()
@@ -41,6 +49,7 @@ def get_worklist(
     day = on or date.today()
     now = datetime.now(UTC) if day == date.today() else None
     items = worklist(db, day, assignees, limit, now, principal.portfolios)
+    keep_answer(request, worklist_holds_until(items, now))
     return [WorkItemPublic.model_validate(item.as_dict()) for item in items]
 
 
