@@ -15,6 +15,10 @@ answered, for ``--seconds`` after a warm-up. Requests are the administrator's, w
 * ``account``   ``GET /api/v1/accounts/{id}?as_of=AS_OF`` — the account page of a random account;
 * ``payment``   ``POST /api/v1/accounts/{id}/transactions`` — a $1.00 guarantor payment on a random account.
 
+After the worklist, its **floor** is measured the same way: the same uvicorn answering every request with the
+worklist's bytes from a bare ASGI application (``api_floor.py``), the fastest known way for a Python server here
+to send that answer; ``worklist / floor`` is the worklist's time per request over the floor's.
+
 The machine's load average is printed before and after each measurement: the figures are only as quiet as the
 machine was. The clients run on the same machine as the server and take CPU from it.
 """
@@ -68,9 +72,20 @@ def _token(url: str) -> str:
 def _serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = os.environ | {"ARREARS_DATABASE_URL": url, "ARREARS_MODE": "development",
                         "ARREARS_ALLOWED_HOSTS": "127.0.0.1"}  # fmt: skip
-    command = [sys.executable, "-m", "uvicorn", "arrears.api.app:app_from_environment", "--factory", "--host",
-               "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-               "--no-access-log", "--timeout-keep-alive", "60"]  # fmt: skip
+    return _uvicorn(["arrears.api.app:app_from_environment", "--factory"], env, port, workers)
+
+
+def _serve_floor(body: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """The floor's server (``api_floor.py``): the same uvicorn, answering every request with ``body``'s bytes."""
+    env = os.environ | {"ARREARS_FLOOR_BODY": str(body)}
+    return _uvicorn(["api_floor:app", "--app-dir", str(Path(__file__).resolve().parent), "--lifespan", "off"],
+                    env, port, workers)  # fmt: skip
+
+
+def _uvicorn(application: list[str], env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "uvicorn", *application, "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers), "--log-level", "warning", "--no-access-log", "--timeout-keep-alive",
+               "60"]  # fmt: skip
     server = subprocess.Popen(command, env=env)
     for _ in range(600):
         try:
@@ -221,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         token = _token(store.work_url)
         port = _free_port()
         server = _serve(store.work_url, port, workers)
+        rates: dict[str, float] = {}
         try:
             print(f"server        uvicorn, {workers} worker process{'es' if workers > 1 else ''}")
             for name, request in kinds.items():
@@ -229,11 +245,36 @@ def main(argv: list[str] | None = None) -> int:
                 before = _load_average()
                 measured = asyncio.run(_load(f"http://127.0.0.1:{port}", token, request, args.clients, args.seconds,
                                              args.warmup, args.seed, server.pid))  # fmt: skip
+                rates[name] = len(measured["latencies"]) / measured["seconds"]
                 print(f"{report(name, measured)}  load {before} -> {_load_average()}", flush=True)
+            body = args.data / "api-floor-body.json"
+            body.write_bytes(httpx.get(f"http://127.0.0.1:{port}/api/v1/worklist", timeout=60,
+                                       params={"on": AS_OF.isoformat(), "limit": 50},
+                                       headers={"Authorization": f"Bearer {token}"}).content)  # fmt: skip
         finally:
             server.terminate()
             server.wait(timeout=60)
+        if "worklist" in rates:
+            _floor(body, workers, kinds["worklist"], rates["worklist"], args)
     return 0
+
+
+def _floor(body: Path, workers: int, request: Request, worklist_rate: float, args: argparse.Namespace) -> None:
+    """Measure the floor (``api_floor.py``) as the worklist was measured, and print the worklist's time per request
+    over the floor's."""
+    port = _free_port()
+    floor = _serve_floor(body, port, workers)
+    try:
+        before = _load_average()
+        measured = asyncio.run(_load(f"http://127.0.0.1:{port}", "", request, args.clients, args.seconds,
+                                     args.warmup, args.seed, floor.pid))  # fmt: skip
+        print(f"{report('floor', measured)}  load {before} -> {_load_average()}", flush=True)
+        floor_rate = len(measured["latencies"]) / measured["seconds"]
+        print(f"worklist / floor: {floor_rate / worklist_rate:.2f} (time per request; the floor answers the "
+              f"worklist's {len(body.read_bytes()):,} bytes from a bare ASGI application)", flush=True)
+    finally:
+        floor.terminate()
+        floor.wait(timeout=60)
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ class KeptAnswers:
         token = hashlib.blake2b(secret.encode(), digest_size=16).digest()
         key = ("answer", scope["path"], scope.get("query_string", b""), token, date.today())
         kept: tuple[Message, bytes] | None = cache.get(key, version, now)
-        if kept is not None and (principal := known_principal(self.db, secret, now)) is not None:
+        if kept is not None and (principal := known_principal(self.db, secret, now, version)) is not None:
             scope.setdefault("state", {})["login"] = principal.login  # as the access log reads it
             start, body = kept
             await send({**start, "headers": list(start["headers"])})

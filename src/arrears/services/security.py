@@ -358,10 +358,11 @@ def principal_for_token(db: Database, secret: str, now: datetime) -> Principal:
     return principal
 
 
-def known_principal(db: Database, secret: str, now: datetime) -> Principal | None:
+def known_principal(db: Database, secret: str, now: datetime, version: str | None = None) -> Principal | None:
     """:func:`principal_for_token`'s answer for ``secret`` when the database has not changed since it was
-    given and it still holds at ``now`` (no query but the database's change version); None: ask it."""
-    return read_cache(db).get(("principal", _digest(secret)), db.change_version(), now)
+    given and it still holds at ``now`` (no query but the database's change version, unless the caller has just
+    read it: ``version``); None: ask it."""
+    return read_cache(db).get(("principal", _digest(secret)), version or db.change_version(), now)
 
 
 # ----------------------------------------------------------------------------------------------- scope
