@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from arrears.api.errors import Refused
+from arrears.api.kept import VERSION_STATE
 from arrears.domain.access import Permission, Principal
 from arrears.domain.errors import NotFound
 from arrears.services.database import Database
@@ -44,7 +45,7 @@ async def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Refused(401, "not authenticated: send Authorization: Bearer TOKEN", challenge)
     now = datetime.now(UTC)
-    principal = known_principal(db, credentials.credentials, now)
+    principal = known_principal(db, credentials.credentials, now, getattr(request.state, VERSION_STATE, None))
     if principal is None:
         try:
             principal = await run_in_threadpool(principal_for_token, db, credentials.credentials, now)

@@ -23,6 +23,8 @@ from arrears.services.read_cache import read_cache
 from arrears.services.security import known_principal
 
 _STATE_KEY = "keep_answer"
+VERSION_STATE = "change_version"
+"""The request state's change version, read as the request came in (before anything was computed for it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +58,14 @@ class KeptAnswers:
         if secret is None or version is None:
             await self.app(scope, receive, send)
             return
+        scope.setdefault("state", {})[VERSION_STATE] = version  # the token's lookup asks no second time
         now = datetime.now(UTC)
         cache = read_cache(self.db)
         token = hashlib.blake2b(secret.encode(), digest_size=16).digest()
         key = ("answer", scope["path"], scope.get("query_string", b""), token, date.today())
         kept: tuple[Message, bytes] | None = cache.get(key, version, now)
         if kept is not None and (principal := known_principal(self.db, secret, now, version)) is not None:
-            scope.setdefault("state", {})["login"] = principal.login  # as the access log reads it
+            scope["state"]["login"] = principal.login  # as the access log reads it
             start, body = kept
             await send({**start, "headers": list(start["headers"])})
             await send({"type": "http.response.body", "body": body, "more_body": False})
