@@ -4,11 +4,14 @@ user only; any commit (a reassignment over HTTP, another program's write, a revo
 from __future__ import annotations
 
 import sqlite3
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from arrears.api.routes import work
+from arrears.services.security import create_token
 from arrears.store.db import sqlite_path
 from tests.api.conftest import Office
 from tests.services.run_scenarios import table
@@ -61,3 +64,13 @@ def test_a_revoked_token_is_refused_though_its_worklist_was_kept(office: Office)
     refused: Any = office.get("BO", "/worklist", on="2026-02-20")
     assert refused.status_code == 401
     assert _listed(office, "mgr") == [("evans", "Call 1", "BO")]
+
+
+def test_an_expired_token_is_refused_though_nothing_was_committed(sqlite_office: Office) -> None:
+    office = sqlite_office
+    brief = create_token(office.db, "BO", "brief", None, 1, now=datetime.now(UTC), lifetime=timedelta(seconds=4))
+    headers = {"Authorization": f"Bearer {brief.secret}"}
+    for _ in range(3):  # the first writes the token's last use; the others are answered from what was kept
+        assert office.client.get("/api/v1/worklist", headers=headers, params={"on": "2026-02-20"}).status_code == 200
+    time.sleep(max(0.0, (brief.line.expires_at - datetime.now(UTC)).total_seconds()) + 0.1)
+    assert office.client.get("/api/v1/worklist", headers=headers, params={"on": "2026-02-20"}).status_code == 401
