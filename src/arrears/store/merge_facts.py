@@ -18,7 +18,6 @@ from arrears.domain.calendar import RepeatPeriod
 from arrears.domain.ledger import LedgerLine, PaymentPlan
 from arrears.domain.promises import PromiseOnFile, PromiseState, PromiseStatus, PromiseTerms, Repeat
 from arrears.store import tables
-from arrears.store.models import PortfolioRow
 from arrears.store.promises import OPEN_SQL
 from arrears.store.summaries import LINE_COLUMNS, PLANS, line_groups, plan_from_row
 
@@ -62,10 +61,12 @@ def logo_uri(logo: bytes | None, logo_type: str) -> str:
 def read_letterheads(connection: Connection, with_logo: bool = True) -> dict[str, dict[str, str]]:
     """Every portfolio's letterhead by code: address fields, phone, logo (a data: URI, left empty unless
     ``with_logo``). A portfolio without an address, phone or logo of its own takes its parent's."""
-    columns = [tables.portfolio.c.id, tables.portfolio.c.code, tables.portfolio.c.parent_id, *(getattr(PortfolioRow, f)
-               for f in (*ADDRESS_FIELDS, "phone", "logo_type"))]  # fmt: skip
+    # the table's columns, not the row class's: naming the class would map every row class (the ORM's import
+    # and configuration, about 0.3 s of CPU) in each of a daily run's worker processes
+    portfolio = tables.portfolio.c
+    columns = [portfolio[name] for name in ("id", "code", "parent_id", *ADDRESS_FIELDS, "phone", "logo_type")]
     if with_logo:
-        columns.append(tables.portfolio.c.logo)
+        columns.append(portfolio.logo)
     rows = {row.id: row for row in connection.execute(select(*columns))}
 
     def own(row_id: int) -> dict[str, str]:
