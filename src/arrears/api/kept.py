@@ -18,6 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from arrears.api.middleware import bearer_secret
 from arrears.services.database import Database
 from arrears.services.read_cache import read_cache
 from arrears.services.security import known_principal
@@ -38,14 +39,6 @@ def keep_answer(request: Request, until: datetime | None = None) -> None:
     setattr(request.state, _STATE_KEY, _Keep(until))
 
 
-def _bearer(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name == b"authorization":
-            text = value.decode("latin-1")
-            return text[7:].strip() if text[:7].lower() == "bearer " else None
-    return None
-
-
 class KeptAnswers:
     """Give kept answers again (see the module); keep those a route lets keep."""
 
@@ -53,7 +46,7 @@ class KeptAnswers:
         self.app, self.db = app, db
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        secret = _bearer(scope) if scope["type"] == "http" and scope["method"] == "GET" else None
+        secret = bearer_secret(scope) if scope["type"] == "http" and scope["method"] == "GET" else None
         version = self.db.change_version() if secret else None  # before computing, as the cache asks
         if secret is None or version is None:
             await self.app(scope, receive, send)

@@ -39,6 +39,12 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def bearer_secret(scope: Scope) -> str | None:
+    """The token of a request's ``Authorization: Bearer TOKEN`` header; None without one."""
+    authorization = _header(scope, b"authorization") or ""
+    return authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
+
+
 class RequestContext:
     """Give each request an id (the caller's ``X-Request-ID`` when it is a plain one), audit its writes with
     it, and log one JSON line per request: id, method, path, status, milliseconds, user, client."""
@@ -92,15 +98,15 @@ class Idempotency:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _header(scope, b"idempotency-key") if scope["type"] == "http" and scope["method"] in WRITES else None
-        authorization = _header(scope, b"authorization") or ""
-        if key is None or not authorization.lower().startswith("bearer "):
+        secret = bearer_secret(scope)
+        if key is None or secret is None:
             await self.app(scope, receive, send)
             return
         if not _KEY.match(key):
             await _send(send, 422, _error(422, "the request broke a rule", rule="must be 1 to 200 printable "
                                           "characters without spaces", value=key[:80]))  # fmt: skip
             return
-        secret, now = authorization[7:].strip(), datetime.now(UTC)
+        now = datetime.now(UTC)
         try:
             principal = known_principal(self.db, secret, now) or await run_in_threadpool(
                 principal_for_token, self.db, secret, now)  # fmt: skip

@@ -334,11 +334,14 @@ def revoke_token(db: Database, token_id: int, *, owner: str | None, actor: str, 
 
 def principal_for_token(db: Database, secret: str, now: datetime) -> Principal:
     """The user a bearer token acts as, with the token's scopes; :class:`TokenRefused` for an unknown, expired
-    or revoked token, or an inactive user."""
+    or revoked token, or an inactive user. The answer is kept while the database is unchanged (see
+    :func:`known_principal`), and given again from there without a query."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         raise TokenRefused("not a token of this server")
     digest = _digest(secret)
     version = db.change_version()
+    if (known := read_cache(db).get(("principal", digest), version, now)) is not None:
+        return known
     with UnitOfWork(db) as uow:
         found = repo.token_by_digest(uow.session, digest)
         if found is None:

@@ -23,7 +23,7 @@ from fastapi import Depends, Request, Response
 
 from arrears.domain.access import Permission, Principal
 from arrears.services.database import Database
-from arrears.services.security import TokenRefused, known_principal, principal_for_token
+from arrears.services.security import TokenRefused, principal_for_token
 
 SESSION_COOKIE = "arrears_session"
 CSRF_COOKIE = "arrears_csrf"
@@ -120,8 +120,7 @@ def optional_viewer(request: Request) -> Principal | None:
     if not secret:
         return None
     try:
-        db, now = database(request), datetime.now(UTC)
-        principal = known_principal(db, secret, now) or principal_for_token(db, secret, now)
+        principal = principal_for_token(database(request), secret, datetime.now(UTC))
     except TokenRefused:
         return None
     request.state.login = principal.login
