@@ -260,3 +260,23 @@ def test_features_reads_equal_the_cursor_reads(
             own = expected.filter(pl.col("account_id") == account_id).select("posted", "amount").rows()
             read = account_features.recent_guarantor_payments(connection, account_id, AS_OF, window)
             assert sorted(read) == sorted(own)
+
+
+def test_the_id_range_is_read_from_the_ends_of_the_key(db: Database) -> None:
+    """Every run starts by asking the smallest and largest account id: the two ends of the primary key, not a
+    pass over every account (SQLite scans an index of the whole table for MIN and MAX in one SELECT)."""
+    account = {
+        "portfolio": "P1", "last_name": "Lee", "first_name": "Ana", "state": "OH", "time_zone": "America/New_York",
+        "flags": [False] * 6, "dispute_date": None, "mode": "active", "status_code": "", "statement_hold": False,
+        "balance": 12_500, "insurance": 0, "last_payment_cents": None, "plan": False, "grace": None, "claims": 0,
+        "dates": [None] * 5, "guarantor_case": None, "insurance_case": None, "payments": [],
+    }  # fmt: skip
+    accounts = [account] * 3
+    with db.engine.begin() as connection:
+        assert features.account_id_range(connection) is None
+        _write(connection, accounts)
+        assert features.account_id_range(connection) == (1, 3)
+        if connection.dialect.name == "sqlite":
+            sql = features.ACCOUNT_ID_RANGE_SQL
+            plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+            assert "SEARCH account" in plan and "SCAN account" not in plan, plan

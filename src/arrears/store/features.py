@@ -148,7 +148,12 @@ def read_recent_guarantor_payments(
     return read_frame(connection, recent_payments_sql(first, last, as_of, days), schema)
 
 
+ACCOUNT_ID_RANGE_SQL = "SELECT (SELECT MIN(id) FROM account), (SELECT MAX(id) FROM account)"
+"""Two subqueries: SQLite answers a lone MIN or MAX from an end of the key, but MIN and MAX in one SELECT by
+scanning an index of every account (0.14 s at 1M accounts, at the start of every run)."""
+
+
 def account_id_range(connection: Connection) -> tuple[int, int] | None:
     """Smallest and largest account id, or None without accounts."""
-    low, high = connection.exec_driver_sql("SELECT MIN(id), MAX(id) FROM account").one()
+    low, high = connection.exec_driver_sql(ACCOUNT_ID_RANGE_SQL).one()
     return None if low is None else (int(low), int(high))
