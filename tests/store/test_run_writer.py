@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import get_args
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any, get_args
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
+from arrears.domain.cases import ActionOrigin, ActivityEvent, ActivityStatus, Track
 from arrears.domain.effects import (
     Alert,
     Channel,
@@ -30,7 +33,10 @@ from arrears.domain.effects import (
     StatementHold,
     StatusChange,
 )
-from arrears.domain.engine import Decisions
+from arrears.domain.engine import Activity, ActivityChange, Decisions, Reschedule
+from arrears.domain.strategy import ActionKind
+from arrears.store import tables
+from arrears.store.bulk import insert_ignore
 from arrears.store.db import Database
 from arrears.store.models import (
     AccountRow,
@@ -48,7 +54,14 @@ from arrears.store.models import (
     RunRow,
     ServiceRequestRow,
 )
-from arrears.store.run_writer import merge_data_text, write_chunk
+from arrears.store.run_writer import (
+    _activity_row,
+    _activity_updates,
+    _write_activity_updates,
+    merge_data_text,
+    write_chunk,
+    write_decisions,
+)
 from tests.notation import d
 from tests.services.run_scenarios import portfolios, world
 
@@ -128,3 +141,79 @@ def test_a_merge_record_reads_back_as_the_standard_library_would_have_stored_it(
     text = merge_data_text(record)
     assert json.loads(text) == json.loads(json.dumps(record, default=str, sort_keys=True)) == record
     assert list(json.loads(text)) == sorted(record)  # keys sorted, as before
+
+
+# ------------------------------------------------------------------ activities created and moved in one chunk
+
+ON = d("2026-03-02")
+KEYS = [f"1/guarantor/1/action:Call/2026-03-0{n}" for n in range(1, 5)]
+RUN_EVENTS = [ActivityEvent.PERFORM, ActivityEvent.OPEN, ActivityEvent.COMPLETE, ActivityEvent.HOLD,
+              ActivityEvent.CANCEL]  # fmt: skip
+"""The events a run's decisions carry (reviving and repeating are a collector's, outside the run)."""
+_CHANGE = st.builds(
+    ActivityChange, st.sampled_from(KEYS), st.sampled_from(RUN_EVENTS), st.sampled_from(list(ActivityStatus)),
+    st.sampled_from([ON, d("2026-03-03")]), st.sampled_from(["", "cease_communication: asked in writing"]),
+)  # fmt: skip
+_RESCHEDULE = st.builds(
+    Reschedule, st.sampled_from(KEYS), st.sampled_from([d("2026-03-04"), d("2026-03-09")]),
+    st.sampled_from([None, datetime(2026, 3, 4, 14, tzinfo=UTC)]), st.just("call hours: after 8:00"),
+    st.booleans(), st.booleans(),
+)  # fmt: skip
+
+
+def _activity(key: str, status: ActivityStatus) -> Activity:
+    return Activity(key, Track.GUARANTOR, 1, ActionKind.PHONE_CALL, "Call", ActionOrigin("Call"), "cho", ON,
+                    "entered collections", status)  # fmt: skip
+
+
+def _activities(connection: Connection) -> list[tuple[Any, ...]]:
+    a = tables.activity.c
+    return [tuple(row) for row in connection.execute(
+        select(a.key, a.status, a.due_date, a.due_at, a.released_on, a.done_on, a.cancelled_on, a.hold_reason)
+        .order_by(a.id)
+    )]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    stored=st.dictionaries(st.sampled_from(KEYS), st.sampled_from(list(ActivityStatus)), max_size=2),
+    created=st.lists(st.tuples(st.sampled_from(KEYS), st.sampled_from(list(ActivityStatus))), max_size=4),
+    changes=st.lists(_CHANGE, max_size=6),
+    rescheduled=st.lists(_RESCHEDULE, max_size=3),
+)
+def test_activities_created_and_moved_in_one_chunk_are_written_as_the_statements_would_leave_them(
+    db: Database, stored: dict[str, ActivityStatus], created: list[tuple[str, ActivityStatus]],
+    changes: list[ActivityChange], rescheduled: list[Reschedule],
+) -> None:
+    """An activity created and released (or held, deferred, cancelled …) the same day is inserted in its final
+    state instead of inserted and then updated: the table ends as the insert and the updates, statement after
+    statement, would leave it — a key already stored, or created twice, included."""
+    account = _one_account(db)
+    decision = Decisions(
+        account, created=[_activity(key, status) for key, status in created], changes=changes,
+        rescheduled=rescheduled,
+    )  # fmt: skip
+    before = [_activity_row(account, _activity(key, status), ON, None) for key, status in stored.items()]
+    tables_after = []
+    for write in ("folded", "statement by statement"):
+        with db.engine.connect() as connection, connection.begin() as transaction:
+            insert_ignore(connection, tables.activity, before, ["key"])
+            if write == "folded":
+                write_decisions(connection, None, ON, [decision], {})
+            else:
+                rows = [_activity_row(account, activity, ON, None) for activity in decision.created]
+                insert_ignore(connection, tables.activity, rows, ["key"])
+                _write_activity_updates(connection, _activity_updates([decision], Counter()))
+            tables_after.append(_activities(connection))
+            transaction.rollback()
+    assert tables_after[0] == tables_after[1]
+
+
+def _one_account(db: Database) -> int:
+    """The account the examples write to (opened by the first)."""
+    with db.engine.connect() as connection:
+        existing = connection.scalar(select(func.min(AccountRow.id)))
+    if existing is not None:
+        return int(existing)
+    portfolios(db, "NORTH")
+    return world(db, "ann Adams NORTH\n    2026-01-01 charge 100.00 due 2026-01-14")["ann"]

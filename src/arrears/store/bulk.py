@@ -318,6 +318,19 @@ def among(connection: Connection, column: ColumnElement[Any], ids: Sequence[int]
     return column.in_(select(literal_column("value")).select_from(func.json_each(json.dumps(values))))
 
 
+def stored_keys(connection: Connection, table: str, column: str, keys: Sequence[str]) -> set[str]:
+    """Those of ``keys`` that the text column ``column`` of ``table`` holds, in one statement with the keys
+    bound as one parameter (an array on PostgreSQL, JSON text read by ``json_each`` on SQLite)."""
+    if not keys:
+        return set()
+    if connection.dialect.name == "postgresql":
+        sql, bound = f"SELECT {column} FROM {table} WHERE {column} = ANY({{}})", list(keys)
+    else:
+        listed = "SELECT value FROM json_each({})"
+        sql, bound = f"SELECT {column} FROM {table} WHERE {column} IN ({listed})", json.dumps(list(keys))
+    return {row[0] for row in query_rows(connection, sql, (bound,))}
+
+
 IN_LIST = 5_000
 """Keys per ``IN (...)`` list."""
 

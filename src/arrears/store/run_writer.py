@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, assert_never
@@ -52,7 +52,7 @@ from arrears.domain.engine import Activity, Decisions, GateDecision
 from arrears.domain.money import format_cents
 from arrears.store import milestones, summaries, tables
 from arrears.store import promises as store_promises
-from arrears.store.bulk import execute_many, insert_ignore, update_many
+from arrears.store.bulk import execute_many, insert_ignore, stored_keys, update_many
 
 ACCOUNTS = tables.account
 ACTIVITIES = tables.activity
@@ -225,8 +225,9 @@ def _activity_row(account: int, activity: Activity, as_of: date, run_id: int | N
         "origin_ref": origin_reference(origin), "assignee": activity.assignee, "due_date": activity.due,
         "due_at": activity.due_at, "priority": activity.priority, "status": activity.status.value,
         "no_auto_delete": activity.no_auto_delete, "reason": activity.reason[:300], "created_on": as_of,
-        "run_id": run_id, "amount_cents": activity.amount_cents,
-        "done_on": as_of if activity.status is ActivityStatus.DONE else None,
+        "run_id": run_id, "amount_cents": activity.amount_cents, "released_on": None,
+        "done_on": as_of if activity.status is ActivityStatus.DONE else None, "cancelled_on": None,
+        "hold_reason": None,
     }  # fmt: skip
 
 
@@ -279,9 +280,31 @@ def _write_cases(connection: Connection, decisions: Sequence[Decisions], counts:
     )
 
 
-def _write_activity_changes(connection: Connection, decisions: Sequence[Decisions], counts: Counter[str]) -> None:
-    by_event: defaultdict[ActivityEvent, list[tuple[Any, ...]]] = defaultdict(list)
-    deferred, forwarded, resumed = [], [], []
+_Update = tuple[Any, ...]
+"""One activity update's parameters, its key last."""
+
+
+@dataclass(slots=True)
+class _ActivityUpdates:
+    """A chunk's activity updates, in the order they are written: deferrals (a call deferred to later today is
+    then released with that moment as its due time), each event's status changes, repeats forwarded, steps
+    resumed after a promise. Tuples as the statements of :func:`_write_activity_updates` bind them."""
+
+    deferred: list[_Update] = field(default_factory=list)
+    by_event: dict[ActivityEvent, list[_Update]] = field(default_factory=dict)
+    forwarded: list[_Update] = field(default_factory=list)
+    resumed: list[_Update] = field(default_factory=list)
+
+
+_EVENT_NAMES = {ActivityEvent.OPEN: "released", ActivityEvent.PERFORM: "released", ActivityEvent.CANCEL: "cancelled",
+                ActivityEvent.HOLD: "held", ActivityEvent.COMPLETE: "completed"}  # fmt: skip
+_SOURCES = {event: frozenset(status.value for status in activity_sources(event)) for event in _EVENT_NAMES}
+"""The statuses each event moves an activity from (the transition table's)."""
+_DEFERRABLE = frozenset({ActivityStatus.SCHEDULED.value, ActivityStatus.HELD.value})
+
+
+def _activity_updates(decisions: Sequence[Decisions], counts: Counter[str]) -> _ActivityUpdates:
+    updates = _ActivityUpdates()
     for decision in decisions:
         for change in decision.changes:
             event, on = change.event, change.on
@@ -289,25 +312,81 @@ def _write_activity_changes(connection: Connection, decisions: Sequence[Decision
             done = on if event in (ActivityEvent.PERFORM, ActivityEvent.COMPLETE) else None
             cancelled = on if event is ActivityEvent.CANCEL else None
             held = change.reason[:300] if event is ActivityEvent.HOLD else None
-            by_event[event].append((change.status.value, released, done, cancelled, held, change.key))
-        deferred += [(r.due, r.due_at, r.reason[:300], r.key) for r in decision.rescheduled
-                     if not (r.forwarded or r.resumed)]  # fmt: skip
-        forwarded += [(r.due, r.due_at, r.key) for r in decision.rescheduled if r.forwarded]
-        resumed += [(r.due, r.due_at, r.key) for r in decision.rescheduled if r.resumed]
-    # Deferrals first: a call deferred to later today is then released with that moment as its due time.
+            updates.by_event.setdefault(event, []).append(
+                (change.status.value, released, done, cancelled, held, change.key)
+            )
+        for r in decision.rescheduled:
+            if r.forwarded:
+                updates.forwarded.append((r.due, r.due_at, r.key))
+            elif r.resumed:
+                updates.resumed.append((r.due, r.due_at, r.key))
+            else:
+                updates.deferred.append((r.due, r.due_at, r.reason[:300], r.key))
+    counts["deferred"] += len(updates.deferred)
+    for event, rows in updates.by_event.items():
+        counts[_EVENT_NAMES[event]] += len(rows)
+    counts["repeats_forwarded"] += len(updates.forwarded)
+    counts["resumed_after_promise"] += len(updates.resumed)
+    return updates
+
+
+def _fold_into_new(updates: _ActivityUpdates, new: Mapping[str, dict[str, Any]]) -> _ActivityUpdates:
+    """Apply the updates of activities created in this chunk (``new``: key → row, not yet inserted) to their
+    rows, as the statements would after the insert, and return the updates left for stored activities.
+
+    A third of a day's status changes are of activities created the same day (a letter queued and sent, a call
+    opened): inserted in their final state, they spare an ``UPDATE`` and the index pages it moves the row
+    between."""
+
+    def stored(rows: list[_Update], apply: Callable[[dict[str, Any], _Update], None]) -> list[_Update]:
+        left = []
+        for update in rows:
+            row = new.get(update[-1])
+            if row is None:
+                left.append(update)
+            else:
+                apply(row, update)
+        return left
+
+    def defer(row: dict[str, Any], update: _Update) -> None:
+        if row["status"] in _DEFERRABLE:
+            row["due_date"], row["due_at"], row["hold_reason"] = update[:3]
+
+    def move(row: dict[str, Any], update: _Update) -> None:
+        if row["status"] == ActivityStatus.SCHEDULED.value:
+            row["due_date"], row["due_at"] = update[:2]
+
+    def change(sources: frozenset[str]) -> Callable[[dict[str, Any], _Update], None]:
+        def apply(row: dict[str, Any], update: _Update) -> None:
+            if row["status"] not in sources:
+                return
+            status, released, done, cancelled, held = update[:5]
+            row["status"], row["hold_reason"] = status, held
+            for column, value in (("released_on", released), ("done_on", done), ("cancelled_on", cancelled)):
+                if value is not None:
+                    row[column] = value
+
+        return apply
+
+    return _ActivityUpdates(
+        stored(updates.deferred, defer),
+        {event: stored(rows, change(_SOURCES[event])) for event, rows in updates.by_event.items()},
+        stored(updates.forwarded, move),
+        stored(updates.resumed, move),
+    )
+
+
+def _write_activity_updates(connection: Connection, updates: _ActivityUpdates) -> None:
     update_many(
         connection,
         ACTIVITIES,
         "UPDATE activity SET due_date = {}, due_at = {}, hold_reason = {} WHERE key = {} "
         "AND status IN ('scheduled', 'held')",
         ["due_date", "due_at", "hold_reason", "key"],
-        deferred,
+        updates.deferred,
     )
-    counts["deferred"] += len(deferred)
-    names = {ActivityEvent.OPEN: "released", ActivityEvent.PERFORM: "released", ActivityEvent.CANCEL: "cancelled",
-             ActivityEvent.HOLD: "held", ActivityEvent.COMPLETE: "completed"}  # fmt: skip
-    for event, rows in by_event.items():
-        sources = ", ".join(f"'{status.value}'" for status in sorted(activity_sources(event)))
+    for event, rows in updates.by_event.items():
+        sources = ", ".join(f"'{status}'" for status in sorted(_SOURCES[event]))
         update_many(
             connection,
             ACTIVITIES,
@@ -317,23 +396,24 @@ def _write_activity_changes(connection: Connection, decisions: Sequence[Decision
             ["status", "released_on", "done_on", "cancelled_on", "hold_reason", "key"],
             rows,
         )
-        counts[names[event]] += len(rows)
-    update_many(
-        connection,
-        ACTIVITIES,
-        "UPDATE activity SET due_date = {}, due_at = {} WHERE key = {} AND status = 'scheduled'",
-        ["due_date", "due_at", "key"],
-        forwarded,
-    )
-    counts["repeats_forwarded"] += len(forwarded)
-    update_many(
-        connection,
-        ACTIVITIES,
-        "UPDATE activity SET due_date = {}, due_at = {} WHERE key = {} AND status = 'scheduled'",
-        ["due_date", "due_at", "key"],
-        resumed,
-    )
-    counts["resumed_after_promise"] += len(resumed)
+    for rows in (updates.forwarded, updates.resumed):
+        update_many(
+            connection,
+            ACTIVITIES,
+            "UPDATE activity SET due_date = {}, due_at = {} WHERE key = {} AND status = 'scheduled'",
+            ["due_date", "due_at", "key"],
+            rows,
+        )
+
+
+def _new_rows(connection: Connection, created: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The rows of ``created`` that the insert will write: a key created once in the chunk and not stored yet
+    (a stored key's row is left as it is, and its updates go to it)."""
+    once = Counter(row["key"] for row in created)
+    fresh = {row["key"]: row for row in created if once[row["key"]] == 1}
+    for key in stored_keys(connection, "activity", "key", list(fresh)):
+        del fresh[key]
+    return fresh
 
 
 def write_chunk(
@@ -386,8 +466,9 @@ def write_decisions(
             rows.gate_decision(account, gated)
     _write_cases(connection, decisions, counts)
     counts["milestone_moves"] += milestones.write_changes(connection, decisions)
+    updates = _fold_into_new(_activity_updates(decisions, counts), _new_rows(connection, created))
     insert_ignore(connection, ACTIVITIES, created, ["key"])
-    _write_activity_changes(connection, decisions, counts)
+    _write_activity_updates(connection, updates)
     insert_ignore(connection, HISTORY, rows.history, ["key"])
     insert_ignore(connection, LETTERS, rows.letters, ["key"])
     insert_ignore(connection, NOTES, rows.notes, ["key"])
