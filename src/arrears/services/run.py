@@ -71,10 +71,11 @@ from arrears.store import features as store_features
 from arrears.store import milestones as store_milestones
 from arrears.store import runs
 from arrears.store.config_repo import current_version
-from arrears.store.db import Database, fetch_rows, make_engine
+from arrears.store.db import Database, fetch_rows, make_engine, sqlite_path
 from arrears.store.processes import Holder, database_now
 from arrears.store.run_writer import write_chunk
 from arrears.store.runs import ALL, FAILED, Lease, LeaseLost, RunRecord
+from arrears.store.wal import BackgroundCheckpoints
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -526,10 +527,15 @@ def run_partition(
     portfolio_id: int | None,
     db: Database | None = None,
     progress: Callable[[int], None] | None = None,
+    checkpoints_beside: bool = False,
 ) -> tuple[Counter[str], list[AccountError], int]:
     """Run the accounts with ids in [first, last], one transaction per chunk of ids; each chunk's transaction
-    renews the run's lease and commits only while ``lease`` still holds the run."""
-    database = db or Database(make_engine(url))
+    renews the run's lease and commits only while ``lease`` still holds the run. ``checkpoints_beside``: the
+    SQLite file's log is copied by the run's :class:`~arrears.store.wal.BackgroundCheckpoints`, so this
+    partition's commits leave it (an engine of its own, ``db`` unused)."""
+    if checkpoints_beside:
+        db = None
+    database = db or Database(make_engine(url, sqlite_autocheckpoint=not checkpoints_beside))
     counts: Counter[str] = Counter()
     errors: list[AccountError] = []
     accounts = 0
@@ -625,21 +631,27 @@ def _mark_failed(db: Database, lease: Lease, reason: str) -> str:
 
 
 def _run_on(
-    pool: Executor, partitions: Sequence[tuple[Any, ...]], progress: Callable[[int], None] | None
+    pool: Executor,
+    partitions: Sequence[tuple[Any, ...]],
+    progress: Callable[[int], None] | None,
+    checkpoints: BackgroundCheckpoints,
 ) -> tuple[Counter[str], int]:
-    """Run :func:`run_partition` for each argument tuple on ``pool``: (counts, accounts); the first failure
-    is raised at once, without waiting for the other partitions."""
+    """Run :func:`run_partition` for each argument tuple on ``pool``: (counts, accounts), ``checkpoints``
+    copying the log meanwhile (entered once the pool's workers have started); the first failure is raised at
+    once, without waiting for the other partitions."""
     futures: list[Future[tuple[Counter[str], list[AccountError], int]]] = [
-        pool.submit(run_partition, *arguments) for arguments in partitions
+        pool.submit(run_partition, *arguments, checkpoints_beside=checkpoints.path is not None)
+        for arguments in partitions
     ]
     counts: Counter[str] = Counter()
     accounts = 0
-    for future in as_completed(futures):
-        written, _, seen = future.result()
-        counts += written
-        accounts += seen
-        if progress:
-            progress(seen)
+    with checkpoints:
+        for future in as_completed(futures):
+            written, _, seen = future.result()
+            counts += written
+            accounts += seen
+            if progress:
+                progress(seen)
     return counts, accounts
 
 
@@ -730,14 +742,17 @@ def run_day(
             if workers is None:
                 workers = (os.cpu_count() or 1) if span[1] - span[0] + 1 >= PROCESSES_FROM else 1
             url = db.engine.url.render_as_string(hide_password=False)
+            checkpoints = BackgroundCheckpoints(sqlite_path(url))
             if cluster is not None:
                 result.this_attempt, result.accounts = _run_on_cluster(
                     cluster, url, lease, as_of, chosen, span, chunk_size, portfolio_id, progress
                 )
             elif workers == 1 and executor is None:
-                result.this_attempt, _, result.accounts = run_partition(
-                    url, lease, as_of, chosen, span[0], span[1], chunk_size, portfolio_id, db, progress
-                )
+                with checkpoints:
+                    result.this_attempt, _, result.accounts = run_partition(
+                        url, lease, as_of, chosen, span[0], span[1], chunk_size, portfolio_id, db, progress,
+                        checkpoints_beside=checkpoints.path is not None,
+                    )  # fmt: skip
             else:
                 db.engine.dispose()  # forked workers must not share pooled connections
                 if executor is None:
@@ -747,7 +762,7 @@ def run_day(
                     (url, lease, as_of, chosen, low, high, chunk_size, portfolio_id)
                     for low, high in _chunk_partitions(span, chunk_size, workers)
                 ]
-                result.this_attempt, result.accounts = _run_on(pool, partitions, progress)
+                result.this_attempt, result.accounts = _run_on(pool, partitions, progress, checkpoints)
         result.counts, result.errors = finish_run(db, lease)
     except LeaseLost as lost:
         raise RunRefused(f"run {lease.run_id} ({scope}, {as_of}) stopped: {lost}") from lost
