@@ -75,7 +75,7 @@ from arrears.store.db import Database, fetch_rows, make_engine, sqlite_path
 from arrears.store.processes import Holder, database_now
 from arrears.store.run_writer import write_chunk
 from arrears.store.runs import ALL, FAILED, Lease, LeaseLost, RunRecord
-from arrears.store.wal import BackgroundCheckpoints
+from arrears.store.wal import BackgroundCheckpoints, commits_leave_the_log
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -532,10 +532,8 @@ def run_partition(
     """Run the accounts with ids in [first, last], one transaction per chunk of ids; each chunk's transaction
     renews the run's lease and commits only while ``lease`` still holds the run. ``checkpoints_beside``: the
     SQLite file's log is copied by the run's :class:`~arrears.store.wal.BackgroundCheckpoints`, so this
-    partition's commits leave it (an engine of its own, ``db`` unused)."""
-    if checkpoints_beside:
-        db = None
-    database = db or Database(make_engine(url, sqlite_autocheckpoint=not checkpoints_beside))
+    partition's commits leave it there."""
+    database = db or Database(make_engine(url))
     counts: Counter[str] = Counter()
     errors: list[AccountError] = []
     accounts = 0
@@ -550,7 +548,12 @@ def run_partition(
                         connection, strategy, as_of, low, high, portfolio_id
                     )
                 phase = "writing"
-                with collector_paused(), database.engine.begin() as connection:
+                with (
+                    collector_paused(),
+                    database.engine.connect() as connection,
+                    commits_leave_the_log(connection, checkpoints_beside),
+                    connection.begin(),
+                ):
                     written = write_chunk(
                         connection,
                         lease.run_id,

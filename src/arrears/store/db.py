@@ -76,14 +76,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.execute("PRAGMA wal_autocheckpoint = 0")
-
-
-def make_engine(url: str | None = None, *, sqlite_autocheckpoint: bool = True, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite files run in WAL mode with foreign keys on. ``sqlite_autocheckpoint``
-    False: its commits never copy the write-ahead log into the database (a run's, while
-    :class:`arrears.store.wal.BackgroundCheckpoints` does)."""
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite files run in WAL mode with foreign keys on."""
     resolved = database_url(url)
     for plain in ("postgresql://", "postgres://"):  # postgres:// is what Heroku and others hand out
         if resolved.startswith(plain):
@@ -91,8 +85,6 @@ def make_engine(url: str | None = None, *, sqlite_autocheckpoint: bool = True, *
     engine = create_engine(resolved, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        if not sqlite_autocheckpoint:
-            event.listen(engine, "connect", _no_autocheckpoint)
     return engine
 
 

@@ -2,9 +2,9 @@
 
 In WAL mode, a commit that leaves the log over 1,000 pages copies the log into the database file before it
 returns (SQLite's automatic checkpoint, two ``fdatasync`` calls included): on the 1M-account benchmark day, 20
-checkpoints of 14–30 MiB, 1.4 s of a one-process run's 16 s. While a run works, its connections turn the
-automatic checkpoint off (:func:`arrears.store.db.make_engine` with ``sqlite_autocheckpoint=False``) and
-:class:`BackgroundCheckpoints` copies the log from a thread of the run's own process (``PRAGMA
+checkpoints of 14–30 MiB, 1.4 s of a one-process run's 16 s. While a run works, its chunks commit with the
+automatic checkpoint off (:func:`commits_leave_the_log`) and :class:`BackgroundCheckpoints` copies the log
+from a thread of the run's own process (``PRAGMA
 wal_checkpoint(PASSIVE)``, which never waits for a reader or a writer), a few times a second. SQLite's C code
 lets go of the interpreter lock, so the copying overlaps the chunks' Python work; with a pool, the run's
 process has nothing else to do.
@@ -14,8 +14,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection
 
 EVERY_SECONDS = 0.25
 """How often the log is copied: a chunk of 50,000 accounts commits every second or so."""
@@ -68,3 +73,20 @@ class BackgroundCheckpoints:
         except sqlite3.Error:
             return  # busy (another checkpoint), or failing: the log keeps every commit; the next one copies it
         self.copies += 1
+
+
+@contextmanager
+def commits_leave_the_log(connection: Connection, leave: bool = True) -> Iterator[None]:
+    """Within: the SQLite ``connection``'s commits leave the write-ahead log for :class:`BackgroundCheckpoints`
+    to copy (its automatic checkpoint off, then as it was). ``leave`` False, or another database: nothing."""
+    if not leave or connection.dialect.name != "sqlite":
+        yield
+        return
+    # On the driver's connection: a statement through SQLAlchemy would begin the caller's transaction.
+    driver: Any = connection.connection.driver_connection
+    (was,) = driver.execute("PRAGMA wal_autocheckpoint").fetchone()
+    driver.execute("PRAGMA wal_autocheckpoint = 0")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA wal_autocheckpoint = {int(was)}")
