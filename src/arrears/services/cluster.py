@@ -108,18 +108,12 @@ def run_on_cluster(
         client.submit(run_partition_task, public, *arguments, pure=False, key=_key(arguments))
         for arguments in partitions
     ]
-    counts: Counter[str] = Counter()
-    accounts = 0
+    from arrears.services.run import tally_partitions  # the run module imports this one
+
     try:
-        for future in as_completed(futures):
-            written, _, seen = future.result()
-            counts += written
-            accounts += seen
-            if progress:
-                progress(seen)
+        return tally_partitions((future.result() for future in as_completed(futures)), progress)
     finally:
         client.cancel(futures)
-    return counts, accounts
 
 
 def _key(arguments: Sequence[Any]) -> str:

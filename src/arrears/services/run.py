@@ -15,7 +15,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -646,15 +646,22 @@ def _run_on(
         pool.submit(run_partition, *arguments, checkpoints_beside=checkpoints.path is not None)
         for arguments in partitions
     ]
+    with checkpoints:
+        return tally_partitions((future.result() for future in as_completed(futures)), progress)
+
+
+def tally_partitions(
+    results: Iterable[tuple[Counter[str], list[AccountError], int]], progress: Callable[[int], None] | None
+) -> tuple[Counter[str], int]:
+    """The summed counts and accounts of partitions' results, taken as they come (each one's accounts told to
+    ``progress``)."""
     counts: Counter[str] = Counter()
     accounts = 0
-    with checkpoints:
-        for future in as_completed(futures):
-            written, _, seen = future.result()
-            counts += written
-            accounts += seen
-            if progress:
-                progress(seen)
+    for written, _, seen in results:
+        counts += written
+        accounts += seen
+        if progress:
+            progress(seen)
     return counts, accounts
 
 
