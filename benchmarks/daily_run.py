@@ -517,6 +517,27 @@ def _updated(engine: Engine, primed: Path) -> dict[str, int]:
         return {name: int(connection.execute(sql).fetchone()[0]) for name, sql in checks.items()}
 
 
+UPDATED_TABLES = ("activity", "collections_case", "account", "account_summary")
+
+
+def _postgres_updated(db: Database) -> dict[str, int]:
+    """Rows the run updated (PostgreSQL): the server's own count for the working copy, whose statistics start
+    empty (a ``TEMPLATE`` copy). A backend reports its counts on ending or within a second of going idle:
+    this process's connections are closed first, and the count asked until it stands still."""
+    db.engine.dispose()
+    names = ", ".join(f"'{name}'" for name in UPDATED_TABLES)
+    sql = f"SELECT relname, n_tup_upd FROM pg_stat_user_tables WHERE relname IN ({names})"
+    counts: dict[str, int] = {}
+    for _ in range(10):
+        time.sleep(0.5)
+        with db.engine.connect() as connection:
+            now = {str(name): int(n) for name, n in connection.exec_driver_sql(sql)}
+        if now == counts:
+            break
+        counts = now
+    return {name: counts.get(name, 0) for name in UPDATED_TABLES}
+
+
 def _touched(engine: Engine, run_id: int) -> int:
     """Accounts the run did something to: a transition, or work that fell due."""
     on = AS_OF.isoformat()
@@ -603,13 +624,7 @@ def child_run(
     peak_self, peak_children = _peak_kib()
     after = _counts(db.engine)
     inserted = {t: after[t] - before[t] for t in WRITTEN_TABLES}
-    if db.dialect == "sqlite":
-        updated = _updated(db.engine, Path(primed))
-    else:  # an estimate from the run's counts
-        updated = {
-            "activity": result.counts["released"] + result.counts["cancelled"],
-            "collections_case": result.counts["resolved"] + result.counts["referred"],
-        }
+    updated = _updated(db.engine, Path(primed)) if db.dialect == "sqlite" else _postgres_updated(db)
     report = {
         "wall": wall,
         "cpu": cpu,
