@@ -4,10 +4,9 @@ In WAL mode, a commit that leaves the log over 1,000 pages copies the log into t
 returns (SQLite's automatic checkpoint, two ``fdatasync`` calls included): on the 1M-account benchmark day, 20
 checkpoints of 14–30 MiB, 1.4 s of a one-process run's 16 s. While a run works, its chunks commit with the
 automatic checkpoint off (:func:`commits_leave_the_log`) and :class:`BackgroundCheckpoints` copies the log
-from a thread of the run's own process (``PRAGMA
-wal_checkpoint(PASSIVE)``, which never waits for a reader or a writer), a few times a second. SQLite's C code
-lets go of the interpreter lock, so the copying overlaps the chunks' Python work; with a pool, the run's
-process has nothing else to do.
+from a thread of the run's own process a few times a second (``PRAGMA wal_checkpoint(PASSIVE)``, which never
+waits for a reader or a writer). SQLite's C code lets go of the interpreter lock, so the copying overlaps the
+chunks' Python work; with a pool, the run's process has nothing else to do.
 """
 
 from __future__ import annotations
